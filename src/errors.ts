@@ -1,0 +1,77 @@
+// The error classes of Sluice. Each has a stable `code`; the HTTP status for each code is
+// chosen in exactly one place (src/api/error-status.ts). Domain code never imports HTTP.
+
+export const ErrorCode = {
+  invalidInput: 'invalid_input',
+  invalidSpec: 'invalid_spec',
+  notFound: 'not_found',
+  conflict: 'conflict',
+  illegalTransition: 'illegal_transition',
+  source: 'source_error',
+  artifact: 'artifact_error',
+  runtime: 'runtime_error',
+  timeout: 'timeout',
+  unavailable: 'unavailable',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  /** Whether trying the same thing again later can help. */
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; retryable?: boolean; details?: Record<string, unknown> } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.details = opts.details ?? {};
+  }
+}
+
+export class InvalidInputError extends SluiceError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode.invalidInput, message, { details });
+  }
+}
+
+export class NotFoundError extends SluiceError {
+  constructor(what: string, id: string | number) {
+    super(ErrorCode.notFound, `${what} ${JSON.stringify(String(id))} not found`, { details: { what, id } });
+  }
+}
+
+export class ConflictError extends SluiceError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode.conflict, message, { details });
+  }
+}
+
+export class IllegalTransitionError extends SluiceError {
+  constructor(entity: string, from: string, to: string) {
+    super(ErrorCode.illegalTransition, `${entity} cannot go from ${from} to ${to}`, { details: { entity, from, to } });
+  }
+}
+
+export class SourceError extends SluiceError {
+  constructor(message: string, opts: { cause?: unknown; retryable?: boolean; details?: Record<string, unknown> } = {}) {
+    super(ErrorCode.source, message, opts);
+  }
+}
+
+export class ArtifactError extends SluiceError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode.artifact, message, { details });
+  }
+}
+
+export class RuntimeError extends SluiceError {
+  constructor(message: string, opts: { cause?: unknown; retryable?: boolean; details?: Record<string, unknown> } = {}) {
+    super(ErrorCode.runtime, message, opts);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
