@@ -1,0 +1,27 @@
+// The only module that reads process.env: everything else receives configuration as values.
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Environment {
+  /** Where the CLI finds the API (`--server` wins over it). */
+  server: string;
+  /** Data directory default for `sluice server`. */
+  dataDir: string;
+  path: string;
+  home: string;
+  user: string;
+  tmpDir: string;
+  noColor: boolean;
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  return {
+    server: env.SLUICE_SERVER || 'http://127.0.0.1:7070',
+    dataDir: env.SLUICE_DATA || path.resolve('.sluice'),
+    path: env.PATH || '/usr/local/bin:/usr/bin:/bin',
+    home: env.HOME || os.homedir(),
+    user: env.SLUICE_USER || env.USER || os.userInfo().username,
+    tmpDir: env.TMPDIR || os.tmpdir(),
+    noColor: Boolean(env.NO_COLOR) || env.FORCE_COLOR === '0',
+  };
+}

@@ -1,0 +1,91 @@
+// The rolling strategy: new instances one at a time (surge 1, unavailable 0). Traffic moves
+// to a new instance only once it is ready, and an old one leaves the route before it is
+// stopped (the runtime drains it). Written against the Runtime and Router ports only.
+import type { Router, DesiredBackend } from '../../router/router.ts';
+import type { InstanceInfo, Runtime } from '../../runtime/runtime.ts';
+import type { ReleaseConfig, ReleaseService } from './release-config.ts';
+
+export interface RolloutTarget {
+  project: string;
+  environment: string;
+  release: number;
+  artifactDigest: string;
+  config: ReleaseConfig;
+}
+
+export interface RolloutDeps {
+  runtime: Runtime;
+  router: Router;
+  hostsOf(project: string, environment: string, service: string, first: boolean): string[];
+  log(line: string): void;
+}
+
+export function instanceId(t: { project: string; environment: string; release: number }, service: string, index: number): string {
+  return `${t.project}.${t.environment}.${service}.r${t.release}.${index}`;
+}
+
+function backendsOf(release: number, fresh: string[], old: InstanceInfo[]): DesiredBackend[] {
+  const total = fresh.length + old.length;
+  const byRelease = new Map<string, string[]>();
+  for (const i of old) byRelease.set(`r${i.labels.release}`, [...(byRelease.get(`r${i.labels.release}`) ?? []), i.id]);
+  const backends: DesiredBackend[] = [];
+  if (fresh.length) backends.push({ release: `r${release}`, weight: (100 * fresh.length) / total, instances: [...fresh] });
+  for (const [name, ids] of byRelease) backends.push({ release: name, weight: (100 * ids.length) / total, instances: ids });
+  return backends;
+}
+
+async function route(deps: RolloutDeps, hosts: string[], backends: DesiredBackend[]): Promise<void> {
+  for (const host of hosts) await deps.router.setRoute(host, backends);
+}
+
+async function rollService(deps: RolloutDeps, t: RolloutTarget, service: ReleaseService, first: boolean, workdir: string, current: InstanceInfo[]): Promise<void> {
+  const hosts = deps.hostsOf(t.project, t.environment, service.name, first);
+  const mine = (i: InstanceInfo): boolean => i.labels.service === service.name;
+  const fresh: string[] = [];
+  let old = current.filter((i) => mine(i) && i.labels.release !== String(t.release)).sort((a, b) => a.id.localeCompare(b.id));
+  for (let index = 1; index <= service.instances; index++) {
+    const id = instanceId(t, service.name, index);
+    await deps.runtime.startInstance({
+      id,
+      workdir,
+      command: service.start,
+      env: service.env,
+      health: service.health,
+      labels: { project: t.project, environment: t.environment, service: service.name, release: String(t.release) },
+    });
+    await deps.runtime.waitReady(id, (service.health?.deadlineMs ?? 60_000) + 5_000);
+    fresh.push(id);
+    const victim = old[0];
+    old = old.slice(1);
+    await route(deps, hosts, backendsOf(t.release, fresh, old));
+    deps.log(`${service.name}: instance ${index}/${service.instances} of release ${t.release} is ready and receives traffic`);
+    if (victim) await deps.runtime.stopInstance(victim.id);
+  }
+  await route(deps, hosts, backendsOf(t.release, fresh, []));
+  for (const victim of old) await deps.runtime.stopInstance(victim.id);
+}
+
+/** Moves an environment to the target release; throws (leaving the caller to restore) when an instance cannot become ready. */
+export async function rollingUpdate(deps: RolloutDeps, t: RolloutTarget): Promise<void> {
+  const workdir = await deps.runtime.prepare({ key: `${t.project}/${t.environment}/r${t.release}`, artifactDigest: t.artifactDigest });
+  const inEnv = (i: InstanceInfo): boolean => i.labels.project === t.project && i.labels.environment === t.environment;
+  const current = (await deps.runtime.listInstances()).filter(inEnv);
+  for (const [i, service] of t.config.services.entries()) {
+    await rollService(deps, t, service, i === 0, workdir, current);
+  }
+  // Services the new release no longer has: take them out of traffic, then stop them.
+  const names = new Set(t.config.services.map((s) => s.name));
+  const gone = current.filter((i) => !names.has(i.labels.service ?? ''));
+  for (const service of new Set(gone.map((i) => i.labels.service ?? ''))) {
+    for (const host of deps.hostsOf(t.project, t.environment, service, false)) await deps.router.removeRoute(host);
+  }
+  for (const i of gone) await deps.runtime.stopInstance(i.id);
+}
+
+/** Stops every instance of a release that never went live (first deploy failed). */
+export async function removeRelease(deps: RolloutDeps, t: { project: string; environment: string; release: number }): Promise<void> {
+  const all = await deps.runtime.listInstances();
+  for (const i of all) {
+    if (i.labels.project === t.project && i.labels.environment === t.environment && i.labels.release === String(t.release)) await deps.runtime.stopInstance(i.id);
+  }
+}

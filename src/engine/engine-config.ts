@@ -1,0 +1,29 @@
+// The engine's compiled configuration: defaults applied, durations in milliseconds.
+export interface EngineConfig {
+  dataDir: string;
+  /** Runs that may execute at once on this server. */
+  maxRuns: number;
+  pollIntervalMs: number;
+  /** A lease lapses this long after its holder's last heartbeat. */
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Lease holder id: host, pid and a random part, so a dead holder on this host is recognisable. */
+  owner: string;
+  hostname: string;
+  path: string;
+  home: string;
+  baseDomain: string;
+  routerPort: number;
+  /** Artifacts kept beyond those a release references. */
+  keepArtifacts: number;
+}
+
+export const engineDefaults = {
+  maxRuns: 2,
+  pollIntervalMs: 3000,
+  leaseMs: 10_000,
+  heartbeatMs: 2_000,
+  baseDomain: 'localhost',
+  routerPort: 8080,
+  keepArtifacts: 20,
+} as const;

@@ -1,0 +1,155 @@
+// The engine's face to the API: projects, runs, approvals, releases. It owns the scheduler,
+// the poller and the deployer, and knows its drivers only through their ports.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ConflictError, IllegalTransitionError, NotFoundError } from '../errors.ts';
+import type { LogLine, Project, Release, Run, Stage, Step } from '../store/records.ts';
+import { terminalRunStates } from '../store/records.ts';
+import type { Deployer } from './deploy/deployer.ts';
+import type { Logger } from './logger.ts';
+import { Poller } from './poller.ts';
+import { addProject } from './projects.ts';
+import type { EngineDeps } from './run-context.ts';
+import { Scheduler } from './scheduler.ts';
+import { enqueueRun } from './triggers.ts';
+
+export interface RunDetail {
+  run: Run;
+  stages: Stage[];
+  steps: Step[];
+}
+
+export class Engine {
+  readonly scheduler: Scheduler;
+  readonly poller: Poller;
+
+  constructor(
+    private readonly deps: EngineDeps & { deployer: Deployer },
+    private readonly logger: Logger,
+  ) {
+    this.scheduler = new Scheduler(deps, logger);
+    this.poller = new Poller(deps, deps.config.pollIntervalMs, logger, () => this.scheduler.poke());
+  }
+
+  async start(): Promise<void> {
+    await this.sweepWorkspaces();
+    await this.scheduler.start();
+    this.poller.start();
+    void this.deps.deployer.resumeUnfinished().catch((e) => this.logger.error('resuming unfinished rollouts', e));
+  }
+
+  async stop(): Promise<void> {
+    this.poller.stop();
+    await this.scheduler.stop();
+  }
+
+  /** Removes workspaces of runs that are not running here (left by a crash). */
+  private async sweepWorkspaces(): Promise<void> {
+    const dir = path.join(this.deps.config.dataDir, 'workspaces');
+    const entries = await fs.readdir(dir).catch(() => [] as string[]);
+    const running = new Set((await this.deps.store.listRunsInState(['running'])).map((r) => r.id));
+    for (const name of entries) {
+      if (!running.has(name)) await fs.rm(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+
+  async addProject(input: { name: string; repo: string; branch: string }): Promise<Project> {
+    const project = await addProject(this.deps, input);
+    void this.poller.poll(project);
+    return project;
+  }
+
+  async project(name: string): Promise<Project> {
+    const p = await this.deps.store.getProject(name);
+    if (!p) throw new NotFoundError('project', name);
+    return p;
+  }
+
+  listProjects(): Promise<Project[]> {
+    return this.deps.store.listProjects();
+  }
+
+  async trigger(name: string, ref: string | undefined, trigger: string): Promise<Run> {
+    const project = await this.project(name);
+    const run = await enqueueRun(this.deps, project, { ref, trigger });
+    this.scheduler.poke();
+    return run;
+  }
+
+  async runs(name: string, limit = 50): Promise<RunDetail[]> {
+    await this.project(name);
+    const runs = await this.deps.store.listRuns(name, limit);
+    return Promise.all(runs.map((r) => this.detailOf(r)));
+  }
+
+  async run(id: string): Promise<RunDetail> {
+    const run = await this.deps.store.getRun(id);
+    if (!run) throw new NotFoundError('run', id);
+    return this.detailOf(run);
+  }
+
+  private async detailOf(run: Run): Promise<RunDetail> {
+    const [stages, steps] = await Promise.all([this.deps.store.listStages(run.id), this.deps.store.listSteps(run.id)]);
+    return { run, stages, steps };
+  }
+
+  async logs(runId: string, afterId: number, limit: number): Promise<LogLine[]> {
+    await this.run(runId);
+    return this.deps.store.readLogs(runId, afterId, limit);
+  }
+
+  async cancel(id: string, actor: string): Promise<Run> {
+    const { run } = await this.run(id);
+    const { store, clock } = this.deps;
+    const reason = `cancelled by ${actor}`;
+    if (terminalRunStates.has(run.state)) throw new IllegalTransitionError(`run #${run.number}`, run.state, 'cancelled');
+    if (run.state === 'queued' || run.state === 'waiting') {
+      if (await store.updateRun(id, { state: 'cancelled', reason, finishedAt: clock.now().toISOString() }, ['queued', 'waiting'])) {
+        for (const s of await store.listStages(id)) if (s.state === 'pending' || s.state === 'waiting') await store.updateStage(s.id, { state: s.state === 'waiting' ? 'cancelled' : 'skipped', reason });
+        return (await this.run(id)).run;
+      }
+    }
+    // Running: the holder of its lease sees the flag at its next heartbeat and stops the step.
+    await store.updateRun(id, { cancelRequested: 1, reason }, ['running']);
+    return (await this.run(id)).run;
+  }
+
+  async approve(id: string, actor: string): Promise<Run> {
+    const { store, clock } = this.deps;
+    const { run, stages } = await this.run(id);
+    if (run.state !== 'waiting') throw new IllegalTransitionError(`run #${run.number}`, run.state, 'approved');
+    const gate = stages.find((s) => s.state === 'waiting');
+    const now = clock.now().toISOString();
+    if (!(await store.updateRun(id, { state: 'queued', reason: null, approvedBy: actor, approvedAt: now }, ['waiting']))) {
+      throw new ConflictError(`run #${run.number} changed while approving it`);
+    }
+    if (gate) await store.updateStage(gate.id, { state: 'succeeded', reason: `approved by ${actor} at ${now}`, finishedAt: now });
+    await store.appendLogs([{ runId: id, stepId: null, at: now, stream: 'system', line: `approved by ${actor}` }]);
+    this.scheduler.poke();
+    return (await this.run(id)).run;
+  }
+
+  async reject(id: string, actor: string, why: string | undefined): Promise<Run> {
+    const { store, clock } = this.deps;
+    const { run, stages } = await this.run(id);
+    if (run.state !== 'waiting') throw new IllegalTransitionError(`run #${run.number}`, run.state, 'rejected');
+    const reason = `rejected by ${actor}${why ? `: ${why}` : ''}`;
+    const now = clock.now().toISOString();
+    if (!(await store.updateRun(id, { state: 'cancelled', reason, finishedAt: now }, ['waiting']))) throw new ConflictError(`run #${run.number} changed while rejecting it`);
+    for (const s of stages) {
+      if (s.state === 'waiting') await store.updateStage(s.id, { state: 'cancelled', reason, finishedAt: now });
+      else if (s.state === 'pending') await store.updateStage(s.id, { state: 'skipped' });
+    }
+    return (await this.run(id)).run;
+  }
+
+  async releases(name: string, environment: string): Promise<Release[]> {
+    await this.project(name);
+    return this.deps.store.listReleases(name, environment);
+  }
+
+  async rollback(name: string, environment: string, to: number | undefined, actor: string): Promise<Release> {
+    await this.project(name);
+    return this.deps.deployer.rollback(name, environment, to, actor);
+  }
+}

@@ -1,0 +1,57 @@
+// Notices new commits on each project's tracked branch by polling the repository.
+import { errorMessage } from '../errors.ts';
+import type { Project } from '../store/records.ts';
+import type { Logger } from './logger.ts';
+import { enqueueRun, type TriggerDeps } from './triggers.ts';
+
+export class Poller {
+  private timer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private readonly lastError = new Map<string, string>();
+
+  constructor(
+    private readonly deps: TriggerDeps,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+    private readonly onRun: () => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.pollAll(), this.intervalMs);
+    void this.pollAll();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async pollAll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const project of await this.deps.store.listProjects()) await this.poll(project);
+    } catch (error) {
+      this.logger.error('polling failed', error);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  async poll(project: Project): Promise<void> {
+    try {
+      const sha = await this.deps.sourceOf(project).headOf(project.branch);
+      this.lastError.delete(project.name);
+      if (!sha || sha === project.lastSeenSha) return;
+      // Run first, then record: a crash between the two queues the commit again on restart
+      // (the duplicate supersedes the first), and never loses it.
+      await enqueueRun(this.deps, project, { sha, trigger: 'poll' });
+      await this.deps.store.updateProject(project.name, { lastSeenSha: sha });
+      this.onRun();
+    } catch (error) {
+      const message = errorMessage(error);
+      if (this.lastError.get(project.name) !== message) this.logger.warn(`polling ${project.name}: ${message}`);
+      this.lastError.set(project.name, message);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// What one stage of one run works with. Built by the executor for each claimed run.
+import path from 'node:path';
+import type { ArtifactStore } from '../artifact/artifact-store.ts';
+import type { Runner } from '../runner/runner.ts';
+import type { Source } from '../source/source.ts';
+import type { Spec } from '../spec/spec.ts';
+import type { Project, Run, Stage } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+import type { EngineConfig } from './engine-config.ts';
+import type { LogSink } from './log-sink.ts';
+import type { Deployer } from './deploy/deployer.ts';
+
+export interface EngineDeps {
+  store: Store;
+  runner: Runner;
+  artifacts: ArtifactStore;
+  sourceOf(project: Project): Source;
+  deployer: Deployer;
+  clock: Clock;
+  config: EngineConfig;
+}
+
+export interface RunContext {
+  deps: EngineDeps;
+  run: Run;
+  project: Project;
+  /** null until the checkout stage has read the pipeline file. */
+  spec: Spec | null;
+  sink: LogSink;
+  signal: AbortSignal;
+  workspace: string;
+}
+
+export type StageResult =
+  | { state: 'succeeded' }
+  | { state: 'failed' | 'cancelled' | 'superseded'; reason: string }
+  | { state: 'waiting'; reason: string };
+
+export type StageImpl = (ctx: RunContext, stage: Stage) => Promise<StageResult>;
+
+export function workspaceOf(config: EngineConfig, runId: string): string {
+  return path.join(config.dataDir, 'workspaces', runId);
+}
+
+export function requireSpec(ctx: RunContext): Spec {
+  if (!ctx.spec) throw new Error(`run ${ctx.run.id} has no pipeline file loaded`);
+  return ctx.spec;
+}

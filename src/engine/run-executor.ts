@@ -1,0 +1,112 @@
+// Executes one claimed run, stage by stage. Stages that already succeeded (in an earlier
+// attempt, before a crash or an approval) are skipped, so a resumed run continues where it was.
+import fs from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import type { Spec } from '../spec/spec.ts';
+import type { Run, Stage } from '../store/records.ts';
+import { errorMessage } from '../errors.ts';
+import { LogSink } from './log-sink.ts';
+import type { Logger } from './logger.ts';
+import { StageKind } from './plan.ts';
+import { workspaceOf, type EngineDeps, type RunContext, type StageImpl, type StageResult } from './run-context.ts';
+import { approvalStage } from './stages/approval-stage.ts';
+import { buildStage } from './stages/build-stage.ts';
+import { checkoutStage } from './stages/checkout-stage.ts';
+import { deployStage } from './stages/deploy-stage.ts';
+import { testStage } from './stages/test-stage.ts';
+import { verifyStage } from './stages/verify-stage.ts';
+
+const stageImpls: Record<string, StageImpl> = {
+  [StageKind.checkout]: checkoutStage,
+  [StageKind.build]: buildStage,
+  [StageKind.test]: testStage,
+  [StageKind.approval]: approvalStage,
+  [StageKind.deploy]: deployStage,
+  [StageKind.verify]: verifyStage,
+};
+
+/** Why an executor was stopped from outside: a person cancelled, or this server shuts down. */
+export const AbortReason = { cancelled: 'cancelled', shutdown: 'shutdown' } as const;
+
+export class RunExecutor {
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly logger: Logger,
+  ) {}
+
+  async execute(run: Run, signal: AbortSignal): Promise<void> {
+    const { store, clock } = this.deps;
+    const project = await store.getProject(run.project);
+    if (!project) throw new Error(`run ${run.id} belongs to unknown project ${run.project}`);
+    const sink = new LogSink(store, run.id, (e) => this.logger.error(`writing logs of run ${run.id}`, e));
+    const ctx: RunContext = {
+      deps: this.deps,
+      run,
+      project,
+      spec: run.specJson ? (JSON.parse(run.specJson) as Spec) : null,
+      sink,
+      signal,
+      workspace: workspaceOf(this.deps.config, run.id),
+    };
+    if (run.attempt > 0) sink.line(null, 'system', `resuming run #${run.number} (attempt ${run.attempt + 1})`);
+    let outcome: StageResult;
+    try {
+      outcome = await this.stages(ctx);
+    } catch (error) {
+      outcome = { state: signal.aborted ? 'cancelled' : 'failed', reason: errorMessage(error) };
+      sink.line(null, 'system', `error: ${errorMessage(error)}`);
+    }
+    await sink.flush();
+    await fs.rm(ctx.workspace, { recursive: true, force: true }).catch(() => {});
+    const now = clock.now().toISOString();
+    if (signal.aborted && signal.reason === AbortReason.shutdown) {
+      // This server is stopping: hand the run back so the next server resumes it.
+      await store.updateRun(run.id, { state: 'queued', leaseOwner: null, leaseExpiresAt: null }, ['running']);
+      await this.resetUnfinished(run.id);
+      return;
+    }
+    if (outcome.state === 'waiting') {
+      await store.updateRun(run.id, { state: 'waiting', reason: outcome.reason, leaseOwner: null, leaseExpiresAt: null }, ['running']);
+      return;
+    }
+    const reason = outcome.state === 'succeeded' ? null : outcome.reason;
+    await store.updateRun(run.id, { state: outcome.state, reason, finishedAt: now, leaseOwner: null, leaseExpiresAt: null }, ['running']);
+  }
+
+  private async stages(ctx: RunContext): Promise<StageResult> {
+    const { store, clock } = this.deps;
+    if ((await store.listStages(ctx.run.id)).length === 0) {
+      await store.addStages([{ id: randomUUID(), runId: ctx.run.id, idx: 0, name: 'checkout', kind: StageKind.checkout, environment: null, state: 'pending', reason: null, startedAt: null, finishedAt: null }]);
+    }
+    for (let i = 0; ; i++) {
+      const stages = await store.listStages(ctx.run.id);
+      const stage = stages[i];
+      if (!stage) return { state: 'succeeded' };
+      // The checkout stage always runs: it loads the pipeline file (cheap, and needed to resume).
+      if (stage.state === 'succeeded' && stage.kind !== StageKind.checkout) continue;
+      if (ctx.signal.aborted) return this.stop(ctx, stages.slice(i), { state: 'cancelled', reason: String(ctx.signal.reason ?? 'cancelled') });
+      await store.updateStage(stage.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, reason: null });
+      const result = await stageImpls[stage.kind]!(ctx, stage);
+      const finishedAt = result.state === 'waiting' ? null : clock.now().toISOString();
+      await store.updateStage(stage.id, { state: result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt });
+      if (result.state !== 'succeeded') {
+        if (result.state !== 'waiting') ctx.sink.line(null, 'system', `${stage.name}: ${result.state}: ${result.reason}`);
+        return this.stop(ctx, stages.slice(i + 1), result);
+      }
+    }
+  }
+
+  /** Marks the stages after a stopping gate as skipped (they never start). */
+  private async stop(ctx: RunContext, later: Stage[], result: StageResult): Promise<StageResult> {
+    if (result.state === 'waiting') return result;
+    for (const s of later) if (s.state === 'pending') await this.deps.store.updateStage(s.id, { state: 'skipped' });
+    return result;
+  }
+
+  /** Stages and steps left running by an interrupted attempt go back to pending. */
+  async resetUnfinished(runId: string): Promise<void> {
+    const { store } = this.deps;
+    for (const s of await store.listStages(runId)) if (s.state === 'running') await store.updateStage(s.id, { state: 'pending', startedAt: null });
+    for (const s of await store.listSteps(runId)) if (s.state === 'running') await store.updateStep(s.id, { state: 'pending', pid: null, startedAt: null });
+  }
+}

@@ -1,0 +1,44 @@
+// The first gate: read and validate the commit's sluice.yaml, then plan the run's stages.
+// A broken file fails the run at once, with the same messages `sluice validate` prints.
+import { randomUUID } from 'node:crypto';
+import { formatSpecIssue, parseSpec } from '../../spec/parse-spec.ts';
+import type { Stage, Step } from '../../store/records.ts';
+import { planStages } from '../plan.ts';
+import type { StageImpl } from '../run-context.ts';
+
+export const specFile = 'sluice.yaml';
+
+export const checkoutStage: StageImpl = async (ctx, stage) => {
+  const { store, sourceOf } = ctx.deps;
+  const text = await sourceOf(ctx.project).readFile(ctx.run.commitSha, specFile);
+  if (text === null) {
+    const reason = `${specFile} is missing at the root of commit ${ctx.run.commitSha.slice(0, 12)}`;
+    ctx.sink.line(null, 'system', reason);
+    return { state: 'failed', reason };
+  }
+  const parsed = parseSpec(text);
+  if (!parsed.ok) {
+    for (const issue of parsed.errors) ctx.sink.line(null, 'stderr', formatSpecIssue(specFile, issue));
+    return { state: 'failed', reason: `${specFile} is invalid: ${parsed.errors.length} error(s), first: ${formatSpecIssue(specFile, parsed.errors[0]!)}` };
+  }
+  ctx.spec = parsed.spec;
+  ctx.sink.line(null, 'system', `${specFile} is valid`);
+  const existing = await store.listStages(ctx.run.id);
+  if (existing.length > 1) return { state: 'succeeded' }; // planned by an earlier attempt
+  const stages: Stage[] = [];
+  const steps: Step[] = [];
+  for (const [i, planned] of planStages(parsed.spec).entries()) {
+    const id = randomUUID();
+    stages.push({ id, runId: ctx.run.id, idx: stage.idx + 1 + i, name: planned.name, kind: planned.kind, environment: planned.environment, state: 'pending', reason: null, startedAt: null, finishedAt: null });
+    for (const [idx, s] of planned.steps.entries()) {
+      steps.push({ id: randomUUID(), runId: ctx.run.id, stageId: id, idx, name: s.name, state: 'pending', exitCode: null, pid: null, reason: null, startedAt: null, finishedAt: null });
+    }
+  }
+  await store.updateRun(ctx.run.id, { specJson: JSON.stringify(parsed.spec) });
+  for (const planned of parsed.spec.services.length ? parsed.spec.environments : []) {
+    await store.ensureEnvironment(ctx.project.name, planned.name, ctx.deps.clock.now().toISOString());
+  }
+  await store.addStages(stages);
+  await store.addSteps(steps);
+  return { state: 'succeeded' };
+};

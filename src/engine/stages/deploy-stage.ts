@@ -1,0 +1,16 @@
+import type { StageImpl } from '../run-context.ts';
+import { requireSpec } from '../run-context.ts';
+
+export const deployStage: StageImpl = async (ctx, stage) => {
+  const spec = requireSpec(ctx);
+  const env = spec.environments.find((e) => e.name === stage.environment);
+  if (!env) return { state: 'failed', reason: `environment ${stage.environment} is not in the pipeline file` };
+  return ctx.deps.deployer.deployRun({
+    project: ctx.project.name,
+    run: ctx.run,
+    spec,
+    environment: env,
+    signal: ctx.signal,
+    log: (line) => ctx.sink.line(null, 'system', line),
+  });
+};

@@ -1,0 +1,57 @@
+// Runs the steps of one stage in order, each in a clean, explicit environment; the first
+// failing step fails the stage and nothing after it runs.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { StepSpec } from '../../spec/spec.ts';
+import type { Stage } from '../../store/records.ts';
+import type { RunContext, StageResult } from '../run-context.ts';
+
+export function baseStepEnv(ctx: RunContext, tmpDir: string): Record<string, string> {
+  const { config } = ctx.deps;
+  return {
+    PATH: config.path,
+    HOME: config.home,
+    TMPDIR: tmpDir,
+    CI: 'true',
+    SLUICE_PROJECT: ctx.project.name,
+    SLUICE_RUN_ID: ctx.run.id,
+    SLUICE_RUN_NUMBER: String(ctx.run.number),
+    SLUICE_COMMIT: ctx.run.commitSha,
+    SLUICE_BRANCH: ctx.run.branch,
+  };
+}
+
+export async function runSteps(ctx: RunContext, stage: Stage, steps: readonly StepSpec[], cwd: string, extraEnv: Record<string, string> = {}): Promise<StageResult> {
+  const { store, runner, clock } = ctx.deps;
+  const records = (await store.listSteps(ctx.run.id)).filter((s) => s.stageId === stage.id);
+  for (const [idx, step] of steps.entries()) {
+    const record = records.find((r) => r.idx === idx);
+    if (!record) throw new Error(`step ${idx} of stage ${stage.name} is missing from the store`);
+    if (ctx.signal.aborted) return { state: 'cancelled', reason: 'cancelled' };
+    const tmpDir = path.join(ctx.workspace, 'tmp', record.id);
+    await fs.mkdir(tmpDir, { recursive: true });
+    await store.updateStep(record.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, exitCode: null, reason: null });
+    ctx.sink.line(record.id, 'system', `$ ${step.run}`);
+    const result = await runner.run({
+      command: step.run,
+      cwd,
+      env: { ...baseStepEnv(ctx, tmpDir), ...step.env, ...extraEnv },
+      timeoutMs: step.timeoutMs,
+      signal: ctx.signal,
+      onLine: (stream, line, at) => ctx.sink.line(record.id, stream, line, at),
+      // The process group is recorded so that a restarted server can end it after a crash.
+      onStart: (pid) => void store.updateStep(record.id, { pid }).catch(() => {}),
+    });
+    ctx.sink.endStep(record.id);
+    await fs.rm(tmpDir, { recursive: true, force: true });
+    const state = result.outcome === 'succeeded' ? 'succeeded' : result.outcome === 'cancelled' ? 'cancelled' : 'failed';
+    await store.updateStep(record.id, { state, exitCode: result.exitCode, reason: result.reason, finishedAt: result.finishedAt.toISOString(), pid: null });
+    if (state !== 'succeeded') {
+      const reason = `step "${step.name}" ${result.reason ?? state}`;
+      ctx.sink.line(record.id, 'system', reason);
+      if (state === 'cancelled') return { state: 'cancelled', reason: ctx.signal.reason === undefined ? 'cancelled' : String(ctx.signal.reason) };
+      return { state: 'failed', reason };
+    }
+  }
+  return { state: 'succeeded' };
+}

@@ -1,0 +1,13 @@
+// Verify: the environment's smoke tests, run against its URL (SLUICE_URL) after a deploy.
+import { requireSpec, type StageImpl } from '../run-context.ts';
+import { runSteps } from './run-steps.ts';
+import { freshUnpack } from './unpack.ts';
+
+export const verifyStage: StageImpl = async (ctx, stage) => {
+  const env = requireSpec(ctx).environments.find((e) => e.name === stage.environment);
+  if (!env) return { state: 'failed', reason: `environment ${stage.environment} is not in the pipeline file` };
+  const dir = await freshUnpack(ctx, `verify-${env.name}`);
+  const url = ctx.deps.deployer.urlOf(ctx.project.name, env.name);
+  ctx.sink.line(null, 'system', `verifying ${env.name} at ${url}`);
+  return runSteps(ctx, stage, env.verify, dir, { SLUICE_URL: url, SLUICE_ENVIRONMENT: env.name });
+};

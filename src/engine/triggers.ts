@@ -1,0 +1,40 @@
+// Turns a commit into a queued run. When several commits land while a run is queued, only
+// the newest is built: older queued runs of the same branch are superseded.
+import { randomUUID } from 'node:crypto';
+import type { Project, Run } from '../store/records.ts';
+import type { Source } from '../source/source.ts';
+import type { Store } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+
+export interface TriggerDeps {
+  store: Store;
+  clock: Clock;
+  sourceOf(project: Project): Source;
+}
+
+export async function enqueueRun(deps: TriggerDeps, project: Project, opts: { ref?: string; sha?: string; trigger: string }): Promise<Run> {
+  const { store, clock } = deps;
+  const source = deps.sourceOf(project);
+  const ref = opts.ref ?? project.branch;
+  const sha = opts.sha ?? (await source.resolve(ref));
+  if (opts.sha) await source.fetch();
+  const info = await source.commit(sha);
+  const branch = opts.ref && !/^[0-9a-f]{7,40}$/i.test(opts.ref) ? opts.ref.replace(/^refs\/heads\//, '') : project.branch;
+  const run = await store.createRun({
+    id: randomUUID(),
+    project: project.name,
+    commitSha: sha,
+    branch,
+    ref,
+    author: info.author,
+    message: info.message,
+    trigger: opts.trigger,
+    state: 'queued',
+    createdAt: clock.now().toISOString(),
+  });
+  for (const older of await store.listRunsInState(['queued'])) {
+    if (older.project !== project.name || older.branch !== branch || older.number >= run.number) continue;
+    await store.updateRun(older.id, { state: 'superseded', reason: `superseded by run #${run.number} (${sha.slice(0, 12)})`, finishedAt: clock.now().toISOString() }, ['queued']);
+  }
+  return run;
+}

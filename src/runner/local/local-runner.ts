@@ -1,0 +1,160 @@
+// Runs a step as `/bin/sh -c command` in its own process group, so a timeout, a cancellation or
+// the end of the step can signal every process the step started, not just the shell.
+
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import type { Runner, StepRequest, StepResult, StepOutcome } from '../runner.ts';
+import { errorMessage } from '../../errors.ts';
+import { formatDuration } from './format-duration.ts';
+import { killProcessGroup } from './kill-process-group.ts';
+import { LineSplitter } from './line-splitter.ts';
+
+export interface LocalRunnerOptions {
+  /** Time between SIGTERM and SIGKILL on timeout/cancel. */
+  killGraceMs?: number;
+  /** How long to wait for the output pipes to close after the shell exited. */
+  drainMs?: number;
+}
+
+export class LocalRunner implements Runner {
+  private readonly killGraceMs: number;
+  private readonly drainMs: number;
+
+  constructor(opts: LocalRunnerOptions = {}) {
+    this.killGraceMs = opts.killGraceMs ?? 5000;
+    this.drainMs = opts.drainMs ?? 2000;
+  }
+
+  async run(req: StepRequest): Promise<StepResult> {
+    const startedAt = new Date();
+    const early = (outcome: StepOutcome, reason: string): StepResult => ({
+      exitCode: null, signal: null, outcome, reason, startedAt, finishedAt: new Date(), truncatedLines: 0,
+    });
+    if (req.signal?.aborted) return early('cancelled', 'cancelled before start');
+    // spawn reports a missing cwd as "spawn /bin/sh ENOENT", which misleads; check first.
+    const cwdOk = await stat(req.cwd).then((s) => s.isDirectory(), () => false);
+    if (!cwdOk) return early('failed', `working directory ${req.cwd} does not exist`);
+    return this.spawnStep(req, startedAt);
+  }
+
+  private spawnStep(req: StepRequest, startedAt: Date): Promise<StepResult> {
+    return new Promise<StepResult>((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', req.command], {
+        cwd: req.cwd,
+        env: req.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const pid = child.pid;
+      let stopping: { outcome: 'timed_out' | 'cancelled'; reason: string } | null = null;
+      let callbackError: unknown = null;
+      let exit: { code: number | null; signal: string | null } | null = null;
+      let spawnError: Error | null = null;
+      let openStreams = 2;
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+
+      const signalGroup = (signal: NodeJS.Signals): void => {
+        if (pid === undefined) return;
+        try { killProcessGroup(pid, signal); } catch { /* EPERM: nothing more we can do */ }
+      };
+      const stop = (outcome: 'timed_out' | 'cancelled', reason: string): void => {
+        if (stopping || exit) return;
+        stopping = { outcome, reason };
+        signalGroup('SIGTERM');
+        timers.push(setTimeout(() => signalGroup('SIGKILL'), this.killGraceMs));
+      };
+      const onAbort = (): void => stop('cancelled', 'cancelled');
+
+      const makeSplitter = (stream: 'stdout' | 'stderr'): LineSplitter =>
+        new LineSplitter((line) => {
+          if (callbackError !== null || settled) return;
+          try {
+            req.onLine(stream, line, new Date());
+          } catch (error) {
+            // A throwing callback ends the step; run() rejects with that error.
+            callbackError = error;
+            signalGroup('SIGKILL');
+          }
+        });
+      const out = makeSplitter('stdout');
+      const err = makeSplitter('stderr');
+
+      const finish = (): void => {
+        if (settled) return;
+        // Partial last lines of pipes still open (drain timeout) are reported before resolving.
+        out.end();
+        err.end();
+        settled = true;
+        for (const t of timers) clearTimeout(t);
+        req.signal?.removeEventListener('abort', onAbort);
+        // Pipes still held by an escaped grandchild must not keep this process busy.
+        child.stdout.destroy();
+        child.stderr.destroy();
+        if (callbackError !== null) {
+          reject(callbackError instanceof Error ? callbackError : new Error(`step callback failed: ${errorMessage(callbackError)}`));
+          return;
+        }
+        const truncatedLines = out.truncatedLines + err.truncatedLines;
+        const finishedAt = new Date();
+        if (spawnError) {
+          resolve({ exitCode: null, signal: null, outcome: 'failed', reason: `cannot start step: ${spawnError.message}`, startedAt, finishedAt, truncatedLines });
+          return;
+        }
+        const code = exit?.code ?? null;
+        const signal = exit?.signal ?? null;
+        let outcome: StepOutcome = 'succeeded';
+        let reason: string | null = null;
+        if (stopping) ({ outcome, reason } = stopping);
+        else if (code !== 0) {
+          outcome = 'failed';
+          reason = code !== null ? `exited with code ${code}` : `killed by ${signal ?? 'unknown signal'}`;
+        }
+        resolve({ exitCode: code, signal, outcome, reason, startedAt, finishedAt, truncatedLines });
+      };
+
+      const streamClosed = (splitter: LineSplitter): void => {
+        splitter.end();
+        openStreams--;
+        if (openStreams === 0 && (exit || spawnError)) finish();
+      };
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      child.stdout.once('close', () => streamClosed(out));
+      child.stderr.once('close', () => streamClosed(err));
+
+      child.once('error', (error) => {
+        // Only spawn failures land here before 'exit'; later errors (kill failures) are ignored.
+        if (exit) return;
+        spawnError = error;
+        if (openStreams === 0) finish();
+        else timers.push(setTimeout(finish, this.drainMs));
+      });
+
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        // The step is over: end anything it left running in the background.
+        signalGroup('SIGKILL');
+        if (openStreams === 0) finish();
+        else timers.push(setTimeout(finish, this.drainMs));
+      });
+
+      if (pid === undefined) return; // spawn failed; 'error' follows
+      if (Number.isFinite(req.timeoutMs)) {
+        // setTimeout fires at once for delays beyond 2^31-1 ms; clamp instead (~24.8 days).
+        const delay = Math.min(Math.max(req.timeoutMs, 0), 2 ** 31 - 1);
+        timers.push(setTimeout(() => stop('timed_out', `step timed out after ${formatDuration(req.timeoutMs)}`), delay));
+      }
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      if (req.onStart) {
+        try {
+          req.onStart(pid);
+        } catch (error) {
+          callbackError = error;
+          signalGroup('SIGKILL');
+        }
+      }
+    });
+  }
+}
+

@@ -1,0 +1,38 @@
+// The Runner port: runs one pipeline step (a shell command) and reports its output line by line.
+
+export interface StepRequest {
+  command: string;
+  cwd: string;
+  /** The complete environment of the step; nothing is inherited from the server's own. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called synchronously once per output line (without its line ending). */
+  onLine: (stream: 'stdout' | 'stderr', line: string, at: Date) => void;
+  /** Called right after spawn with the pid, which is also the id of the step's process group. */
+  onStart?: (pid: number) => void;
+}
+
+export const StepOutcome = {
+  succeeded: 'succeeded',
+  failed: 'failed',
+  timedOut: 'timed_out',
+  cancelled: 'cancelled',
+} as const;
+export type StepOutcome = (typeof StepOutcome)[keyof typeof StepOutcome];
+
+export interface StepResult {
+  exitCode: number | null;
+  signal: string | null;
+  outcome: StepOutcome;
+  /** Human-readable cause of a non-success outcome; null when succeeded. */
+  reason: string | null;
+  startedAt: Date;
+  finishedAt: Date;
+  /** How many output lines were longer than the line limit and were cut. */
+  truncatedLines: number;
+}
+
+export interface Runner {
+  run(req: StepRequest): Promise<StepResult>;
+}

@@ -1,0 +1,190 @@
+// A Source backed by the system git: a bare mirror of the repository is kept in mirrorDir and
+// every read (commit, file, checkout) is served from it; only resolve/fetch/headOf go to the remote.
+
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { SourceError } from '../../errors.ts';
+import type { CommitInfo, Source } from '../source.ts';
+import { gitEnv, gitErrorText, normalizeRepo, runGit } from './run-git.ts';
+import type { GitEnvOptions, GitResult } from './run-git.ts';
+
+export interface GitSourceOptions extends GitEnvOptions {
+  /** Local path, file:// URL or any URL git can clone. */
+  repo: string;
+  /** Where the bare mirror lives; created on first use. */
+  mirrorDir: string;
+  /** Limit for commands that talk to the remote (clone, fetch, ls-remote). */
+  timeoutMs?: number;
+}
+
+const LOCAL_TIMEOUT_MS = 120_000;
+const FULL_SHA = /^[0-9a-f]{40}$/i;
+
+export class GitSource implements Source {
+  private readonly repo: string;
+  private readonly url: string;
+  private readonly mirrorDir: string;
+  private readonly env: Record<string, string>;
+  private readonly timeoutMs: number;
+  private mirrorReady = false;
+  /** Serializes everything that touches the mirror, so two fetches never race. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: GitSourceOptions) {
+    this.repo = opts.repo;
+    this.url = normalizeRepo(opts.repo, resolvePath);
+    this.mirrorDir = resolvePath(opts.mirrorDir);
+    this.env = gitEnv(opts.env);
+    this.timeoutMs = opts.timeoutMs ?? 600_000;
+  }
+
+  resolve(ref: string): Promise<string> {
+    return this.locked(async () => {
+      await this.ensureMirror();
+      await this.fetchLocked();
+      const notFound = new SourceError(`ref ${JSON.stringify(ref)} not found in ${this.repo}`, { details: { ref, repo: this.repo } });
+      if (ref === '' || ref.startsWith('-')) throw notFound;
+      // Branches win over tags of the same name; then full ref names and (abbreviated) SHAs.
+      const candidates = FULL_SHA.test(ref) ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`, ref];
+      for (const candidate of candidates) {
+        const sha = await this.revParse(candidate);
+        if (sha) return sha;
+      }
+      throw notFound;
+    });
+  }
+
+  fetch(): Promise<void> {
+    return this.locked(async () => {
+      await this.ensureMirror();
+      await this.fetchLocked();
+    });
+  }
+
+  async headOf(branch: string): Promise<string | null> {
+    // Talks to the remote only: no mirror, no lock.
+    const ref = `refs/heads/${branch}`;
+    let out: GitResult;
+    try {
+      out = await runGit(['ls-remote', '--heads', '--', this.url, ref], { env: this.env, timeoutMs: this.timeoutMs });
+    } catch (error) {
+      throw new SourceError(`cannot reach ${this.repo}: ${gitErrorText(error)}`, { cause: error, retryable: true, details: { repo: this.repo } });
+    }
+    for (const line of out.stdout.split('\n')) {
+      const [sha, name] = line.split('\t');
+      // ls-remote patterns match any tail of the ref name; keep the exact ref only.
+      if (name === ref && sha && FULL_SHA.test(sha)) return sha.toLowerCase();
+    }
+    return null;
+  }
+
+  commit(sha: string): Promise<CommitInfo> {
+    return this.locked(async () => {
+      const full = await this.commitInMirror(sha);
+      const { stdout } = await this.git(['show', '-s', '--format=%H%x00%an <%ae>%x00%cI%x00%B', full, '--']);
+      const [hash = full, author = '', committedAt = '', ...rest] = stdout.split('\0');
+      return { sha: hash, author, committedAt, message: rest.join('\0').replace(/\n+$/, '') };
+    });
+  }
+
+  readFile(sha: string, path: string): Promise<string | null> {
+    return this.locked(async () => {
+      const full = await this.commitInMirror(sha);
+      const clean = path.replace(/^(\.\/|\/)+/, '');
+      if (clean === '') return null;
+      const spec = `${full}:${clean}`;
+      try {
+        const { stdout } = await this.git(['cat-file', '-t', spec]);
+        if (stdout.trim() !== 'blob') return null;
+      } catch {
+        return null; // path absent at that commit
+      }
+      const { stdout } = await this.git(['cat-file', 'blob', spec]);
+      return stdout;
+    });
+  }
+
+  checkout(sha: string, dir: string): Promise<void> {
+    return this.locked(async () => {
+      const full = await this.commitInMirror(sha);
+      const target = resolvePath(dir);
+      const entries = await readdir(target).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      });
+      if (entries.length > 0) throw new SourceError(`cannot check out into ${target}: directory is not empty`, { details: { dir: target } });
+      try {
+        // --shared borrows the mirror's objects through alternates: no copy, so it is fast.
+        await this.git(['clone', '--shared', '--no-checkout', '--quiet', '--', this.mirrorDir, target], { cwd: undefined });
+        await this.git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', full], { cwd: target });
+      } catch (error) {
+        await rm(target, { recursive: true, force: true });
+        throw new SourceError(`cannot check out ${full} into ${target}: ${gitErrorText(error)}`, { cause: error, details: { sha: full, dir: target } });
+      }
+    });
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private git(args: string[], opts: { cwd?: string | undefined; timeoutMs?: number } = {}): Promise<GitResult> {
+    const cwd = 'cwd' in opts ? opts.cwd : this.mirrorDir;
+    return runGit(args, { cwd, env: this.env, timeoutMs: opts.timeoutMs ?? LOCAL_TIMEOUT_MS });
+  }
+
+  private async ensureMirror(): Promise<void> {
+    if (this.mirrorReady) return;
+    if (existsSync(join(this.mirrorDir, 'HEAD')) && existsSync(join(this.mirrorDir, 'objects'))) {
+      // The repository URL may have changed since the mirror was made.
+      await this.git(['config', 'remote.origin.url', this.url]);
+      this.mirrorReady = true;
+      return;
+    }
+    const leftovers = await readdir(this.mirrorDir).catch(() => []);
+    if (leftovers.length > 0) throw new SourceError(`mirror directory ${this.mirrorDir} exists and is not a git mirror`);
+    await mkdir(dirname(this.mirrorDir), { recursive: true });
+    // Clone next to the final place, then rename: a crash never leaves a half-made mirror.
+    const tmp = join(dirname(this.mirrorDir), `.${basename(this.mirrorDir)}.tmp-${randomBytes(6).toString('hex')}`);
+    try {
+      await runGit(['clone', '--mirror', '--quiet', '--', this.url, tmp], { env: this.env, timeoutMs: this.timeoutMs });
+      await rm(this.mirrorDir, { recursive: true, force: true }); // an empty directory, if any
+      await rename(tmp, this.mirrorDir);
+    } catch (error) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new SourceError(`cannot clone ${this.repo}: ${gitErrorText(error)}`, { cause: error, details: { repo: this.repo } });
+    }
+    this.mirrorReady = true;
+  }
+
+  private async fetchLocked(): Promise<void> {
+    try {
+      await this.git(['fetch', '--prune', '--quiet', 'origin'], { timeoutMs: this.timeoutMs });
+    } catch (error) {
+      throw new SourceError(`cannot fetch ${this.repo}: ${gitErrorText(error)}`, { cause: error, retryable: true, details: { repo: this.repo } });
+    }
+  }
+
+  private async revParse(rev: string): Promise<string | null> {
+    try {
+      const { stdout } = await this.git(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+      const sha = stdout.trim();
+      return FULL_SHA.test(sha) ? sha.toLowerCase() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The full SHA of a commit, fetching once if the mirror does not have it yet. */
+  private async commitInMirror(sha: string): Promise<string> {
+    await this.ensureMirror();
+    if (sha === '' || sha.startsWith('-')) throw new SourceError(`commit ${JSON.stringify(sha)} not found in ${this.repo}`);
+    const found = (await this.revParse(sha)) ?? (await this.fetchLocked(), await this.revParse(sha));
+    if (!found) throw new SourceError(`commit ${JSON.stringify(sha)} not found in ${this.repo}`, { details: { sha, repo: this.repo } });
+    return found;
+  }
+}

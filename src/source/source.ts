@@ -1,0 +1,25 @@
+// The Source port: where commits come from.
+
+export interface CommitInfo {
+  sha: string;
+  /** "Name <email>" of the commit's author. */
+  author: string;
+  /** Full commit message, without the trailing newline. */
+  message: string;
+  /** Committer date, ISO 8601 with offset. */
+  committedAt: string;
+}
+
+export interface Source {
+  /** Full 40-hex SHA of a branch, tag or (abbreviated) SHA on the remote; fetches first. */
+  resolve(ref: string): Promise<string>;
+  /** Updates the local mirror. */
+  fetch(): Promise<void>;
+  /** Cheap poll of refs/heads/<branch> on the remote; null when the branch does not exist. */
+  headOf(branch: string): Promise<string | null>;
+  commit(sha: string): Promise<CommitInfo>;
+  /** Content of a file at a commit; null when the path is absent (or not a file). */
+  readFile(sha: string, path: string): Promise<string | null>;
+  /** Creates in `dir` (absent or empty) a working tree of exactly that commit, with .git and a detached HEAD. */
+  checkout(sha: string, dir: string): Promise<void>;
+}

@@ -1,0 +1,142 @@
+// Raw (validated) file → compiled Spec: defaults, units, order, freeze.
+import { parseDuration } from './duration.ts';
+import { parsePercent } from './percent.ts';
+import type { RawAnalysis, RawSpec, RawStep, RawStrategy } from './schema.ts';
+import { SPEC_DEFAULTS } from './spec.ts';
+import type { AnalysisSpec, EnvVars, EnvironmentSpec, HealthSpec, ServiceSpec, Spec, StepSpec, StrategySpec } from './spec.ts';
+
+type RawService = NonNullable<RawSpec['services']>[string];
+type RawHealth = RawService['health'];
+
+/**
+ * `order` gives the keys of `services` and `environments` as written in the file: a JS
+ * object would put integer-like names (`1`, `42`) first.
+ */
+export function compileSpec(raw: RawSpec, order: { services?: readonly string[]; environments?: readonly string[] } = {}): Spec {
+  const services = raw.services ?? {};
+  const environments = raw.environments ?? {};
+  const spec: Spec = {
+    build: (raw.build ?? []).map(compileStep),
+    test: (raw.test ?? []).map(compileStep),
+    services: inOrder(services, order.services).map(([name, service]) => compileService(name, service)),
+    buildSecrets: raw.buildSecrets ?? [],
+    environments: inOrder(environments, order.environments).map(([name, env]): EnvironmentSpec => ({
+      name,
+      secrets: env.secrets ?? [],
+      env: compileEnv(env.env),
+      verify: (env.verify ?? []).map(compileStep),
+      approval: env.approval ?? false,
+      strategy: compileStrategy(env.strategy),
+      bakeMs: env.bake === undefined ? SPEC_DEFAULTS.bakeMs : parseDuration(env.bake),
+    })),
+    previews: {
+      pullRequests: raw.previews?.pullRequests ?? false,
+      secrets: raw.previews?.secrets ?? [],
+      ttlMs: optionalDuration(raw.previews?.ttl) ?? SPEC_DEFAULTS.previewTtlMs,
+      scaleToZeroMs: optionalDuration(raw.previews?.scaleToZero) ?? null,
+      env: compileEnv(raw.previews?.env),
+    },
+    triggers: {
+      branches: raw.triggers?.branches ?? [],
+      paths: raw.triggers?.paths ?? [],
+      tags: raw.triggers?.tags ?? [],
+    },
+  };
+  return deepFreeze(spec);
+}
+
+export function compileStep(step: RawStep): StepSpec {
+  const run = String(step.run);
+  return {
+    name: step.name ?? defaultStepName(run),
+    run,
+    timeoutMs: optionalDuration(step.timeout) ?? SPEC_DEFAULTS.stepTimeoutMs,
+    env: compileEnv(step.env),
+  };
+}
+
+/** The first line of the command, cut to 40 characters. */
+export function defaultStepName(run: string): string {
+  const firstLine = run.trim().split('\n')[0] ?? '';
+  return firstLine.slice(0, SPEC_DEFAULTS.stepNameLength).trim();
+}
+
+function compileService(name: string, service: RawService): ServiceSpec {
+  return {
+    name,
+    start: String(service.start),
+    health: compileHealth(service.health),
+    instances: service.instances ?? SPEC_DEFAULTS.instances,
+    env: compileEnv(service.env),
+  };
+}
+
+function compileHealth(health: RawHealth): HealthSpec | null {
+  if (health === undefined) return null;
+  const object = typeof health === 'string' ? { path: health } : health;
+  return {
+    path: object.path,
+    intervalMs: optionalDuration(object.interval) ?? SPEC_DEFAULTS.healthIntervalMs,
+    timeoutMs: optionalDuration(object.timeout) ?? SPEC_DEFAULTS.healthTimeoutMs,
+    deadlineMs: optionalDuration(object.deadline) ?? SPEC_DEFAULTS.healthDeadlineMs,
+  };
+}
+
+function compileStrategy(strategy: RawStrategy | undefined): StrategySpec {
+  if (strategy === undefined || strategy === 'rolling' || strategy.rolling !== undefined) {
+    const rolling = typeof strategy === 'object' ? strategy.rolling : undefined;
+    return {
+      kind: 'rolling',
+      maxSurge: rolling?.maxSurge ?? SPEC_DEFAULTS.maxSurge,
+      maxUnavailable: rolling?.maxUnavailable ?? SPEC_DEFAULTS.maxUnavailable,
+    };
+  }
+  if (strategy.canary !== undefined) {
+    return {
+      kind: 'canary',
+      steps: strategy.canary.steps.map((step) => ({
+        weight: step.weight,
+        // `pause: {}` waits for a person; no pause moves on at once.
+        pauseMs: step.pause === undefined ? 0 : typeof step.pause === 'object' ? null : parseDuration(step.pause),
+      })),
+      analysis: compileAnalysis(strategy.canary.analysis),
+    };
+  }
+  const blueGreen = strategy.blueGreen;
+  return {
+    kind: 'blueGreen',
+    scaleDownDelayMs: optionalDuration(blueGreen?.scaleDownDelay) ?? SPEC_DEFAULTS.scaleDownDelayMs,
+    analysis: compileAnalysis(blueGreen?.analysis),
+  };
+}
+
+function compileAnalysis(analysis: RawAnalysis | undefined): AnalysisSpec | null {
+  if (analysis === undefined) return null;
+  return {
+    maxErrorRate: analysis.maxErrorRate === undefined ? null : parsePercent(analysis.maxErrorRate),
+    maxP99Ms: optionalDuration(analysis.maxP99) ?? null,
+    minSamples: analysis.minSamples ?? SPEC_DEFAULTS.analysisMinSamples,
+    intervalMs: optionalDuration(analysis.interval) ?? SPEC_DEFAULTS.analysisIntervalMs,
+  };
+}
+
+function compileEnv(env: Record<string, string | number | boolean> | undefined): EnvVars {
+  return Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
+}
+
+function optionalDuration(value: string | number | undefined): number | undefined {
+  return value === undefined ? undefined : parseDuration(value);
+}
+
+function inOrder<T>(record: Record<string, T>, order: readonly string[] | undefined): [string, T][] {
+  const keys = order?.filter((key) => Object.hasOwn(record, key)) ?? Object.keys(record);
+  return keys.map((key) => [key, record[key] as T]);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

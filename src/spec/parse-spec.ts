@@ -1,0 +1,74 @@
+// sluice.yaml text → compiled Spec, or every problem in it with its line and column.
+import { LineCounter, isMap, parseDocument } from 'yaml';
+import type { YAMLError } from 'yaml';
+import { compileSpec } from './compile-spec.ts';
+import { rawSpecSchema } from './schema.ts';
+import type { Spec } from './spec.ts';
+import { at, issueToSpecIssues, specErrorMap } from './spec-issues.ts';
+import type { IssueContext, SpecIssue } from './spec-issues.ts';
+import { keysInOrder } from './yaml-locate.ts';
+
+export type { SpecIssue } from './spec-issues.ts';
+
+export type ParseSpecResult = { readonly ok: true; readonly spec: Spec } | { readonly ok: false; readonly errors: readonly SpecIssue[] };
+
+export function parseSpec(text: string): ParseSpecResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const errors: SpecIssue[] = doc.errors.map((error) => yamlIssue(error, lineCounter));
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // toJS refuses alias bombs and the like; position at the start of the file.
+    errors.push({ line: 1, col: 1, message: `cannot read the YAML: ${error instanceof Error ? error.message : String(error)}`, path: [] });
+    return { ok: false, errors: sortIssues(errors) };
+  }
+  const context: IssueContext = { doc, lineCounter, data };
+
+  if (doc.contents === null || data === null || data === undefined) {
+    if (errors.length === 0) errors.push({ line: 1, col: 1, message: 'the file is empty: expected a map with keys such as build, test, services', path: [] });
+    return { ok: false, errors: sortIssues(errors) };
+  }
+  if (!isMap(doc.contents)) {
+    errors.push(at(context, [], 'value', 'expected a map at the top of the file (keys such as build, test, services)'));
+    return { ok: false, errors: sortIssues(errors) };
+  }
+
+  const result = rawSpecSchema.safeParse(data, { error: specErrorMap });
+  if (!result.success) errors.push(...result.error.issues.flatMap((issue) => issueToSpecIssues(issue, context)));
+  if (errors.length > 0 || !result.success) return { ok: false, errors: sortIssues(errors) };
+
+  const spec = compileSpec(result.data, {
+    services: keysInOrder(doc, ['services']),
+    environments: keysInOrder(doc, ['environments']),
+  });
+  return { ok: true, spec };
+}
+
+/** `FILE:LINE:COL: message`, the form editors and `sluice validate` print. */
+export function formatSpecIssue(file: string, issue: SpecIssue): string {
+  return `${file}:${issue.line}:${issue.col}: ${issue.message}`;
+}
+
+function yamlIssue(error: YAMLError, lineCounter: LineCounter): SpecIssue {
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  // yaml's messages may end with " at line L, column C:" and a snippet; the position is ours.
+  const message = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+  return { line, col, message: `YAML: ${message}`, path: [] };
+}
+
+function sortIssues(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => a.issue.line - b.issue.line || a.issue.col - b.issue.col || a.index - b.index)
+    .map(({ issue }) => issue)
+    .filter((issue) => {
+      const key = `${issue.line}:${issue.col}:${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}

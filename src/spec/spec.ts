@@ -1,0 +1,107 @@
+// The compiled pipeline file: defaults applied, durations in milliseconds, names in file
+// order, frozen. This is what the engine and a release snapshot hold.
+
+export const SPEC_DEFAULTS = {
+  stepTimeoutMs: 600_000,
+  stepNameLength: 40,
+  healthIntervalMs: 1_000,
+  healthTimeoutMs: 2_000,
+  healthDeadlineMs: 60_000,
+  instances: 1,
+  maxSurge: 1,
+  maxUnavailable: 0,
+  scaleDownDelayMs: 30_000,
+  analysisMinSamples: 20,
+  analysisIntervalMs: 10_000,
+  bakeMs: 0,
+  previewTtlMs: 48 * 3_600_000,
+} as const;
+
+export type EnvVars = Readonly<Record<string, string>>;
+
+export type StepSpec = {
+  readonly name: string;
+  readonly run: string;
+  readonly timeoutMs: number;
+  readonly env: EnvVars;
+};
+
+export type HealthSpec = {
+  /** HTTP path, starting with `/`. */
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Time an instance has to become healthy before it counts as failed. */
+  readonly deadlineMs: number;
+};
+
+export type ServiceSpec = {
+  readonly name: string;
+  readonly start: string;
+  /** null: no health check; an instance is ready once it listens on PORT. */
+  readonly health: HealthSpec | null;
+  readonly instances: number;
+  readonly env: EnvVars;
+};
+
+export type AnalysisSpec = {
+  /** Fraction 0..1 (`1%` → 0.01); null: not checked. */
+  readonly maxErrorRate: number | null;
+  readonly maxP99Ms: number | null;
+  readonly minSamples: number;
+  readonly intervalMs: number;
+};
+
+export type CanaryStepSpec = {
+  /** Percent of requests (1..100) sent to the new release. */
+  readonly weight: number;
+  /** How long to hold this weight: a number of ms (0 when no pause was written), or null: wait for a person. */
+  readonly pauseMs: number | null;
+};
+
+export type StrategySpec =
+  | { readonly kind: 'rolling'; readonly maxSurge: number; readonly maxUnavailable: number }
+  | { readonly kind: 'blueGreen'; readonly scaleDownDelayMs: number; readonly analysis: AnalysisSpec | null }
+  | { readonly kind: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly analysis: AnalysisSpec | null };
+
+export type StrategyKind = StrategySpec['kind'];
+
+export type EnvironmentSpec = {
+  readonly name: string;
+  /** Secret groups in order; later groups win. */
+  readonly secrets: readonly string[];
+  readonly env: EnvVars;
+  readonly verify: readonly StepSpec[];
+  readonly approval: boolean;
+  readonly strategy: StrategySpec;
+  /** 0: no bake. */
+  readonly bakeMs: number;
+};
+
+export type PreviewsSpec = {
+  readonly pullRequests: boolean;
+  readonly secrets: readonly string[];
+  readonly ttlMs: number;
+  /** null: never scale idle previews to zero. */
+  readonly scaleToZeroMs: number | null;
+  readonly env: EnvVars;
+};
+
+/** Empty lists mean no restriction (branches: the branch the project tracks). */
+export type TriggersSpec = {
+  readonly branches: readonly string[];
+  readonly paths: readonly string[];
+  readonly tags: readonly string[];
+};
+
+export type Spec = {
+  readonly build: readonly StepSpec[];
+  readonly test: readonly StepSpec[];
+  /** In file order; the first is the default service the router serves. */
+  readonly services: readonly ServiceSpec[];
+  readonly buildSecrets: readonly string[];
+  /** In file order, which is the deploy order. */
+  readonly environments: readonly EnvironmentSpec[];
+  readonly previews: PreviewsSpec;
+  readonly triggers: TriggersSpec;
+};

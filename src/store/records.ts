@@ -1,0 +1,127 @@
+// The records the store keeps (camelCase; snake_case in SQL through Kysely's CamelCasePlugin).
+// Times are ISO-8601 strings (portable between SQLite and PostgreSQL, and ordered
+// lexicographically); flags are integers 0/1 for the same reason.
+
+export const RunState = {
+  queued: 'queued',
+  running: 'running',
+  waiting: 'waiting',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  superseded: 'superseded',
+} as const;
+export type RunState = (typeof RunState)[keyof typeof RunState];
+export const terminalRunStates: ReadonlySet<string> = new Set([RunState.succeeded, RunState.failed, RunState.cancelled, RunState.superseded]);
+
+/** Stages and steps: pending until they start; skipped when an earlier gate stopped the run. */
+export const StageState = {
+  pending: 'pending',
+  running: 'running',
+  waiting: 'waiting',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  skipped: 'skipped',
+  superseded: 'superseded',
+} as const;
+export type StageState = (typeof StageState)[keyof typeof StageState];
+
+export interface Project {
+  name: string;
+  repo: string;
+  branch: string;
+  webhookSecret: string;
+  lastSeenSha: string | null;
+  createdAt: string;
+}
+
+export interface Run {
+  id: string;
+  project: string;
+  number: number;
+  commitSha: string;
+  branch: string;
+  ref: string;
+  author: string;
+  message: string;
+  trigger: string;
+  state: RunState;
+  reason: string | null;
+  artifactDigest: string | null;
+  specJson: string | null;
+  attempt: number;
+  cancelRequested: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface Stage {
+  id: string;
+  runId: string;
+  idx: number;
+  name: string;
+  kind: string;
+  environment: string | null;
+  state: StageState;
+  reason: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface Step {
+  id: string;
+  runId: string;
+  stageId: string;
+  idx: number;
+  name: string;
+  state: StageState;
+  exitCode: number | null;
+  pid: number | null;
+  reason: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface LogLine {
+  id: number;
+  runId: string;
+  stepId: string | null;
+  at: string;
+  stream: string;
+  line: string;
+}
+
+export interface EnvironmentRecord {
+  project: string;
+  name: string;
+  currentRelease: number | null;
+  desiredRelease: number | null;
+  lastRunNumber: number | null;
+  state: string;
+  reason: string | null;
+  lockOwner: string | null;
+  lockExpiresAt: string | null;
+  updatedAt: string;
+}
+
+export interface Release {
+  project: string;
+  environment: string;
+  number: number;
+  runId: string | null;
+  runNumber: number | null;
+  commitSha: string;
+  artifactDigest: string;
+  configJson: string;
+  state: string;
+  reason: string | null;
+  rolledBackFrom: number | null;
+  createdAt: string;
+}
+

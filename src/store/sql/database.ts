@@ -1,0 +1,13 @@
+// Kysely's view of the tables: the records of ../records.ts, with generated keys marked.
+import type { Generated } from 'kysely';
+import type { EnvironmentRecord, LogLine, Project, Release, Run, Stage, Step } from '../records.ts';
+
+export interface Database {
+  projects: Project;
+  runs: Run;
+  stages: Stage;
+  steps: Step;
+  logLines: Omit<LogLine, 'id'> & { id: Generated<number> };
+  environments: EnvironmentRecord;
+  releases: Release;
+}

@@ -1,0 +1,126 @@
+// Schema migrations, written once with Kysely's schema builder for every dialect. The only
+// difference between dialects is a capability (how an auto-increment key is spelt).
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql } from 'kysely';
+
+export interface DialectCapabilities {
+  /** Column type of an auto-incrementing integer key: 'integer' (SQLite) or 'bigserial' (PostgreSQL). */
+  serialType: 'integer' | 'bigserial';
+}
+
+function initial(caps: DialectCapabilities): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('projects')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('repo', 'text', (c) => c.notNull())
+        .addColumn('branch', 'text', (c) => c.notNull())
+        .addColumn('webhook_secret', 'text', (c) => c.notNull())
+        .addColumn('last_seen_sha', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project', 'text', (c) => c.notNull().references('projects.name'))
+        .addColumn('number', 'integer', (c) => c.notNull())
+        .addColumn('commit_sha', 'text', (c) => c.notNull())
+        .addColumn('branch', 'text', (c) => c.notNull())
+        .addColumn('ref', 'text', (c) => c.notNull())
+        .addColumn('author', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('artifact_digest', 'text')
+        .addColumn('spec_json', 'text')
+        .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_expires_at', 'text')
+        .addColumn('approved_by', 'text')
+        .addColumn('approved_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('finished_at', 'text')
+        .addUniqueConstraint('runs_project_number', ['project', 'number'])
+        .execute();
+      await db.schema.createIndex('runs_state').on('runs').columns(['state', 'created_at']).execute();
+      await db.schema
+        .createTable('stages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('started_at', 'text')
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('stages_run').on('stages').columns(['run_id', 'idx']).execute();
+      await db.schema
+        .createTable('steps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+        .addColumn('stage_id', 'text', (c) => c.notNull().references('stages.id'))
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('exit_code', 'integer')
+        .addColumn('pid', 'integer')
+        .addColumn('reason', 'text')
+        .addColumn('started_at', 'text')
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('steps_run').on('steps').columns(['run_id', 'stage_id', 'idx']).execute();
+      await db.schema
+        .createTable('log_lines')
+        .addColumn('id', caps.serialType, (c) => (caps.serialType === 'integer' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('step_id', 'text')
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('stream', 'text', (c) => c.notNull())
+        .addColumn('line', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('log_lines_run').on('log_lines').columns(['run_id', 'id']).execute();
+      await db.schema
+        .createTable('environments')
+        .addColumn('project', 'text', (c) => c.notNull().references('projects.name'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('current_release', 'integer')
+        .addColumn('desired_release', 'integer')
+        .addColumn('last_run_number', 'integer')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('lock_owner', 'text')
+        .addColumn('lock_expires_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('environments_pk', ['project', 'name'])
+        .execute();
+      await db.schema
+        .createTable('releases')
+        .addColumn('project', 'text', (c) => c.notNull().references('projects.name'))
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('number', 'integer', (c) => c.notNull())
+        .addColumn('run_id', 'text')
+        .addColumn('run_number', 'integer')
+        .addColumn('commit_sha', 'text', (c) => c.notNull())
+        .addColumn('artifact_digest', 'text', (c) => c.notNull())
+        .addColumn('config_json', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('rolled_back_from', 'integer')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('releases_pk', ['project', 'environment', 'number'])
+        .execute();
+      await sql`select 1`.execute(db);
+    },
+  };
+}
+
+export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
+  return { getMigrations: async () => ({ '0001_initial': initial(caps) }) };
+}

@@ -1,0 +1,246 @@
+// The Store over Kysely: one implementation for every SQL dialect. Dialect differences are
+// capabilities handed to the migrations, never `if (sqlite)` here.
+import { Migrator, type Kysely } from 'kysely';
+import type { Database } from './database.ts';
+import { migrationProvider, type DialectCapabilities } from './migrations.ts';
+import type { EnvironmentRecord, LogLine, Project, Release, Run, Stage, Step } from '../records.ts';
+import type { NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
+import { SluiceError, ErrorCode } from '../../errors.ts';
+
+const numberRetries = 8;
+
+function isUniqueViolation(error: unknown): boolean {
+  const text = error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : '';
+  return /UNIQUE|unique|23505|PRIMARYKEY/.test(text);
+}
+
+export class SqlStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly caps: DialectCapabilities,
+  ) {}
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.caps) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new SluiceError(ErrorCode.unavailable, `database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async createProject(project: Project): Promise<void> {
+    await this.db.insertInto('projects').values(project).execute();
+  }
+
+  getProject(name: string): Promise<Project | undefined> {
+    return this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  listProjects(): Promise<Project[]> {
+    return this.db.selectFrom('projects').selectAll().orderBy('name').execute();
+  }
+
+  async updateProject(name: string, patch: Partial<Project>): Promise<void> {
+    await this.db.updateTable('projects').set(patch).where('name', '=', name).execute();
+  }
+
+  async createRun(run: NewRun): Promise<Run> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (tx) => {
+          const top = await tx.selectFrom('runs').select((eb) => eb.fn.max('number').as('n')).where('project', '=', run.project).executeTakeFirst();
+          const full: Run = {
+            ...run,
+            number: Number(top?.n ?? 0) + 1,
+            attempt: 0,
+            cancelRequested: 0,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            approvedBy: null,
+            approvedAt: null,
+            startedAt: null,
+            finishedAt: null,
+            reason: null,
+            artifactDigest: null,
+            specJson: null,
+          };
+          await tx.insertInto('runs').values(full).execute();
+          return full;
+        });
+      } catch (error) {
+        // Another server took the same number at the same moment: take the next one.
+        if (!isUniqueViolation(error) || attempt >= numberRetries) throw error;
+      }
+    }
+  }
+
+  getRun(id: string): Promise<Run | undefined> {
+    return this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listRuns(project: string, limit: number): Promise<Run[]> {
+    return this.db.selectFrom('runs').selectAll().where('project', '=', project).orderBy('number', 'desc').limit(limit).execute();
+  }
+
+  listRunsInState(states: string[]): Promise<Run[]> {
+    return this.db.selectFrom('runs').selectAll().where('state', 'in', states as Run['state'][]).orderBy('createdAt').execute();
+  }
+
+  async updateRun(id: string, patch: Partial<Run>, from?: string[]): Promise<boolean> {
+    let q = this.db.updateTable('runs').set(patch).where('id', '=', id);
+    if (from) q = q.where('state', 'in', from as Run['state'][]);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async claimRun(owner: string, leaseUntil: string, now: string): Promise<Run | undefined> {
+    // Compare-and-set on the state: of two servers racing for one run, exactly one update applies.
+    for (let i = 0; i < 5; i++) {
+      const next = await this.db.selectFrom('runs').select('id').where('state', '=', 'queued').orderBy('createdAt').orderBy('number').limit(1).executeTakeFirst();
+      if (!next) return undefined;
+      const r = await this.db
+        .updateTable('runs')
+        .set({ state: 'running', leaseOwner: owner, leaseExpiresAt: leaseUntil, startedAt: now })
+        .where('id', '=', next.id)
+        .where('state', '=', 'queued')
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) return this.getRun(next.id);
+    }
+    return undefined;
+  }
+
+  async renewLeases(owner: string, leaseUntil: string): Promise<void> {
+    await this.db.updateTable('runs').set({ leaseExpiresAt: leaseUntil }).where('leaseOwner', '=', owner).where('state', '=', 'running').execute();
+    await this.db.updateTable('environments').set({ lockExpiresAt: leaseUntil }).where('lockOwner', '=', owner).execute();
+  }
+
+  async addStages(stages: Stage[]): Promise<void> {
+    if (stages.length) await this.db.insertInto('stages').values(stages).execute();
+  }
+
+  listStages(runId: string): Promise<Stage[]> {
+    return this.db.selectFrom('stages').selectAll().where('runId', '=', runId).orderBy('idx').execute();
+  }
+
+  async updateStage(id: string, patch: Partial<Stage>): Promise<void> {
+    await this.db.updateTable('stages').set(patch).where('id', '=', id).execute();
+  }
+
+  async addSteps(steps: Step[]): Promise<void> {
+    if (steps.length) await this.db.insertInto('steps').values(steps).execute();
+  }
+
+  listSteps(runId: string): Promise<Step[]> {
+    return this.db.selectFrom('steps').selectAll().where('runId', '=', runId).orderBy('stageId').orderBy('idx').execute();
+  }
+
+  async updateStep(id: string, patch: Partial<Step>): Promise<void> {
+    await this.db.updateTable('steps').set(patch).where('id', '=', id).execute();
+  }
+
+  async appendLogs(lines: NewLogLine[]): Promise<void> {
+    // Bounded batches: SQLite allows at most 32766 bound parameters per statement.
+    for (let i = 0; i < lines.length; i += 500) {
+      await this.db.insertInto('logLines').values(lines.slice(i, i + 500)).execute();
+    }
+  }
+
+  readLogs(runId: string, afterId: number, limit: number): Promise<LogLine[]> {
+    return this.db.selectFrom('logLines').selectAll().where('runId', '=', runId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  }
+
+  async ensureEnvironment(project: string, name: string, now: string): Promise<EnvironmentRecord> {
+    const existing = await this.getEnvironment(project, name);
+    if (existing) return existing;
+    const record: EnvironmentRecord = {
+      project,
+      name,
+      currentRelease: null,
+      desiredRelease: null,
+      lastRunNumber: null,
+      state: 'empty',
+      reason: null,
+      lockOwner: null,
+      lockExpiresAt: null,
+      updatedAt: now,
+    };
+    try {
+      await this.db.insertInto('environments').values(record).execute();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    return (await this.getEnvironment(project, name)) ?? record;
+  }
+
+  getEnvironment(project: string, name: string): Promise<EnvironmentRecord | undefined> {
+    return this.db.selectFrom('environments').selectAll().where('project', '=', project).where('name', '=', name).executeTakeFirst();
+  }
+
+  listEnvironments(project?: string): Promise<EnvironmentRecord[]> {
+    let q = this.db.selectFrom('environments').selectAll();
+    if (project !== undefined) q = q.where('project', '=', project);
+    return q.orderBy('project').orderBy('updatedAt').execute();
+  }
+
+  async updateEnvironment(project: string, name: string, patch: Partial<EnvironmentRecord>): Promise<void> {
+    await this.db.updateTable('environments').set(patch).where('project', '=', project).where('name', '=', name).execute();
+  }
+
+  async lockEnvironment(project: string, name: string, owner: string, until: string, now: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('environments')
+      .set({ lockOwner: owner, lockExpiresAt: until })
+      .where('project', '=', project)
+      .where('name', '=', name)
+      .where((eb) => eb.or([eb('lockOwner', 'is', null), eb('lockOwner', '=', owner), eb('lockExpiresAt', '<', now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async unlockEnvironment(project: string, name: string, owner: string): Promise<void> {
+    await this.db.updateTable('environments').set({ lockOwner: null, lockExpiresAt: null }).where('project', '=', project).where('name', '=', name).where('lockOwner', '=', owner).execute();
+  }
+
+  async createRelease(release: NewRelease): Promise<Release> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (tx) => {
+          const top = await tx
+            .selectFrom('releases')
+            .select((eb) => eb.fn.max('number').as('n'))
+            .where('project', '=', release.project)
+            .where('environment', '=', release.environment)
+            .executeTakeFirst();
+          const full: Release = { ...release, number: Number(top?.n ?? 0) + 1 };
+          await tx.insertInto('releases').values(full).execute();
+          return full;
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error) || attempt >= numberRetries) throw error;
+      }
+    }
+  }
+
+  getRelease(project: string, environment: string, number: number): Promise<Release | undefined> {
+    return this.db.selectFrom('releases').selectAll().where('project', '=', project).where('environment', '=', environment).where('number', '=', number).executeTakeFirst();
+  }
+
+  listReleases(project: string, environment: string): Promise<Release[]> {
+    return this.db.selectFrom('releases').selectAll().where('project', '=', project).where('environment', '=', environment).orderBy('number', 'desc').execute();
+  }
+
+  async updateRelease(project: string, environment: string, number: number, patch: Partial<Release>): Promise<void> {
+    await this.db.updateTable('releases').set(patch).where('project', '=', project).where('environment', '=', environment).where('number', '=', number).execute();
+  }
+
+  async referencedArtifacts(): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('releases').select('artifactDigest').distinct().execute();
+    const runs = await this.db.selectFrom('runs').select('artifactDigest').where('state', 'in', ['queued', 'running', 'waiting']).execute();
+    return new Set([...rows, ...runs].map((r) => r.artifactDigest).filter((d): d is string => Boolean(d)));
+  }
+}

@@ -1,0 +1,54 @@
+// The Store port: everything the engine keeps durable. Implemented once over Kysely
+// (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
+import type { EnvironmentRecord, LogLine, Project, Release, Run, Stage, Step } from './records.ts';
+
+export type NewRun = Omit<Run, 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson'>;
+export type NewRelease = Omit<Release, 'number'>;
+export type NewLogLine = Omit<LogLine, 'id'>;
+
+export interface Store {
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  createProject(project: Project): Promise<void>;
+  getProject(name: string): Promise<Project | undefined>;
+  listProjects(): Promise<Project[]>;
+  updateProject(name: string, patch: Partial<Project>): Promise<void>;
+
+  /** Inserts a run with the next number of its project (unique even with several servers). */
+  createRun(run: NewRun): Promise<Run>;
+  getRun(id: string): Promise<Run | undefined>;
+  listRuns(project: string, limit: number): Promise<Run[]>;
+  listRunsInState(states: string[]): Promise<Run[]>;
+  /** Compare-and-set: applies the patch only when the run is in one of `from`; true when applied. */
+  updateRun(id: string, patch: Partial<Run>, from?: string[]): Promise<boolean>;
+  /** Atomically moves the oldest queued run to running under a lease held by `owner`. */
+  claimRun(owner: string, leaseUntil: string, now: string): Promise<Run | undefined>;
+  renewLeases(owner: string, leaseUntil: string): Promise<void>;
+
+  addStages(stages: Stage[]): Promise<void>;
+  listStages(runId: string): Promise<Stage[]>;
+  updateStage(id: string, patch: Partial<Stage>): Promise<void>;
+  addSteps(steps: Step[]): Promise<void>;
+  listSteps(runId: string): Promise<Step[]>;
+  updateStep(id: string, patch: Partial<Step>): Promise<void>;
+
+  appendLogs(lines: NewLogLine[]): Promise<void>;
+  readLogs(runId: string, afterId: number, limit: number): Promise<LogLine[]>;
+
+  ensureEnvironment(project: string, name: string, now: string): Promise<EnvironmentRecord>;
+  getEnvironment(project: string, name: string): Promise<EnvironmentRecord | undefined>;
+  listEnvironments(project?: string): Promise<EnvironmentRecord[]>;
+  updateEnvironment(project: string, name: string, patch: Partial<EnvironmentRecord>): Promise<void>;
+  /** A lease on one environment: deploys to it are serialized across servers. */
+  lockEnvironment(project: string, name: string, owner: string, until: string, now: string): Promise<boolean>;
+  unlockEnvironment(project: string, name: string, owner: string): Promise<void>;
+
+  /** Inserts a release with the next number of its environment. */
+  createRelease(release: NewRelease): Promise<Release>;
+  getRelease(project: string, environment: string, number: number): Promise<Release | undefined>;
+  listReleases(project: string, environment: string): Promise<Release[]>;
+  updateRelease(project: string, environment: string, number: number, patch: Partial<Release>): Promise<void>;
+  /** Digests of artifacts that some release still references (retention never removes them). */
+  referencedArtifacts(): Promise<Set<string>>;
+}

@@ -1,0 +1,162 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile, readFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitSource } from '../../src/source/git/git-source.ts';
+import { validateRepo } from '../../src/source/git/validate-repo.ts';
+import { SourceError } from '../../src/errors.ts';
+
+let root = '';
+let repo = '';
+let first = '';
+let second = '';
+const gitEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Ada Lovelace', '-c', 'user.email=ada@example.com', ...args], { cwd, env: gitEnv, encoding: 'utf8' }).trim();
+}
+
+async function commitFile(path: string, content: string, message: string): Promise<string> {
+  await mkdir(join(repo, path, '..'), { recursive: true });
+  await writeFile(join(repo, path), content);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', message);
+  return git(repo, 'rev-parse', 'HEAD');
+}
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sluice-git-'));
+  repo = join(root, 'repo');
+  await mkdir(repo);
+  git(repo, 'init', '-q', '-b', 'main');
+  first = await commitFile('README.md', 'hello\n', 'first commit\n\nwith a body');
+  second = await commitFile('src/app.sh', 'echo app\n', 'second commit');
+  git(repo, 'tag', '-a', 'v1', '-m', 'release v1', first);
+  git(repo, 'branch', 'feature', first);
+});
+
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const source = (name: string): GitSource => new GitSource({ repo, mirrorDir: join(root, 'mirrors', name) });
+
+void test('resolves branches, tags and SHAs to full SHAs', async () => {
+  const s = source('resolve');
+  assert.equal(await s.resolve('main'), second);
+  assert.equal(await s.resolve('feature'), first);
+  assert.equal(await s.resolve('v1'), first, 'annotated tags are peeled to their commit');
+  assert.equal(await s.resolve(first), first);
+  assert.equal(await s.resolve(first.slice(0, 10)), first);
+  assert.equal(await s.resolve('refs/heads/main'), second);
+  assert.ok(await existsDir(join(root, 'mirrors', 'resolve', 'objects')));
+});
+
+function existsDir(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+void test('an unknown ref is a SourceError naming the ref and repo', async () => {
+  const s = source('unknown');
+  await assert.rejects(s.resolve('nope'), (e: unknown) => {
+    assert.ok(e instanceof SourceError);
+    assert.equal(e.message, `ref "nope" not found in ${repo}`);
+    return true;
+  });
+  await assert.rejects(s.resolve('0'.repeat(40)), /not found/);
+  await assert.rejects(s.resolve('--upload-pack=evil'), /not found/);
+});
+
+void test('a repository that cannot be cloned is a SourceError with git\'s message', async () => {
+  const s = new GitSource({ repo: '/no/such/repo', mirrorDir: join(root, 'mirrors', 'bad') });
+  await assert.rejects(s.resolve('main'), (e: unknown) => {
+    assert.ok(e instanceof SourceError);
+    assert.match(e.message, /^cannot clone \/no\/such\/repo: fatal: .*/);
+    return true;
+  });
+  assert.deepEqual(await readdir(join(root, 'mirrors')).then((l) => l.filter((n) => n.includes('bad'))), [], 'no temp mirror left behind');
+  await assert.rejects(validateRepo('/no/such/repo'), /cannot reach \/no\/such\/repo: fatal:/);
+  await validateRepo(repo);
+  await validateRepo(`file://${repo}`);
+});
+
+void test('headOf sees new commits and absent branches', async () => {
+  const s = source('head');
+  assert.equal(await s.headOf('main'), second);
+  assert.equal(await s.headOf('missing'), null);
+  git(repo, 'branch', 'moving', first);
+  assert.equal(await s.headOf('moving'), first);
+  git(repo, 'branch', '-f', 'moving', second);
+  assert.equal(await s.headOf('moving'), second);
+  // A fetch then sees the change too.
+  assert.equal(await s.resolve('moving'), second);
+  git(repo, 'branch', '-D', 'moving');
+  assert.equal(await s.headOf('moving'), null);
+});
+
+void test('resolve follows new commits on the remote', async () => {
+  const s = source('follow');
+  git(repo, 'checkout', '-q', '-b', 'live', second);
+  try {
+    assert.equal(await s.resolve('live'), second);
+    const third = await commitFile('NEW.md', 'new\n', 'third');
+    assert.equal(await s.resolve('live'), third);
+    assert.equal(await s.headOf('live'), third);
+  } finally {
+    git(repo, 'checkout', '-q', 'main');
+  }
+});
+
+void test('commit info has author, message and date', async () => {
+  const s = source('commit');
+  const info = await s.commit(first);
+  assert.equal(info.sha, first);
+  assert.equal(info.author, 'Ada Lovelace <ada@example.com>');
+  assert.equal(info.message, 'first commit\n\nwith a body');
+  assert.ok(!Number.isNaN(Date.parse(info.committedAt)));
+  await assert.rejects(s.commit('f'.repeat(40)), SourceError);
+});
+
+void test('readFile returns content at a commit, or null', async () => {
+  const s = source('read');
+  assert.equal(await s.readFile(second, 'src/app.sh'), 'echo app\n');
+  assert.equal(await s.readFile(first, 'src/app.sh'), null, 'absent at the earlier commit');
+  assert.equal(await s.readFile(second, 'missing.txt'), null);
+  assert.equal(await s.readFile(second, 'src'), null, 'a directory is not a file');
+  assert.equal(await s.readFile(second, './README.md'), 'hello\n');
+});
+
+void test('checkout creates a working tree of exactly that commit', async () => {
+  const s = source('checkout');
+  const dir = join(root, 'work-first');
+  await s.checkout(first, dir);
+  assert.equal(await readFile(join(dir, 'README.md'), 'utf8'), 'hello\n');
+  assert.ok(!(await existsDir(join(dir, 'src'))), 'files of later commits are absent');
+  assert.equal(git(dir, 'rev-parse', 'HEAD'), first);
+  assert.equal(git(dir, 'status', '--porcelain'), '');
+  assert.throws(() => git(dir, 'symbolic-ref', '-q', 'HEAD'), 'HEAD is detached');
+
+  const dir2 = join(root, 'work-second');
+  await mkdir(dir2);
+  await s.checkout(second, dir2);
+  assert.equal(await readFile(join(dir2, 'src/app.sh'), 'utf8'), 'echo app\n');
+  assert.equal(git(dir2, 'rev-parse', 'HEAD'), second);
+
+  await assert.rejects(s.checkout(first, dir2), /not empty/);
+});
+
+void test('concurrent calls on one source are serialized', async () => {
+  const s = source('concurrent');
+  const results = await Promise.all([s.resolve('main'), s.fetch(), s.resolve('v1'), s.commit(second), s.readFile(first, 'README.md'), s.fetch()]);
+  assert.equal(results[0], second);
+  assert.equal(results[2], first);
+  assert.equal(results[4], 'hello\n');
+});
+
+void test('a file:// URL works and an existing mirror is reused', async () => {
+  const mirrorDir = join(root, 'mirrors', 'url');
+  assert.equal(await new GitSource({ repo: `file://${repo}`, mirrorDir }).resolve('main'), second);
+  assert.equal(await new GitSource({ repo: `file://${repo}`, mirrorDir }).resolve('feature'), first);
+});
