@@ -24,6 +24,14 @@ export interface DeployRequest {
   log(line: string): void;
 }
 
+export interface EnvironmentStatus {
+  name: string;
+  url: string;
+  state: string;
+  release: { number: number; commit: string; artifact: string; createdAt: string } | null;
+  reason?: string;
+}
+
 export interface DeployerDeps {
   store: Store;
   runtime: Runtime;
@@ -170,6 +178,40 @@ export class Deployer {
     } finally {
       await store.unlockEnvironment(project, environment, config.owner);
     }
+  }
+
+  /** Every environment of a project with its URL, state and live release. */
+  async status(project: string): Promise<{ project: string; environments: EnvironmentStatus[] }> {
+    const { store } = this.deps;
+    const envs = await store.listEnvironments(project);
+    const instances = await this.deps.runtime.listInstances().catch(() => null);
+    const out: EnvironmentStatus[] = [];
+    for (const env of envs) {
+      const release = env.currentRelease === null ? undefined : await store.getRelease(project, env.name, env.currentRelease);
+      let state = env.currentRelease === null && env.state !== 'progressing' ? 'empty' : env.state;
+      if (state === 'healthy' && release && instances) {
+        const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name && i.labels.release === String(release.number));
+        const expected = parseReleaseConfig(release.configJson).services.reduce((n, s) => n + s.instances, 0);
+        if (mine.filter((i) => i.state === 'ready').length < expected) state = 'degraded';
+      }
+      out.push({
+        name: env.name,
+        url: this.urlOf(project, env.name),
+        state,
+        release: release ? { number: release.number, commit: release.commitSha, artifact: release.artifactDigest, createdAt: release.createdAt } : null,
+        ...(env.reason ? { reason: env.reason } : {}),
+      });
+    }
+    return { project, environments: out };
+  }
+
+  /** Log files of the environment's instances (the runtime keeps them), newest release first. */
+  async instanceLogFiles(project: string, environment: string): Promise<string[]> {
+    const instances = await this.deps.runtime.listInstances();
+    return instances
+      .filter((i) => i.labels.project === project && i.labels.environment === environment)
+      .map((i) => this.deps.runtime.logFileOf(i.id))
+      .filter((f): f is string => f !== null);
   }
 
   /** After a crash: finish any environment whose desired release is not yet its current one. */

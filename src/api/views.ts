@@ -1,0 +1,65 @@
+// The JSON shapes of DESIGN.md's contract, made from store records.
+import type { RunDetail } from '../engine/engine.ts';
+import type { Project, Release } from '../store/records.ts';
+
+export function runView({ run, stages, steps }: RunDetail, withSteps: boolean): Record<string, unknown> {
+  return {
+    id: run.id,
+    number: run.number,
+    project: run.project,
+    commit: run.commitSha,
+    branch: run.branch,
+    ref: run.ref,
+    author: run.author,
+    message: run.message,
+    state: run.state,
+    trigger: run.trigger,
+    ...(run.reason ? { reason: run.reason } : {}),
+    artifact: run.artifactDigest,
+    attempt: run.attempt + 1,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    ...(run.approvedBy ? { approvedBy: run.approvedBy, approvedAt: run.approvedAt } : {}),
+    stages: stages.map((s) => ({
+      name: s.name,
+      state: s.state,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+      ...(s.reason ? { reason: s.reason } : {}),
+      ...(withSteps
+        ? {
+            steps: steps
+              .filter((st) => st.stageId === s.id)
+              .sort((a, b) => a.idx - b.idx)
+              .map((st) => ({ name: st.name, state: st.state, exitCode: st.exitCode, startedAt: st.startedAt, finishedAt: st.finishedAt, ...(st.reason ? { reason: st.reason } : {}) })),
+          }
+        : {}),
+    })),
+  };
+}
+
+export function projectView(p: Project, apiBase: string): Record<string, unknown> {
+  const hook = (host: string): string => `${apiBase}/hooks/${host}/${p.name}`;
+  return {
+    name: p.name,
+    repo: p.repo,
+    branch: p.branch,
+    createdAt: p.createdAt,
+    webhooks: { secret: p.webhookSecret, urls: { github: hook('github'), gitlab: hook('gitlab'), bitbucket: hook('bitbucket'), gitea: hook('gitea') } },
+  };
+}
+
+export function releaseView(r: Release): Record<string, unknown> {
+  return {
+    number: r.number,
+    commit: r.commitSha,
+    artifact: r.artifactDigest,
+    createdAt: r.createdAt,
+    state: r.state,
+    ...(r.rolledBackFrom !== null ? { rolledBackFrom: r.rolledBackFrom } : {}),
+    ...(r.runNumber !== null ? { run: r.runNumber } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    config: JSON.parse(r.configJson) as unknown,
+  };
+}

@@ -1,0 +1,94 @@
+// The data plane's control API: small JSON over HTTP on a local Unix socket, spoken only by
+// the control plane on this machine (dataplane-client.ts).
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { errorMessage, NotFoundError, SluiceError } from '../errors.ts';
+import type { DesiredBackend } from '../router/router.ts';
+import type { InstanceSpec } from '../runtime/process/types.ts';
+import { instanceLogPath } from './data-plane-paths.ts';
+import type { DataPlane } from './data-plane.ts';
+
+type Handler = (body: unknown, params: string[], query: URLSearchParams) => Promise<unknown>;
+
+async function readBody(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => void): Array<[string, RegExp, Handler]> {
+  return [
+    ['GET', /^\/health$/, async () => ({ pid: process.pid, routerPort: dp.routerPort, startedAt: dp.startedAt })],
+    ['GET', /^\/instances$/, async () => dp.instances()],
+    [
+      'PUT',
+      /^\/instances\/([^/]+)$/,
+      async (body, [id]) => {
+        const spec = body as Omit<InstanceSpec, 'logFile'>;
+        return dp.startInstance({ ...spec, id: id!, logFile: instanceLogPath(dataDir, id!) });
+      },
+    ],
+    [
+      'GET',
+      /^\/instances\/([^/]+)\/ready$/,
+      async (_b, [id], q) => {
+        if (!dp.supervisor.status(id!)) throw new NotFoundError('instance', id!);
+        return dp.supervisor.waitReady(id!, Number(q.get('timeoutMs') ?? 60_000));
+      },
+    ],
+    ['DELETE', /^\/instances\/([^/]+)$/, async (_b, [id]) => dp.stopInstance(id!).then(() => ({ stopped: id }))],
+    ['PUT', /^\/routes\/([^/]+)$/, async (body, [host]) => (dp.setRoute(host!, body as DesiredBackend[]), { host })],
+    ['DELETE', /^\/routes\/([^/]+)$/, async (_b, [host]) => (dp.removeRoute(host!), { host })],
+    ['GET', /^\/routes\/applied$/, async () => dp.router.appliedRoutes()],
+    ['GET', /^\/metrics$/, async () => dp.router.metrics()],
+    ['POST', /^\/shutdown$/, async () => (setImmediate(shutdown), { stopping: true })],
+  ];
+}
+
+export function createControlServer(dp: DataPlane, dataDir: string, shutdown: () => void): http.Server {
+  const routes = controlRoutes(dp, dataDir, shutdown);
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://dataplane');
+    const send = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body ?? null);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    void (async () => {
+      for (const [method, pattern, handler] of routes) {
+        const m = pattern.exec(url.pathname);
+        if (!m || method !== req.method) continue;
+        try {
+          const params = m.slice(1).map((p) => decodeURIComponent(p));
+          send(200, await handler(await readBody(req), params, url.searchParams));
+        } catch (error) {
+          const code = error instanceof SluiceError ? error.code : 'internal';
+          send(code === 'not_found' ? 404 : code === 'invalid_input' ? 400 : 409, { code, message: errorMessage(error) });
+        }
+        return;
+      }
+      send(404, { code: 'not_found', message: `no route ${req.method} ${url.pathname}` });
+    })();
+  });
+}
+
+/** Listens on the socket; a stale socket file (no one answering) is removed first. */
+export async function listenOnSocket(server: http.Server, socketPath: string): Promise<void> {
+  if (fs.existsSync(socketPath)) {
+    const alive = await new Promise<boolean>((resolve) => {
+      const s = net.connect(socketPath, () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (alive) throw new Error(`another data plane already answers on ${socketPath}`);
+    fs.rmSync(socketPath, { force: true });
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,52 @@
+// The control plane's side of the data-plane socket.
+import http from 'node:http';
+import { ErrorCode, RuntimeError, SluiceError, type ErrorCode as Code } from '../errors.ts';
+
+export class DataPlaneClient {
+  constructor(readonly socketPath: string) {}
+
+  request<T>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const req = http.request(
+        {
+          socketPath: this.socketPath,
+          method,
+          path,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = null;
+            try {
+              parsed = text ? JSON.parse(text) : null;
+            } catch {
+              parsed = { message: text };
+            }
+            if ((res.statusCode ?? 500) >= 400) {
+              const e = parsed as { code?: string; message?: string };
+              const code = (Object.values(ErrorCode) as string[]).includes(e.code ?? '') ? (e.code as Code) : ErrorCode.runtime;
+              reject(new SluiceError(code, e.message ?? `data plane answered ${res.statusCode}`));
+            } else resolve(parsed as T);
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new RuntimeError(`data plane did not answer ${method} ${path} within ${timeoutMs} ms`, { retryable: true })));
+      req.on('error', (error) => reject(error instanceof SluiceError ? error : new RuntimeError(`data plane unreachable at ${this.socketPath}: ${error.message}`, { cause: error, retryable: true })));
+      req.end(payload);
+    });
+  }
+
+  async health(): Promise<{ pid: number; routerPort: number; startedAt: string } | null> {
+    try {
+      return await this.request('GET', '/health', undefined, 2000);
+    } catch {
+      return null;
+    }
+  }
+}

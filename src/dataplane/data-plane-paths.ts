@@ -1,0 +1,24 @@
+// Where the data plane keeps its socket, state and logs inside a data directory.
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Unix socket paths are limited to about 107 bytes: long data dirs get a socket in the temp dir. */
+export function socketPathOf(dataDir: string): string {
+  const direct = path.join(dataDir, 'dataplane.sock');
+  if (Buffer.byteLength(direct) < 100) return direct;
+  const hash = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
+  return path.join(os.tmpdir(), `sluice-${hash}.sock`);
+}
+
+export function statePathOf(dataDir: string): string {
+  return path.join(dataDir, 'dataplane', 'state.json');
+}
+
+export function instanceLogPath(dataDir: string, id: string): string {
+  return path.join(dataDir, 'logs', 'instances', `${id}.log`);
+}
+
+export function dataPlaneLogPath(dataDir: string): string {
+  return path.join(dataDir, 'logs', 'dataplane.log');
+}

@@ -1,0 +1,28 @@
+// The data plane's desired state, kept on disk so that the data plane itself can restart
+// and restore its instances and routes without the control plane.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DesiredBackend } from '../router/router.ts';
+import type { InstanceSpec } from '../runtime/process/types.ts';
+
+export interface DesiredState {
+  instances: Record<string, InstanceSpec>;
+  routes: Record<string, DesiredBackend[]>;
+}
+
+export function loadDesiredState(file: string): DesiredState {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DesiredState>;
+    return { instances: parsed.instances ?? {}, routes: parsed.routes ?? {} };
+  } catch {
+    return { instances: {}, routes: {} };
+  }
+}
+
+/** Written to a temporary file and renamed: a crash never leaves half a state. */
+export function saveDesiredState(file: string, state: DesiredState): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(state));
+  fs.renameSync(tmp, file);
+}

@@ -1,0 +1,47 @@
+// Entry point of the data-plane process (`sluice dataplane`): router + supervisor + control
+// socket. SIGTERM or a shutdown request stops every instance and exits.
+import fs from 'node:fs';
+import { errorMessage } from '../errors.ts';
+import { socketPathOf } from './data-plane-paths.ts';
+import { DataPlane } from './data-plane.ts';
+import { createControlServer, listenOnSocket } from './control-server.ts';
+
+export async function runDataPlane(opts: { dataDir: string; routerPort: number; routerHost?: string; path: string; home: string }): Promise<void> {
+  const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const dp = new DataPlane({ ...opts, log });
+  const socketPath = socketPathOf(opts.dataDir);
+  let stopping = false;
+  const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
+    log('data plane stopping: ending every instance');
+    control.close();
+    void dp
+      .stop()
+      .catch((e) => log(`stopping: ${errorMessage(e)}`))
+      .finally(() => {
+        fs.rmSync(socketPath, { force: true });
+        process.exit(0);
+      });
+  };
+  const control = createControlServer(dp, opts.dataDir, shutdown);
+  try {
+    await dp.start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(code === 'EADDRINUSE' ? `router port ${opts.routerPort} is already in use` : `data plane failed to start: ${errorMessage(error)}`);
+    await dp.stop().catch(() => {});
+    process.exit(1);
+  }
+  try {
+    await listenOnSocket(control, socketPath);
+  } catch (error) {
+    console.error(errorMessage(error));
+    await dp.stop().catch(() => {});
+    process.exit(1);
+  }
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  log(`data plane ${process.pid}: router on ${opts.routerHost ?? '127.0.0.1'}:${dp.routerPort}, control on ${socketPath}`);
+}

@@ -1,0 +1,24 @@
+// The Router port for the built-in edge router, which lives in the data-plane process.
+import type { DataPlaneClient } from '../../dataplane/data-plane-client.ts';
+import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import type { DesiredBackend, Router } from '../router.ts';
+
+export class EdgeRouterClient implements Router {
+  constructor(private readonly client: DataPlaneClient) {}
+
+  async setRoute(host: string, backends: DesiredBackend[]): Promise<void> {
+    await this.client.request('PUT', `/routes/${encodeURIComponent(host)}`, backends);
+  }
+
+  async removeRoute(host: string): Promise<void> {
+    await this.client.request('DELETE', `/routes/${encodeURIComponent(host)}`);
+  }
+
+  applied(): Promise<RouteTable> {
+    return this.client.request('GET', '/routes/applied');
+  }
+
+  metrics(): Promise<ReleaseMetrics[]> {
+    return this.client.request('GET', '/metrics');
+  }
+}

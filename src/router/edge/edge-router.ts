@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import { compileTable, hostKey, pickBackend, pickTarget, pinnedBackend, type CompiledBackend, type CompiledRoute } from './compiled-route.ts';
+import { sendPlain, sendPlainRaw } from './plain-response.ts';
+import { ProxyExchange } from './proxy-exchange.ts';
+import { hasBody, upstreamHeaders } from './proxy-headers.ts';
+import { ReleaseStatsRegistry } from './release-stats.ts';
+import { TargetPools } from './target-pools.ts';
+import { proxyUpgrade } from './upgrade-proxy.ts';
+
+export interface EdgeRouterOptions {
+  port: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Operational events (never one line per request). */
+  log?: (line: string) => void;
+  /** How long close() lets running requests finish before cutting them; default 3000 ms. */
+  closeGraceMs?: number;
+}
+
+/** Raw Host values seen recently → route; bounded so junk Host headers cannot grow it. */
+const hostCacheLimit = 1024;
+const noop = (): void => {};
+
+/**
+ * The built-in edge router: one HTTP/1.1 port serving every environment by Host name,
+ * proxying to READY instances over keep-alive undici pools.
+ */
+export class EdgeRouter {
+  private readonly server: Server;
+  private readonly log: (line: string) => void;
+  private readonly pools: TargetPools;
+  private readonly stats = new ReleaseStatsRegistry();
+  private readonly upgraded = new Set<Duplex>();
+  private routes = new Map<string, CompiledRoute>();
+  private hostCache = new Map<string, CompiledRoute | null>();
+  private applied: RouteTable = { routes: [] };
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly opts: EdgeRouterOptions) {
+    this.log = opts.log ?? noop;
+    this.pools = new TargetPools(this.log);
+    // requestTimeout 0: uploads to user apps may legitimately take long; headersTimeout still guards slow clients.
+    this.server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, noDelay: true }, this.onRequest);
+    this.server.on('upgrade', this.onUpgrade);
+    this.server.on('error', (error) => this.log(`router: server error: ${error.message}`));
+  }
+
+  /** Starts listening; resolves with the actual port (useful with port 0). */
+  listen(): Promise<number> {
+    const host = this.opts.host ?? '127.0.0.1';
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.server.once('error', onError);
+      this.server.listen(this.opts.port, host, () => {
+        this.server.off('error', onError);
+        const port = (this.server.address() as AddressInfo).port;
+        this.log(`router: listening on ${host}:${port}`);
+        resolve(port);
+      });
+    });
+  }
+
+  /**
+   * Replaces the whole table at once. Takes effect for the next request, on every open
+   * client connection. Pools of removed targets close after their running requests end.
+   * Throws InvalidInputError (and keeps the current table) on a malformed table.
+   */
+  setRoutes(table: RouteTable): void {
+    let compiled: ReturnType<typeof compileTable>;
+    try {
+      compiled = compileTable(table, this.pools, this.stats);
+    } catch (error) {
+      this.pools.retainOnly(this.poolKeysInUse()); // drop pools made for the rejected table
+      throw error;
+    }
+    this.routes = compiled.byHost;
+    this.hostCache = new Map();
+    this.applied = compiled.applied;
+    this.pools.retainOnly(compiled.poolKeys);
+  }
+
+  /** A copy of the table being applied now (hosts normalized to lower case). */
+  appliedRoutes(): RouteTable {
+    return structuredClone(this.applied);
+  }
+
+  /** Cumulative counters per (host, release) since this router started. */
+  metrics(): ReleaseMetrics[] {
+    return this.stats.snapshot();
+  }
+
+  /** Stops accepting, lets running requests finish (up to closeGraceMs), then closes everything. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const grace = this.opts.closeGraceMs ?? 3_000;
+    const closed = new Promise<void>((resolve) => {
+      if (!this.server.listening) resolve();
+      else this.server.close(() => resolve());
+    });
+    this.server.closeIdleConnections();
+    for (const socket of this.upgraded) socket.destroy();
+    const timer = setTimeout(() => this.server.closeAllConnections(), grace);
+    await closed;
+    clearTimeout(timer);
+    await this.pools.closeAll(grace);
+  }
+
+  private poolKeysInUse(): Set<string> {
+    const keys = new Set<string>();
+    for (const route of this.routes.values()) {
+      for (const b of route.backends) for (const t of b.targets) keys.add(TargetPools.key(t.id, t.host, t.port));
+    }
+    return keys;
+  }
+
+  private lookup(rawHost: string | undefined): CompiledRoute | undefined {
+    if (rawHost === undefined) return undefined;
+    let route = this.hostCache.get(rawHost);
+    if (route === undefined) {
+      route = this.routes.get(hostKey(rawHost)) ?? null;
+      if (this.hostCache.size >= hostCacheLimit) this.hostCache.clear();
+      this.hostCache.set(rawHost, route);
+    }
+    return route ?? undefined;
+  }
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const route = this.lookup(req.headers.host);
+    if (!route) {
+      sendPlain(res, 404, `no route for host ${JSON.stringify((req.headers.host ?? '').slice(0, 200))}\n`);
+      return;
+    }
+    const url = req.url;
+    if (!url || url.charCodeAt(0) !== 47 /* '/' */) {
+      sendPlain(res, 400, 'bad request: the target must be an absolute path\n');
+      return;
+    }
+    const pinned = route.pin ? pinnedBackend(route, req.headers[route.pin.header]) : undefined;
+    const backend = pinned ?? pickBackend(route);
+    const target = backend && pickTarget(backend);
+    if (!target) {
+      noTarget(route, backend, started);
+      sendPlain(res, 503, `no ready instance for host ${route.host}\n`, { 'retry-after': '1' });
+      return;
+    }
+    new ProxyExchange(req, res, route, backend, target, pinned !== undefined, upstreamHeaders(req), hasBody(req), started).start();
+  };
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const started = performance.now();
+    socket.on('error', noop);
+    const route = this.lookup(req.headers.host);
+    if (!route || this.closing) {
+      sendPlainRaw(socket, 404, `no route for host ${JSON.stringify((req.headers.host ?? '').slice(0, 200))}\n`);
+      return;
+    }
+    const pinned = route.pin ? pinnedBackend(route, req.headers[route.pin.header]) : undefined;
+    const backend = pinned ?? pickBackend(route);
+    const target = backend && pickTarget(backend);
+    if (!target) {
+      noTarget(route, backend, started);
+      sendPlainRaw(socket, 503, `no ready instance for host ${route.host}\n`, 'retry-after: 1\r\n');
+      return;
+    }
+    proxyUpgrade({ req, socket, head, route, backend, target, pinned: pinned !== undefined, started, live: this.upgraded });
+  };
+}
+
+/** A 503 counts against the chosen release, or the heaviest one when none could be chosen. */
+function noTarget(route: CompiledRoute, backend: CompiledBackend | undefined, started: number): void {
+  (backend ?? route.blame)?.stats.record(503, performance.now() - started);
+}

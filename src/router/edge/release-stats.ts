@@ -1,0 +1,61 @@
+import type { ReleaseMetrics } from '../route-table.ts';
+
+/** Latency bucket upper bounds in milliseconds; a final +Inf bucket is implied. */
+export const latencyBoundsMs: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+/** Mutable counters of one (host, release); compiled routes hold a direct reference (no lookup per request). */
+export class ReleaseStats {
+  requests = 0;
+  errors5xx = 0;
+  connectFailures = 0;
+  latencySum = 0;
+  /** Per-bucket (not cumulative) counts; the last one is the +Inf bucket. */
+  private readonly buckets = new Array<number>(latencyBoundsMs.length + 1).fill(0);
+
+  constructor(
+    readonly host: string,
+    readonly release: string,
+  ) {}
+
+  record(status: number, ms: number): void {
+    this.requests++;
+    if (status >= 500) this.errors5xx++;
+    this.latencySum += ms;
+    let i = 0;
+    while (i < latencyBoundsMs.length && ms > latencyBoundsMs[i]!) i++;
+    this.buckets[i]!++;
+  }
+
+  snapshot(): ReleaseMetrics {
+    const counts: number[] = [];
+    let running = 0;
+    for (const n of this.buckets) counts.push((running += n));
+    return {
+      release: this.release,
+      host: this.host,
+      requests: this.requests,
+      errors5xx: this.errors5xx,
+      connectFailures: this.connectFailures,
+      latency: { bounds: [...latencyBoundsMs], counts, sum: this.latencySum },
+    };
+  }
+}
+
+/** All stats ever created, keyed by host and release, so counters survive route table swaps. */
+export class ReleaseStatsRegistry {
+  private readonly byKey = new Map<string, ReleaseStats>();
+
+  get(host: string, release: string): ReleaseStats {
+    const key = `${host}\n${release}`;
+    let stats = this.byKey.get(key);
+    if (!stats) {
+      stats = new ReleaseStats(host, release);
+      this.byKey.set(key, stats);
+    }
+    return stats;
+  }
+
+  snapshot(): ReleaseMetrics[] {
+    return [...this.byKey.values()].map((s) => s.snapshot());
+  }
+}

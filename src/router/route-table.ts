@@ -1,0 +1,43 @@
+// The contract between the engine (which decides who gets traffic) and a router driver
+// (which applies it). Plain data, so it can cross a socket to the data-plane process.
+
+/** One READY instance, reachable over HTTP/1.1 (normally on 127.0.0.1). */
+export interface RouteTarget {
+  id: string;
+  host: string;
+  port: number;
+}
+
+/** A release behind a host. `weight` is its share (0..100) among the route's backends. */
+export interface RouteBackend {
+  release: string;
+  weight: number;
+  targets: RouteTarget[];
+}
+
+export interface Route {
+  /** Host name without port; matched case-insensitively. */
+  host: string;
+  backends: RouteBackend[];
+  /** Pins a request to a release by a header value (e.g. `x-sluice-release: r7`), whatever the weights. */
+  headerRelease?: { header: string; values: Record<string, string> };
+}
+
+export interface RouteTable {
+  routes: Route[];
+}
+
+/**
+ * Cumulative counters for one (host, release). `latency.counts` is a cumulative histogram in
+ * milliseconds: counts[i] = requests that took <= bounds[i]; it has one more entry than
+ * `bounds`, the +Inf bucket, which equals the number of timed requests. (Infinity is kept
+ * out of `bounds` so the object survives JSON.)
+ */
+export interface ReleaseMetrics {
+  release: string;
+  host: string;
+  requests: number;
+  errors5xx: number;
+  connectFailures: number;
+  latency: { bounds: number[]; counts: number[]; sum: number };
+}

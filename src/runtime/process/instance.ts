@@ -1,0 +1,429 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { RuntimeError, errorMessage } from '../../errors.ts';
+import { Backoff } from './backoff.ts';
+import { freePort } from './free-port.ts';
+import { probeHttp, probeTcp } from './health-check.ts';
+import type { ProbeResult } from './health-check.ts';
+import { InstanceLog, LineSplitter } from './log-writer.ts';
+import type { LogStream } from './log-writer.ts';
+import { killProcessGroup, waitGroupGone } from './process-group.ts';
+import type { InstanceExit, InstanceSpec, InstanceState, InstanceStatus } from './types.ts';
+
+export interface InstanceSettings {
+  path: string;
+  home: string;
+  graceMs: number;
+  backoff: { initialMs: number; maxMs: number };
+  tcpReadyDeadlineMs: number;
+  notify: (status: InstanceStatus) => void;
+}
+
+/** A process that stayed ready this long has proven itself: later crashes restart quickly again. */
+const stableAfterMs = 30_000;
+/** Exits before ever becoming ready, in a row, after which the instance is failed. */
+const maxEarlyExits = 5;
+/** Consecutive failed checks after which a ready instance is unhealthy. */
+const unhealthyAfterFailures = 3;
+/** Before readiness, probe at least this often: readiness gates deploys, a probe is cheap. */
+const readyProbeMaxIntervalMs = 250;
+const tcpProbeIntervalMs = 1000;
+const tcpProbeTimeoutMs = 1000;
+const stderrTailLines = 50;
+
+/** One spawned process of the instance. */
+interface Attempt {
+  readonly port: number;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  readonly exit: Promise<void>;
+  readonly streamsClosed: Promise<void>;
+  readonly splitters: LineSplitter[];
+  readonly stderrTail: string[];
+  exited: boolean;
+  everReady: boolean;
+  failures: number;
+  lastProbe: string | null;
+  timers: Set<NodeJS.Timeout>;
+  terminating: Promise<void> | null;
+  /** Set once the group is known gone: its id may then be reused, so it must not be signalled again. */
+  groupGone: boolean;
+}
+
+/** The life of one instance: spawn, readiness, health, restarts with backoff, stop. */
+export class Instance {
+  readonly spec: InstanceSpec;
+  readonly #settings: InstanceSettings;
+  readonly #backoff: Backoff;
+  readonly #listeners = new Set<(status: InstanceStatus) => void>();
+  #state: InstanceState = 'starting';
+  #restarts = 0;
+  #startedAt: string | null = null;
+  #readyAt: string | null = null;
+  #lastExit: InstanceExit | null = null;
+  #reason: string | null = null;
+  #attempt: Attempt | null = null;
+  #earlyExits = 0;
+  #restartTimer: NodeJS.Timeout | null = null;
+  #log: InstanceLog | null = null;
+  #stopping: Promise<void> | null = null;
+
+  constructor(spec: InstanceSpec, settings: InstanceSettings) {
+    this.spec = spec;
+    this.#settings = settings;
+    this.#backoff = new Backoff(settings.backoff.initialMs, settings.backoff.maxMs);
+  }
+
+  status(): InstanceStatus {
+    const live = this.#attempt !== null && !this.#attempt.exited ? this.#attempt : null;
+    const status: InstanceStatus = {
+      id: this.spec.id,
+      state: this.#state,
+      port: live?.port ?? null,
+      pid: live?.pid ?? null,
+      restarts: this.#restarts,
+      startedAt: this.#startedAt,
+      readyAt: this.#readyAt,
+      lastExit: this.#lastExit === null ? null : { ...this.#lastExit },
+      reason: this.#reason,
+    };
+    if (this.spec.labels) status.labels = { ...this.spec.labels };
+    return status;
+  }
+
+  /** Opens the log and launches the first process; called once. */
+  begin(): void {
+    this.#emit();
+    try {
+      this.#log = new InstanceLog(this.spec.logFile);
+    } catch (error) {
+      this.#fail(`cannot open log file ${this.spec.logFile}: ${errorMessage(error)}`);
+      return;
+    }
+    void this.#launch();
+  }
+
+  waitReady(timeoutMs: number): Promise<InstanceStatus> {
+    return new Promise((resolve, reject) => {
+      const settle = (status: InstanceStatus): boolean => {
+        const error = readinessError(status);
+        if (status.state !== 'ready' && error === null) return false;
+        this.#listeners.delete(settle);
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(status);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.#listeners.delete(settle);
+        const status = this.status();
+        const why = status.reason ?? (this.#attempt?.lastProbe ? `last check: ${this.#attempt.lastProbe}` : null);
+        reject(
+          new RuntimeError(`instance ${status.id} not ready within ${timeoutMs} ms (state ${status.state}${why ? `: ${why}` : ''})`, {
+            retryable: true,
+            details: { ...status },
+          }),
+        );
+      }, timeoutMs);
+      if (!settle(this.status())) this.#listeners.add(settle);
+    });
+  }
+
+  /** Marks stopping, SIGTERMs the group, SIGKILLs it after graceMs; resolves once stopped. */
+  stop(graceMs = this.#settings.graceMs): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    this.#clearRestart();
+    this.#setState('stopping');
+    this.#stopping = (async () => {
+      if (this.#attempt) await this.#terminate(this.#attempt, graceMs);
+      await this.#log?.close();
+      this.#setState('stopped');
+    })();
+    return this.#stopping;
+  }
+
+  async #launch(): Promise<void> {
+    let port: number;
+    try {
+      port = await freePort();
+    } catch (error) {
+      this.#fail(`cannot find a free loopback port: ${errorMessage(error)}`);
+      return;
+    }
+    if (this.#state !== 'starting') return; // stopped or failed meanwhile
+    try {
+      if (!statSync(this.spec.cwd).isDirectory()) throw new Error('not a directory');
+    } catch (error) {
+      this.#fail(`release directory ${this.spec.cwd} is unusable: ${errorMessage(error)}`);
+      return;
+    }
+    const env: Record<string, string> = { PATH: this.#settings.path, HOME: this.#settings.home, ...this.spec.env, PORT: String(port) };
+    let child: ChildProcess;
+    try {
+      // detached: its own process group, so the whole tree it starts can be signalled at once.
+      child = spawn('/bin/sh', ['-c', this.spec.command], { cwd: this.spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      this.#fail(`cannot start ${JSON.stringify(this.spec.command)}: ${errorMessage(error)}`);
+      return;
+    }
+    if (child.pid === undefined) {
+      child.once('error', (error) => this.#fail(`cannot start ${JSON.stringify(this.spec.command)}: ${error.message}`));
+      return;
+    }
+    child.on('error', () => {}); // later errors (a failed kill) are handled where we signal
+    const attempt = this.#track(child, child.pid, port);
+    this.#attempt = attempt;
+    this.#startedAt = new Date().toISOString();
+    this.#readyAt = null;
+    const deadlineMs = this.spec.health?.deadlineMs ?? this.#settings.tcpReadyDeadlineMs;
+    this.#timer(attempt, deadlineMs, () => this.#onDeadline(attempt, deadlineMs));
+    this.#timer(attempt, this.#probeInterval(attempt), () => void this.#probe(attempt));
+  }
+
+  #track(child: ChildProcess, pid: number, port: number): Attempt {
+    const stderrTail: string[] = [];
+    const splitter = (stream: LogStream): LineSplitter =>
+      new LineSplitter((line, truncated) => {
+        this.#log?.write(stream, line, truncated);
+        if (stream === 'stderr' && line.trim() !== '') {
+          stderrTail.push(line);
+          if (stderrTail.length > stderrTailLines) stderrTail.shift();
+        }
+      });
+    const out = splitter('stdout');
+    const err = splitter('stderr');
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stdout?.on('end', () => out.flush());
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stderr?.on('end', () => err.flush());
+    const attempt: Attempt = {
+      port,
+      pid,
+      child,
+      exit: new Promise((resolve) => child.once('exit', () => resolve())),
+      streamsClosed: new Promise((resolve) => child.once('close', () => resolve())),
+      splitters: [out, err],
+      stderrTail,
+      exited: false,
+      everReady: false,
+      failures: 0,
+      lastProbe: null,
+      timers: new Set(),
+      terminating: null,
+      groupGone: false,
+    };
+    child.once('exit', (code, signal) => this.#onExit(attempt, code, signal));
+    return attempt;
+  }
+
+  #onExit(attempt: Attempt, code: number | null, signal: NodeJS.Signals | null): void {
+    attempt.exited = true;
+    this.#clearTimers(attempt);
+    this.#lastExit = { code, signal, at: new Date().toISOString() };
+    if (attempt.terminating || this.#attempt !== attempt) return;
+    // Unexpected: whatever it left in its group (orphans holding the port or the pipes) goes too.
+    try {
+      killProcessGroup(attempt.pid, 'SIGKILL');
+    } catch {
+      /* not ours to signal any more */
+    }
+    void waitGroupGone(attempt.pid, 5000).then(
+      (gone) => {
+        attempt.groupGone = gone;
+      },
+      () => {},
+    );
+    const how = code !== null ? `exited with code ${code}` : `was killed by signal ${signal ?? 'unknown'}`;
+    if (!attempt.everReady) this.#earlyExits += 1;
+    this.#setState('crashed', `start command ${how}`);
+    // 'exit' can come before the last stderr bytes: read them before explaining the exit.
+    void raceTimeout(attempt.streamsClosed, 500).then(() => this.#afterCrash(attempt, how));
+  }
+
+  #afterCrash(attempt: Attempt, how: string): void {
+    if (this.#state !== 'crashed' || this.#attempt !== attempt) return; // stopped meanwhile
+    for (const splitter of attempt.splitters) splitter.flush();
+    if (this.#earlyExits >= maxEarlyExits) {
+      this.#fail(`start command ${how} before becoming ready: ${lastErrorLines(attempt.stderrTail)}`);
+      return;
+    }
+    const delay = this.#backoff.next();
+    this.#setState('backoff', `start command ${how}; restarting in ${delay} ms`);
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      if (this.#state !== 'backoff') return;
+      this.#restarts += 1;
+      this.#setState('starting', null);
+      void this.#launch();
+    }, delay);
+  }
+
+  #onDeadline(attempt: Attempt, deadlineMs: number): void {
+    if (!this.#isLive(attempt) || attempt.everReady) return;
+    const last = attempt.lastProbe ? ` (last: ${attempt.lastProbe})` : '';
+    const health = this.spec.health;
+    this.#fail(
+      health
+        ? `health check ${health.path} did not pass within ${deadlineMs} ms${last}`
+        : `port ${attempt.port} did not accept connections within ${deadlineMs} ms${last}`,
+    );
+  }
+
+  async #probe(attempt: Attempt): Promise<void> {
+    if (!this.#isLive(attempt)) return;
+    const health = this.spec.health;
+    let result: ProbeResult;
+    try {
+      result = health ? await probeHttp(attempt.port, health.path, health.timeoutMs) : await probeTcp(attempt.port, tcpProbeTimeoutMs);
+    } catch (error) {
+      result = { ok: false, detail: errorMessage(error) };
+    }
+    if (!this.#isLive(attempt)) return;
+    attempt.lastProbe = result.detail;
+    if (result.ok) {
+      attempt.failures = 0;
+      if (!attempt.everReady) this.#onReady(attempt);
+      else if (this.#state === 'unhealthy') this.#setState('ready', null);
+    } else if (attempt.everReady) {
+      attempt.failures += 1;
+      if (attempt.failures >= unhealthyAfterFailures && this.#state === 'ready') {
+        this.#setState('unhealthy', `${health ? `health check ${health.path}` : `port ${attempt.port}`} failed ${attempt.failures} times in a row: ${result.detail}`);
+      }
+    }
+    this.#timer(attempt, this.#probeInterval(attempt), () => void this.#probe(attempt));
+  }
+
+  #onReady(attempt: Attempt): void {
+    attempt.everReady = true;
+    this.#earlyExits = 0;
+    this.#readyAt = new Date().toISOString();
+    this.#timer(attempt, stableAfterMs, () => this.#backoff.reset());
+    this.#setState('ready', null);
+  }
+
+  #probeInterval(attempt: Attempt): number {
+    const interval = this.spec.health?.intervalMs ?? tcpProbeIntervalMs;
+    return attempt.everReady ? interval : Math.min(interval, readyProbeMaxIntervalMs);
+  }
+
+  /** Fails the instance for good (until stopped) and takes its process down. */
+  #fail(reason: string): void {
+    if (this.#state === 'failed' || this.#stopping) return;
+    this.#clearRestart();
+    this.#setState('failed', reason);
+    const attempt = this.#attempt;
+    void (async () => {
+      if (attempt) await this.#terminate(attempt, this.#settings.graceMs);
+      await this.#log?.close();
+    })();
+  }
+
+  /** SIGTERM the group, wait for it up to graceMs, SIGKILL what remains; never rejects. */
+  #terminate(attempt: Attempt, graceMs: number): Promise<void> {
+    attempt.terminating ??= (async () => {
+      this.#clearTimers(attempt);
+      if (!attempt.groupGone) await signalGroup(attempt, graceMs);
+      attempt.groupGone = true;
+      // Pipes close once every holder is gone; flush partial lines either way.
+      await raceTimeout(attempt.streamsClosed, 1000);
+      for (const splitter of attempt.splitters) splitter.flush();
+    })();
+    return attempt.terminating;
+  }
+
+  #isLive(attempt: Attempt): boolean {
+    return (
+      this.#attempt === attempt &&
+      !attempt.exited &&
+      attempt.terminating === null &&
+      (this.#state === 'starting' || this.#state === 'ready' || this.#state === 'unhealthy')
+    );
+  }
+
+  #timer(attempt: Attempt, ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      attempt.timers.delete(timer);
+      fn();
+    }, ms);
+    attempt.timers.add(timer);
+  }
+
+  #clearTimers(attempt: Attempt): void {
+    for (const timer of attempt.timers) clearTimeout(timer);
+    attempt.timers.clear();
+  }
+
+  #clearRestart(): void {
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+  }
+
+  #setState(state: InstanceState, reason?: string | null): void {
+    if (reason !== undefined) this.#reason = reason;
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#emit();
+  }
+
+  #emit(): void {
+    const status = this.status();
+    for (const listener of [...this.#listeners]) listener(status);
+    try {
+      this.#settings.notify(status);
+    } catch {
+      /* an observer's bug must not break supervision */
+    }
+  }
+}
+
+/** Why waiting for readiness is over without success, or null while it may still come. */
+function readinessError(status: InstanceStatus): RuntimeError | null {
+  if (status.state === 'failed') return new RuntimeError(`instance ${status.id} failed: ${status.reason ?? 'unknown reason'}`, { details: { ...status } });
+  if (status.state === 'stopping' || status.state === 'stopped') {
+    return new RuntimeError(`instance ${status.id} was stopped before it became ready`, { details: { ...status } });
+  }
+  return null;
+}
+
+async function signalGroup(attempt: Attempt, graceMs: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      killProcessGroup(attempt.pid, sig);
+    } catch {
+      /* EPERM: the group is no longer ours */
+    }
+  };
+  const deadline = Date.now() + graceMs;
+  signal('SIGTERM');
+  await raceTimeout(attempt.exit, graceMs);
+  // The leader may exit while others of its group still wind down: give them the rest of the grace.
+  const groupGone = await waitGroupGone(attempt.pid, Math.max(0, deadline - Date.now()));
+  if (attempt.exited && groupGone) return;
+  signal('SIGKILL');
+  await raceTimeout(attempt.exit, 5000);
+  await waitGroupGone(attempt.pid, 2000);
+}
+
+/** The stderr line that best explains an early exit: the last error-looking one, else the last few. */
+function lastErrorLines(tail: readonly string[]): string {
+  if (tail.length === 0) return '(nothing on stderr)';
+  const errorLike = /error|exception|fatal|cannot|can't|not found|denied|refused|failed|no such/i;
+  for (let i = tail.length - 1; i >= 0; i -= 1) {
+    const line = tail[i];
+    if (line !== undefined && errorLike.test(line) && !/^\s+at\s/.test(line)) return clip(line.trim());
+  }
+  return clip(tail.slice(-3).map((line) => line.trim()).join(' | '));
+}
+
+function clip(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+function raceTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

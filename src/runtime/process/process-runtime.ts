@@ -1,0 +1,62 @@
+// The Runtime port for local processes: instances run under the data plane's supervisor;
+// a release's files are an unpack of its artifact in the data directory.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ArtifactStore } from '../../artifact/artifact-store.ts';
+import type { DataPlaneClient } from '../../dataplane/data-plane-client.ts';
+import { instanceLogPath } from '../../dataplane/data-plane-paths.ts';
+import type { InstanceInfo, InstanceRequest, Runtime } from '../runtime.ts';
+import type { InstanceStatus } from './types.ts';
+
+export class ProcessRuntime implements Runtime {
+  constructor(
+    private readonly client: DataPlaneClient,
+    private readonly artifacts: ArtifactStore,
+    private readonly dataDir: string,
+  ) {}
+
+  async prepare(release: { key: string; artifactDigest: string }): Promise<string> {
+    const dir = path.join(this.dataDir, 'releases', release.key);
+    try {
+      await fs.access(path.join(dir, '.sluice-unpacked'));
+      return dir;
+    } catch {
+      // not there yet: unpack beside it and rename, so a crash never leaves half a release
+    }
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await fs.rm(tmp, { recursive: true, force: true });
+    await this.artifacts.unpack(release.artifactDigest, tmp);
+    await fs.writeFile(path.join(tmp, '.sluice-unpacked'), release.artifactDigest);
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(path.dirname(dir), { recursive: true });
+    await fs.rename(tmp, dir);
+    return dir;
+  }
+
+  async startInstance(req: InstanceRequest): Promise<void> {
+    await this.client.request('PUT', `/instances/${encodeURIComponent(req.id)}`, {
+      cwd: req.workdir,
+      command: req.command,
+      env: req.env,
+      health: req.health,
+      labels: req.labels,
+    });
+  }
+
+  async waitReady(id: string, timeoutMs: number): Promise<void> {
+    await this.client.request('GET', `/instances/${encodeURIComponent(id)}/ready?timeoutMs=${timeoutMs}`, undefined, timeoutMs + 5000);
+  }
+
+  async stopInstance(id: string): Promise<void> {
+    await this.client.request('DELETE', `/instances/${encodeURIComponent(id)}`, undefined, 60_000);
+  }
+
+  async listInstances(): Promise<InstanceInfo[]> {
+    const list = await this.client.request<Array<InstanceStatus & { labels: Record<string, string> }>>('GET', '/instances');
+    return list.map((s) => ({ id: s.id, state: s.state, port: s.port, pid: s.pid, restarts: s.restarts, reason: s.reason, labels: s.labels }));
+  }
+
+  logFileOf(id: string): string {
+    return instanceLogPath(this.dataDir, id);
+  }
+}

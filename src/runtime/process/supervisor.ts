@@ -1,0 +1,82 @@
+import { InvalidInputError, NotFoundError } from '../../errors.ts';
+import { Instance } from './instance.ts';
+import type { InstanceSettings } from './instance.ts';
+import type { InstanceSpec, InstanceStatus, SupervisorOptions } from './types.ts';
+
+export { killProcessGroup } from './process-group.ts';
+export type { InstanceExit, InstanceSpec, InstanceState, InstanceStatus, SupervisorOptions } from './types.ts';
+
+/** Keeps the service instances of this machine alive: one Instance per id. */
+export class Supervisor {
+  readonly #settings: InstanceSettings;
+  readonly #instances = new Map<string, Instance>();
+
+  constructor(opts: SupervisorOptions) {
+    const onChange = opts.onChange;
+    this.#settings = {
+      path: opts.path,
+      home: opts.home,
+      graceMs: opts.graceMs ?? 10_000,
+      backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
+      tcpReadyDeadlineMs: opts.tcpReadyDeadlineMs ?? 60_000,
+      notify: onChange ? (status) => onChange(status) : () => {},
+    };
+  }
+
+  /** Starts the instance, or returns the status of the one already known by this id (its spec is not re-read). */
+  start(spec: InstanceSpec): InstanceStatus {
+    const existing = this.#instances.get(spec.id);
+    if (existing) return existing.status();
+    validate(spec);
+    const instance = new Instance(spec, this.#settings);
+    this.#instances.set(spec.id, instance);
+    instance.begin();
+    return instance.status();
+  }
+
+  /** Stops and forgets the instance; resolves at once for an unknown id. */
+  async stop(id: string, opts: { graceMs?: number } = {}): Promise<void> {
+    const instance = this.#instances.get(id);
+    if (!instance) return;
+    try {
+      await instance.stop(opts.graceMs);
+    } finally {
+      if (this.#instances.get(id) === instance) this.#instances.delete(id);
+    }
+  }
+
+  status(id: string): InstanceStatus | undefined {
+    return this.#instances.get(id)?.status();
+  }
+
+  list(): InstanceStatus[] {
+    return [...this.#instances.values()].map((instance) => instance.status());
+  }
+
+  /** Resolves once ready; rejects with a RuntimeError when it fails, is stopped, or the time runs out. */
+  waitReady(id: string, timeoutMs: number): Promise<InstanceStatus> {
+    const instance = this.#instances.get(id);
+    if (!instance) return Promise.reject(new NotFoundError('instance', id));
+    return instance.waitReady(timeoutMs);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#instances.keys()].map((id) => this.stop(id)));
+  }
+}
+
+function validate(spec: InstanceSpec): void {
+  const problems: string[] = [];
+  if (spec.id.trim() === '') problems.push('id is empty');
+  if (spec.command.trim() === '') problems.push('command is empty');
+  if (spec.cwd === '') problems.push('cwd is empty');
+  if (spec.logFile === '') problems.push('logFile is empty');
+  const health = spec.health;
+  if (health) {
+    if (!health.path.startsWith('/')) problems.push('health.path must start with /');
+    for (const key of ['intervalMs', 'timeoutMs', 'deadlineMs'] as const) {
+      if (!(Number.isFinite(health[key]) && health[key] > 0)) problems.push(`health.${key} must be a positive number`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidInputError(`invalid instance spec ${JSON.stringify(spec.id)}: ${problems.join('; ')}`, { id: spec.id, problems });
+}

@@ -1,0 +1,63 @@
+// The server store: PostgreSQL through a `pg` Pool, shared by any number of Sluice servers.
+// Same SqlStore as SQLite; only the dialect, the number parsing and the schema differ.
+import pg from 'pg';
+import type { CustomTypesConfig } from 'pg';
+import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
+import type { Database } from '../sql/database.ts';
+import type { DialectCapabilities } from '../sql/migrations.ts';
+import { SqlStore } from '../sql/sql-store.ts';
+import { InvalidInputError, SluiceError, ErrorCode } from '../../errors.ts';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Schema holding Sluice's tables (created by migrate() when missing); PostgreSQL's default search_path otherwise. */
+  schema?: string;
+  /** Pool size (default 10). */
+  max?: number;
+}
+
+const int8Oid = 20;
+const schemaName = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** bigint/bigserial and count() arrive as text (they may exceed 2^53); every one Sluice keeps fits. */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new SluiceError(ErrorCode.unavailable, `PostgreSQL returned an integer beyond 2^53: ${value}`);
+  return n;
+}
+
+// Per-pool parsers: the global pg.types registry is left untouched.
+const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+  oid === int8Oid && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'];
+
+class PostgresStore extends SqlStore {
+  constructor(
+    private readonly pgDb: Kysely<Database>,
+    caps: DialectCapabilities,
+    private readonly schema: string | undefined,
+  ) {
+    super(pgDb, caps);
+  }
+
+  override async migrate(): Promise<void> {
+    if (this.schema) await sql`create schema if not exists ${sql.id(this.schema)}`.execute(this.pgDb);
+    await super.migrate();
+  }
+}
+
+export function openPostgresStore(opts: PostgresStoreOptions): SqlStore {
+  if (opts.schema !== undefined && !schemaName.test(opts.schema)) {
+    throw new InvalidInputError(`invalid PostgreSQL schema name ${JSON.stringify(opts.schema)}`, { schema: opts.schema });
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max ?? 10,
+    types: { getTypeParser },
+    // Set at connection start-up, so every pooled connection (and the migrator) sees the schema.
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  return new PostgresStore(db, { serialType: 'bigserial' }, opts.schema);
+}
