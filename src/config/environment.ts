@@ -14,6 +14,11 @@ export interface Environment {
   noColor: boolean;
 }
 
+/** The environment a child process of Sluice's own (the data plane) inherits. Steps and instances never get it. */
+export function ownChildEnv(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}
+
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   return {
     server: env.SLUICE_SERVER || 'http://127.0.0.1:7070',

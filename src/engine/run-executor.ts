@@ -69,7 +69,9 @@ export class RunExecutor {
       await store.updateRun(run.id, { state: 'waiting', reason: outcome.reason, leaseOwner: null, leaseExpiresAt: null }, ['running']);
       return;
     }
-    const reason = outcome.state === 'succeeded' ? null : outcome.reason;
+    // A person's cancel recorded its own reason ("cancelled by …"): keep it.
+    const recorded = outcome.state === 'cancelled' ? (await store.getRun(run.id))?.reason : null;
+    const reason = outcome.state === 'succeeded' ? null : (recorded ?? outcome.reason);
     await store.updateRun(run.id, { state: outcome.state, reason, finishedAt: now, leaseOwner: null, leaseExpiresAt: null }, ['running']);
   }
 

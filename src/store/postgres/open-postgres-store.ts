@@ -27,7 +27,7 @@ function parseInt8(value: string): number {
 }
 
 // Per-pool parsers: the global pg.types registry is left untouched.
-const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+const getTypeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
   oid === int8Oid && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'];
 
 class PostgresStore extends SqlStore {

@@ -1,5 +1,6 @@
 // The Store over Kysely: one implementation for every SQL dialect. Dialect differences are
 // capabilities handed to the migrations, never `if (sqlite)` here.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
@@ -7,11 +8,26 @@ import type { EnvironmentRecord, LogLine, Project, Release, Run, Stage, Step } f
 import type { NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
 import { SluiceError, ErrorCode } from '../../errors.ts';
 
-const numberRetries = 8;
+// Each round of contention lets at least one caller through, so N racing callers need up to
+// N attempts; the random pause spreads them out.
+const numberRetries = 40;
 
 function isUniqueViolation(error: unknown): boolean {
   const text = error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : '';
   return /UNIQUE|unique|23505|PRIMARYKEY/.test(text);
+}
+
+/** A numbering transaction lost a race and may simply be tried again: a duplicate number, SQLite
+ * refusing to upgrade a read transaction to a write (SQLITE_BUSY at once, without busy_timeout),
+ * or PostgreSQL aborting a serialization failure or deadlock. */
+function isNumberingConflict(error: unknown): boolean {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  const retryableCode = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === '40001' || code === '40P01');
+  return retryableCode || isUniqueViolation(error);
+}
+
+function pause(attempt: number): Promise<void> {
+  return sleep(Math.random() * Math.min(50, 2 ** attempt));
 }
 
 export class SqlStore implements Store {
@@ -74,7 +90,8 @@ export class SqlStore implements Store {
         });
       } catch (error) {
         // Another server took the same number at the same moment: take the next one.
-        if (!isUniqueViolation(error) || attempt >= numberRetries) throw error;
+        if (!isNumberingConflict(error) || attempt >= numberRetries) throw error;
+        await pause(attempt);
       }
     }
   }
@@ -221,7 +238,8 @@ export class SqlStore implements Store {
           return full;
         });
       } catch (error) {
-        if (!isUniqueViolation(error) || attempt >= numberRetries) throw error;
+        if (!isNumberingConflict(error) || attempt >= numberRetries) throw error;
+        await pause(attempt);
       }
     }
   }

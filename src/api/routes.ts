@@ -1,0 +1,132 @@
+// The JSON HTTP API. Handlers stay thin: the engine does the work; errors become statuses in
+// error-status.ts only.
+import type { FastifyInstance } from 'fastify';
+import { InvalidInputError } from '../errors.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { Deployer } from '../engine/deploy/deployer.ts';
+import { terminalRunStates } from '../store/records.ts';
+import { readNewLines } from './instance-logs.ts';
+import { startSse } from './sse.ts';
+import { projectView, releaseView, runView } from './views.ts';
+
+export interface ApiDeps {
+  engine: Engine;
+  deployer: Deployer;
+  apiBase(): string;
+  onShutdownDataPlane(): Promise<void>;
+}
+
+type Params = Record<string, string>;
+type Query = Record<string, string | undefined>;
+
+function actorOf(headers: Record<string, unknown>): string {
+  const a = headers['x-sluice-actor'];
+  return typeof a === 'string' && a ? a.slice(0, 100) : 'anonymous';
+}
+
+function body(req: { body: unknown }): Record<string, unknown> {
+  return req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+}
+
+function optionalString(b: Record<string, unknown>, key: string): string | undefined {
+  const v = b[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw new InvalidInputError(`${key} must be a string`);
+  return v;
+}
+
+export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { engine, deployer } = deps;
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  app.get('/api/health', async () => ({ ok: true }));
+
+  app.get('/api/projects', async () => (await engine.listProjects()).map((p) => projectView(p, deps.apiBase())));
+
+  app.post('/api/projects', async (req, reply) => {
+    const b = body(req);
+    const name = optionalString(b, 'name');
+    const repo = optionalString(b, 'repo');
+    if (!name) throw new InvalidInputError('name is required');
+    if (!repo) throw new InvalidInputError('repo is required');
+    const project = await engine.addProject({ name, repo, branch: optionalString(b, 'branch') ?? 'main' });
+    return reply.code(201).send(projectView(project, deps.apiBase()));
+  });
+
+  app.get<{ Params: Params }>('/api/projects/:name', async (req) => projectView(await engine.project(req.params.name!), deps.apiBase()));
+
+  app.post<{ Params: Params }>('/api/projects/:name/trigger', async (req, reply) => {
+    const run = await engine.trigger(req.params.name!, optionalString(body(req), 'ref'), 'manual');
+    return reply.code(201).send(runView({ run, stages: [], steps: [] }, false));
+  });
+
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/runs', async (req) => {
+    const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
+    return (await engine.runs(req.params.name!, limit)).map((d) => runView(d, false));
+  });
+
+  app.get<{ Params: Params }>('/api/runs/:id', async (req) => runView(await engine.run(req.params.id!), true));
+
+  app.post<{ Params: Params }>('/api/runs/:id/cancel', async (req) => runView(await engine.run((await engine.cancel(req.params.id!, actorOf(req.headers))).id), true));
+  app.post<{ Params: Params }>('/api/runs/:id/approve', async (req) => runView(await engine.run((await engine.approve(req.params.id!, actorOf(req.headers))).id), true));
+  app.post<{ Params: Params }>('/api/runs/:id/reject', async (req) =>
+    runView(await engine.run((await engine.reject(req.params.id!, actorOf(req.headers), optionalString(body(req), 'reason'))).id), true),
+  );
+
+  app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', async (req, reply) => {
+    const id = req.params.id!;
+    let after = Number(req.query.after ?? 0) || 0;
+    if (req.query.follow === undefined || req.query.follow === '0') {
+      return engine.logs(id, after, Math.min(100_000, Number(req.query.limit ?? 100_000) || 100_000));
+    }
+    await engine.run(id); // 404 before the stream starts
+    const sse = startSse(reply);
+    while (!sse.closed()) {
+      const lines = await engine.logs(id, after, 5000);
+      for (const l of lines) sse.send('line', l);
+      if (lines.length) after = lines[lines.length - 1]!.id;
+      if (lines.length === 5000) continue;
+      const { run } = await engine.run(id);
+      if (terminalRunStates.has(run.state) && (await engine.logs(id, after, 1)).length === 0) {
+        sse.send('end', { state: run.state, reason: run.reason });
+        break;
+      }
+      await sleep(250);
+    }
+    sse.end();
+  });
+
+  app.get<{ Params: Params }>('/api/projects/:name/status', async (req) => {
+    await engine.project(req.params.name!);
+    return deployer.status(req.params.name!);
+  });
+
+  app.get<{ Params: Params }>('/api/projects/:name/environments/:env/releases', async (req) =>
+    (await engine.releases(req.params.name!, req.params.env!)).map(releaseView),
+  );
+
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/rollback', async (req) => {
+    const to = body(req).to;
+    if (to !== undefined && to !== null && !(Number.isInteger(to) && (to as number) > 0)) throw new InvalidInputError('to must be a release number');
+    const release = await engine.rollback(req.params.name!, req.params.env!, (to as number | undefined) ?? undefined, actorOf(req.headers));
+    return releaseView(release);
+  });
+
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', async (req, reply) => {
+    await engine.project(req.params.name!);
+    const offsets = new Map<string, number>();
+    const files = (): Promise<string[]> => deployer.instanceLogFiles(req.params.name!, req.params.env!);
+    if (req.query.follow === undefined || req.query.follow === '0') return readNewLines(await files(), offsets);
+    const sse = startSse(reply);
+    while (!sse.closed()) {
+      for (const l of await readNewLines(await files(), offsets)) sse.send('line', l);
+      await sleep(300);
+    }
+    sse.end();
+  });
+
+  app.post('/api/dataplane/shutdown', async () => {
+    await deps.onShutdownDataPlane();
+    return { stopped: true };
+  });
+}

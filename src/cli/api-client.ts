@@ -1,0 +1,83 @@
+// The CLI's only way to Sluice: the HTTP API.
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ApiClient {
+  constructor(
+    readonly base: string,
+    private readonly actor: string,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.base), {
+        method,
+        headers: { 'content-type': 'application/json', 'x-sluice-actor': this.actor },
+        body: body === undefined ? (method === 'GET' ? undefined : '{}') : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new ApiError(0, 'unreachable', `cannot reach the Sluice server at ${this.base} (${cause}): is \`sluice server\` running? (set --server or SLUICE_SERVER)`);
+    }
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = { message: text };
+    }
+    if (!res.ok) {
+      const e = (json ?? {}) as { code?: string; message?: string };
+      throw new ApiError(res.status, e.code ?? 'error', e.message ?? `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    return this.request<T>('POST', path, body ?? {}, timeoutMs);
+  }
+
+  /** Reads a Server-Sent Events stream, calling onEvent per event, until it ends. */
+  async stream(path: string, onEvent: (event: string, data: unknown) => void): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.base), { headers: { accept: 'text/event-stream', 'x-sluice-actor': this.actor } });
+    } catch (error) {
+      throw new ApiError(0, 'unreachable', `cannot reach the Sluice server at ${this.base}: ${(error as Error).message}`);
+    }
+    if (!res.ok || !res.body) {
+      const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+      throw new ApiError(res.status, e.code ?? 'error', e.message ?? `HTTP ${res.status}`);
+    }
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body) {
+      buf += decoder.decode(chunk as Uint8Array, { stream: true });
+      let cut;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        let event = 'message';
+        let data = '';
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event: ')) event = line.slice(7);
+          else if (line.startsWith('data: ')) data += line.slice(6);
+        }
+        onEvent(event, data ? JSON.parse(data) : null);
+      }
+    }
+  }
+}

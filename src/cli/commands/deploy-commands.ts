@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { ago, printJson, table } from '../format.ts';
+
+interface StatusJson {
+  project: string;
+  environments: Array<{ name: string; url: string; state: string; release: { number: number; commit: string } | null; reason?: string }>;
+}
+interface ReleaseJson {
+  number: number;
+  commit: string;
+  artifact: string;
+  createdAt: string;
+  state: string;
+  rolledBackFrom?: number;
+  reason?: string;
+}
+
+const enc = encodeURIComponent;
+
+export function deployCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('environments of a project: URL, state and the release each runs')
+    .argument('<project>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const s = await ctx.api(cmd).get<StatusJson>(`/api/projects/${enc(name)}/status`);
+      if (o.json) return printJson(s);
+      if (!s.environments.length) return console.log(`${name}: no environments yet (the first run plans them)`);
+      console.log(
+        table([
+          ['ENVIRONMENT', 'STATE', 'RELEASE', 'COMMIT', 'URL'],
+          ...s.environments.map((e) => [e.name, e.state, e.release ? `#${e.release.number}` : '-', e.release ? e.release.commit.slice(0, 10) : '-', e.url]),
+        ]),
+      );
+    });
+  program
+    .command('releases')
+    .description('release history of an environment, newest first')
+    .argument('<project>')
+    .requiredOption('--env <env>', 'environment')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { env: string; json?: boolean }, cmd: Command) => {
+      const list = await ctx.api(cmd).get<ReleaseJson[]>(`/api/projects/${enc(name)}/environments/${enc(o.env)}/releases`);
+      if (o.json) return printJson(list);
+      console.log(
+        table([
+          ['#', 'STATE', 'COMMIT', 'ARTIFACT', 'CREATED', 'NOTE'],
+          ...list.map((r) => [String(r.number), r.state, r.commit.slice(0, 10), r.artifact.slice(0, 19), ago(r.createdAt), r.rolledBackFrom ? `rolled back from #${r.rolledBackFrom}` : (r.reason ?? '')]),
+        ]),
+      );
+    });
+  program
+    .command('rollback')
+    .description('put an earlier release back (no rebuild), as a new release')
+    .argument('<project>')
+    .requiredOption('--env <env>', 'environment')
+    .option('--to <number>', 'the release to put back (default: the one before the live one)')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { env: string; to?: string; json?: boolean }, cmd: Command) => {
+      const to = o.to === undefined ? undefined : Number(o.to);
+      if (to !== undefined && !(Number.isInteger(to) && to > 0)) throw new Error(`--to must be a release number, got ${JSON.stringify(o.to)}`);
+      if (!o.json) process.stderr.write(`rolling ${name}/${o.env} back…\n`);
+      const r = await ctx.api(cmd).post<ReleaseJson>(`/api/projects/${enc(name)}/environments/${enc(o.env)}/rollback`, { to }, 300_000);
+      if (o.json) printJson(r);
+      else console.log(`${name}/${o.env} runs release #${r.number} (commit ${r.commit.slice(0, 10)}), rolled back from #${r.rolledBackFrom}`);
+    });
+}

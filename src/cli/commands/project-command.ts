@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+import { printJson, table } from '../format.ts';
+
+interface ProjectJson {
+  name: string;
+  repo: string;
+  branch: string;
+  webhooks: { secret: string; urls: Record<string, string> };
+}
+
+/** A local path is sent absolute: the server may run in another directory. */
+export function normalizeRepo(repo: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^:]+:/.test(repo)) return repo;
+  return fs.existsSync(repo) ? path.resolve(repo) : repo;
+}
+
+function printProject(p: ProjectJson): void {
+  console.log(`project ${p.name}: ${p.repo} (branch ${p.branch})`);
+  console.log(`webhook secret: ${p.webhooks.secret}`);
+  for (const [host, url] of Object.entries(p.webhooks.urls)) console.log(`  ${host.padEnd(9)} ${url}`);
+}
+
+export function projectCommand(program: Command, ctx: CliContext): void {
+  const project = program.command('project').description('register and inspect projects');
+  project
+    .command('add')
+    .description('register a git repository (local path, file:// or any URL git can clone)')
+    .argument('<name>', 'project name (a DNS label)')
+    .requiredOption('--repo <path-or-url>', 'the repository')
+    .option('--branch <branch>', 'tracked branch', 'main')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { repo: string; branch: string; json?: boolean }, cmd: Command) => {
+      const p = await ctx.api(cmd).post<ProjectJson>('/api/projects', { name, repo: normalizeRepo(o.repo), branch: o.branch });
+      if (o.json) printJson(p);
+      else printProject(p);
+    });
+  project
+    .command('show')
+    .argument('<name>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const p = await ctx.api(cmd).get<ProjectJson>(`/api/projects/${encodeURIComponent(name)}`);
+      if (o.json) printJson(p);
+      else printProject(p);
+    });
+  project
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const list = await ctx.api(cmd).get<ProjectJson[]>('/api/projects');
+      if (o.json) printJson(list);
+      else console.log(table([['NAME', 'BRANCH', 'REPO'], ...list.map((p) => [p.name, p.branch, p.repo])]));
+    });
+}

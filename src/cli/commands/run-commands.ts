@@ -1,0 +1,141 @@
+import type { Command } from 'commander';
+import type { ApiClient } from '../api-client.ts';
+import type { CliContext } from '../context.ts';
+import { ago, duration, printJson, table } from '../format.ts';
+
+interface StageJson {
+  name: string;
+  state: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  reason?: string;
+  steps?: Array<{ name: string; state: string; exitCode: number | null; startedAt: string | null; finishedAt: string | null; reason?: string }>;
+}
+interface RunJson {
+  id: string;
+  number: number;
+  commit: string;
+  branch: string;
+  state: string;
+  trigger: string;
+  message: string;
+  author: string;
+  reason?: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  stages: StageJson[];
+}
+interface LogJson {
+  at: string;
+  stream: string;
+  line: string;
+  instance?: string;
+}
+
+const enc = encodeURIComponent;
+
+function printRun(r: RunJson): void {
+  console.log(`run #${r.number} (${r.id}) ${r.state}${r.reason ? `: ${r.reason}` : ''}`);
+  console.log(`commit ${r.commit} on ${r.branch} by ${r.author}, ${r.trigger}: ${r.message.split('\n')[0]}`);
+  for (const s of r.stages) {
+    console.log(`  ${s.name.padEnd(22)} ${s.state.padEnd(10)} ${duration(s.startedAt, s.finishedAt)}${s.reason ? `  ${s.reason}` : ''}`);
+    for (const st of s.steps ?? []) console.log(`    - ${st.name.padEnd(30)} ${st.state.padEnd(10)} ${st.exitCode ?? ''}`);
+  }
+}
+
+function printLine(l: LogJson): void {
+  const prefix = l.instance ? `[${l.instance}] ` : '';
+  const text = `${prefix}${l.line}`;
+  if (l.stream === 'stderr') process.stderr.write(`${text}\n`);
+  else process.stdout.write(`${text}\n`);
+}
+
+async function runLogs(api: ApiClient, id: string, follow: boolean): Promise<void> {
+  if (!follow) {
+    for (const l of await api.get<LogJson[]>(`/api/runs/${enc(id)}/logs`)) printLine(l);
+    return;
+  }
+  await api.stream(`/api/runs/${enc(id)}/logs?follow=1`, (event, data) => {
+    if (event === 'line') printLine(data as LogJson);
+    if (event === 'end') {
+      const end = data as { state: string; reason?: string };
+      process.stderr.write(`-- run ${end.state}${end.reason ? `: ${end.reason}` : ''}\n`);
+      if (end.state !== 'succeeded') process.exitCode = 1;
+    }
+  });
+}
+
+export function runCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('trigger')
+    .description('start a run now')
+    .argument('<project>')
+    .option('--ref <ref>', 'branch, tag or commit (default: the tracked branch)')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { ref?: string; json?: boolean }, cmd: Command) => {
+      const run = await ctx.api(cmd).post<RunJson>(`/api/projects/${enc(name)}/trigger`, { ref: o.ref });
+      if (o.json) printJson(run);
+      else console.log(`run #${run.number} queued (${run.id}) for ${run.commit.slice(0, 12)}: follow it with \`sluice logs ${run.id} --follow\``);
+    });
+  program
+    .command('runs')
+    .description('the runs of a project, newest first')
+    .argument('<project>')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { limit: string; json?: boolean }, cmd: Command) => {
+      const runs = await ctx.api(cmd).get<RunJson[]>(`/api/projects/${enc(name)}/runs?limit=${enc(o.limit)}`);
+      if (o.json) return printJson(runs);
+      console.log(
+        table([
+          ['#', 'STATE', 'COMMIT', 'TRIGGER', 'CREATED', 'DURATION', 'ID'],
+          ...runs.map((r) => [String(r.number), r.state, r.commit.slice(0, 10), r.trigger, ago(r.createdAt), duration(r.startedAt, r.finishedAt), r.id]),
+        ]),
+      );
+    });
+  program
+    .command('run')
+    .description('one run with its stages and steps')
+    .argument('<id>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
+      const run = await ctx.api(cmd).get<RunJson>(`/api/runs/${enc(id)}`);
+      if (o.json) printJson(run);
+      else printRun(run);
+    });
+  program
+    .command('logs')
+    .description("a run's log (`sluice logs RUN`) or an environment's instance logs (`sluice logs PROJECT --env ENV`)")
+    .argument('<run-or-project>')
+    .option('--env <env>', 'show the instance logs of this environment of the project')
+    .option('-f, --follow', 'keep printing new lines')
+    .option('--json', 'print JSON')
+    .action(async (target: string, o: { env?: string; follow?: boolean; json?: boolean }, cmd: Command) => {
+      const api = ctx.api(cmd);
+      if (!o.env) {
+        if (o.json) return printJson(await api.get<LogJson[]>(`/api/runs/${enc(target)}/logs`));
+        return runLogs(api, target, Boolean(o.follow));
+      }
+      const base = `/api/projects/${enc(target)}/environments/${enc(o.env)}/logs`;
+      if (o.json) return printJson(await api.get<LogJson[]>(base));
+      if (!o.follow) {
+        for (const l of await api.get<LogJson[]>(base)) printLine(l);
+        return;
+      }
+      await api.stream(`${base}?follow=1`, (event, data) => event === 'line' && printLine(data as LogJson));
+    });
+  for (const [verb, what] of [
+    ['cancel', 'stop a run'],
+    ['approve', 'release a run waiting for a person'],
+    ['reject', 'refuse a run waiting for a person (it ends cancelled)'],
+  ] as const) {
+    const c = program.command(verb).description(what).argument('<run>').option('--json', 'print JSON');
+    if (verb === 'reject') c.option('--reason <text>', 'why');
+    c.action(async (id: string, o: { json?: boolean; reason?: string }, cmd: Command) => {
+      const run = await ctx.api(cmd).post<RunJson>(`/api/runs/${enc(id)}/${verb}`, o.reason ? { reason: o.reason } : {});
+      if (o.json) printJson(run);
+      else console.log(`run #${run.number}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`);
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { formatSpecIssue, parseSpec } from '../../spec/parse-spec.ts';
+
+export function validateCommand(program: Command): void {
+  program
+    .command('validate')
+    .description('check a pipeline file; prints FILE:LINE:COL: message per error and exits 1 on any')
+    .argument('[file]', 'the pipeline file', 'sluice.yaml')
+    .option('--json', 'print the errors as JSON')
+    .action((file: string, opts: { json?: boolean }) => {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (error) {
+        console.error(`${file}: cannot read: ${(error as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
+      const result = parseSpec(text);
+      if (opts.json) console.log(JSON.stringify(result.ok ? { ok: true, errors: [] } : { ok: false, errors: result.errors }, null, 2));
+      if (result.ok) {
+        if (!opts.json) console.log(`${file}: valid`);
+        return;
+      }
+      if (!opts.json) for (const issue of result.errors) console.error(formatSpecIssue(file, issue));
+      process.exitCode = 1;
+    });
+}

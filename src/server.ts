@@ -1,0 +1,124 @@
+// The composition root: the only place that picks concrete drivers (SQLite store, local
+// runner, git source, process runtime, edge router) and wires them into the engine and API.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApi } from './api/create-api.ts';
+import { ArtifactStore } from './artifact/artifact-store.ts';
+import { ownChildEnv } from './config/environment.ts';
+import { systemClock } from './engine/clock.ts';
+import { Deployer } from './engine/deploy/deployer.ts';
+import type { EngineConfig } from './engine/engine-config.ts';
+import { Engine } from './engine/engine.ts';
+import { newOwner } from './engine/lease-owner.ts';
+import type { Logger } from './engine/logger.ts';
+import { errorMessage } from './errors.ts';
+import { EdgeRouterClient } from './router/edge/edge-router-client.ts';
+import { LocalRunner } from './runner/local/local-runner.ts';
+import { ProcessRuntime } from './runtime/process/process-runtime.ts';
+import { assertPortFree } from './server/check-port.ts';
+import { ensureDataPlane } from './server/ensure-data-plane.ts';
+import { GitSource } from './source/git/git-source.ts';
+import type { Source } from './source/source.ts';
+import type { Project } from './store/records.ts';
+import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
+
+export interface ServerOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  routerPort: number;
+  routerHost: string;
+  baseDomain: string;
+  maxRuns: number;
+  pollIntervalMs: number;
+  keepArtifacts: number;
+  path: string;
+  home: string;
+}
+
+export interface RunningServer {
+  url: string;
+  routerPort: number;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sluice.js');
+
+function consoleLogger(): Logger {
+  const at = (): string => new Date().toISOString();
+  return {
+    info: (m) => console.log(`${at()} ${m}`),
+    warn: (m) => console.warn(`${at()} warn: ${m}`),
+    error: (m, e) => console.error(`${at()} error: ${m}${e === undefined ? '' : `: ${errorMessage(e)}`}`),
+  };
+}
+
+export async function startServer(opts: ServerOptions, logger: Logger = consoleLogger()): Promise<RunningServer> {
+  const dataDir = path.resolve(opts.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  await assertPortFree(opts.host, opts.port);
+  const store = openSqliteStore(path.join(dataDir, 'sluice.db'));
+  await store.migrate();
+
+  const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info });
+  const hostname = os.hostname();
+  const config: EngineConfig = {
+    dataDir,
+    maxRuns: opts.maxRuns,
+    pollIntervalMs: opts.pollIntervalMs,
+    leaseMs: 10_000,
+    heartbeatMs: 2_000,
+    owner: newOwner(hostname, process.pid),
+    hostname,
+    path: opts.path,
+    home: opts.home,
+    baseDomain: opts.baseDomain,
+    routerPort: dp.routerPort,
+    keepArtifacts: opts.keepArtifacts,
+  };
+  const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
+  const runtime = new ProcessRuntime(dp.client, artifacts, dataDir);
+  const router = new EdgeRouterClient(dp.client);
+  const sources = new Map<string, Source>();
+  const sourceOf = (project: Project): Source => {
+    const key = `${project.name}\n${project.repo}`;
+    let s = sources.get(key);
+    if (!s) {
+      s = new GitSource({ repo: project.repo, mirrorDir: path.join(dataDir, 'repos', `${project.name}.git`), env: { PATH: opts.path, HOME: opts.home } });
+      sources.set(key, s);
+    }
+    return s;
+  };
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d) });
+  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, clock: systemClock, config }, logger);
+
+  const url = `http://${opts.host}:${opts.port}`;
+  const app = createApi(
+    {
+      engine,
+      deployer,
+      apiBase: () => url,
+      onShutdownDataPlane: async () => {
+        await engine.stop();
+        await dp.client.request('POST', '/shutdown').catch(() => {});
+      },
+    },
+    { logErrors: (m, e) => logger.error(m, e) },
+  );
+  await app.listen({ host: opts.host, port: opts.port });
+  await engine.start();
+  logger.info(`sluice server: API on ${url}, router on ${opts.routerHost}:${dp.routerPort}, data in ${dataDir}`);
+  return {
+    url,
+    routerPort: dp.routerPort,
+    engine,
+    async close() {
+      await app.close();
+      await engine.stop();
+      await store.close();
+    },
+  };
+}

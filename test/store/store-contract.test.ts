@@ -1,0 +1,276 @@
+// One contract for the Store port, run against every implementation. Each test gets two
+// stores on one fresh database (SQLite file / PostgreSQL schema), standing in for two servers.
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Stage, Step } from '../../src/store/records.ts';
+import type { NewLogLine } from '../../src/store/store.ts';
+import { at, newRelease, newRun, postgresImplementation, project, sqliteImplementation, type StorePair } from './store-fixtures.ts';
+
+const implementations = [sqliteImplementation(), await postgresImplementation()];
+
+for (const impl of implementations) {
+  const skip = impl.skip;
+  if (skip) {
+    // Never silently: the reason shows in the test output and counts as a skipped test.
+    void test(`Store contract: ${impl.name}`, (t) => {
+      t.diagnostic(skip);
+      t.skip(skip);
+    });
+    continue;
+  }
+  void describe(`Store contract: ${impl.name}`, () => {
+    let pair: StorePair | undefined;
+    const stores = (): StorePair => {
+      if (!pair) throw new Error('stores not open');
+      return pair;
+    };
+    beforeEach(async () => {
+      pair = await impl.open();
+    });
+    afterEach(async () => {
+      await pair?.close();
+      pair = undefined;
+    });
+
+    void test('migrate is idempotent, also when two servers migrate at once', async () => {
+      const { a, b } = stores();
+      await a.migrate();
+      await Promise.all([a.migrate(), b.migrate()]);
+      await a.createProject(project('p'));
+      assert.equal((await b.listProjects()).length, 1);
+    });
+
+    void test('projects: create, get, list in name order, update, duplicates refused', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('zeta'));
+      await a.createProject(project('alpha'));
+      assert.deepEqual(await b.getProject('alpha'), project('alpha'));
+      assert.equal(await b.getProject('missing'), undefined);
+      assert.deepEqual((await b.listProjects()).map((p) => p.name), ['alpha', 'zeta']);
+      await a.updateProject('alpha', { lastSeenSha: 'c'.repeat(40), branch: 'trunk' });
+      assert.deepEqual(await b.getProject('alpha'), { ...project('alpha'), lastSeenSha: 'c'.repeat(40), branch: 'trunk' });
+      await assert.rejects(a.createProject(project('zeta')));
+    });
+
+    void test('createRun numbers runs 1, 2, 3 per project and stores the full record', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      await a.createProject(project('q'));
+      const r1 = await a.createRun(newRun('p'));
+      const r2 = await b.createRun(newRun('p'));
+      const q1 = await a.createRun(newRun('q'));
+      const r3 = await a.createRun(newRun('p'));
+      assert.deepEqual([r1.number, r2.number, r3.number, q1.number], [1, 2, 3, 1]);
+      const stored = await b.getRun(r2.id);
+      assert.deepEqual(stored, r2);
+      assert.equal(stored?.attempt, 0);
+      assert.equal(stored?.cancelRequested, 0);
+      assert.equal(await a.getRun('missing'), undefined);
+      assert.deepEqual((await b.listRuns('p', 2)).map((r) => r.number), [3, 2]);
+    });
+
+    void test('20 concurrent createRun calls from two servers get the numbers 1..20 exactly once', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).createRun(newRun('p'))));
+      assert.deepEqual(runs.map((r) => r.number).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
+      const stored = await a.listRuns('p', 100);
+      assert.deepEqual(stored.map((r) => r.number), Array.from({ length: 20 }, (_, i) => 20 - i));
+    });
+
+    void test('claimRun: two servers racing for one queued run, exactly one wins', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      for (let round = 0; round < 5; round++) {
+        const run = await a.createRun(newRun('p', at(round)));
+        const [ca, cb] = await Promise.all([a.claimRun('server-a', at(100), at(50)), b.claimRun('server-b', at(100), at(50))]);
+        const winners = [ca, cb].filter((r) => r !== undefined);
+        assert.equal(winners.length, 1, `round ${round}: exactly one claim`);
+        const won = winners[0];
+        assert.equal(won?.id, run.id);
+        assert.equal(won?.state, 'running');
+        assert.equal(won?.leaseOwner, ca ? 'server-a' : 'server-b');
+        assert.equal(won?.leaseExpiresAt, at(100));
+        assert.equal(won?.startedAt, at(50));
+      }
+      assert.equal(await a.claimRun('server-a', at(100), at(50)), undefined);
+    });
+
+    void test('claimRun takes the oldest queued run first', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const late = await a.createRun(newRun('p', at(30)));
+      const early = await a.createRun(newRun('p', at(10)));
+      const middle = await a.createRun(newRun('p', at(20)));
+      await a.createRun(newRun('p', at(5), { state: 'waiting' }));
+      const order = [];
+      for (let i = 0; i < 3; i++) order.push((await (i % 2 ? a : b).claimRun('s', at(100), at(40)))?.id);
+      assert.deepEqual(order, [early.id, middle.id, late.id]);
+      assert.equal(await a.claimRun('s', at(100), at(40)), undefined);
+      assert.deepEqual((await b.listRunsInState(['running'])).map((r) => r.id), [early.id, middle.id, late.id]);
+    });
+
+    void test('updateRun is a compare-and-set on the state when `from` is given', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const run = await a.createRun(newRun('p'));
+      assert.equal(await a.updateRun(run.id, { state: 'cancelled', reason: 'stop' }, ['running']), false);
+      assert.equal((await b.getRun(run.id))?.state, 'queued');
+      const both = await Promise.all([
+        a.updateRun(run.id, { state: 'running', leaseOwner: 'a' }, ['queued']),
+        b.updateRun(run.id, { state: 'running', leaseOwner: 'b' }, ['queued']),
+      ]);
+      assert.deepEqual(both.filter(Boolean).length, 1);
+      assert.equal(await a.updateRun(run.id, { state: 'succeeded', finishedAt: at(9) }, ['queued', 'running']), true);
+      assert.equal(await a.updateRun(run.id, { cancelRequested: 1 }), true);
+      const stored = await b.getRun(run.id);
+      assert.equal(stored?.state, 'succeeded');
+      assert.equal(stored?.finishedAt, at(9));
+      assert.equal(stored?.cancelRequested, 1);
+      assert.equal(await a.updateRun('missing', { reason: 'x' }), false);
+    });
+
+    void test('renewLeases extends the owner\u2019s running runs and environment locks only', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const mine = await a.createRun(newRun('p', at(1)));
+      const theirs = await a.createRun(newRun('p', at(2)));
+      const finished = await a.createRun(newRun('p', at(3)));
+      await a.updateRun(mine.id, { state: 'running', leaseOwner: 'me', leaseExpiresAt: at(10) });
+      await a.updateRun(theirs.id, { state: 'running', leaseOwner: 'other', leaseExpiresAt: at(10) });
+      await a.updateRun(finished.id, { state: 'succeeded', leaseOwner: 'me', leaseExpiresAt: at(10) });
+      await a.ensureEnvironment('p', 'prod', at(0));
+      await a.ensureEnvironment('p', 'staging', at(0));
+      assert.equal(await a.lockEnvironment('p', 'prod', 'me', at(10), at(1)), true);
+      assert.equal(await a.lockEnvironment('p', 'staging', 'other', at(10), at(1)), true);
+      await b.renewLeases('me', at(60));
+      assert.equal((await a.getRun(mine.id))?.leaseExpiresAt, at(60));
+      assert.equal((await a.getRun(theirs.id))?.leaseExpiresAt, at(10));
+      assert.equal((await a.getRun(finished.id))?.leaseExpiresAt, at(10));
+      assert.equal((await a.getEnvironment('p', 'prod'))?.lockExpiresAt, at(60));
+      assert.equal((await a.getEnvironment('p', 'staging'))?.lockExpiresAt, at(10));
+    });
+
+    void test('stages and steps: add, list in order, update', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const run = await a.createRun(newRun('p'));
+      const other = await a.createRun(newRun('p'));
+      const stage = (id: string, runId: string, idx: number): Stage => ({ id, runId, idx, name: `stage ${idx}`, kind: 'build', environment: idx === 2 ? 'prod' : null, state: 'pending', reason: null, startedAt: null, finishedAt: null });
+      const step = (id: string, stageId: string, idx: number): Step => ({ id, runId: run.id, stageId, idx, name: `step ${idx}`, state: 'pending', exitCode: null, pid: null, reason: null, startedAt: null, finishedAt: null });
+      await a.addStages([stage('s2', run.id, 2), stage('s0', run.id, 0), stage('s1', run.id, 1), stage('o0', other.id, 0)]);
+      await a.addStages([]);
+      assert.deepEqual((await b.listStages(run.id)).map((s) => s.id), ['s0', 's1', 's2']);
+      assert.deepEqual(await b.listStages(other.id), [stage('o0', other.id, 0)]);
+      await a.addSteps([step('b1', 's1', 1), step('a1', 's0', 1), step('b0', 's1', 0), step('a0', 's0', 0)]);
+      await a.addSteps([]);
+      assert.deepEqual((await b.listSteps(run.id)).map((s) => s.id), ['a0', 'a1', 'b0', 'b1']);
+      await a.updateStage('s1', { state: 'running', startedAt: at(3) });
+      await a.updateStep('b0', { state: 'failed', exitCode: 2, pid: 4242, reason: 'exit 2', finishedAt: at(4) });
+      assert.deepEqual((await b.listStages(run.id))[1], { ...stage('s1', run.id, 1), state: 'running', startedAt: at(3) });
+      assert.deepEqual((await b.listSteps(run.id))[2], { ...step('b0', 's1', 0), state: 'failed', exitCode: 2, pid: 4242, reason: 'exit 2', finishedAt: at(4) });
+    });
+
+    void test('appendLogs keeps 2000 lines in order; readLogs pages by afterId', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const run = await a.createRun(newRun('p'));
+      const noise = await a.createRun(newRun('p'));
+      const lines: NewLogLine[] = Array.from({ length: 2000 }, (_, i) => ({ runId: run.id, stepId: i % 2 ? 'step' : null, at: at(i), stream: i % 3 ? 'stdout' : 'stderr', line: `line ${i}` }));
+      await Promise.all([a.appendLogs(lines.slice(0, 1000)), b.appendLogs([{ runId: noise.id, stepId: null, at: at(0), stream: 'stdout', line: 'noise' }])]);
+      await a.appendLogs(lines.slice(1000));
+      await a.appendLogs([]);
+      const read = [];
+      let afterId = 0;
+      for (let page = 0; page < 20; page++) {
+        const chunk = await b.readLogs(run.id, afterId, 300);
+        if (chunk.length === 0) break;
+        assert.ok(chunk.length <= 300);
+        for (const l of chunk) {
+          assert.equal(typeof l.id, 'number');
+          assert.ok(l.id > afterId, 'ids increase');
+          afterId = l.id;
+        }
+        read.push(...chunk);
+      }
+      assert.equal(read.length, 2000);
+      assert.deepEqual(read.map(({ runId, stepId, at: when, stream, line }) => ({ runId, stepId, at: when, stream, line })), lines);
+      assert.deepEqual(await b.readLogs(run.id, afterId, 300), []);
+      assert.deepEqual((await b.readLogs(noise.id, 0, 10)).map((l) => l.line), ['noise']);
+    });
+
+    void test('ensureEnvironment is idempotent, also when many callers race', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const all = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).ensureEnvironment('p', 'prod', at(i))));
+      for (const env of all) assert.deepEqual(env, all[0]);
+      assert.equal(all[0]?.state, 'empty');
+      assert.equal(all[0]?.currentRelease, null);
+      await a.updateEnvironment('p', 'prod', { state: 'healthy', currentRelease: 3, lastRunNumber: 7, updatedAt: at(60) });
+      const again = await b.ensureEnvironment('p', 'prod', at(99));
+      assert.equal(again.state, 'healthy');
+      assert.equal(again.currentRelease, 3);
+      assert.equal(again.lastRunNumber, 7);
+      assert.equal(again.updatedAt, at(60));
+      await a.ensureEnvironment('p', 'staging', at(70));
+      assert.deepEqual((await b.listEnvironments('p')).map((e) => e.name), ['prod', 'staging']);
+      assert.equal((await b.listEnvironments()).length, 2);
+      assert.deepEqual(await b.listEnvironments('other'), []);
+      assert.equal(await b.getEnvironment('p', 'missing'), undefined);
+    });
+
+    void test('lockEnvironment: one owner at a time until the lock expires; only the owner unlocks', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      await a.ensureEnvironment('p', 'prod', at(0));
+      assert.equal(await a.lockEnvironment('p', 'prod', 'one', at(60), at(0)), true);
+      assert.equal(await b.lockEnvironment('p', 'prod', 'two', at(70), at(10)), false);
+      assert.equal(await a.lockEnvironment('p', 'prod', 'one', at(80), at(20)), true, 'the owner may re-lock');
+      assert.equal((await b.getEnvironment('p', 'prod'))?.lockExpiresAt, at(80));
+      await b.unlockEnvironment('p', 'prod', 'two');
+      assert.equal((await a.getEnvironment('p', 'prod'))?.lockOwner, 'one', 'a stranger cannot unlock');
+      assert.equal(await b.lockEnvironment('p', 'prod', 'two', at(200), at(81)), true, 'an expired lock is taken over');
+      assert.equal(await a.lockEnvironment('p', 'prod', 'one', at(300), at(90)), false);
+      await b.unlockEnvironment('p', 'prod', 'two');
+      const env = await a.getEnvironment('p', 'prod');
+      assert.equal(env?.lockOwner, null);
+      assert.equal(env?.lockExpiresAt, null);
+      const race = await Promise.all([a.lockEnvironment('p', 'prod', 'x', at(400), at(100)), b.lockEnvironment('p', 'prod', 'y', at(400), at(100))]);
+      assert.equal(race.filter(Boolean).length, 1, 'exactly one of two racing owners gets the lock');
+      assert.equal(await a.lockEnvironment('p', 'missing', 'x', at(400), at(100)), false);
+    });
+
+    void test('createRelease numbers per environment; listReleases newest first', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const s1 = await a.createRelease(newRelease('p', 'staging', 'sha256:1'));
+      const s2 = await b.createRelease(newRelease('p', 'staging', 'sha256:2', { runNumber: 4, rolledBackFrom: 1 }));
+      const p1 = await a.createRelease(newRelease('p', 'prod', 'sha256:1'));
+      assert.deepEqual([s1.number, s2.number, p1.number], [1, 2, 1]);
+      const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).createRelease(newRelease('p', 'staging', `sha256:r${i}`))));
+      assert.deepEqual(racing.map((r) => r.number).sort((x, y) => x - y), Array.from({ length: 10 }, (_, i) => i + 3));
+      assert.deepEqual((await b.listReleases('p', 'staging')).map((r) => r.number), Array.from({ length: 12 }, (_, i) => 12 - i));
+      assert.deepEqual(await b.listReleases('p', 'prod'), [p1]);
+      assert.deepEqual(await b.getRelease('p', 'staging', 2), s2);
+      assert.equal(await b.getRelease('p', 'staging', 99), undefined);
+      await a.updateRelease('p', 'staging', 2, { state: 'rolled_back', reason: 'bad' });
+      assert.deepEqual(await b.getRelease('p', 'staging', 2), { ...s2, state: 'rolled_back', reason: 'bad' });
+    });
+
+    void test('referencedArtifacts: every release digest and the digests of unfinished runs', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      assert.deepEqual(await a.referencedArtifacts(), new Set());
+      await a.createRelease(newRelease('p', 'prod', 'sha256:released'));
+      await a.createRelease(newRelease('p', 'staging', 'sha256:released'));
+      await a.createRelease(newRelease('p', 'staging', 'sha256:old', { state: 'superseded' }));
+      const states = ['queued', 'running', 'waiting', 'succeeded', 'failed'] as const;
+      for (const state of states) {
+        const run = await a.createRun(newRun('p'));
+        await a.updateRun(run.id, { state, artifactDigest: `sha256:${state}` });
+      }
+      await a.createRun(newRun('p'));
+      assert.deepEqual(await b.referencedArtifacts(), new Set(['sha256:released', 'sha256:old', 'sha256:queued', 'sha256:running', 'sha256:waiting']));
+    });
+  });
+}
