@@ -13,7 +13,7 @@ export function newWebhookSecret(): string {
 }
 
 export async function addProject(
-  deps: { store: Store; clock: Clock; sourceOf(project: Project): Source },
+  deps: { store: Store; clock: Clock; sourceOf: (project: Project) => Source },
   input: { name: string; repo: string; branch: string },
 ): Promise<Project> {
   assertDnsLabel('project', input.name);

@@ -15,7 +15,7 @@ export interface EngineDeps {
   store: Store;
   runner: Runner;
   artifacts: ArtifactStore;
-  sourceOf(project: Project): Source;
+  sourceOf: (project: Project) => Source;
   deployer: Deployer;
   clock: Clock;
   config: EngineConfig;

@@ -9,7 +9,7 @@ import type { Clock } from './clock.ts';
 export interface TriggerDeps {
   store: Store;
   clock: Clock;
-  sourceOf(project: Project): Source;
+  sourceOf: (project: Project) => Source;
 }
 
 export async function enqueueRun(deps: TriggerDeps, project: Project, opts: { ref?: string; sha?: string; trigger: string }): Promise<Run> {

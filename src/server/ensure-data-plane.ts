@@ -14,7 +14,7 @@ export interface EnsureDataPlaneOptions {
   /** The `sluice` entry script, started with this Node.js as `sluice dataplane`. */
   binPath: string;
   env: NodeJS.ProcessEnv;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ client: DataPlaneClient; routerPort: number; adopted: boolean }> {

@@ -21,7 +21,7 @@ export interface DeployRequest {
   spec: Spec;
   environment: EnvironmentSpec;
   signal: AbortSignal;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export interface EnvironmentStatus {

@@ -17,7 +17,7 @@ export interface RolloutDeps {
   runtime: Runtime;
   router: Router;
   hostsOf(project: string, environment: string, service: string, first: boolean): string[];
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export function instanceId(t: { project: string; environment: string; release: number }, service: string, index: number): string {

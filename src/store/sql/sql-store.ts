@@ -6,7 +6,7 @@ import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
 import type { EnvironmentRecord, LogLine, Project, Release, Run, Stage, Step } from '../records.ts';
 import type { NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
-import { SluiceError, ErrorCode } from '../../errors.ts';
+import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
 
 // Each round of contention lets at least one caller through, so N racing callers need up to
 // N attempts; the random pause spreads them out.
@@ -41,7 +41,7 @@ export class SqlStore implements Store {
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');
-      throw new SluiceError(ErrorCode.unavailable, `database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+      throw new SluiceError(ErrorCode.unavailable, `database migration ${failed?.migrationName ?? ''} failed: ${errorMessage(error)}`, { cause: error });
     }
   }
 
