@@ -118,7 +118,7 @@ ${backends.map((b) => `    server 127.0.0.1:${b.port};`).join('\n')}
 `,
   );
   // nginx -v writes to stderr.
-  const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: /, '');
+  const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: nginx\//, '');
   const child = procs.spawn('nginx', ['-c', conf, '-p', `${dir}/`, '-e', `${dir}/error.log`], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) break;

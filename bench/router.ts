@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     kernel: release(),
     node: process.version,
     nginx: nginx?.version,
-    generator: useWrk ? `${spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? 'wrk'}, 1 thread` : gen.name,
+    generator: useWrk ? `wrk ${/wrk (\S+)/.exec(spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout)?.[1] ?? ''} (1 thread)` : gen.name,
     repeats,
     tputSeconds,
     latSeconds,

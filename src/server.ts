@@ -95,7 +95,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d) });
   const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, clock: systemClock, config }, logger);
 
-  const url = `http://${opts.host}:${opts.port}`;
+  let url = `http://${opts.host}:${opts.port}`;
   const app = createApi(
     {
       engine,
@@ -109,6 +109,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     { logErrors: (m, e) => logger.error(m, e) },
   );
   await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address();
+  if (address && typeof address === 'object') url = `http://${opts.host}:${address.port}`; // --port 0 picks a free port
   await engine.start();
   logger.info(`sluice server: API on ${url}, router on ${opts.routerHost}:${dp.routerPort}, data in ${dataDir}`);
   return {
