@@ -9,6 +9,7 @@ import { Supervisor } from '../runtime/process/supervisor.ts';
 import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
 import { statePathOf } from './data-plane-paths.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
+import { endLeftovers } from './end-leftovers.ts';
 
 export interface DataPlaneOptions {
   dataDir: string;
@@ -43,6 +44,8 @@ export class DataPlane {
 
   async start(): Promise<void> {
     this.routerPort = await this.router.listen();
+    await endLeftovers(this.state.pids, this.opts.dataDir, this.opts.log);
+    this.state.pids = {};
     // Restore what the last desired state asked for (after a reboot or a data-plane crash).
     for (const spec of Object.values(this.state.instances)) this.supervisor.start(spec);
     this.applyRoutes();
@@ -88,6 +91,13 @@ export class DataPlane {
   }
 
   private onInstanceChange(status: InstanceStatus): void {
+    if (status.pid !== null && this.state.pids[status.id] !== status.pid) {
+      this.state.pids[status.id] = status.pid;
+      this.save();
+    } else if (status.state === 'stopped' && this.state.pids[status.id] !== undefined) {
+      delete this.state.pids[status.id];
+      this.save();
+    }
     if (status.state === 'ready' || status.state === 'stopping' || status.state === 'unhealthy' || status.state === 'crashed' || status.state === 'failed') {
       this.applyRoutes();
     }

@@ -8,14 +8,16 @@ import type { InstanceSpec } from '../runtime/process/types.ts';
 export interface DesiredState {
   instances: Record<string, InstanceSpec>;
   routes: Record<string, DesiredBackend[]>;
+  /** Process groups of running instances, so a restarted data plane can end what a crashed one left. */
+  pids: Record<string, number>;
 }
 
 export function loadDesiredState(file: string): DesiredState {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DesiredState>;
-    return { instances: parsed.instances ?? {}, routes: parsed.routes ?? {} };
+    return { instances: parsed.instances ?? {}, routes: parsed.routes ?? {}, pids: parsed.pids ?? {} };
   } catch {
-    return { instances: {}, routes: {} };
+    return { instances: {}, routes: {}, pids: {} };
   }
 }
 

@@ -31,16 +31,34 @@ export class Engine {
     this.poller = new Poller(deps, deps.config.pollIntervalMs, logger, () => this.scheduler.poke());
   }
 
+  private pruneTimer: NodeJS.Timeout | null = null;
+
   async start(): Promise<void> {
     await this.sweepWorkspaces();
     await this.scheduler.start();
     this.poller.start();
+    void this.pruneArtifacts();
+    this.pruneTimer = setInterval(() => void this.pruneArtifacts(), 10 * 60_000);
     void this.deps.deployer.resumeUnfinished().catch((e) => this.logger.error('resuming unfinished rollouts', e));
   }
 
   async stop(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.poller.stop();
     await this.scheduler.stop();
+  }
+
+  /** Artifact retention: keeps the newest `keepArtifacts`, and never one a release or a live run references. */
+  async pruneArtifacts(): Promise<string[]> {
+    try {
+      const referenced = await this.deps.store.referencedArtifacts();
+      const removed = await this.deps.artifacts.prune({ keep: this.deps.config.keepArtifacts, referenced });
+      if (removed.length) this.logger.info(`artifact retention removed ${removed.length} artifact(s)`);
+      return removed;
+    } catch (error) {
+      this.logger.error('artifact retention failed', error);
+      return [];
+    }
   }
 
   /** Removes workspaces of runs that are not running here (left by a crash). */

@@ -103,6 +103,8 @@ export interface EnvironmentRecord {
   currentRelease: number | null;
   desiredRelease: number | null;
   lastRunNumber: number | null;
+  /** Place in the pipeline file's order (the deploy order). */
+  position: number;
   state: string;
   reason: string | null;
   lockOwner: string | null;

@@ -97,12 +97,14 @@ export class TestServer {
     readonly port: number,
     readonly routerPort: number,
     private readonly extraArgs: string[],
+    /** Added to the server's environment (the data plane it starts inherits it). */
+    private readonly extraEnv: Record<string, string> = {},
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  static async start(extraArgs: string[] = []): Promise<TestServer> {
-    const s = new TestServer(tempDir('data'), await freePort(), await freePort(), extraArgs);
+  static async start(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
+    const s = new TestServer(tempDir('data'), await freePort(), await freePort(), extraArgs, env);
     await s.launch();
     return s;
   }
@@ -110,6 +112,7 @@ export class TestServer {
   async launch(): Promise<void> {
     const child = spawn(process.execPath, [bin, 'server', '--data', this.dataDir, '--port', String(this.port), '--router-port', String(this.routerPort), '--poll-interval', '1s', ...this.extraArgs], {
       cwd: root,
+      env: { ...process.env, ...this.extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

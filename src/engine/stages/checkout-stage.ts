@@ -35,8 +35,9 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
     }
   }
   await store.updateRun(ctx.run.id, { specJson: JSON.stringify(parsed.spec) });
-  for (const planned of parsed.spec.services.length ? parsed.spec.environments : []) {
+  for (const [position, planned] of (parsed.spec.services.length ? parsed.spec.environments : []).entries()) {
     await store.ensureEnvironment(ctx.project.name, planned.name, ctx.deps.clock.now().toISOString());
+    await store.updateEnvironment(ctx.project.name, planned.name, { position });
   }
   await store.addStages(stages);
   await store.addSteps(steps);

@@ -121,6 +121,13 @@ function initial(caps: DialectCapabilities): Migration {
   };
 }
 
+/** Environments are listed in the order of the pipeline file (staging before production). */
+const environmentPosition: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('environments').addColumn('position', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  },
+};
+
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_initial': initial(caps) }) };
+  return { getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition }) };
 }

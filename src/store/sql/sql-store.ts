@@ -180,6 +180,7 @@ export class SqlStore implements Store {
       currentRelease: null,
       desiredRelease: null,
       lastRunNumber: null,
+      position: 0,
       state: 'empty',
       reason: null,
       lockOwner: null,
@@ -201,7 +202,7 @@ export class SqlStore implements Store {
   listEnvironments(project?: string): Promise<EnvironmentRecord[]> {
     let q = this.db.selectFrom('environments').selectAll();
     if (project !== undefined) q = q.where('project', '=', project);
-    return q.orderBy('project').orderBy('updatedAt').execute();
+    return q.orderBy('project').orderBy('position').orderBy('name').execute();
   }
 
   async updateEnvironment(project: string, name: string, patch: Partial<EnvironmentRecord>): Promise<void> {

@@ -1,0 +1,81 @@
+// Shared pieces of the pipeline benchmarks: statistics, the machine line, timing helpers, and
+// a main() wrapper that bounds a benchmark in time and ends what it started on any exit path.
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import { promisify } from 'node:util';
+
+export const execFileAsync = promisify(execFile);
+
+export function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  // Nearest-rank on the sorted sample, so p90 of 20 values is the 18th.
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[i]!;
+}
+
+export const median = (xs: number[]): number => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export function summary(xs: number[]): { median: number; p90: number; min: number; max: number } {
+  return { median: median(xs), p90: quantile(xs, 0.9), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+/** Milliseconds with a fixed width, or seconds when `unit` says so. */
+export function ms(x: number, digits = 0): string {
+  return `${x.toFixed(digits)} ms`;
+}
+
+export function secs(xMs: number, digits = 2): string {
+  return `${(xMs / 1000).toFixed(digits)} s`;
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+  return `${new Date().toISOString()} · nproc ${os.availableParallelism()} (${cpu}) · node ${process.version} · ${os.platform()} ${os.release()}`;
+}
+
+export const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, msec));
+
+export const isoMs = (iso: string | null | undefined): number => (iso ? Date.parse(iso) : Number.NaN);
+
+/**
+ * Runs a benchmark with a hard time bound. Cleanups run (newest first) on success, failure,
+ * the deadline, or Ctrl-C, so no server or data plane outlives the benchmark.
+ */
+export async function benchMain(name: string, limitMs: number, body: (onCleanup: (fn: () => Promise<void> | void) => void) => Promise<void>): Promise<void> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let cleaning: Promise<void> | null = null;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      for (const fn of cleanups.reverse()) {
+        try {
+          await fn();
+        } catch (error) {
+          console.error(`${name}: cleanup failed:`, error);
+        }
+      }
+    })());
+  const bail = (why: string) => (): void => {
+    console.error(`\n${name}: ${why}; ending everything it started`);
+    void cleanup().finally(() => process.exit(2));
+  };
+  const deadline = setTimeout(bail(`time limit of ${limitMs / 1000} s reached`), limitMs);
+  process.once('SIGINT', bail('interrupted'));
+  process.once('SIGTERM', bail('terminated'));
+  let code = 0;
+  try {
+    await body((fn) => cleanups.push(fn));
+  } catch (error) {
+    console.error(`${name} failed:`, error);
+    code = 1;
+  } finally {
+    clearTimeout(deadline);
+    await cleanup();
+  }
+  process.exit(code);
+}

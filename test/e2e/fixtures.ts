@@ -1,0 +1,207 @@
+// Shared fixtures of the deploy end-to-end tests: a small app, a pipeline file builder, a
+// project set up to its first live release, a bounded keep-alive load, and a look at the
+// data plane's instances through its local socket.
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pool } from 'undici';
+import { DataPlaneClient } from '../../src/dataplane/data-plane-client.ts';
+import { socketPathOf } from '../../src/dataplane/data-plane-paths.ts';
+import { sleep, TestRepo, TestServer, viaRouter, type RunJson } from './harness.ts';
+
+/**
+ * node:http app: `/` answers VERSION, `/pid` its pid, `/env` its environment as JSON,
+ * `/healthz` ok (500 while a file UNHEALTHY ships with it). Says `listening on PORT`.
+ */
+export const appJs = `const http = require('node:http');
+const fs = require('node:fs');
+const v = fs.readFileSync(__dirname + '/VERSION', 'utf8').trim();
+const sick = fs.existsSync(__dirname + '/UNHEALTHY');
+const s = http.createServer((req, res) => {
+  if (req.url === '/healthz') { res.statusCode = sick ? 500 : 200; return res.end(sick ? 'sick' : 'ok'); }
+  if (req.url === '/pid') return res.end(String(process.pid));
+  if (req.url === '/env') { res.setHeader('content-type', 'application/json'); return res.end(JSON.stringify(process.env)); }
+  res.end(v);
+});
+s.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening on ' + process.env.PORT));
+process.on('SIGTERM', () => { s.close(() => process.exit(0)); s.closeIdleConnections(); });
+`;
+
+export interface PipelineOptions {
+  /** The build step (default: echo the version). */
+  build?: string;
+  /** The staging verify step (default: curl the health path). */
+  verify?: string;
+  start?: string;
+  /** YAML value of `health` (default /healthz). */
+  health?: string;
+  instances?: number;
+  env?: Record<string, string>;
+  approval?: boolean;
+}
+
+export function pipeline(o: PipelineOptions = {}): string {
+  const lines = [
+    'build:',
+    `  - run: ${o.build ?? 'echo "building $(cat VERSION)"'}`,
+    'test:',
+    '  - name: unit',
+    '    run: test -s VERSION',
+    'services:',
+    '  web:',
+    `    start: ${o.start ?? 'node server.js'}`,
+    `    health: ${o.health ?? '/healthz'}`,
+  ];
+  if (o.instances !== undefined) lines.push(`    instances: ${o.instances}`);
+  if (o.env) lines.push(`    env: ${JSON.stringify(o.env)}`);
+  lines.push('environments:', '  staging:', '    verify:', `      - run: ${o.verify ?? 'curl -fsS "$SLUICE_URL/healthz"'}`);
+  lines.push(o.approval ? '  production:\n    approval: true' : '  production: {}');
+  return `${lines.join('\n')}\n`;
+}
+
+export function appFiles(version: string, o: PipelineOptions = {}): Record<string, string> {
+  return { 'sluice.yaml': pipeline(o), 'server.js': appJs, VERSION: `${version}\n` };
+}
+
+export const prodHost = (project: string): string => `production.${project}.localhost`;
+
+export interface Deployed {
+  server: TestServer;
+  repo: TestRepo;
+  first: RunJson;
+}
+
+/**
+ * A server and a repository with a project registered; waits for the first run and, unless
+ * `expect` says otherwise, asserts it succeeded. Both end when the test ends.
+ */
+export async function deployedProject(
+  t: TestContext,
+  name: string,
+  files: Record<string, string>,
+  opts: { args?: string[]; env?: Record<string, string>; expect?: string | null } = {},
+): Promise<Deployed> {
+  const server = await TestServer.start(opts.args ?? [], opts.env ?? {});
+  const repo = new TestRepo(files);
+  t.after(async () => {
+    await server.close();
+    repo.remove();
+  });
+  const added = await server.cli(['project', 'add', name, '--repo', repo.dir]);
+  assert.equal(added.code, 0, added.stderr);
+  if (opts.expect === null) return { server, repo, first: undefined as unknown as RunJson };
+  const first = await server.waitRun(name, repo.head());
+  assert.equal(first.state, opts.expect ?? 'succeeded', JSON.stringify(first));
+  return { server, repo, first };
+}
+
+/** The body the production route answers now (asserting a 200). */
+export async function prodBody(server: TestServer, project: string, p = '/'): Promise<string> {
+  const r = await viaRouter(server.routerPort, prodHost(project), p);
+  assert.equal(r.status, 200, `GET ${p} on production answered ${r.status}: ${r.body}`);
+  return r.body;
+}
+
+/** Distinct `/pid` answers over `tries` requests through the router. */
+export async function pidsBehind(server: TestServer, host: string, tries = 20): Promise<Set<number>> {
+  const pids = new Set<number>();
+  for (let i = 0; i < tries; i++) {
+    const r = await viaRouter(server.routerPort, host, '/pid');
+    assert.equal(r.status, 200, r.body);
+    pids.add(Number(r.body));
+  }
+  return pids;
+}
+
+export interface DataPlaneInstance {
+  id: string;
+  state: string;
+  pid: number | null;
+  port: number | null;
+  reason: string | null;
+  labels: Record<string, string>;
+}
+
+/** What the data plane runs, asked over its own socket (no server involved). */
+export function dataPlaneInstances(server: TestServer): Promise<DataPlaneInstance[]> {
+  return new DataPlaneClient(socketPathOf(server.dataDir)).request<DataPlaneInstance[]>('GET', '/instances');
+}
+
+export interface StatusJson {
+  project: string;
+  environments: Array<{ name: string; url: string; state: string; release: { number: number; commit: string } | null; reason?: string }>;
+}
+
+export interface ReleaseJson {
+  number: number;
+  commit: string;
+  artifact: string;
+  state: string;
+  rolledBackFrom?: number;
+  reason?: string;
+}
+
+export async function envStatus(server: TestServer, project: string, env: string): Promise<StatusJson['environments'][number]> {
+  const s = await server.json<StatusJson>(['status', project]);
+  const e = s.environments.find((x) => x.name === env);
+  assert.ok(e, `no ${env} in ${JSON.stringify(s)}`);
+  return e;
+}
+
+export interface LoadResult {
+  sent: number;
+  failed: number;
+  /** The first few failures, for the assertion message. */
+  failures: string[];
+  /** How many times each body was answered. */
+  bodies: Map<string, number>;
+}
+
+export interface Load {
+  stop(): Promise<LoadResult>;
+  /** Requests answered so far (successes and failures). */
+  sent(): number;
+}
+
+/**
+ * A bounded load on `host` through the router: `concurrency` loops on keep-alive connections,
+ * about `rps` requests per second in all, ending at `max` requests, `maxMs`, or stop().
+ */
+export function startLoad(routerPort: number, host: string, o: { concurrency?: number; rps?: number; max?: number; maxMs?: number } = {}): Load {
+  const concurrency = o.concurrency ?? 4;
+  const gapMs = (concurrency * 1000) / (o.rps ?? 100);
+  const max = o.max ?? 3000;
+  const until = Date.now() + (o.maxMs ?? 60_000);
+  const pool = new Pool(`http://127.0.0.1:${routerPort}`, { connections: concurrency, keepAliveTimeout: 30_000 });
+  const result: LoadResult = { sent: 0, failed: 0, failures: [], bodies: new Map() };
+  let stopped = false;
+  const fail = (what: string): void => {
+    result.failed += 1;
+    if (result.failures.length < 10) result.failures.push(what);
+  };
+  const loop = async (): Promise<void> => {
+    while (!stopped && result.sent < max && Date.now() < until) {
+      const began = Date.now();
+      result.sent += 1;
+      try {
+        const res = await pool.request({ path: '/', method: 'GET', headers: { host }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const body = await res.body.text();
+        if (res.statusCode !== 200) fail(`${res.statusCode}: ${body.slice(0, 200)}`);
+        else result.bodies.set(body, (result.bodies.get(body) ?? 0) + 1);
+      } catch (error) {
+        fail(String(error));
+      }
+      const wait = gapMs - (Date.now() - began);
+      if (wait > 0) await sleep(wait);
+    }
+  };
+  const loops = Promise.all(Array.from({ length: concurrency }, loop));
+  return {
+    sent: () => result.sent,
+    async stop() {
+      stopped = true;
+      await loops;
+      await pool.close();
+      return result;
+    },
+  };
+}
