@@ -79,3 +79,24 @@ export async function benchMain(name: string, limitMs: number, body: (onCleanup:
   }
   process.exit(code);
 }
+
+interface ApiServer {
+  api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }>;
+}
+
+/**
+ * Waits for the newest run of a commit to end, through the API (the harness's waitRun spawns a
+ * CLI process per poll, which costs a core's worth of CPU that a 2-core benchmark cannot spare).
+ */
+export async function waitRunOf<T extends { id: string; commit: string; state: string }>(server: ApiServer, project: string, sha: string, timeoutMs: number): Promise<T> {
+  const ended = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    const { body } = await server.api<T[]>('GET', `/api/projects/${project}/runs?limit=20`);
+    last = body.find((r) => r.commit === sha);
+    if (last && ended.has(last.state)) return (await server.api<T>('GET', `/api/runs/${last.id}`)).body;
+    await sleep(100);
+  }
+  throw new Error(`no run of ${sha} ended within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}

@@ -6,12 +6,12 @@ import { createServer, connect } from 'node:net';
 
 export const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
-export function cpuTicks(pid: number): number {
+/** utime and stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuTicks(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces: count fields from the last ')'.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]);
+  return { user: Number(rest[11]), sys: Number(rest[12]) };
 }
 
 /** Pids whose parent is `pid` (scans /proc; fine for a handful of processes). */

@@ -9,6 +9,9 @@ export interface Row {
   /** CPU µs per request of the target's own process, at 50 and at 1 connection. */
   cpu50: number[];
   cpu1: number[];
+  /** The kernel (stime) part of cpu50 / cpu1. */
+  sys50: number[];
+  sys1: number[];
   errors: number;
 }
 
@@ -37,15 +40,15 @@ const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleS
 const fix = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '–');
 
 function cells(m: Machine, rows: readonly Row[]): string[][] {
-  const header = ['target', `req/s @${m.connections}c`, `(min–max)`, 'p50 @1c µs', 'p99 @1c µs', `CPU µs/req @${m.connections}c`, 'CPU µs/req @1c', 'errors'];
+  const header = ['target', `req/s @${m.connections}c`, `(min–max)`, 'p50 @1c µs', 'p99 @1c µs', `CPU µs/req @${m.connections}c (sys)`, 'CPU µs/req @1c (sys)', 'errors'];
   const body = rows.map((r) => [
-    r.name === 'direct' ? 'direct (1 backend)' : r.name === 'sluice' ? 'sluice EdgeRouter' : 'nginx',
+    r.name === 'direct' ? 'direct (CPU: backend)' : r.name === 'sluice' ? 'sluice EdgeRouter' : 'nginx',
     int(median(r.rps)),
     `${int(Math.min(...r.rps))}–${int(Math.max(...r.rps))}`,
     int(median(r.p50Us)),
     int(median(r.p99Us)),
-    fix(median(r.cpu50)) + (r.name === 'direct' ? ' (backend)' : ''),
-    fix(median(r.cpu1)) + (r.name === 'direct' ? ' (backend)' : ''),
+    `${fix(median(r.cpu50))} (${fix(median(r.sys50))})`,
+    `${fix(median(r.cpu1))} (${fix(median(r.sys1))})`,
     String(r.errors),
   ]);
   return [header, ...body];
@@ -156,7 +159,7 @@ export function renderMarkdown(m: Machine, rows: readonly Row[], results: readon
     '',
     `Run \`bench/router\` from the repository root (about 2.5 minutes). Figures from ${m.date.slice(0, 10)} on: ${machineLine(m)}.`,
     '',
-    `Method: ${methodLine(m)}. CPU is utime+stime of the proxy process from /proc (nginx: its one worker; direct: the backend) divided by requests served. ` +
+    `Method: ${methodLine(m)}. CPU is utime+stime of the proxy process from /proc (nginx: its one worker; direct: the backend) divided by requests served; in brackets the kernel (stime) part. ` +
       'Everything (load generator, proxy, backends) shares the same cores, so absolute numbers are lower than on a dedicated proxy host; the ratios are the point.',
     '',
     markdownTable(cells(m, rows)),
@@ -165,7 +168,7 @@ export function renderMarkdown(m: Machine, rows: readonly Row[], results: readon
     '',
     '## Route change apply time',
     '',
-    'One keep-alive connection loops `GET /` through the router while the route is switched 20 times between release A (backend A) and release B (backend B); ' +
+    `One keep-alive connection loops \`GET /\` through the router while the route is switched ${results[0]?.switches ?? 0} times between release A (backend A) and release B (backend B); ` +
       'time from sending `setRoutes` to the router process (Node IPC) until the first response served by the new backend. ' +
       '“weights” keeps both releases in the table and flips the weights; “replace” removes the old release (its pool closes, so switching back opens a new upstream connection).',
     '',

@@ -76,12 +76,29 @@ function ensureWrk(): boolean {
   }
 }
 
-async function measure(gen: LoadGenerator, target: Target, conns: number, seconds: number): Promise<{ rps: number; p50Us: number; p99Us: number; cpuUsPerReq: number; errors: number }> {
+interface Measured {
+  rps: number;
+  p50Us: number;
+  p99Us: number;
+  /** CPU µs per request of the target's process, and the kernel (stime) part of it. */
+  cpuUsPerReq: number;
+  sysUsPerReq: number;
+  errors: number;
+}
+
+async function measure(gen: LoadGenerator, target: Target, conns: number, seconds: number): Promise<Measured> {
   const before = cpuTicks(target.cpuPid);
   const r = await gen.run(target.port, conns, seconds);
   const after = cpuTicks(target.cpuPid);
-  const served = Math.max(1, r.requests);
-  return { rps: r.requests / r.seconds, p50Us: r.p50Us, p99Us: r.p99Us, cpuUsPerReq: (((after - before) / clockTicks) * 1e6) / served, errors: r.errors };
+  const perReq = (ticks: number): number => ((ticks / clockTicks) * 1e6) / Math.max(1, r.requests);
+  return {
+    rps: r.requests / r.seconds,
+    p50Us: r.p50Us,
+    p99Us: r.p99Us,
+    cpuUsPerReq: perReq(after.user - before.user + after.sys - before.sys),
+    sysUsPerReq: perReq(after.sys - before.sys),
+    errors: r.errors,
+  };
 }
 
 async function main(): Promise<void> {
@@ -105,7 +122,7 @@ async function main(): Promise<void> {
   console.log(`generator ${gen.name}; ${repeats} repeats × (${connections} conns ${tputSeconds}s + 1 conn ${latSeconds}s) per target`);
   for (const t of targets) await gen.run(t.port, connections, 1); // warm-up: JIT, upstream pools
 
-  const rows = new Map<Target['name'], Row>(targets.map((t) => [t.name, { name: t.name, rps: [], p50Us: [], p99Us: [], cpu50: [], cpu1: [], errors: 0 }]));
+  const rows = new Map<Target['name'], Row>(targets.map((t) => [t.name, { name: t.name, rps: [], p50Us: [], p99Us: [], cpu50: [], sys50: [], cpu1: [], sys1: [], errors: 0 }]));
   for (let i = 0; i < repeats; i++) {
     const line: string[] = [];
     for (const t of targets) {
@@ -114,9 +131,11 @@ async function main(): Promise<void> {
       const lat = await measure(gen, t, 1, latSeconds);
       row.rps.push(tput.rps);
       row.cpu50.push(tput.cpuUsPerReq);
+      row.sys50.push(tput.sysUsPerReq);
       row.p50Us.push(lat.p50Us);
       row.p99Us.push(lat.p99Us);
       row.cpu1.push(lat.cpuUsPerReq);
+      row.sys1.push(lat.sysUsPerReq);
       row.errors += tput.errors + lat.errors;
       line.push(`${t.name} ${Math.round(tput.rps)} req/s p50 ${Math.round(lat.p50Us)}µs`);
     }

@@ -64,22 +64,13 @@ export function appFiles(version: string, o: PipelineOptions = {}): Record<strin
 
 export const prodHost = (project: string): string => `production.${project}.localhost`;
 
-export interface Deployed {
+export interface Project {
   server: TestServer;
   repo: TestRepo;
-  first: RunJson;
 }
 
-/**
- * A server and a repository with a project registered; waits for the first run and, unless
- * `expect` says otherwise, asserts it succeeded. Both end when the test ends.
- */
-export async function deployedProject(
-  t: TestContext,
-  name: string,
-  files: Record<string, string>,
-  opts: { args?: string[]; env?: Record<string, string>; expect?: string | null } = {},
-): Promise<Deployed> {
+/** A server and a repository with the project registered (its first run starts by polling). Both end with the test. */
+export async function registeredProject(t: TestContext, name: string, files: Record<string, string>, opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<Project> {
   const server = await TestServer.start(opts.args ?? [], opts.env ?? {});
   const repo = new TestRepo(files);
   t.after(async () => {
@@ -88,10 +79,27 @@ export async function deployedProject(
   });
   const added = await server.cli(['project', 'add', name, '--repo', repo.dir]);
   assert.equal(added.code, 0, added.stderr);
-  if (opts.expect === null) return { server, repo, first: undefined as unknown as RunJson };
-  const first = await server.waitRun(name, repo.head());
-  assert.equal(first.state, opts.expect ?? 'succeeded', JSON.stringify(first));
-  return { server, repo, first };
+  return { server, repo };
+}
+
+/** registeredProject, then its first run, which must succeed. */
+export async function deployedProject(t: TestContext, name: string, files: Record<string, string>, opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<Project & { first: RunJson }> {
+  const p = await registeredProject(t, name, files, opts);
+  const first = await p.server.waitRun(name, p.repo.head());
+  assert.equal(first.state, 'succeeded', JSON.stringify(first));
+  return { ...p, first };
+}
+
+/** Waits for the newest run of a commit to be in `state` (which may be non-terminal, like waiting). */
+export async function waitRunState(server: TestServer, project: string, sha: string, state: string, timeoutMs = 60_000): Promise<RunJson> {
+  return server.waitFor(
+    `a run of ${sha.slice(0, 8)} in state ${state}`,
+    async () => {
+      const r = (await server.json<RunJson[]>(['runs', project])).find((x) => x.commit === sha);
+      return r?.state === state ? server.json<RunJson>(['run', r.id]) : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The body the production route answers now (asserting a 200). */

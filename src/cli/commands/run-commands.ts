@@ -66,17 +66,43 @@ async function runLogs(api: ApiClient, id: string, follow: boolean): Promise<voi
   });
 }
 
+const endStates = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
+
+/** Polls a run until it ends, printing each stage as it changes state (progress for long waits). */
+async function waitForRun(api: ApiClient, id: string, show: boolean): Promise<RunJson> {
+  const seen = new Map<string, string>();
+  for (;;) {
+    const run = await api.get<RunJson>(`/api/runs/${enc(id)}`);
+    for (const s of run.stages) {
+      if (show && seen.get(s.name) !== s.state && s.state !== 'pending') {
+        process.stderr.write(`  ${s.name.padEnd(22)} ${s.state}${s.reason ? `: ${s.reason}` : ''}\n`);
+      }
+      seen.set(s.name, s.state);
+    }
+    if (endStates.has(run.state)) {
+      if (show) console.log(`run #${run.number} ${run.state}${run.reason ? `: ${run.reason}` : ''}`);
+      return run;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export function runCommands(program: Command, ctx: CliContext): void {
   program
     .command('trigger')
     .description('start a run now')
     .argument('<project>')
     .option('--ref <ref>', 'branch, tag or commit (default: the tracked branch)')
+    .option('--wait', 'wait for the run to end, showing its stages as they go; exit 1 unless it succeeds')
     .option('--json', 'print JSON')
-    .action(async (name: string, o: { ref?: string; json?: boolean }, cmd: Command) => {
-      const run = await ctx.api(cmd).post<RunJson>(`/api/projects/${enc(name)}/trigger`, { ref: o.ref });
+    .action(async (name: string, o: { ref?: string; wait?: boolean; json?: boolean }, cmd: Command) => {
+      const api = ctx.api(cmd);
+      let run = await api.post<RunJson>(`/api/projects/${enc(name)}/trigger`, { ref: o.ref });
+      if (!o.json) console.log(`run #${run.number} queued (${run.id}) for ${run.commit.slice(0, 12)}`);
+      if (o.wait) run = await waitForRun(api, run.id, !o.json);
       if (o.json) printJson(run);
-      else console.log(`run #${run.number} queued (${run.id}) for ${run.commit.slice(0, 12)}: follow it with \`sluice logs ${run.id} --follow\``);
+      else if (!o.wait) console.log(`follow it with: sluice logs ${run.id} --follow`);
+      if (o.wait && run.state !== 'succeeded') process.exitCode = 1;
     });
   program
     .command('runs')

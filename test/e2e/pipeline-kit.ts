@@ -1,0 +1,105 @@
+// Helpers shared by the pipeline end-to-end tests: a server with one registered project, run
+// waits by id, paged log reads and a /proc scan for step processes.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { TestRepo, TestServer, terminal, type RunJson } from './harness.ts';
+
+export interface StepJson {
+  name: string;
+  state: string;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  reason?: string;
+}
+export type FullRun = Omit<RunJson, 'stages'> & {
+  branch: string;
+  artifact: string | null;
+  attempt: number;
+  stages: Array<{ name: string; state: string; startedAt: string | null; finishedAt: string | null; reason?: string; steps: StepJson[] }>;
+};
+export interface LogJson {
+  id: number;
+  at: string;
+  stream: string;
+  line: string;
+}
+
+export interface Setup {
+  server: TestServer;
+  repo: TestRepo;
+  name: string;
+}
+
+/** A server, a repository holding `files` and the project `name` registered on it; all ended after the test. */
+export async function setup(t: TestContext, name: string, files: Record<string, string>, opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<Setup> {
+  const server = await TestServer.start(opts.args ?? [], opts.env ?? {});
+  const repo = new TestRepo(files);
+  t.after(async () => {
+    await server.close();
+    repo.remove();
+  });
+  const added = await server.cli(['project', 'add', name, '--repo', repo.dir]);
+  if (added.code !== 0) throw new Error(`project add failed: ${added.stderr}`);
+  return { server, repo, name };
+}
+
+export function getRun(server: TestServer, id: string): Promise<FullRun> {
+  return server.json<FullRun>(['run', id]);
+}
+
+/** Waits for the run with this id to reach a terminal state. */
+export async function waitId(server: TestServer, id: string, timeoutMs = 60_000): Promise<FullRun> {
+  return server.waitFor(
+    `run ${id} to end`,
+    async () => {
+      const r = await getRun(server, id);
+      return terminal.has(r.state) ? r : null;
+    },
+    timeoutMs,
+  );
+}
+
+/** The newest run of the project, once there is one. */
+export async function firstRun(server: TestServer, name: string, pred: (r: FullRun) => boolean = () => true): Promise<FullRun> {
+  return server.waitFor(`a run of ${name}`, async () => (await server.json<FullRun[]>(['runs', name])).find(pred));
+}
+
+/** Every log line of a run, read page by page through the API. */
+export async function allLogs(server: TestServer, id: string): Promise<LogJson[]> {
+  const out: LogJson[] = [];
+  let after = 0;
+  for (let page = 0; page < 1000; page++) {
+    const { status, body } = await server.api<LogJson[]>('GET', `/api/runs/${id}/logs?after=${after}&limit=50000`);
+    if (status !== 200) throw new Error(`logs of ${id}: HTTP ${status}`);
+    if (body.length === 0) return out;
+    out.push(...body);
+    after = body[body.length - 1]!.id;
+  }
+  throw new Error('too many log pages');
+}
+
+export function stageOf(run: FullRun, name: string): FullRun['stages'][number] {
+  const s = run.stages.find((x) => x.name === name);
+  if (!s) throw new Error(`run ${run.id} has no stage ${name}: ${JSON.stringify(run.stages)}`);
+  return s;
+}
+
+/** Pids of processes whose argv is exactly `argv` and whose cwd is under `dir`. */
+export function processesIn(dir: string, argv: string[]): number[] {
+  const root = fs.realpathSync(dir);
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (cmd.join('\0') !== argv.join('\0')) continue;
+      const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === root || cwd.startsWith(root + path.sep)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours
+    }
+  }
+  return found;
+}
