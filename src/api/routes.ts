@@ -7,7 +7,7 @@ import type { Deployer } from '../engine/deploy/deployer.ts';
 import { terminalRunStates } from '../store/records.ts';
 import { readNewLines } from './instance-logs.ts';
 import { startSse } from './sse.ts';
-import { projectView, releaseView, runView } from './views.ts';
+import { projectView, releaseView, rolloutView, runView } from './views.ts';
 
 export interface ApiDeps {
   engine: Engine;
@@ -111,6 +111,12 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const release = await engine.rollback(req.params.name!, req.params.env!, (to as number | undefined) ?? undefined, actorOf(req.headers));
     return releaseView(release);
   });
+
+  app.get<{ Params: Params }>('/api/projects/:name/environments/:env/rollout', async (req) => rolloutView(await engine.rollout(req.params.name!, req.params.env!)));
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/promote', async (req) =>
+    rolloutView(await engine.promote(req.params.name!, req.params.env!, body(req).full === true, actorOf(req.headers))),
+  );
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/abort', async (req) => rolloutView(await engine.abort(req.params.name!, req.params.env!, actorOf(req.headers))));
 
   app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', async (req, reply) => {
     await engine.project(req.params.name!);

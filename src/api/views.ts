@@ -1,6 +1,6 @@
 // The JSON shapes of DESIGN.md's contract, made from store records.
 import type { RunDetail } from '../engine/engine.ts';
-import type { Project, Release } from '../store/records.ts';
+import type { Project, Release, Rollout } from '../store/records.ts';
 
 export function runView({ run, stages, steps }: RunDetail, withSteps: boolean): Record<string, unknown> {
   return {
@@ -61,5 +61,27 @@ export function releaseView(r: Release): Record<string, unknown> {
     ...(r.runNumber !== null ? { run: r.runNumber } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
     config: JSON.parse(r.configJson) as unknown,
+  };
+}
+
+export function rolloutView(r: Rollout): Record<string, unknown> {
+  const plan = JSON.parse(r.strategyJson) as { strategy: { kind: string; steps?: unknown[] }; bakeMs: number };
+  return {
+    strategy: plan.strategy.kind,
+    state: r.state,
+    phase: r.phase,
+    step: r.step,
+    ...(plan.strategy.steps ? { steps: plan.strategy.steps } : {}),
+    release: r.release,
+    stable: r.stable,
+    weights: JSON.parse(r.weightsJson) as unknown,
+    decisions: JSON.parse(r.decisionsJson) as unknown,
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.abortRequested ? { abortRequested: r.abortRequested } : {}),
+    ...(r.bakeUntil ? { bakeUntil: r.bakeUntil } : {}),
+    bakeMs: plan.bakeMs,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    finishedAt: r.finishedAt,
   };
 }

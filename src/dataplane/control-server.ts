@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { errorMessage, NotFoundError, SluiceError } from '../errors.ts';
-import type { DesiredBackend } from '../router/router.ts';
+import type { DesiredBackend, DesiredRoute } from '../router/router.ts';
 import type { InstanceSpec } from '../runtime/process/types.ts';
 import { instanceLogPath } from './data-plane-paths.ts';
 import type { DataPlane } from './data-plane.ts';
@@ -39,7 +39,15 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
       },
     ],
     ['DELETE', /^\/instances\/([^/]+)$/, async (_b, [id]) => dp.stopInstance(id!).then(() => ({ stopped: id }))],
-    ['PUT', /^\/routes\/([^/]+)$/, async (body, [host]) => (dp.setRoute(host!, body as DesiredBackend[]), { host })],
+    [
+      'PUT',
+      /^\/routes\/([^/]+)$/,
+      async (body, [host]) => {
+        const route: DesiredRoute = Array.isArray(body) ? { backends: body as DesiredBackend[] } : (body as DesiredRoute);
+        dp.setRoute(host!, route);
+        return { host };
+      },
+    ],
     ['DELETE', /^\/routes\/([^/]+)$/, async (_b, [host]) => (dp.removeRoute(host!), { host })],
     ['GET', /^\/routes\/applied$/, async () => dp.router.appliedRoutes()],
     ['GET', /^\/metrics$/, async () => dp.router.metrics()],

@@ -2,7 +2,7 @@
 // outlives the control plane. The control plane sends desired state over a local socket;
 // routes name instance ids, and only READY instances of the supervisor become router targets.
 import path from 'node:path';
-import type { DesiredBackend } from '../router/router.ts';
+import type { DesiredRoute } from '../router/router.ts';
 import type { RouteTable } from '../router/route-table.ts';
 import { EdgeRouter } from '../router/edge/edge-router.ts';
 import { Supervisor } from '../runtime/process/supervisor.ts';
@@ -74,8 +74,8 @@ export class DataPlane {
     await this.supervisor.stop(id);
   }
 
-  setRoute(host: string, backends: DesiredBackend[]): void {
-    this.state.routes[host.toLowerCase()] = backends;
+  setRoute(host: string, route: DesiredRoute): void {
+    this.state.routes[host.toLowerCase()] = route;
     this.save();
     this.applyRoutes();
   }
@@ -103,21 +103,29 @@ export class DataPlane {
     }
   }
 
-  /** Routes → router targets: only instances still desired and ready now. */
+  /**
+   * Routes → router targets: only instances still desired and ready now. A release's weight
+   * follows its ready capacity (2 of 4 instances ready: half its weight), so the router never
+   * sends a release more traffic than its ready instances can carry.
+   */
   private applyRoutes(): void {
     const ready = new Map<string, number>();
     for (const s of this.supervisor.list()) {
       if (s.state === 'ready' && s.port !== null && this.state.instances[s.id]) ready.set(s.id, s.port);
     }
     const table: RouteTable = {
-      routes: Object.entries(this.state.routes).map(([host, backends]) => ({
-        host,
-        backends: backends.map((b) => ({
-          release: b.release,
-          weight: b.weight,
-          targets: b.instances.filter((id) => ready.has(id)).map((id) => ({ id, host: '127.0.0.1', port: ready.get(id)! })),
-        })),
-      })),
+      routes: Object.entries(this.state.routes).map(([host, stored]) => {
+        const route: DesiredRoute = Array.isArray(stored) ? { backends: stored as DesiredRoute['backends'] } : stored;
+        return {
+          host,
+          ...(route.headerRelease ? { headerRelease: route.headerRelease } : {}),
+          backends: route.backends.map((b) => {
+            const targets = b.instances.filter((id) => ready.has(id)).map((id) => ({ id, host: '127.0.0.1', port: ready.get(id)! }));
+            const capacity = b.instances.length ? targets.length / b.instances.length : 0;
+            return { release: b.release, weight: b.weight * capacity, targets };
+          }),
+        };
+      }),
     };
     this.router.setRoutes(table);
   }

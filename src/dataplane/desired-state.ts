@@ -2,12 +2,12 @@
 // and restore its instances and routes without the control plane.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DesiredBackend } from '../router/router.ts';
+import type { DesiredRoute } from '../router/router.ts';
 import type { InstanceSpec } from '../runtime/process/types.ts';
 
 export interface DesiredState {
   instances: Record<string, InstanceSpec>;
-  routes: Record<string, DesiredBackend[]>;
+  routes: Record<string, DesiredRoute>;
   /** Process groups of running instances, so a restarted data plane can end what a crashed one left. */
   pids: Record<string, number>;
 }

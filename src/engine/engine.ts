@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../errors.ts';
-import type { LogLine, Project, Release, Run, Stage, Step } from '../store/records.ts';
+import type { LogLine, Project, Release, Rollout, Run, Stage, Step } from '../store/records.ts';
 import { terminalRunStates } from '../store/records.ts';
 import type { Deployer } from './deploy/deployer.ts';
 import type { Logger } from './logger.ts';
@@ -32,6 +32,7 @@ export class Engine {
   }
 
   private pruneTimer: NodeJS.Timeout | null = null;
+  private housekeepingTimer: NodeJS.Timeout | null = null;
 
   async start(): Promise<void> {
     await this.sweepWorkspaces();
@@ -39,11 +40,13 @@ export class Engine {
     this.poller.start();
     void this.pruneArtifacts();
     this.pruneTimer = setInterval(() => void this.pruneArtifacts(), 10 * 60_000);
+    this.housekeepingTimer = setInterval(() => void this.deps.deployer.housekeeping().catch((e) => this.logger.error('rollout housekeeping', e)), 5_000);
     void this.deps.deployer.resumeUnfinished().catch((e) => this.logger.error('resuming unfinished rollouts', e));
   }
 
   async stop(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.housekeepingTimer) clearInterval(this.housekeepingTimer);
     this.poller.stop();
     await this.scheduler.stop();
   }
@@ -73,7 +76,9 @@ export class Engine {
 
   async addProject(input: { name: string; repo: string; branch: string }): Promise<Project> {
     const project = await addProject(this.deps, input);
-    void this.poller.poll(project);
+    // Through pollAll, which never overlaps itself: a direct poll() racing the interval's
+    // poll of the same new project queued its first commit twice.
+    void this.poller.pollAll();
     return project;
   }
 
@@ -164,6 +169,32 @@ export class Engine {
   async releases(name: string, environment: string): Promise<Release[]> {
     await this.project(name);
     return this.deps.store.listReleases(name, environment);
+  }
+
+  async rollout(name: string, environment: string): Promise<Rollout> {
+    await this.project(name);
+    const r = await this.deps.store.latestRollout(name, environment);
+    if (!r) throw new NotFoundError('rollout of', `${name}/${environment}`);
+    return r;
+  }
+
+  /** `sluice promote`: the next canary step (or all the way), or the blue/green switch. */
+  async promote(name: string, environment: string, full: boolean, actor: string): Promise<Rollout> {
+    const r = await this.rollout(name, environment);
+    if (r.state === 'promoted' || r.state === 'aborted') throw new IllegalTransitionError(`the rollout of release ${r.release}`, r.state, 'promoted');
+    if (r.abortRequested) throw new ConflictError(`the rollout of release ${r.release} is being aborted (${r.abortRequested}); it cannot be promoted`);
+    const kind = (JSON.parse(r.strategyJson) as { strategy: { kind: string } }).strategy.kind;
+    if (kind === 'rolling') throw new ConflictError(`the rollout of release ${r.release} is rolling: it has no steps to promote`);
+    const request = kind === 'blueGreen' || full ? 'full' : 'next';
+    await this.deps.store.updateRollout(r.id, { promoteRequested: request, reason: `promote (${request}) requested by ${actor}` });
+    return this.rollout(name, environment);
+  }
+
+  async abort(name: string, environment: string, actor: string): Promise<Rollout> {
+    const r = await this.rollout(name, environment);
+    if (r.state === 'promoted' || r.state === 'aborted') throw new IllegalTransitionError(`the rollout of release ${r.release}`, r.state, 'aborted');
+    if (!r.abortRequested) await this.deps.store.updateRollout(r.id, { abortRequested: `aborted by ${actor}` });
+    return this.rollout(name, environment);
   }
 
   async rollback(name: string, environment: string, to: number | undefined, actor: string): Promise<Release> {

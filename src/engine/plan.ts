@@ -9,6 +9,7 @@ export const StageKind = {
   approval: 'approval',
   deploy: 'deploy',
   verify: 'verify',
+  switch: 'switch',
 } as const;
 export type StageKind = (typeof StageKind)[keyof typeof StageKind];
 
@@ -31,6 +32,8 @@ export function planStages(spec: Spec): PlannedStage[] {
     if (env.verify.length) {
       stages.push({ name: `verify:${env.name}`, kind: StageKind.verify, environment: env.name, steps: env.verify.map((s) => ({ name: s.name })) });
     }
+    // Blue/green: verify tests green through its preview URL; only then the switch.
+    if (env.strategy.kind === 'blueGreen') stages.push({ name: `switch:${env.name}`, kind: StageKind.switch, environment: env.name, steps: [] });
   }
   return stages;
 }

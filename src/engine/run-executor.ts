@@ -12,7 +12,7 @@ import { workspaceOf, type EngineDeps, type RunContext, type StageImpl, type Sta
 import { approvalStage } from './stages/approval-stage.ts';
 import { buildStage } from './stages/build-stage.ts';
 import { checkoutStage } from './stages/checkout-stage.ts';
-import { deployStage } from './stages/deploy-stage.ts';
+import { deployStage, switchStage } from './stages/deploy-stage.ts';
 import { testStage } from './stages/test-stage.ts';
 import { verifyStage } from './stages/verify-stage.ts';
 
@@ -23,6 +23,7 @@ const stageImpls: Record<string, StageImpl> = {
   [StageKind.approval]: approvalStage,
   [StageKind.deploy]: deployStage,
   [StageKind.verify]: verifyStage,
+  [StageKind.switch]: switchStage,
 };
 
 /** Why an executor was stopped from outside: a person cancelled, or this server shuts down. */
@@ -72,6 +73,10 @@ export class RunExecutor {
     // A person's cancel recorded its own reason ("cancelled by …"): keep it.
     const recorded = outcome.state === 'cancelled' ? (await store.getRun(run.id))?.reason : null;
     const reason = outcome.state === 'succeeded' ? null : (recorded ?? outcome.reason);
+    // A green release waiting for a switch that will never come is taken down.
+    if (outcome.state !== 'succeeded') {
+      await this.deps.deployer.abandonRun(run.id, `run #${run.number} ${outcome.state}: ${reason ?? ''}`).catch((e) => this.logger.error(`abandoning rollouts of run ${run.id}`, e));
+    }
     await store.updateRun(run.id, { state: outcome.state, reason, finishedAt: now, leaseOwner: null, leaseExpiresAt: null }, ['running']);
   }
 

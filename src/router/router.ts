@@ -8,8 +8,19 @@ export interface DesiredBackend {
   instances: string[];
 }
 
+/** Pins requests carrying `header: value` to a release, whatever the weights (testers, previews). */
+export interface HeaderPin {
+  header: string;
+  values: Record<string, string>;
+}
+
+export interface DesiredRoute {
+  backends: DesiredBackend[];
+  headerRelease?: HeaderPin;
+}
+
 export interface Router {
-  setRoute(host: string, backends: DesiredBackend[]): Promise<void>;
+  setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin): Promise<void>;
   removeRoute(host: string): Promise<void>;
   /** What the router process itself applies now (never the store's copy). */
   applied(): Promise<RouteTable>;

@@ -127,3 +127,44 @@ export interface Release {
   createdAt: string;
 }
 
+
+export const RolloutState = {
+  progressing: 'progressing',
+  paused: 'paused',
+  promoted: 'promoted',
+  aborted: 'aborted',
+} as const;
+export type RolloutState = (typeof RolloutState)[keyof typeof RolloutState];
+
+/**
+ * The desired and observed state of one environment moving to one release, by a strategy.
+ * A controller moves it phase by phase; every transition is written here first, so a
+ * control plane killed at any point resumes exactly where it was.
+ */
+export interface Rollout {
+  id: string;
+  project: string;
+  environment: string;
+  release: number;
+  stable: number | null;
+  runId: string | null;
+  strategyJson: string;
+  state: RolloutState;
+  /** Strategy-specific step of the state machine ('start', 'step', 'promote', 'bake', …). */
+  phase: string;
+  step: number;
+  stepStartedAt: string | null;
+  /** Cumulative router metrics at the start of the current window (JSON), for deltas. */
+  windowJson: string | null;
+  looks: number;
+  weightsJson: string;
+  decisionsJson: string;
+  promoteRequested: string | null;
+  abortRequested: string | null;
+  reason: string | null;
+  bakeUntil: string | null;
+  scaleDownAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}

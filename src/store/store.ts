@@ -1,6 +1,6 @@
 // The Store port: everything the engine keeps durable. Implemented once over Kysely
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
-import type { EnvironmentRecord, LogLine, Project, Release, Run, Stage, Step } from './records.ts';
+import type { EnvironmentRecord, LogLine, Project, Release, Rollout, Run, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson'>;
 export type NewRelease = Omit<Release, 'number'>;
@@ -49,6 +49,13 @@ export interface Store {
   getRelease(project: string, environment: string, number: number): Promise<Release | undefined>;
   listReleases(project: string, environment: string): Promise<Release[]>;
   updateRelease(project: string, environment: string, number: number, patch: Partial<Release>): Promise<void>;
+  createRollout(rollout: Rollout): Promise<void>;
+  getRollout(id: string): Promise<Rollout | undefined>;
+  /** The newest rollout of an environment. */
+  latestRollout(project: string, environment: string): Promise<Rollout | undefined>;
+  listRollouts(filter: { states?: string[]; runId?: string }): Promise<Rollout[]>;
+  updateRollout(id: string, patch: Partial<Rollout>): Promise<void>;
+
   /** Digests of artifacts that some release still references (retention never removes them). */
   referencedArtifacts(): Promise<Set<string>>;
 }

@@ -18,7 +18,61 @@ interface ReleaseJson {
 
 const enc = encodeURIComponent;
 
+interface RolloutJson {
+  strategy: string;
+  state: string;
+  phase: string;
+  step: number;
+  steps?: unknown[];
+  release: number;
+  stable: number | null;
+  weights: { stable: number; canary: number; baseline: number };
+  decisions: Array<{ at: string; metric: string; verdict: string; reason: string }>;
+  reason?: string;
+}
+
+function printRollout(r: RolloutJson): void {
+  const step = r.steps ? ` step ${r.step + 1}/${r.steps.length}` : '';
+  console.log(`${r.strategy} rollout of release #${r.release}${r.stable ? ` (stable #${r.stable})` : ''}: ${r.state} (${r.phase})${step}${r.reason ? ` — ${r.reason}` : ''}`);
+  console.log(`weights: stable ${r.weights.stable}%, canary ${r.weights.canary}%, baseline ${r.weights.baseline}%`);
+  for (const d of r.decisions.slice(-10)) console.log(`  ${d.at.slice(11, 19)} ${d.metric.padEnd(13)} ${d.verdict.padEnd(12)} ${d.reason}`);
+}
+
 export function deployCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('rollout')
+    .description('the current (or last) rollout of an environment: strategy, step, weights, analysis decisions')
+    .argument('<project>')
+    .requiredOption('--env <env>', 'environment')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { env: string; json?: boolean }, cmd: Command) => {
+      const r = await ctx.api(cmd).get<RolloutJson>(`/api/projects/${enc(name)}/environments/${enc(o.env)}/rollout`);
+      if (o.json) printJson(r);
+      else printRollout(r);
+    });
+  program
+    .command('promote')
+    .description('move a canary to its next step (or all the way with --full), or switch a blue/green rollout')
+    .argument('<project>')
+    .requiredOption('--env <env>', 'environment')
+    .option('--full', 'skip the remaining steps')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { env: string; full?: boolean; json?: boolean }, cmd: Command) => {
+      const r = await ctx.api(cmd).post<RolloutJson>(`/api/projects/${enc(name)}/environments/${enc(o.env)}/promote`, { full: Boolean(o.full) });
+      if (o.json) printJson(r);
+      else console.log(`promote requested for release #${r.release} in ${name}/${o.env}`);
+    });
+  program
+    .command('abort')
+    .description('send all traffic back to the stable release at once, then stop the new instances')
+    .argument('<project>')
+    .requiredOption('--env <env>', 'environment')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { env: string; json?: boolean }, cmd: Command) => {
+      const r = await ctx.api(cmd).post<RolloutJson>(`/api/projects/${enc(name)}/environments/${enc(o.env)}/abort`);
+      if (o.json) printJson(r);
+      else console.log(`abort requested for release #${r.release} in ${name}/${o.env}`);
+    });
   program
     .command('status')
     .description('environments of a project: URL, state and the release each runs')

@@ -53,8 +53,14 @@ function printLine(l: LogJson): void {
 
 async function runLogs(api: ApiClient, id: string, follow: boolean): Promise<void> {
   if (!follow) {
-    for (const l of await api.get<LogJson[]>(`/api/runs/${enc(id)}/logs`)) printLine(l);
-    return;
+    // The API answers a page at a time (at most 100,000 lines): read on until a page is empty.
+    let after = 0;
+    for (;;) {
+      const page = await api.get<Array<LogJson & { id: number }>>(`/api/runs/${enc(id)}/logs?after=${after}`);
+      if (page.length === 0) return;
+      for (const l of page) printLine(l);
+      after = page[page.length - 1]!.id;
+    }
   }
   await api.stream(`/api/runs/${enc(id)}/logs?follow=1`, (event, data) => {
     if (event === 'line') printLine(data as LogJson);

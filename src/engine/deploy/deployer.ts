@@ -1,19 +1,21 @@
 // Moves environments between releases. Deploys to one environment are serialized by a lease
 // in the store; an older run that reaches the gate after a newer one is superseded there, so
-// an environment never goes back in time by accident. Rollbacks create a release too.
+// an environment never goes back in time by accident. Every move is a rollout (a durable state
+// machine, engine/rollout) driven by its strategy; rollbacks create a release and a rollout too.
 import type { Router } from '../../router/router.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import type { EnvironmentSpec, Spec } from '../../spec/spec.ts';
-import type { Release, Run } from '../../store/records.ts';
+import type { Release, Rollout, Run } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
-import { ConflictError, InvalidInputError, NotFoundError, errorMessage } from '../../errors.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.ts';
 import { isoAfter, type Clock } from '../clock.ts';
 import type { EngineConfig } from '../engine-config.ts';
 import type { Logger } from '../logger.ts';
 import type { StageResult } from '../run-context.ts';
-import { hostsOf, urlOf } from './hosts.ts';
+import { RolloutDriver, terminalRollout } from '../rollout/rollout-driver.ts';
+import type { RolloutDeps } from '../rollout/rollout-deps.ts';
+import { urlOf } from './hosts.ts';
 import { parseReleaseConfig, releaseConfigOf } from './release-config.ts';
-import { removeRelease, rollingUpdate, type RolloutDeps } from './rolling-update.ts';
 
 export interface DeployRequest {
   project: string;
@@ -39,7 +41,7 @@ export interface DeployerDeps {
   clock: Clock;
   config: EngineConfig;
   logger: Logger;
-  artifactExists(digest: string): Promise<boolean>;
+  artifactExists: (digest: string) => Promise<boolean>;
 }
 
 export class Deployer {
@@ -49,42 +51,59 @@ export class Deployer {
     return urlOf(this.deps.config, project, environment);
   }
 
-  private rolloutDeps(log: (line: string) => void): RolloutDeps {
-    return {
-      runtime: this.deps.runtime,
-      router: this.deps.router,
-      hostsOf: (p, e, s, first) => hostsOf(this.deps.config, p, e, s, first),
-      log,
-    };
+  previewUrlOf(project: string, environment: string): string {
+    return urlOf(this.deps.config, project, environment).replace('http://', 'http://next.');
+  }
+
+  driver(log: (line: string) => void): RolloutDriver {
+    const { store, runtime, router, clock, config } = this.deps;
+    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log };
+    return new RolloutDriver(deps);
+  }
+
+  private logTo(project: string, environment: string): (line: string) => void {
+    return (line) => this.deps.logger.info(`[${project}/${environment}] ${line}`);
   }
 
   /** Waits for the environment's deploy lease; false when the signal ends the wait. */
-  private async lock(project: string, environment: string, signal?: AbortSignal): Promise<boolean> {
+  private async lock(project: string, environment: string, holder: string, signal?: AbortSignal): Promise<boolean> {
     const { store, clock, config } = this.deps;
     await store.ensureEnvironment(project, environment, clock.now().toISOString());
     for (;;) {
       if (signal?.aborted) return false;
-      if (await store.lockEnvironment(project, environment, config.owner, isoAfter(clock, config.leaseMs), clock.now().toISOString())) return true;
+      if (await store.lockEnvironment(project, environment, `${config.owner}/${holder}`, isoAfter(clock, config.leaseMs), clock.now().toISOString())) return true;
       await clock.sleep(250, signal);
     }
   }
 
+  private unlock(project: string, environment: string, holder: string): Promise<void> {
+    return this.deps.store.unlockEnvironment(project, environment, `${this.deps.config.owner}/${holder}`);
+  }
+
+  private outcome(r: Rollout): StageResult {
+    if (r.state === 'promoted') return { state: 'succeeded' };
+    if (r.state === 'aborted') return { state: 'failed', reason: r.reason ?? 'rollout aborted' };
+    return { state: 'succeeded' }; // blue/green: green is ready, the switch comes later
+  }
+
   async deployRun(req: DeployRequest): Promise<StageResult> {
-    const { store, clock, config } = this.deps;
+    const { store, clock } = this.deps;
     const env = req.environment.name;
-    if (!(await this.lock(req.project, env, req.signal))) return { state: 'cancelled', reason: 'cancelled while waiting for the deploy lock' };
+    if (!(await this.lock(req.project, env, req.run.id, req.signal))) return { state: 'cancelled', reason: 'cancelled while waiting for the deploy lock' };
     try {
       const record = await store.getEnvironment(req.project, env);
-      if (record?.lastRunNumber != null && record.lastRunNumber > req.run.number) {
+      const existing = (await store.listRollouts({ runId: req.run.id })).find((r) => r.environment === env);
+      if (!existing && record?.lastRunNumber != null && record.lastRunNumber > req.run.number) {
         return { state: 'superseded', reason: `a newer run (#${record.lastRunNumber}) already deployed to ${env}` };
       }
-      const digest = req.run.artifactDigest;
-      if (!digest) return { state: 'failed', reason: 'the run has no artifact' };
-      if (!(await this.deps.artifactExists(digest))) return { state: 'failed', reason: `artifact ${digest} is missing from the artifact store` };
-      const releases = await store.listReleases(req.project, env);
-      const release =
-        releases.find((r) => r.runId === req.run.id && r.state === 'deploying') ??
-        (await store.createRelease({
+      const driver = this.driver(req.log);
+      let rollout = existing;
+      if (!rollout) {
+        const digest = req.run.artifactDigest;
+        if (!digest) return { state: 'failed', reason: 'the run has no artifact' };
+        if (!(await this.deps.artifactExists(digest))) return { state: 'failed', reason: `artifact ${digest} is missing from the artifact store` };
+        await this.abortOthers(req.project, env, `superseded by run #${req.run.number}`, req.log);
+        const release = await store.createRelease({
           project: req.project,
           environment: env,
           runId: req.run.id,
@@ -96,52 +115,59 @@ export class Deployer {
           reason: null,
           rolledBackFrom: null,
           createdAt: clock.now().toISOString(),
-        }));
-      await store.updateEnvironment(req.project, env, { desiredRelease: release.number, lastRunNumber: req.run.number, state: 'progressing', updatedAt: clock.now().toISOString() });
-      req.log(`deploying release ${release.number} (${release.commitSha.slice(0, 12)}) to ${env} at ${this.urlOf(req.project, env)}`);
-      const failure = await this.converge(release, record?.currentRelease ?? null, req.log);
-      if (failure) return { state: 'failed', reason: failure };
-      req.log(`${env} runs release ${release.number}`);
-      return { state: 'succeeded' };
+        });
+        const current = (await store.getEnvironment(req.project, env))?.currentRelease ?? null;
+        const stable = current === null ? null : ((await store.getRelease(req.project, env, current)) ?? null);
+        await store.updateEnvironment(req.project, env, { desiredRelease: release.number, lastRunNumber: req.run.number, state: 'progressing', updatedAt: clock.now().toISOString() });
+        req.log(`deploying release ${release.number} (${release.commitSha.slice(0, 12)}) to ${env} at ${this.urlOf(req.project, env)} (${stable ? req.environment.strategy.kind : 'first release'})`);
+        rollout = await driver.create(release, stable, { strategy: req.environment.strategy, bakeMs: req.environment.bakeMs }, req.run.id);
+      }
+      const done = await driver.drive(rollout.id, { signal: req.signal, until: (r) => r.phase === 'ready' });
+      return this.outcome(done);
     } finally {
-      await store.unlockEnvironment(req.project, env, config.owner);
+      await this.unlock(req.project, env, req.run.id);
     }
   }
 
-  /** Rolls the environment to `release`; on failure puts `previous` back and returns the reason. */
-  private async converge(release: Release, previous: number | null, log: (line: string) => void): Promise<string | null> {
-    const { store, clock } = this.deps;
-    const { project, environment } = release;
-    const rollout = this.rolloutDeps(log);
+  /** The blue/green switch stage: all traffic to green in one verified step. */
+  async switchRun(req: DeployRequest): Promise<StageResult> {
+    const env = req.environment.name;
+    const rollout = (await this.deps.store.listRollouts({ runId: req.run.id })).find((r) => r.environment === env);
+    if (!rollout) return { state: 'failed', reason: `no rollout of run #${req.run.number} to ${env}` };
+    if (!(await this.lock(req.project, env, req.run.id, req.signal))) return { state: 'cancelled', reason: 'cancelled while waiting for the deploy lock' };
     try {
-      await rollingUpdate(rollout, { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson) });
-    } catch (error) {
-      const reason = `rollout of release ${release.number} to ${environment} stopped: ${errorMessage(error)}`;
-      log(reason);
-      await store.updateRelease(project, environment, release.number, { state: 'failed', reason });
-      const prev = previous === null ? undefined : await store.getRelease(project, environment, previous);
-      if (prev) {
-        log(`putting release ${prev.number} back in full`);
-        try {
-          await rollingUpdate(rollout, { project, environment, release: prev.number, artifactDigest: prev.artifactDigest, config: parseReleaseConfig(prev.configJson) });
-        } catch (restoreError) {
-          this.deps.logger.error(`restoring release ${prev.number} of ${project}/${environment} failed`, restoreError);
-        }
-      } else {
-        await removeRelease(rollout, { project, environment, release: release.number });
-      }
-      await store.updateEnvironment(project, environment, { desiredRelease: previous, state: prev ? 'healthy' : 'empty', reason, updatedAt: clock.now().toISOString() });
-      return reason;
+      if (!terminalRollout.has(rollout.state) && rollout.phase === 'ready') await this.deps.store.updateRollout(rollout.id, { promoteRequested: 'full' });
+      return this.outcome(await this.driver(req.log).drive(rollout.id, { signal: req.signal }));
+    } finally {
+      await this.unlock(req.project, env, req.run.id);
     }
-    if (previous !== null && previous !== release.number) await store.updateRelease(project, environment, previous, { state: 'previous' });
-    await store.updateRelease(project, environment, release.number, { state: 'live' });
-    await store.updateEnvironment(project, environment, { currentRelease: release.number, desiredRelease: release.number, state: 'healthy', reason: null, updatedAt: clock.now().toISOString() });
-    return null;
+  }
+
+  /** True while the run's blue/green rollout to the environment waits for its switch. */
+  async hasPendingSwitch(runId: string, environment: string): Promise<boolean> {
+    const r = (await this.deps.store.listRollouts({ runId })).find((x) => x.environment === environment);
+    return r !== undefined && r.phase === 'ready' && !terminalRollout.has(r.state);
+  }
+
+  /** A run that stopped (failed verify, cancel) takes its unfinished rollouts down with it. */
+  async abandonRun(runId: string, reason: string): Promise<void> {
+    for (const r of await this.deps.store.listRollouts({ runId, states: ['progressing', 'paused'] })) {
+      await this.deps.store.updateRollout(r.id, { abortRequested: reason });
+      await this.driver(this.logTo(r.project, r.environment)).drive(r.id);
+    }
+  }
+
+  private async abortOthers(project: string, environment: string, reason: string, log: (line: string) => void): Promise<void> {
+    for (const r of await this.deps.store.listRollouts({ states: ['progressing', 'paused'] })) {
+      if (r.project !== project || r.environment !== environment) continue;
+      await this.deps.store.updateRollout(r.id, { abortRequested: reason });
+      await this.driver(log).drive(r.id);
+    }
   }
 
   /** Puts an earlier release back, without rebuilding, as a new release. */
   async rollback(project: string, environment: string, to: number | undefined, actor: string): Promise<Release> {
-    const { store, clock, config } = this.deps;
+    const { store, clock } = this.deps;
     const env = await store.getEnvironment(project, environment);
     if (!env) throw new NotFoundError('environment', `${project}/${environment}`);
     if (env.currentRelease === null) throw new InvalidInputError(`${project}/${environment} has no release to roll back from`);
@@ -154,9 +180,13 @@ export class Deployer {
     if (target.number === env.currentRelease) throw new ConflictError(`release ${target.number} is already live in ${project}/${environment}`);
     if (target.state === 'failed' || target.state === 'deploying') throw new InvalidInputError(`release ${target.number} never went live (${target.state}); choose another with --to`);
     if (!(await this.deps.artifactExists(target.artifactDigest))) throw new InvalidInputError(`artifact ${target.artifactDigest} of release ${target.number} is no longer in the artifact store`);
-    if (!(await this.lock(project, environment))) throw new ConflictError(`could not lock ${project}/${environment}`);
+    const holder = `rollback-${clock.now().getTime()}`;
+    if (!(await this.lock(project, environment, holder))) throw new ConflictError(`could not lock ${project}/${environment}`);
     try {
-      const current = (await store.getEnvironment(project, environment))?.currentRelease ?? null;
+      const log = this.logTo(project, environment);
+      await this.abortOthers(project, environment, `a rollback by ${actor}`, log);
+      const currentNumber = (await store.getEnvironment(project, environment))?.currentRelease ?? null;
+      const current = currentNumber === null ? null : ((await store.getRelease(project, environment, currentNumber)) ?? null);
       const release = await store.createRelease({
         project,
         environment,
@@ -167,16 +197,17 @@ export class Deployer {
         configJson: target.configJson,
         state: 'deploying',
         reason: `rollback to release ${target.number} by ${actor}`,
-        rolledBackFrom: current,
+        rolledBackFrom: currentNumber,
         createdAt: clock.now().toISOString(),
       });
       await store.updateEnvironment(project, environment, { desiredRelease: release.number, state: 'progressing', updatedAt: clock.now().toISOString() });
-      const log = (line: string): void => this.deps.logger.info(`[${project}/${environment}] ${line}`);
-      const failure = await this.converge(release, current, log);
-      if (failure) throw new ConflictError(failure);
+      const driver = this.driver(log);
+      const rollout = await driver.create(release, current, { strategy: { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 }, bakeMs: 0 }, null);
+      const done = await driver.drive(rollout.id);
+      if (done.state !== 'promoted') throw new ConflictError(done.reason ?? 'the rollback did not complete');
       return (await store.getRelease(project, environment, release.number)) ?? release;
     } finally {
-      await store.unlockEnvironment(project, environment, config.owner);
+      await this.unlock(project, environment, holder);
     }
   }
 
@@ -188,9 +219,12 @@ export class Deployer {
     const out: EnvironmentStatus[] = [];
     for (const env of envs) {
       const release = env.currentRelease === null ? undefined : await store.getRelease(project, env.name, env.currentRelease);
+      const rollout = await store.latestRollout(project, env.name);
       let state = env.currentRelease === null && env.state !== 'progressing' ? 'empty' : env.state;
+      if (rollout?.state === 'paused') state = 'paused';
+      else if (rollout?.state === 'progressing') state = 'progressing';
       if (state === 'healthy' && release && instances) {
-        const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name && i.labels.release === String(release.number));
+        const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name && i.labels.release === String(release.number) && i.labels.role !== 'baseline');
         const expected = parseReleaseConfig(release.configJson).services.reduce((n, s) => n + s.instances, 0);
         if (mine.filter((i) => i.state === 'ready').length < expected) state = 'degraded';
       }
@@ -205,7 +239,7 @@ export class Deployer {
     return { project, environments: out };
   }
 
-  /** Log files of the environment's instances (the runtime keeps them), newest release first. */
+  /** Log files of the environment's instances (the runtime keeps them). */
   async instanceLogFiles(project: string, environment: string): Promise<string[]> {
     const instances = await this.deps.runtime.listInstances();
     return instances
@@ -214,19 +248,21 @@ export class Deployer {
       .filter((f): f is string => f !== null);
   }
 
-  /** After a crash: finish any environment whose desired release is not yet its current one. */
+  /** After a crash: finish rollouts no run drives (rollbacks), and stop blue instances past their window. */
   async resumeUnfinished(): Promise<void> {
-    const { store } = this.deps;
-    for (const env of await store.listEnvironments()) {
-      if (env.desiredRelease === null || env.desiredRelease === env.currentRelease) continue;
-      const release = await store.getRelease(env.project, env.name, env.desiredRelease);
-      if (!release || release.runId !== null) continue; // a run's deploy is resumed with its run
-      if (!(await this.lock(env.project, env.name))) continue;
+    for (const r of await this.deps.store.listRollouts({ states: ['progressing', 'paused'] })) {
+      if (r.runId !== null) continue; // a run's rollout is resumed with its run
+      const holder = `resume-${r.id}`;
+      if (!(await this.lock(r.project, r.environment, holder))) continue;
       try {
-        await this.converge(release, env.currentRelease, (line) => this.deps.logger.info(`[${env.project}/${env.name}] ${line}`));
+        await this.driver(this.logTo(r.project, r.environment)).drive(r.id);
       } finally {
-        await store.unlockEnvironment(env.project, env.name, this.deps.config.owner);
+        await this.unlock(r.project, r.environment, holder);
       }
     }
+  }
+
+  async housekeeping(): Promise<void> {
+    await this.driver((line) => this.deps.logger.info(line)).scaleDownDue();
   }
 }

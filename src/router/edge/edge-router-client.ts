@@ -1,13 +1,14 @@
 // The Router port for the built-in edge router, which lives in the data-plane process.
 import type { DataPlaneClient } from '../../dataplane/data-plane-client.ts';
 import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
-import type { DesiredBackend, Router } from '../router.ts';
+import type { DesiredBackend, DesiredRoute, HeaderPin, Router } from '../router.ts';
 
 export class EdgeRouterClient implements Router {
   constructor(private readonly client: DataPlaneClient) {}
 
-  async setRoute(host: string, backends: DesiredBackend[]): Promise<void> {
-    await this.client.request('PUT', `/routes/${encodeURIComponent(host)}`, backends);
+  async setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin): Promise<void> {
+    const route: DesiredRoute = headerRelease ? { backends, headerRelease } : { backends };
+    await this.client.request('PUT', `/routes/${encodeURIComponent(host)}`, route);
   }
 
   async removeRoute(host: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Kysely's view of the tables: the records of ../records.ts, with generated keys marked.
 import type { Generated } from 'kysely';
-import type { EnvironmentRecord, LogLine, Project, Release, Run, Stage, Step } from '../records.ts';
+import type { EnvironmentRecord, LogLine, Project, Release, Rollout, Run, Stage, Step } from '../records.ts';
 
 export interface Database {
   projects: Project;
@@ -10,4 +10,5 @@ export interface Database {
   logLines: Omit<LogLine, 'id'> & { id: Generated<number> };
   environments: EnvironmentRecord;
   releases: Release;
+  rollouts: Rollout;
 }

@@ -128,6 +128,40 @@ const environmentPosition: Migration = {
   },
 };
 
+const rollouts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('rollouts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('project', 'text', (c) => c.notNull())
+      .addColumn('environment', 'text', (c) => c.notNull())
+      .addColumn('release', 'integer', (c) => c.notNull())
+      .addColumn('stable', 'integer')
+      .addColumn('run_id', 'text')
+      .addColumn('strategy_json', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('phase', 'text', (c) => c.notNull())
+      .addColumn('step', 'integer', (c) => c.notNull())
+      .addColumn('step_started_at', 'text')
+      .addColumn('window_json', 'text')
+      .addColumn('looks', 'integer', (c) => c.notNull())
+      .addColumn('weights_json', 'text', (c) => c.notNull())
+      .addColumn('decisions_json', 'text', (c) => c.notNull())
+      .addColumn('promote_requested', 'text')
+      .addColumn('abort_requested', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('bake_until', 'text')
+      .addColumn('scale_down_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('finished_at', 'text')
+      .execute();
+    await db.schema.createIndex('rollouts_env').on('rollouts').columns(['project', 'environment', 'created_at']).execute();
+  },
+};
+
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition }) };
+  return {
+    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts }),
+  };
 }

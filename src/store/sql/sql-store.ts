@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
-import type { EnvironmentRecord, LogLine, Project, Release, Run, Stage, Step } from '../records.ts';
+import type { EnvironmentRecord, LogLine, Project, Release, Rollout, Run, Stage, Step } from '../records.ts';
 import type { NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
 import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
 
@@ -133,7 +133,8 @@ export class SqlStore implements Store {
 
   async renewLeases(owner: string, leaseUntil: string): Promise<void> {
     await this.db.updateTable('runs').set({ leaseExpiresAt: leaseUntil }).where('leaseOwner', '=', owner).where('state', '=', 'running').execute();
-    await this.db.updateTable('environments').set({ lockExpiresAt: leaseUntil }).where('lockOwner', '=', owner).execute();
+    // Environment locks are held per deploy as `owner/what`: renew every one of this owner's.
+    await this.db.updateTable('environments').set({ lockExpiresAt: leaseUntil }).where((eb) => eb.or([eb('lockOwner', '=', owner), eb('lockOwner', 'like', `${owner}/%`)])).execute();
   }
 
   async addStages(stages: Stage[]): Promise<void> {
@@ -255,6 +256,37 @@ export class SqlStore implements Store {
 
   async updateRelease(project: string, environment: string, number: number, patch: Partial<Release>): Promise<void> {
     await this.db.updateTable('releases').set(patch).where('project', '=', project).where('environment', '=', environment).where('number', '=', number).execute();
+  }
+
+  async createRollout(rollout: Rollout): Promise<void> {
+    await this.db.insertInto('rollouts').values(rollout).execute();
+  }
+
+  getRollout(id: string): Promise<Rollout | undefined> {
+    return this.db.selectFrom('rollouts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  latestRollout(project: string, environment: string): Promise<Rollout | undefined> {
+    return this.db
+      .selectFrom('rollouts')
+      .selectAll()
+      .where('project', '=', project)
+      .where('environment', '=', environment)
+      .orderBy('createdAt', 'desc')
+      .orderBy('release', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  listRollouts(filter: { states?: string[]; runId?: string }): Promise<Rollout[]> {
+    let q = this.db.selectFrom('rollouts').selectAll();
+    if (filter.states) q = q.where('state', 'in', filter.states as Rollout['state'][]);
+    if (filter.runId !== undefined) q = q.where('runId', '=', filter.runId);
+    return q.orderBy('createdAt').execute();
+  }
+
+  async updateRollout(id: string, patch: Partial<Rollout>): Promise<void> {
+    await this.db.updateTable('rollouts').set(patch).where('id', '=', id).execute();
   }
 
   async referencedArtifacts(): Promise<Set<string>> {

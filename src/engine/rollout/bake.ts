@@ -1,0 +1,71 @@
+// Bake: after full promotion, keep watching the new release's error rate and latency; on a
+// breach, put the previous release back automatically (as a new release, like a rollback).
+import { errorMessage } from '../../errors.ts';
+import { rollingUpdate } from '../deploy/rolling-update.ts';
+import { hostsOf } from '../deploy/hosts.ts';
+import { parseReleaseConfig } from '../deploy/release-config.ts';
+import { thresholdBreach } from './thresholds.ts';
+import { snapshot, type Snapshot } from './metrics-window.ts';
+import { markAborted, promotedPatch } from './outcomes.ts';
+import { analysisOf, defaultBakeAnalysis, planOf } from './rollout-plan.ts';
+import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
+import { appendDecisions } from './decisions.ts';
+
+export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
+  const plan = planOf(v.rollout.strategyJson);
+  if (plan.bakeMs <= 0 || !v.stable) return promotedPatch(deps);
+  const now = deps.clock.now();
+  deps.log(`baking release ${v.target.number} for ${Math.round(plan.bakeMs / 1000)} s`);
+  return {
+    phase: 'bake',
+    bakeUntil: new Date(now.getTime() + plan.bakeMs).toISOString(),
+    windowJson: JSON.stringify(await snapshot(deps, v.target.project, v.target.environment, v.targetConfig)),
+    looks: 0,
+  };
+}
+
+export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch | null> {
+  const { rollout, target } = v;
+  const analysis = analysisOf(planOf(rollout.strategyJson)) ?? defaultBakeAnalysis;
+  const window = JSON.parse(rollout.windowJson ?? '{}') as Snapshot;
+  const now = await snapshot(deps, target.project, target.environment, v.targetConfig);
+  const name = `r${target.number}`;
+  const breach = thresholdBreach(now[name], window[name], analysis);
+  const decisions = appendDecisions(rollout, breach.decisions, deps.clock.now(), 'bake');
+  if (breach.failed) return { ...(await rollBack(deps, v, `bake: ${breach.reason}`)), decisionsJson: decisions };
+  if (deps.clock.now().toISOString() >= (rollout.bakeUntil ?? '')) return { ...promotedPatch(deps), decisionsJson: decisions };
+  return { decisionsJson: decisions, looks: rollout.looks + 1 };
+}
+
+/** Puts the stable release back as a new release that records what it rolled back from. */
+async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Promise<RolloutPatch> {
+  const { store, clock } = deps;
+  const stable = v.stable!;
+  const { project, environment } = v.target;
+  const release = await store.createRelease({
+    project,
+    environment,
+    runId: null,
+    runNumber: stable.runNumber,
+    commitSha: stable.commitSha,
+    artifactDigest: stable.artifactDigest,
+    configJson: stable.configJson,
+    state: 'deploying',
+    reason: `automatic rollback: ${reason}`,
+    rolledBackFrom: v.target.number,
+    createdAt: clock.now().toISOString(),
+  });
+  deps.log(`${reason}: rolling back to release ${stable.number} as release ${release.number}`);
+  try {
+    await rollingUpdate(
+      { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f) => hostsOf(deps.naming, p, e, s, f), log: deps.log },
+      { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson) },
+    );
+  } catch (error) {
+    deps.log(`automatic rollback failed: ${errorMessage(error)}`);
+  }
+  await store.updateRelease(project, environment, release.number, { state: 'live' });
+  const patch = await markAborted(deps, v, reason);
+  await store.updateEnvironment(project, environment, { currentRelease: release.number, desiredRelease: release.number, state: 'healthy' });
+  return patch;
+}

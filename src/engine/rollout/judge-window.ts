@@ -1,0 +1,27 @@
+// One look of a canary analysis: the window since the step began, canary against baseline.
+import { judge } from '../../analysis/judge.ts';
+import { metricsDelta } from '../../analysis/window-stats.ts';
+import type { AnalysisSpec } from '../../spec/spec.ts';
+import type { NewDecision } from './decisions.ts';
+import type { Snapshot } from './metrics-window.ts';
+
+export function judgeWindow(
+  now: Snapshot,
+  start: Snapshot,
+  canaryRelease: number,
+  stableRelease: number,
+  analysis: AnalysisSpec,
+  look: number,
+): { verdict: 'pass' | 'fail' | 'inconclusive'; reason: string; decisions: NewDecision[] } {
+  const canaryName = `r${canaryRelease}`;
+  const baselineName = `r${stableRelease}-baseline`;
+  const canary = metricsDelta(now[canaryName], start[canaryName]);
+  const baseline = metricsDelta(now[baselineName], start[baselineName]);
+  const j = judge(canary, baseline, { maxErrorRate: analysis.maxErrorRate, maxP99Ms: analysis.maxP99Ms, minSamples: analysis.minSamples }, look);
+  const failed = j.decisions.filter((d) => d.verdict === 'fail').map((d) => d.reason);
+  return {
+    verdict: j.verdict,
+    reason: failed.join('; ') || j.decisions.map((d) => d.reason).join('; '),
+    decisions: j.decisions.map((d) => ({ metric: d.metric, verdict: d.verdict, samples: d.samples, statistic: d.statistic, pValue: d.pValue, threshold: d.threshold, reason: d.reason })),
+  };
+}

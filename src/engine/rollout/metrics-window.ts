@@ -1,0 +1,35 @@
+// The router's cumulative per-(host, release) metrics, summed per release over the hosts of
+// one environment. A window is the difference of two such snapshots.
+import type { ReleaseMetrics } from '../../router/route-table.ts';
+import { hostsOf } from '../deploy/hosts.ts';
+import type { ReleaseConfig } from '../deploy/release-config.ts';
+import type { RolloutDeps } from './rollout-deps.ts';
+
+export type Snapshot = Record<string, ReleaseMetrics>;
+
+function add(a: ReleaseMetrics | undefined, b: ReleaseMetrics): ReleaseMetrics {
+  if (!a) return structuredClone(b);
+  return {
+    release: a.release,
+    host: '*',
+    requests: a.requests + b.requests,
+    errors5xx: a.errors5xx + b.errors5xx,
+    connectFailures: a.connectFailures + b.connectFailures,
+    latency: { bounds: a.latency.bounds, counts: a.latency.counts.map((c, i) => c + (b.latency.counts[i] ?? 0)), sum: a.latency.sum + b.latency.sum },
+  };
+}
+
+export async function snapshot(deps: RolloutDeps, project: string, environment: string, config: ReleaseConfig): Promise<Snapshot> {
+  const hosts = new Set<string>();
+  for (const [i, s] of config.services.entries()) {
+    for (const h of hostsOf(deps.naming, project, environment, s.name, i === 0)) {
+      hosts.add(h);
+      hosts.add(`next.${h}`);
+    }
+  }
+  const out: Snapshot = {};
+  for (const m of await deps.router.metrics()) {
+    if (hosts.has(m.host)) out[m.release] = add(out[m.release], m);
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+// What a strategy works with: the Runtime and Router ports, the store, time, and naming.
+import type { Router } from '../../router/router.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import type { Release, Rollout } from '../../store/records.ts';
+import type { Store } from '../../store/store.ts';
+import type { Clock } from '../clock.ts';
+import type { HostNaming } from '../deploy/hosts.ts';
+import type { ReleaseConfig } from '../deploy/release-config.ts';
+
+export interface RolloutDeps {
+  store: Store;
+  runtime: Runtime;
+  router: Router;
+  clock: Clock;
+  naming: HostNaming;
+  log: (line: string) => void;
+}
+
+/** A rollout with what its strategy needs loaded: the releases and their configurations. */
+export interface RolloutView {
+  rollout: Rollout;
+  target: Release;
+  targetConfig: ReleaseConfig;
+  stable: Release | null;
+  stableConfig: ReleaseConfig | null;
+}
+
+export interface Weights {
+  stable: number;
+  canary: number;
+  baseline: number;
+}
+
+/** What one step of a strategy changes: persisted before the next step runs. */
+export type RolloutPatch = Partial<Rollout>;

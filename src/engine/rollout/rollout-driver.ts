@@ -1,0 +1,118 @@
+// Drives rollouts: loads one, lets its strategy take one step, writes the result, repeats.
+// Each step is idempotent and its outcome is stored before the next, so a control plane killed
+// at any point resumes exactly where it was (the run's deploy stage drives it again).
+import { randomUUID } from 'node:crypto';
+import type { Release, Rollout } from '../../store/records.ts';
+import { errorMessage } from '../../errors.ts';
+import { parseReleaseConfig } from '../deploy/release-config.ts';
+import { advanceBlueGreen } from './blue-green.ts';
+import { advanceCanary } from './canary.ts';
+import { stopWhere } from './instances.ts';
+import { advanceRolling } from './rolling.ts';
+import { planOf, type RolloutPlan } from './rollout-plan.ts';
+import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
+
+export const terminalRollout = new Set(['promoted', 'aborted']);
+
+export class RolloutDriver {
+  constructor(private readonly deps: RolloutDeps) {}
+
+  async create(target: Release, stable: Release | null, plan: RolloutPlan, runId: string | null): Promise<Rollout> {
+    const now = this.deps.clock.now().toISOString();
+    const rollout: Rollout = {
+      id: randomUUID(),
+      project: target.project,
+      environment: target.environment,
+      release: target.number,
+      stable: stable?.number ?? null,
+      runId,
+      // An environment's first release has nothing to compare with: it is deployed directly.
+      strategyJson: JSON.stringify(stable ? plan : { ...plan, strategy: { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 } }),
+      state: 'progressing',
+      phase: 'start',
+      step: 0,
+      stepStartedAt: null,
+      windowJson: null,
+      looks: 0,
+      weightsJson: JSON.stringify(stable ? { stable: 100, canary: 0, baseline: 0 } : { stable: 0, canary: 100, baseline: 0 }),
+      decisionsJson: '[]',
+      promoteRequested: null,
+      abortRequested: null,
+      reason: null,
+      bakeUntil: null,
+      scaleDownAt: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    };
+    await this.deps.store.createRollout(rollout);
+    return rollout;
+  }
+
+  private async view(rollout: Rollout): Promise<RolloutView> {
+    const { store } = this.deps;
+    const target = await store.getRelease(rollout.project, rollout.environment, rollout.release);
+    if (!target) throw new Error(`rollout ${rollout.id}: release ${rollout.release} is missing`);
+    const stable = rollout.stable === null ? null : ((await store.getRelease(rollout.project, rollout.environment, rollout.stable)) ?? null);
+    return { rollout, target, targetConfig: parseReleaseConfig(target.configJson), stable, stableConfig: stable ? parseReleaseConfig(stable.configJson) : null };
+  }
+
+  /** One step of the rollout's strategy; returns the rollout as stored afterwards. */
+  async advance(id: string): Promise<Rollout> {
+    const { store, clock } = this.deps;
+    const rollout = await store.getRollout(id);
+    if (!rollout) throw new Error(`rollout ${id} is missing`);
+    if (terminalRollout.has(rollout.state)) return rollout;
+    const v = await this.view(rollout);
+    const kind = planOf(rollout.strategyJson).strategy.kind;
+    let patch: RolloutPatch | null;
+    if (kind === 'canary' && v.stable) patch = await advanceCanary(this.deps, v);
+    else if (kind === 'blueGreen' && v.stable) patch = await advanceBlueGreen(this.deps, v);
+    else patch = await advanceRolling(this.deps, v);
+    if (!patch || Object.keys(patch).length === 0) return rollout;
+    const next = { ...patch, updatedAt: clock.now().toISOString() };
+    await store.updateRollout(id, next);
+    return { ...rollout, ...next };
+  }
+
+  /** Advances until the rollout ends or `until` holds; a step error is retried, then ends it. */
+  async drive(id: string, opts: { signal?: AbortSignal; until?: (r: Rollout) => boolean; tickMs?: number } = {}): Promise<Rollout> {
+    const tick = opts.tickMs ?? 500;
+    let failures = 0;
+    for (;;) {
+      if (opts.signal?.aborted) {
+        const r = await this.deps.store.getRollout(id);
+        if (r && !terminalRollout.has(r.state) && !r.abortRequested) await this.deps.store.updateRollout(id, { abortRequested: `the run was ${String(opts.signal.reason ?? 'cancelled')}` });
+      }
+      let r: Rollout;
+      try {
+        r = await this.advance(id);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.deps.log(`rollout step failed (${failures}/5): ${errorMessage(error)}`);
+        if (failures >= 5) {
+          await this.deps.store.updateRollout(id, { abortRequested: `rollout step failed: ${errorMessage(error)}` });
+        }
+        if (failures >= 8) throw error;
+        await this.deps.clock.sleep(tick);
+        continue;
+      }
+      if (terminalRollout.has(r.state) || opts.until?.(r)) return r;
+      await this.deps.clock.sleep(tick);
+    }
+  }
+
+  /** Blue instances whose warm window has passed are stopped. */
+  async scaleDownDue(): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now().toISOString();
+    for (const r of await store.listRollouts({ states: ['promoted'] })) {
+      if (!r.scaleDownAt || r.scaleDownAt > now || r.stable === null) continue;
+      const env = await store.getEnvironment(r.project, r.environment);
+      const keep = new Set([String(env?.currentRelease ?? r.release), String(r.release)]);
+      await stopWhere(this.deps, r.project, r.environment, (i) => i.labels.release === String(r.stable) && !keep.has(i.labels.release ?? ''));
+      await store.updateRollout(r.id, { scaleDownAt: null });
+    }
+  }
+}
