@@ -95,6 +95,8 @@ export class Engine {
   async trigger(name: string, ref: string | undefined, trigger: string): Promise<Run> {
     const project = await this.project(name);
     const run = await enqueueRun(this.deps, project, { ref, trigger });
+    // A manual run of the tracked branch's head counts as seen, so the poller does not queue it again.
+    if (run.branch === project.branch && (ref === undefined || ref === project.branch)) await this.deps.store.updateProject(name, { lastSeenSha: run.commitSha });
     this.scheduler.poke();
     return run;
   }

@@ -18,6 +18,12 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: { re
   const ref = opts.ref ?? project.branch;
   const sha = opts.sha ?? (await source.resolve(ref));
   if (opts.sha) await source.fetch();
+  if (opts.trigger === 'poll' || opts.trigger.startsWith('webhook:')) {
+    // The same commit already has a live run (a manual trigger, a webhook and the poller can all see it): one is enough.
+    const active = await store.listRunsInState(['queued', 'running', 'waiting']);
+    const twin = active.find((r) => r.project === project.name && r.commitSha === sha);
+    if (twin) return twin;
+  }
   const info = await source.commit(sha);
   const branch = opts.ref && !/^[0-9a-f]{7,40}$/i.test(opts.ref) ? opts.ref.replace(/^refs\/heads\//, '') : project.branch;
   const run = await store.createRun({

@@ -117,6 +117,7 @@ function compileAnalysis(analysis: RawAnalysis | undefined): AnalysisSpec | null
     maxP99Ms: optionalDuration(analysis.maxP99) ?? null,
     minSamples: analysis.minSamples ?? SPEC_DEFAULTS.analysisMinSamples,
     intervalMs: optionalDuration(analysis.interval) ?? SPEC_DEFAULTS.analysisIntervalMs,
+    alpha: analysis.alpha ?? SPEC_DEFAULTS.analysisAlpha,
   };
 }
 

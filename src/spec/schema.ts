@@ -95,6 +95,12 @@ export const analysisSchema = z.strictObject({
   maxP99: durationSchema.optional().describe('Highest 99th percentile latency, e.g. 500ms.'),
   minSamples: z.number().int().min(0).optional().describe('Requests needed before a verdict (default 20).'),
   interval: durationSchema.optional().describe('Time between two analyses (default 10s).'),
+  alpha: z
+    .number({ error: 'expected a probability between 0 and 0.5' })
+    .gt(0, { error: 'expected a probability between 0 and 0.5' })
+    .max(0.5, { error: 'expected a probability between 0 and 0.5' })
+    .optional()
+    .describe('False-alarm budget of each comparison over all checks of a step (default 0.005).'),
 });
 
 const canaryStepSchema = z.strictObject({

@@ -10,9 +10,11 @@ export const SPEC_DEFAULTS = {
   instances: 1,
   maxSurge: 1,
   maxUnavailable: 0,
-  scaleDownDelayMs: 30_000,
+  scaleDownDelayMs: 600_000,
   analysisMinSamples: 20,
   analysisIntervalMs: 10_000,
+  /** Per comparison and step: two comparisons keep a step's false-abort rate under 1%. */
+  analysisAlpha: 0.005,
   bakeMs: 0,
   previewTtlMs: 48 * 3_600_000,
 } as const;
@@ -50,6 +52,7 @@ export type AnalysisSpec = {
   readonly maxP99Ms: number | null;
   readonly minSamples: number;
   readonly intervalMs: number;
+  readonly alpha: number;
 };
 
 export type CanaryStepSpec = {

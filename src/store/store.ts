@@ -40,8 +40,11 @@ export interface Store {
   getEnvironment(project: string, name: string): Promise<EnvironmentRecord | undefined>;
   listEnvironments(project?: string): Promise<EnvironmentRecord[]>;
   updateEnvironment(project: string, name: string, patch: Partial<EnvironmentRecord>): Promise<void>;
-  /** A lease on one environment: deploys to it are serialized across servers. */
-  lockEnvironment(project: string, name: string, owner: string, until: string, now: string): Promise<boolean>;
+  /**
+   * A lease on one environment: deploys to it are serialized across servers. `takeOverFrom`
+   * takes the lease from that exact holder (known dead) by compare-and-set.
+   */
+  lockEnvironment(project: string, name: string, owner: string, until: string, now: string, takeOverFrom?: string): Promise<boolean>;
   unlockEnvironment(project: string, name: string, owner: string): Promise<void>;
 
   /** Inserts a release with the next number of its environment. */

@@ -111,7 +111,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
         { weight: 10, pauseMs: 30_000 },
         { weight: 50, pauseMs: 30_000 },
       ],
-      analysis: { maxErrorRate: 0.01, maxP99Ms: 500, minSamples: 20, intervalMs: 10_000 },
+      analysis: { maxErrorRate: 0.01, maxP99Ms: 500, minSamples: 20, intervalMs: 10_000, alpha: 0.005 },
     },
     bakeMs: 300_000,
   });
@@ -275,8 +275,8 @@ void test('strategies compile to a discriminated union', () => {
     [
       { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 },
       { kind: 'rolling', maxSurge: 2, maxUnavailable: 1 },
-      { kind: 'blueGreen', scaleDownDelayMs: 60_000, analysis: { maxErrorRate: 0.05, maxP99Ms: null, minSamples: 5, intervalMs: 2_000 } },
-      { kind: 'blueGreen', scaleDownDelayMs: 30_000, analysis: null },
+      { kind: 'blueGreen', scaleDownDelayMs: 60_000, analysis: { maxErrorRate: 0.05, maxP99Ms: null, minSamples: 5, intervalMs: 2_000, alpha: 0.005 } },
+      { kind: 'blueGreen', scaleDownDelayMs: 600_000, analysis: null },
       {
         kind: 'canary',
         steps: [

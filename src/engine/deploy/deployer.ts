@@ -9,6 +9,7 @@ import type { Release, Rollout, Run } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.ts';
 import { isoAfter, type Clock } from '../clock.ts';
+import { isHolderDead, pidAlive } from '../lease-owner.ts';
 import type { EngineConfig } from '../engine-config.ts';
 import type { Logger } from '../logger.ts';
 import type { StageResult } from '../run-context.ts';
@@ -72,6 +73,11 @@ export class Deployer {
     for (;;) {
       if (signal?.aborted) return false;
       if (await store.lockEnvironment(project, environment, `${config.owner}/${holder}`, isoAfter(clock, config.leaseMs), clock.now().toISOString())) return true;
+      // A holder on this machine whose process is gone (a SIGKILLed server) need not be waited out.
+      const held = (await store.getEnvironment(project, environment))?.lockOwner;
+      if (held && isHolderDead(held.split('/')[0]!, config.owner, config.hostname, pidAlive)) {
+        if (await store.lockEnvironment(project, environment, `${config.owner}/${holder}`, isoAfter(clock, config.leaseMs), clock.now().toISOString(), held)) return true;
+      }
       await clock.sleep(250, signal);
     }
   }

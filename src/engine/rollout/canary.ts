@@ -37,7 +37,7 @@ async function applyWeights(deps: RolloutDeps, v: RolloutView, w: Weights): Prom
     { ref: r.stable, role: 'primary', weight: w.stable },
     { ref: r.stable, role: 'baseline', weight: w.baseline },
     { ref: r.canary, role: 'primary', weight: w.canary },
-  ]);
+  ], { pin: { header: 'x-sluice-release', values: { canary: `r${r.canary.number}`, next: `r${r.canary.number}`, stable: `r${r.stable.number}` } } });
 }
 
 async function enterStep(deps: RolloutDeps, v: RolloutView, step: number): Promise<RolloutPatch> {

@@ -17,7 +17,7 @@ export function judgeWindow(
   const baselineName = `r${stableRelease}-baseline`;
   const canary = metricsDelta(now[canaryName], start[canaryName]);
   const baseline = metricsDelta(now[baselineName], start[baselineName]);
-  const j = judge(canary, baseline, { maxErrorRate: analysis.maxErrorRate, maxP99Ms: analysis.maxP99Ms, minSamples: analysis.minSamples }, look);
+  const j = judge(canary, baseline, { maxErrorRate: analysis.maxErrorRate, maxP99Ms: analysis.maxP99Ms, minSamples: analysis.minSamples, alpha: analysis.alpha }, look);
   const failed = j.decisions.filter((d) => d.verdict === 'fail').map((d) => d.reason);
   return {
     verdict: j.verdict,

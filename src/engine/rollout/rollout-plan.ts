@@ -11,7 +11,7 @@ export function planOf(json: string): RolloutPlan {
 }
 
 /** Bake watches the analysis thresholds of the strategy, or these when it has none. */
-export const defaultBakeAnalysis: AnalysisSpec = { maxErrorRate: 0.05, maxP99Ms: null, minSamples: 20, intervalMs: 2000 };
+export const defaultBakeAnalysis: AnalysisSpec = { maxErrorRate: 0.05, maxP99Ms: null, minSamples: 20, intervalMs: 2000, alpha: 0.005 };
 
 export function analysisOf(plan: RolloutPlan): AnalysisSpec | null {
   return plan.strategy.kind === 'rolling' ? null : plan.strategy.analysis;

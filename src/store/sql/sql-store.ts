@@ -210,13 +210,17 @@ export class SqlStore implements Store {
     await this.db.updateTable('environments').set(patch).where('project', '=', project).where('name', '=', name).execute();
   }
 
-  async lockEnvironment(project: string, name: string, owner: string, until: string, now: string): Promise<boolean> {
+  async lockEnvironment(project: string, name: string, owner: string, until: string, now: string, takeOverFrom?: string): Promise<boolean> {
     const r = await this.db
       .updateTable('environments')
       .set({ lockOwner: owner, lockExpiresAt: until })
       .where('project', '=', project)
       .where('name', '=', name)
-      .where((eb) => eb.or([eb('lockOwner', 'is', null), eb('lockOwner', '=', owner), eb('lockExpiresAt', '<', now)]))
+      .where((eb) => {
+        const free = [eb('lockOwner', 'is', null), eb('lockOwner', '=', owner), eb('lockExpiresAt', '<', now)];
+        if (takeOverFrom !== undefined) free.push(eb('lockOwner', '=', takeOverFrom));
+        return eb.or(free);
+      })
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
