@@ -25,7 +25,7 @@ export function summary(xs: number[]): { median: number; p90: number; min: numbe
   return { median: median(xs), p90: quantile(xs, 0.9), min: Math.min(...xs), max: Math.max(...xs) };
 }
 
-/** Milliseconds with a fixed width, or seconds when `unit` says so. */
+/** A millisecond figure for the report. */
 export function ms(x: number, digits = 0): string {
   return `${x.toFixed(digits)} ms`;
 }
@@ -36,7 +36,7 @@ export function secs(xMs: number, digits = 2): string {
 
 export function machine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
-  return `${new Date().toISOString()} · nproc ${os.availableParallelism()} (${cpu}) · node ${process.version} · ${os.platform()} ${os.release()}`;
+  return `${new Date().toISOString()} · nproc ${os.availableParallelism()} (${cpu}) · node ${process.version} · ${os.platform()} ${os.release()} · load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
 }
 
 export const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, msec));

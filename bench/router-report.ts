@@ -27,6 +27,9 @@ export interface Machine {
   tputSeconds: number;
   latSeconds: number;
   connections: number;
+  /** 1-minute load average at start and end: other work on the machine skews everything. */
+  loadStart: number;
+  loadEnd: number;
 }
 
 export function median(xs: readonly number[]): number {
@@ -61,6 +64,8 @@ interface Derived {
   addedNginxUs: number;
   cpuSluice: number;
   cpuNginx: number;
+  userSluice: number;
+  userNginx: number;
 }
 
 function derive(rows: readonly Row[]): Derived {
@@ -75,6 +80,8 @@ function derive(rows: readonly Row[]): Derived {
     addedNginxUs: n ? median(n.p50Us) - median(d.p50Us) : Number.NaN,
     cpuSluice: median(s.cpu50),
     cpuNginx: n ? median(n.cpu50) : Number.NaN,
+    userSluice: median(s.cpu50) - median(s.sys50),
+    userNginx: n ? median(n.cpu50) - median(n.sys50) : Number.NaN,
   };
 }
 
@@ -112,12 +119,18 @@ function ratioLines(rows: readonly Row[]): string[] {
   const lines = [`sluice/direct throughput: ${fix(d.sluiceVsDirect, 2)}`];
   if (Number.isFinite(d.sluiceVsNginx)) lines.unshift(`sluice/nginx throughput: ${fix(d.sluiceVsNginx, 2)}`);
   lines.push(`added p50 latency vs direct: sluice +${int(d.addedSluiceUs)} µs` + (Number.isFinite(d.addedNginxUs) ? `, nginx +${int(d.addedNginxUs)} µs` : ''));
-  if (Number.isFinite(d.cpuNginx)) lines.push(`CPU per proxied request: sluice ${fix(d.cpuSluice)} µs, nginx ${fix(d.cpuNginx)} µs (${fix(d.cpuSluice / d.cpuNginx)}×)`);
+  if (Number.isFinite(d.cpuNginx)) {
+    lines.push(`CPU per proxied request: sluice ${fix(d.cpuSluice)} µs, nginx ${fix(d.cpuNginx)} µs (${fix(d.cpuSluice / d.cpuNginx)}×)`);
+    lines.push(`  of which user space: sluice ${fix(d.userSluice)} µs, nginx ${fix(d.userNginx)} µs (kernel work is similar; the gap is node http + undici in user space)`);
+  }
   return lines;
 }
 
 function machineLine(m: Machine): string {
-  return `nproc ${m.nproc} (${m.cpu}), Linux ${m.kernel}, node ${m.node}, ${m.nginx ? `nginx ${m.nginx}` : 'no nginx'}, load generator ${m.generator}`;
+  return (
+    `nproc ${m.nproc} (${m.cpu}), Linux ${m.kernel}, node ${m.node}, ${m.nginx ? `nginx ${m.nginx}` : 'no nginx'}, load generator ${m.generator}, ` +
+    `load average ${fix(m.loadStart, 2)} → ${fix(m.loadEnd, 2)}`
+  );
 }
 
 function methodLine(m: Machine): string {
@@ -157,14 +170,14 @@ export function renderMarkdown(m: Machine, rows: readonly Row[], results: readon
   return [
     '# Edge router benchmark',
     '',
-    `Run \`bench/router\` from the repository root (about 2.5 minutes). Figures from ${m.date.slice(0, 10)} on: ${machineLine(m)}.`,
+    `Run \`bench/router\` from the repository root (about 2 minutes). Figures from ${m.date.slice(0, 10)} on: ${machineLine(m)}.`,
     '',
     `Method: ${methodLine(m)}. CPU is utime+stime of the proxy process from /proc (nginx: its one worker; direct: the backend) divided by requests served; in brackets the kernel (stime) part. ` +
-      'Everything (load generator, proxy, backends) shares the same cores, so absolute numbers are lower than on a dedicated proxy host; the ratios are the point.',
+      'Everything (load generator, proxy, backends) shares the same cores, so absolute numbers are lower than on a dedicated proxy host; the ratios are the point. Other work on the machine (see the load average) adds noise: the min–max column shows the spread across repeats.',
     '',
     markdownTable(cells(m, rows)),
     '',
-    ...ratioLines(rows).map((l) => `- ${l}`),
+    ...ratioLines(rows).map((l) => `- ${l.trim()}`),
     '',
     '## Route change apply time',
     '',

@@ -2,7 +2,7 @@
 // route change takes effect. Run with bench/router (add --help for options).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, release, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -48,6 +48,7 @@ interface Target {
 }
 
 let cleaned: Promise<number[]> | undefined;
+let interrupted = false;
 function cleanup(): Promise<number[]> {
   cleaned ??= (async () => {
     await procs.stopAll();
@@ -58,8 +59,11 @@ function cleanup(): Promise<number[]> {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     console.log(`\n${signal}: stopping every process started…`);
-    void cleanup().finally(() => process.exit(130));
+    // Killing the children makes main() fail fast; the end of this file reports and exits.
+    void cleanup();
+    setTimeout(() => process.exit(130), 10_000).unref();
   });
 }
 
@@ -103,6 +107,7 @@ async function measure(gen: LoadGenerator, target: Target, conns: number, second
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const loadStart = loadavg()[0] ?? 0;
   const useWrk = ensureWrk();
   const gen = makeGenerator(procs, tmp, repoRoot, useWrk);
   const a = await startBackend(procs, 'a');
@@ -157,6 +162,8 @@ async function main(): Promise<void> {
     tputSeconds,
     latSeconds,
     connections,
+    loadStart,
+    loadEnd: loadavg()[0] ?? 0,
   };
   const ordered = targets.map((t) => rows.get(t.name)!);
   console.log(`\n${renderText(machine, ordered, switching)}`);
@@ -171,7 +178,8 @@ let exitCode = 0;
 try {
   await main();
 } catch (error) {
-  console.error(`bench/router failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  // After a signal, the killed children make main() fail: that is not news.
+  if (!interrupted) console.error(`bench/router failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   exitCode = 1;
 }
 const left = await cleanup();
@@ -181,4 +189,4 @@ if (left.length > 0) {
 } else {
   console.log(`cleanup: all ${procs.count} processes started by this run have ended`);
 }
-process.exit(exitCode);
+process.exit(interrupted ? 130 : exitCode);
