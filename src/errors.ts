@@ -3,6 +3,8 @@
 
 export const ErrorCode = {
   invalidInput: 'invalid_input',
+  unauthenticated: 'unauthenticated',
+  tooLarge: 'too_large',
   invalidSpec: 'invalid_spec',
   notFound: 'not_found',
   conflict: 'conflict',

@@ -93,7 +93,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     return s;
   };
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d) });
-  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, clock: systemClock, config }, logger);
+  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, router, clock: systemClock, config }, logger);
 
   let url = `http://${opts.host}:${opts.port}`;
   const app = createApi(

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { SluiceError } from '../errors.ts';
 import { statusOfCode } from './error-status.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
+import { registerHookRoutes } from './hook-routes.ts';
 
 export function createApi(deps: ApiDeps, opts: { logErrors: (message: string, error: unknown) => void }): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -17,5 +18,6 @@ export function createApi(deps: ApiDeps, opts: { logErrors: (message: string, er
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not_found', message: `no such endpoint: ${req.method} ${req.url}` }));
   registerRoutes(app, deps);
+  registerHookRoutes(app, deps.engine);
   return app;
 }

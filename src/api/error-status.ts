@@ -3,6 +3,8 @@ import { ErrorCode } from '../errors.ts';
 
 export const statusOfCode: Record<ErrorCode, number> = {
   [ErrorCode.invalidInput]: 400,
+  [ErrorCode.unauthenticated]: 401,
+  [ErrorCode.tooLarge]: 413,
   [ErrorCode.invalidSpec]: 422,
   [ErrorCode.notFound]: 404,
   [ErrorCode.conflict]: 409,

@@ -131,6 +131,25 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     sse.end();
   });
 
+  app.get<{ Params: Params }>('/api/projects/:name/previews', async (req) => {
+    await engine.project(req.params.name!);
+    const list = await engine.previews.list(req.params.name!);
+    const status = await deployer.status(req.params.name!);
+    return list.map((p) => {
+      const env = status.environments.find((e) => e.name === `pr-${p.number}`);
+      return {
+        name: `pr-${p.number}`,
+        pullRequest: p.number,
+        url: deployer.urlOf(req.params.name!, `pr-${p.number}`),
+        commit: env?.release?.commit ?? p.headSha,
+        branch: p.headRef,
+        state: env?.state ?? 'progressing',
+        createdAt: p.createdAt,
+        lastRequestAt: p.lastRequestAt,
+      };
+    });
+  });
+
   app.post('/api/dataplane/shutdown', async () => {
     await deps.onShutdownDataPlane();
     return { stopped: true };

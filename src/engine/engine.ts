@@ -6,11 +6,15 @@ import { ConflictError, IllegalTransitionError, NotFoundError } from '../errors.
 import type { LogLine, Project, Release, Rollout, Run, Stage, Step } from '../store/records.ts';
 import { terminalRunStates } from '../store/records.ts';
 import type { Deployer } from './deploy/deployer.ts';
+import type { Router } from '../router/router.ts';
 import type { Logger } from './logger.ts';
 import { Poller } from './poller.ts';
 import { addProject } from './projects.ts';
 import type { EngineDeps } from './run-context.ts';
 import { Scheduler } from './scheduler.ts';
+import { Previews } from './previews/previews.ts';
+import { verifyAndParse } from '../hooks/verify-and-parse.ts';
+import type { GitHost, HookRequest } from '../hooks/verify-and-parse.ts';
 import { enqueueRun } from './triggers.ts';
 
 export interface RunDetail {
@@ -22,13 +26,60 @@ export interface RunDetail {
 export class Engine {
   readonly scheduler: Scheduler;
   readonly poller: Poller;
+  readonly previews: Previews;
+  /** Webhook work, one event after another, so events of one delivery stream keep their order. */
+  private hookQueue: Promise<void> = Promise.resolve();
+  private reconcileTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly deps: EngineDeps & { deployer: Deployer },
+    private readonly deps: EngineDeps & { deployer: Deployer; router: Router },
     private readonly logger: Logger,
   ) {
     this.scheduler = new Scheduler(deps, logger);
     this.poller = new Poller(deps, deps.config.pollIntervalMs, logger, () => this.scheduler.poke());
+    this.previews = new Previews({
+      store: deps.store,
+      clock: deps.clock,
+      router: deps.router,
+      deployer: deps.deployer,
+      logger,
+      sourceOf: deps.sourceOf,
+      enqueue: async (project, opts) => {
+        const run = await enqueueRun(deps, project, opts);
+        this.scheduler.poke();
+        return run;
+      },
+    });
+  }
+
+  /**
+   * A webhook: verified over its raw body with the project's secret, de-duplicated on its
+   * delivery id, answered at once; the work (fetch, queue a run, tear a preview down) follows.
+   */
+  async receiveHook(name: string, host: GitHost, req: HookRequest): Promise<{ status: 'accepted' | 'duplicate' | 'ignored'; deliveryId: string | null; reason?: string }> {
+    const project = await this.project(name);
+    const hook = verifyAndParse(host, req, project.webhookSecret, this.deps.clock.now().getTime());
+    if (hook.deliveryId && !(await this.deps.store.recordDelivery(host, name, hook.deliveryId, this.deps.clock.now().toISOString()))) {
+      return { status: 'duplicate', deliveryId: hook.deliveryId };
+    }
+    if (hook.event.kind === 'ignored') {
+      this.logger.info(`webhook ${host} for ${name} ignored: ${hook.event.reason}`);
+      return { status: 'ignored', deliveryId: hook.deliveryId, reason: hook.event.reason };
+    }
+    this.hookQueue = this.hookQueue.then(async () => {
+      try {
+        const outcome = await this.previews.handle(project, hook);
+        this.logger.info(`webhook ${host} ${hook.deliveryId ?? ''} for ${name}: ${outcome.action}`);
+      } catch (error) {
+        this.logger.error(`webhook ${host} ${hook.deliveryId ?? ''} for ${name} failed`, error);
+      }
+    });
+    return { status: 'accepted', deliveryId: hook.deliveryId };
+  }
+
+  /** Waits for webhook work already accepted (tests, shutdown). */
+  hooksSettled(): Promise<void> {
+    return this.hookQueue;
   }
 
   private pruneTimer: NodeJS.Timeout | null = null;
@@ -40,13 +91,21 @@ export class Engine {
     this.poller.start();
     void this.pruneArtifacts();
     this.pruneTimer = setInterval(() => void this.pruneArtifacts(), 10 * 60_000);
-    this.housekeepingTimer = setInterval(() => void this.deps.deployer.housekeeping().catch((e) => this.logger.error('rollout housekeeping', e)), 5_000);
+    this.housekeepingTimer = setInterval(() => {
+      void this.deps.deployer.housekeeping().catch((e) => this.logger.error('rollout housekeeping', e));
+      void this.previews.housekeeping().catch((e) => this.logger.error('preview housekeeping', e));
+    }, 5_000);
+    const reconcile = (): void => void this.previews.reconcile().catch((e) => this.logger.error('preview reconciler', e));
+    reconcile();
+    this.reconcileTimer = setInterval(reconcile, 60_000);
     void this.deps.deployer.resumeUnfinished().catch((e) => this.logger.error('resuming unfinished rollouts', e));
   }
 
   async stop(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     if (this.housekeepingTimer) clearInterval(this.housekeepingTimer);
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    await this.hookQueue;
     this.poller.stop();
     await this.scheduler.stop();
   }

@@ -1,6 +1,6 @@
 // Which stages a run of a given pipeline file has, in order. Each is a gate: a failure stops
 // the run there. Deploy stages appear only when the file declares services.
-import type { Spec } from '../spec/spec.ts';
+import type { EnvironmentSpec, Spec } from '../spec/spec.ts';
 
 export const StageKind = {
   checkout: 'checkout',
@@ -20,13 +20,32 @@ export interface PlannedStage {
   steps: { name: string }[];
 }
 
-export function planStages(spec: Spec): PlannedStage[] {
+/** The preview environment of pull request N: rolling, no verify, the `previews` settings. */
+export function previewEnvironment(spec: Spec, number: number): EnvironmentSpec {
+  return {
+    name: `pr-${number}`,
+    secrets: spec.previews.secrets,
+    env: spec.previews.env,
+    verify: [],
+    approval: false,
+    strategy: { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 },
+    bakeMs: 0,
+  };
+}
+
+/** The environments a run deploys to, in order: the file's, or a pull request's preview. */
+export function environmentsOf(spec: Spec, preview: number | null): readonly EnvironmentSpec[] {
+  if (spec.services.length === 0) return [];
+  if (preview === null) return spec.environments;
+  return spec.previews.pullRequests ? [previewEnvironment(spec, preview)] : [];
+}
+
+export function planStages(spec: Spec, preview: number | null = null): PlannedStage[] {
   const stages: PlannedStage[] = [
     { name: 'build', kind: StageKind.build, environment: null, steps: spec.build.map((s) => ({ name: s.name })) },
     { name: 'test', kind: StageKind.test, environment: null, steps: spec.test.map((s) => ({ name: s.name })) },
   ];
-  if (spec.services.length === 0) return stages;
-  for (const env of spec.environments) {
+  for (const env of environmentsOf(spec, preview)) {
     if (env.approval) stages.push({ name: `approval:${env.name}`, kind: StageKind.approval, environment: env.name, steps: [] });
     stages.push({ name: `deploy:${env.name}`, kind: StageKind.deploy, environment: env.name, steps: [] });
     if (env.verify.length) {

@@ -12,20 +12,28 @@ export interface TriggerDeps {
   sourceOf: (project: Project) => Source;
 }
 
-export async function enqueueRun(deps: TriggerDeps, project: Project, opts: { ref?: string; sha?: string; trigger: string }): Promise<Run> {
+export interface EnqueueOptions {
+  ref?: string;
+  sha?: string;
+  trigger: string;
+  /** A pull request's preview run: its head branch and number. */
+  preview?: { number: number; branch: string };
+}
+
+export async function enqueueRun(deps: TriggerDeps, project: Project, opts: EnqueueOptions): Promise<Run> {
   const { store, clock } = deps;
   const source = deps.sourceOf(project);
   const ref = opts.ref ?? project.branch;
   const sha = opts.sha ?? (await source.resolve(ref));
   if (opts.sha) await source.fetch();
-  if (opts.trigger === 'poll' || opts.trigger.startsWith('webhook:')) {
+  if (opts.trigger !== 'manual') {
     // The same commit already has a live run (a manual trigger, a webhook and the poller can all see it): one is enough.
     const active = await store.listRunsInState(['queued', 'running', 'waiting']);
-    const twin = active.find((r) => r.project === project.name && r.commitSha === sha);
+    const twin = active.find((r) => r.project === project.name && r.commitSha === sha && r.preview === (opts.preview?.number ?? null));
     if (twin) return twin;
   }
   const info = await source.commit(sha);
-  const branch = opts.ref && !/^[0-9a-f]{7,40}$/i.test(opts.ref) ? opts.ref.replace(/^refs\/heads\//, '') : project.branch;
+  const branch = opts.preview?.branch ?? (opts.ref && !/^[0-9a-f]{7,40}$/i.test(opts.ref) ? opts.ref.replace(/^refs\/heads\//, '') : project.branch);
   const run = await store.createRun({
     id: randomUUID(),
     project: project.name,
@@ -35,11 +43,13 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: { re
     author: info.author,
     message: info.message,
     trigger: opts.trigger,
+    preview: opts.preview?.number ?? null,
     state: 'queued',
     createdAt: clock.now().toISOString(),
   });
   for (const older of await store.listRunsInState(['queued'])) {
-    if (older.project !== project.name || older.branch !== branch || older.number >= run.number) continue;
+    if (older.project !== project.name || older.number >= run.number) continue;
+    if (run.preview !== null ? older.preview !== run.preview : older.preview !== null || older.branch !== branch) continue;
     await store.updateRun(older.id, { state: 'superseded', reason: `superseded by run #${run.number} (${sha.slice(0, 12)})`, finishedAt: clock.now().toISOString() }, ['queued']);
   }
   return run;

@@ -1,6 +1,5 @@
-// Errors of webhook verification. Both use the invalid_input code (src/errors.ts has no
-// "unauthenticated" code); `kind` tells the HTTP layer which status to answer:
-// signature → 401 (trigger nothing), payload → 400.
+// Errors of webhook verification: a bad signature is `unauthenticated` (401, triggers
+// nothing), a bad payload `invalid_input` (400).
 import { ErrorCode, SluiceError } from '../errors.ts';
 import type { GitHost } from './hook-types.ts';
 
@@ -11,8 +10,8 @@ export abstract class HookError extends SluiceError {
   readonly host: GitHost;
   readonly reason: string;
 
-  constructor(host: GitHost, reason: string, summary: string) {
-    super(ErrorCode.invalidInput, `${host} webhook ${summary}: ${reason}`, { details: { host, reason } });
+  constructor(host: GitHost, reason: string, summary: string, code: ErrorCode) {
+    super(code, `${host} webhook ${summary}: ${reason}`, { details: { host, reason } });
     this.host = host;
     this.reason = reason;
   }
@@ -22,7 +21,7 @@ export abstract class HookError extends SluiceError {
 export class HookSignatureError extends HookError {
   readonly kind = 'signature' as const;
   constructor(host: GitHost, reason: string) {
-    super(host, reason, 'refused');
+    super(host, reason, 'refused', ErrorCode.unauthenticated);
   }
 }
 
@@ -30,6 +29,6 @@ export class HookSignatureError extends HookError {
 export class HookPayloadError extends HookError {
   readonly kind = 'payload' as const;
   constructor(host: GitHost, reason: string) {
-    super(host, reason, 'payload is invalid');
+    super(host, reason, 'payload is invalid', ErrorCode.invalidInput);
   }
 }

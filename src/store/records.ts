@@ -46,6 +46,8 @@ export interface Run {
   author: string;
   message: string;
   trigger: string;
+  /** The pull request a preview run deploys (to environment pr-N); null for branch runs. */
+  preview: number | null;
   state: RunState;
   reason: string | null;
   artifactDigest: string | null;
@@ -167,4 +169,32 @@ export interface Rollout {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+/** A preview environment of one pull request (environment `pr-N`). */
+export interface Preview {
+  project: string;
+  number: number;
+  headSha: string;
+  headRef: string;
+  /** active | removed */
+  state: string;
+  reason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastRequestAt: string | null;
+  /** Requests the router had counted for it at the last look (to notice new ones). */
+  requestsSeen: number;
+}
+
+/** The last known state of a pull request, from webhook events (and the reconciler). */
+export interface PullRequest {
+  project: string;
+  number: number;
+  /** open | closed */
+  state: string;
+  headSha: string;
+  headRef: string;
+  fromFork: number;
+  updatedAt: string;
 }

@@ -1,8 +1,8 @@
 // The Store port: everything the engine keeps durable. Implemented once over Kysely
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
-import type { EnvironmentRecord, LogLine, Project, Release, Rollout, Run, Stage, Step } from './records.ts';
+import type { EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, Stage, Step } from './records.ts';
 
-export type NewRun = Omit<Run, 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson'>;
+export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson'> & { preview?: number | null };
 export type NewRelease = Omit<Release, 'number'>;
 export type NewLogLine = Omit<LogLine, 'id'>;
 
@@ -58,6 +58,17 @@ export interface Store {
   latestRollout(project: string, environment: string): Promise<Rollout | undefined>;
   listRollouts(filter: { states?: string[]; runId?: string }): Promise<Rollout[]>;
   updateRollout(id: string, patch: Partial<Rollout>): Promise<void>;
+
+  /** Records a webhook delivery id; false when it was seen before (a redelivery). */
+  recordDelivery(host: string, project: string, id: string, at: string): Promise<boolean>;
+
+  upsertPullRequest(pr: PullRequest): Promise<void>;
+  getPullRequest(project: string, number: number): Promise<PullRequest | undefined>;
+  listPullRequests(project?: string): Promise<PullRequest[]>;
+  upsertPreview(preview: Preview): Promise<void>;
+  getPreview(project: string, number: number): Promise<Preview | undefined>;
+  listPreviews(filter: { project?: string; state?: string }): Promise<Preview[]>;
+  updatePreview(project: string, number: number, patch: Partial<Preview>): Promise<void>;
 
   /** Digests of artifacts that some release still references (retention never removes them). */
   referencedArtifacts(): Promise<Set<string>>;

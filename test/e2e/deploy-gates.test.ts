@@ -12,7 +12,7 @@ const stage = (run: RunJson, name: string): RunJson['stages'][number] => {
   return s;
 };
 
-test('a commit that fails staging verification never changes production', async (t) => {
+void test('a commit that fails staging verification never changes production', async (t) => {
   const { server, repo, first } = await deployedProject(t, 'verified', appFiles('v1'));
   assert.equal(await prodBody(server, 'verified'), 'v1');
   const sha = repo.commit('v2 that fails its smoke test', { VERSION: 'v2\n', 'sluice.yaml': pipeline({ verify: 'exit 1' }) });
@@ -21,7 +21,7 @@ test('a commit that fails staging verification never changes production', async 
   assert.equal(stage(run, 'deploy:staging').state, 'succeeded');
   const verify = stage(run, 'verify:staging');
   assert.equal(verify.state, 'failed');
-  assert.equal(verify.steps?.[0]?.exitCode, 1);
+  assert.equal(verify.steps?.[0]?.exitCode, 1, JSON.stringify(run, null, 1));
   assert.equal(stage(run, 'deploy:production').state, 'skipped');
   const prod = await envStatus(server, 'verified', 'production');
   assert.equal(prod.release?.commit, first.commit);
@@ -36,7 +36,7 @@ test('a commit that fails staging verification never changes production', async 
   );
 });
 
-test('approval: true waits for a person; approve deploys, reject cancels, a newer run supersedes a waiting one', async (t) => {
+void test('approval: true waits for a person; approve deploys, reject cancels, a newer run supersedes a waiting one', async (t) => {
   const actor = process.env.SLUICE_USER || process.env.USER || os.userInfo().username;
   const files = (v: string): Record<string, string> => appFiles(v, { approval: true });
   const { server, repo } = await registeredProject(t, 'gated', files('v1'));

@@ -2,12 +2,15 @@
 // case-insensitive, with a port), instances with their own environment, and instance logs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { viaRouter } from './harness.ts';
+import { viaRouter, type RunJson } from './harness.ts';
 import { appFiles, dataPlaneInstances, deployedProject, pidsBehind, prodHost, type StatusJson } from './fixtures.ts';
 
-test('a commit reaches staging and production; status, URLs and host matching follow the contract', async (t) => {
+void test('a commit reaches staging and production; status, URLs and host matching follow the contract', async (t) => {
   const { server, repo } = await deployedProject(t, 'hosts', appFiles('v1'));
   const sha = repo.head();
+  // One commit, one run (registering the project and the poller once raced into two).
+  const runs = await server.json<RunJson[]>(['runs', 'hosts']);
+  assert.equal(runs.filter((r) => r.commit === sha).length, 1, JSON.stringify(runs.map((r) => [r.number, r.state])));
   const status = await server.json<StatusJson>(['status', 'hosts']);
   assert.equal(status.project, 'hosts');
   const names = status.environments.map((e) => e.name).sort();
@@ -28,7 +31,7 @@ test('a commit reaches staging and production; status, URLs and host matching fo
   assert.ok(unknown.status >= 400, `unknown host answered ${unknown.status}: ${unknown.body}`);
 });
 
-test('instances: 2 runs two processes, each with PORT and the service env and nothing of the server env', async (t) => {
+void test('instances: 2 runs two processes, each with PORT and the service env and nothing of the server env', async (t) => {
   const marker = 'SLUICE_E2E_SERVER_ONLY_MARKER';
   const { server } = await deployedProject(t, 'twins', appFiles('v1', { instances: 2, env: { LOG_LEVEL: 'info', GREETING: 'hello there' } }), {
     env: { [marker]: 'leaked' },
@@ -53,7 +56,7 @@ test('instances: 2 runs two processes, each with PORT and the service env and no
   assert.deepEqual([...ports].map(Number).sort(), mine.map((i) => i.port).sort(), 'PORT is the port the supervisor routes to');
 });
 
-test('sluice logs NAME --env production shows what the instances print', async (t) => {
+void test('sluice logs NAME --env production shows what the instances print', async (t) => {
   const { server } = await deployedProject(t, 'chatty', appFiles('v1'));
   const [instance] = (await dataPlaneInstances(server)).filter((i) => i.labels.project === 'chatty' && i.labels.environment === 'production');
   assert.ok(instance?.port, 'a production instance with a port');

@@ -37,6 +37,8 @@ export interface PipelineOptions {
   instances?: number;
   env?: Record<string, string>;
   approval?: boolean;
+  /** `env` of the production environment (added to every service there). */
+  productionEnv?: Record<string, string>;
 }
 
 export function pipeline(o: PipelineOptions = {}): string {
@@ -54,7 +56,8 @@ export function pipeline(o: PipelineOptions = {}): string {
   if (o.instances !== undefined) lines.push(`    instances: ${o.instances}`);
   if (o.env) lines.push(`    env: ${JSON.stringify(o.env)}`);
   lines.push('environments:', '  staging:', '    verify:', `      - run: ${o.verify ?? 'curl -fsS "$SLUICE_URL/healthz"'}`);
-  lines.push(o.approval ? '  production:\n    approval: true' : '  production: {}');
+  const prod = [...(o.approval ? ['    approval: true'] : []), ...(o.productionEnv ? [`    env: ${JSON.stringify(o.productionEnv)}`] : [])];
+  lines.push(prod.length ? ['  production:', ...prod].join('\n') : '  production: {}');
   return `${lines.join('\n')}\n`;
 }
 

@@ -40,6 +40,24 @@ function printRollout(r: RolloutJson): void {
 
 export function deployCommands(program: Command, ctx: CliContext): void {
   program
+    .command('previews')
+    .description('preview environments of pull requests: URL, commit, age')
+    .argument('<project>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const list = await ctx.api(cmd).get<Array<{ name: string; pullRequest: number; url: string; commit: string; state: string; createdAt: string; lastRequestAt: string | null }>>(
+        `/api/projects/${enc(name)}/previews`,
+      );
+      if (o.json) return printJson(list);
+      if (!list.length) return console.log(`${name}: no previews`);
+      console.log(
+        table([
+          ['PREVIEW', 'STATE', 'COMMIT', 'CREATED', 'LAST REQUEST', 'URL'],
+          ...list.map((p) => [p.name, p.state, p.commit.slice(0, 10), ago(p.createdAt), ago(p.lastRequestAt), p.url]),
+        ]),
+      );
+    });
+  program
     .command('rollout')
     .description('the current (or last) rollout of an environment: strategy, step, weights, analysis decisions')
     .argument('<project>')

@@ -15,7 +15,7 @@ import type { Logger } from '../logger.ts';
 import type { StageResult } from '../run-context.ts';
 import { RolloutDriver, terminalRollout } from '../rollout/rollout-driver.ts';
 import type { RolloutDeps } from '../rollout/rollout-deps.ts';
-import { urlOf } from './hosts.ts';
+import { hostsOf, urlOf } from './hosts.ts';
 import { parseReleaseConfig, releaseConfigOf } from './release-config.ts';
 
 export interface DeployRequest {
@@ -217,10 +217,33 @@ export class Deployer {
     }
   }
 
+  /** Takes an environment down (a preview): rollouts aborted, routes removed, instances stopped. */
+  async teardown(project: string, environment: string, reason: string): Promise<void> {
+    const { store, clock } = this.deps;
+    const log = this.logTo(project, environment);
+    const holder = `teardown-${clock.now().getTime()}`;
+    if (!(await this.lock(project, environment, holder))) return;
+    try {
+      await this.abortOthers(project, environment, reason, log);
+      const services = new Set<string>();
+      for (const r of await store.listReleases(project, environment)) for (const svc of parseReleaseConfig(r.configJson).services) services.add(svc.name);
+      const instances = (await this.deps.runtime.listInstances()).filter((i) => i.labels.project === project && i.labels.environment === environment);
+      for (const i of instances) services.add(i.labels.service ?? '');
+      const hosts = [...services].filter(Boolean).flatMap((svc, i) => hostsOf(this.deps.config, project, environment, svc, i === 0));
+      hosts.push(`${environment}.${project}.${this.deps.config.baseDomain}`);
+      for (const host of new Set([...hosts, ...hosts.map((h) => `next.${h}`)])) await this.deps.router.removeRoute(host);
+      await Promise.all(instances.map((i) => this.deps.runtime.stopInstance(i.id)));
+      await store.updateEnvironment(project, environment, { currentRelease: null, desiredRelease: null, state: 'removed', reason, updatedAt: clock.now().toISOString() });
+      log(`removed: ${reason}`);
+    } finally {
+      await this.unlock(project, environment, holder);
+    }
+  }
+
   /** Every environment of a project with its URL, state and live release. */
   async status(project: string): Promise<{ project: string; environments: EnvironmentStatus[] }> {
     const { store } = this.deps;
-    const envs = await store.listEnvironments(project);
+    const envs = (await store.listEnvironments(project)).filter((e) => e.state !== 'removed');
     const instances = await this.deps.runtime.listInstances().catch(() => null);
     const out: EnvironmentStatus[] = [];
     for (const env of envs) {

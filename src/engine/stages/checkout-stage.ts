@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatSpecIssue, parseSpec } from '../../spec/parse-spec.ts';
 import type { Stage, Step } from '../../store/records.ts';
-import { planStages } from '../plan.ts';
+import { environmentsOf, planStages } from '../plan.ts';
 import type { StageImpl } from '../run-context.ts';
 
 export const specFile = 'sluice.yaml';
@@ -27,7 +27,7 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
   if (existing.length > 1) return { state: 'succeeded' }; // planned by an earlier attempt
   const stages: Stage[] = [];
   const steps: Step[] = [];
-  for (const [i, planned] of planStages(parsed.spec).entries()) {
+  for (const [i, planned] of planStages(parsed.spec, ctx.run.preview).entries()) {
     const id = randomUUID();
     stages.push({ id, runId: ctx.run.id, idx: stage.idx + 1 + i, name: planned.name, kind: planned.kind, environment: planned.environment, state: 'pending', reason: null, startedAt: null, finishedAt: null });
     for (const [idx, s] of planned.steps.entries()) {
@@ -35,7 +35,7 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
     }
   }
   await store.updateRun(ctx.run.id, { specJson: JSON.stringify(parsed.spec) });
-  for (const [position, planned] of (parsed.spec.services.length ? parsed.spec.environments : []).entries()) {
+  for (const [position, planned] of environmentsOf(parsed.spec, ctx.run.preview).entries()) {
     await store.ensureEnvironment(ctx.project.name, planned.name, ctx.deps.clock.now().toISOString());
     await store.updateEnvironment(ctx.project.name, planned.name, { position });
   }

@@ -1,6 +1,6 @@
 // Kysely's view of the tables: the records of ../records.ts, with generated keys marked.
 import type { Generated } from 'kysely';
-import type { EnvironmentRecord, LogLine, Project, Release, Rollout, Run, Stage, Step } from '../records.ts';
+import type { EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, Stage, Step } from '../records.ts';
 
 export interface Database {
   projects: Project;
@@ -11,4 +11,7 @@ export interface Database {
   environments: EnvironmentRecord;
   releases: Release;
   rollouts: Rollout;
+  deliveries: { host: string; project: string; id: string; receivedAt: string };
+  pullRequests: PullRequest;
+  previews: Preview;
 }

@@ -160,8 +160,47 @@ const rollouts: Migration = {
   },
 };
 
+const previews: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('runs').addColumn('preview', 'integer').execute();
+    await db.schema
+      .createTable('deliveries')
+      .addColumn('host', 'text', (c) => c.notNull())
+      .addColumn('project', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('deliveries_pk', ['host', 'project', 'id'])
+      .execute();
+    await db.schema
+      .createTable('pull_requests')
+      .addColumn('project', 'text', (c) => c.notNull())
+      .addColumn('number', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('head_sha', 'text', (c) => c.notNull())
+      .addColumn('head_ref', 'text', (c) => c.notNull())
+      .addColumn('from_fork', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('pull_requests_pk', ['project', 'number'])
+      .execute();
+    await db.schema
+      .createTable('previews')
+      .addColumn('project', 'text', (c) => c.notNull())
+      .addColumn('number', 'integer', (c) => c.notNull())
+      .addColumn('head_sha', 'text', (c) => c.notNull())
+      .addColumn('head_ref', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('last_request_at', 'text')
+      .addColumn('requests_seen', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('previews_pk', ['project', 'number'])
+      .execute();
+  },
+};
+
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   return {
-    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts }),
+    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews }),
   };
 }

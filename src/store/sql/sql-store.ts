@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
-import type { EnvironmentRecord, LogLine, Project, Release, Rollout, Run, Stage, Step } from '../records.ts';
+import type { EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, Stage, Step } from '../records.ts';
 import type { NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
 import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
 
@@ -72,6 +72,7 @@ export class SqlStore implements Store {
           const top = await tx.selectFrom('runs').select((eb) => eb.fn.max('number').as('n')).where('project', '=', run.project).executeTakeFirst();
           const full: Run = {
             ...run,
+            preview: run.preview ?? null,
             number: Number(top?.n ?? 0) + 1,
             attempt: 0,
             cancelRequested: 0,
@@ -291,6 +292,57 @@ export class SqlStore implements Store {
 
   async updateRollout(id: string, patch: Partial<Rollout>): Promise<void> {
     await this.db.updateTable('rollouts').set(patch).where('id', '=', id).execute();
+  }
+
+  async recordDelivery(host: string, project: string, id: string, at: string): Promise<boolean> {
+    try {
+      await this.db.insertInto('deliveries').values({ host, project, id, receivedAt: at }).execute();
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async upsertPullRequest(pr: PullRequest): Promise<void> {
+    await this.db
+      .insertInto('pullRequests')
+      .values(pr)
+      .onConflict((oc) => oc.columns(['project', 'number']).doUpdateSet({ state: pr.state, headSha: pr.headSha, headRef: pr.headRef, fromFork: pr.fromFork, updatedAt: pr.updatedAt }))
+      .execute();
+  }
+
+  getPullRequest(project: string, number: number): Promise<PullRequest | undefined> {
+    return this.db.selectFrom('pullRequests').selectAll().where('project', '=', project).where('number', '=', number).executeTakeFirst();
+  }
+
+  listPullRequests(project?: string): Promise<PullRequest[]> {
+    let q = this.db.selectFrom('pullRequests').selectAll();
+    if (project !== undefined) q = q.where('project', '=', project);
+    return q.orderBy('project').orderBy('number').execute();
+  }
+
+  async upsertPreview(p: Preview): Promise<void> {
+    await this.db
+      .insertInto('previews')
+      .values(p)
+      .onConflict((oc) => oc.columns(['project', 'number']).doUpdateSet({ headSha: p.headSha, headRef: p.headRef, state: p.state, reason: p.reason, updatedAt: p.updatedAt }))
+      .execute();
+  }
+
+  getPreview(project: string, number: number): Promise<Preview | undefined> {
+    return this.db.selectFrom('previews').selectAll().where('project', '=', project).where('number', '=', number).executeTakeFirst();
+  }
+
+  listPreviews(filter: { project?: string; state?: string }): Promise<Preview[]> {
+    let q = this.db.selectFrom('previews').selectAll();
+    if (filter.project !== undefined) q = q.where('project', '=', filter.project);
+    if (filter.state !== undefined) q = q.where('state', '=', filter.state);
+    return q.orderBy('project').orderBy('number').execute();
+  }
+
+  async updatePreview(project: string, number: number, patch: Partial<Preview>): Promise<void> {
+    await this.db.updateTable('previews').set(patch).where('project', '=', project).where('number', '=', number).execute();
   }
 
   async referencedArtifacts(): Promise<Set<string>> {

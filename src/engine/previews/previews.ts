@@ -1,0 +1,189 @@
+// Webhook events → runs and preview environments. A pull request that opens (or gets new
+// commits) builds its head and deploys it to `pr-N`; one that closes is torn down. The
+// reconciler compares previews with the known state of pull requests and removes orphans;
+// previews idle for `previews.ttl` are removed too.
+import type { VerifiedHook } from '../../hooks/hook-types.ts';
+import type { Router } from '../../router/router.ts';
+import type { Source } from '../../source/source.ts';
+import { parseSpec } from '../../spec/parse-spec.ts';
+import type { Spec } from '../../spec/spec.ts';
+import { SPEC_DEFAULTS } from '../../spec/spec.ts';
+import type { Preview, Project, Run } from '../../store/records.ts';
+import type { Store } from '../../store/store.ts';
+import { errorMessage } from '../../errors.ts';
+import type { Clock } from '../clock.ts';
+import type { Deployer } from '../deploy/deployer.ts';
+import type { Logger } from '../logger.ts';
+import type { EnqueueOptions } from '../triggers.ts';
+import { shouldRun } from './should-run.ts';
+
+export interface PreviewDeps {
+  store: Store;
+  clock: Clock;
+  router: Router;
+  deployer: Deployer;
+  logger: Logger;
+  sourceOf: (project: Project) => Source;
+  enqueue: (project: Project, opts: EnqueueOptions) => Promise<Run>;
+}
+
+export interface HookOutcome {
+  action: string;
+  run?: { id: string; number: number };
+}
+
+export function previewName(number: number): string {
+  return `pr-${number}`;
+}
+
+export class Previews {
+  constructor(private readonly deps: PreviewDeps) {}
+
+  private async specAt(project: Project, sha: string): Promise<Spec | null> {
+    try {
+      const source = this.deps.sourceOf(project);
+      await source.fetch();
+      const text = await source.readFile(sha, 'sluice.yaml');
+      if (text === null) return null;
+      const parsed = parseSpec(text);
+      return parsed.ok ? parsed.spec : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async handle(project: Project, hook: VerifiedHook): Promise<HookOutcome> {
+    const event = hook.event;
+    const trigger = `webhook:${hook.host}`;
+    if (event.kind === 'ignored') return { action: `ignored: ${event.reason}` };
+    if (event.kind === 'push') {
+      if (event.deleted) return { action: 'ignored: a deleted ref' };
+      const spec = await this.specAt(project, event.after);
+      const decision = shouldRun(spec?.triggers ?? null, project.branch, event);
+      if (!decision.run) return { action: `ignored: ${decision.why}` };
+      const run = await this.deps.enqueue(project, { sha: event.after, trigger, ref: event.tag ?? event.branch ?? undefined });
+      if (event.branch === project.branch) await this.deps.store.updateProject(project.name, { lastSeenSha: event.after });
+      return { action: `run #${run.number} queued (${decision.why})`, run: { id: run.id, number: run.number } };
+    }
+    const { store, clock } = this.deps;
+    const now = clock.now().toISOString();
+    const open = event.action !== 'closed' && event.action !== 'merged';
+    const known = await store.getPullRequest(project.name, event.number);
+    await store.upsertPullRequest({
+      project: project.name,
+      number: event.number,
+      state: open ? 'open' : 'closed',
+      headSha: event.headSha,
+      headRef: event.headRef,
+      fromFork: event.fromFork ? 1 : 0,
+      updatedAt: now,
+    });
+    if (!open) {
+      await this.teardown(project.name, event.number, `pull request #${event.number} ${event.action}`);
+      return { action: `preview ${previewName(event.number)} removed` };
+    }
+    if (known?.state === 'open' && known.headSha === event.headSha && event.action === 'updated') return { action: 'ignored: head unchanged' };
+    return this.deploy(project, event.number, event.headSha, event.headRef, trigger);
+  }
+
+  private async deploy(project: Project, number: number, headSha: string, headRef: string, trigger: string): Promise<HookOutcome> {
+    const spec = await this.specAt(project, headSha);
+    if (spec && !spec.previews.pullRequests) return { action: 'ignored: previews.pullRequests is off' };
+    const { store, clock } = this.deps;
+    const now = clock.now().toISOString();
+    const existing = await store.getPreview(project.name, number);
+    await store.upsertPreview({
+      project: project.name,
+      number,
+      headSha,
+      headRef,
+      state: 'active',
+      reason: null,
+      createdAt: existing?.state === 'active' ? existing.createdAt : now,
+      updatedAt: now,
+      lastRequestAt: existing?.lastRequestAt ?? null,
+      requestsSeen: existing?.requestsSeen ?? 0,
+    });
+    const run = await this.deps.enqueue(project, { sha: headSha, trigger, preview: { number, branch: headRef } });
+    return { action: `preview ${previewName(number)}: run #${run.number} queued`, run: { id: run.id, number: run.number } };
+  }
+
+  async teardown(project: string, number: number, reason: string): Promise<void> {
+    const { store, clock } = this.deps;
+    // Queued or running preview runs of this pull request have nothing left to deploy to.
+    for (const r of await store.listRunsInState(['queued', 'waiting'])) {
+      if (r.project === project && r.preview === number) {
+        await store.updateRun(r.id, { state: 'cancelled', reason, finishedAt: clock.now().toISOString() }, ['queued', 'waiting']);
+      }
+    }
+    for (const r of await store.listRunsInState(['running'])) {
+      if (r.project === project && r.preview === number) await store.updateRun(r.id, { cancelRequested: 1, reason }, ['running']);
+    }
+    const preview = await store.getPreview(project, number);
+    if (preview && preview.state === 'removed') return;
+    if (await store.getEnvironment(project, previewName(number))) await this.deps.deployer.teardown(project, previewName(number), reason);
+    if (preview) await store.updatePreview(project, number, { state: 'removed', reason, updatedAt: clock.now().toISOString() });
+  }
+
+  /** Notices requests to previews (for `lastRequestAt`) and removes those idle beyond their TTL. */
+  async housekeeping(): Promise<void> {
+    const { store, clock } = this.deps;
+    const active = await store.listPreviews({ state: 'active' });
+    if (!active.length) return;
+    const metrics = await this.deps.router.metrics().catch(() => []);
+    const now = clock.now();
+    for (const p of active) {
+      const prefix = `${previewName(p.number)}.${p.project}.`;
+      const requests = metrics.filter((m) => m.host.startsWith(prefix) || m.host.includes(`.${prefix}`)).reduce((n, m) => n + m.requests, 0);
+      if (requests !== p.requestsSeen) {
+        await store.updatePreview(p.project, p.number, { requestsSeen: requests, lastRequestAt: now.toISOString() });
+        continue;
+      }
+      const project = await store.getProject(p.project);
+      const ttl = (project ? (await this.specAt(project, p.headSha))?.previews.ttlMs : undefined) ?? SPEC_DEFAULTS.previewTtlMs;
+      const idleSince = Date.parse(p.lastRequestAt ?? p.updatedAt);
+      if (now.getTime() - idleSince > ttl) await this.teardown(p.project, p.number, `idle for longer than previews.ttl (${Math.round(ttl / 1000)} s)`);
+    }
+  }
+
+  /**
+   * Previews against the known pull requests: a preview whose pull request is closed or whose
+   * head branch is gone is removed; an open pull request without a preview gets one.
+   */
+  async reconcile(): Promise<{ removed: number; created: number }> {
+    const { store } = this.deps;
+    let removed = 0;
+    let created = 0;
+    for (const pr of await store.listPullRequests()) {
+      const project = await store.getProject(pr.project);
+      if (!project) continue;
+      const preview = await store.getPreview(pr.project, pr.number);
+      try {
+        const branchGone = pr.state === 'open' && (await this.deps.sourceOf(project).headOf(pr.headRef)) === null;
+        if (pr.state === 'closed' || branchGone) {
+          if (preview?.state === 'active') {
+            await this.teardown(pr.project, pr.number, branchGone ? `branch ${pr.headRef} of pull request #${pr.number} is gone` : `pull request #${pr.number} is closed`);
+            removed++;
+          }
+        } else if (!preview || preview.state !== 'active' || preview.headSha !== pr.headSha) {
+          const outcome = await this.deploy(project, pr.number, pr.headSha, pr.headRef, 'reconcile');
+          if (outcome.run) created++;
+        }
+      } catch (error) {
+        this.deps.logger.warn(`reconciling preview pr-${pr.number} of ${pr.project}: ${errorMessage(error)}`);
+      }
+    }
+    // Previews no pull request record explains (the record was lost): removed.
+    for (const p of await store.listPreviews({ state: 'active' })) {
+      if (!(await store.getPullRequest(p.project, p.number))) {
+        await this.teardown(p.project, p.number, 'no known pull request');
+        removed++;
+      }
+    }
+    return { removed, created };
+  }
+
+  async list(project: string): Promise<Preview[]> {
+    return (await this.deps.store.listPreviews({ project })).filter((p) => p.state === 'active');
+  }
+}
