@@ -64,14 +64,14 @@ void test('a signature of the wrong length is refused with 401, not a RangeError
   }
 });
 
-void test('hook errors are SluiceErrors with the invalid_input code and a kind', () => {
+void test('hook errors are SluiceErrors with the unauthenticated code (HTTP 401) and a kind', () => {
   const req = githubRequest('push', body(githubPush('refs/heads/main', SHA_A)), 'another secret');
   try {
     verifyAndParse('github', req, SECRET, NOW_MS);
     assert.fail('expected a refusal');
   } catch (error) {
     assert.ok(error instanceof HookError && error instanceof SluiceError);
-    assert.equal(error.code, ErrorCode.invalidInput);
+    assert.equal(error.code, ErrorCode.unauthenticated);
     assert.equal(error.kind, 'signature');
     assert.equal(error.details.host, 'github');
   }
