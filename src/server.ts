@@ -23,6 +23,7 @@ import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
 import type { Project } from './store/records.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
+import { openSecrets } from './server/open-secrets.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -36,6 +37,7 @@ export interface ServerOptions {
   keepArtifacts: number;
   path: string;
   home: string;
+  masterKey: string | undefined;
 }
 
 export interface RunningServer {
@@ -62,6 +64,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
   await assertPortFree(opts.host, opts.port);
   const store = openSqliteStore(path.join(dataDir, 'sluice.db'));
   await store.migrate();
+  const { secrets, redact, rotateKey } = await openSecrets(store, dataDir, opts.masterKey, logger);
 
   const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info });
   const hostname = os.hostname();
@@ -92,14 +95,15 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     }
     return s;
   };
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d) });
-  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, router, clock: systemClock, config }, logger);
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets });
+  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact }, logger);
 
   let url = `http://${opts.host}:${opts.port}`;
   const app = createApi(
     {
       engine,
       deployer,
+      secretApi: { secrets, rotateKey },
       apiBase: () => url,
       onShutdownDataPlane: async () => {
         await engine.stop();

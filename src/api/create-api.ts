@@ -4,6 +4,7 @@ import { SluiceError } from '../errors.ts';
 import { statusOfCode } from './error-status.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
+import { registerSecretRoutes } from './secret-routes.ts';
 
 export function createApi(deps: ApiDeps, opts: { logErrors: (message: string, error: unknown) => void }): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -19,5 +20,6 @@ export function createApi(deps: ApiDeps, opts: { logErrors: (message: string, er
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not_found', message: `no such endpoint: ${req.method} ${req.url}` }));
   registerRoutes(app, deps);
   registerHookRoutes(app, deps.engine);
+  registerSecretRoutes(app, deps.secretApi);
   return app;
 }

@@ -7,10 +7,12 @@ import type { Deployer } from '../engine/deploy/deployer.ts';
 import { terminalRunStates } from '../store/records.ts';
 import { readNewLines } from './instance-logs.ts';
 import { startSse } from './sse.ts';
+import type { SecretApiDeps } from './secret-routes.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
 
 export interface ApiDeps {
   engine: Engine;
+  secretApi: SecretApiDeps;
   deployer: Deployer;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;
@@ -102,7 +104,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get<{ Params: Params }>('/api/projects/:name/environments/:env/releases', async (req) =>
-    (await engine.releases(req.params.name!, req.params.env!)).map(releaseView),
+    (await engine.releases(req.params.name!, req.params.env!)).map((r, i, all) => releaseView(r, all[i + 1])),
   );
 
   app.post<{ Params: Params }>('/api/projects/:name/environments/:env/rollback', async (req) => {
@@ -117,6 +119,11 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     rolloutView(await engine.promote(req.params.name!, req.params.env!, body(req).full === true, actorOf(req.headers))),
   );
   app.post<{ Params: Params }>('/api/projects/:name/environments/:env/abort', async (req) => rolloutView(await engine.abort(req.params.name!, req.params.env!, actorOf(req.headers))));
+
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/redeploy', async (req) => {
+    await engine.project(req.params.name!);
+    return releaseView(await deployer.redeploy(req.params.name!, req.params.env!, actorOf(req.headers)));
+  });
 
   app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', async (req, reply) => {
     await engine.project(req.params.name!);

@@ -1,6 +1,7 @@
 // The JSON shapes of DESIGN.md's contract, made from store records.
 import type { RunDetail } from '../engine/engine.ts';
 import type { Project, Release, Rollout } from '../store/records.ts';
+import { configChanges, parseReleaseConfig } from '../engine/deploy/release-config.ts';
 
 export function runView({ run, stages, steps }: RunDetail, withSteps: boolean): Record<string, unknown> {
   return {
@@ -50,7 +51,9 @@ export function projectView(p: Project, apiBase: string): Record<string, unknown
   };
 }
 
-export function releaseView(r: Release): Record<string, unknown> {
+/** A release, with what changed in its configuration since the release before it (never secret values). */
+export function releaseView(r: Release, previous?: Release): Record<string, unknown> {
+  const config = parseReleaseConfig(r.configJson);
   return {
     number: r.number,
     commit: r.commitSha,
@@ -60,7 +63,8 @@ export function releaseView(r: Release): Record<string, unknown> {
     ...(r.rolledBackFrom !== null ? { rolledBackFrom: r.rolledBackFrom } : {}),
     ...(r.runNumber !== null ? { run: r.runNumber } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
-    config: JSON.parse(r.configJson) as unknown,
+    config,
+    changes: configChanges(previous ? parseReleaseConfig(previous.configJson) : null, config),
   };
 }
 

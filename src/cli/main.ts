@@ -7,6 +7,7 @@ import { deployCommands } from './commands/deploy-commands.ts';
 import { projectCommand } from './commands/project-command.ts';
 import { quickstartCommands } from './commands/quickstart-command.ts';
 import { runCommands } from './commands/run-commands.ts';
+import { secretCommand } from './commands/secret-command.ts';
 import { serverCommand } from './commands/server-command.ts';
 import { validateCommand } from './commands/validate-command.ts';
 import { cliContext } from './context.ts';
@@ -24,6 +25,7 @@ quickstartCommands(program, ctx);
 projectCommand(program, ctx);
 runCommands(program, ctx);
 deployCommands(program, ctx);
+secretCommand(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,6 +12,8 @@ export interface Environment {
   user: string;
   tmpDir: string;
   noColor: boolean;
+  /** SLUICE_MASTER_KEY: base64 or hex of 32 bytes; when absent, <data>/master.key is used. */
+  masterKey: string | undefined;
 }
 
 /** The environment a child process of Sluice's own (the data plane) inherits. Steps and instances never get it. */
@@ -28,5 +30,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     user: env.SLUICE_USER || env.USER || os.userInfo().username,
     tmpDir: env.TMPDIR || os.tmpdir(),
     noColor: Boolean(env.NO_COLOR) || env.FORCE_COLOR === '0',
+    masterKey: env.SLUICE_MASTER_KEY || undefined,
   };
 }

@@ -17,6 +17,7 @@ export class LogSink {
     private readonly store: Store,
     private readonly runId: string,
     private readonly onError: (error: unknown) => void,
+    private readonly redact: (line: string) => string = (l) => l,
   ) {}
 
   line(stepId: string | null, stream: string, line: string, at: Date = new Date()): void {
@@ -25,7 +26,8 @@ export class LogSink {
       this.perStep.set(stepId, n);
       if (n > maxLinesPerStep) return;
     }
-    this.buffer.push({ runId: this.runId, stepId, at: at.toISOString(), stream, line });
+    // Redacted before it is stored or streamed: a secret never reaches the database.
+    this.buffer.push({ runId: this.runId, stepId, at: at.toISOString(), stream, line: this.redact(line) });
     this.timer ??= setTimeout(() => void this.flush(), flushEveryMs);
   }
 

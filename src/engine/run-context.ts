@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { LogSink } from './log-sink.ts';
 import type { Deployer } from './deploy/deployer.ts';
+import type { SecretService } from './secrets/secret-service.ts';
 
 export interface EngineDeps {
   store: Store;
@@ -19,6 +20,9 @@ export interface EngineDeps {
   deployer: Deployer;
   clock: Clock;
   config: EngineConfig;
+  secrets: SecretService;
+  /** Masks secret values in a log line (every stored line passes through it). */
+  redact: (line: string) => string;
 }
 
 export interface RunContext {

@@ -39,7 +39,7 @@ export class RunExecutor {
     const { store, clock } = this.deps;
     const project = await store.getProject(run.project);
     if (!project) throw new Error(`run ${run.id} belongs to unknown project ${run.project}`);
-    const sink = new LogSink(store, run.id, (e) => this.logger.error(`writing logs of run ${run.id}`, e));
+    const sink = new LogSink(store, run.id, (e) => this.logger.error(`writing logs of run ${run.id}`, e), this.deps.redact);
     const ctx: RunContext = {
       deps: this.deps,
       run,

@@ -24,8 +24,13 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: Enqu
   const { store, clock } = deps;
   const source = deps.sourceOf(project);
   const ref = opts.ref ?? project.branch;
-  const sha = opts.sha ?? (await source.resolve(ref));
-  if (opts.sha) await source.fetch();
+  let sha: string;
+  if (opts.sha) {
+    await source.fetch();
+    // A webhook may name the commit by an abbreviated hash (Bitbucket's 12 hex): runs, releases
+    // and the one-run-per-commit check all key on the full SHA.
+    sha = (await source.commit(opts.sha)).sha;
+  } else sha = await source.resolve(ref);
   if (opts.trigger !== 'manual') {
     // The same commit already has a live run (a manual trigger, a webhook and the poller can all see it): one is enough.
     const active = await store.listRunsInState(['queued', 'running', 'waiting']);

@@ -13,6 +13,8 @@ export interface InstanceRequest {
   workdir: string;
   command: string;
   env: Record<string, string>;
+  /** Secret values: given to the process, never written to disk in plain text. */
+  secretEnv: Record<string, string>;
   health: HealthCheck | null;
   labels: Record<string, string>;
 }

@@ -198,3 +198,30 @@ export interface PullRequest {
   fromFork: number;
   updatedAt: string;
 }
+
+/** One version of one key of a secret group. The value is sealed (AES-256-GCM under a data key). */
+export interface SecretRecord {
+  group: string;
+  key: string;
+  version: number;
+  /** JSON of the sealed value; empty for a tombstone. */
+  sealed: string;
+  deleted: number;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** A data key, wrapped (sealed) under the master key. */
+export interface DataKeyRecord {
+  id: string;
+  wrapped: string;
+  createdAt: string;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+}

@@ -1,6 +1,6 @@
 // The Store port: everything the engine keeps durable. Implemented once over Kysely
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
-import type { EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, Stage, Step } from './records.ts';
+import type { AuditRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson'> & { preview?: number | null };
 export type NewRelease = Omit<Release, 'number'>;
@@ -69,6 +69,18 @@ export interface Store {
   getPreview(project: string, number: number): Promise<Preview | undefined>;
   listPreviews(filter: { project?: string; state?: string }): Promise<Preview[]>;
   updatePreview(project: string, number: number, patch: Partial<Preview>): Promise<void>;
+
+  listDataKeys(): Promise<DataKeyRecord[]>;
+  saveDataKey(k: DataKeyRecord): Promise<void>;
+  replaceWrapped(id: string, wrapped: string): Promise<void>;
+  /** Inserts the next version of a secret key; `seal(version)` gives its sealed value (the version is part of its AAD). */
+  putSecret(group: string, key: string, seal: (version: number) => string, meta: { deleted: boolean; createdBy: string; createdAt: string }): Promise<SecretRecord>;
+  /** The newest version of each key of a group (tombstones included: check `deleted`). */
+  latestSecrets(group: string): Promise<SecretRecord[]>;
+  getSecret(group: string, key: string, version: number): Promise<SecretRecord | undefined>;
+  listSecretGroups(): Promise<string[]>;
+  appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void>;
+  listAudit(limit: number): Promise<AuditRecord[]>;
 
   /** Digests of artifacts that some release still references (retention never removes them). */
   referencedArtifacts(): Promise<Set<string>>;

@@ -124,6 +124,18 @@ export function deployCommands(program: Command, ctx: CliContext): void {
       );
     });
   program
+    .command('redeploy')
+    .description('the live release again, as a new release, with the current versions of its secret groups')
+    .argument('<project>')
+    .requiredOption('--env <env>', 'environment')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { env: string; json?: boolean }, cmd: Command) => {
+      if (!o.json) process.stderr.write(`redeploying ${name}/${o.env}…\n`);
+      const r = await ctx.api(cmd).post<ReleaseJson>(`/api/projects/${enc(name)}/environments/${enc(o.env)}/redeploy`, {}, 300_000);
+      if (o.json) printJson(r);
+      else console.log(`${name}/${o.env} runs release #${r.number} (commit ${r.commit.slice(0, 10)})`);
+    });
+  program
     .command('rollback')
     .description('put an earlier release back (no rebuild), as a new release')
     .argument('<project>')

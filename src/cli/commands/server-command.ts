@@ -48,6 +48,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     keepArtifacts: intOption('--keep-artifacts', flags.keepArtifacts, 0, 100000),
     path: ctx.env.path,
     home: ctx.env.home,
+    masterKey: ctx.env.masterKey,
   });
 }
 

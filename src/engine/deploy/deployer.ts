@@ -7,7 +7,7 @@ import type { Runtime } from '../../runtime/runtime.ts';
 import type { EnvironmentSpec, Spec } from '../../spec/spec.ts';
 import type { Release, Rollout, Run } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.ts';
+import { ConflictError, InvalidInputError, NotFoundError, errorMessage } from '../../errors.ts';
 import { isoAfter, type Clock } from '../clock.ts';
 import { isHolderDead, pidAlive } from '../lease-owner.ts';
 import type { EngineConfig } from '../engine-config.ts';
@@ -16,7 +16,8 @@ import type { StageResult } from '../run-context.ts';
 import { RolloutDriver, terminalRollout } from '../rollout/rollout-driver.ts';
 import type { RolloutDeps } from '../rollout/rollout-deps.ts';
 import { hostsOf, urlOf } from './hosts.ts';
-import { parseReleaseConfig, releaseConfigOf } from './release-config.ts';
+import { checkReferences, parseReleaseConfig, releaseConfigOf } from './release-config.ts';
+import type { SecretService } from '../secrets/secret-service.ts';
 
 export interface DeployRequest {
   project: string;
@@ -43,6 +44,7 @@ export interface DeployerDeps {
   config: EngineConfig;
   logger: Logger;
   artifactExists: (digest: string) => Promise<boolean>;
+  secrets: SecretService;
 }
 
 export class Deployer {
@@ -58,7 +60,8 @@ export class Deployer {
 
   driver(log: (line: string) => void): RolloutDriver {
     const { store, runtime, router, clock, config } = this.deps;
-    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log };
+    const secrets = this.deps.secrets;
+    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []) };
     return new RolloutDriver(deps);
   }
 
@@ -108,6 +111,15 @@ export class Deployer {
         const digest = req.run.artifactDigest;
         if (!digest) return { state: 'failed', reason: 'the run has no artifact' };
         if (!(await this.deps.artifactExists(digest))) return { state: 'failed', reason: `artifact ${digest} is missing from the artifact store` };
+        // Configuration first: an unknown group or a missing key fails here, before any instance starts.
+        let config;
+        try {
+          const refs = await this.deps.secrets.snapshot(req.run.preview !== null ? await this.existingGroups(req.environment.secrets) : req.environment.secrets);
+          config = releaseConfigOf(req.spec, req.environment, refs);
+          checkReferences(config);
+        } catch (error) {
+          return { state: 'failed', reason: `configuration of ${env}: ${errorMessage(error)}` };
+        }
         await this.abortOthers(req.project, env, `superseded by run #${req.run.number}`, req.log);
         const release = await store.createRelease({
           project: req.project,
@@ -116,7 +128,7 @@ export class Deployer {
           runNumber: req.run.number,
           commitSha: req.run.commitSha,
           artifactDigest: digest,
-          configJson: JSON.stringify(releaseConfigOf(req.spec, req.environment)),
+          configJson: JSON.stringify(config),
           state: 'deploying',
           reason: null,
           rolledBackFrom: null,
@@ -133,6 +145,12 @@ export class Deployer {
     } finally {
       await this.unlock(req.project, env, req.run.id);
     }
+  }
+
+  /** Preview groups are optional (the default `[previews]` may not exist). */
+  private async existingGroups(groups: readonly string[]): Promise<string[]> {
+    const known = new Set(await this.deps.secrets.groups());
+    return groups.filter((g) => known.has(g));
   }
 
   /** The blue/green switch stage: all traffic to green in one verified step. */
@@ -171,6 +189,21 @@ export class Deployer {
     }
   }
 
+  /**
+   * `sluice redeploy`: the live release again, as a new release, with the current versions of
+   * its secret groups. Changing a secret never redeploys by itself; this is how a person asks.
+   */
+  async redeploy(project: string, environment: string, actor: string): Promise<Release> {
+    const { store, clock } = this.deps;
+    const env = await store.getEnvironment(project, environment);
+    if (!env || env.currentRelease === null) throw new InvalidInputError(`${project}/${environment} has no live release to redeploy`);
+    const live = (await store.getRelease(project, environment, env.currentRelease))!;
+    const old = parseReleaseConfig(live.configJson);
+    const config = { ...old, secretRefs: await this.deps.secrets.snapshot(old.secretGroups ?? []) };
+    checkReferences(config);
+    return this.replaceWith(project, environment, { ...live, configJson: JSON.stringify(config) }, `redeploy by ${actor}`, null);
+  }
+
   /** Puts an earlier release back, without rebuilding, as a new release. */
   async rollback(project: string, environment: string, to: number | undefined, actor: string): Promise<Release> {
     const { store, clock } = this.deps;
@@ -186,31 +219,37 @@ export class Deployer {
     if (target.number === env.currentRelease) throw new ConflictError(`release ${target.number} is already live in ${project}/${environment}`);
     if (target.state === 'failed' || target.state === 'deploying') throw new InvalidInputError(`release ${target.number} never went live (${target.state}); choose another with --to`);
     if (!(await this.deps.artifactExists(target.artifactDigest))) throw new InvalidInputError(`artifact ${target.artifactDigest} of release ${target.number} is no longer in the artifact store`);
-    const holder = `rollback-${clock.now().getTime()}`;
+    return this.replaceWith(project, environment, target, `rollback to release ${target.number} by ${actor}`, 'rollback');
+  }
+
+  /** A new release made of an existing one (its artifact and configuration), rolled out in place of the live one. */
+  private async replaceWith(project: string, environment: string, source: Release, reason: string, kind: 'rollback' | null): Promise<Release> {
+    const { store, clock } = this.deps;
+    const holder = `replace-${clock.now().getTime()}`;
     if (!(await this.lock(project, environment, holder))) throw new ConflictError(`could not lock ${project}/${environment}`);
     try {
       const log = this.logTo(project, environment);
-      await this.abortOthers(project, environment, `a rollback by ${actor}`, log);
+      await this.abortOthers(project, environment, reason, log);
       const currentNumber = (await store.getEnvironment(project, environment))?.currentRelease ?? null;
       const current = currentNumber === null ? null : ((await store.getRelease(project, environment, currentNumber)) ?? null);
       const release = await store.createRelease({
         project,
         environment,
         runId: null,
-        runNumber: target.runNumber,
-        commitSha: target.commitSha,
-        artifactDigest: target.artifactDigest,
-        configJson: target.configJson,
+        runNumber: source.runNumber,
+        commitSha: source.commitSha,
+        artifactDigest: source.artifactDigest,
+        configJson: source.configJson,
         state: 'deploying',
-        reason: `rollback to release ${target.number} by ${actor}`,
-        rolledBackFrom: currentNumber,
+        reason,
+        rolledBackFrom: kind === 'rollback' ? currentNumber : null,
         createdAt: clock.now().toISOString(),
       });
       await store.updateEnvironment(project, environment, { desiredRelease: release.number, state: 'progressing', updatedAt: clock.now().toISOString() });
       const driver = this.driver(log);
       const rollout = await driver.create(release, current, { strategy: { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 }, bakeMs: 0 }, null);
       const done = await driver.drive(rollout.id);
-      if (done.state !== 'promoted') throw new ConflictError(done.reason ?? 'the rollback did not complete');
+      if (done.state !== 'promoted') throw new ConflictError(done.reason ?? 'the new release did not go live');
       return (await store.getRelease(project, environment, release.number)) ?? release;
     } finally {
       await this.unlock(project, environment, holder);

@@ -1,20 +1,28 @@
-// What a release carries besides its artifact: the resolved services and environment
-// variables it runs with, so a rollback restores code and configuration together.
+// What a release carries besides its artifact: the services and the configuration they run
+// with, so a rollback restores code and configuration together. Plain values are kept;
+// secrets only as references (group, key, version), resolved when an instance starts.
+import { InvalidInputError } from '../../errors.ts';
 import type { EnvironmentSpec, HealthSpec, Spec } from '../../spec/spec.ts';
+import type { SecretRef } from '../secrets/secret-service.ts';
 
 export interface ReleaseService {
   name: string;
   start: string;
   health: HealthSpec | null;
   instances: number;
+  /** Plain values, and `${{ secrets.NAME }}` references left as written. */
   env: Record<string, string>;
 }
 
 export interface ReleaseConfig {
   services: ReleaseService[];
+  /** The environment's secret groups at the versions current when the release was made. */
+  secretRefs?: SecretRef[];
+  /** The groups they came from (a redeploy takes their current versions). */
+  secretGroups?: string[];
 }
 
-export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec): ReleaseConfig {
+export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secretRefs: SecretRef[] = []): ReleaseConfig {
   return {
     services: spec.services.map((s) => ({
       name: s.name,
@@ -23,9 +31,78 @@ export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec): Relea
       instances: s.instances,
       env: { ...s.env, ...environment.env },
     })),
+    secretRefs,
+    secretGroups: [...environment.secrets],
   };
 }
 
 export function parseReleaseConfig(json: string): ReleaseConfig {
   return JSON.parse(json) as ReleaseConfig;
+}
+
+const reference = /\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/** Names of secrets the services' env refers to. */
+export function referencedSecrets(config: ReleaseConfig): Set<string> {
+  const names = new Set<string>();
+  for (const s of config.services) for (const v of Object.values(s.env)) for (const m of v.matchAll(reference)) names.add(m[1]!);
+  return names;
+}
+
+/** Fails (before any instance starts) when the env refers to a secret the release has no key for. */
+export function checkReferences(config: ReleaseConfig): void {
+  const have = new Set((config.secretRefs ?? []).map((r) => r.key));
+  const missing = [...referencedSecrets(config)].filter((n) => !have.has(n));
+  if (missing.length) {
+    throw new InvalidInputError(`env refers to secret ${missing.map((m) => JSON.stringify(m)).join(', ')}, which no secret group of this environment has`);
+  }
+}
+
+/**
+ * The environment of one instance: every key of the release's secret groups, then the
+ * service's env with references replaced. `secret` holds what must never be written down.
+ */
+export function instanceEnv(service: ReleaseService, secretValues: Record<string, string>): { plain: Record<string, string>; secret: Record<string, string> } {
+  const plain: Record<string, string> = {};
+  const secret: Record<string, string> = { ...secretValues };
+  for (const [k, v] of Object.entries(service.env)) {
+    if (reference.test(v)) {
+      reference.lastIndex = 0;
+      secret[k] = v.replace(reference, (_m, name: string) => secretValues[name] ?? '');
+      delete plain[k];
+    } else {
+      plain[k] = v;
+      delete secret[k];
+    }
+    reference.lastIndex = 0;
+  }
+  return { plain, secret };
+}
+
+/** What changed from one release's configuration to the next: keys, and secret versions (never values). */
+export function configChanges(before: ReleaseConfig | null, after: ReleaseConfig): Record<string, unknown> {
+  const flat = (c: ReleaseConfig | null): Map<string, string> => {
+    const m = new Map<string, string>();
+    for (const s of c?.services ?? []) {
+      for (const [k, v] of Object.entries(s.env)) m.set(`${s.name}.${k}`, v);
+      m.set(`${s.name}.start`, s.start);
+      m.set(`${s.name}.instances`, String(s.instances));
+    }
+    return m;
+  };
+  const a = flat(before);
+  const b = flat(after);
+  const secretsA = new Map((before?.secretRefs ?? []).map((r) => [r.key, r]));
+  const secretsB = new Map((after.secretRefs ?? []).map((r) => [r.key, r]));
+  return {
+    added: [...b.keys()].filter((k) => !a.has(k)),
+    removed: [...a.keys()].filter((k) => !b.has(k)),
+    changed: [...b.keys()].filter((k) => a.has(k) && a.get(k) !== b.get(k)),
+    secrets: [
+      ...[...secretsB.values()]
+        .filter((r) => secretsA.get(r.key)?.version !== r.version || secretsA.get(r.key)?.group !== r.group)
+        .map((r) => ({ key: r.key, group: r.group, from: secretsA.get(r.key)?.version ?? null, to: r.version })),
+      ...[...secretsA.values()].filter((r) => !secretsB.has(r.key)).map((r) => ({ key: r.key, group: r.group, from: r.version, to: null })),
+    ],
+  };
 }

@@ -3,7 +3,7 @@
 // stopped (the runtime drains it). Written against the Runtime and Router ports only.
 import type { Router, DesiredBackend } from '../../router/router.ts';
 import type { InstanceInfo, Runtime } from '../../runtime/runtime.ts';
-import type { ReleaseConfig, ReleaseService } from './release-config.ts';
+import { instanceEnv, type ReleaseConfig, type ReleaseService } from './release-config.ts';
 
 export interface RolloutTarget {
   project: string;
@@ -18,6 +18,7 @@ export interface RolloutDeps {
   router: Router;
   hostsOf(project: string, environment: string, service: string, first: boolean): string[];
   log: (line: string) => void;
+  secretValues: (config: ReleaseConfig) => Promise<Record<string, string>>;
 }
 
 export function instanceId(t: { project: string; environment: string; release: number }, service: string, index: number): string {
@@ -38,7 +39,8 @@ async function route(deps: RolloutDeps, hosts: string[], backends: DesiredBacken
   for (const host of hosts) await deps.router.setRoute(host, backends);
 }
 
-async function rollService(deps: RolloutDeps, t: RolloutTarget, service: ReleaseService, first: boolean, workdir: string, current: InstanceInfo[]): Promise<void> {
+async function rollService(deps: RolloutDeps, t: RolloutTarget, service: ReleaseService, first: boolean, workdir: string, current: InstanceInfo[], values: Record<string, string>): Promise<void> {
+  const env = instanceEnv(service, values);
   const hosts = deps.hostsOf(t.project, t.environment, service.name, first);
   const mine = (i: InstanceInfo): boolean => i.labels.service === service.name;
   const fresh: string[] = [];
@@ -49,7 +51,8 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
       id,
       workdir,
       command: service.start,
-      env: service.env,
+      env: env.plain,
+      secretEnv: env.secret,
       health: service.health,
       labels: { project: t.project, environment: t.environment, service: service.name, release: String(t.release) },
     });
@@ -70,8 +73,9 @@ export async function rollingUpdate(deps: RolloutDeps, t: RolloutTarget): Promis
   const workdir = await deps.runtime.prepare({ key: `${t.project}/${t.environment}/r${t.release}`, artifactDigest: t.artifactDigest });
   const inEnv = (i: InstanceInfo): boolean => i.labels.project === t.project && i.labels.environment === t.environment;
   const current = (await deps.runtime.listInstances()).filter(inEnv);
+  const values = await deps.secretValues(t.config);
   for (const [i, service] of t.config.services.entries()) {
-    await rollService(deps, t, service, i === 0, workdir, current);
+    await rollService(deps, t, service, i === 0, workdir, current, values);
   }
   // Services the new release no longer has: take them out of traffic, then stop them.
   const names = new Set(t.config.services.map((s) => s.name));

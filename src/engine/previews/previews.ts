@@ -62,7 +62,7 @@ export class Previews {
       const decision = shouldRun(spec?.triggers ?? null, project.branch, event);
       if (!decision.run) return { action: `ignored: ${decision.why}` };
       const run = await this.deps.enqueue(project, { sha: event.after, trigger, ref: event.tag ?? event.branch ?? undefined });
-      if (event.branch === project.branch) await this.deps.store.updateProject(project.name, { lastSeenSha: event.after });
+      if (event.branch === project.branch) await this.deps.store.updateProject(project.name, { lastSeenSha: run.commitSha });
       return { action: `run #${run.number} queued (${decision.why})`, run: { id: run.id, number: run.number } };
     }
     const { store, clock } = this.deps;

@@ -2,7 +2,7 @@
 // release's own (primary) instances, or a baseline copy of the stable release for canary
 // analysis. Ids are stable, so every call is idempotent and a resumed rollout repeats safely.
 import type { InstanceInfo } from '../../runtime/runtime.ts';
-import type { ReleaseConfig } from '../deploy/release-config.ts';
+import { instanceEnv, type ReleaseConfig } from '../deploy/release-config.ts';
 import type { RolloutDeps } from './rollout-deps.ts';
 
 export type Role = 'primary' | 'baseline';
@@ -34,16 +34,19 @@ export function idsOf(r: ReleaseRef, role: Role): Map<string, string[]> {
 export async function startAll(deps: RolloutDeps, r: ReleaseRef, role: Role): Promise<void> {
   const workdir = await deps.runtime.prepare({ key: `${r.project}/${r.environment}/r${r.number}`, artifactDigest: r.artifactDigest });
   const running = new Set((await deps.runtime.listInstances()).map((i) => i.id));
+  const values = await deps.secretValues(r.config);
   const waits: Array<Promise<void>> = [];
   for (const s of r.config.services) {
     for (let i = 1; i <= s.instances; i++) {
       const id = instanceIdOf(r, s.name, i, role);
       if (!running.has(id)) {
+        const env = instanceEnv(s, values);
         await deps.runtime.startInstance({
           id,
           workdir,
           command: s.start,
-          env: s.env,
+          env: env.plain,
+          secretEnv: env.secret,
           health: s.health,
           labels: { project: r.project, environment: r.environment, service: s.name, release: String(r.number), role },
         });

@@ -8,7 +8,7 @@ import { markAborted, markLive } from './outcomes.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 
 export function rollingDeps(deps: RolloutDeps): RollingDeps {
-  return { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f) => hostsOf(deps.naming, p, e, s, f), log: deps.log };
+  return { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f) => hostsOf(deps.naming, p, e, s, f), log: deps.log, secretValues: deps.secretValues };
 }
 
 export async function advanceRolling(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch | null> {

@@ -14,6 +14,8 @@ export interface RolloutDeps {
   clock: Clock;
   naming: HostNaming;
   log: (line: string) => void;
+  /** Values of the release's secret references (its exact versions). */
+  secretValues: (config: ReleaseConfig) => Promise<Record<string, string>>;
 }
 
 /** A rollout with what its strategy needs loaded: the releases and their configurations. */

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { requireSpec, type StageImpl } from '../run-context.ts';
 import { runSteps } from './run-steps.ts';
+import { findSecretInTree } from './find-secret-in-tree.ts';
 
 export const buildStage: StageImpl = async (ctx, stage) => {
   const { sourceOf, artifacts, store } = ctx.deps;
@@ -11,8 +12,15 @@ export const buildStage: StageImpl = async (ctx, stage) => {
   await fs.rm(dir, { recursive: true, force: true });
   await sourceOf(ctx.project).checkout(ctx.run.commitSha, dir);
   ctx.sink.line(null, 'system', `checked out ${ctx.run.commitSha} (${ctx.run.branch})`);
-  const result = await runSteps(ctx, stage, requireSpec(ctx).build, dir);
+  const spec = requireSpec(ctx);
+  // Build steps get only the groups named in `buildSecrets` (none for a pull request from a fork).
+  const fromFork = ctx.run.preview !== null && (await ctx.deps.store.getPullRequest(ctx.project.name, ctx.run.preview))?.fromFork === 1;
+  if (fromFork && spec.buildSecrets.length) ctx.sink.line(null, 'system', 'a pull request from a fork: build secrets are not given to its build');
+  const values = spec.buildSecrets.length && !fromFork ? await ctx.deps.secrets.resolve(await ctx.deps.secrets.snapshot(spec.buildSecrets)) : {};
+  const result = await runSteps(ctx, stage, spec.build, dir, {}, { values });
   if (result.state !== 'succeeded') return result;
+  const leak = await findSecretInTree(dir, values);
+  if (leak) return { state: 'failed', reason: `the build left the value of secret ${leak.key} in ${leak.file}: an artifact must not hold secrets (read it at run time instead)` };
   const artifact = await artifacts.pack(dir);
   await store.updateRun(ctx.run.id, { artifactDigest: artifact.digest });
   ctx.run.artifactDigest = artifact.digest;

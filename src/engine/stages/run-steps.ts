@@ -21,7 +21,15 @@ export function baseStepEnv(ctx: RunContext, tmpDir: string): Record<string, str
   };
 }
 
-export async function runSteps(ctx: RunContext, stage: Stage, steps: readonly StepSpec[], cwd: string, extraEnv: Record<string, string> = {}): Promise<StageResult> {
+/**
+ * Secrets given to steps: as environment variables, and as files (one per key, mode 0600) in
+ * `$SLUICE_SECRETS_DIR`, a directory inside the step's TMPDIR that is removed with it.
+ */
+export interface StepSecrets {
+  values: Record<string, string>;
+}
+
+export async function runSteps(ctx: RunContext, stage: Stage, steps: readonly StepSpec[], cwd: string, extraEnv: Record<string, string> = {}, secrets?: StepSecrets): Promise<StageResult> {
   const { store, runner, clock } = ctx.deps;
   const records = (await store.listSteps(ctx.run.id)).filter((s) => s.stageId === stage.id);
   for (const [idx, step] of steps.entries()) {
@@ -30,12 +38,19 @@ export async function runSteps(ctx: RunContext, stage: Stage, steps: readonly St
     if (ctx.signal.aborted) return { state: 'cancelled', reason: 'cancelled' };
     const tmpDir = path.join(ctx.workspace, 'tmp', record.id);
     await fs.mkdir(tmpDir, { recursive: true });
+    const secretEnv: Record<string, string> = {};
+    if (secrets && Object.keys(secrets.values).length) {
+      const dir = path.join(tmpDir, 'secrets');
+      await fs.mkdir(dir, { mode: 0o700 });
+      for (const [k, v] of Object.entries(secrets.values)) await fs.writeFile(path.join(dir, k), v, { mode: 0o600 });
+      Object.assign(secretEnv, secrets.values, { SLUICE_SECRETS_DIR: dir });
+    }
     await store.updateStep(record.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, exitCode: null, reason: null });
     ctx.sink.line(record.id, 'system', `$ ${step.run}`);
     const result = await runner.run({
       command: step.run,
       cwd,
-      env: { ...baseStepEnv(ctx, tmpDir), ...step.env, ...extraEnv },
+      env: { ...baseStepEnv(ctx, tmpDir), ...secretEnv, ...step.env, ...extraEnv },
       timeoutMs: step.timeoutMs,
       signal: ctx.signal,
       onLine: (stream, line, at) => ctx.sink.line(record.id, stream, line, at),

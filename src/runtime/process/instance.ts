@@ -18,6 +18,7 @@ export interface InstanceSettings {
   backoff: { initialMs: number; maxMs: number };
   tcpReadyDeadlineMs: number;
   notify: (status: InstanceStatus) => void;
+  redact: (instanceId: string, line: string) => string;
 }
 
 /** A process that stayed ready this long has proven itself: later crashes restart quickly again. */
@@ -185,6 +186,7 @@ export class Instance {
     const stderrTail: string[] = [];
     const splitter = (stream: LogStream): LineSplitter =>
       new LineSplitter((line, truncated) => {
+        line = this.#settings.redact(this.spec.id, line);
         this.#log?.write(stream, line, truncated);
         if (stream === 'stderr' && line.trim() !== '') {
           stderrTail.push(line);

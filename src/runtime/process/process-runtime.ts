@@ -38,6 +38,7 @@ export class ProcessRuntime implements Runtime {
       cwd: req.workdir,
       command: req.command,
       env: req.env,
+      secretEnv: req.secretEnv,
       health: req.health,
       labels: req.labels,
     });

@@ -20,6 +20,7 @@ export class Supervisor {
       backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
       tcpReadyDeadlineMs: opts.tcpReadyDeadlineMs ?? 60_000,
       notify: onChange ? (status) => onChange(status) : () => {},
+      redact: opts.redact ?? ((_id, line) => line),
     };
   }
 

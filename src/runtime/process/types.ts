@@ -63,4 +63,6 @@ export interface SupervisorOptions {
   tcpReadyDeadlineMs?: number;
   /** Called with a snapshot on every state change. */
   onChange?: (status: InstanceStatus) => void;
+  /** Applied to every output line before it is written (secret redaction). */
+  redact?: (instanceId: string, line: string) => string;
 }

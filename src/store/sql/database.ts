@@ -1,6 +1,6 @@
 // Kysely's view of the tables: the records of ../records.ts, with generated keys marked.
 import type { Generated } from 'kysely';
-import type { EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, Stage, Step } from '../records.ts';
+import type { AuditRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
 
 export interface Database {
   projects: Project;
@@ -14,4 +14,7 @@ export interface Database {
   deliveries: { host: string; project: string; id: string; receivedAt: string };
   pullRequests: PullRequest;
   previews: Preview;
+  secrets: SecretRecord;
+  dataKeys: DataKeyRecord;
+  audit: Omit<AuditRecord, 'id'> & { id: Generated<number> };
 }

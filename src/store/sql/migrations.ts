@@ -199,8 +199,40 @@ const previews: Migration = {
   },
 };
 
+function secrets(caps: DialectCapabilities): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('secrets')
+        .addColumn('group', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('sealed', 'text', (c) => c.notNull())
+        .addColumn('deleted', 'integer', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('secrets_pk', ['group', 'key', 'version'])
+        .execute();
+      await db.schema
+        .createTable('data_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('wrapped', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('audit')
+        .addColumn('id', caps.serialType, (c) => (caps.serialType === 'integer' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   return {
-    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews }),
+    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps) }),
   };
 }

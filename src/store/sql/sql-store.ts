@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Migrator, type Kysely } from 'kysely';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
-import type { EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, Stage, Step } from '../records.ts';
+import type { AuditRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
 import type { NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
 import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
 
@@ -343,6 +343,58 @@ export class SqlStore implements Store {
 
   async updatePreview(project: string, number: number, patch: Partial<Preview>): Promise<void> {
     await this.db.updateTable('previews').set(patch).where('project', '=', project).where('number', '=', number).execute();
+  }
+
+  listDataKeys(): Promise<DataKeyRecord[]> {
+    return this.db.selectFrom('dataKeys').selectAll().orderBy('createdAt').orderBy('id').execute();
+  }
+
+  async saveDataKey(k: DataKeyRecord): Promise<void> {
+    await this.db.insertInto('dataKeys').values(k).execute();
+  }
+
+  async replaceWrapped(id: string, wrapped: string): Promise<void> {
+    await this.db.updateTable('dataKeys').set({ wrapped }).where('id', '=', id).execute();
+  }
+
+  async putSecret(group: string, key: string, seal: (version: number) => string, meta: { deleted: boolean; createdBy: string; createdAt: string }): Promise<SecretRecord> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (tx) => {
+          const top = await tx.selectFrom('secrets').select((eb) => eb.fn.max('version').as('v')).where('group', '=', group).where('key', '=', key).executeTakeFirst();
+          const version = Number(top?.v ?? 0) + 1;
+          const row: SecretRecord = { group, key, version, sealed: meta.deleted ? '' : seal(version), deleted: meta.deleted ? 1 : 0, createdBy: meta.createdBy, createdAt: meta.createdAt };
+          await tx.insertInto('secrets').values(row).execute();
+          return row;
+        });
+      } catch (error) {
+        if (!isNumberingConflict(error) || attempt >= numberRetries) throw error;
+        await pause(attempt);
+      }
+    }
+  }
+
+  async latestSecrets(group: string): Promise<SecretRecord[]> {
+    const rows = await this.db.selectFrom('secrets').selectAll().where('group', '=', group).orderBy('key').orderBy('version', 'desc').execute();
+    const seen = new Set<string>();
+    return rows.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+  }
+
+  getSecret(group: string, key: string, version: number): Promise<SecretRecord | undefined> {
+    return this.db.selectFrom('secrets').selectAll().where('group', '=', group).where('key', '=', key).where('version', '=', version).executeTakeFirst();
+  }
+
+  async listSecretGroups(): Promise<string[]> {
+    const rows = await this.db.selectFrom('secrets').select('group').distinct().orderBy('group').execute();
+    return rows.map((r) => r.group);
+  }
+
+  async appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void> {
+    await this.db.insertInto('audit').values(entry).execute();
+  }
+
+  listAudit(limit: number): Promise<AuditRecord[]> {
+    return this.db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
   }
 
   async referencedArtifacts(): Promise<Set<string>> {

@@ -1,0 +1,136 @@
+// Secret groups, shared by every project of a server (like Northflank's). Values are sealed
+// under a data key (src/secrets/keyring.ts) with their identity as AAD; the API never
+// returns a value except through `get`, which is audited. Releases hold references
+// (group, key, version), resolved to values only when an instance or step starts.
+import { InvalidInputError, NotFoundError, ErrorCode, SluiceError } from '../../errors.ts';
+import { ENV_VAR_NAME, SECRET_GROUP_NAME } from '../../spec/schema.ts';
+import type { Store } from '../../store/store.ts';
+import type { Clock } from '../clock.ts';
+
+export const maxSecretBytes = 64 * 1024;
+
+export interface Sealer {
+  encrypt(plaintext: string, aad: string): string;
+  decrypt(sealedJson: string, aad: string): string;
+}
+
+export interface SecretRef {
+  group: string;
+  key: string;
+  version: number;
+}
+
+export interface SecretListing {
+  key: string;
+  version: number;
+  createdBy: string;
+  createdAt: string;
+}
+
+function aadOf(group: string, key: string, version: number): string {
+  return `secret:${group}/${key}/${version}`;
+}
+
+export class SecretService {
+  /** Called with every value the server holds, whenever they change (for log redaction). */
+  private listeners: Array<(values: string[]) => void> = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly sealer: Sealer,
+    private readonly clock: Clock,
+  ) {}
+
+  onValues(listener: (values: string[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private static checkNames(group: string, key?: string): void {
+    if (!SECRET_GROUP_NAME.test(group)) throw new InvalidInputError(`secret group name ${JSON.stringify(group)} is not valid: letters, digits, '.', '_' and '-', starting with a letter or digit`);
+    if (key !== undefined && !ENV_VAR_NAME.test(key)) {
+      throw new InvalidInputError(`secret key ${JSON.stringify(key)} is not a valid environment variable name (letters, digits and _, not starting with a digit)`);
+    }
+  }
+
+  async set(group: string, key: string, value: string, actor: string): Promise<SecretListing> {
+    SecretService.checkNames(group, key);
+    if (Buffer.byteLength(value) > maxSecretBytes) throw new SluiceError(ErrorCode.tooLarge, `the value of ${group}/${key} is ${Buffer.byteLength(value)} bytes: the limit is ${maxSecretBytes}`);
+    if (value.length === 0) throw new InvalidInputError(`the value of ${group}/${key} is empty (use \`sluice secret unset\` to remove a key)`);
+    const now = this.clock.now().toISOString();
+    const row = await this.store.putSecret(group, key, (version) => this.sealer.encrypt(value, aadOf(group, key, version)), { deleted: false, createdBy: actor, createdAt: now });
+    await this.store.appendAudit({ at: now, actor, action: 'secret.set', target: `${group}/${key}@${row.version}` });
+    await this.publish();
+    return { key, version: row.version, createdBy: actor, createdAt: now };
+  }
+
+  async unset(group: string, key: string, actor: string): Promise<void> {
+    SecretService.checkNames(group, key);
+    const latest = (await this.store.latestSecrets(group)).find((r) => r.key === key);
+    if (!latest || latest.deleted) throw new NotFoundError('secret', `${group}/${key}`);
+    const now = this.clock.now().toISOString();
+    await this.store.putSecret(group, key, () => '', { deleted: true, createdBy: actor, createdAt: now });
+    await this.store.appendAudit({ at: now, actor, action: 'secret.unset', target: `${group}/${key}` });
+    await this.publish();
+  }
+
+  async list(group: string): Promise<SecretListing[]> {
+    SecretService.checkNames(group);
+    const rows = (await this.store.latestSecrets(group)).filter((r) => !r.deleted);
+    return rows.map((r) => ({ key: r.key, version: r.version, createdBy: r.createdBy, createdAt: r.createdAt }));
+  }
+
+  groups(): Promise<string[]> {
+    return this.store.listSecretGroups();
+  }
+
+  /** The value, for an admin; every read is audited. */
+  async get(group: string, key: string, actor: string): Promise<{ key: string; version: number; value: string }> {
+    SecretService.checkNames(group, key);
+    const row = (await this.store.latestSecrets(group)).find((r) => r.key === key);
+    if (!row || row.deleted) throw new NotFoundError('secret', `${group}/${key}`);
+    await this.store.appendAudit({ at: this.clock.now().toISOString(), actor, action: 'secret.get', target: `${group}/${key}@${row.version}` });
+    return { key, version: row.version, value: this.sealer.decrypt(row.sealed, aadOf(group, key, row.version)) };
+  }
+
+  /** Current references of the keys of these groups, later groups overriding earlier ones. Unknown group → error. */
+  async snapshot(groups: readonly string[]): Promise<SecretRef[]> {
+    const byKey = new Map<string, SecretRef>();
+    for (const group of groups) {
+      SecretService.checkNames(group);
+      const rows = await this.store.latestSecrets(group);
+      if (rows.length === 0) throw new InvalidInputError(`secret group ${JSON.stringify(group)} does not exist (create it with \`sluice secret set ${group} KEY\`)`);
+      for (const r of rows) {
+        if (r.deleted) byKey.delete(r.key);
+        else byKey.set(r.key, { group, key: r.key, version: r.version });
+      }
+    }
+    return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** Values of exact versions (what a release was made with). */
+  async resolve(refs: readonly SecretRef[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const ref of refs) {
+      const row = await this.store.getSecret(ref.group, ref.key, ref.version);
+      if (!row || row.deleted) throw new NotFoundError('secret', `${ref.group}/${ref.key}@${ref.version}`);
+      out[ref.key] = this.sealer.decrypt(row.sealed, aadOf(ref.group, ref.key, ref.version));
+    }
+    return out;
+  }
+
+  /** Every current value of every group (the redactor's list). */
+  async allValues(): Promise<string[]> {
+    const values: string[] = [];
+    for (const group of await this.store.listSecretGroups()) {
+      for (const r of await this.store.latestSecrets(group)) {
+        if (!r.deleted) values.push(this.sealer.decrypt(r.sealed, aadOf(group, r.key, r.version)));
+      }
+    }
+    return values;
+  }
+
+  async publish(): Promise<void> {
+    const values = await this.allValues();
+    for (const l of this.listeners) l(values);
+  }
+}
