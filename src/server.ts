@@ -21,9 +21,12 @@ import { assertPortFree } from './server/check-port.ts';
 import { ensureDataPlane } from './server/ensure-data-plane.ts';
 import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
-import type { Project } from './store/records.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { openSecrets } from './server/open-secrets.ts';
+import { StatusNotifier } from './notify/status-notifier.ts';
+import { commitStateForRun } from './notify/status-target.ts';
+import { statusTargetOf } from './engine/notify/status-target-of.ts';
+import type { Project, Run } from './store/records.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -38,6 +41,7 @@ export interface ServerOptions {
   path: string;
   home: string;
   masterKey: string | undefined;
+  previousMasterKey: string | undefined;
 }
 
 export interface RunningServer {
@@ -64,7 +68,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
   await assertPortFree(opts.host, opts.port);
   const store = openSqliteStore(path.join(dataDir, 'sluice.db'));
   await store.migrate();
-  const { secrets, redact, rotateKey } = await openSecrets(store, dataDir, opts.masterKey, logger);
+  const { secrets, redact, rotateKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger);
 
   const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info });
   const hostname = os.hostname();
@@ -96,7 +100,20 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     return s;
   };
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets });
-  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact }, logger);
+  const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets), log: logger.info });
+  const onRunState = (run: Run, state: string, reason: string | null): void => {
+    const commitState = commitStateForRun(state);
+    if (!commitState) return;
+    const env = run.preview !== null ? `pr-${run.preview}` : 'production';
+    notifier.notify(run.project, {
+      sha: run.commitSha,
+      state: commitState,
+      context: run.preview !== null ? `sluice/pr-${run.preview}` : 'sluice',
+      description: `run #${run.number} ${state}${reason ? `: ${reason}` : ''}`,
+      targetUrl: deployer.urlOf(run.project, env),
+    });
+  };
+  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
 
   let url = `http://${opts.host}:${opts.port}`;
   const app = createApi(
@@ -124,6 +141,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     async close() {
       await app.close();
       await engine.stop();
+      await notifier.close();
       await store.close();
     },
   };

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Deployer } from '../engine/deploy/deployer.ts';
 import { terminalRunStates } from '../store/records.ts';
+import { isGitHost } from '../hooks/verify-and-parse.ts';
 import { readNewLines } from './instance-logs.ts';
 import { startSse } from './sse.ts';
 import type { SecretApiDeps } from './secret-routes.ts';
@@ -56,6 +57,20 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get<{ Params: Params }>('/api/projects/:name', async (req) => projectView(await engine.project(req.params.name!), deps.apiBase()));
+
+  app.put<{ Params: Params }>('/api/projects/:name/status-target', async (req) => {
+    const b = body(req);
+    const host = optionalString(b, 'host');
+    const repo = optionalString(b, 'repo');
+    const token = optionalString(b, 'token');
+    if (!host || !isGitHost(host)) throw new InvalidInputError('host must be one of github, gitlab, bitbucket, gitea');
+    if (!repo) throw new InvalidInputError('repo is required (owner/name, or the GitLab project path)');
+    if (!token) throw new InvalidInputError('token is required');
+    const apiUrl = optionalString(b, 'apiUrl');
+    if (apiUrl !== undefined && !/^https?:\/\//.test(apiUrl)) throw new InvalidInputError('apiUrl must be an http(s) URL');
+    await engine.setStatusTarget(req.params.name!, { host, repo, apiUrl: apiUrl ?? null, token }, actorOf(req.headers));
+    return { host, repo, apiUrl: apiUrl ?? null };
+  });
 
   app.post<{ Params: Params }>('/api/projects/:name/trigger', async (req, reply) => {
     const run = await engine.trigger(req.params.name!, optionalString(body(req), 'ref'), 'manual');

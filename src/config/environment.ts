@@ -14,6 +14,8 @@ export interface Environment {
   noColor: boolean;
   /** SLUICE_MASTER_KEY: base64 or hex of 32 bytes; when absent, <data>/master.key is used. */
   masterKey: string | undefined;
+  /** SLUICE_PREVIOUS_MASTER_KEY: the key being rotated away from (its data keys are re-wrapped at start). */
+  previousMasterKey: string | undefined;
 }
 
 /** The environment a child process of Sluice's own (the data plane) inherits. Steps and instances never get it. */
@@ -31,5 +33,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     tmpDir: env.TMPDIR || os.tmpdir(),
     noColor: Boolean(env.NO_COLOR) || env.FORCE_COLOR === '0',
     masterKey: env.SLUICE_MASTER_KEY || undefined,
+    previousMasterKey: env.SLUICE_PREVIOUS_MASTER_KEY || undefined,
   };
 }

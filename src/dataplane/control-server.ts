@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { errorMessage, NotFoundError, SluiceError } from '../errors.ts';
+import { errorMessage, SluiceError } from '../errors.ts';
 import type { DesiredBackend, DesiredRoute } from '../router/router.ts';
 import type { InstanceSpec } from '../runtime/process/types.ts';
 import { instanceLogPath } from './data-plane-paths.ts';
@@ -33,10 +33,7 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
     [
       'GET',
       /^\/instances\/([^/]+)\/ready$/,
-      async (_b, [id], q) => {
-        if (!dp.supervisor.status(id!)) throw new NotFoundError('instance', id!);
-        return dp.supervisor.waitReady(id!, Number(q.get('timeoutMs') ?? 60_000));
-      },
+      async (_b, [id], q) => dp.waitReady(id!, Number(q.get('timeoutMs') ?? 60_000)),
     ],
     ['DELETE', /^\/instances\/([^/]+)$/, async (_b, [id]) => dp.stopInstance(id!).then(() => ({ stopped: id }))],
     [
@@ -49,6 +46,8 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
       },
     ],
     ['DELETE', /^\/routes\/([^/]+)$/, async (_b, [host]) => (dp.removeRoute(host!), { host })],
+    ['POST', /^\/routes\/([^/]+)\/wake$/, async (_b, [host]) => ({ host, woken: dp.wakeHost(host!) })],
+    ['GET', /^\/sleeping$/, async () => dp.sleepingHosts()],
     ['GET', /^\/routes\/applied$/, async () => dp.router.appliedRoutes()],
     ['GET', /^\/metrics$/, async () => dp.router.metrics()],
     ['POST', /^\/shutdown$/, async () => (setImmediate(shutdown), { stopping: true })],

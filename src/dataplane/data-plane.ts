@@ -1,7 +1,9 @@
 // The long-lived data plane: the edge router and the instance supervisor in one process that
 // outlives the control plane. The control plane sends desired state over a local socket;
 // routes name instance ids, and only READY instances of the supervisor become router targets.
+// Routes with scaleToZeroMs let their idle instances sleep (scale-to-zero.ts).
 import path from 'node:path';
+import { NotFoundError } from '../errors.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { RouteTable } from '../router/route-table.ts';
 import { EdgeRouter } from '../router/edge/edge-router.ts';
@@ -10,6 +12,8 @@ import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
 import { statePathOf } from './data-plane-paths.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
 import { endLeftovers } from './end-leftovers.ts';
+import { ScaleToZero, type SleepingHost } from './scale-to-zero.ts';
+import { checkScaleToZero } from './sleep-groups.ts';
 
 export interface DataPlaneOptions {
   dataDir: string;
@@ -18,7 +22,20 @@ export interface DataPlaneOptions {
   path: string;
   home: string;
   log: (line: string) => void;
+  /** How often idle routes are looked for (scale to zero); default 250 ms. */
+  idleCheckMs?: number;
+  /** How long a request to a sleeping host waits for it to wake; default 30000 ms. */
+  wakeTimeoutMs?: number;
 }
+
+/** An instance as GET /instances lists it: a sleeping one has no process, hence no pid or port. */
+export type ListedInstance = Omit<InstanceStatus, 'state'> & {
+  state: InstanceStatus['state'] | 'sleeping';
+  labels: Record<string, string>;
+  sleeping?: true;
+  /** When it went to sleep (sleeping instances only). */
+  sleepingSince?: string;
+};
 
 /** Time a removed instance keeps running after leaving the route, for requests already sent to it. */
 const drainMs = 300;
@@ -27,18 +44,34 @@ export class DataPlane {
   readonly supervisor: Supervisor;
   readonly router: EdgeRouter;
   private readonly statePath: string;
-  private state: DesiredState;
+  private readonly state: DesiredState;
+  private readonly scale: ScaleToZero;
+  private idleTimer: NodeJS.Timeout | undefined;
   routerPort = 0;
   readonly startedAt = new Date().toISOString();
 
   constructor(private readonly opts: DataPlaneOptions) {
     this.statePath = statePathOf(opts.dataDir);
     this.state = loadDesiredState(this.statePath);
-    this.router = new EdgeRouter({ port: opts.routerPort, host: opts.routerHost, log: opts.log });
+    this.router = new EdgeRouter({
+      port: opts.routerPort,
+      host: opts.routerHost,
+      log: opts.log,
+      onColdRoute: (host) => this.scale.onColdRoute(host),
+      coldWaitMs: opts.wakeTimeoutMs ?? 30_000,
+    });
     this.supervisor = new Supervisor({
       path: opts.path,
       home: opts.home,
       onChange: (s) => this.onInstanceChange(s),
+    });
+    this.scale = new ScaleToZero({
+      state: this.state,
+      supervisor: this.supervisor,
+      router: this.router,
+      save: () => this.save(),
+      applyRoutes: () => this.applyRoutes(),
+      log: opts.log,
     });
   }
 
@@ -46,12 +79,22 @@ export class DataPlane {
     this.routerPort = await this.router.listen();
     await endLeftovers(this.state.pids, this.opts.dataDir, this.opts.log);
     this.state.pids = {};
-    // Restore what the last desired state asked for (after a reboot or a data-plane crash).
-    for (const spec of Object.values(this.state.instances)) this.supervisor.start(spec);
+    // Restore what the last desired state asked for (after a reboot or a data-plane crash);
+    // sleeping instances stay asleep until a request comes.
+    for (const spec of Object.values(this.state.instances)) {
+      if (this.scale.isSleeping(spec.id)) continue;
+      this.scale.started(spec.id);
+      this.supervisor.start(spec);
+    }
+    this.scale.touch(Object.keys(this.state.routes));
     this.applyRoutes();
+    this.idleTimer = setInterval(() => this.scale.tick(), this.opts.idleCheckMs ?? 250);
+    this.idleTimer.unref();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.idleTimer);
+    await this.scale.drain();
     await this.supervisor.stopAll();
     await this.router.close();
   }
@@ -59,38 +102,89 @@ export class DataPlane {
   async startInstance(spec: InstanceSpec): Promise<InstanceStatus> {
     this.state.instances[spec.id] = spec;
     this.save();
+    // An explicit start wins over sleep: the instance is awake (once a stop for sleep has ended).
+    this.scale.started(spec.id);
+    await this.scale.settled(spec.id);
     // A failed instance stays listed until stopped; starting it again means a fresh try.
     if (this.supervisor.status(spec.id)?.state === 'failed') await this.supervisor.stop(spec.id);
     return this.supervisor.start(spec);
   }
 
   async stopInstance(id: string): Promise<void> {
+    // An explicit stop wins over sleep: a deleted instance is never woken.
+    this.scale.forget(id);
     if (this.state.instances[id]) {
       delete this.state.instances[id];
       this.save();
     }
     this.applyRoutes();
     await new Promise((r) => setTimeout(r, drainMs));
+    await this.scale.settled(id);
     await this.supervisor.stop(id);
   }
 
+  /** Resolves once the instance is ready; a sleeping one is woken first (with its group). */
+  async waitReady(id: string, timeoutMs: number): Promise<InstanceStatus> {
+    if (this.scale.isSleeping(id)) this.scale.wakeInstance(id, 'the control plane waits for it');
+    await this.scale.settled(id);
+    if (!this.supervisor.status(id)) throw new NotFoundError('instance', id);
+    return this.supervisor.waitReady(id, timeoutMs);
+  }
+
   setRoute(host: string, route: DesiredRoute): void {
-    this.state.routes[host.toLowerCase()] = route;
+    const key = host.toLowerCase();
+    if (!Array.isArray(route)) checkScaleToZero(key, route);
+    this.state.routes[key] = route;
     this.save();
+    this.scale.touch([key]);
     this.applyRoutes();
   }
 
   removeRoute(host: string): void {
-    delete this.state.routes[host.toLowerCase()];
+    const key = host.toLowerCase();
+    delete this.state.routes[key];
     this.save();
+    this.scale.forgetHost(key);
     this.applyRoutes();
   }
 
-  instances(): Array<InstanceStatus & { labels: Record<string, string> }> {
-    return this.supervisor.list().map((s) => ({ ...s, labels: this.state.instances[s.id]?.labels ?? s.labels ?? {} }));
+  /** Wakes the sleeping instances behind a host (and the hosts sharing them); returns their ids. */
+  wakeHost(host: string): string[] {
+    return this.scale.wakeHost(host.toLowerCase(), 'asked by the control plane');
+  }
+
+  /** Running instances, then sleeping ones (state 'sleeping', no pid or port). */
+  instances(): ListedInstance[] {
+    const listed: ListedInstance[] = this.supervisor.list().map((s) => ({ ...s, labels: this.state.instances[s.id]?.labels ?? s.labels ?? {} }));
+    const running = new Set(listed.map((s) => s.id));
+    for (const [id, since] of Object.entries(this.state.sleeping)) {
+      const spec = this.state.instances[id];
+      if (!spec || running.has(id)) continue; // still stopping: listed as such until it is gone
+      listed.push({
+        id,
+        state: 'sleeping',
+        sleeping: true,
+        sleepingSince: since,
+        port: null,
+        pid: null,
+        restarts: 0,
+        startedAt: null,
+        readyAt: null,
+        lastExit: null,
+        reason: null,
+        labels: spec.labels ?? {},
+      });
+    }
+    return listed;
+  }
+
+  /** Hosts whose instances all sleep. */
+  sleepingHosts(): SleepingHost[] {
+    return this.scale.sleepingHosts();
   }
 
   private onInstanceChange(status: InstanceStatus): void {
+    this.scale.onStatus(status);
     if (status.pid !== null && this.state.pids[status.id] !== status.pid) {
       this.state.pids[status.id] = status.pid;
       this.save();
@@ -111,7 +205,7 @@ export class DataPlane {
   private applyRoutes(): void {
     const ready = new Map<string, number>();
     for (const s of this.supervisor.list()) {
-      if (s.state === 'ready' && s.port !== null && this.state.instances[s.id]) ready.set(s.id, s.port);
+      if (s.state === 'ready' && s.port !== null && this.state.instances[s.id] && !this.scale.isSleeping(s.id)) ready.set(s.id, s.port);
     }
     const table: RouteTable = {
       routes: Object.entries(this.state.routes).map(([host, stored]) => {

@@ -10,14 +10,22 @@ export interface DesiredState {
   routes: Record<string, DesiredRoute>;
   /** Process groups of running instances, so a restarted data plane can end what a crashed one left. */
   pids: Record<string, number>;
+  /**
+   * Instances scaled to zero: id → when they went to sleep. Their specs stay in `instances`,
+   * but no process runs and a restarted data plane does not start them (a request wakes them).
+   */
+  sleeping: Record<string, string>;
 }
 
 export function loadDesiredState(file: string): DesiredState {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DesiredState>;
-    return { instances: parsed.instances ?? {}, routes: parsed.routes ?? {}, pids: parsed.pids ?? {} };
+    const instances = parsed.instances ?? {};
+    // A sleeping mark without its spec means nothing (the instance was deleted).
+    const sleeping = Object.fromEntries(Object.entries(parsed.sleeping ?? {}).filter(([id]) => instances[id]));
+    return { instances, routes: parsed.routes ?? {}, pids: parsed.pids ?? {}, sleeping };
   } catch {
-    return { instances: {}, routes: {}, pids: {} };
+    return { instances: {}, routes: {}, pids: {}, sleeping: {} };
   }
 }
 

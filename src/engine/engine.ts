@@ -13,6 +13,7 @@ import { addProject } from './projects.ts';
 import type { EngineDeps } from './run-context.ts';
 import { Scheduler } from './scheduler.ts';
 import { Previews } from './previews/previews.ts';
+import { statusTokenGroup, statusTokenKey } from './notify/status-target-of.ts';
 import { verifyAndParse } from '../hooks/verify-and-parse.ts';
 import type { GitHost, HookRequest } from '../hooks/verify-and-parse.ts';
 import { enqueueRun } from './triggers.ts';
@@ -149,6 +150,13 @@ export class Engine {
 
   listProjects(): Promise<Project[]> {
     return this.deps.store.listProjects();
+  }
+
+  /** Where run states are posted back; the token is stored as a secret. */
+  async setStatusTarget(name: string, t: { host: string; repo: string; apiUrl: string | null; token: string }, actor: string): Promise<void> {
+    await this.project(name);
+    await this.deps.secrets.set(statusTokenGroup, statusTokenKey(name), t.token, actor);
+    await this.deps.store.updateProject(name, { statusHost: t.host, statusRepo: t.repo, statusApiUrl: t.apiUrl });
   }
 
   async trigger(name: string, ref: string | undefined, trigger: string): Promise<Run> {

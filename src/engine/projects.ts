@@ -27,6 +27,9 @@ export async function addProject(
     webhookSecret: newWebhookSecret(),
     lastSeenSha: null,
     createdAt: deps.clock.now().toISOString(),
+    statusHost: null,
+    statusRepo: null,
+    statusApiUrl: null,
   };
   const head = await deps.sourceOf(project).headOf(input.branch);
   if (head === null) throw new InvalidInputError(`branch ${JSON.stringify(input.branch)} does not exist in ${input.repo}`);

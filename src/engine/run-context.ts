@@ -23,6 +23,8 @@ export interface EngineDeps {
   secrets: SecretService;
   /** Masks secret values in a log line (every stored line passes through it). */
   redact: (line: string) => string;
+  /** Told when a run starts and ends (commit statuses on the git host). */
+  onRunState?: (run: Run, state: string, reason: string | null) => void;
 }
 
 export interface RunContext {

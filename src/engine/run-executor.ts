@@ -50,6 +50,7 @@ export class RunExecutor {
       workspace: workspaceOf(this.deps.config, run.id),
     };
     if (run.attempt > 0) sink.line(null, 'system', `resuming run #${run.number} (attempt ${run.attempt + 1})`);
+    this.deps.onRunState?.(run, 'running', null);
     let outcome: StageResult;
     try {
       outcome = await this.stages(ctx);
@@ -66,6 +67,7 @@ export class RunExecutor {
       await this.resetUnfinished(run.id);
       return;
     }
+    this.deps.onRunState?.(run, outcome.state, outcome.state === 'succeeded' ? null : outcome.reason);
     if (outcome.state === 'waiting') {
       await store.updateRun(run.id, { state: 'waiting', reason: outcome.reason, leaseOwner: null, leaseExpiresAt: null }, ['running']);
       return;

@@ -17,6 +17,12 @@ export interface HeaderPin {
 export interface DesiredRoute {
   backends: DesiredBackend[];
   headerRelease?: HeaderPin;
+  /**
+   * Scale to zero (previews): once every host routing to these instances has had no request
+   * for this long, the data plane stops the instances (they sleep); the next request is held
+   * while they start again. Absent: never sleeps.
+   */
+  scaleToZeroMs?: number;
 }
 
 export interface Router {

@@ -34,6 +34,10 @@ export interface Project {
   webhookSecret: string;
   lastSeenSha: string | null;
   createdAt: string;
+  /** Where run states are posted as commit statuses (the token is a secret, see engine/notify). */
+  statusHost: string | null;
+  statusRepo: string | null;
+  statusApiUrl: string | null;
 }
 
 export interface Run {

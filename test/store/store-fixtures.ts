@@ -112,7 +112,7 @@ export function at(seconds: number): string {
 }
 
 export function project(name: string): Project {
-  return { name, repo: `https://git.example/${name}.git`, branch: 'main', webhookSecret: 'secret', lastSeenSha: null, createdAt: at(0) };
+  return { name, repo: `https://git.example/${name}.git`, branch: 'main', webhookSecret: 'secret', lastSeenSha: null, createdAt: at(0), statusHost: null, statusRepo: null, statusApiUrl: null };
 }
 
 export function newRun(projectName: string, createdAt = at(1), overrides: Partial<NewRun> = {}): NewRun {

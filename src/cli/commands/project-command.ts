@@ -47,6 +47,20 @@ export function projectCommand(program: Command, ctx: CliContext): void {
       else printProject(p);
     });
   project
+    .command('status-target')
+    .description('post run states as commit statuses to the git host (token from standard input)')
+    .argument('<name>')
+    .requiredOption('--host <host>', 'github, gitlab, bitbucket or gitea')
+    .requiredOption('--repo <path>', 'owner/name (GitLab: the project path)')
+    .option('--api-url <url>', 'API base URL (self-hosted GitLab, Gitea, GitHub Enterprise)')
+    .action(async (name: string, o: { host: string; repo: string; apiUrl?: string }, cmd: Command) => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const token = Buffer.concat(chunks).toString('utf8').trim();
+      await ctx.api(cmd).request('PUT', `/api/projects/${encodeURIComponent(name)}/status-target`, { host: o.host, repo: o.repo, apiUrl: o.apiUrl, token });
+      console.log(`${name}: run states will be posted to ${o.host} ${o.repo}`);
+    });
+  project
     .command('list')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }, cmd: Command) => {

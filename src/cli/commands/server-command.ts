@@ -49,6 +49,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     path: ctx.env.path,
     home: ctx.env.home,
     masterKey: ctx.env.masterKey,
+    previousMasterKey: ctx.env.previousMasterKey,
   });
 }
 

@@ -194,7 +194,7 @@ export class Deployer {
    * its secret groups. Changing a secret never redeploys by itself; this is how a person asks.
    */
   async redeploy(project: string, environment: string, actor: string): Promise<Release> {
-    const { store, clock } = this.deps;
+    const { store } = this.deps;
     const env = await store.getEnvironment(project, environment);
     if (!env || env.currentRelease === null) throw new InvalidInputError(`${project}/${environment} has no live release to redeploy`);
     const live = (await store.getRelease(project, environment, env.currentRelease))!;
@@ -206,7 +206,7 @@ export class Deployer {
 
   /** Puts an earlier release back, without rebuilding, as a new release. */
   async rollback(project: string, environment: string, to: number | undefined, actor: string): Promise<Release> {
-    const { store, clock } = this.deps;
+    const { store } = this.deps;
     const env = await store.getEnvironment(project, environment);
     if (!env) throw new NotFoundError('environment', `${project}/${environment}`);
     if (env.currentRelease === null) throw new InvalidInputError(`${project}/${environment} has no release to roll back from`);

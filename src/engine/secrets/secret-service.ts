@@ -92,6 +92,13 @@ export class SecretService {
     return { key, version: row.version, value: this.sealer.decrypt(row.sealed, aadOf(group, key, row.version)) };
   }
 
+  /** The current value for the server's own use (e.g. a status token), not through the API. */
+  async readInternal(group: string, key: string): Promise<string | null> {
+    const row = (await this.store.latestSecrets(group)).find((r) => r.key === key);
+    if (!row || row.deleted) return null;
+    return this.sealer.decrypt(row.sealed, aadOf(group, key, row.version));
+  }
+
   /** Current references of the keys of these groups, later groups overriding earlier ones. Unknown group → error. */
   async snapshot(groups: readonly string[]): Promise<SecretRef[]> {
     const byKey = new Map<string, SecretRef>();

@@ -1,6 +1,7 @@
 import type { Pool } from 'undici';
 import { InvalidInputError } from '../../errors.ts';
 import type { Route, RouteTable } from '../route-table.ts';
+import type { HostActivity, HostActivityRegistry } from './host-activity.ts';
 import type { ReleaseStats, ReleaseStatsRegistry } from './release-stats.ts';
 import { TargetPools } from './target-pools.ts';
 
@@ -34,6 +35,8 @@ export interface CompiledRoute {
   readonly pin?: { readonly header: string; readonly byValue: ReadonlyMap<string, CompiledBackend> };
   /** Whose 503 it is when nothing can serve: the heaviest backend, if any. */
   readonly blame?: CompiledBackend;
+  /** Request counters of the host (scale to zero samples them). */
+  readonly activity: HostActivity;
 }
 
 export function normalizeHost(host: string): string {
@@ -52,6 +55,7 @@ export function compileTable(
   table: RouteTable,
   pools: TargetPools,
   stats: ReleaseStatsRegistry,
+  activity: HostActivityRegistry,
 ): { byHost: Map<string, CompiledRoute>; poolKeys: Set<string>; applied: RouteTable } {
   const byHost = new Map<string, CompiledRoute>();
   const poolKeys = new Set<string>();
@@ -60,7 +64,7 @@ export function compileTable(
     const host = normalizeHost(route.host);
     if (!host) throw new InvalidInputError('route host is empty');
     if (byHost.has(host)) throw new InvalidInputError(`duplicate route for host ${host}`, { host });
-    const compiled = compileRoute(host, route, pools, stats, poolKeys);
+    const compiled = compileRoute(host, route, pools, stats, poolKeys, activity.get(host));
     byHost.set(host, compiled);
     applied.routes.push({ ...structuredClone(route), host });
   }
@@ -73,6 +77,7 @@ function compileRoute(
   pools: TargetPools,
   stats: ReleaseStatsRegistry,
   poolKeys: Set<string>,
+  activity: HostActivity,
 ): CompiledRoute {
   const backends: CompiledBackend[] = route.backends.map((b) => {
     if (!Number.isFinite(b.weight) || b.weight < 0) {
@@ -101,7 +106,7 @@ function compileRoute(
     }
     pin = { header: route.headerRelease.header.toLowerCase(), byValue };
   }
-  return { host, backends, serving, totalWeight, pin, blame };
+  return { host, backends, serving, totalWeight, pin, blame, activity };
 }
 
 /** The backend a header value pins the request to, if the route has such a pin for it. */

@@ -6,8 +6,10 @@ import type { DesiredBackend, DesiredRoute, HeaderPin, Router } from '../router.
 export class EdgeRouterClient implements Router {
   constructor(private readonly client: DataPlaneClient) {}
 
-  async setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin): Promise<void> {
+  /** `opts.scaleToZeroMs`: see DesiredRoute (the Router port may grow the same option). */
+  async setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin, opts: { scaleToZeroMs?: number } = {}): Promise<void> {
     const route: DesiredRoute = headerRelease ? { backends, headerRelease } : { backends };
+    if (opts.scaleToZeroMs !== undefined) route.scaleToZeroMs = opts.scaleToZeroMs;
     await this.client.request('PUT', `/routes/${encodeURIComponent(host)}`, route);
   }
 

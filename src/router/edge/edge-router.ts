@@ -2,10 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import { ColdWaiters } from './cold-waiters.ts';
 import { compileTable, hostKey, pickBackend, pickTarget, pinnedBackend, type CompiledBackend, type CompiledRoute } from './compiled-route.ts';
 import { sendPlain, sendPlainRaw } from './plain-response.ts';
 import { ProxyExchange } from './proxy-exchange.ts';
 import { hasBody, upstreamHeaders } from './proxy-headers.ts';
+import { HostActivityRegistry, type HostActivitySample } from './host-activity.ts';
 import { ReleaseStatsRegistry } from './release-stats.ts';
 import { TargetPools } from './target-pools.ts';
 import { proxyUpgrade } from './upgrade-proxy.ts';
@@ -18,6 +20,14 @@ export interface EdgeRouterOptions {
   log?: (line: string) => void;
   /** How long close() lets running requests finish before cutting them; default 3000 ms. */
   closeGraceMs?: number;
+  /**
+   * Scale to zero: asked (synchronously) when a request or upgrade finds its host's route
+   * without a target. true: the host is waking, so the request is held until a setRoutes
+   * gives the host a target (or coldWaitMs passes: 503). false: answer 503 now.
+   */
+  onColdRoute?: (host: string) => boolean;
+  /** How long a request waits for a waking host; default 30000 ms. */
+  coldWaitMs?: number;
 }
 
 /** Raw Host values seen recently → route; bounded so junk Host headers cannot grow it. */
@@ -33,6 +43,8 @@ export class EdgeRouter {
   private readonly log: (line: string) => void;
   private readonly pools: TargetPools;
   private readonly stats = new ReleaseStatsRegistry();
+  private readonly activity = new HostActivityRegistry();
+  private readonly waiters: ColdWaiters;
   private readonly upgraded = new Set<Duplex>();
   private routes = new Map<string, CompiledRoute>();
   private hostCache = new Map<string, CompiledRoute | null>();
@@ -42,6 +54,7 @@ export class EdgeRouter {
   constructor(private readonly opts: EdgeRouterOptions) {
     this.log = opts.log ?? noop;
     this.pools = new TargetPools(this.log);
+    this.waiters = new ColdWaiters(opts.coldWaitMs ?? 30_000);
     // requestTimeout 0: uploads to user apps may legitimately take long; headersTimeout still guards slow clients.
     this.server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, noDelay: true }, this.onRequest);
     this.server.on('upgrade', this.onUpgrade);
@@ -71,7 +84,7 @@ export class EdgeRouter {
   setRoutes(table: RouteTable): void {
     let compiled: ReturnType<typeof compileTable>;
     try {
-      compiled = compileTable(table, this.pools, this.stats);
+      compiled = compileTable(table, this.pools, this.stats, this.activity);
     } catch (error) {
       this.pools.retainOnly(this.poolKeysInUse()); // drop pools made for the rejected table
       throw error;
@@ -80,6 +93,30 @@ export class EdgeRouter {
     this.hostCache = new Map();
     this.applied = compiled.applied;
     this.pools.retainOnly(compiled.poolKeys);
+    this.activity.retainOnly(compiled.byHost.keys());
+    // Held requests go on once their host has a target again (or has no route: they get 404).
+    this.waiters.release((host) => {
+      const route = this.routes.get(host);
+      return !route || route.backends.some((b) => b.targets.length > 0);
+    });
+  }
+
+  /**
+   * Request counters per routed host, for idle detection: `requests` only grows (a change
+   * means traffic), `open` counts exchanges still running (long polls, WebSockets).
+   */
+  hostActivity(): HostActivitySample[] {
+    return this.activity.sample();
+  }
+
+  /** Answers the requests held for a host now (503): its wake failed, there is nothing to wait for. */
+  stopHolding(host: string): void {
+    this.waiters.expireHost(host.toLowerCase());
+  }
+
+  /** Requests held now for waking hosts, by host. */
+  heldRequests(): Record<string, number> {
+    return this.waiters.counts();
   }
 
   /** A copy of the table being applied now (hosts normalized to lower case). */
@@ -105,6 +142,7 @@ export class EdgeRouter {
       else this.server.close(() => resolve());
     });
     this.server.closeIdleConnections();
+    this.waiters.expireAll();
     for (const socket of this.upgraded) socket.destroy();
     const timer = setTimeout(() => this.server.closeAllConnections(), grace);
     await closed;
@@ -132,7 +170,10 @@ export class EdgeRouter {
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const started = performance.now();
+    this.dispatch(req, res, performance.now(), false);
+  };
+
+  private dispatch(req: IncomingMessage, res: ServerResponse, started: number, held: boolean): void {
     const route = this.lookup(req.headers.host);
     if (!route) {
       sendPlain(res, 404, `no route for host ${JSON.stringify((req.headers.host ?? '').slice(0, 200))}\n`);
@@ -147,16 +188,27 @@ export class EdgeRouter {
     const backend = pinned ?? pickBackend(route);
     const target = backend && pickTarget(backend);
     if (!target) {
-      noTarget(route, backend, started);
-      sendPlain(res, 503, `no ready instance for host ${route.host}\n`, { 'retry-after': '1' });
+      const unavailable = (why: string): void => {
+        noTarget(route, backend, started);
+        sendPlain(res, 503, `${why} for host ${route.host}\n`, { 'retry-after': '1' });
+      };
+      const retry = (): void => this.dispatch(req, res, started, true);
+      if (held || !this.holdCold(route, retry, (cancel) => res.once('close', cancel), () => unavailable('no instance woke up in time'))) {
+        unavailable('no ready instance');
+      }
       return;
     }
+    if (!held) route.activity.requests++;
     new ProxyExchange(req, res, route, backend, target, pinned !== undefined, upstreamHeaders(req), hasBody(req), started).start();
-  };
+  }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const started = performance.now();
     socket.on('error', noop);
+    this.dispatchUpgrade(req, socket, head, performance.now(), false);
+  };
+
+  private dispatchUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, started: number, held: boolean): void {
+    if (held && socket.destroyed) return;
     const route = this.lookup(req.headers.host);
     if (!route || this.closing) {
       sendPlainRaw(socket, 404, `no route for host ${JSON.stringify((req.headers.host ?? '').slice(0, 200))}\n`);
@@ -166,12 +218,46 @@ export class EdgeRouter {
     const backend = pinned ?? pickBackend(route);
     const target = backend && pickTarget(backend);
     if (!target) {
-      noTarget(route, backend, started);
-      sendPlainRaw(socket, 503, `no ready instance for host ${route.host}\n`, 'retry-after: 1\r\n');
+      const unavailable = (why: string): void => {
+        noTarget(route, backend, started);
+        sendPlainRaw(socket, 503, `${why} for host ${route.host}\n`, 'retry-after: 1\r\n');
+      };
+      const retry = (): void => this.dispatchUpgrade(req, socket, head, started, true);
+      if (held || !this.holdCold(route, retry, (cancel) => socket.once('close', cancel), () => unavailable('no instance woke up in time'))) {
+        unavailable('no ready instance');
+      }
       return;
     }
+    if (!held) route.activity.requests++;
     proxyUpgrade({ req, socket, head, route, backend, target, pinned: pinned !== undefined, started, live: this.upgraded });
-  };
+  }
+
+  /**
+   * A request found no target: when the host is waking (onColdRoute says so), hold it until
+   * a table swap gives the host a target. Returns false when the caller should answer 503.
+   */
+  private holdCold(route: CompiledRoute, retry: () => void, onGone: (cancel: () => void) => void, expire: () => void): boolean {
+    const onCold = this.opts.onColdRoute;
+    if (!onCold || this.closing) return false;
+    route.activity.requests++; // a request to a sleeping host is traffic: it keeps the woken host awake
+    let waking: boolean;
+    try {
+      waking = onCold(route.host);
+    } catch (error) {
+      this.log(`router: waking ${route.host} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+    if (!waking) return false;
+    // The wake may already have produced a target (a synchronous setRoutes): go on at once.
+    const now = this.routes.get(route.host);
+    if (!now || now.backends.some((b) => b.targets.length > 0)) {
+      retry();
+      return true;
+    }
+    const cancel = this.waiters.hold(route.host, retry, expire);
+    onGone(cancel);
+    return true;
+  }
 }
 
 /** A 503 counts against the chosen release, or the heaviest one when none could be chosen. */

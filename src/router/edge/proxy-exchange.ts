@@ -48,6 +48,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     private readonly withBody: boolean,
     private readonly started: number,
   ) {
+    route.activity.open++;
     res.on('close', this.onClientClose);
     res.on('error', noop);
     if (withBody) req.on('error', noop);
@@ -150,6 +151,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   private finish(status: number): void {
     this.done = true;
+    this.route.activity.open--;
     this.backend.stats.record(status, performance.now() - this.started);
     // Drop whatever body the target did not read, so the client connection can be reused.
     if (this.withBody && !this.req.complete) {

@@ -35,7 +35,12 @@ export function proxyUpgrade(job: UpgradeJob): void {
   requestHead += '\r\n';
 
   job.live.add(socket);
-  socket.once('close', () => job.live.delete(socket));
+  // An open WebSocket keeps its host awake for as long as it lasts.
+  job.route.activity.open++;
+  socket.once('close', () => {
+    job.live.delete(socket);
+    job.route.activity.open--;
+  });
   let tries = 0;
   const tried: CompiledTarget[] = [];
   let backend = job.backend;

@@ -231,8 +231,16 @@ function secrets(caps: DialectCapabilities): Migration {
   };
 }
 
+const projectStatus: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('projects').addColumn('status_host', 'text').execute();
+    await db.schema.alterTable('projects').addColumn('status_repo', 'text').execute();
+    await db.schema.alterTable('projects').addColumn('status_api_url', 'text').execute();
+  },
+};
+
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   return {
-    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps) }),
+    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus }),
   };
 }
