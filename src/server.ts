@@ -19,6 +19,7 @@ import { LocalRunner } from './runner/local/local-runner.ts';
 import { ProcessRuntime } from './runtime/process/process-runtime.ts';
 import { assertPortFree } from './server/check-port.ts';
 import { ensureDataPlane } from './server/ensure-data-plane.ts';
+import type { DataPlaneClient } from './dataplane/data-plane-client.ts';
 import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
@@ -68,9 +69,13 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
   await assertPortFree(opts.host, opts.port);
   const store = openSqliteStore(path.join(dataDir, 'sluice.db'));
   await store.migrate();
-  const { secrets, redact, rotateKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger);
+  let dataPlane: DataPlaneClient | null = null;
+  const { secrets, redact, rotateKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
+    await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
+  });
 
   const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info });
+  dataPlane = dp.client;
   const hostname = os.hostname();
   const config: EngineConfig = {
     dataDir,

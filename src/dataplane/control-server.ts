@@ -26,8 +26,8 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
       'PUT',
       /^\/instances\/([^/]+)$/,
       async (body, [id]) => {
-        const spec = body as Omit<InstanceSpec, 'logFile'>;
-        return dp.startInstance({ ...spec, id: id!, logFile: instanceLogPath(dataDir, id!) });
+        const { secretEnv, ...spec } = body as Omit<InstanceSpec, 'logFile'> & { secretEnv?: Record<string, string> };
+        return dp.startInstance({ ...spec, id: id!, logFile: instanceLogPath(dataDir, id!) }, secretEnv ?? {});
       },
     ],
     [
@@ -50,6 +50,7 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
     ['GET', /^\/sleeping$/, async () => dp.sleepingHosts()],
     ['GET', /^\/routes\/applied$/, async () => dp.router.appliedRoutes()],
     ['GET', /^\/metrics$/, async () => dp.router.metrics()],
+    ['POST', /^\/master-key$/, async (body) => (dp.rekey(Buffer.from(String((body as { key?: string }).key ?? ''), 'base64')), { rekeyed: true })],
     ['POST', /^\/shutdown$/, async () => (setImmediate(shutdown), { stopping: true })],
   ];
 }

@@ -12,6 +12,7 @@ import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
 import { statePathOf } from './data-plane-paths.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
 import { endLeftovers } from './end-leftovers.ts';
+import { SecretVault } from './secret-vault.ts';
 import { ScaleToZero, type SleepingHost } from './scale-to-zero.ts';
 import { checkScaleToZero } from './sleep-groups.ts';
 
@@ -22,6 +23,8 @@ export interface DataPlaneOptions {
   path: string;
   home: string;
   log: (line: string) => void;
+  /** Seals instances' secret variables in the persisted state. */
+  masterKey?: Buffer;
   /** How often idle routes are looked for (scale to zero); default 250 ms. */
   idleCheckMs?: number;
   /** How long a request to a sleeping host waits for it to wake; default 30000 ms. */
@@ -42,6 +45,7 @@ const drainMs = 300;
 
 export class DataPlane {
   readonly supervisor: Supervisor;
+  private readonly vault: SecretVault;
   readonly router: EdgeRouter;
   private readonly statePath: string;
   private readonly state: DesiredState;
@@ -60,9 +64,12 @@ export class DataPlane {
       onColdRoute: (host) => this.scale.onColdRoute(host),
       coldWaitMs: opts.wakeTimeoutMs ?? 30_000,
     });
+    this.vault = new SecretVault(opts.masterKey ?? null);
     this.supervisor = new Supervisor({
       path: opts.path,
       home: opts.home,
+      secretEnv: (spec) => this.vault.env(spec.id, spec.sealedSecretEnv),
+      redact: (id, line) => this.vault.redact(id, line),
       onChange: (s) => this.onInstanceChange(s),
     });
     this.scale = new ScaleToZero({
@@ -99,7 +106,10 @@ export class DataPlane {
     await this.router.close();
   }
 
-  async startInstance(spec: InstanceSpec): Promise<InstanceStatus> {
+  /** Starts (or keeps) an instance; `secretEnv` is sealed before anything is written down. */
+  async startInstance(plain: InstanceSpec, secretEnv: Record<string, string> = {}): Promise<InstanceStatus> {
+    const sealedSecretEnv = this.vault.seal(plain.id, secretEnv);
+    const spec: InstanceSpec = sealedSecretEnv ? { ...plain, sealedSecretEnv } : plain;
     this.state.instances[spec.id] = spec;
     this.save();
     // An explicit start wins over sleep: the instance is awake (once a stop for sleep has ended).
@@ -222,6 +232,12 @@ export class DataPlane {
       }),
     };
     this.router.setRoutes(table);
+  }
+
+  /** The master key was rotated: re-seal the secrets in the persisted state. */
+  rekey(next: Buffer): void {
+    this.vault.rekey(next, this.state.instances);
+    this.save();
   }
 
   private save(): void {

@@ -256,6 +256,7 @@ export class Engine {
     if (kind === 'rolling') throw new ConflictError(`the rollout of release ${r.release} is rolling: it has no steps to promote`);
     const request = kind === 'blueGreen' || full ? 'full' : 'next';
     await this.deps.store.updateRollout(r.id, { promoteRequested: request, reason: `promote (${request}) requested by ${actor}` });
+    this.deps.deployer.wakeRollout(r.id);
     return this.rollout(name, environment);
   }
 
@@ -263,6 +264,7 @@ export class Engine {
     const r = await this.rollout(name, environment);
     if (r.state === 'promoted' || r.state === 'aborted') throw new IllegalTransitionError(`the rollout of release ${r.release}`, r.state, 'aborted');
     if (!r.abortRequested) await this.deps.store.updateRollout(r.id, { abortRequested: `aborted by ${actor}` });
+    this.deps.deployer.wakeRollout(r.id);
     return this.rollout(name, environment);
   }
 

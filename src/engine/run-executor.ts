@@ -75,6 +75,10 @@ export class RunExecutor {
     // A person's cancel recorded its own reason ("cancelled by …"): keep it.
     const recorded = outcome.state === 'cancelled' ? (await store.getRun(run.id))?.reason : null;
     const reason = outcome.state === 'succeeded' ? null : (recorded ?? outcome.reason);
+    if (outcome.state !== 'succeeded') {
+      // Steps that never ran (after a failing step, or in skipped stages) say so.
+      for (const st of await store.listSteps(run.id)) if (st.state === 'pending') await store.updateStep(st.id, { state: 'skipped' });
+    }
     // A green release waiting for a switch that will never come is taken down.
     if (outcome.state !== 'succeeded') {
       await this.deps.deployer.abandonRun(run.id, `run #${run.number} ${outcome.state}: ${reason ?? ''}`).catch((e) => this.logger.error(`abandoning rollouts of run ${run.id}`, e));

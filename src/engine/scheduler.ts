@@ -105,13 +105,13 @@ export class Scheduler {
       const dead = run.leaseOwner !== null && isHolderDead(run.leaseOwner, config.owner, config.hostname, pidAlive);
       if (!lapsed && !dead) continue;
       // Take the run over first (compare-and-set on its lease), so two recovering servers act once.
-      const took = await store.updateRun(run.id, { leaseOwner: config.owner, leaseExpiresAt: isoAfter(clock, config.leaseMs) }, ['running']);
-      if (!took || (await store.getRun(run.id))?.leaseOwner !== config.owner) continue;
+      const took = await store.updateRun(run.id, { leaseOwner: config.owner, leaseExpiresAt: isoAfter(clock, config.leaseMs) }, ['running'], run.leaseOwner);
+      if (!took) continue;
       await this.endOrphans(run);
       const attempt = run.attempt + 1;
       if (attempt >= maxAttempts || run.cancelRequested) {
         const reason = run.cancelRequested ? 'cancelled' : 'interrupted';
-        await store.updateRun(run.id, { state: run.cancelRequested ? 'cancelled' : 'failed', reason, attempt, finishedAt: now, leaseOwner: null, leaseExpiresAt: null }, ['running']);
+        await store.updateRun(run.id, { state: run.cancelRequested ? 'cancelled' : 'failed', reason, attempt, finishedAt: now, leaseOwner: null, leaseExpiresAt: null }, ['running'], config.owner);
         for (const s of await store.listStages(run.id)) {
           if (s.state === 'running') await store.updateStage(s.id, { state: 'failed', reason, finishedAt: now });
           else if (s.state === 'pending') await store.updateStage(s.id, { state: 'skipped' });
@@ -120,7 +120,7 @@ export class Scheduler {
       } else {
         await this.executor.resetUnfinished(run.id);
         await store.appendLogs([{ runId: run.id, stepId: null, at: now, stream: 'system', line: `the server running this run stopped (${run.leaseOwner}); the run resumes` }]);
-        await store.updateRun(run.id, { state: 'queued', attempt, leaseOwner: null, leaseExpiresAt: null }, ['running']);
+        await store.updateRun(run.id, { state: 'queued', attempt, leaseOwner: null, leaseExpiresAt: null }, ['running'], config.owner);
         this.logger.warn(`run ${run.id} was interrupted; requeued (attempt ${attempt + 1})`);
       }
     }

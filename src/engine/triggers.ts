@@ -52,6 +52,17 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: Enqu
     state: 'queued',
     createdAt: clock.now().toISOString(),
   });
+  if (opts.trigger !== 'manual') {
+    // The check above and the insert are not atomic: if an older live run of this commit
+    // appeared meanwhile (a webhook and the poller at once), this one steps aside.
+    const twin = (await store.listRunsInState(['queued', 'running', 'waiting'])).find(
+      (r) => r.project === project.name && r.commitSha === sha && r.preview === run.preview && r.number < run.number,
+    );
+    if (twin) {
+      await store.updateRun(run.id, { state: 'superseded', reason: `run #${twin.number} already runs this commit`, finishedAt: clock.now().toISOString() }, ['queued']);
+      return twin;
+    }
+  }
   for (const older of await store.listRunsInState(['queued'])) {
     if (older.project !== project.name || older.number >= run.number) continue;
     if (run.preview !== null ? older.preview !== run.preview : older.preview !== null || older.branch !== branch) continue;

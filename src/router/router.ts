@@ -26,7 +26,8 @@ export interface DesiredRoute {
 }
 
 export interface Router {
-  setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin): Promise<void>;
+  /** `scaleToZeroMs`: the route's instances sleep after that long without a request, and wake on the next one. */
+  setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin, opts?: { scaleToZeroMs?: number }): Promise<void>;
   removeRoute(host: string): Promise<void>;
   /** What the router process itself applies now (never the store's copy). */
   applied(): Promise<RouteTable>;

@@ -16,7 +16,14 @@ export function masterKeyFileOf(dataDir: string): string {
   return path.join(dataDir, 'master.key');
 }
 
-export async function openSecrets(store: Store, dataDir: string, envValue: string | undefined, previousEnvValue: string | undefined, logger: Logger) {
+export async function openSecrets(
+  store: Store,
+  dataDir: string,
+  envValue: string | undefined,
+  previousEnvValue: string | undefined,
+  logger: Logger,
+  onRotated: (next: Buffer) => Promise<void> = async () => {},
+) {
   const keyFile = masterKeyFileOf(dataDir);
   const nextFile = `${keyFile}.next`;
   const master = loadMasterKey({
@@ -52,6 +59,7 @@ export async function openSecrets(store: Store, dataDir: string, envValue: strin
     writeKeyFile(keyFile, next);
     fs.rmSync(nextFile, { force: true });
     master.key = next;
+    await onRotated(next);
     await store.appendAudit({ at: new Date().toISOString(), actor, action: 'secret.rotate-key', target: keyring.masterFingerprint });
     return { fingerprint: keyring.masterFingerprint, keyFile };
   };

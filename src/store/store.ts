@@ -20,8 +20,11 @@ export interface Store {
   getRun(id: string): Promise<Run | undefined>;
   listRuns(project: string, limit: number): Promise<Run[]>;
   listRunsInState(states: string[]): Promise<Run[]>;
-  /** Compare-and-set: applies the patch only when the run is in one of `from`; true when applied. */
-  updateRun(id: string, patch: Partial<Run>, from?: string[]): Promise<boolean>;
+  /**
+   * Compare-and-set: applies the patch only when the run is in one of `from` (and, when
+   * `owner` is given, its lease is held by exactly that owner, null for none); true when applied.
+   */
+  updateRun(id: string, patch: Partial<Run>, from?: string[], owner?: string | null): Promise<boolean>;
   /** Atomically moves the oldest queued run to running under a lease held by `owner`. */
   claimRun(owner: string, leaseUntil: string, now: string): Promise<Run | undefined>;
   renewLeases(owner: string, leaseUntil: string): Promise<void>;

@@ -105,7 +105,13 @@ export class TestServer {
 
   static async start(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
     const s = new TestServer(tempDir('data'), await freePort(), await freePort(), extraArgs, env);
-    await s.launch();
+    try {
+      await s.launch();
+    } catch (error) {
+      // A server that failed to start may have started its data plane: end it, keep the error.
+      await s.close().catch(() => {});
+      throw error;
+    }
     return s;
   }
 

@@ -49,21 +49,31 @@ export function getRun(server: TestServer, id: string): Promise<FullRun> {
   return server.json<FullRun>(['run', id]);
 }
 
-/** Waits for the run with this id to reach a terminal state. */
+/** The run as the API gives it (the same JSON `sluice run ID --json` prints), without a CLI process. */
+export async function apiRun(server: TestServer, id: string): Promise<FullRun> {
+  const { status, body } = await server.api<FullRun>('GET', `/api/runs/${id}`);
+  if (status !== 200) throw new Error(`run ${id}: HTTP ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Waits for the run with this id to reach a terminal state (polling the API: cheap). */
 export async function waitId(server: TestServer, id: string, timeoutMs = 60_000): Promise<FullRun> {
   return server.waitFor(
     `run ${id} to end`,
     async () => {
-      const r = await getRun(server, id);
+      const r = await apiRun(server, id);
       return terminal.has(r.state) ? r : null;
     },
     timeoutMs,
   );
 }
 
-/** The newest run of the project, once there is one. */
+/** The newest run of the project matching `pred`, once there is one. */
 export async function firstRun(server: TestServer, name: string, pred: (r: FullRun) => boolean = () => true): Promise<FullRun> {
-  return server.waitFor(`a run of ${name}`, async () => (await server.json<FullRun[]>(['runs', name])).find(pred));
+  return server.waitFor(`a run of ${name}`, async () => {
+    const { status, body } = await server.api<FullRun[]>('GET', `/api/projects/${name}/runs`);
+    return status === 200 ? body.find(pred) : null;
+  });
 }
 
 /** Every log line of a run, read page by page through the API. */

@@ -14,7 +14,7 @@ function built(lines: { stream: string; line: string }[]): string[] {
   return lines.filter((l) => l.stream === 'stdout' && l.line.startsWith('version ')).map((l) => l.line);
 }
 
-test('a polled commit records its SHA, author, message and trigger; manual triggers and --ref build what they name', async (t) => {
+void test('a polled commit records its SHA, author, message and trigger; manual triggers and --ref build what they name', async (t) => {
   const { server, repo, name } = await setup(t, 'trig', { 'sluice.yaml': pipeline, VERSION: 'v1\n' }, {});
   const first = repo.head();
   repo.git('tag', 'v1');

@@ -86,7 +86,18 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--router-host <host>', 'router address', '127.0.0.1')
     .action(async (flags: { data: string; routerPort: string; routerHost: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
-      await runDataPlane({ dataDir: flags.data, routerPort: intOption('--router-port', flags.routerPort, 0, 65535), routerHost: flags.routerHost, path: ctx.env.path, home: ctx.env.home });
+      const { loadMasterKey } = await import('../../secrets/keyring.ts');
+      const { masterKeyFileOf } = await import('../../server/open-secrets.ts');
+      // The server created the key (or it comes from SLUICE_MASTER_KEY) before it started us.
+      const masterKey = loadMasterKey({ envValue: ctx.env.masterKey, keyFile: masterKeyFileOf(flags.data) }).key;
+      await runDataPlane({
+        dataDir: flags.data,
+        routerPort: intOption('--router-port', flags.routerPort, 0, 65535),
+        routerHost: flags.routerHost,
+        path: ctx.env.path,
+        home: ctx.env.home,
+        masterKey,
+      });
     });
   program
     .command('down')

@@ -13,7 +13,7 @@ import { isHolderDead, pidAlive } from '../lease-owner.ts';
 import type { EngineConfig } from '../engine-config.ts';
 import type { Logger } from '../logger.ts';
 import type { StageResult } from '../run-context.ts';
-import { RolloutDriver, terminalRollout } from '../rollout/rollout-driver.ts';
+import { RolloutDriver, RolloutWakers, terminalRollout } from '../rollout/rollout-driver.ts';
 import type { RolloutDeps } from '../rollout/rollout-deps.ts';
 import { hostsOf, urlOf } from './hosts.ts';
 import { checkReferences, parseReleaseConfig, releaseConfigOf } from './release-config.ts';
@@ -48,7 +48,14 @@ export interface DeployerDeps {
 }
 
 export class Deployer {
+  private readonly wakers = new RolloutWakers();
+
   constructor(private readonly deps: DeployerDeps) {}
+
+  /** A rollout's request changed (abort, promote): its driving loop acts now, not at its next tick. */
+  wakeRollout(id: string): void {
+    this.wakers.wake(id);
+  }
 
   urlOf(project: string, environment: string): string {
     return urlOf(this.deps.config, project, environment);
@@ -62,7 +69,7 @@ export class Deployer {
     const { store, runtime, router, clock, config } = this.deps;
     const secrets = this.deps.secrets;
     const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []) };
-    return new RolloutDriver(deps);
+    return new RolloutDriver(deps, this.wakers);
   }
 
   private logTo(project: string, environment: string): (line: string) => void {
@@ -115,7 +122,7 @@ export class Deployer {
         let config;
         try {
           const refs = await this.deps.secrets.snapshot(req.run.preview !== null ? await this.existingGroups(req.environment.secrets) : req.environment.secrets);
-          config = releaseConfigOf(req.spec, req.environment, refs);
+          config = releaseConfigOf(req.spec, req.environment, refs, req.run.preview !== null ? req.spec.previews.scaleToZeroMs : null);
           checkReferences(config);
         } catch (error) {
           return { state: 'failed', reason: `configuration of ${env}: ${errorMessage(error)}` };
@@ -290,6 +297,10 @@ export class Deployer {
       const rollout = await store.latestRollout(project, env.name);
       let state = env.currentRelease === null && env.state !== 'progressing' ? 'empty' : env.state;
       if (rollout?.state === 'paused') state = 'paused';
+      else if (rollout?.state !== 'progressing' && release && instances) {
+        const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name);
+        if (mine.length && mine.every((i) => i.state === 'sleeping')) state = 'sleeping';
+      }
       else if (rollout?.state === 'progressing') state = 'progressing';
       if (state === 'healthy' && release && instances) {
         const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name && i.labels.release === String(release.number) && i.labels.role !== 'baseline');

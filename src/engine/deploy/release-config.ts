@@ -20,9 +20,11 @@ export interface ReleaseConfig {
   secretRefs?: SecretRef[];
   /** The groups they came from (a redeploy takes their current versions). */
   secretGroups?: string[];
+  /** Previews: instances sleep after this long without a request. */
+  scaleToZeroMs?: number | null;
 }
 
-export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secretRefs: SecretRef[] = []): ReleaseConfig {
+export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secretRefs: SecretRef[] = [], scaleToZeroMs: number | null = null): ReleaseConfig {
   return {
     services: spec.services.map((s) => ({
       name: s.name,
@@ -33,6 +35,7 @@ export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secret
     })),
     secretRefs,
     secretGroups: [...environment.secrets],
+    scaleToZeroMs,
   };
 }
 

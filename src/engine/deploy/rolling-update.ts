@@ -35,8 +35,9 @@ function backendsOf(release: number, fresh: string[], old: InstanceInfo[]): Desi
   return backends;
 }
 
-async function route(deps: RolloutDeps, hosts: string[], backends: DesiredBackend[]): Promise<void> {
-  for (const host of hosts) await deps.router.setRoute(host, backends);
+async function route(deps: RolloutDeps, hosts: string[], backends: DesiredBackend[], config: ReleaseConfig): Promise<void> {
+  const opts = config.scaleToZeroMs ? { scaleToZeroMs: config.scaleToZeroMs } : undefined;
+  for (const host of hosts) await deps.router.setRoute(host, backends, undefined, opts);
 }
 
 async function rollService(deps: RolloutDeps, t: RolloutTarget, service: ReleaseService, first: boolean, workdir: string, current: InstanceInfo[], values: Record<string, string>): Promise<void> {
@@ -60,11 +61,11 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
     fresh.push(id);
     const victim = old[0];
     old = old.slice(1);
-    await route(deps, hosts, backendsOf(t.release, fresh, old));
+    await route(deps, hosts, backendsOf(t.release, fresh, old), t.config);
     deps.log(`${service.name}: instance ${index}/${service.instances} of release ${t.release} is ready and receives traffic`);
     if (victim) await deps.runtime.stopInstance(victim.id);
   }
-  await route(deps, hosts, backendsOf(t.release, fresh, []));
+  await route(deps, hosts, backendsOf(t.release, fresh, []), t.config);
   for (const victim of old) await deps.runtime.stopInstance(victim.id);
 }
 

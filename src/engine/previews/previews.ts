@@ -8,7 +8,7 @@ import type { Source } from '../../source/source.ts';
 import { parseSpec } from '../../spec/parse-spec.ts';
 import type { Spec } from '../../spec/spec.ts';
 import { SPEC_DEFAULTS } from '../../spec/spec.ts';
-import type { Preview, Project, Run } from '../../store/records.ts';
+import type { Preview, Project, PullRequest, Run } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { errorMessage } from '../../errors.ts';
 import type { Clock } from '../clock.ts';
@@ -58,11 +58,21 @@ export class Previews {
     if (event.kind === 'ignored') return { action: `ignored: ${event.reason}` };
     if (event.kind === 'push') {
       if (event.deleted) return { action: 'ignored: a deleted ref' };
+      const tracked = event.branch === project.branch;
+      // The head seen last, read now (not as the project was when the delivery arrived): the
+      // same commit delivered again under another id (a second hook, another host, the poller
+      // first) runs once, even after its first run has ended.
+      const seen = tracked ? ((await this.deps.store.getProject(project.name))?.lastSeenSha ?? null) : null;
+      if (seen !== null && seen.startsWith(event.after)) return { action: `ignored: ${event.after.slice(0, 12)} is already the known head of ${project.branch}` };
       const spec = await this.specAt(project, event.after);
       const decision = shouldRun(spec?.triggers ?? null, project.branch, event);
-      if (!decision.run) return { action: `ignored: ${decision.why}` };
+      if (!decision.run) {
+        // Seen and not to run (e.g. no path matched): the poller must not run it either.
+        if (tracked && /^[0-9a-f]{40}$/.test(event.after)) await this.deps.store.updateProject(project.name, { lastSeenSha: event.after });
+        return { action: `ignored: ${decision.why}` };
+      }
       const run = await this.deps.enqueue(project, { sha: event.after, trigger, ref: event.tag ?? event.branch ?? undefined });
-      if (event.branch === project.branch) await this.deps.store.updateProject(project.name, { lastSeenSha: run.commitSha });
+      if (tracked) await this.deps.store.updateProject(project.name, { lastSeenSha: run.commitSha });
       return { action: `run #${run.number} queued (${decision.why})`, run: { id: run.id, number: run.number } };
     }
     const { store, clock } = this.deps;
@@ -165,7 +175,7 @@ export class Previews {
             await this.teardown(pr.project, pr.number, branchGone ? `branch ${pr.headRef} of pull request #${pr.number} is gone` : `pull request #${pr.number} is closed`);
             removed++;
           }
-        } else if (!preview || preview.state !== 'active' || preview.headSha !== pr.headSha) {
+        } else if (await this.missing(pr, preview)) {
           const outcome = await this.deploy(project, pr.number, pr.headSha, pr.headRef, 'reconcile');
           if (outcome.run) created++;
         }
@@ -181,6 +191,20 @@ export class Previews {
       }
     }
     return { removed, created };
+  }
+
+  /**
+   * Whether an open pull request lacks the preview of its head. A preview removed on purpose
+   * (idle beyond previews.ttl) stays removed until the next push; one active on record whose
+   * newest run of the head never deployed it (cancelled, superseded, none) is missing. A head
+   * whose run failed is not rebuilt on every pass.
+   */
+  private async missing(pr: PullRequest, preview: Preview | undefined): Promise<boolean> {
+    if (!preview || preview.headSha !== pr.headSha) return true;
+    if (preview.state !== 'active') return false;
+    const runs = (await this.deps.store.listRuns(pr.project, 500)).filter((r) => r.preview === pr.number && r.commitSha.startsWith(pr.headSha));
+    const newest = runs[0];
+    return newest === undefined || newest.state === 'cancelled' || newest.state === 'superseded';
   }
 
   async list(project: string): Promise<Preview[]> {

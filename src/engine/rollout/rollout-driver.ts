@@ -14,8 +14,29 @@ import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 
 export const terminalRollout = new Set(['promoted', 'aborted']);
 
+/** Wakes a driving loop now instead of at its next tick (a person's abort or promote). */
+export class RolloutWakers {
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  wait(id: string, ms: number, sleep: (ms: number, signal: AbortSignal) => Promise<void>): Promise<void> {
+    const controller = new AbortController();
+    const wake = (): void => controller.abort();
+    let set = this.waiting.get(id);
+    if (!set) this.waiting.set(id, (set = new Set()));
+    set.add(wake);
+    return sleep(ms, controller.signal).finally(() => set.delete(wake));
+  }
+
+  wake(id: string): void {
+    for (const w of this.waiting.get(id) ?? []) w();
+  }
+}
+
 export class RolloutDriver {
-  constructor(private readonly deps: RolloutDeps) {}
+  constructor(
+    private readonly deps: RolloutDeps,
+    private readonly wakers: RolloutWakers = new RolloutWakers(),
+  ) {}
 
   async create(target: Release, stable: Release | null, plan: RolloutPlan, runId: string | null): Promise<Rollout> {
     const now = this.deps.clock.now().toISOString();
@@ -99,7 +120,7 @@ export class RolloutDriver {
         continue;
       }
       if (terminalRollout.has(r.state) || opts.until?.(r)) return r;
-      await this.deps.clock.sleep(tick);
+      await this.wakers.wait(id, tick, (ms, signal) => this.deps.clock.sleep(ms, signal));
     }
   }
 

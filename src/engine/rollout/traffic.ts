@@ -51,7 +51,8 @@ export async function setTraffic(
   opts: { pin?: HeaderPin; preview?: boolean } = {},
 ): Promise<void> {
   const routes = routesFor(deps, r.project, r.environment, r.config, weighted, opts.preview ? 'next.' : '');
-  for (const { host, backends } of routes) await deps.router.setRoute(host, backends, opts.pin);
+  const sleep = r.config.scaleToZeroMs ? { scaleToZeroMs: r.config.scaleToZeroMs } : undefined;
+  for (const { host, backends } of routes) await deps.router.setRoute(host, backends, opts.pin, sleep);
   const deadline = deps.clock.now().getTime() + 5000;
   for (;;) {
     const applied = await deps.router.applied();

@@ -19,6 +19,7 @@ export interface InstanceSettings {
   tcpReadyDeadlineMs: number;
   notify: (status: InstanceStatus) => void;
   redact: (instanceId: string, line: string) => string;
+  secretEnv: (spec: InstanceSpec) => Record<string, string>;
 }
 
 /** A process that stayed ready this long has proven itself: later crashes restart quickly again. */
@@ -159,7 +160,7 @@ export class Instance {
       this.#fail(`release directory ${this.spec.cwd} is unusable: ${errorMessage(error)}`);
       return;
     }
-    const env: Record<string, string> = { PATH: this.#settings.path, HOME: this.#settings.home, ...this.spec.env, PORT: String(port) };
+    const env: Record<string, string> = { PATH: this.#settings.path, HOME: this.#settings.home, ...this.spec.env, ...this.#settings.secretEnv(this.spec), PORT: String(port) };
     let child: ChildProcess;
     try {
       // detached: its own process group, so the whole tree it starts can be signalled at once.

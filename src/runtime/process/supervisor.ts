@@ -21,6 +21,7 @@ export class Supervisor {
       tcpReadyDeadlineMs: opts.tcpReadyDeadlineMs ?? 60_000,
       notify: onChange ? (status) => onChange(status) : () => {},
       redact: opts.redact ?? ((_id, line) => line),
+      secretEnv: opts.secretEnv ?? (() => ({})),
     };
   }
 

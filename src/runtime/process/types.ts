@@ -12,6 +12,8 @@ export interface InstanceSpec {
   health: { path: string; intervalMs: number; timeoutMs: number; deadlineMs: number } | null;
   /** Append-only JSON lines {ts, stream: 'stdout'|'stderr', line}. */
   logFile: string;
+  /** Secret environment, sealed (never kept in plain text); opened by SupervisorOptions.secretEnv at spawn. */
+  sealedSecretEnv?: string;
   labels?: Record<string, string>;
 }
 
@@ -65,4 +67,6 @@ export interface SupervisorOptions {
   onChange?: (status: InstanceStatus) => void;
   /** Applied to every output line before it is written (secret redaction). */
   redact?: (instanceId: string, line: string) => string;
+  /** The instance's secret environment, added at each spawn (opened from `sealedSecretEnv`). */
+  secretEnv?: (spec: InstanceSpec) => Record<string, string>;
 }

@@ -109,9 +109,10 @@ export class SqlStore implements Store {
     return this.db.selectFrom('runs').selectAll().where('state', 'in', states as Run['state'][]).orderBy('createdAt').execute();
   }
 
-  async updateRun(id: string, patch: Partial<Run>, from?: string[]): Promise<boolean> {
+  async updateRun(id: string, patch: Partial<Run>, from?: string[], owner?: string | null): Promise<boolean> {
     let q = this.db.updateTable('runs').set(patch).where('id', '=', id);
     if (from) q = q.where('state', 'in', from as Run['state'][]);
+    if (owner !== undefined) q = owner === null ? q.where('leaseOwner', 'is', null) : q.where('leaseOwner', '=', owner);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }

@@ -1,0 +1,52 @@
+// Instances' secret environments in the data plane: sealed under the master key in the
+// persisted state (never plain text on disk), opened in memory at spawn, and used to redact
+// the instances' output before it reaches their log files.
+import { keyFingerprint, open, parseSealed, seal } from '../secrets/envelope.ts';
+import { Redactor } from '../secrets/redactor.ts';
+
+export class SecretVault {
+  private readonly opened = new Map<string, Record<string, string>>();
+  private readonly redactors = new Map<string, Redactor>();
+
+  constructor(private master: Buffer | null) {}
+
+  seal(id: string, env: Record<string, string>): string | undefined {
+    if (Object.keys(env).length === 0) return undefined;
+    if (!this.master) throw new Error('the data plane has no master key: it cannot keep secret environment variables');
+    this.opened.set(id, env);
+    this.redactors.set(id, new Redactor(Object.values(env)));
+    return JSON.stringify(seal(this.master, keyFingerprint(this.master), Buffer.from(JSON.stringify(env)), `instance:${id}`));
+  }
+
+  env(id: string, sealed: string | undefined): Record<string, string> {
+    if (!sealed) return {};
+    const known = this.opened.get(id);
+    if (known) return known;
+    if (!this.master) throw new Error(`instance ${id} has secret variables but the data plane has no master key`);
+    const env = JSON.parse(open(this.master, parseSealed(sealed), `instance:${id}`).toString('utf8')) as Record<string, string>;
+    this.opened.set(id, env);
+    this.redactors.set(id, new Redactor(Object.values(env)));
+    return env;
+  }
+
+  redact(id: string, line: string): string {
+    const r = this.redactors.get(id);
+    return r ? r.redactLine(line) : line;
+  }
+
+  forget(id: string): void {
+    this.opened.delete(id);
+    this.redactors.delete(id);
+  }
+
+  /** After a master key rotation: re-seal every instance's secrets under the new key. */
+  rekey(next: Buffer, specs: Record<string, { sealedSecretEnv?: string }>): void {
+    for (const [id, spec] of Object.entries(specs)) {
+      if (!spec.sealedSecretEnv) continue;
+      const env = this.env(id, spec.sealedSecretEnv);
+      this.master = next;
+      spec.sealedSecretEnv = this.seal(id, env);
+    }
+    this.master = next;
+  }
+}

@@ -1,0 +1,169 @@
+// Randomized: 20 pull requests, ~300 open/update/close/merge/reopen events from all four hosts,
+// interleaved at random (seeded), some lost; then a restart runs the reconciler. Afterwards no
+// preview exists for a pull request that ended closed (no route, no instances) and every pull
+// request that ended open has a preview serving its last head.
+//
+// What the server can know: pull request state only from the events it received, and branches
+// from the repository. So the ground truth is each pull request's last event in time order, and
+// the losses respect what is knowable: a pull request's last event is never lost, unless it
+// closes (or merges) the pull request and its branch is then deleted from the repository, which
+// the reconciler sees. Events reach the server in time order (one after another), as a host
+// retrying in order would deliver them; events of different pull requests are interleaved.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { appJs } from './fixtures.ts';
+import { sleep, terminal } from './harness.ts';
+import {
+  commitOn,
+  HOSTS,
+  hookProject,
+  instancesOf,
+  postHook,
+  prDelivery,
+  previewGet,
+  previewsOf,
+  pushDelivery,
+  runsOf,
+  waitHookOutcome,
+  type PrAction,
+} from './hooks-kit.ts';
+import { dataPlaneInstances } from './fixtures.ts';
+
+const SEED = 0x5eed_2025;
+const PULL_REQUESTS = 20;
+const EVENTS = 300;
+const LOSS = 0.15;
+
+/** mulberry32: small, seeded, good enough to shuffle test events. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// No build or test steps, one instance: a preview run is checkout + deploy.
+const SPEC = ['services:', '  web:', '    start: node server.js', '    health: /healthz', 'environments:', '  production: {}', 'previews:', '  pullRequests: true', ''].join('\n');
+
+type State = 'new' | 'open' | 'closed' | 'merged';
+
+interface PrEvent {
+  pr: number;
+  action: PrAction;
+  headSha: string;
+  oldSha: string;
+  lost: boolean;
+}
+
+interface Truth {
+  state: State;
+  head: string;
+  version: string;
+  branch: string;
+}
+
+function history(t: TestContext, rnd: () => number, commit: (pr: number, version: string) => string): { events: PrEvent[]; truth: Map<number, Truth> } {
+  const truth = new Map<number, Truth>();
+  for (let n = 1; n <= PULL_REQUESTS; n++) {
+    const version = `pr${n}-c0`;
+    truth.set(n, { state: 'new', head: commit(n, version), version, branch: `pr-${n}` });
+  }
+  const events: PrEvent[] = [];
+  let updates = 0;
+  while (events.length < EVENTS) {
+    const n = 1 + Math.floor(rnd() * PULL_REQUESTS);
+    const pr = truth.get(n)!;
+    const r = rnd();
+    let action: PrAction | null = null;
+    if (pr.state === 'new') action = 'opened';
+    else if (pr.state === 'open') action = r < 0.78 ? 'updated' : r < 0.89 ? 'closed' : 'merged';
+    else if (pr.state === 'closed' && r < 0.5) action = 'reopened';
+    if (action === null) continue;
+    const oldSha = pr.head;
+    if (action === 'updated') {
+      pr.version = `pr${n}-c${++updates}`;
+      pr.head = commit(n, pr.version);
+    }
+    pr.state = action === 'closed' ? 'closed' : action === 'merged' ? 'merged' : 'open';
+    events.push({ pr: n, action, headSha: pr.head, oldSha, lost: rnd() < LOSS });
+  }
+  // The last event of a pull request is delivered, or it closes and the branch will be deleted.
+  for (const [n, pr] of truth) {
+    const last = events.findLast((e) => e.pr === n);
+    if (last && last.lost && pr.state === 'open') last.lost = false;
+  }
+  const finals = [...truth.values()].map((p) => p.state);
+  t.diagnostic(`seed ${SEED}: ${events.length} events, ${events.filter((e) => e.lost).length} lost; final states: ${['new', 'open', 'closed', 'merged'].map((s) => `${s} ${finals.filter((x) => x === s).length}`).join(', ')}`);
+  return { events, truth };
+}
+
+void test('randomized pull request events with losses: after the reconciler, no orphaned and no missing previews', async (t) => {
+  const name = 'hk-random';
+  const rnd = prng(SEED);
+  const { server, repo, secret } = await hookProject(t, name, { 'sluice.yaml': SPEC, 'server.js': appJs, VERSION: 'main\n' }, { args: ['--max-runs', '4'] });
+  const { events, truth } = history(t, rnd, (n, version) => commitOn(repo, `pr-${n}`, { VERSION: `${version}\n` }));
+
+  // Deliver in time order, skipping the lost ones; each pull request comes from one host.
+  let sent = 0;
+  for (const [i, e] of events.entries()) {
+    if (e.lost) continue;
+    const host = HOSTS[e.pr % HOSTS.length]!;
+    const d = prDelivery(host, secret, { action: e.action, number: e.pr, headSha: e.headSha, headRef: `pr-${e.pr}`, oldSha: e.oldSha }, { deliveryId: `ev-${i}` });
+    const a = await postHook(server, host, name, d);
+    assert.equal(a.status, 202, `event ${i} (${host} ${e.action} #${e.pr}): ${a.status} ${JSON.stringify(a.body)}`);
+    sent++;
+  }
+  // Hook work is sequential: once a later delivery's outcome is logged, all events were handled.
+  const barrier = await postHook(server, 'github', name, pushDelivery('github', secret, { ref: 'refs/heads/zz-barrier', after: repo.head() }, { deliveryId: 'barrier' }));
+  assert.equal(barrier.status, 202);
+  await waitHookOutcome(server, 'barrier', 120_000);
+  const allEnded = async (): Promise<boolean> => (await runsOf(server, name)).every((r) => terminal.has(r.state));
+  await server.waitFor('every run ended', allEnded, 180_000);
+
+  // Merged and closed pull requests whose close was lost: their branches are deleted.
+  for (const [n, pr] of truth) {
+    const last = events.findLast((e) => e.pr === n);
+    if (last?.lost && (pr.state === 'closed' || pr.state === 'merged')) repo.git('branch', '-D', pr.branch);
+  }
+
+  // A restart runs the reconciler; then wait for what it started.
+  await server.stopGracefully();
+  await server.launch();
+  const expectedOpen = [...truth].filter(([, p]) => p.state === 'open').map(([n]) => n);
+  const closedOnes = [...truth].filter(([, p]) => p.state === 'closed' || p.state === 'merged').map(([n]) => n);
+  let lastSeen = '';
+  try {
+    await server.waitFor(
+      'previews to converge',
+      async () => {
+        const list = await previewsOf(server, name);
+        lastSeen = JSON.stringify(list.map((p) => [p.pullRequest, p.commit.slice(0, 8), p.state]));
+        const ok = list.length === expectedOpen.length && list.every((p) => truth.get(p.pullRequest)?.state === 'open' && p.commit === truth.get(p.pullRequest)?.head);
+        return ok && (await allEnded());
+      },
+      120_000,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; expected open ${JSON.stringify(expectedOpen)}, listed ${lastSeen}`);
+  }
+  await sleep(1000);
+
+  // Every open pull request: its preview serves its last head.
+  for (const n of expectedOpen) {
+    assert.deepEqual(await previewGet(server, n, name), { status: 200, body: truth.get(n)!.version }, `pr-${n}`);
+  }
+  // Every closed one: no route, no instances. And no instance of any preview not expected.
+  for (const n of closedOnes) {
+    const r = await previewGet(server, n, name);
+    assert.equal(r.status, 404, `pr-${n} (ended ${truth.get(n)!.state}) still answers ${r.status}: ${r.body}`);
+    assert.deepEqual(await instancesOf(server, name, `pr-${n}`), [], `pr-${n} still has instances`);
+  }
+  const previewEnvs = new Set((await dataPlaneInstances(server)).filter((i) => i.labels.project === name && /^pr-\d+$/.test(i.labels.environment ?? '')).map((i) => i.labels.environment));
+  assert.deepEqual([...previewEnvs].sort(), expectedOpen.map((n) => `pr-${n}`).sort(), 'instances run for exactly the open pull requests');
+  t.diagnostic(`${sent} events delivered; ${expectedOpen.length} open previews, ${closedOnes.length} closed pull requests without one`);
+});
