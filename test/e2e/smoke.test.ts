@@ -25,7 +25,7 @@ s.listen(Number(process.env.PORT));
 process.on('SIGTERM', () => { s.close(() => process.exit(0)); s.closeIdleConnections(); });
 `;
 
-test('a commit reaches production by itself, and the next one replaces it', async (t) => {
+void test('a commit reaches production by itself, and the next one replaces it', async (t) => {
   const server = await TestServer.start();
   const repo = new TestRepo({ 'sluice.yaml': pipeline, 'server.js': app, VERSION: 'v1\n' });
   t.after(async () => {
