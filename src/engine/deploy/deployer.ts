@@ -16,7 +16,7 @@ import type { StageResult } from '../run-context.ts';
 import { RolloutDriver, RolloutWakers, terminalRollout } from '../rollout/rollout-driver.ts';
 import type { RolloutDeps } from '../rollout/rollout-deps.ts';
 import { hostsOf, urlOf } from './hosts.ts';
-import { checkReferences, parseReleaseConfig, releaseConfigOf } from './release-config.ts';
+import { checkReferences, generationOf, parseReleaseConfig, releaseConfigOf, withOwnInstances } from './release-config.ts';
 import type { SecretService } from '../secrets/secret-service.ts';
 
 export interface DeployRequest {
@@ -226,7 +226,59 @@ export class Deployer {
     if (target.number === env.currentRelease) throw new ConflictError(`release ${target.number} is already live in ${project}/${environment}`);
     if (target.state === 'failed' || target.state === 'deploying') throw new InvalidInputError(`release ${target.number} never went live (${target.state}); choose another with --to`);
     if (!(await this.deps.artifactExists(target.artifactDigest))) throw new InvalidInputError(`artifact ${target.artifactDigest} of release ${target.number} is no longer in the artifact store`);
-    return this.replaceWith(project, environment, target, `rollback to release ${target.number} by ${actor}`, 'rollback');
+    const reason = `rollback to release ${target.number} by ${actor}`;
+    if (await this.isWarm(project, environment, target)) return this.switchBack(project, environment, target, reason);
+    return this.replaceWith(project, environment, target, reason, 'rollback');
+  }
+
+  /** True when every instance of the release still runs and is ready (blue/green's warm window). */
+  private async isWarm(project: string, environment: string, release: Release): Promise<boolean> {
+    const config = parseReleaseConfig(release.configJson);
+    const generation = String(generationOf(release, config));
+    const expected = config.services.reduce((n, s) => n + s.instances, 0);
+    const ready = (await this.deps.runtime.listInstances()).filter(
+      (i) => i.labels.project === project && i.labels.environment === environment && i.labels.release === generation && i.labels.role !== 'baseline' && i.state === 'ready',
+    );
+    return expected > 0 && ready.length >= expected;
+  }
+
+  /** A rollback inside the warm window: one verified switch back to the running instances, no restart. */
+  private async switchBack(project: string, environment: string, target: Release, reason: string): Promise<Release> {
+    const { store, clock } = this.deps;
+    const holder = `switch-back-${clock.now().getTime()}`;
+    if (!(await this.lock(project, environment, holder))) throw new ConflictError(`could not lock ${project}/${environment}`);
+    try {
+      const log = this.logTo(project, environment);
+      await this.abortOthers(project, environment, reason, log);
+      const config = parseReleaseConfig(target.configJson);
+      const generation = generationOf(target, config);
+      const currentNumber = (await store.getEnvironment(project, environment))?.currentRelease ?? null;
+      const release = await store.createRelease({
+        project,
+        environment,
+        runId: null,
+        runNumber: target.runNumber,
+        commitSha: target.commitSha,
+        artifactDigest: target.artifactDigest,
+        configJson: JSON.stringify({ ...config, servedBy: generation }),
+        state: 'deploying',
+        reason: `${reason} (switched back to its running instances)`,
+        rolledBackFrom: currentNumber,
+        createdAt: clock.now().toISOString(),
+      });
+      const rollDeps = this.driver(log);
+      await rollDeps.switchTo({ project, environment, number: generation, artifactDigest: target.artifactDigest, config });
+      if (currentNumber !== null) await store.updateRelease(project, environment, currentNumber, { state: 'previous' });
+      await store.updateRelease(project, environment, release.number, { state: 'live' });
+      await store.updateEnvironment(project, environment, { currentRelease: release.number, desiredRelease: release.number, state: 'healthy', reason: null, updatedAt: clock.now().toISOString() });
+      for (const r of await store.listRollouts({ states: ['promoted'] })) {
+        if (r.project === project && r.environment === environment && r.scaleDownAt) await store.updateRollout(r.id, { scaleDownAt: null });
+      }
+      log(`switched back to release ${target.number}'s running instances as release ${release.number}`);
+      return (await store.getRelease(project, environment, release.number)) ?? release;
+    } finally {
+      await this.unlock(project, environment, holder);
+    }
   }
 
   /** A new release made of an existing one (its artifact and configuration), rolled out in place of the live one. */
@@ -246,7 +298,7 @@ export class Deployer {
         runNumber: source.runNumber,
         commitSha: source.commitSha,
         artifactDigest: source.artifactDigest,
-        configJson: source.configJson,
+        configJson: withOwnInstances(source.configJson),
         state: 'deploying',
         reason,
         rolledBackFrom: kind === 'rollback' ? currentNumber : null,
@@ -303,7 +355,7 @@ export class Deployer {
       }
       else if (rollout?.state === 'progressing') state = 'progressing';
       if (state === 'healthy' && release && instances) {
-        const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name && i.labels.release === String(release.number) && i.labels.role !== 'baseline');
+        const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name && i.labels.release === String(generationOf(release, parseReleaseConfig(release.configJson))) && i.labels.role !== 'baseline');
         const expected = parseReleaseConfig(release.configJson).services.reduce((n, s) => n + s.instances, 0);
         if (mine.filter((i) => i.state === 'ready').length < expected) state = 'degraded';
       }

@@ -22,6 +22,22 @@ export interface ReleaseConfig {
   secretGroups?: string[];
   /** Previews: instances sleep after this long without a request. */
   scaleToZeroMs?: number | null;
+  /**
+   * The release whose instances serve this one: a rollback inside blue/green's warm window
+   * switches back to the old instances instead of starting new ones.
+   */
+  servedBy?: number;
+}
+
+/** Which release number the instances (and router backends) of a release carry. */
+export function generationOf(release: { number: number }, config: ReleaseConfig | null): number {
+  return config?.servedBy ?? release.number;
+}
+
+/** The configuration for a release that starts its own instances. */
+export function withOwnInstances(json: string): string {
+  const { servedBy: _servedBy, ...rest } = parseReleaseConfig(json);
+  return JSON.stringify(rest);
 }
 
 export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secretRefs: SecretRef[] = [], scaleToZeroMs: number | null = null): ReleaseConfig {

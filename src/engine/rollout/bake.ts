@@ -3,7 +3,7 @@
 import { errorMessage } from '../../errors.ts';
 import { rollingUpdate } from '../deploy/rolling-update.ts';
 import { hostsOf } from '../deploy/hosts.ts';
-import { parseReleaseConfig } from '../deploy/release-config.ts';
+import { parseReleaseConfig, withOwnInstances } from '../deploy/release-config.ts';
 import { thresholdBreach } from './thresholds.ts';
 import { snapshot, type Snapshot } from './metrics-window.ts';
 import { markAborted, promotedPatch } from './outcomes.ts';
@@ -49,7 +49,7 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
     runNumber: stable.runNumber,
     commitSha: stable.commitSha,
     artifactDigest: stable.artifactDigest,
-    configJson: stable.configJson,
+    configJson: withOwnInstances(stable.configJson),
     state: 'deploying',
     reason: `automatic rollback: ${reason}`,
     rolledBackFrom: v.target.number,

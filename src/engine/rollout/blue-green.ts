@@ -8,6 +8,7 @@ import { checkBake, startBake } from './bake.ts';
 import { startAll, stopWhere, type ReleaseRef } from './instances.ts';
 import { markAborted, markLive } from './outcomes.ts';
 import { planOf } from './rollout-plan.ts';
+import { generationOf } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { removePreview, setTraffic } from './traffic.ts';
 
@@ -18,7 +19,7 @@ function refs(v: RolloutView): { green: ReleaseRef; blue: ReleaseRef } {
   const s = v.stable!;
   return {
     green: { project: t.project, environment: t.environment, number: t.number, artifactDigest: t.artifactDigest, config: v.targetConfig },
-    blue: { project: s.project, environment: s.environment, number: s.number, artifactDigest: s.artifactDigest, config: v.stableConfig! },
+    blue: { project: s.project, environment: s.environment, number: generationOf(s, v.stableConfig), artifactDigest: s.artifactDigest, config: v.stableConfig! },
   };
 }
 

@@ -10,6 +10,7 @@ import { judgeWindow } from './judge-window.ts';
 import { snapshot, type Snapshot } from './metrics-window.ts';
 import { markAborted, markLive } from './outcomes.ts';
 import { planOf } from './rollout-plan.ts';
+import { generationOf } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView, Weights } from './rollout-deps.ts';
 import { setTraffic } from './traffic.ts';
 
@@ -22,7 +23,7 @@ function refs(v: RolloutView): { canary: ReleaseRef; stable: ReleaseRef } {
   const s = v.stable!;
   return {
     canary: { project: t.project, environment: t.environment, number: t.number, artifactDigest: t.artifactDigest, config: v.targetConfig },
-    stable: { project: s.project, environment: s.environment, number: s.number, artifactDigest: s.artifactDigest, config: v.stableConfig! },
+    stable: { project: s.project, environment: s.environment, number: generationOf(s, v.stableConfig), artifactDigest: s.artifactDigest, config: v.stableConfig! },
   };
 }
 
@@ -100,7 +101,7 @@ async function inStep(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch |
   if (analysis && elapsed >= (rollout.looks + 1) * analysis.intervalMs) {
     const window = JSON.parse(rollout.windowJson ?? '{}') as Snapshot;
     const current = await snapshot(deps, v.target.project, v.target.environment, v.targetConfig);
-    const judged = judgeWindow(current, window, v.target.number, v.stable!.number, analysis, rollout.looks + 1);
+    const judged = judgeWindow(current, window, v.target.number, refs(v).stable.number, analysis, rollout.looks + 1);
     verdict = judged.verdict;
     patch.looks = rollout.looks + 1;
     patch.decisionsJson = appendDecisions(rollout, judged.decisions, now, rollout.step);

@@ -5,6 +5,7 @@ import { hostsOf } from '../deploy/hosts.ts';
 import { removeRelease, rollingUpdate, type RolloutDeps as RollingDeps } from '../deploy/rolling-update.ts';
 import { checkBake, startBake } from './bake.ts';
 import { markAborted, markLive } from './outcomes.ts';
+import { generationOf } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 
 export function rollingDeps(deps: RolloutDeps): RollingDeps {
@@ -22,7 +23,7 @@ export async function advanceRolling(deps: RolloutDeps, v: RolloutView): Promise
     deps.log(reason);
     if (v.stable && v.stableConfig) {
       deps.log(`putting release ${v.stable.number} back in full`);
-      await rollingUpdate(roll, { project: target.project, environment: target.environment, release: v.stable.number, artifactDigest: v.stable.artifactDigest, config: v.stableConfig }).catch(
+      await rollingUpdate(roll, { project: target.project, environment: target.environment, release: generationOf(v.stable, v.stableConfig), artifactDigest: v.stable.artifactDigest, config: v.stableConfig }).catch(
         (e: unknown) => deps.log(`restoring release ${v.stable!.number} failed: ${errorMessage(e)}`),
       );
     } else {

@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Release, Rollout } from '../../store/records.ts';
 import { errorMessage } from '../../errors.ts';
-import { parseReleaseConfig } from '../deploy/release-config.ts';
+import { generationOf, parseReleaseConfig } from '../deploy/release-config.ts';
 import { advanceBlueGreen } from './blue-green.ts';
 import { advanceCanary } from './canary.ts';
-import { stopWhere } from './instances.ts';
+import { roleOf, stopWhere, type ReleaseRef } from './instances.ts';
+import { removePreview, setTraffic } from './traffic.ts';
 import { advanceRolling } from './rolling.ts';
 import { planOf, type RolloutPlan } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
@@ -124,6 +125,13 @@ export class RolloutDriver {
     }
   }
 
+  /** All traffic to the running instances of a release (verified), then every other instance of the environment stops. */
+  async switchTo(ref: ReleaseRef): Promise<void> {
+    await setTraffic(this.deps, { project: ref.project, environment: ref.environment, config: ref.config }, [{ ref, role: 'primary', weight: 100 }]);
+    await removePreview(this.deps, ref.project, ref.environment, ref.config);
+    await stopWhere(this.deps, ref.project, ref.environment, (i) => i.labels.release !== String(ref.number) || roleOf(i) === 'baseline');
+  }
+
   /** Blue instances whose warm window has passed are stopped. */
   async scaleDownDue(): Promise<void> {
     const { store, clock } = this.deps;
@@ -131,7 +139,9 @@ export class RolloutDriver {
     for (const r of await store.listRollouts({ states: ['promoted'] })) {
       if (!r.scaleDownAt || r.scaleDownAt > now || r.stable === null) continue;
       const env = await store.getEnvironment(r.project, r.environment);
-      const keep = new Set([String(env?.currentRelease ?? r.release), String(r.release)]);
+      const current = env?.currentRelease == null ? undefined : await store.getRelease(r.project, r.environment, env.currentRelease);
+      // Never the instances that serve the live release (a switch-back may have made blue live again).
+      const keep = new Set([String(r.release), ...(current ? [String(generationOf(current, parseReleaseConfig(current.configJson)))] : [])]);
       await stopWhere(this.deps, r.project, r.environment, (i) => i.labels.release === String(r.stable) && !keep.has(i.labels.release ?? ''));
       await store.updateRollout(r.id, { scaleDownAt: null });
     }
