@@ -23,6 +23,7 @@ import type { DataPlaneClient } from './dataplane/data-plane-client.ts';
 import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
+import { openPostgresStore } from './store/postgres/open-postgres-store.ts';
 import { openSecrets } from './server/open-secrets.ts';
 import { StatusNotifier } from './notify/status-notifier.ts';
 import { commitStateForRun } from './notify/status-target.ts';
@@ -43,6 +44,8 @@ export interface ServerOptions {
   home: string;
   masterKey: string | undefined;
   previousMasterKey: string | undefined;
+  /** postgres://… to keep the state in PostgreSQL instead of <data>/sluice.db. */
+  database?: string;
 }
 
 export interface RunningServer {
@@ -67,7 +70,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   await assertPortFree(opts.host, opts.port);
-  const store = openSqliteStore(path.join(dataDir, 'sluice.db'));
+  // The embedded SQLite file, or PostgreSQL when --database names one (several servers can share it).
+  const store = opts.database ? openPostgresStore({ connectionString: opts.database }) : openSqliteStore(path.join(dataDir, 'sluice.db'));
   await store.migrate();
   let dataPlane: DataPlaneClient | null = null;
   const { secrets, redact, rotateKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
@@ -125,7 +129,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     {
       engine,
       deployer,
-      secretApi: { secrets, rotateKey },
+      secretApi: { secrets, rotateKey, audit: (limit) => store.listAudit(limit) },
       apiBase: () => url,
       onShutdownDataPlane: async () => {
         await engine.stop();

@@ -14,6 +14,8 @@ function actorOf(headers: Record<string, unknown>): string {
 export interface SecretApiDeps {
   secrets: SecretService;
   rotateKey: (actor: string) => Promise<{ fingerprint: string; keyFile: string | null }>;
+  /** Who read or changed secrets, and when (newest first). */
+  audit: (limit: number) => Promise<Array<{ at: string; actor: string; action: string; target: string }>>;
 }
 
 export function registerSecretRoutes(app: FastifyInstance, deps: SecretApiDeps): void {
@@ -31,4 +33,5 @@ export function registerSecretRoutes(app: FastifyInstance, deps: SecretApiDeps):
     return { unset: `${req.params.group}/${req.params.key}` };
   });
   app.post('/api/secrets/rotate-key', async (req) => deps.rotateKey(actorOf(req.headers)));
+  app.get<{ Querystring: { limit?: string } }>('/api/audit', async (req) => deps.audit(Math.min(10_000, Math.max(1, Number(req.query.limit ?? 200) || 200))));
 }

@@ -16,6 +16,8 @@ export interface Environment {
   masterKey: string | undefined;
   /** SLUICE_PREVIOUS_MASTER_KEY: the key being rotated away from (its data keys are re-wrapped at start). */
   previousMasterKey: string | undefined;
+  /** SLUICE_DATABASE: postgres://… (default: SQLite in the data directory). */
+  database: string | undefined;
 }
 
 /** The environment a child process of Sluice's own (the data plane) inherits. Steps and instances never get it. */
@@ -34,5 +36,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     noColor: Boolean(env.NO_COLOR) || env.FORCE_COLOR === '0',
     masterKey: env.SLUICE_MASTER_KEY || undefined,
     previousMasterKey: env.SLUICE_PREVIOUS_MASTER_KEY || undefined,
+    database: env.SLUICE_DATABASE || undefined,
   };
 }

@@ -51,6 +51,18 @@ function printLine(l: LogJson): void {
   else process.stdout.write(`${text}\n`);
 }
 
+/** Every line of a run's log, page by page (the API answers at most 100,000 lines at once). */
+async function allRunLogs(api: ApiClient, id: string): Promise<LogJson[]> {
+  const all: LogJson[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await api.get<Array<LogJson & { id: number }>>(`/api/runs/${enc(id)}/logs?after=${after}`);
+    if (page.length === 0) return all;
+    all.push(...page);
+    after = page[page.length - 1]!.id;
+  }
+}
+
 async function runLogs(api: ApiClient, id: string, follow: boolean): Promise<void> {
   if (!follow) {
     // The API answers a page at a time (at most 100,000 lines): read on until a page is empty.
@@ -146,7 +158,7 @@ export function runCommands(program: Command, ctx: CliContext): void {
     .action(async (target: string, o: { env?: string; follow?: boolean; json?: boolean }, cmd: Command) => {
       const api = ctx.api(cmd);
       if (!o.env) {
-        if (o.json) return printJson(await api.get<LogJson[]>(`/api/runs/${enc(target)}/logs`));
+        if (o.json) return printJson(await allRunLogs(api, target));
         return runLogs(api, target, Boolean(o.follow));
       }
       const base = `/api/projects/${enc(target)}/environments/${enc(o.env)}/logs`;

@@ -61,6 +61,16 @@ export function secretCommand(program: Command, ctx: CliContext): void {
       await ctx.api(cmd).request('DELETE', `/api/secrets/${enc(group)}/${enc(key)}`);
       console.log(`${group}/${key} removed`);
     });
+  program
+    .command('audit')
+    .description('who read or changed secrets, and when')
+    .option('--limit <n>', 'how many', '200')
+    .option('--json', 'print JSON')
+    .action(async (o: { limit: string; json?: boolean }, cmd: Command) => {
+      const list = await ctx.api(cmd).get<Array<{ at: string; actor: string; action: string; target: string }>>(`/api/audit?limit=${enc(o.limit)}`);
+      if (o.json) return printJson(list);
+      console.log(table([['WHEN', 'WHO', 'WHAT', 'TARGET'], ...list.map((a) => [a.at, a.actor, a.action, a.target])]));
+    });
   secret
     .command('rotate-key')
     .description('a new master key: every data key is re-wrapped under it (no downtime, no value re-encrypted)')

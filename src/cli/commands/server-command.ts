@@ -13,6 +13,7 @@ export interface ServerFlags {
   maxRuns: string;
   pollInterval: string;
   keepArtifacts: string;
+  database?: string;
 }
 
 export function intOption(name: string, value: string, min: number, max: number): number {
@@ -31,7 +32,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--base-domain <domain>', 'environments answer at ENV.PROJECT.DOMAIN', 'localhost')
     .option('--max-runs <n>', 'runs executing at once', '2')
     .option('--poll-interval <duration>', 'how often tracked branches are polled', '2s')
-    .option('--keep-artifacts <n>', 'artifacts kept beyond those releases reference', '20');
+    .option('--keep-artifacts <n>', 'artifacts kept beyond those releases reference', '20')
+    .option('--database <url>', 'postgres://… to keep the state in PostgreSQL (default: SQLite in the data directory)');
 }
 
 export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise<Awaited<ReturnType<typeof import('../../server.ts').startServer>>> {
@@ -50,6 +52,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     home: ctx.env.home,
     masterKey: ctx.env.masterKey,
     previousMasterKey: ctx.env.previousMasterKey,
+    database: flags.database ?? ctx.env.database,
   });
 }
 
