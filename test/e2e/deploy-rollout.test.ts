@@ -30,7 +30,7 @@ void test('two runs racing: the newer commit deploys, the older one is supersede
   // Build sleeps as long as SLOW says: commit A builds slowly, commit B quickly.
   const opts = { build: 'sleep "$(cat SLOW)"' };
   const { server, repo } = await deployedProject(t, 'race', { ...appFiles('v1', opts), SLOW: '0\n' }, { args: ['--max-runs', '2'] });
-  const shaA = repo.commit('A, slow to build', { ...appFiles('vA', opts), SLOW: '4\n' });
+  const shaA = repo.commit('A, slow to build', { ...appFiles('vA', opts), SLOW: '12\n' });
   const runA = await waitRunState(server, 'race', shaA, 'running', 30_000);
   const shaB = repo.commit('B, quick', { ...appFiles('vB', opts), SLOW: '0\n' });
   const doneB = await server.waitRun('race', shaB);
