@@ -7,6 +7,7 @@ import { NotFoundError } from '../errors.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { RouteTable } from '../router/route-table.ts';
 import { EdgeRouter } from '../router/edge/edge-router.ts';
+import { checkSticky } from '../router/edge/sticky-cookie.ts';
 import { Supervisor } from '../runtime/process/supervisor.ts';
 import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
 import { statePathOf } from './data-plane-paths.ts';
@@ -143,7 +144,10 @@ export class DataPlane {
 
   setRoute(host: string, route: DesiredRoute): void {
     const key = host.toLowerCase();
-    if (!Array.isArray(route)) checkScaleToZero(key, route);
+    if (!Array.isArray(route)) {
+      checkScaleToZero(key, route);
+      checkSticky(route.sticky, key); // a bad one stored would make every later applyRoutes throw
+    }
     this.state.routes[key] = route;
     this.save();
     this.scale.touch([key]);
@@ -223,6 +227,7 @@ export class DataPlane {
         return {
           host,
           ...(route.headerRelease ? { headerRelease: route.headerRelease } : {}),
+          ...(route.sticky ? { sticky: route.sticky } : {}),
           backends: route.backends.map((b) => {
             const targets = b.instances.filter((id) => ready.has(id)).map((id) => ({ id, host: '127.0.0.1', port: ready.get(id)! }));
             const capacity = b.instances.length ? targets.length / b.instances.length : 0;

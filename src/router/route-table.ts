@@ -21,6 +21,21 @@ export interface Route {
   backends: RouteBackend[];
   /** Pins a request to a release by a header value (e.g. `x-sluice-release: r7`), whatever the weights. */
   headerRelease?: { header: string; values: Record<string, string> };
+  /** Sticky sessions: a cookie keeps a browser on the release it was first routed to. */
+  sticky?: StickySessions;
+}
+
+/**
+ * A request whose `cookie` names a release that takes traffic now (weight > 0, ready
+ * targets) goes to that release; any other is routed by weight and its response gets
+ * `Set-Cookie: <cookie>=<release>; Path=/; HttpOnly; SameSite=Lax[; Max-Age=n]` (after the
+ * app's own Set-Cookie headers). The header pin wins over the cookie and never sets it.
+ */
+export interface StickySessions {
+  /** Cookie name, an RFC 9110 token (e.g. 'sluice-release'). */
+  cookie: string;
+  /** Cookie lifetime (positive integer); absent: a session cookie. */
+  maxAgeSeconds?: number;
 }
 
 export interface RouteTable {

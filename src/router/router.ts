@@ -1,6 +1,8 @@
 // The Router port, as the engine sees it: which releases (and which of their instances)
 // serve a host, with what weights. The data plane resolves instance ids to ready targets.
-import type { ReleaseMetrics, RouteTable } from './route-table.ts';
+import type { ReleaseMetrics, RouteTable, StickySessions } from './route-table.ts';
+
+export type { StickySessions } from './route-table.ts';
 
 export interface DesiredBackend {
   release: string;
@@ -23,11 +25,21 @@ export interface DesiredRoute {
    * while they start again. Absent: never sleeps.
    */
   scaleToZeroMs?: number;
+  /** Sticky sessions: a cookie keeps a browser on one release (see StickySessions). */
+  sticky?: StickySessions;
+}
+
+export interface SetRouteOptions {
+  scaleToZeroMs?: number;
+  sticky?: StickySessions;
 }
 
 export interface Router {
-  /** `scaleToZeroMs`: the route's instances sleep after that long without a request, and wake on the next one. */
-  setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin, opts?: { scaleToZeroMs?: number }): Promise<void>;
+  /**
+   * `scaleToZeroMs`: the route's instances sleep after that long without a request, and wake on the next one.
+   * `sticky`: a cookie keeps a browser on the release it was first routed to.
+   */
+  setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin, opts?: SetRouteOptions): Promise<void>;
   removeRoute(host: string): Promise<void>;
   /** What the router process itself applies now (never the store's copy). */
   applied(): Promise<RouteTable>;

@@ -100,6 +100,7 @@ function compileStrategy(strategy: RawStrategy | undefined): StrategySpec {
         pauseMs: step.pause === undefined ? 0 : typeof step.pause === 'object' ? null : parseDuration(step.pause),
       })),
       analysis: compileAnalysis(strategy.canary.analysis),
+      ...(strategy.canary.sticky ? { sticky: true } : {}),
     };
   }
   const blueGreen = strategy.blueGreen;

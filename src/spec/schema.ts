@@ -134,6 +134,7 @@ const canarySchema = z.strictObject({
       }
     }),
   analysis: analysisSchema.optional().describe('Applies through all steps.'),
+  sticky: z.boolean().optional().describe('A cookie keeps each user on the release that first answered them (default false).'),
 });
 
 function inRange(weight: unknown): weight is number {
@@ -146,7 +147,7 @@ const rollingSchema = z.strictObject({
 });
 
 const blueGreenSchema = z.strictObject({
-  scaleDownDelay: durationSchema.optional().describe('Keep the old release this long after the switch (default 30s).'),
+  scaleDownDelay: durationSchema.optional().describe('Keep the old release this long after the switch (default 10m).'),
   analysis: analysisSchema.optional(),
 });
 

@@ -65,7 +65,7 @@ export type CanaryStepSpec = {
 export type StrategySpec =
   | { readonly kind: 'rolling'; readonly maxSurge: number; readonly maxUnavailable: number }
   | { readonly kind: 'blueGreen'; readonly scaleDownDelayMs: number; readonly analysis: AnalysisSpec | null }
-  | { readonly kind: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly analysis: AnalysisSpec | null };
+  | { readonly kind: 'canary'; readonly steps: readonly CanaryStepSpec[]; readonly analysis: AnalysisSpec | null; readonly sticky?: boolean };
 
 export type StrategyKind = StrategySpec['kind'];
 

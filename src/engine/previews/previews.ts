@@ -36,20 +36,40 @@ export function previewName(number: number): string {
   return `pr-${number}`;
 }
 
+/** Specs remembered per commit; beyond this many the oldest is forgotten. */
+const SPEC_CACHE_SIZE = 512;
+
 export class Previews {
+  /**
+   * The spec at a commit never changes, so it is read once: housekeeping asks for it for every
+   * idle preview every pass, and each read was a fetch plus git reads queued on the project's
+   * one source lock, ahead of the runs' checkouts (with 200 previews, deploys stalled behind it).
+   */
+  private readonly specs = new Map<string, Spec | null>();
+  /** The pass under way: a slow pass is not joined by the next timer tick. */
+  private housekeepingPass: Promise<void> | null = null;
+
   constructor(private readonly deps: PreviewDeps) {}
 
   private async specAt(project: Project, sha: string): Promise<Spec | null> {
+    const key = `${project.name}\n${project.repo}\n${sha}`;
+    if (this.specs.has(key)) return this.specs.get(key)!;
+    let spec: Spec | null;
     try {
       const source = this.deps.sourceOf(project);
       await source.fetch();
       const text = await source.readFile(sha, 'sluice.yaml');
-      if (text === null) return null;
-      const parsed = parseSpec(text);
-      return parsed.ok ? parsed.spec : null;
+      const parsed = text === null ? null : parseSpec(text);
+      spec = parsed?.ok ? parsed.spec : null;
     } catch {
-      return null;
+      return null; // not remembered: the commit may be fetchable later
     }
+    if (/^[0-9a-f]{40}$/i.test(sha)) {
+      // Only full SHAs: an abbreviated one could name another commit once the repository grows.
+      if (this.specs.size >= SPEC_CACHE_SIZE) this.specs.delete(this.specs.keys().next().value!);
+      this.specs.set(key, spec);
+    }
+    return spec;
   }
 
   async handle(project: Project, hook: VerifiedHook): Promise<HookOutcome> {
@@ -136,7 +156,12 @@ export class Previews {
   }
 
   /** Notices requests to previews (for `lastRequestAt`) and removes those idle beyond their TTL. */
-  async housekeeping(): Promise<void> {
+  housekeeping(): Promise<void> {
+    this.housekeepingPass ??= this.housekeepingOnce().finally(() => (this.housekeepingPass = null));
+    return this.housekeepingPass;
+  }
+
+  private async housekeepingOnce(): Promise<void> {
     const { store, clock } = this.deps;
     const active = await store.listPreviews({ state: 'active' });
     if (!active.length) return;

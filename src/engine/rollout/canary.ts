@@ -32,13 +32,21 @@ export function weightsAt(canaryWeight: number): Weights {
   return { canary: canaryWeight, baseline, stable: 100 - canaryWeight - baseline };
 }
 
+function sticky(v: RolloutView): boolean {
+  const plan = planOf(v.rollout.strategyJson);
+  return plan.strategy.kind === 'canary' && plan.strategy.sticky === true;
+}
+
 async function applyWeights(deps: RolloutDeps, v: RolloutView, w: Weights): Promise<void> {
   const r = refs(v);
   await setTraffic(deps, { project: r.canary.project, environment: r.canary.environment, config: v.targetConfig }, [
     { ref: r.stable, role: 'primary', weight: w.stable },
     { ref: r.stable, role: 'baseline', weight: w.baseline },
     { ref: r.canary, role: 'primary', weight: w.canary },
-  ], { pin: { header: 'x-sluice-release', values: { canary: `r${r.canary.number}`, next: `r${r.canary.number}`, stable: `r${r.stable.number}` } } });
+  ], {
+    pin: { header: 'x-sluice-release', values: { canary: `r${r.canary.number}`, next: `r${r.canary.number}`, stable: `r${r.stable.number}` } },
+    sticky: sticky(v),
+  });
 }
 
 async function enterStep(deps: RolloutDeps, v: RolloutView, step: number): Promise<RolloutPatch> {

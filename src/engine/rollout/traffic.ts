@@ -48,11 +48,14 @@ export async function setTraffic(
   deps: RolloutDeps,
   r: { project: string; environment: string; config: ReleaseConfig },
   weighted: WeightedRelease[],
-  opts: { pin?: HeaderPin; preview?: boolean } = {},
+  opts: { pin?: HeaderPin; preview?: boolean; sticky?: boolean } = {},
 ): Promise<void> {
   const routes = routesFor(deps, r.project, r.environment, r.config, weighted, opts.preview ? 'next.' : '');
-  const sleep = r.config.scaleToZeroMs ? { scaleToZeroMs: r.config.scaleToZeroMs } : undefined;
-  for (const { host, backends } of routes) await deps.router.setRoute(host, backends, opts.pin, sleep);
+  const routeOpts = {
+    ...(r.config.scaleToZeroMs ? { scaleToZeroMs: r.config.scaleToZeroMs } : {}),
+    ...(opts.sticky ? { sticky: { cookie: 'sluice-release' } } : {}),
+  };
+  for (const { host, backends } of routes) await deps.router.setRoute(host, backends, opts.pin, routeOpts);
   const deadline = deps.clock.now().getTime() + 5000;
   for (;;) {
     const applied = await deps.router.applied();

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../errors.ts';
 import type { Route, RouteTable } from '../route-table.ts';
 import type { HostActivity, HostActivityRegistry } from './host-activity.ts';
 import type { ReleaseStats, ReleaseStatsRegistry } from './release-stats.ts';
+import { checkSticky, releaseCookieValue, stickySetCookie } from './sticky-cookie.ts';
 import { TargetPools } from './target-pools.ts';
 
 // The route table turned into what the hot path needs: a host map, direct pool and stats
@@ -24,6 +25,8 @@ export interface CompiledBackend {
   cursor: number;
   /** Smooth weighted round robin state (nginx's algorithm). */
   current: number;
+  /** On sticky routes: this release's cookie value, and the Set-Cookie that sticks a browser to it. */
+  readonly sticky?: { readonly value: string; readonly setCookie: string };
 }
 
 export interface CompiledRoute {
@@ -33,6 +36,8 @@ export interface CompiledRoute {
   readonly serving: readonly CompiledBackend[];
   readonly totalWeight: number;
   readonly pin?: { readonly header: string; readonly byValue: ReadonlyMap<string, CompiledBackend> };
+  /** Sticky sessions: cookie name, and cookie value → serving backend. */
+  readonly sticky?: { readonly cookie: string; readonly byValue: ReadonlyMap<string, CompiledBackend> };
   /** Whose 503 it is when nothing can serve: the heaviest backend, if any. */
   readonly blame?: CompiledBackend;
   /** Request counters of the host (scale to zero samples them). */
@@ -79,6 +84,8 @@ function compileRoute(
   poolKeys: Set<string>,
   activity: HostActivity,
 ): CompiledRoute {
+  checkSticky(route.sticky, host);
+  const stickyConfig = route.sticky;
   const backends: CompiledBackend[] = route.backends.map((b) => {
     if (!Number.isFinite(b.weight) || b.weight < 0) {
       throw new InvalidInputError(`weight of release ${b.release} on ${host} must be a non-negative number`, { host, weight: b.weight });
@@ -91,7 +98,9 @@ function compileRoute(
       poolKeys.add(key);
       return { id: t.id, host: t.host, port: t.port, pool: pools.acquire(key, t.host, t.port) };
     });
-    return { release: b.release, weight: b.weight, targets, stats: stats.get(host, b.release), cursor: 0, current: 0 };
+    const backend: CompiledBackend = { release: b.release, weight: b.weight, targets, stats: stats.get(host, b.release), cursor: 0, current: 0 };
+    if (!stickyConfig) return backend;
+    return { ...backend, sticky: { value: releaseCookieValue(b.release), setCookie: stickySetCookie(stickyConfig, b.release) } };
   });
   const serving = backends.filter((b) => b.weight > 0 && b.targets.length > 0);
   const totalWeight = serving.reduce((sum, b) => sum + b.weight, 0);
@@ -106,13 +115,26 @@ function compileRoute(
     }
     pin = { header: route.headerRelease.header.toLowerCase(), byValue };
   }
-  return { host, backends, serving, totalWeight, pin, blame, activity };
+  let sticky: CompiledRoute['sticky'];
+  if (stickyConfig) {
+    // Only serving backends: a release at weight 0 (drained, rolled back) keeps no sticky browsers.
+    const byValue = new Map<string, CompiledBackend>();
+    for (const b of serving) byValue.set(b.sticky!.value, b);
+    sticky = { cookie: stickyConfig.cookie, byValue };
+  }
+  return { host, backends, serving, totalWeight, pin, sticky, blame, activity };
 }
 
 /** The backend a header value pins the request to, if the route has such a pin for it. */
 export function pinnedBackend(route: CompiledRoute, value: string | string[] | undefined): CompiledBackend | undefined {
   if (value === undefined || !route.pin) return undefined;
   return route.pin.byValue.get(Array.isArray(value) ? (value[0] ?? '') : value);
+}
+
+/** The serving backend a sticky cookie value names, if the route is sticky and has it. */
+export function stickyBackend(route: CompiledRoute, value: string | null | undefined): CompiledBackend | undefined {
+  if (!value || !route.sticky) return undefined;
+  return route.sticky.byValue.get(value);
 }
 
 /** The backend for an unpinned request: smooth weighted round robin over the serving backends. */

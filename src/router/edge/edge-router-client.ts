@@ -1,15 +1,16 @@
 // The Router port for the built-in edge router, which lives in the data-plane process.
 import type { DataPlaneClient } from '../../dataplane/data-plane-client.ts';
 import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
-import type { DesiredBackend, DesiredRoute, HeaderPin, Router } from '../router.ts';
+import type { DesiredBackend, DesiredRoute, HeaderPin, Router, SetRouteOptions } from '../router.ts';
 
 export class EdgeRouterClient implements Router {
   constructor(private readonly client: DataPlaneClient) {}
 
-  /** `opts.scaleToZeroMs`: see DesiredRoute (the Router port may grow the same option). */
-  async setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin, opts: { scaleToZeroMs?: number } = {}): Promise<void> {
+  /** `opts`: see DesiredRoute. */
+  async setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin, opts: SetRouteOptions = {}): Promise<void> {
     const route: DesiredRoute = headerRelease ? { backends, headerRelease } : { backends };
     if (opts.scaleToZeroMs !== undefined) route.scaleToZeroMs = opts.scaleToZeroMs;
+    if (opts.sticky !== undefined) route.sticky = opts.sticky;
     await this.client.request('PUT', `/routes/${encodeURIComponent(host)}`, route);
   }
 

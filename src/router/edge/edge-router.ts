@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
 import { ColdWaiters } from './cold-waiters.ts';
-import { compileTable, hostKey, pickBackend, pickTarget, pinnedBackend, type CompiledBackend, type CompiledRoute } from './compiled-route.ts';
+import { compileTable, hostKey, pickBackend, pickTarget, pinnedBackend, stickyBackend, type CompiledBackend, type CompiledRoute } from './compiled-route.ts';
 import { sendPlain, sendPlainRaw } from './plain-response.ts';
 import { ProxyExchange } from './proxy-exchange.ts';
 import { hasBody, upstreamHeaders } from './proxy-headers.ts';
 import { HostActivityRegistry, type HostActivitySample } from './host-activity.ts';
 import { ReleaseStatsRegistry } from './release-stats.ts';
+import { cookieValue } from './sticky-cookie.ts';
 import { TargetPools } from './target-pools.ts';
 import { proxyUpgrade } from './upgrade-proxy.ts';
 
@@ -185,7 +186,9 @@ export class EdgeRouter {
       return;
     }
     const pinned = route.pin ? pinnedBackend(route, req.headers[route.pin.header]) : undefined;
-    const backend = pinned ?? pickBackend(route);
+    // The sticky cookie the request carried; null when this response manages none (not sticky, or pinned by header).
+    const stickyFrom = pinned || !route.sticky ? null : cookieValue(req.headers.cookie, route.sticky.cookie);
+    const backend = pinned ?? stickyBackend(route, stickyFrom) ?? pickBackend(route);
     const target = backend && pickTarget(backend);
     if (!target) {
       const unavailable = (why: string): void => {
@@ -199,7 +202,7 @@ export class EdgeRouter {
       return;
     }
     if (!held) route.activity.requests++;
-    new ProxyExchange(req, res, route, backend, target, pinned !== undefined, upstreamHeaders(req), hasBody(req), started).start();
+    new ProxyExchange(req, res, route, backend, target, pinned !== undefined, stickyFrom, upstreamHeaders(req), hasBody(req), started).start();
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -215,7 +218,9 @@ export class EdgeRouter {
       return;
     }
     const pinned = route.pin ? pinnedBackend(route, req.headers[route.pin.header]) : undefined;
-    const backend = pinned ?? pickBackend(route);
+    // The cookie picks the release of an upgrade too; the target's 101 is piped as is, so it sets no cookie.
+    const stuck = pinned || !route.sticky ? undefined : stickyBackend(route, cookieValue(req.headers.cookie, route.sticky.cookie));
+    const backend = pinned ?? stuck ?? pickBackend(route);
     const target = backend && pickTarget(backend);
     if (!target) {
       const unavailable = (why: string): void => {

@@ -5,6 +5,7 @@ import type { CompiledBackend, CompiledRoute, CompiledTarget } from './compiled-
 import { pickRetry } from './compiled-route.ts';
 import { downstreamHeaders } from './proxy-headers.ts';
 import { sendPlain } from './plain-response.ts';
+import { appendSetCookie } from './sticky-cookie.ts';
 
 const maxTries = 3;
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -44,6 +45,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     private backend: CompiledBackend,
     private target: CompiledTarget,
     private readonly pinned: boolean,
+    /** Sticky route: the cookie value the request carried (undefined: none); null: no cookie to manage. */
+    private readonly stickyFrom: string | null | undefined,
     private readonly headers: string[],
     private readonly withBody: boolean,
     private readonly started: number,
@@ -74,8 +77,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200 || this.done) return; // 1xx informational: wait for the final response
     this.status = statusCode;
     try {
-      if (statusMessage) this.res.writeHead(statusCode, statusMessage, downstreamHeaders(headers));
-      else this.res.writeHead(statusCode, downstreamHeaders(headers));
+      const out = downstreamHeaders(headers);
+      // The release that answered is not the one the cookie names (none, gone, or a retry moved on): stick to this one.
+      const sticky = this.backend.sticky;
+      if (this.stickyFrom !== null && sticky && this.stickyFrom !== sticky.value) appendSetCookie(out, sticky.setCookie);
+      if (statusMessage) this.res.writeHead(statusCode, statusMessage, out);
+      else this.res.writeHead(statusCode, out);
     } catch (error) {
       // Node refused something from the target (e.g. a header value): a bad gateway, not a crash.
       this.status = 0;
