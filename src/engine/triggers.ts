@@ -2,7 +2,7 @@
 // the newest is built: older queued runs of the same branch are superseded.
 import { randomUUID } from 'node:crypto';
 import type { Project, Run } from '../store/records.ts';
-import type { Source } from '../source/source.ts';
+import type { CommitInfo, Source } from '../source/source.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 
@@ -25,11 +25,13 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: Enqu
   const source = deps.sourceOf(project);
   const ref = opts.ref ?? project.branch;
   let sha: string;
+  let info: CommitInfo | null = null;
   if (opts.sha) {
-    await source.fetch();
-    // A webhook may name the commit by an abbreviated hash (Bitbucket's 12 hex): runs, releases
-    // and the one-run-per-commit check all key on the full SHA.
-    sha = (await source.commit(opts.sha)).sha;
+    // commit() fetches only when the mirror lacks the commit: a burst of webhooks for commits
+    // already fetched costs no fetch each. A webhook may name the commit by an abbreviated hash
+    // (Bitbucket's 12 hex): runs, releases and the one-run-per-commit check key on the full SHA.
+    info = await source.commit(opts.sha);
+    sha = info.sha;
   } else sha = await source.resolve(ref);
   if (opts.trigger !== 'manual') {
     // The same commit already has a live run (a manual trigger, a webhook and the poller can all see it): one is enough.
@@ -37,7 +39,7 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: Enqu
     const twin = active.find((r) => r.project === project.name && r.commitSha === sha && r.preview === (opts.preview?.number ?? null));
     if (twin) return twin;
   }
-  const info = await source.commit(sha);
+  info ??= await source.commit(sha);
   const branch = opts.preview?.branch ?? (opts.ref && !/^[0-9a-f]{7,40}$/i.test(opts.ref) ? opts.ref.replace(/^refs\/heads\//, '') : project.branch);
   const run = await store.createRun({
     id: randomUUID(),

@@ -56,9 +56,8 @@ export class Previews {
     if (this.specs.has(key)) return this.specs.get(key)!;
     let spec: Spec | null;
     try {
-      const source = this.deps.sourceOf(project);
-      await source.fetch();
-      const text = await source.readFile(sha, 'sluice.yaml');
+      // readFile fetches when the mirror lacks the commit, and only then.
+      const text = await this.deps.sourceOf(project).readFile(sha, 'sluice.yaml');
       const parsed = text === null ? null : parseSpec(text);
       spec = parsed?.ok ? parsed.spec : null;
     } catch {
