@@ -74,12 +74,15 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
   const store = opts.database ? openPostgresStore({ connectionString: opts.database }) : openSqliteStore(path.join(dataDir, 'sluice.db'));
   await store.migrate();
   let dataPlane: DataPlaneClient | null = null;
-  const { secrets, redact, rotateKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
+  const { secrets, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
   const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info });
   dataPlane = dp.client;
+  // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
+  // seals under the old key: give it the current one, or it could not reopen its state later.
+  await dp.client.request('POST', '/master-key', { key: masterKey.toString('base64') }).catch((e: unknown) => logger.warn(`the data plane did not take the master key: ${errorMessage(e)}`));
   const hostname = os.hostname();
   const config: EngineConfig = {
     dataDir,

@@ -26,6 +26,8 @@ export interface DataPlaneOptions {
   log: (line: string) => void;
   /** Seals instances' secret variables in the persisted state. */
   masterKey?: Buffer;
+  /** Former master keys: state sealed under one of them still opens (re-sealed at the next rekey). */
+  previousMasterKeys?: Buffer[];
   /** How often idle routes are looked for (scale to zero); default 250 ms. */
   idleCheckMs?: number;
   /** How long a request to a sleeping host waits for it to wake; default 30000 ms. */
@@ -65,7 +67,7 @@ export class DataPlane {
       onColdRoute: (host) => this.scale.onColdRoute(host),
       coldWaitMs: opts.wakeTimeoutMs ?? 30_000,
     });
-    this.vault = new SecretVault(opts.masterKey ?? null);
+    this.vault = new SecretVault(opts.masterKey ?? null, opts.previousMasterKeys);
     this.supervisor = new Supervisor({
       path: opts.path,
       home: opts.home,

@@ -8,7 +8,11 @@ export class SecretVault {
   private readonly opened = new Map<string, Record<string, string>>();
   private readonly redactors = new Map<string, Redactor>();
 
-  constructor(private master: Buffer | null) {}
+  /** `previous`: former master keys (SLUICE_PREVIOUS_MASTER_KEY), so state sealed before a rotation by restart still opens. */
+  constructor(
+    private master: Buffer | null,
+    private readonly previous: readonly Buffer[] = [],
+  ) {}
 
   seal(id: string, env: Record<string, string>): string | undefined {
     if (Object.keys(env).length === 0) return undefined;
@@ -23,7 +27,9 @@ export class SecretVault {
     const known = this.opened.get(id);
     if (known) return known;
     if (!this.master) throw new Error(`instance ${id} has secret variables but the data plane has no master key`);
-    const env = JSON.parse(open(this.master, parseSealed(sealed), `instance:${id}`).toString('utf8')) as Record<string, string>;
+    const parsed = parseSealed(sealed);
+    const key = [this.master, ...this.previous].find((k) => keyFingerprint(k) === parsed.keyId) ?? this.master;
+    const env = JSON.parse(open(key, parsed, `instance:${id}`).toString('utf8')) as Record<string, string>;
     this.opened.set(id, env);
     this.redactors.set(id, new Redactor(Object.values(env)));
     return env;

@@ -6,7 +6,7 @@ import { systemClock } from '../engine/clock.ts';
 import type { Logger } from '../engine/logger.ts';
 import { SecretService } from '../engine/secrets/secret-service.ts';
 import fs from 'node:fs';
-import { Keyring, loadMasterKey, parseKeyText, writeKeyFile } from '../secrets/keyring.ts';
+import { Keyring, loadMasterKey, parseKeyText, SecretKeyError, SecretKeyProblem, writeKeyFile } from '../secrets/keyring.ts';
 import { newKey } from '../secrets/envelope.ts';
 import { Redactor } from '../secrets/redactor.ts';
 import type { Store } from '../store/store.ts';
@@ -26,6 +26,14 @@ export async function openSecrets(
 ) {
   const keyFile = masterKeyFileOf(dataDir);
   const nextFile = `${keyFile}.next`;
+  // A lost key file must not be replaced by a new key: that key opens nothing, and its "back it
+  // up" warning would mislead the operator who still has to restore the real one.
+  if (envValue === undefined && !fs.existsSync(keyFile) && (await store.listDataKeys()).length > 0) {
+    throw new SecretKeyError(
+      SecretKeyProblem.unknownKey,
+      `the master key file ${keyFile} is missing, but this data directory holds secrets sealed under a master key: restore the file from your backup, or set SLUICE_MASTER_KEY`,
+    );
+  }
   const master = loadMasterKey({
     envValue,
     keyFile,

@@ -89,7 +89,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--router-host <host>', 'router address', '127.0.0.1')
     .action(async (flags: { data: string; routerPort: string; routerHost: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
-      const { loadMasterKey } = await import('../../secrets/keyring.ts');
+      const { loadMasterKey, parseKeyText } = await import('../../secrets/keyring.ts');
       const { masterKeyFileOf } = await import('../../server/open-secrets.ts');
       // The server created the key (or it comes from SLUICE_MASTER_KEY) before it started us.
       const masterKey = loadMasterKey({ envValue: ctx.env.masterKey, keyFile: masterKeyFileOf(flags.data) }).key;
@@ -100,6 +100,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         path: ctx.env.path,
         home: ctx.env.home,
         masterKey,
+        previousMasterKeys: ctx.env.previousMasterKey ? [parseKeyText(ctx.env.previousMasterKey, 'SLUICE_PREVIOUS_MASTER_KEY')] : [],
       });
     });
   program
