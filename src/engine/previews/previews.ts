@@ -149,9 +149,15 @@ export class Previews {
       if (r.project === project && r.preview === number) await store.updateRun(r.id, { cancelRequested: 1, reason }, ['running']);
     }
     const preview = await store.getPreview(project, number);
-    if (preview && preview.state === 'removed') return;
-    if (await store.getEnvironment(project, previewName(number))) await this.deps.deployer.teardown(project, previewName(number), reason);
-    if (preview) await store.updatePreview(project, number, { state: 'removed', reason, updatedAt: clock.now().toISOString() });
+    // Whatever the preview's record says: a run that was already deploying when an earlier
+    // teardown asked it to stop may have finished its deploy afterwards.
+    if (await this.environmentUp(project, number)) await this.deps.deployer.teardown(project, previewName(number), reason);
+    if (preview && preview.state !== 'removed') await store.updatePreview(project, number, { state: 'removed', reason, updatedAt: clock.now().toISOString() });
+  }
+
+  private async environmentUp(project: string, number: number): Promise<boolean> {
+    const env = await this.deps.store.getEnvironment(project, previewName(number));
+    return env !== undefined && env.state !== 'removed';
   }
 
   /** Notices requests to previews (for `lastRequestAt`) and removes those idle beyond their TTL. */
@@ -195,7 +201,8 @@ export class Previews {
       try {
         const branchGone = pr.state === 'open' && (await this.deps.sourceOf(project).headOf(pr.headRef)) === null;
         if (pr.state === 'closed' || branchGone) {
-          if (preview?.state === 'active') {
+          // An environment still up behind a removed preview is an orphan too (see teardown).
+          if (preview?.state === 'active' || (await this.environmentUp(pr.project, pr.number))) {
             await this.teardown(pr.project, pr.number, branchGone ? `branch ${pr.headRef} of pull request #${pr.number} is gone` : `pull request #${pr.number} is closed`);
             removed++;
           }
