@@ -103,7 +103,7 @@ function history(t: TestContext, rnd: () => number, commit: (pr: number, version
   return { events, truth };
 }
 
-void test('randomized pull request events with losses: after the reconciler, no orphaned and no missing previews', async (t) => {
+void test('randomized pull request events with losses: after the reconciler, no orphaned and no missing previews', { timeout: 900_000 }, async (t) => {
   const name = 'hk-random';
   const rnd = prng(SEED);
   const { server, repo, secret } = await hookProject(t, name, { 'sluice.yaml': SPEC, 'server.js': appJs, VERSION: 'main\n' }, { args: ['--max-runs', '4'] });
