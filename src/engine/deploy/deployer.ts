@@ -108,6 +108,11 @@ export class Deployer {
     if (!(await this.lock(req.project, env, req.run.id, req.signal))) return { state: 'cancelled', reason: 'cancelled while waiting for the deploy lock' };
     try {
       const record = await store.getEnvironment(req.project, env);
+      if (req.run.preview !== null) {
+        // Checked under the lock that teardown also takes: a preview never comes back after its close.
+        const pr = await store.getPullRequest(req.project, req.run.preview);
+        if (pr?.state === 'closed') return { state: 'cancelled', reason: `pull request #${req.run.preview} is closed` };
+      }
       const existing = (await store.listRollouts({ runId: req.run.id })).find((r) => r.environment === env);
       if (!existing && record?.lastRunNumber != null && record.lastRunNumber > req.run.number) {
         return { state: 'superseded', reason: `a newer run (#${record.lastRunNumber}) already deployed to ${env}` };
