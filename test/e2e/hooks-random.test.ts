@@ -1,4 +1,4 @@
-// Randomized: 20 pull requests, ~300 open/update/close/merge/reopen events from all four hosts,
+// Randomized: 20 pull requests, 1,000 open/update/close/merge/reopen events from all four hosts,
 // interleaved at random (seeded), some lost; then a restart runs the reconciler. Afterwards no
 // preview exists for a pull request that ended closed (no route, no instances) and every pull
 // request that ended open has a preview serving its last head.
@@ -32,7 +32,7 @@ import { dataPlaneInstances } from './fixtures.ts';
 
 const SEED = 0x5eed_2025;
 const PULL_REQUESTS = 20;
-const EVENTS = 300;
+const EVENTS = 1000;
 const LOSS = 0.15;
 
 /** mulberry32: small, seeded, good enough to shuffle test events. */
