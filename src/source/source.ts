@@ -20,6 +20,8 @@ export interface Source {
   commit(sha: string): Promise<CommitInfo>;
   /** Content of a file at a commit; null when the path is absent (or not a file). */
   readFile(sha: string, path: string): Promise<string | null>;
+  /** Paths that differ between two commits (from = null: every path of `to`). */
+  changedPaths(from: string | null, to: string): Promise<string[]>;
   /** Creates in `dir` (absent or empty) a working tree of exactly that commit, with .git and a detached HEAD. */
   checkout(sha: string, dir: string): Promise<void>;
 }

@@ -36,6 +36,7 @@ export function fakeSource(resolveTo: (ref: string) => string): Source {
     headOf: async (branch) => resolveTo(branch),
     commit: async (sha) => info(sha),
     readFile: async () => null,
+    changedPaths: async () => [],
     checkout: async () => {
       throw new Error('not in this test');
     },

@@ -160,3 +160,11 @@ void test('a file:// URL works and an existing mirror is reused', async () => {
   assert.equal(await new GitSource({ repo: `file://${repo}`, mirrorDir }).resolve('main'), second);
   assert.equal(await new GitSource({ repo: `file://${repo}`, mirrorDir }).resolve('feature'), first);
 });
+
+void test('changedPaths lists what differs between two commits, or every file of the first', async () => {
+  const s = source('changed');
+  assert.deepEqual(await s.changedPaths(first, second), ['src/app.sh']);
+  assert.deepEqual((await s.changedPaths(null, second)).sort(), ['README.md', 'src/app.sh']);
+  assert.deepEqual(await s.changedPaths(second, second), []);
+  await assert.rejects(s.changedPaths('0'.repeat(40), second), SourceError);
+});

@@ -106,6 +106,15 @@ export class GitSource implements Source {
     });
   }
 
+  changedPaths(from: string | null, to: string): Promise<string[]> {
+    return this.locked(async () => {
+      const target = await this.commitInMirror(to);
+      const args = from === null ? ['ls-tree', '-r', '--name-only', '-z', target] : ['diff', '--name-only', '-z', await this.commitInMirror(from), target];
+      const { stdout } = await this.git(args);
+      return stdout.split('\0').filter(Boolean);
+    });
+  }
+
   checkout(sha: string, dir: string): Promise<void> {
     return this.locked(async () => {
       const full = await this.commitInMirror(sha);
