@@ -2,7 +2,6 @@
 // outlives the control plane. The control plane sends desired state over a local socket;
 // routes name instance ids, and only READY instances of the supervisor become router targets.
 // Routes with scaleToZeroMs let their idle instances sleep (scale-to-zero.ts).
-import path from 'node:path';
 import { NotFoundError } from '../errors.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { RouteTable } from '../router/route-table.ts';
@@ -249,9 +248,5 @@ export class DataPlane {
 
   private save(): void {
     saveDesiredState(this.statePath, this.state);
-  }
-
-  logDir(): string {
-    return path.join(this.opts.dataDir, 'logs', 'instances');
   }
 }

@@ -17,13 +17,3 @@ export interface EngineConfig {
   /** Artifacts kept beyond those a release references. */
   keepArtifacts: number;
 }
-
-export const engineDefaults = {
-  maxRuns: 2,
-  pollIntervalMs: 3000,
-  leaseMs: 10_000,
-  heartbeatMs: 2_000,
-  baseDomain: 'localhost',
-  routerPort: 8080,
-  keepArtifacts: 20,
-} as const;

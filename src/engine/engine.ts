@@ -78,11 +78,6 @@ export class Engine {
     return { status: 'accepted', deliveryId: hook.deliveryId };
   }
 
-  /** Waits for webhook work already accepted (tests, shutdown). */
-  hooksSettled(): Promise<void> {
-    return this.hookQueue;
-  }
-
   private pruneTimer: NodeJS.Timeout | null = null;
   private housekeepingTimer: NodeJS.Timeout | null = null;
 

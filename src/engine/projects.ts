@@ -1,16 +1,12 @@
 // Registering a repository: the name must be a DNS label, the repository must be reachable
 // and the branch must exist. The webhook secret is generated here.
-import { randomBytes } from 'node:crypto';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import type { Source } from '../source/source.ts';
 import type { Project } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { assertDnsLabel } from './names.ts';
-
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64')}`;
-}
+import { newWebhookSecret } from '../hooks/signatures.ts';
 
 export async function addProject(
   deps: { store: Store; clock: Clock; sourceOf: (project: Project) => Source },

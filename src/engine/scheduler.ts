@@ -48,10 +48,6 @@ export class Scheduler {
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
   }
 
-  activeRuns(): string[] {
-    return [...this.active.keys()];
-  }
-
   private async tick(): Promise<void> {
     if (this.ticking || this.stopping) return;
     this.ticking = true;

@@ -16,7 +16,6 @@ import { setTraffic } from './traffic.ts';
 
 /** An inconclusive step waits at most this much longer than its pause before asking a person. */
 const maxExtensionMs = 60_000;
-const tickMs = 1000;
 
 function refs(v: RolloutView): { canary: ReleaseRef; stable: ReleaseRef } {
   const t = v.target;
@@ -158,4 +157,3 @@ export async function advanceCanary(deps: RolloutDeps, v: RolloutView): Promise<
   }
 }
 
-export const canaryTickMs = tickMs;
