@@ -115,12 +115,17 @@ export class RecordingLoad {
   private readonly started = performance.now();
   private stopping: Promise<void> | null = null;
 
+  /** Read per request, so a benchmark can move the load from host to host. */
+  public host: string;
+  private readonly o: { rps: number; connections: number; maxRequests: number; limitMs: number };
+
   constructor(
     routerPort: number,
-    /** Read per request, so a benchmark can move the load from host to host. */
-    public host: string,
-    private readonly o: { rps: number; connections: number; maxRequests: number; limitMs: number },
+    host: string,
+    o: { rps: number; connections: number; maxRequests: number; limitMs: number },
   ) {
+    this.host = host;
+    this.o = o;
     this.pool = new Pool(`http://127.0.0.1:${routerPort}`, { connections: o.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 

@@ -42,10 +42,13 @@ class Load {
   private loops: Array<Promise<void>> = [];
   endedAt = 0;
 
+  private readonly valid: Set<string>;
+
   constructor(
     routerPort: number,
-    private readonly valid: Set<string>,
+    valid: Set<string>,
   ) {
+    this.valid = valid;
     this.pool = new Pool(`http://127.0.0.1:${routerPort}`, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 

@@ -1,19 +1,30 @@
 // The CLI's only way to Sluice: the HTTP API.
 export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     message: string,
   ) {
     super(message);
+    this.status = status;
+    this.code = code;
   }
 }
 
 export class ApiClient {
+  readonly base: string;
+  private readonly actor: string;
+
   constructor(
-    readonly base: string,
-    private readonly actor: string,
-  ) {}
+    base: string,
+    actor: string,
+  ) {
+    this.base = base;
+    this.actor = actor;
+  }
 
   async request<T>(method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
     let res: Response;

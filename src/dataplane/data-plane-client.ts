@@ -3,7 +3,11 @@ import http from 'node:http';
 import { ErrorCode, RuntimeError, SluiceError, type ErrorCode as Code } from '../errors.ts';
 
 export class DataPlaneClient {
-  constructor(readonly socketPath: string) {}
+  readonly socketPath: string;
+
+  constructor(socketPath: string) {
+    this.socketPath = socketPath;
+  }
 
   request<T>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);

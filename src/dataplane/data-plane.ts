@@ -56,7 +56,10 @@ export class DataPlane {
   routerPort = 0;
   readonly startedAt = new Date().toISOString();
 
-  constructor(private readonly opts: DataPlaneOptions) {
+  private readonly opts: DataPlaneOptions;
+
+  constructor(opts: DataPlaneOptions) {
+    this.opts = opts;
     this.statePath = statePathOf(opts.dataDir);
     this.state = loadDesiredState(this.statePath);
     this.router = new EdgeRouter({

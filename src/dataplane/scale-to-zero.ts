@@ -37,7 +37,11 @@ export class ScaleToZero {
   /** Woken and not ready yet: requests to their hosts are held, not refused. */
   private readonly waking = new Set<string>();
 
-  constructor(private readonly deps: ScaleToZeroDeps) {}
+  private readonly deps: ScaleToZeroDeps;
+
+  constructor(deps: ScaleToZeroDeps) {
+    this.deps = deps;
+  }
 
   isSleeping(id: string): boolean {
     return this.deps.state.sleeping[id] !== undefined;

@@ -9,10 +9,16 @@ export class SecretVault {
   private readonly redactors = new Map<string, Redactor>();
 
   /** `previous`: former master keys (SLUICE_PREVIOUS_MASTER_KEY), so state sealed before a rotation by restart still opens. */
+  private master: Buffer | null;
+  private readonly previous: readonly Buffer[];
+
   constructor(
-    private master: Buffer | null,
-    private readonly previous: readonly Buffer[] = [],
-  ) {}
+    master: Buffer | null,
+    previous: readonly Buffer[] = [],
+  ) {
+    this.master = master;
+    this.previous = previous;
+  }
 
   seal(id: string, env: Record<string, string>): string | undefined {
     if (Object.keys(env).length === 0) return undefined;

@@ -32,10 +32,15 @@ export class Engine {
   private hookQueue: Promise<void> = Promise.resolve();
   private reconcileTimer: NodeJS.Timeout | null = null;
 
+  private readonly deps: EngineDeps & { deployer: Deployer; router: Router };
+  private readonly logger: Logger;
+
   constructor(
-    private readonly deps: EngineDeps & { deployer: Deployer; router: Router },
-    private readonly logger: Logger,
+    deps: EngineDeps & { deployer: Deployer; router: Router },
+    logger: Logger,
   ) {
+    this.deps = deps;
+    this.logger = logger;
     this.scheduler = new Scheduler(deps, logger);
     this.poller = new Poller(deps, deps.config.pollIntervalMs, logger, () => this.scheduler.poke());
     this.previews = new Previews({

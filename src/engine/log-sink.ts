@@ -13,12 +13,22 @@ export class LogSink {
   private writing: Promise<void> = Promise.resolve();
   private readonly perStep = new Map<string, number>();
 
+  private readonly store: Store;
+  private readonly runId: string;
+  private readonly onError: (error: unknown) => void;
+  private readonly redact: (line: string) => string;
+
   constructor(
-    private readonly store: Store,
-    private readonly runId: string,
-    private readonly onError: (error: unknown) => void,
-    private readonly redact: (line: string) => string = (l) => l,
-  ) {}
+    store: Store,
+    runId: string,
+    onError: (error: unknown) => void,
+    redact: (line: string) => string = (l) => l,
+  ) {
+    this.store = store;
+    this.runId = runId;
+    this.onError = onError;
+    this.redact = redact;
+  }
 
   line(stepId: string | null, stream: string, line: string, at: Date = new Date()): void {
     if (stepId) {

@@ -11,12 +11,22 @@ export class Poller {
   private polling = false;
   private readonly lastError = new Map<string, string>();
 
+  private readonly deps: TriggerDeps;
+  private readonly intervalMs: number;
+  private readonly logger: Logger;
+  private readonly onRun: () => void;
+
   constructor(
-    private readonly deps: TriggerDeps,
-    private readonly intervalMs: number,
-    private readonly logger: Logger,
-    private readonly onRun: () => void,
-  ) {}
+    deps: TriggerDeps,
+    intervalMs: number,
+    logger: Logger,
+    onRun: () => void,
+  ) {
+    this.deps = deps;
+    this.intervalMs = intervalMs;
+    this.logger = logger;
+    this.onRun = onRun;
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.pollAll(), this.intervalMs);

@@ -30,10 +30,16 @@ const stageImpls: Record<string, StageImpl> = {
 export const AbortReason = { cancelled: 'cancelled', shutdown: 'shutdown' } as const;
 
 export class RunExecutor {
+  private readonly deps: EngineDeps;
+  private readonly logger: Logger;
+
   constructor(
-    private readonly deps: EngineDeps,
-    private readonly logger: Logger,
-  ) {}
+    deps: EngineDeps,
+    logger: Logger,
+  ) {
+    this.deps = deps;
+    this.logger = logger;
+  }
 
   async execute(run: Run, signal: AbortSignal): Promise<void> {
     const { store, clock } = this.deps;

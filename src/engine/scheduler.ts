@@ -21,10 +21,15 @@ export class Scheduler {
   private ticking = false;
   private readonly executor: RunExecutor;
 
+  private readonly deps: EngineDeps;
+  private readonly logger: Logger;
+
   constructor(
-    private readonly deps: EngineDeps,
-    private readonly logger: Logger,
+    deps: EngineDeps,
+    logger: Logger,
   ) {
+    this.deps = deps;
+    this.logger = logger;
     this.executor = new RunExecutor(deps, logger);
   }
 

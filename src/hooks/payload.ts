@@ -54,10 +54,16 @@ export function at(root: unknown, path: string): unknown {
 }
 
 export class PayloadReader {
+  readonly host: GitHost;
+  readonly root: unknown;
+
   constructor(
-    readonly host: GitHost,
-    readonly root: unknown,
-  ) {}
+    host: GitHost,
+    root: unknown,
+  ) {
+    this.host = host;
+    this.root = root;
+  }
 
   fail(reason: string): never {
     throw new HookPayloadError(this.host, reason);

@@ -49,6 +49,7 @@ export function runCli(args: string[], opts: { server?: string; cwd?: string; in
 /** A git repository with a main branch; commit() writes files and returns the new SHA. */
 export class TestRepo {
   readonly dir: string;
+
   constructor(files: Record<string, string>) {
     this.dir = tempDir('repo');
     this.git('init', '-q', '-b', 'main');
@@ -92,14 +93,25 @@ export class TestServer {
   child: ChildProcess | null = null;
   log = '';
   readonly url: string;
+  readonly dataDir: string;
+  readonly port: number;
+  readonly routerPort: number;
+  private readonly extraArgs: string[];
+  /** Added to the server's environment (the data plane it starts inherits it). */
+  private readonly extraEnv: Record<string, string>;
+
   private constructor(
-    readonly dataDir: string,
-    readonly port: number,
-    readonly routerPort: number,
-    private readonly extraArgs: string[],
-    /** Added to the server's environment (the data plane it starts inherits it). */
-    private readonly extraEnv: Record<string, string> = {},
+    dataDir: string,
+    port: number,
+    routerPort: number,
+    extraArgs: string[],
+    extraEnv: Record<string, string> = {},
   ) {
+    this.dataDir = dataDir;
+    this.port = port;
+    this.routerPort = routerPort;
+    this.extraArgs = extraArgs;
+    this.extraEnv = extraEnv;
     this.url = `http://127.0.0.1:${port}`;
   }
 

@@ -50,7 +50,11 @@ export interface DeployerDeps {
 export class Deployer {
   private readonly wakers = new RolloutWakers();
 
-  constructor(private readonly deps: DeployerDeps) {}
+  private readonly deps: DeployerDeps;
+
+  constructor(deps: DeployerDeps) {
+    this.deps = deps;
+  }
 
   /** A rollout's request changed (abort, promote): its driving loop acts now, not at its next tick. */
   wakeRollout(id: string): void {

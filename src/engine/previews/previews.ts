@@ -49,7 +49,11 @@ export class Previews {
   /** The pass under way: a slow pass is not joined by the next timer tick. */
   private housekeepingPass: Promise<void> | null = null;
 
-  constructor(private readonly deps: PreviewDeps) {}
+  private readonly deps: PreviewDeps;
+
+  constructor(deps: PreviewDeps) {
+    this.deps = deps;
+  }
 
   private async specAt(project: Project, sha: string): Promise<Spec | null> {
     const key = `${project.name}\n${project.repo}\n${sha}`;

@@ -34,10 +34,16 @@ export class RolloutWakers {
 }
 
 export class RolloutDriver {
+  private readonly deps: RolloutDeps;
+  private readonly wakers: RolloutWakers;
+
   constructor(
-    private readonly deps: RolloutDeps,
-    private readonly wakers: RolloutWakers = new RolloutWakers(),
-  ) {}
+    deps: RolloutDeps,
+    wakers: RolloutWakers = new RolloutWakers(),
+  ) {
+    this.deps = deps;
+    this.wakers = wakers;
+  }
 
   async create(target: Release, stable: Release | null, plan: RolloutPlan, runId: string | null): Promise<Rollout> {
     const now = this.deps.clock.now().toISOString();

@@ -35,11 +35,19 @@ export class SecretService {
   /** Called with every value the server holds, whenever they change (for log redaction). */
   private listeners: Array<(values: string[]) => void> = [];
 
+  private readonly store: Store;
+  private readonly sealer: Sealer;
+  private readonly clock: Clock;
+
   constructor(
-    private readonly store: Store,
-    private readonly sealer: Sealer,
-    private readonly clock: Clock,
-  ) {}
+    store: Store,
+    sealer: Sealer,
+    clock: Clock,
+  ) {
+    this.store = store;
+    this.sealer = sealer;
+    this.clock = clock;
+  }
 
   onValues(listener: (values: string[]) => void): void {
     this.listeners.push(listener);

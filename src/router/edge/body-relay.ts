@@ -12,8 +12,11 @@ export class BodyRelay extends Readable {
   consumed = false;
   private attached = false;
 
-  constructor(private readonly source: IncomingMessage) {
+  private readonly source: IncomingMessage;
+
+  constructor(source: IncomingMessage) {
     super();
+    this.source = source;
   }
 
   private readonly onData = (chunk: Buffer): void => {

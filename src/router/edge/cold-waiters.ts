@@ -11,7 +11,11 @@ interface Waiter {
 export class ColdWaiters {
   private readonly byHost = new Map<string, Set<Waiter>>();
 
-  constructor(private readonly timeoutMs: number) {}
+  private readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
+  }
 
   /** Holds one request; the returned function lets it go silently (its client left). */
   hold(host: string, retry: () => void, expire: () => void): () => void {

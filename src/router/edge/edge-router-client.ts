@@ -4,7 +4,11 @@ import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
 import type { DesiredBackend, DesiredRoute, HeaderPin, Router, SetRouteOptions } from '../router.ts';
 
 export class EdgeRouterClient implements Router {
-  constructor(private readonly client: DataPlaneClient) {}
+  private readonly client: DataPlaneClient;
+
+  constructor(client: DataPlaneClient) {
+    this.client = client;
+  }
 
   /** `opts`: see DesiredRoute. */
   async setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin, opts: SetRouteOptions = {}): Promise<void> {

@@ -52,7 +52,10 @@ export class EdgeRouter {
   private applied: RouteTable = { routes: [] };
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly opts: EdgeRouterOptions) {
+  private readonly opts: EdgeRouterOptions;
+
+  constructor(opts: EdgeRouterOptions) {
+    this.opts = opts;
     this.log = opts.log ?? noop;
     this.pools = new TargetPools(this.log);
     this.waiters = new ColdWaiters(opts.coldWaitMs ?? 30_000);

@@ -38,19 +38,40 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private relay: BodyRelay | undefined;
   private awaitingDrain = false;
 
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private readonly route: CompiledRoute;
+  private backend: CompiledBackend;
+  private target: CompiledTarget;
+  private readonly pinned: boolean;
+  /** Sticky route: the cookie value the request carried (undefined: none); null: no cookie to manage. */
+  private readonly stickyFrom: string | null | undefined;
+  private readonly headers: string[];
+  private readonly withBody: boolean;
+  private readonly started: number;
+
   constructor(
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-    private readonly route: CompiledRoute,
-    private backend: CompiledBackend,
-    private target: CompiledTarget,
-    private readonly pinned: boolean,
-    /** Sticky route: the cookie value the request carried (undefined: none); null: no cookie to manage. */
-    private readonly stickyFrom: string | null | undefined,
-    private readonly headers: string[],
-    private readonly withBody: boolean,
-    private readonly started: number,
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: CompiledRoute,
+    backend: CompiledBackend,
+    target: CompiledTarget,
+    pinned: boolean,
+    stickyFrom: string | null | undefined,
+    headers: string[],
+    withBody: boolean,
+    started: number,
   ) {
+    this.req = req;
+    this.res = res;
+    this.route = route;
+    this.backend = backend;
+    this.target = target;
+    this.pinned = pinned;
+    this.stickyFrom = stickyFrom;
+    this.headers = headers;
+    this.withBody = withBody;
+    this.started = started;
     route.activity.open++;
     res.on('close', this.onClientClose);
     res.on('error', noop);

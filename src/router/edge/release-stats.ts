@@ -17,10 +17,16 @@ export class ReleaseStats {
   /** Per-bucket (not cumulative) counts; the last one is the +Inf bucket. */
   private readonly buckets = new Array<number>(latencyBoundsMs.length + 1).fill(0);
 
+  readonly host: string;
+  readonly release: string;
+
   constructor(
-    readonly host: string,
-    readonly release: string,
-  ) {}
+    host: string,
+    release: string,
+  ) {
+    this.host = host;
+    this.release = release;
+  }
 
   record(status: number, ms: number): void {
     this.requests++;

@@ -5,7 +5,11 @@ import { errorMessage } from '../../errors.ts';
 export class TargetPools {
   private readonly pools = new Map<string, Pool>();
 
-  constructor(private readonly log: (line: string) => void) {}
+  private readonly log: (line: string) => void;
+
+  constructor(log: (line: string) => void) {
+    this.log = log;
+  }
 
   static key(id: string, host: string, port: number): string {
     // The id is part of the key: a new instance reusing an old port must not inherit

@@ -10,10 +10,16 @@ export class LineSplitter {
   private overflowed = false;
   truncatedLines = 0;
 
+  private readonly emit: (line: string) => void;
+  private readonly maxBytes: number;
+
   constructor(
-    private readonly emit: (line: string) => void,
-    private readonly maxBytes = MAX_LINE_BYTES,
-  ) {}
+    emit: (line: string) => void,
+    maxBytes: number = MAX_LINE_BYTES,
+  ) {
+    this.emit = emit;
+    this.maxBytes = maxBytes;
+  }
 
   push(chunk: Buffer): void {
     let start = 0;

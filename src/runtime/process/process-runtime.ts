@@ -9,11 +9,19 @@ import type { InstanceInfo, InstanceRequest, Runtime } from '../runtime.ts';
 import type { InstanceStatus } from './types.ts';
 
 export class ProcessRuntime implements Runtime {
+  private readonly client: DataPlaneClient;
+  private readonly artifacts: ArtifactStore;
+  private readonly dataDir: string;
+
   constructor(
-    private readonly client: DataPlaneClient,
-    private readonly artifacts: ArtifactStore,
-    private readonly dataDir: string,
-  ) {}
+    client: DataPlaneClient,
+    artifacts: ArtifactStore,
+    dataDir: string,
+  ) {
+    this.client = client;
+    this.artifacts = artifacts;
+    this.dataDir = dataDir;
+  }
 
   async prepare(release: { key: string; artifactDigest: string }): Promise<string> {
     const dir = path.join(this.dataDir, 'releases', release.key);

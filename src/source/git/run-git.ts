@@ -14,13 +14,20 @@ export interface GitEnvOptions {
 export interface GitResult { stdout: string; stderr: string }
 
 export class GitCommandError extends Error {
+  readonly args: readonly string[];
+  readonly exitCode: number | null;
+  readonly stderr: string;
+
   constructor(
-    readonly args: readonly string[],
-    readonly exitCode: number | null,
-    readonly stderr: string,
+    args: readonly string[],
+    exitCode: number | null,
+    stderr: string,
     message: string,
   ) {
     super(message);
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
     this.name = 'GitCommandError';
   }
 }

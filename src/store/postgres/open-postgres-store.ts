@@ -31,12 +31,17 @@ const getTypeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
   oid === int8Oid && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'];
 
 class PostgresStore extends SqlStore {
+  private readonly pgDb: Kysely<Database>;
+  private readonly schema: string | undefined;
+
   constructor(
-    private readonly pgDb: Kysely<Database>,
+    pgDb: Kysely<Database>,
     caps: DialectCapabilities,
-    private readonly schema: string | undefined,
+    schema: string | undefined,
   ) {
     super(pgDb, caps);
+    this.pgDb = pgDb;
+    this.schema = schema;
   }
 
   override async migrate(): Promise<void> {

@@ -31,10 +31,16 @@ function pause(attempt: number): Promise<void> {
 }
 
 export class SqlStore implements Store {
+  private readonly db: Kysely<Database>;
+  private readonly caps: DialectCapabilities;
+
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly caps: DialectCapabilities,
-  ) {}
+    db: Kysely<Database>,
+    caps: DialectCapabilities,
+  ) {
+    this.db = db;
+    this.caps = caps;
+  }
 
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.caps) });
