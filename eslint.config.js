@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'examples/**', 'bin/**', 'schema/**', 'eslint.config.js', '.sluice/**', 'sluice-hello/**'] },
+  { ignores: ['node_modules/**', 'examples/**', 'bin/**', 'schema/**', 'eslint.config.js', '.sluice/**', 'sluice-hello/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

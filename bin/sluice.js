@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// The `sluice` command: one process that loads the TypeScript sources through tsx's loader,
-// so a checkout runs without a build step (and a SIGKILL of it is a real crash).
-import { register } from 'tsx/esm/api';
+// The `sluice` command: the compiled CLI in dist/ (`npm run build` makes it; see
+// docs/decisions/0005-compiled-javascript.md). The server starts the data plane through this file too.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error(`sluice is not built: ${main.pathname} is missing. Run \`npm run build\` in ${new URL('..', import.meta.url).pathname} first.`);
+  process.exit(1);
+}
+await import(main.href);

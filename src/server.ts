@@ -23,7 +23,6 @@ import type { DataPlaneClient } from './dataplane/data-plane-client.ts';
 import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
-import { openPostgresStore } from './store/postgres/open-postgres-store.ts';
 import { openSecrets } from './server/open-secrets.ts';
 import { StatusNotifier } from './notify/status-notifier.ts';
 import { commitStateForRun } from './notify/status-target.ts';
@@ -71,7 +70,10 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
   fs.mkdirSync(dataDir, { recursive: true });
   await assertPortFree(opts.host, opts.port);
   // The embedded SQLite file, or PostgreSQL when --database names one (several servers can share it).
-  const store = opts.database ? openPostgresStore({ connectionString: opts.database }) : openSqliteStore(path.join(dataDir, 'sluice.db'));
+  // The PostgreSQL driver (pg) is loaded only when asked for: a SQLite server never pays its memory.
+  const store = opts.database
+    ? (await import('./store/postgres/open-postgres-store.ts')).openPostgresStore({ connectionString: opts.database })
+    : openSqliteStore(path.join(dataDir, 'sluice.db'));
   await store.migrate();
   let dataPlane: DataPlaneClient | null = null;
   const { secrets, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {

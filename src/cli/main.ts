@@ -1,5 +1,6 @@
 // The `sluice` command line. It speaks only to the API (except `validate`, `server` and the
 // hidden `dataplane`, which are local by nature).
+import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { readEnvironment } from '../config/environment.ts';
 import { ApiError } from './api-client.ts';
@@ -12,9 +13,19 @@ import { serverCommand } from './commands/server-command.ts';
 import { validateCommand } from './commands/validate-command.ts';
 import { cliContext } from './context.ts';
 
+/** The version in package.json (two folders up from src/cli and from dist/cli alike). */
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const version = typeof pkg === 'object' && pkg !== null && 'version' in pkg ? pkg.version : undefined;
+  return typeof version === 'string' ? version : 'unknown';
+}
+
+// The command modules only declare commands; each action imports what it needs when it runs,
+// so `sluice --version` or `sluice runs` never loads the server, the schema or a database driver.
 const ctx = cliContext(readEnvironment());
 const program = new Command('sluice')
   .description('continuous deployment: every commit that passes its gates reaches production by itself')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .option('--server <url>', 'the Sluice API (default: SLUICE_SERVER or http://127.0.0.1:7070)')
   .showHelpAfterError()
   .exitOverride();

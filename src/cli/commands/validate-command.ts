@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { formatSpecIssue, parseSpec } from '../../spec/parse-spec.ts';
 
 export function validateCommand(program: Command): void {
   program
@@ -8,7 +7,9 @@ export function validateCommand(program: Command): void {
     .description('check a pipeline file; prints FILE:LINE:COL: message per error and exits 1 on any')
     .argument('[file]', 'the pipeline file', 'sluice.yaml')
     .option('--json', 'print the errors as JSON')
-    .action((file: string, opts: { json?: boolean }) => {
+    .action(async (file: string, opts: { json?: boolean }) => {
+      // Loaded here, not at the top: the schema (zod, yaml) is the CLI's heaviest module.
+      const { formatSpecIssue, parseSpec } = await import('../../spec/parse-spec.ts');
       let text: string;
       try {
         text = fs.readFileSync(file, 'utf8');
