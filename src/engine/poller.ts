@@ -3,7 +3,6 @@ import { errorMessage } from '../errors.ts';
 import type { Project } from '../store/records.ts';
 import type { Logger } from './logger.ts';
 import { enqueueRun, type TriggerDeps } from './triggers.ts';
-import { parseSpec } from '../spec/parse-spec.ts';
 import { matchesAny } from './previews/glob.ts';
 
 export class Poller {
@@ -54,6 +53,8 @@ export class Poller {
     if (from === null) return true; // the first commit seen always runs
     const source = this.deps.sourceOf(project);
     const text = await source.readFile(to, 'sluice.yaml').catch(() => null);
+    // The schema (zod, yaml) loads on the first spec read, not in an idle server.
+    const { parseSpec } = await import('../spec/parse-spec.ts');
     const parsed = text === null ? null : parseSpec(text);
     const paths = parsed?.ok ? parsed.spec.triggers.paths : [];
     if (paths.length === 0) return true;

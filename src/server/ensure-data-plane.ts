@@ -7,6 +7,12 @@ import { RuntimeError } from '../errors.ts';
 import { DataPlaneClient } from '../dataplane/data-plane-client.ts';
 import { dataPlaneLogPath, socketPathOf } from '../dataplane/data-plane-paths.ts';
 
+/**
+ * V8 flags of the data plane. It idles most of its life: a 1 MiB young generation (instead of up to
+ * 16 MiB grown during start-up and never given back) keeps it about 7 MiB smaller; bench/startup.ts.
+ */
+export const DATA_PLANE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
 export interface EnsureDataPlaneOptions {
   dataDir: string;
   routerPort: number;
@@ -29,7 +35,7 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ c
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const start = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost], {
+  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost], {
     detached: true,
     stdio: ['ignore', fd, fd],
     env: opts.env,

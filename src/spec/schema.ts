@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.ts';
 import { PERCENT_PATTERN } from './percent.ts';
+import { ENV_VAR_NAME, SECRET_GROUP_NAME } from './names.ts';
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const SECRET_GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export { ENV_VAR_NAME, SECRET_GROUP_NAME };
 
 const dnsLabel = (what: string) =>
   z.string().regex(DNS_LABEL, {

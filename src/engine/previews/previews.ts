@@ -5,7 +5,6 @@
 import type { VerifiedHook } from '../../hooks/hook-types.ts';
 import type { Router } from '../../router/router.ts';
 import type { Source } from '../../source/source.ts';
-import { parseSpec } from '../../spec/parse-spec.ts';
 import type { Spec } from '../../spec/spec.ts';
 import { SPEC_DEFAULTS } from '../../spec/spec.ts';
 import type { Preview, Project, PullRequest, Run } from '../../store/records.ts';
@@ -62,6 +61,8 @@ export class Previews {
     try {
       // readFile fetches when the mirror lacks the commit, and only then.
       const text = await this.deps.sourceOf(project).readFile(sha, 'sluice.yaml');
+      // The schema (zod, yaml) loads on the first spec read, not in an idle server.
+      const { parseSpec } = await import('../../spec/parse-spec.ts');
       const parsed = text === null ? null : parseSpec(text);
       spec = parsed?.ok ? parsed.spec : null;
     } catch {

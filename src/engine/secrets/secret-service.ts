@@ -3,7 +3,7 @@
 // returns a value except through `get`, which is audited. Releases hold references
 // (group, key, version), resolved to values only when an instance or step starts.
 import { InvalidInputError, NotFoundError, ErrorCode, SluiceError } from '../../errors.ts';
-import { ENV_VAR_NAME, SECRET_GROUP_NAME } from '../../spec/schema.ts';
+import { ENV_VAR_NAME, SECRET_GROUP_NAME } from '../../spec/names.ts';
 import type { Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 

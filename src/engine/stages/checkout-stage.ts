@@ -1,7 +1,6 @@
 // The first gate: read and validate the commit's sluice.yaml, then plan the run's stages.
 // A broken file fails the run at once, with the same messages `sluice validate` prints.
 import { randomUUID } from 'node:crypto';
-import { formatSpecIssue, parseSpec } from '../../spec/parse-spec.ts';
 import type { Stage, Step } from '../../store/records.ts';
 import { environmentsOf, planStages } from '../plan.ts';
 import type { StageImpl } from '../run-context.ts';
@@ -16,6 +15,8 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
     ctx.sink.line(null, 'system', reason);
     return { state: 'failed', reason };
   }
+  // The schema (zod, yaml) loads on the first spec read, not in an idle server.
+  const { formatSpecIssue, parseSpec } = await import('../../spec/parse-spec.ts');
   const parsed = parseSpec(text);
   if (!parsed.ok) {
     for (const issue of parsed.errors) ctx.sink.line(null, 'stderr', formatSpecIssue(specFile, issue));

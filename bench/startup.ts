@@ -1,0 +1,208 @@
+// Start time and idle memory of the compiled build, side by side in one run (medians):
+//   node -e 0 (the floor) · sluice --version · sluice server until its first HTTP answer ·
+//   resident memory (VmRSS) of the server and the data plane after 10 s idle with the example
+//   project deployed. The same commands through tsx (how every process ran before the build,
+//   docs/decisions/0005-compiled-javascript.md) are measured beside them as the comparison.
+// Usage: bench/startup [--reps N] [--idle SECONDS] [--out FILE]
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { benchMain, machine, median, ms, sleep, waitRunOf } from './bench-kit.ts';
+import { memoryOf } from './preview-density-kit.ts';
+import { bin, freePort, root, runCli, tempDir } from '../test/e2e/harness.ts';
+import { DataPlaneClient } from '../src/dataplane/data-plane-client.ts';
+import { socketPathOf } from '../src/dataplane/data-plane-paths.ts';
+
+const argOf = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+};
+const REPS = Number(argOf('--reps', '7'));
+const IDLE_MS = Number(argOf('--idle', '10')) * 1000;
+const OUT = argOf('--out', '');
+const TARGET = { versionMs: 150, answerMs: 1000, rssMiB: 70 };
+
+/** The ways of starting `sluice`: the compiled bin, and the TypeScript sources through tsx. */
+const compiled = [bin];
+const viaTsx = ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts')];
+const smallYoung = ['--max-semi-space-size=1', bin];
+
+/** Wall time of one process from spawn to exit. */
+function timeExit(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { cwd: root, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${args.join(' ')} exited ${code}`))));
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  answerMs: number;
+  log: () => string;
+}
+
+/** Spawns `sluice server` and polls /api/health every 5 ms until it answers. */
+async function startServer(prefix: string[], dataDir: string, port: number, routerPort: number): Promise<Started> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...prefix, 'server', '--data', dataDir, '--port', String(port), '--router-port', String(routerPort), '--poll-interval', '2s'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited ${child.exitCode}: ${log}`);
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) return { child, url, answerMs: performance.now() - t0, log: () => log };
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the server did not answer within 60 s: ${log}`);
+}
+
+async function stopServer(s: Started): Promise<void> {
+  if (s.child.exitCode !== null) return;
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+async function stopDataPlane(dataDir: string): Promise<void> {
+  const client = new DataPlaneClient(socketPathOf(dataDir));
+  const h = await client.health();
+  if (!h) return;
+  await runCli(['down', '--data', dataDir], { timeoutMs: 30_000 });
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && memoryOf(h.pid)) await sleep(50);
+  if (memoryOf(h.pid)) process.kill(h.pid, 'SIGKILL');
+}
+
+/** Median of five VmRSS samples 500 ms apart (a GC makes single readings jumpy). */
+async function rss(pid: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const m = memoryOf(pid);
+    if (!m) throw new Error(`process ${pid} is gone`);
+    xs.push(m.rssMiB);
+    if (i < 4) await sleep(500);
+  }
+  return median(xs);
+}
+
+const mib = (x: number): string => `${x.toFixed(1)} MiB`;
+const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+
+async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promise<void> {
+  const out: string[] = [];
+  const say = (line = ''): void => {
+    console.log(line);
+    out.push(line);
+  };
+  if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const header = machine();
+  console.log(`bench/startup · ${header}\nreps ${REPS}, idle ${IDLE_MS / 1000} s\n`);
+
+  // 1. Processes that start and exit, interleaved so that load on the machine hits all alike.
+  const t = { node: [] as number[], version: [] as number[], versionTsx: [] as number[] };
+  await timeExit(['-e', '0']); // warm the page cache
+  for (let i = 0; i < REPS; i++) {
+    t.node.push(await timeExit(['-e', '0']));
+    t.version.push(await timeExit([...compiled, '--version']));
+    t.versionTsx.push(await timeExit([...viaTsx, '--version']));
+  }
+  console.log(`node -e 0 ${ms(median(t.node))}, sluice --version ${ms(median(t.version))} (tsx ${ms(median(t.versionTsx))})`);
+
+  // 2. `sluice server` on a new data directory until /api/health answers (this includes
+  //    creating the store, the master key and starting the data plane), compiled and via tsx.
+  const answer = { compiled: [] as number[], tsx: [] as number[] };
+  for (let i = 0; i < REPS; i++) {
+    for (const [kind, prefix] of [['compiled', compiled], ['tsx', viaTsx]] as const) {
+      const dir = tempDir('startup');
+      onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const s = await startServer(prefix, dir, await freePort(), await freePort());
+      onCleanup(() => stopServer(s));
+      onCleanup(() => stopDataPlane(dir));
+      answer[kind].push(s.answerMs);
+      await stopServer(s);
+      await stopDataPlane(dir);
+    }
+  }
+  console.log(`server answers after ${ms(median(answer.compiled))} (tsx ${ms(median(answer.tsx))})`);
+
+  // 3. Idle memory with the example project deployed (staging and production, 2 instances each).
+  const dir = tempDir('startup-idle');
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => stopDataPlane(dir));
+  const repo = path.join(tempDir('startup-repo'), 'hello');
+  onCleanup(() => fs.rmSync(path.dirname(repo), { recursive: true, force: true }));
+  const init = await runCli(['init', '--example', 'hello', repo]);
+  if (init.code !== 0) throw new Error(`sluice init: ${init.stderr}`);
+  const port = await freePort();
+  const routerPort = await freePort();
+  let server = await startServer(compiled, dir, port, routerPort);
+  onCleanup(() => stopServer(server));
+  const added = await fetch(`${server.url}/api/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'hello', repo }) });
+  if (!added.ok) throw new Error(`project add: ${added.status} ${await added.text()}`);
+  const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+  const api = {
+    async api<T>(method: string, p: string): Promise<{ status: number; body: T }> {
+      const res = await fetch(`${server.url}${p}`, { method });
+      return { status: res.status, body: (await res.json()) as T };
+    },
+  };
+  const run = await waitRunOf<{ id: string; commit: string; state: string }>(api, 'hello', sha, 300_000);
+  if (run.state !== 'succeeded') throw new Error(`the example's run ended ${run.state}: ${server.log()}`);
+  const dpPid = (await new DataPlaneClient(socketPathOf(dir)).health())?.pid;
+  if (!dpPid) throw new Error('no data plane');
+
+  const idle: Array<{ what: string; server: number; dataPlane: number }> = [];
+  const measureIdle = async (what: string): Promise<void> => {
+    await sleep(IDLE_MS);
+    idle.push({ what, server: await rss(server.child.pid!), dataPlane: await rss(dpPid) });
+    console.log(`${what}: server ${mib(idle.at(-1)!.server)}, data plane ${mib(idle.at(-1)!.dataPlane)}`);
+  };
+  await measureIdle('compiled, the server that ran the deployment');
+  for (const [what, prefix] of [
+    ['compiled, restarted (adopts the data plane)', compiled],
+    ['compiled, restarted with node --max-semi-space-size=1', smallYoung],
+    ['through tsx, restarted', viaTsx],
+  ] as const) {
+    await stopServer(server);
+    server = await startServer(prefix, dir, port, routerPort);
+    await measureIdle(what);
+  }
+  await stopServer(server);
+
+  // Report.
+  const first = idle[0]!;
+  const restarted = idle[1]!;
+  say(`## bench/startup · ${header}`);
+  say();
+  say(`Medians of ${REPS} repetitions, interleaved; idle memory is the median of 5 VmRSS samples 500 ms apart after ${IDLE_MS / 1000} s idle, with the example project deployed (staging and production, 2 instances each, poll every 2 s).`);
+  say();
+  say('| measure | compiled (dist/) | through tsx (before) | target |');
+  say('|---|---|---|---|');
+  say(`| \`node -e 0\` (the floor) | ${ms(median(t.node))} | | |`);
+  say(`| \`sluice --version\` | **${ms(median(t.version))}** (${ms(median(t.version) - median(t.node))} over the floor) | ${ms(median(t.versionTsx))} | < ${TARGET.versionMs} ms: ${verdict(median(t.version) < TARGET.versionMs)} |`);
+  say(`| \`sluice server\` on a new data directory until it answers HTTP (starts the data plane) | **${ms(median(answer.compiled))}** | ${ms(median(answer.tsx))} | < ${TARGET.answerMs} ms: ${verdict(median(answer.compiled) < TARGET.answerMs)} |`);
+  say(`| server RSS, idle, after running the deployment | **${mib(first.server)}** | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.server <= TARGET.rssMiB)} |`);
+  say(`| server RSS, idle, restarted | **${mib(restarted.server)}** | ${mib(idle[3]!.server)} | ≤ ${TARGET.rssMiB} MiB: ${verdict(restarted.server <= TARGET.rssMiB)} |`);
+  say(`| server RSS, idle, restarted with \`node --max-semi-space-size=1\` | ${mib(idle[2]!.server)} | | |`);
+  say(`| data plane RSS, idle (2 × 2 instances, started with \`--max-semi-space-size=1\`) | **${mib(first.dataPlane)}** | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.dataPlane <= TARGET.rssMiB)} |`);
+  if (OUT) {
+    fs.appendFileSync(OUT, `${out.join('\n')}\n\n`);
+    console.log(`\nappended to ${OUT}`);
+  }
+}
+
+await benchMain('bench/startup', 30 * 60_000, main);
