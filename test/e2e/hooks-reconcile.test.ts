@@ -4,7 +4,7 @@
 // it closed); an open pull request whose preview run was cancelled gets its preview back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pipeline } from './fixtures.ts';
+import { versionGates } from './fixtures.ts';
 import {
   commitOn,
   hookAppFiles,
@@ -18,7 +18,6 @@ import {
   waitPreviewGone,
   waitRunEnded,
 } from './hooks-kit.ts';
-import { sleep } from './harness.ts';
 
 void test('reconciler at start: a lost close with the branch deleted removes the preview; an open one stays', async (t) => {
   const name = 'hk-reconcile';
@@ -50,18 +49,20 @@ void test('reconciler at start: a lost close with the branch deleted removes the
 
 void test('reconciler at start: an open pull request whose preview run was cancelled gets its preview', async (t) => {
   const name = 'hk-recreate';
-  const { server, repo, secret } = await hookProject(t, name, hookAppFiles('v1', PREVIEWS_ON));
-  // The pull request's build is slow enough to cancel it while it runs.
-  const slow = commitOn(repo, 'slow', { VERSION: 'slow\n', 'sluice.yaml': `${pipeline({ build: 'sleep 4' })}${PREVIEWS_ON}` });
+  // The pull request's build waits at its gate: it is certain to be running when cancelled.
+  const gates = versionGates(t, ['v1']);
+  const { server, repo, secret } = await hookProject(t, name, hookAppFiles('v1', PREVIEWS_ON, { build: gates.step }));
+  const slow = commitOn(repo, 'slow', { VERSION: 'slow\n' });
   assert.equal((await postHook(server, 'gitea', name, prDelivery('gitea', secret, { action: 'opened', number: 21, headSha: slow, headRef: 'slow' }))).status, 202);
   const running = await server.waitFor('the preview run running', async () => (await server.json<Array<{ id: string; commit: string; state: string }>>(['runs', name])).find((r) => r.commit === slow && r.state === 'running'));
   const cancelled = await server.cli(['cancel', running.id]);
   assert.equal(cancelled.code, 0, cancelled.stderr);
   assert.equal((await waitRunEnded(server, name, slow)).state, 'cancelled');
-  await sleep(500);
+  // The run has ended, so nothing of it can deploy later.
   assert.equal((await previewGet(server, 21, name)).status, 404, 'no preview was deployed');
 
   // The pull request is still open: the reconciler at the next start deploys its head.
+  gates.open('slow');
   await server.stopGracefully();
   await server.launch();
   await server.waitFor(
