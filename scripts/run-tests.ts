@@ -23,7 +23,9 @@ function allTestFiles(): string[] {
     if (!d.isDirectory()) continue;
     for (const f of readdirSync(path.join(dir, d.name))) if (f.endsWith('.test.ts')) files.push(path.join('test', d.name, f));
   }
-  return files.sort();
+  // End-to-end files first: they are the long ones, and a long file started last is the suite's tail.
+  const e2e = (f: string): number => (f.startsWith(path.join('test', 'e2e')) ? 0 : 1);
+  return files.sort((a, b) => e2e(a) - e2e(b) || a.localeCompare(b));
 }
 
 function say(line: string): void {
