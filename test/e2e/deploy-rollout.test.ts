@@ -2,7 +2,7 @@
 // environments (the newer commit wins; the older never overwrites it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appFiles, deployedProject, envStatus, prodBody, prodHost, startLoad, waitRunState, type ReleaseJson } from './fixtures.ts';
+import { appFiles, deployedProject, envStatus, prodBody, prodHost, startLoad, versionGates, waitRunState, type ReleaseJson } from './fixtures.ts';
 
 void test('a rolling update under steady load fails no request and changes the answer', async (t) => {
   const { server, repo } = await deployedProject(t, 'steady', appFiles('v1', { instances: 2 }));
@@ -27,16 +27,19 @@ void test('a rolling update under steady load fails no request and changes the a
 });
 
 void test('two runs racing: the newer commit deploys, the older one is superseded at the deploy gate', async (t) => {
-  // Build sleeps as long as SLOW says: commit A builds slowly, commit B quickly.
-  const opts = { build: 'sleep "$(cat SLOW)"' };
-  const { server, repo } = await deployedProject(t, 'race', { ...appFiles('v1', opts), SLOW: '0\n' }, { args: ['--max-runs', '2'] });
-  const shaA = repo.commit('A, slow to build', { ...appFiles('vA', opts), SLOW: '12\n' });
+  // A's build waits at its gate until B has deployed: A is certain to reach the deploy gate last.
+  const gates = versionGates(t, ['v1', 'vB']);
+  const opts = { build: gates.step };
+  const { server, repo } = await deployedProject(t, 'race', appFiles('v1', opts), { args: ['--max-runs', '2'] });
+  const shaA = repo.commit('A, held at its build', appFiles('vA', opts));
   const runA = await waitRunState(server, 'race', shaA, 'running', 30_000);
-  const shaB = repo.commit('B, quick', { ...appFiles('vB', opts), SLOW: '0\n' });
-  const doneB = await server.waitRun('race', shaB);
+  const shaB = repo.commit('B, free', appFiles('vB', opts));
+  const doneB = await server.waitRun('race', shaB, 120_000);
   assert.equal(doneB.state, 'succeeded', JSON.stringify(doneB));
   assert.ok(doneB.number > runA.number);
-  const doneA = await server.waitRun('race', shaA);
+  assert.equal((await server.json<{ state: string }>(['run', runA.id])).state, 'running', 'A still held at its build');
+  gates.open('vA');
+  const doneA = await server.waitRun('race', shaA, 120_000);
   assert.equal(doneA.state, 'superseded', JSON.stringify(doneA));
   assert.match(doneA.reason ?? '', /newer run/, doneA.reason);
   assert.match(doneA.reason ?? '', new RegExp(`#${doneB.number}`));

@@ -3,10 +3,12 @@
 // data plane's instances through its local socket.
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Pool } from 'undici';
 import { DataPlaneClient } from '../../src/dataplane/data-plane-client.ts';
 import { socketPathOf } from '../../src/dataplane/data-plane-paths.ts';
-import { sleep, TestRepo, TestServer, viaRouter, type RunJson } from './harness.ts';
+import { sleep, tempDir, TestRepo, TestServer, viaRouter, type RunJson } from './harness.ts';
 
 /**
  * node:http app: `/` answers VERSION, `/pid` its pid, `/env` its environment as JSON,
@@ -59,6 +61,25 @@ export function pipeline(o: PipelineOptions = {}): string {
   const prod = [...(o.approval ? ['    approval: true'] : []), ...(o.productionEnv ? [`    env: ${JSON.stringify(o.productionEnv)}`] : [])];
   lines.push(prod.length ? ['  production:', ...prod].join('\n') : '  production: {}');
   return `${lines.join('\n')}\n`;
+}
+
+export interface VersionGates {
+  /** A step that waits (at most 2 minutes) until the gate of its commit's VERSION is open, and fails if it never opens. */
+  step: string;
+  open(version: string): void;
+}
+
+/**
+ * Gates that decide when a step of a given version goes on: a race between runs is then set
+ * by the test (open the gate once the other run is where it must be), never by a sleep's length.
+ */
+export function versionGates(t: TestContext, openAtStart: string[] = []): VersionGates {
+  const dir = tempDir('gates');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const open = (version: string): void => fs.writeFileSync(path.join(dir, `open-${version}`), '');
+  for (const v of openAtStart) open(v);
+  const gate = `"${dir}/open-$(cat VERSION)"`;
+  return { step: `i=0; while [ ! -f ${gate} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; test -f ${gate}`, open };
 }
 
 export function appFiles(version: string, o: PipelineOptions = {}): Record<string, string> {

@@ -179,7 +179,15 @@ export interface HookAnswer {
 
 export async function postHook(server: TestServer, host: string, project: string, d: Delivery): Promise<HookAnswer> {
   const began = performance.now();
-  const res = await fetch(`${server.url}/hooks/${host}/${project}`, { method: 'POST', headers: d.headers, body: d.body });
+  let res: Response;
+  try {
+    res = await fetch(`${server.url}/hooks/${host}/${project}`, { method: 'POST', headers: d.headers, body: d.body });
+  } catch (error) {
+    // "fetch failed" alone says nothing: give the cause and the server's state and last words.
+    const ended = server.child?.exitCode ?? server.child?.signalCode ?? null;
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    throw new Error(`POST /hooks/${host}/${project}: ${String(cause)}; server ${ended === null ? 'running' : `ended (${ended})`}; its log ends: ${server.log.slice(-1500)}`, { cause: error });
+  }
   const text = await res.text();
   const ms = performance.now() - began;
   let body: HookAnswer['body'] = {};

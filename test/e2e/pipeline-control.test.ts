@@ -63,10 +63,11 @@ void test('commits landing while a run is queued: only the newest is built, the 
 });
 
 void test('cancel ends a running step and its processes', async (t) => {
-  const { server, repo, name } = await setup(t, 'cancel', { 'sluice.yaml': 'build:\n  - run: sleep 30\ntest:\n  - run: "true"\n' });
+  // Long enough that only the cancel can end it (a slow machine cannot let it finish first).
+  const { server, repo, name } = await setup(t, 'cancel', { 'sluice.yaml': 'build:\n  - run: sleep 600\ntest:\n  - run: "true"\n' });
   const run = await firstRun(server, name, (r) => r.commit === repo.head());
   const pids = await server.waitFor('the step process', async () => {
-    const found = processesIn(server.dataDir, ['sleep', '30']);
+    const found = processesIn(server.dataDir, ['sleep', '600']);
     return found.length ? found : null;
   });
   const c = await server.cli(['cancel', run.id]);
@@ -78,7 +79,7 @@ void test('cancel ends a running step and its processes', async (t) => {
   assert.equal(stageOf(done, 'test').state, 'skipped');
   assert.equal(stageOf(done, 'test').startedAt, null);
   await server.waitFor('the sleep to be gone', async () => pids.every((p) => !alive(p)), 10_000);
-  assert.deepEqual(processesIn(server.dataDir, ['sleep', '30']), []);
+  assert.deepEqual(processesIn(server.dataDir, ['sleep', '600']), []);
   // An ended run cannot be cancelled again.
   const again = await server.cli(['cancel', run.id]);
   assert.equal(again.code, 1);

@@ -20,10 +20,10 @@ async function stepProcess(server: TestServer, argv: string[], not: number[] = [
 void test('a server killed mid-step is restarted: the run resumes with its id and the orphaned step is ended', async (t) => {
   const onceDir = tempDir('once');
   t.after(() => fs.rmSync(onceDir, { recursive: true, force: true }));
-  const pipeline = `build:\n  - run: mkdir '${onceDir}/once' 2>/dev/null && sleep 20 || true\n  - run: echo after-the-crash\ntest:\n  - run: "true"\n`;
+  const pipeline = `build:\n  - run: mkdir '${onceDir}/once' 2>/dev/null && sleep 600 || true\n  - run: echo after-the-crash\ntest:\n  - run: "true"\n`;
   const { server, repo, name } = await setup(t, 'crash', { 'sluice.yaml': pipeline });
   const run = await firstRun(server, name, (r) => r.commit === repo.head());
-  const orphan = await stepProcess(server, ['sleep', '20']);
+  const orphan = await stepProcess(server, ['sleep', '600']);
   await server.kill9();
   assert.ok(alive(orphan), 'the step outlives the killed server (it is in its own process group)');
   await server.launch();
@@ -48,13 +48,13 @@ void test('a server killed mid-step is restarted: the run resumes with its id an
 });
 
 void test('a run interrupted again and again fails with the reason `interrupted`', async (t) => {
-  const pipeline = 'build:\n  - run: sleep 20\ntest:\n  - run: "true"\n';
+  const pipeline = 'build:\n  - run: sleep 600\ntest:\n  - run: "true"\n';
   const { server, repo, name } = await setup(t, 'interrupted', { 'sluice.yaml': pipeline });
   const run = await firstRun(server, name, (r) => r.commit === repo.head());
   const seen: number[] = [];
   let done: FullRun | undefined;
   for (let kill = 1; kill <= 5; kill++) {
-    const pid = await stepProcess(server, ['sleep', '20'], seen);
+    const pid = await stepProcess(server, ['sleep', '600'], seen);
     seen.push(pid);
     await server.kill9();
     await server.launch();

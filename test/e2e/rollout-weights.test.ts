@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alive } from './harness.ts';
 import { dataPlaneInstances, envStatus } from './fixtures.ts';
-import { assertDecisionShape, bodies, describeLoad, host, liveV1, rollout, rolloutFiles, startLoad, waitRollout } from './rollout-kit.ts';
+import { assertDecisionShape, bodies, describeLoad, host, liveV1, rolloutFiles, startLoad, waitRollout } from './rollout-kit.ts';
 
 void test('during a canary step of weight 20: weights 60/20/20, header routing, and a baseline of v1 running', async (t) => {
   const strategy = 'canary:\n  steps: [{ weight: 20, pause: 5m }, { weight: 60, pause: 5m }]';
@@ -50,9 +50,8 @@ void test('analysis with no traffic at all is inconclusive and holds the step be
   const sha = repo.commit('v2', rolloutFiles('v2', { strategy }));
   const entered = await waitRollout(server, 'cidle', 'the canary at step 1', (x) => x.strategy === 'canary' && x.phase === 'step', 60_000);
   assert.equal(entered.step, 0);
-  // Three pauses' worth of time and more with no request at all.
-  await new Promise((r) => setTimeout(r, 8000));
-  const r = await rollout(server, 'cidle');
+  // Four looks (1 s apart, so past the 2 s pause) with no request at all; counted, not timed.
+  const r = await waitRollout(server, 'cidle', 'four looks at step 1', (x) => x.decisions.length >= 4 || x.step !== 0 || x.phase !== 'step', 60_000);
   assert.equal(r.step, 0, `still at step 1: ${JSON.stringify(r)}`);
   assert.equal(r.phase, 'step');
   assert.ok(['progressing', 'paused'].includes(r.state), r.state);

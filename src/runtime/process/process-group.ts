@@ -42,8 +42,8 @@ export function isGroupAlive(pgid: number): boolean {
   return false;
 }
 
-/** State letter and process group of a pid from /proc (Linux), or undefined when it is gone. */
-export function readStat(pid: number): { state: string; pgrp: number } | undefined {
+/** State letter, parent and process group of a pid from /proc (Linux), or undefined when it is gone. */
+export function readStat(pid: number): { state: string; ppid: number; pgrp: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -53,8 +53,7 @@ export function readStat(pid: number): { state: string; pgrp: number } | undefin
   // The command name (field 2) is in parentheses and may contain spaces: parse after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = fields[0];
-  const pgrp = Number(fields[2]);
-  return state === undefined ? undefined : { state, pgrp };
+  return state === undefined ? undefined : { state, ppid: Number(fields[1]), pgrp: Number(fields[2]) };
 }
 
 /** Resolves true once the group is gone, false if it is still alive at the deadline. */
