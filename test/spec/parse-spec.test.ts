@@ -322,7 +322,7 @@ environments:
   assert.match(errors[0]?.message ?? '', /not a valid service name/);
   assert.match(errors[2]?.message ?? '', /not a valid environment name/);
   assert.match(errors[3]?.message ?? '', /"1BAD" is not a valid environment variable name/);
-  valid('services:\n  a1-b2:\n    start: x\nenvironments:\n  pr-42: {}\n  "1": {}\n');
+  valid('services:\n  a1-b2:\n    start: x\nenvironments:\n  pr-x: {}\n  "1": {}\n');
 });
 
 void test('every error is reported, not just the first, sorted by position', () => {
