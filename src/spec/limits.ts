@@ -26,7 +26,7 @@ export const DURATION_LIMITS = {
   scaleDownDelay: { minMs: 0, maxMs: 7 * D },
   /** 0: no bake. */
   bake: { minMs: 0, maxMs: 24 * H },
-  ttl: { minMs: 1 * S, maxMs: 365 * D },
+  ttl: { minMs: 1 * S, maxMs: 24 * D },
   scaleToZero: { minMs: 1 * S, maxMs: 7 * D },
 } as const satisfies Record<string, DurationBound>;
 

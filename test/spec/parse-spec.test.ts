@@ -297,7 +297,7 @@ void test('strategies compile to a discriminated union', () => {
   d: { strategy: { canary: { steps: [{ weight: 10, pause: soon }], analysis: { maxErrorRate: 200% } } } }
 `);
   const messages = errors.map((e) => e.message);
-  assert.ok(messages.includes('environments.a.strategy: expected "rolling" or a map with one of rolling, blueGreen, canary'), messages.join('\n'));
+  assert.ok(messages.includes('environments.a.strategy: expected "rolling" or a map with one of rolling, blueGreen, canary, got the string "canary"'), messages.join('\n'));
   assert.ok(messages.includes('environments.b.strategy.bluegreen: unknown key "bluegreen" (did you mean "blueGreen"?)'), messages.join('\n'));
   assert.ok(messages.includes('environments.c.strategy: expected exactly one of rolling, blueGreen, canary'), messages.join('\n'));
   assert.ok(messages.some((m) => m.startsWith('environments.d.strategy.canary.steps[0].pause: expected a duration')), messages.join('\n'));
