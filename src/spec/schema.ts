@@ -235,11 +235,18 @@ const rollingSchema = z
     error: 'maxSurge and maxUnavailable cannot both be 0: the rollout could never replace an instance',
   });
 
+export const BLUE_GREEN_ANALYSIS_REFUSED =
+  'not supported under blueGreen: green is checked by verify before the switch and by bake after it; use canary to compare a new release with the stable one';
+
 const blueGreenSchema = z.strictObject({
   scaleDownDelay: durationSchema(DURATION_LIMITS.scaleDownDelay)
     .optional()
     .describe(bounded(DURATION_LIMITS.scaleDownDelay, 'Keep the old release this long after the switch (default 10m).')),
-  analysis: analysisSchema.optional(),
+  // Refused rather than ignored: nothing would judge green after the switch (docs/decisions/0009).
+  analysis: z
+    .never({ error: BLUE_GREEN_ANALYSIS_REFUSED })
+    .optional()
+    .describe(`Refused by sluice validate: ${BLUE_GREEN_ANALYSIS_REFUSED}.`),
 });
 
 const STRATEGY_KINDS = ['rolling', 'blueGreen', 'canary'] as const;

@@ -266,7 +266,7 @@ void test('strategies compile to a discriminated union', () => {
   const spec = valid(`environments:
   a: { strategy: rolling }
   b: { strategy: { rolling: { maxSurge: 2, maxUnavailable: 1 } } }
-  c: { strategy: { blueGreen: { scaleDownDelay: 1m, analysis: { maxErrorRate: 0.05, minSamples: 5, interval: 2s } } } }
+  c: { strategy: { blueGreen: { scaleDownDelay: 1m } } }
   d: { strategy: { blueGreen: } }
   e: { strategy: { canary: { steps: [{ weight: 5, pause: {} }, { weight: 25 }, { weight: 100, pause: 90 }] } }, approval: true }
 `);
@@ -275,7 +275,7 @@ void test('strategies compile to a discriminated union', () => {
     [
       { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 },
       { kind: 'rolling', maxSurge: 2, maxUnavailable: 1 },
-      { kind: 'blueGreen', scaleDownDelayMs: 60_000, analysis: { maxErrorRate: 0.05, maxP99Ms: null, minSamples: 5, intervalMs: 2_000, alpha: 0.005 } },
+      { kind: 'blueGreen', scaleDownDelayMs: 60_000, analysis: null },
       { kind: 'blueGreen', scaleDownDelayMs: 600_000, analysis: null },
       {
         kind: 'canary',

@@ -163,3 +163,9 @@ void test('the last environment bakes 60 s by default, the others not; bake: 0 t
   assert.equal(valid('environments:\n  staging: { bake: 5m }\n  production: { bake: 10s }\n').environments[0]?.bakeMs, 300_000);
   assert.equal(valid('environments:\n  only: {}\n').environments[0]?.bakeMs, 60_000);
 });
+
+void test('analysis under blueGreen is refused with the reason', () => {
+  assert.deepEqual(errorsOf(production('    strategy:\n      blueGreen:\n        analysis: { maxErrorRate: 1% }\n')), [
+    'sluice.yaml:8:19: environments.production.strategy.blueGreen.analysis: not supported under blueGreen: green is checked by verify before the switch and by bake after it; use canary to compare a new release with the stable one',
+  ]);
+});
