@@ -169,3 +169,33 @@ void test('analysis under blueGreen is refused with the reason', () => {
     'sluice.yaml:8:19: environments.production.strategy.blueGreen.analysis: not supported under blueGreen: green is checked by verify before the switch and by bake after it; use canary to compare a new release with the stable one',
   ]);
 });
+
+void test('verify steps, canary options and preview env compile to their typed values', () => {
+  const spec = valid(`services:
+  web: { start: x }
+environments:
+  production:
+    verify:
+      - name: smoke
+        run: curl -fsS "$SLUICE_URL/healthz"
+        timeout: 30s
+        env: { RETRIES: 3 }
+    strategy:
+      canary:
+        steps: [{ weight: 50, pause: 1m }]
+        analysis: { maxP99: 250ms, alpha: 0.01 }
+        sticky: true
+previews:
+  pullRequests: true
+  env: { PREVIEW: yes }
+`);
+  const production = spec.environments[0];
+  assert.deepEqual(production?.verify, [{ name: 'smoke', run: 'curl -fsS "$SLUICE_URL/healthz"', timeoutMs: 30_000, env: { RETRIES: '3' } }]);
+  assert.deepEqual(production?.strategy, {
+    kind: 'canary',
+    steps: [{ weight: 50, pauseMs: 60_000 }],
+    analysis: { maxErrorRate: null, maxP99Ms: 250, minSamples: 20, intervalMs: 10_000, alpha: 0.01 },
+    sticky: true,
+  });
+  assert.deepEqual(spec.previews.env, { PREVIEW: 'yes' });
+});
