@@ -60,6 +60,12 @@ async function measureMode(mode: 'poll' | 'trigger', onCleanup: (fn: () => Promi
   const dir = path.join(parent, 'hello');
   const init = await runCli(['init', '--example', 'hello', dir]);
   if (init.code !== 0) throw new Error(`sluice init: ${init.stderr}`);
+  // No bake: it would hold production's deploy lock 60 s after each commit goes live, and this
+  // measures commit to live, one commit after the other.
+  const specFile = path.join(dir, 'sluice.yaml');
+  fs.writeFileSync(specFile, fs.readFileSync(specFile, 'utf8').replace('    approval: false\n', '    approval: false\n    bake: 0\n'));
+  if (!fs.readFileSync(specFile, 'utf8').includes('bake: 0')) throw new Error('could not turn the bake off in the example');
+  await git(dir, 'commit', '-q', '-am', 'bench: no bake');
   const server = await TestServer.start(mode === 'poll' ? ['--poll-interval', '1s'] : ['--poll-interval', '1h']);
   onCleanup(() => server.close());
   const added = await server.api('POST', '/api/projects', { name: 'hello', repo: dir });
@@ -102,7 +108,7 @@ await benchMain('commit-to-live', 175_000, async (onCleanup) => {
     const s = summary(samples.map((x) => x.live));
     const d = summary(samples.map((x) => x.detect));
     const r = summary(samples.map((x) => x.runToLive));
-    console.log(`  ${mode.padEnd(7)} median ${secs(s.median)}   min ${secs(s.min)}   max ${secs(s.max)}   (commit→run created median ${secs(d.median)}, run created→live median ${secs(r.median)})  target < 3 s: ${s.median < 3000 ? 'met' : 'MISSED'}`);
+    console.log(`  ${mode.padEnd(7)} median ${secs(s.median)}   min ${secs(s.min)}   max ${secs(s.max)}   (commit→run created median ${secs(d.median)}, run created→live median ${secs(r.median)})  target < 2 s: ${s.median < 2000 ? 'met' : 'MISSED'}`);
     const names = Object.keys(samples[0]?.stages ?? {});
     console.log(`          stage medians: ${names.map((n) => `${n} ${secs(summary(samples.map((x) => x.stages[n] ?? Number.NaN)).median)}`).join(' · ')}`);
   }

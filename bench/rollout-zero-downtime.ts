@@ -19,7 +19,7 @@ const K = numberArg('--k', 3);
 const RPS = numberArg('--rps', 500);
 const CONNECTIONS = numberArg('--connections', 32);
 
-const head = ['build:', '  - run: "true"', 'test:', '  - run: "true"', 'services:', '  web:', '    start: node server.js', '    health: /healthz', '    instances: 2', 'environments:', '  production:'];
+const head = ['build:', '  - run: "true"', 'test:', '  - run: "true"', 'services:', '  web:', '    start: node server.js', '    health: /healthz', '    instances: 2', 'environments:', '  production:', '    bake: 0'];
 const yamls = {
   rolling: [...head, '    strategy: rolling', ''].join('\n'),
   canaryGood: [...head, '    strategy:', '      canary:', '        steps: [{ weight: 50, pause: 1s }]', '        analysis: { minSamples: 20, interval: 1s }', ''].join('\n'),

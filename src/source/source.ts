@@ -18,8 +18,8 @@ export interface Source {
   /** Cheap poll of refs/heads/<branch> on the remote; null when the branch does not exist. */
   headOf(branch: string): Promise<string | null>;
   commit(sha: string): Promise<CommitInfo>;
-  /** Content of a file at a commit; null when the path is absent (or not a file). */
-  readFile(sha: string, path: string): Promise<string | null>;
+  /** Bytes of a file at a commit (their encoding is the caller's to check); null when the path is absent (or not a file). */
+  readFile(sha: string, path: string): Promise<Buffer | null>;
   /** Paths that differ between two commits (from = null: every path of `to`). */
   changedPaths(from: string | null, to: string): Promise<string[]>;
   /** Creates in `dir` (absent or empty) a working tree of exactly that commit, with .git and a detached HEAD. */

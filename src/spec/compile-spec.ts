@@ -20,14 +20,14 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
     test: (raw.test ?? []).map(compileStep),
     services: inOrder(services, order.services).map(([name, service]) => compileService(name, service)),
     buildSecrets: raw.buildSecrets ?? [],
-    environments: inOrder(environments, order.environments).map(([name, env]): EnvironmentSpec => ({
+    environments: inOrder(environments, order.environments).map(([name, env], index, all): EnvironmentSpec => ({
       name,
       secrets: env.secrets ?? [],
       env: compileEnv(env.env),
       verify: (env.verify ?? []).map(compileStep),
       approval: env.approval ?? false,
       strategy: compileStrategy(env.strategy),
-      bakeMs: env.bake === undefined ? SPEC_DEFAULTS.bakeMs : parseDuration(env.bake),
+      bakeMs: env.bake !== undefined ? parseDuration(env.bake) : index === all.length - 1 ? SPEC_DEFAULTS.lastEnvironmentBakeMs : SPEC_DEFAULTS.bakeMs,
     })),
     previews: {
       pullRequests: raw.previews?.pullRequests ?? false,
@@ -107,7 +107,7 @@ function compileStrategy(strategy: RawStrategy | undefined): StrategySpec {
   return {
     kind: 'blueGreen',
     scaleDownDelayMs: optionalDuration(blueGreen?.scaleDownDelay) ?? SPEC_DEFAULTS.scaleDownDelayMs,
-    analysis: compileAnalysis(blueGreen?.analysis),
+    analysis: null,
   };
 }
 

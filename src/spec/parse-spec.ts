@@ -6,13 +6,18 @@ import { rawSpecSchema } from './schema.ts';
 import type { Spec } from './spec.ts';
 import { at, issueToSpecIssues, specErrorMap } from './spec-issues.ts';
 import type { IssueContext, SpecIssue } from './spec-issues.ts';
+import { specText } from './spec-text.ts';
 import { keysInOrder } from './yaml-locate.ts';
 
 export type { SpecIssue } from './spec-issues.ts';
 
 export type ParseSpecResult = { readonly ok: true; readonly spec: Spec } | { readonly ok: false; readonly errors: readonly SpecIssue[] };
 
-export function parseSpec(text: string): ParseSpecResult {
+/** Bytes (as read from a file or a commit) or text; bytes must be UTF-8. */
+export function parseSpec(input: string | Uint8Array): ParseSpecResult {
+  const decoded = specText(input);
+  if (!decoded.ok) return { ok: false, errors: decoded.errors };
+  const text = decoded.text;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const errors: SpecIssue[] = doc.errors.map((error) => yamlIssue(error, lineCounter));

@@ -3,25 +3,71 @@
 // conversion happen later, in compile-spec.ts; this schema stays close to the text so that
 // its JSON Schema (for editors) says what a person may write.
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
+import { COUNT_LIMITS, DURATION_LIMITS } from './limits.ts';
+import type { DurationBound } from './limits.ts';
 import { PERCENT_PATTERN } from './percent.ts';
 import { ENV_VAR_NAME, SECRET_GROUP_NAME } from './names.ts';
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export { ENV_VAR_NAME, SECRET_GROUP_NAME };
+/** The environments of pull request previews; a declared environment may not take these names. */
+export const PREVIEW_ENVIRONMENT = /^pr-\d+$/;
 
 const dnsLabel = (what: string) =>
   z.string().regex(DNS_LABEL, {
     error: `is not a valid ${what} name: use lowercase letters, digits and "-" (a DNS label of at most 63 characters)`,
   });
 
-export const durationSchema = z.union(
-  [
-    z.string().regex(DURATION_PATTERN, { error: 'expected a duration such as 500ms, 30s, 10m, 2h, 1d or 1m30s' }),
-    z.number().min(0, { error: 'expected a duration of 0 seconds or more' }),
-  ],
-  { error: 'expected a duration such as 500ms, 30s, 10m, 2h, 1d, 1m30s or a number of seconds' },
-);
+const DURATION_EXAMPLES = 'expected a duration such as 500ms, 30s, 10m, 2h, 1d, 1m30s or a number of seconds';
+
+/** `from 100ms to 10m`: the bound as a person writes it, for messages and descriptions. */
+export function durationRange(bound: DurationBound): string {
+  return `from ${formatDuration(bound.minMs)} to ${formatDuration(bound.maxMs)}`;
+}
+
+/** A duration within `bound`; a value outside it is refused with the bound in the message. */
+export function durationSchema(bound: DurationBound) {
+  const range = durationRange(bound);
+  const outside = (input: unknown): string => `expected a duration ${range}, got ${shorten(String(input))}`;
+  return z.union(
+    [
+      z
+        .string()
+        .regex(DURATION_PATTERN, { error: `${DURATION_EXAMPLES} (${range})` })
+        .refine(
+          (text) => {
+            if (!DURATION_PATTERN.test(text.trim())) return true; // the pattern's own error says it
+            const ms = parseDuration(text);
+            return ms >= bound.minMs && ms <= bound.maxMs;
+          },
+          { error: (issue) => outside(issue.input) },
+        ),
+      z
+        .number()
+        .min(bound.minMs / 1000, { error: (issue) => outside(issue.input) })
+        .max(bound.maxMs / 1000, { error: (issue) => outside(issue.input) }),
+    ],
+    { error: `${DURATION_EXAMPLES} (${range})` },
+  );
+}
+
+function shorten(text: string): string {
+  return text.length > 24 ? `${text.slice(0, 24)}…` : text;
+}
+
+/** A schema description that ends with the bound, so editors show it too. */
+function bounded(bound: DurationBound, text: string): string {
+  return `${text} From ${formatDuration(bound.minMs)} to ${formatDuration(bound.maxMs)}.`;
+}
+
+function countSchema(min: number, max: number) {
+  const error = `expected an integer from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+const noNul = (text: string): boolean => !text.includes('\0');
+const NUL_ERROR = 'must not contain a NUL character (\\0)';
 
 export const percentSchema = z.union(
   [
@@ -36,29 +82,65 @@ export const percentSchema = z.union(
 
 // A YAML plain scalar `run: true` is a boolean, yet means the shell command `true`.
 const commandSchema = z.union(
-  [z.string().trim().min(1, { error: 'must not be empty' }), z.number(), z.boolean()],
+  [
+    z
+      .string()
+      .trim()
+      .min(1, { error: 'must not be empty' })
+      .refine(noNul, { error: NUL_ERROR })
+      .refine((text) => Buffer.byteLength(text) <= COUNT_LIMITS.commandBytes, {
+        error: (issue) => `the command is ${Buffer.byteLength(String(issue.input))} bytes: at most ${COUNT_LIMITS.commandBytes} bytes`,
+      }),
+    z.number(),
+    z.boolean(),
+  ],
   { error: 'expected a shell command' },
 );
 
-const envValueSchema = z.union([z.string(), z.number(), z.boolean()], {
+const envValueSchema = z.union([z.string().refine(noNul, { error: NUL_ERROR }), z.number(), z.boolean()], {
   error: 'expected a string, number or boolean value',
 });
+
+/** Bytes of an environment as the kernel counts them: `KEY=value` and a NUL per variable. */
+function envBytes(env: Record<string, string | number | boolean>): number {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(env)) bytes += Buffer.byteLength(`${key}=${String(value)}`) + 1;
+  return bytes;
+}
 
 export const envSchema = z
   .record(
     z.string().regex(ENV_VAR_NAME, { error: 'is not a valid environment variable name (letters, digits, "_")' }),
     envValueSchema,
   )
-  .describe('Environment variables; values are given to processes as strings.');
+  .superRefine((env, ctx) => {
+    const keys = Object.keys(env).length;
+    if (keys > COUNT_LIMITS.envKeys) ctx.addIssue({ code: 'custom', message: `${keys} variables: at most ${COUNT_LIMITS.envKeys}` });
+    const bytes = envBytes(env);
+    if (bytes > COUNT_LIMITS.envBytes) ctx.addIssue({ code: 'custom', message: `${bytes} bytes of variables: at most ${COUNT_LIMITS.envBytes}` });
+  })
+  .describe(`Environment variables; values are given to processes as strings. At most ${COUNT_LIMITS.envKeys} variables and ${COUNT_LIMITS.envBytes} bytes.`);
 
-const secretGroupsSchema = z.array(
-  z.string().regex(SECRET_GROUP_NAME, { error: 'is not a valid secret group name (letters, digits, "_", ".", "-")' }),
-);
+const secretGroupsSchema = z
+  .array(z.string().regex(SECRET_GROUP_NAME, { error: 'is not a valid secret group name (letters, digits, "_", ".", "-")' }))
+  .max(COUNT_LIMITS.secretGroups, { error: `expected at most ${COUNT_LIMITS.secretGroups} secret groups` });
+
+function stepsSchema() {
+  return z.array(stepSchema).max(COUNT_LIMITS.steps, {
+    error: (issue) => `${Array.isArray(issue.input) ? issue.input.length : 'too many'} steps: at most ${COUNT_LIMITS.steps} in one list`,
+  });
+}
 
 export const stepSchema = z.strictObject({
   run: commandSchema.describe('Shell command, run with /bin/sh -c.'),
-  name: z.string().min(1, { error: 'must not be empty' }).optional().describe('Shown in logs; defaults to the start of `run`.'),
-  timeout: durationSchema.optional().describe('Stop the step after this long (default 10m).'),
+  name: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(COUNT_LIMITS.stepNameLength, { error: `expected at most ${COUNT_LIMITS.stepNameLength} characters` })
+    .refine(noNul, { error: NUL_ERROR })
+    .optional()
+    .describe('Shown in logs; defaults to the start of `run`.'),
+  timeout: durationSchema(DURATION_LIMITS.stepTimeout).optional().describe(bounded(DURATION_LIMITS.stepTimeout, 'Stop the step after this long (default 10m).')),
   env: envSchema.optional(),
 });
 
@@ -69,9 +151,11 @@ export const healthSchema = z.union(
     healthPathSchema,
     z.strictObject({
       path: healthPathSchema,
-      interval: durationSchema.optional().describe('Time between checks (default 1s).'),
-      timeout: durationSchema.optional().describe('Time one check may take (default 2s).'),
-      deadline: durationSchema.optional().describe('Time an instance has to become healthy (default 60s).'),
+      interval: durationSchema(DURATION_LIMITS.healthInterval).optional().describe(bounded(DURATION_LIMITS.healthInterval, 'Time between checks (default 1s).')),
+      timeout: durationSchema(DURATION_LIMITS.healthTimeout).optional().describe(bounded(DURATION_LIMITS.healthTimeout, 'Time one check may take (default 2s).')),
+      deadline: durationSchema(DURATION_LIMITS.healthDeadline)
+        .optional()
+        .describe(bounded(DURATION_LIMITS.healthDeadline, 'Time an instance has to become healthy (default 60s).')),
     }),
   ],
   { error: 'expected a path starting with / or a map {path, interval, timeout, deadline}' },
@@ -80,21 +164,17 @@ export const healthSchema = z.union(
 export const serviceSchema = z.strictObject({
   start: commandSchema.describe('Shell command that starts one instance; PORT is given in the environment.'),
   health: healthSchema.optional().describe('HTTP path answered with 2xx when an instance is ready.'),
-  instances: z
-    .number({ error: 'expected an integer from 1 to 100' })
-    .int({ error: 'expected an integer from 1 to 100' })
-    .min(1, { error: 'expected an integer from 1 to 100' })
-    .max(100, { error: 'expected an integer from 1 to 100' })
-    .optional()
-    .describe('Number of instances (default 1).'),
+  instances: countSchema(1, COUNT_LIMITS.instances).optional().describe(`Number of instances (default 1, at most ${COUNT_LIMITS.instances}).`),
   env: envSchema.optional(),
 });
 
 export const analysisSchema = z.strictObject({
   maxErrorRate: percentSchema.optional().describe('Highest share of 5xx answers, e.g. 1%.'),
-  maxP99: durationSchema.optional().describe('Highest 99th percentile latency, e.g. 500ms.'),
-  minSamples: z.number().int().min(0).optional().describe('Requests needed before a verdict (default 20).'),
-  interval: durationSchema.optional().describe('Time between two analyses (default 10s).'),
+  maxP99: durationSchema(DURATION_LIMITS.maxP99).optional().describe(bounded(DURATION_LIMITS.maxP99, 'Highest 99th percentile latency, e.g. 500ms.')),
+  minSamples: countSchema(1, COUNT_LIMITS.minSamples)
+    .optional()
+    .describe(`Requests needed before a verdict (default 20, from 1 to ${COUNT_LIMITS.minSamples}).`),
+  interval: durationSchema(DURATION_LIMITS.analysisInterval).optional().describe(bounded(DURATION_LIMITS.analysisInterval, 'Time between two analyses (default 10s).')),
   alpha: z
     .number({ error: 'expected a probability between 0 and 0.5' })
     .gt(0, { error: 'expected a probability between 0 and 0.5' })
@@ -110,15 +190,16 @@ const canaryStepSchema = z.strictObject({
     .max(100, { error: 'expected a number from 1 to 100' })
     .describe('Percentage of requests sent to the new release.'),
   pause: z
-    .union([durationSchema, z.strictObject({})], { error: 'expected a duration, or {} to wait for a person' })
+    .union([durationSchema(DURATION_LIMITS.canaryPause), z.strictObject({})], { error: 'expected a duration, or {} to wait for a person' })
     .optional()
-    .describe('Time to hold this weight; {} waits for a person (sluice promote).'),
+    .describe(bounded(DURATION_LIMITS.canaryPause, 'Time to hold this weight; {} waits for a person (sluice promote).')),
 });
 
 const canarySchema = z.strictObject({
   steps: z
     .array(canaryStepSchema)
     .min(1, { error: 'expected at least one canary step' })
+    .max(COUNT_LIMITS.canarySteps, { error: `expected at most ${COUNT_LIMITS.canarySteps} canary steps` })
     .superRefine((steps, ctx) => {
       for (let i = 1; i < steps.length; i++) {
         const before = steps[i - 1]?.weight;
@@ -141,14 +222,31 @@ function inRange(weight: unknown): weight is number {
   return typeof weight === 'number' && weight >= 1 && weight <= 100;
 }
 
-const rollingSchema = z.strictObject({
-  maxSurge: z.number().int().min(0).optional().describe('Extra instances during the rollout (default 1).'),
-  maxUnavailable: z.number().int().min(0).optional().describe('Instances that may be missing (default 0).'),
-});
+const rollingSchema = z
+  .strictObject({
+    maxSurge: countSchema(0, COUNT_LIMITS.maxSurge)
+      .optional()
+      .describe('Instances started beyond `instances` during the rollout, in parallel (default 1).'),
+    maxUnavailable: countSchema(0, COUNT_LIMITS.maxUnavailable)
+      .optional()
+      .describe('Instances below `instances` that may be missing during the rollout (default 0).'),
+  })
+  .refine((r) => (r.maxSurge ?? 1) > 0 || (r.maxUnavailable ?? 0) > 0, {
+    error: 'maxSurge and maxUnavailable cannot both be 0: the rollout could never replace an instance',
+  });
+
+export const BLUE_GREEN_ANALYSIS_REFUSED =
+  'not supported under blueGreen: green is checked by verify before the switch and by bake after it; use canary to compare a new release with the stable one';
 
 const blueGreenSchema = z.strictObject({
-  scaleDownDelay: durationSchema.optional().describe('Keep the old release this long after the switch (default 10m).'),
-  analysis: analysisSchema.optional(),
+  scaleDownDelay: durationSchema(DURATION_LIMITS.scaleDownDelay)
+    .optional()
+    .describe(bounded(DURATION_LIMITS.scaleDownDelay, 'Keep the old release this long after the switch (default 10m).')),
+  // Refused rather than ignored: nothing would judge green after the switch (docs/decisions/0009).
+  analysis: z
+    .never({ error: BLUE_GREEN_ANALYSIS_REFUSED })
+    .optional()
+    .describe(`Refused by sluice validate: ${BLUE_GREEN_ANALYSIS_REFUSED}.`),
 });
 
 const STRATEGY_KINDS = ['rolling', 'blueGreen', 'canary'] as const;
@@ -172,36 +270,65 @@ export const strategySchema = z.union(
 export const environmentSchema = z.strictObject({
   secrets: secretGroupsSchema.optional().describe('Secret groups; every key becomes an env var; later groups win.'),
   env: envSchema.optional(),
-  verify: z.array(stepSchema).optional().describe('Steps run against the deployed environment ($SLUICE_URL).'),
+  verify: stepsSchema().optional().describe('Steps run against the deployed environment ($SLUICE_URL).'),
   approval: z.boolean().optional().describe('true: a person releases into this environment (default false).'),
   strategy: strategySchema.optional().describe('How a new release replaces the old one (default rolling).'),
-  bake: durationSchema.optional().describe('Watch after promotion and roll back on breach (default 0: no bake).'),
+  bake: durationSchema(DURATION_LIMITS.bake)
+    .optional()
+    .describe(
+      bounded(
+        DURATION_LIMITS.bake,
+        'Watch after promotion and roll back on a breach: error rate, latency, crashes or failed health checks (default 60s on the last environment, 0 elsewhere; 0: no bake).',
+      ),
+    ),
 });
 
 export const previewsSchema = z.strictObject({
   pullRequests: z.boolean().optional().describe('Deploy each open pull request to its own environment.'),
   secrets: secretGroupsSchema.optional(),
-  ttl: durationSchema.optional().describe('Remove a preview this long after its last change (default 48h).'),
-  scaleToZero: durationSchema.optional().describe('Stop idle instances after this long; start them on a request.'),
+  ttl: durationSchema(DURATION_LIMITS.ttl).optional().describe(bounded(DURATION_LIMITS.ttl, 'Remove a preview this long after its last change (default 48h).')),
+  scaleToZero: durationSchema(DURATION_LIMITS.scaleToZero)
+    .optional()
+    .describe(bounded(DURATION_LIMITS.scaleToZero, 'Stop idle instances after this long; start them on a request.')),
   env: envSchema.optional(),
 });
 
+const patternsSchema = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(COUNT_LIMITS.triggerPatternLength, { error: `expected at most ${COUNT_LIMITS.triggerPatternLength} characters` }),
+  )
+  .max(COUNT_LIMITS.triggerPatterns, { error: `expected at most ${COUNT_LIMITS.triggerPatterns} patterns` });
+
 export const triggersSchema = z.strictObject({
-  branches: z.array(z.string().min(1)).optional().describe('Branches that start runs (default: the project branch).'),
-  paths: z.array(z.string().min(1)).optional().describe('Only run when a changed file matches one of these globs.'),
-  tags: z.array(z.string().min(1)).optional().describe('Tag patterns that start runs.'),
+  branches: patternsSchema.optional().describe('Branches that start runs (default: the project branch).'),
+  paths: patternsSchema.optional().describe('Only run when a changed file matches one of these globs.'),
+  tags: patternsSchema.optional().describe('Tag patterns that start runs.'),
 });
 
 export const rawSpecSchema = z.strictObject({
-  build: z.array(stepSchema).optional().describe('Steps run with /bin/sh -c in the workspace; their output is the artifact.'),
-  test: z.array(stepSchema).optional().describe('Steps run in a fresh unpack of the artifact.'),
+  build: stepsSchema().optional().describe('Steps run with /bin/sh -c in the workspace; their output is the artifact.'),
+  test: stepsSchema().optional().describe('Steps run in a fresh unpack of the artifact.'),
   services: z
     .record(dnsLabel('service'), serviceSchema)
+    .refine((services) => Object.keys(services).length <= COUNT_LIMITS.services, {
+      error: (issue) => `${Object.keys(issue.input as object).length} services: at most ${COUNT_LIMITS.services}`,
+    })
     .optional()
     .describe('Long-running processes; the first one is served by the router.'),
   buildSecrets: secretGroupsSchema.optional().describe('Secret groups given to build steps.'),
   environments: z
-    .record(dnsLabel('environment'), environmentSchema)
+    .record(
+      dnsLabel('environment').refine((name) => !PREVIEW_ENVIRONMENT.test(name), {
+        error: 'is reserved for pull request previews (pr-N): choose another environment name',
+      }),
+      environmentSchema,
+    )
+    .refine((environments) => Object.keys(environments).length <= COUNT_LIMITS.environments, {
+      error: (issue) => `${Object.keys(issue.input as object).length} environments: at most ${COUNT_LIMITS.environments}`,
+    })
     .optional()
     .describe('Deploy targets, in deploy order.'),
   previews: previewsSchema.optional().describe('Preview environments for pull requests.'),

@@ -55,7 +55,8 @@ export function issueToSpecIssues(issue: ZodIssue, context: IssueContext, base: 
     case 'invalid_union': {
       // Follow the branch whose type matched (a map given where a string or a map is
       // allowed); when none matched, the union's own message says what was expected.
-      const matched = issue.errors.find((branch) => !branch.some((inner) => inner.path.length === 0 && inner.code === 'invalid_type'));
+      // (A literal given a map says invalid_value, not invalid_type: that branch did not match either.)
+      const matched = issue.errors.find((branch) => !branch.some((inner) => inner.path.length === 0 && (inner.code === 'invalid_type' || inner.code === 'invalid_value')));
       if (matched !== undefined && matched.length > 0) return matched.flatMap((inner) => issueToSpecIssues(inner, context, path));
       return [at(context, path, 'value', `${issue.message}, got ${describeValue(valueAt(context.data, path))}`)];
     }

@@ -15,6 +15,9 @@ export const SPEC_DEFAULTS = {
   analysisIntervalMs: 10_000,
   /** Per comparison and step: two comparisons keep a step's false-abort rate under 1%. */
   analysisAlpha: 0.005,
+  /** The last environment (production, as a rule) bakes by default; `bake: 0` turns it off. */
+  lastEnvironmentBakeMs: 60_000,
+  /** Every other environment: no bake unless written. */
   bakeMs: 0,
   previewTtlMs: 48 * 3_600_000,
 } as const;
@@ -77,7 +80,7 @@ export type EnvironmentSpec = {
   readonly verify: readonly StepSpec[];
   readonly approval: boolean;
   readonly strategy: StrategySpec;
-  /** 0: no bake. */
+  /** 0: no bake. Default 60 s on the last environment, 0 on the others. */
   readonly bakeMs: number;
 };
 

@@ -58,8 +58,9 @@ export function pipeline(o: PipelineOptions = {}): string {
   if (o.instances !== undefined) lines.push(`    instances: ${o.instances}`);
   if (o.env) lines.push(`    env: ${JSON.stringify(o.env)}`);
   lines.push('environments:', '  staging:', '    verify:', `      - run: ${o.verify ?? 'curl -fsS "$SLUICE_URL/healthz"'}`);
-  const prod = [...(o.approval ? ['    approval: true'] : []), ...(o.productionEnv ? [`    env: ${JSON.stringify(o.productionEnv)}`] : [])];
-  lines.push(prod.length ? ['  production:', ...prod].join('\n') : '  production: {}');
+  // No bake: these tests are not about it, and each later run would wait out its default 60 s.
+  const prod = ['    bake: 0', ...(o.approval ? ['    approval: true'] : []), ...(o.productionEnv ? [`    env: ${JSON.stringify(o.productionEnv)}`] : [])];
+  lines.push(['  production:', ...prod].join('\n'));
   return `${lines.join('\n')}\n`;
 }
 

@@ -51,7 +51,7 @@ function prng(seed: number): () => number {
 }
 
 // No build or test steps, one instance: a preview run is checkout + deploy.
-const SPEC = ['services:', '  web:', '    start: node server.js', '    health: /healthz', 'environments:', '  production: {}', 'previews:', '  pullRequests: true', ''].join('\n');
+const SPEC = ['services:', '  web:', '    start: node server.js', '    health: /healthz', 'environments:', '  production: { bake: 0 }', 'previews:', '  pullRequests: true', ''].join('\n');
 
 type State = 'new' | 'open' | 'closed' | 'merged';
 

@@ -40,3 +40,26 @@ void test('a version that starts failing after promotion is rolled back by the b
   assert.ok((result.ok.get('v2') ?? 0) > 0 && (result.ownErrors.get('v2') ?? 0) > 0, describeLoad(result));
   assert.equal(result.failed, 0, describeLoad(result));
 });
+
+void test('with no bake written, the default bake of the last environment rolls back a release that crashes 4 s after becoming ready', async (t) => {
+  // bake: null writes no bake key: production is the last environment, so it bakes 60 s.
+  const { server, repo, first } = await liveV1(t, 'dbake', { strategy: 'rolling', bake: null });
+  const sha = repo.commit('v2, crashes after 4 s', rolloutFiles('v2', { strategy: 'rolling', bake: null, crashAfterMs: 4000 }));
+  // Without traffic, only the crash can breach: the run ends well before the 60 s bake would.
+  const started = Date.now();
+  const run = await server.waitRun('dbake', sha, 90_000);
+  const tookMs = Date.now() - started;
+
+  assert.equal(run.state, 'failed', JSON.stringify(run));
+  assert.match(run.reason ?? '', /bake: instance dbake\.production\.web\.r2\.1 (is (crashed|backoff|failed)|restarted)/, `run reason: ${run.reason}`);
+  assert.ok(tookMs < 60_000, `rolled back after ${tookMs} ms, before the bake's end`);
+  const r = await rollout(server, 'dbake');
+  assert.equal(r.state, 'aborted', JSON.stringify(r));
+  const releases = await server.json<ReleaseJson[]>(['releases', 'dbake', '--env', 'production']);
+  const [newest, bad] = releases;
+  assert.equal(newest?.commit, first.commit, JSON.stringify(releases));
+  assert.equal(newest?.state, 'live');
+  assert.equal(newest?.rolledBackFrom, bad?.number, JSON.stringify(releases));
+  assert.equal(bad?.state, 'failed');
+  assert.deepEqual(await bodies(server, 'dbake', 5), Array.from({ length: 5 }, () => 'v1'));
+});

@@ -44,7 +44,8 @@ process.on('SIGTERM', () => { s.close(() => process.exit(0)); s.closeIdleConnect
 export interface RolloutOptions {
   /** YAML of the production strategy's value, e.g. `canary: {steps: [{weight: 20}]}`. */
   strategy: string;
-  bake?: string;
+  /** Default 0 (no bake); null writes no `bake` key, so the default of the last environment (60 s) applies. */
+  bake?: string | null;
   /** Production verify steps (shell commands). */
   verify?: string[];
   instances?: number;
@@ -66,7 +67,8 @@ export function rolloutPipeline(o: RolloutOptions): string {
     '    strategy:',
     ...o.strategy.split('\n').map((l) => `      ${l}`),
   ];
-  if (o.bake) lines.push(`    bake: ${o.bake}`);
+  // No bake unless asked: the default (60 s on the last environment) would slow every test.
+  if (o.bake !== null) lines.push(`    bake: ${o.bake ?? '0'}`);
   if (o.verify?.length) lines.push('    verify:', ...o.verify.map((v) => `      - run: ${JSON.stringify(v)}`));
   return `${lines.join('\n')}\n`;
 }

@@ -22,6 +22,7 @@ environments:
   staging:
     secrets: [cfg]
   production:
+    bake: 0
 ${production}
 `;
   return { 'sluice.yaml': spec, 'server.js': secretAppJs, VERSION: `${version}\n` };

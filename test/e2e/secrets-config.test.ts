@@ -40,6 +40,7 @@ environments:
   production:
     secrets: [cfg]
     env: {"PLAIN": "${plain}"}
+    bake: 0
 `;
   return { 'sluice.yaml': spec, 'server.js': secretAppJs, VERSION: 'v1\n' };
 }

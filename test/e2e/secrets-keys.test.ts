@@ -19,6 +19,7 @@ services:
 environments:
   production:
     secrets: [cfg]
+    bake: 0
 `;
 
 interface Planted {

@@ -61,6 +61,7 @@ environments:
       - run: curl -fsS "$SLUICE_URL/healthz"
   production:
     secrets: [shared, prod]
+    bake: 0
 `;
 
 void test('50 random secrets printed in every form by builds and instances are found nowhere, redacted lines remain, the app gets the values', async (t) => {

@@ -15,7 +15,7 @@ environments:
   staging:
     verify:
       - run: curl -fsS "$SLUICE_URL/healthz"
-  production: {}
+  production: { bake: 0 }
 `;
 const app = `const http = require('node:http');
 const fs = require('node:fs');

@@ -121,11 +121,11 @@ void test('commit info has author, message and date', async () => {
 
 void test('readFile returns content at a commit, or null', async () => {
   const s = source('read');
-  assert.equal(await s.readFile(second, 'src/app.sh'), 'echo app\n');
+  assert.equal((await s.readFile(second, 'src/app.sh'))?.toString(), 'echo app\n');
   assert.equal(await s.readFile(first, 'src/app.sh'), null, 'absent at the earlier commit');
   assert.equal(await s.readFile(second, 'missing.txt'), null);
   assert.equal(await s.readFile(second, 'src'), null, 'a directory is not a file');
-  assert.equal(await s.readFile(second, './README.md'), 'hello\n');
+  assert.equal((await s.readFile(second, './README.md'))?.toString(), 'hello\n');
 });
 
 void test('checkout creates a working tree of exactly that commit', async () => {

@@ -10,15 +10,16 @@ export function validateCommand(program: Command): void {
     .action(async (file: string, opts: { json?: boolean }) => {
       // Loaded here, not at the top: the schema (zod, yaml) is the CLI's heaviest module.
       const { formatSpecIssue, parseSpec } = await import('../../spec/parse-spec.ts');
-      let text: string;
+      let bytes: Buffer;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        // Bytes, not text: invalid UTF-8 is reported with its line and column, not replaced.
+        bytes = fs.readFileSync(file);
       } catch (error) {
         console.error(`${file}: cannot read: ${(error as Error).message}`);
         process.exitCode = 1;
         return;
       }
-      const result = parseSpec(text);
+      const result = parseSpec(bytes);
       if (opts.json) console.log(JSON.stringify(result.ok ? { ok: true, errors: [] } : { ok: false, errors: result.errors }, null, 2));
       if (result.ok) {
         if (!opts.json) console.log(`${file}: valid`);

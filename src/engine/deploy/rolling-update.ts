@@ -1,6 +1,9 @@
-// The rolling strategy: new instances one at a time (surge 1, unavailable 0). Traffic moves
-// to a new instance only once it is ready, and an old one leaves the route before it is
-// stopped (the runtime drains it). Written against the Runtime and Router ports only.
+// The rolling strategy. New instances start in parallel up to `maxSurge` beyond `instances`;
+// old ones leave while at least `instances - maxUnavailable` stay ready. Traffic moves to a new
+// instance only once it is ready, and an old one leaves the route before it is stopped (the
+// runtime drains it). An instance that is draining no longer counts toward the surge, as in
+// Kubernetes. Written against the Runtime and Router ports only.
+import { errorMessage } from '../../errors.ts';
 import type { Router, DesiredBackend } from '../../router/router.ts';
 import type { InstanceInfo, Runtime } from '../../runtime/runtime.ts';
 import { instanceEnv, type ReleaseConfig, type ReleaseService } from './release-config.ts';
@@ -11,7 +14,16 @@ export interface RolloutTarget {
   release: number;
   artifactDigest: string;
   config: ReleaseConfig;
+  /** Default: surge 1, unavailable 0. */
+  pace?: RollingPace;
 }
+
+export interface RollingPace {
+  maxSurge: number;
+  maxUnavailable: number;
+}
+
+const DEFAULT_PACE: RollingPace = { maxSurge: 1, maxUnavailable: 0 };
 
 export interface RolloutDeps {
   runtime: Runtime;
@@ -44,29 +56,65 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
   const env = instanceEnv(service, values);
   const hosts = deps.hostsOf(t.project, t.environment, service.name, first);
   const mine = (i: InstanceInfo): boolean => i.labels.service === service.name;
+  const { maxSurge, maxUnavailable } = t.pace ?? DEFAULT_PACE;
+  const wanted = service.instances;
+  const minReady = Math.max(0, wanted - maxUnavailable);
+  const maxServing = wanted + maxSurge;
   const fresh: string[] = [];
   let old = current.filter((i) => mine(i) && i.labels.release !== String(t.release)).sort((a, b) => a.id.localeCompare(b.id));
-  for (let index = 1; index <= service.instances; index++) {
-    const id = instanceId(t, service.name, index);
-    await deps.runtime.startInstance({
-      id,
-      workdir,
-      command: service.start,
-      env: env.plain,
-      secretEnv: env.secret,
-      health: service.health,
-      labels: { project: t.project, environment: t.environment, service: service.name, release: String(t.release) },
-    });
-    await deps.runtime.waitReady(id, (service.health?.deadlineMs ?? 60_000) + 5_000);
-    fresh.push(id);
-    const victim = old[0];
-    old = old.slice(1);
-    await route(deps, hosts, backendsOf(t.release, fresh, old), t.config);
-    deps.log(`${service.name}: instance ${index}/${service.instances} of release ${t.release} is ready and receives traffic`);
-    if (victim) await deps.runtime.stopInstance(victim.id);
+  const starting = new Map<string, Promise<{ id: string; error?: unknown }>>();
+  const stops: Array<Promise<void>> = [];
+  let next = 1;
+
+  const stopOld = async (): Promise<void> => {
+    let victims = 0;
+    while (old.length > 0 && old.length - 1 + fresh.length >= minReady) {
+      stops.push(deps.runtime.stopInstance(old[0]!.id));
+      old = old.slice(1);
+      victims++;
+    }
+    // Out of the route first; stopInstance drains while the rollout goes on.
+    if (victims > 0) await route(deps, hosts, backendsOf(t.release, fresh, old), t.config);
+  };
+
+  try {
+    while (fresh.length < wanted) {
+      await stopOld();
+      while (fresh.length + starting.size < wanted && old.length + fresh.length + starting.size < maxServing) {
+        const id = instanceId(t, service.name, next++);
+        await deps.runtime.startInstance({
+          id,
+          workdir,
+          command: service.start,
+          env: env.plain,
+          secretEnv: env.secret,
+          health: service.health,
+          labels: { project: t.project, environment: t.environment, service: service.name, release: String(t.release) },
+        });
+        const ready = deps.runtime.waitReady(id, (service.health?.deadlineMs ?? 60_000) + 5_000).then(
+          () => ({ id }),
+          (error: unknown) => ({ id, error }),
+        );
+        starting.set(id, ready);
+      }
+      // Unreachable with a valid spec (maxSurge and maxUnavailable are not both 0).
+      if (starting.size === 0) throw new Error(`${service.name}: cannot replace an instance with maxSurge ${maxSurge} and maxUnavailable ${maxUnavailable}`);
+      const done = await Promise.race(starting.values());
+      starting.delete(done.id);
+      if (done.error !== undefined) throw done.error instanceof Error ? done.error : new Error(errorMessage(done.error));
+      fresh.push(done.id);
+      await route(deps, hosts, backendsOf(t.release, fresh, old), t.config);
+      deps.log(`${service.name}: instance ${fresh.length}/${wanted} of release ${t.release} is ready and receives traffic`);
+    }
+    await route(deps, hosts, backendsOf(t.release, fresh, []), t.config);
+    for (const victim of old) stops.push(deps.runtime.stopInstance(victim.id));
+    old = [];
+  } catch (error) {
+    // A caller that restores the previous release must not race the stops still draining.
+    await Promise.allSettled(stops);
+    throw error;
   }
-  await route(deps, hosts, backendsOf(t.release, fresh, []), t.config);
-  for (const victim of old) await deps.runtime.stopInstance(victim.id);
+  await Promise.all(stops);
 }
 
 /** Moves an environment to the target release; throws (leaving the caller to restore) when an instance cannot become ready. */

@@ -1,5 +1,6 @@
-// Bake: after full promotion, keep watching the new release's error rate and latency; on a
-// breach, put the previous release back automatically (as a new release, like a rollback).
+// Bake: after full promotion, keep watching the new release's error rate, latency and
+// instances (restarts, failed health checks); on a breach, put the previous release back
+// automatically (as a new release, like a rollback).
 import { errorMessage } from '../../errors.ts';
 import { rollingUpdate } from '../deploy/rolling-update.ts';
 import { hostsOf } from '../deploy/hosts.ts';
@@ -10,6 +11,7 @@ import { markAborted, promotedPatch } from './outcomes.ts';
 import { analysisOf, defaultBakeAnalysis, planOf } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { appendDecisions } from './decisions.ts';
+import { instanceBreach } from './instance-breach.ts';
 
 export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
   const plan = planOf(v.rollout.strategyJson);
@@ -26,6 +28,8 @@ export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
 
 export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch | null> {
   const { rollout, target } = v;
+  const crashed = await instanceBreach(deps, v);
+  if (crashed !== null) return rollBack(deps, v, `bake: ${crashed}`);
   const analysis = analysisOf(planOf(rollout.strategyJson)) ?? defaultBakeAnalysis;
   const window = JSON.parse(rollout.windowJson ?? '{}') as Snapshot;
   const now = await snapshot(deps, target.project, target.environment, v.targetConfig);

@@ -5,6 +5,7 @@ import { hostsOf } from '../deploy/hosts.ts';
 import { removeRelease, rollingUpdate, type RolloutDeps as RollingDeps } from '../deploy/rolling-update.ts';
 import { checkBake, startBake } from './bake.ts';
 import { markAborted, markLive } from './outcomes.ts';
+import { planOf } from './rollout-plan.ts';
 import { generationOf } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 
@@ -16,8 +17,10 @@ export async function advanceRolling(deps: RolloutDeps, v: RolloutView): Promise
   const { rollout, target } = v;
   if (rollout.phase === 'bake') return checkBake(deps, v);
   const roll = rollingDeps(deps);
+  const { strategy } = planOf(rollout.strategyJson);
+  const pace = strategy.kind === 'rolling' ? { maxSurge: strategy.maxSurge, maxUnavailable: strategy.maxUnavailable } : undefined;
   try {
-    await rollingUpdate(roll, { project: target.project, environment: target.environment, release: target.number, artifactDigest: target.artifactDigest, config: v.targetConfig });
+    await rollingUpdate(roll, { project: target.project, environment: target.environment, release: target.number, artifactDigest: target.artifactDigest, config: v.targetConfig, ...(pace ? { pace } : {}) });
   } catch (error) {
     const reason = `rollout of release ${target.number} to ${target.environment} stopped: ${errorMessage(error)}`;
     deps.log(reason);

@@ -89,7 +89,7 @@ export class GitSource implements Source {
     });
   }
 
-  readFile(sha: string, path: string): Promise<string | null> {
+  readFile(sha: string, path: string): Promise<Buffer | null> {
     return this.locked(async () => {
       const full = await this.commitInMirror(sha);
       const clean = path.replace(/^(\.\/|\/)+/, '');
@@ -101,8 +101,8 @@ export class GitSource implements Source {
       } catch {
         return null; // path absent at that commit
       }
-      const { stdout } = await this.git(['cat-file', 'blob', spec]);
-      return stdout;
+      const { stdout } = await this.git(['cat-file', 'blob', spec], { encoding: 'latin1' });
+      return Buffer.from(stdout, 'latin1');
     });
   }
 
@@ -141,9 +141,9 @@ export class GitSource implements Source {
     return run;
   }
 
-  private git(args: string[], opts: { cwd?: string | undefined; timeoutMs?: number } = {}): Promise<GitResult> {
+  private git(args: string[], opts: { cwd?: string | undefined; timeoutMs?: number; encoding?: 'utf8' | 'latin1' } = {}): Promise<GitResult> {
     const cwd = 'cwd' in opts ? opts.cwd : this.mirrorDir;
-    return runGit(args, { cwd, env: this.env, timeoutMs: opts.timeoutMs ?? LOCAL_TIMEOUT_MS });
+    return runGit(args, { cwd, env: this.env, timeoutMs: opts.timeoutMs ?? LOCAL_TIMEOUT_MS, ...(opts.encoding ? { encoding: opts.encoding } : {}) });
   }
 
   private async ensureMirror(): Promise<void> {

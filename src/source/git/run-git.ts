@@ -51,7 +51,7 @@ export function gitEnv(base: Record<string, string> | undefined): Record<string,
 
 export function runGit(
   args: readonly string[],
-  opts: { cwd?: string; env: Record<string, string>; timeoutMs: number; maxBuffer?: number },
+  opts: { cwd?: string; env: Record<string, string>; timeoutMs: number; maxBuffer?: number; encoding?: 'utf8' | 'latin1' },
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -63,7 +63,8 @@ export function runGit(
         timeout: opts.timeoutMs,
         killSignal: 'SIGKILL',
         maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
-        encoding: 'utf8',
+        // latin1 maps each byte to one character: a caller that needs the exact bytes gets them back.
+        encoding: opts.encoding ?? 'utf8',
         windowsHide: true,
       },
       (error, stdout, stderr) => {
