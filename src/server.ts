@@ -1,5 +1,6 @@
 // The composition root: the only place that picks concrete drivers (SQLite store, local
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,7 @@ import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { openPostgresStore } from './store/postgres/open-postgres-store.ts';
-import { openSecrets } from './server/open-secrets.ts';
+import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
 import { StatusNotifier } from './notify/status-notifier.ts';
 import { commitStateForRun } from './notify/status-target.ts';
 import { statusTargetOf } from './engine/notify/status-target-of.ts';
@@ -133,6 +134,21 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
       engine,
       deployer,
       secretApi: { secrets, rotateKey, audit: (limit) => store.listAudit(limit) },
+      backupApi: {
+        backup: async (hint) => {
+          // In the data directory: writable under the service unit, and on the store's own disk.
+          const file = path.join(dataDir, `.backup-${randomUUID()}.db`);
+          const remove = (): void => fs.rmSync(file, { force: true });
+          try {
+            await store.backup(file, hint);
+          } catch (error) {
+            remove();
+            throw error;
+          }
+          return { file, remove };
+        },
+        masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
+      },
       apiBase: () => url,
       onShutdownDataPlane: async () => {
         await engine.stop();

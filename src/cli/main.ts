@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { readEnvironment } from '../config/environment.ts';
 import { ApiError } from './api-client.ts';
+import { backupCommands } from './commands/backup-commands.ts';
 import { deployCommands } from './commands/deploy-commands.ts';
 import { projectCommand } from './commands/project-command.ts';
 import { quickstartCommands } from './commands/quickstart-command.ts';
@@ -26,6 +27,7 @@ projectCommand(program, ctx);
 runCommands(program, ctx);
 deployCommands(program, ctx);
 secretCommand(program, ctx);
+backupCommands(program, ctx);
 
 try {
   await program.parseAsync(process.argv);
