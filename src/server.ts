@@ -15,6 +15,7 @@ import { Engine } from './engine/engine.ts';
 import { newOwner } from './engine/lease-owner.ts';
 import type { Logger } from './engine/logger.ts';
 import { errorMessage } from './errors.ts';
+import { textLogger, type LogFormat } from './server/create-logger.ts';
 import { EdgeRouterClient } from './router/edge/edge-router-client.ts';
 import { LocalRunner } from './runner/local/local-runner.ts';
 import { ProcessRuntime } from './runtime/process/process-runtime.ts';
@@ -47,6 +48,10 @@ export interface ServerOptions {
   previousMasterKey: string | undefined;
   /** postgres://… to keep the state in PostgreSQL instead of <data>/sluice.db. */
   database?: string;
+  /** False: the data plane is started by its own service; the server waits for it and adopts it. */
+  startDataPlane?: boolean;
+  /** Given to a data plane the server starts (default text). */
+  logFormat?: LogFormat;
 }
 
 export interface RunningServer {
@@ -58,16 +63,7 @@ export interface RunningServer {
 
 export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sluice.js');
 
-function consoleLogger(): Logger {
-  const at = (): string => new Date().toISOString();
-  return {
-    info: (m) => console.log(`${at()} ${m}`),
-    warn: (m) => console.warn(`${at()} warn: ${m}`),
-    error: (m, e) => console.error(`${at()} error: ${m}${e === undefined ? '' : `: ${errorMessage(e)}`}`),
-  };
-}
-
-export async function startServer(opts: ServerOptions, logger: Logger = consoleLogger()): Promise<RunningServer> {
+export async function startServer(opts: ServerOptions, logger: Logger = textLogger()): Promise<RunningServer> {
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   await assertPortFree(opts.host, opts.port);
@@ -79,7 +75,16 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
-  const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info });
+  const dp = await ensureDataPlane({
+    dataDir,
+    routerPort: opts.routerPort,
+    routerHost: opts.routerHost,
+    binPath,
+    env: ownChildEnv(),
+    log: logger.info,
+    start: opts.startDataPlane !== false,
+    args: ['--log-format', opts.logFormat ?? 'text'],
+  });
   dataPlane = dp.client;
   // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
   // seals under the old key: give it the current one, or it could not reopen its state later.
