@@ -74,16 +74,19 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The pg_dump command line for a connection string, without its password (never printed). */
-export function pgDumpCommand(connectionString: string, schema: string | undefined, file: string): string {
-  let target = connectionString;
+/** A connection string fit to print: the password removed (pg_dump and psql read PGPASSWORD or ~/.pgpass). */
+export function connectionWithoutPassword(connectionString: string): string {
   try {
     const url = new URL(connectionString);
     url.password = '';
-    target = url.toString();
+    return url.toString();
   } catch {
     // not a URL: a libpq key=value string
-    target = connectionString.replace(/\bpassword\s*=\s*('[^']*'|\S+)/g, '').trim();
+    return connectionString.replace(/\bpassword\s*=\s*('[^']*'|\S+)/g, '').trim();
   }
-  return ['pg_dump', '--format=custom', `--file=${shellQuote(file)}`, ...(schema ? [`--schema=${schema}`] : []), shellQuote(target)].join(' ');
+}
+
+/** The pg_dump command line for a connection string, without its password (never printed). */
+export function pgDumpCommand(connectionString: string, schema: string | undefined, file: string): string {
+  return ['pg_dump', '--format=custom', `--file=${shellQuote(file)}`, ...(schema ? [`--schema=${schema}`] : []), shellQuote(connectionWithoutPassword(connectionString))].join(' ');
 }
