@@ -1,5 +1,6 @@
 // The composition root: the only place that picks concrete drivers (SQLite store, local
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { Engine } from './engine/engine.ts';
 import { newOwner } from './engine/lease-owner.ts';
 import type { Logger } from './engine/logger.ts';
 import { errorMessage } from './errors.ts';
+import { textLogger, type LogFormat } from './server/create-logger.ts';
 import { EdgeRouterClient } from './router/edge/edge-router-client.ts';
 import { LocalRunner } from './runner/local/local-runner.ts';
 import { ProcessRuntime } from './runtime/process/process-runtime.ts';
@@ -23,7 +25,7 @@ import type { DataPlaneClient } from './dataplane/data-plane-client.ts';
 import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
-import { openSecrets } from './server/open-secrets.ts';
+import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
 import { StatusNotifier } from './notify/status-notifier.ts';
 import { commitStateForRun } from './notify/status-target.ts';
 import { statusTargetOf } from './engine/notify/status-target-of.ts';
@@ -45,6 +47,10 @@ export interface ServerOptions {
   previousMasterKey: string | undefined;
   /** postgres://… to keep the state in PostgreSQL instead of <data>/sluice.db. */
   database?: string;
+  /** False: the data plane is started by its own service; the server waits for it and adopts it. */
+  startDataPlane?: boolean;
+  /** Given to a data plane the server starts (default text). */
+  logFormat?: LogFormat;
 }
 
 export interface RunningServer {
@@ -56,16 +62,7 @@ export interface RunningServer {
 
 export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sluice.js');
 
-function consoleLogger(): Logger {
-  const at = (): string => new Date().toISOString();
-  return {
-    info: (m) => console.log(`${at()} ${m}`),
-    warn: (m) => console.warn(`${at()} warn: ${m}`),
-    error: (m, e) => console.error(`${at()} error: ${m}${e === undefined ? '' : `: ${errorMessage(e)}`}`),
-  };
-}
-
-export async function startServer(opts: ServerOptions, logger: Logger = consoleLogger()): Promise<RunningServer> {
+export async function startServer(opts: ServerOptions, logger: Logger = textLogger()): Promise<RunningServer> {
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   await assertPortFree(opts.host, opts.port);
@@ -80,7 +77,16 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
-  const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info });
+  const dp = await ensureDataPlane({
+    dataDir,
+    routerPort: opts.routerPort,
+    routerHost: opts.routerHost,
+    binPath,
+    env: ownChildEnv(),
+    log: logger.info,
+    start: opts.startDataPlane !== false,
+    args: ['--log-format', opts.logFormat ?? 'text'],
+  });
   dataPlane = dp.client;
   // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
   // seals under the old key: give it the current one, or it could not reopen its state later.
@@ -135,6 +141,21 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
       engine,
       deployer,
       secretApi: { secrets, rotateKey, audit: (limit) => store.listAudit(limit) },
+      backupApi: {
+        backup: async (hint) => {
+          // In the data directory: writable under the service unit, and on the store's own disk.
+          const file = path.join(dataDir, `.backup-${randomUUID()}.db`);
+          const remove = (): void => fs.rmSync(file, { force: true });
+          try {
+            await store.backup(file, hint);
+          } catch (error) {
+            remove();
+            throw error;
+          }
+          return { file, remove };
+        },
+        masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
+      },
       apiBase: () => url,
       onShutdownDataPlane: async () => {
         await engine.stop();

@@ -5,6 +5,7 @@ import { statusOfCode } from './error-status.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
+import { registerBackupRoute } from './backup-route.ts';
 
 export function createApi(deps: ApiDeps, opts: { logErrors: (message: string, error: unknown) => void }): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -21,5 +22,6 @@ export function createApi(deps: ApiDeps, opts: { logErrors: (message: string, er
   registerRoutes(app, deps);
   registerHookRoutes(app, deps.engine);
   registerSecretRoutes(app, deps.secretApi);
+  registerBackupRoute(app, deps.backupApi);
   return app;
 }

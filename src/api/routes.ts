@@ -9,11 +9,13 @@ import { isGitHost } from '../hooks/verify-and-parse.ts';
 import { readNewLines } from './instance-logs.ts';
 import { startSse } from './sse.ts';
 import type { SecretApiDeps } from './secret-routes.ts';
+import type { BackupApiDeps } from './backup-route.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
 
 export interface ApiDeps {
   engine: Engine;
   secretApi: SecretApiDeps;
+  backupApi: BackupApiDeps;
   deployer: Deployer;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;

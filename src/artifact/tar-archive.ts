@@ -12,7 +12,9 @@ import { ArtifactError } from '../errors.ts';
 
 /** Fixed so the same tar stream always compresses to the same bytes (for a given zlib). */
 const GZIP_LEVEL = 6;
-const TAR_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' };
+/** The PATH tar is found in, whatever the server's own PATH (`sluice doctor` looks there too). */
+export const TAR_PATH = '/usr/local/bin:/usr/bin:/bin';
+const TAR_ENV = { PATH: TAR_PATH, LC_ALL: 'C' };
 
 const PACK_ARGS = [
   '--sort=name',

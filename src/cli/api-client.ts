@@ -53,6 +53,27 @@ export class ApiClient {
     return json as T;
   }
 
+  /** POSTs JSON and returns the successful response unread (for bodies that are files, not JSON). */
+  async download(path: string, body: unknown, timeoutMs = 600_000): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-sluice-actor': this.actor },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new ApiError(0, 'unreachable', `cannot reach the Sluice server at ${this.base} (${cause}): is \`sluice server\` running? (set --server or SLUICE_SERVER)`);
+    }
+    if (!res.ok || !res.body) {
+      const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+      throw new ApiError(res.status, e.code ?? 'error', e.message ?? `HTTP ${res.status}`);
+    }
+    return res;
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { readEnvironment } from '../config/environment.ts';
 import { ApiError } from './api-client.ts';
+import { backupCommands } from './commands/backup-commands.ts';
 import { deployCommands } from './commands/deploy-commands.ts';
+import { doctorCommand } from './commands/doctor-command.ts';
 import { projectCommand } from './commands/project-command.ts';
 import { quickstartCommands } from './commands/quickstart-command.ts';
 import { runCommands } from './commands/run-commands.ts';
@@ -37,6 +39,8 @@ projectCommand(program, ctx);
 runCommands(program, ctx);
 deployCommands(program, ctx);
 secretCommand(program, ctx);
+backupCommands(program, ctx);
+doctorCommand(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,12 +2,14 @@
 // socket. SIGTERM or a shutdown request stops every instance and exits.
 import fs from 'node:fs';
 import { errorMessage } from '../errors.ts';
+import type { Logger } from '../engine/logger.ts';
 import { socketPathOf } from './data-plane-paths.ts';
 import { DataPlane } from './data-plane.ts';
 import { createControlServer, listenOnSocket } from './control-server.ts';
 
-export async function runDataPlane(opts: { dataDir: string; routerPort: number; routerHost?: string; path: string; home: string; masterKey?: Buffer; previousMasterKeys?: Buffer[] }): Promise<void> {
-  const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
+export async function runDataPlane(opts: { dataDir: string; routerPort: number; routerHost?: string; path: string; home: string; masterKey?: Buffer; previousMasterKeys?: Buffer[]; logger: Logger }): Promise<void> {
+  const { logger } = opts;
+  const log = (line: string): void => logger.info(line);
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const dp = new DataPlane({ ...opts, log });
   const socketPath = socketPathOf(opts.dataDir);
@@ -19,7 +21,7 @@ export async function runDataPlane(opts: { dataDir: string; routerPort: number; 
     control.close();
     void dp
       .stop()
-      .catch((e) => log(`stopping: ${errorMessage(e)}`))
+      .catch((e) => logger.error('stopping', e))
       .finally(() => {
         fs.rmSync(socketPath, { force: true });
         process.exit(0);
@@ -30,14 +32,14 @@ export async function runDataPlane(opts: { dataDir: string; routerPort: number; 
     await dp.start();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    console.error(code === 'EADDRINUSE' ? `router port ${opts.routerPort} is already in use` : `data plane failed to start: ${errorMessage(error)}`);
+    logger.error(code === 'EADDRINUSE' ? `router port ${opts.routerPort} is already in use` : `data plane failed to start: ${errorMessage(error)}`);
     await dp.stop().catch(() => {});
     process.exit(1);
   }
   try {
     await listenOnSocket(control, socketPath);
   } catch (error) {
-    console.error(errorMessage(error));
+    logger.error(errorMessage(error));
     await dp.stop().catch(() => {});
     process.exit(1);
   }

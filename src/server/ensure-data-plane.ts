@@ -21,6 +21,14 @@ export interface EnsureDataPlaneOptions {
   binPath: string;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /**
+   * False when something else starts the data plane (its own systemd unit): the server only
+   * waits for it to answer, up to `waitMs`, and never starts a second one.
+   */
+  start?: boolean;
+  waitMs?: number;
+  /** Extra arguments of `sluice dataplane` (e.g. the log format). */
+  args?: string[];
 }
 
 export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ client: DataPlaneClient; routerPort: number; adopted: boolean }> {
@@ -31,11 +39,12 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ c
     opts.log(`adopted the running data plane (pid ${running.pid}, router port ${running.routerPort})`);
     return { client, routerPort: running.routerPort, adopted: true };
   }
+  if (opts.start === false) return waitForDataPlane(client, opts);
   const logFile = dataPlaneLogPath(opts.dataDir);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const start = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost], {
+  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost, ...(opts.args ?? [])], {
     detached: true,
     stdio: ['ignore', fd, fd],
     env: opts.env,
@@ -58,4 +67,22 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ c
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new RuntimeError(`the data plane did not answer on ${client.socketPath} within 20 s (see ${logFile})`);
+}
+
+async function waitForDataPlane(client: DataPlaneClient, opts: EnsureDataPlaneOptions): Promise<{ client: DataPlaneClient; routerPort: number; adopted: boolean }> {
+  const waitMs = opts.waitMs ?? 60_000;
+  opts.log(`waiting for the data plane on ${client.socketPath} (it is started by its own service, not by this server)`);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const h = await client.health();
+    if (h) {
+      opts.log(`adopted the running data plane (pid ${h.pid}, router port ${h.routerPort})`);
+      return { client, routerPort: h.routerPort, adopted: true };
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new RuntimeError(
+    `no data plane answered on ${client.socketPath} within ${Math.round(waitMs / 1000)} s: start it (systemctl start sluice-dataplane, or sluice dataplane --data ${opts.dataDir}), or drop --no-start-data-plane to let the server start it`,
+  );
 }

@@ -127,6 +127,18 @@ export class TestServer {
     return s;
   }
 
+  /** A server on an existing data directory (a fixture, a restored backup); close() removes it. */
+  static async startAt(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
+    const s = new TestServer(dataDir, await freePort(), await freePort(), extraArgs, env);
+    try {
+      await s.launch();
+    } catch (error) {
+      await s.close().catch(() => {});
+      throw error;
+    }
+    return s;
+  }
+
   async launch(): Promise<void> {
     const child = spawn(process.execPath, [bin, 'server', '--data', this.dataDir, '--port', String(this.port), '--router-port', String(this.routerPort), '--poll-interval', '1s', ...this.extraArgs], {
       cwd: root,

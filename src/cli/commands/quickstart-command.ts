@@ -40,7 +40,7 @@ export function quickstartCommands(program: Command, ctx: CliContext): void {
       const dir = path.resolve(flags.exampleDir);
       if (!fs.existsSync(path.join(dir, '.git'))) initExample('hello', dir);
       const server = await launchServer(ctx, flags);
-      stopOnSignals(() => server.close());
+      stopOnSignals(() => server.close(), server.logger);
       const api = new ApiClient(server.url, ctx.env.user);
       try {
         await api.post('/api/projects', { name: 'hello', repo: dir, branch: 'main' });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../spec/duration.ts';
 import type { CliContext } from '../context.ts';
-import { errorMessage } from '../../errors.ts';
+import type { Logger } from '../../engine/logger.ts';
 
 export interface ServerFlags {
   data?: string;
@@ -14,6 +14,9 @@ export interface ServerFlags {
   pollInterval: string;
   keepArtifacts: string;
   database?: string;
+  logFormat: string;
+  /** Commander's negation of --no-start-data-plane. */
+  startDataPlane: boolean;
 }
 
 export function intOption(name: string, value: string, min: number, max: number): number {
@@ -33,12 +36,17 @@ export function addServerOptions(cmd: Command): Command {
     .option('--max-runs <n>', 'runs executing at once', '2')
     .option('--poll-interval <duration>', 'how often tracked branches are polled', '2s')
     .option('--keep-artifacts <n>', 'artifacts kept beyond those releases reference', '20')
-    .option('--database <url>', 'postgres://… to keep the state in PostgreSQL (default: SQLite in the data directory)');
+    .option('--database <url>', 'postgres://… to keep the state in PostgreSQL (default: SQLite in the data directory)')
+    .option('--log-format <format>', 'text or json (one JSON object per line, for journald and log collectors)', 'text')
+    .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it');
 }
 
-export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise<Awaited<ReturnType<typeof import('../../server.ts').startServer>>> {
+export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise<Awaited<ReturnType<typeof import('../../server.ts').startServer>> & { logger: Logger }> {
   const { startServer } = await import('../../server.ts');
-  return startServer({
+  const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
+  const logFormat = parseLogFormat(flags.logFormat);
+  const logger = await createLogger(logFormat, 'server');
+  const server = await startServer({
     dataDir: flags.data ?? ctx.env.dataDir,
     host: flags.host,
     port: intOption('--port', flags.port, 1, 65535),
@@ -53,20 +61,23 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     masterKey: ctx.env.masterKey,
     previousMasterKey: ctx.env.previousMasterKey,
     database: flags.database ?? ctx.env.database,
-  });
+    startDataPlane: flags.startDataPlane,
+    logFormat,
+  }, logger);
+  return { ...server, logger };
 }
 
 /** Stops gracefully on SIGTERM/SIGINT: runs in progress are handed back; the data plane keeps serving. */
-export function stopOnSignals(close: () => Promise<void>): void {
+export function stopOnSignals(close: () => Promise<void>, logger: Logger): void {
   let closing = false;
   const stop = (signal: string): void => {
     if (closing) return;
     closing = true;
-    console.log(`${signal}: stopping the control plane (the data plane keeps serving)`);
+    logger.info(`${signal}: stopping the control plane (the data plane keeps serving)`);
     close()
       .then(() => process.exit(0))
       .catch((e) => {
-        console.error(`stopping: ${errorMessage(e)}`);
+        logger.error('stopping', e);
         process.exit(1);
       });
   };
@@ -78,7 +89,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
   addServerOptions(program.command('server').description('run the control plane (API, engine) and start or adopt the data plane (router, instances)')).action(
     async (flags: ServerFlags) => {
       const server = await launchServer(ctx, flags);
-      stopOnSignals(() => server.close());
+      stopOnSignals(() => server.close(), server.logger);
     },
   );
   program
@@ -87,8 +98,11 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--data <dir>')
     .option('--router-port <n>', 'router port', '8080')
     .option('--router-host <host>', 'router address', '127.0.0.1')
-    .action(async (flags: { data: string; routerPort: string; routerHost: string }) => {
+    .option('--log-format <format>', 'text or json', 'text')
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
+      const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
+      const logger = await createLogger(parseLogFormat(flags.logFormat), 'dataplane');
       const { loadMasterKey, parseKeyText } = await import('../../secrets/keyring.ts');
       const { masterKeyFileOf } = await import('../../server/open-secrets.ts');
       // The server created the key (or it comes from SLUICE_MASTER_KEY) before it started us.
@@ -101,6 +115,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         home: ctx.env.home,
         masterKey,
         previousMasterKeys: ctx.env.previousMasterKey ? [parseKeyText(ctx.env.previousMasterKey, 'SLUICE_PREVIOUS_MASTER_KEY')] : [],
+        logger,
       });
     });
   program

@@ -6,7 +6,8 @@ import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { Database } from '../sql/database.ts';
 import type { DialectCapabilities } from '../sql/migrations.ts';
 import { SqlStore } from '../sql/sql-store.ts';
-import { InvalidInputError, SluiceError, ErrorCode } from '../../errors.ts';
+import { ConflictError, InvalidInputError, SluiceError, ErrorCode } from '../../errors.ts';
+import type { StoreBackup } from '../store-backup.ts';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -30,18 +31,26 @@ function parseInt8(value: string): number {
 const getTypeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
   oid === int8Oid && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'];
 
-class PostgresStore extends SqlStore {
+export class PostgresStore extends SqlStore implements StoreBackup {
   private readonly pgDb: Kysely<Database>;
   private readonly schema: string | undefined;
+  readonly #connectionString: string;
 
   constructor(
     pgDb: Kysely<Database>,
     caps: DialectCapabilities,
     schema: string | undefined,
+    connectionString: string,
   ) {
     super(pgDb, caps);
     this.pgDb = pgDb;
     this.schema = schema;
+    this.#connectionString = connectionString;
+  }
+
+  /** PostgreSQL has its own consistent online dump; Sluice does not copy a shared database through one server. */
+  backup(_file: string, hint: string): Promise<void> {
+    return Promise.reject(new ConflictError(`the store is PostgreSQL: back it up with pg_dump (it reads the password from PGPASSWORD or ~/.pgpass): ${pgDumpCommand(this.#connectionString, this.schema, hint)}`, { store: 'postgresql' }));
   }
 
   override async migrate(): Promise<void> {
@@ -50,7 +59,7 @@ class PostgresStore extends SqlStore {
   }
 }
 
-export function openPostgresStore(opts: PostgresStoreOptions): SqlStore {
+export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
   if (opts.schema !== undefined && !schemaName.test(opts.schema)) {
     throw new InvalidInputError(`invalid PostgreSQL schema name ${JSON.stringify(opts.schema)}`, { schema: opts.schema });
   }
@@ -64,5 +73,24 @@ export function openPostgresStore(opts: PostgresStoreOptions): SqlStore {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
-  return new PostgresStore(db, { serialType: 'bigserial' }, opts.schema);
+  return new PostgresStore(db, { serialType: 'bigserial' }, opts.schema, opts.connectionString);
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A connection string fit to print: the password removed (pg_dump and psql read PGPASSWORD or ~/.pgpass). */
+export function connectionWithoutPassword(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    url.password = '';
+    return url.toString();
+  } catch {
+    // not a URL: a libpq key=value string
+    return connectionString.replace(/\bpassword\s*=\s*('[^']*'|\S+)/g, '').trim();
+  }
+}
+
+/** The pg_dump command line for a connection string, without its password (never printed). */
+export function pgDumpCommand(connectionString: string, schema: string | undefined, file: string): string {
+  return ['pg_dump', '--format=custom', `--file=${shellQuote(file)}`, ...(schema ? [`--schema=${schema}`] : []), shellQuote(connectionWithoutPassword(connectionString))].join(' ');
 }

@@ -42,9 +42,22 @@ export class SqlStore implements Store {
     this.caps = caps;
   }
 
+  /**
+   * Runs forward every migration not yet applied, in name order, each in a transaction. Kysely
+   * records the applied names in `kysely_migration` (and serializes concurrent starts through
+   * `kysely_migration_lock`). A store that names a migration this code lacks was written by a
+   * newer Sluice: refused, never "repaired".
+   */
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.caps) });
     const { error, results } = await migrator.migrateToLatest();
+    const unknown = /previously executed migration (\S+) is missing/.exec(errorMessage(error));
+    if (unknown) {
+      throw new SluiceError(ErrorCode.conflict, `the store was written by a newer Sluice (it has migration ${unknown[1]}, which this version does not know): run that version, or restore a backup made by this one`, {
+        cause: error,
+        details: { migration: unknown[1] },
+      });
+    }
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');
       throw new SluiceError(ErrorCode.unavailable, `database migration ${failed?.migrationName ?? ''} failed: ${errorMessage(error)}`, { cause: error });

@@ -1,0 +1,50 @@
+// `sluice restore`: puts a backup in place as <data>/sluice.db, offline. The checks come first
+// (a valid Sluice store, a schema this version knows, no server holding the current store).
+import fs from 'node:fs';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { ConflictError } from '../../errors.ts';
+import { migrationProvider } from '../sql/migrations.ts';
+import { checkStoreFile, type StoreFileInfo } from './check-store-file.ts';
+import { commitFile } from './commit-file.ts';
+
+export function storeFileOf(dataDir: string): string {
+  return path.join(dataDir, 'sluice.db');
+}
+
+/** Throws when another process has the SQLite file open (a server): it could not leave WAL mode. */
+export function assertStoreNotInUse(file: string): void {
+  const db = new Sqlite(file, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('journal_mode = DELETE');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new ConflictError(`${file} is in use by a running Sluice server: stop it first`, { file });
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+export async function restoreStoreFile(backup: string, dataDir: string, opts: { force: boolean }): Promise<StoreFileInfo> {
+  const info = checkStoreFile(backup);
+  const known = new Set(Object.keys(await migrationProvider({ serialType: 'integer' }).getMigrations()));
+  const newer = info.migrations.filter((m) => !known.has(m));
+  if (newer.length) throw new ConflictError(`${backup} was written by a newer Sluice (migration ${newer.join(', ')}): restore it with that version`, { migrations: newer });
+  const target = storeFileOf(dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (fs.existsSync(target)) {
+    if (!opts.force) throw new ConflictError(`${dataDir} already holds a store (${target}): restore into a new directory, or add --force to replace it`, { file: target });
+    assertStoreNotInUse(target);
+  }
+  const temp = path.join(dataDir, `.sluice.db.restore-${process.pid}`);
+  try {
+    fs.copyFileSync(backup, temp);
+    // A WAL left by the replaced store would be replayed onto the restored one: gone first.
+    for (const suffix of ['-wal', '-shm', '-journal']) fs.rmSync(`${target}${suffix}`, { force: true });
+    commitFile(temp, target);
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+  return info;
+}

@@ -1,0 +1,143 @@
+// `sluice backup` takes a consistent copy while runs write to the store; `sluice restore` puts it
+// into a new data directory, and a server started there has the runs, releases and secrets.
+// Restore refuses anything that is not a Sluice store, a newer schema, a directory that holds a
+// store (without --force), a store a process has open, and a directory whose data plane runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { openPostgresStore, pgDumpCommand } from '../../src/store/postgres/open-postgres-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
+import { ConflictError } from '../../src/errors.ts';
+import { runCli, tempDir, terminal, TestServer, type RunJson } from './harness.ts';
+import { appFiles, deployedProject, type ReleaseJson } from './fixtures.ts';
+
+const secretValue = 'backed-up value 7f3a';
+
+void test('a backup taken while runs write restores into a new directory where a server serves it all', async (t) => {
+  const { server, repo } = await deployedProject(t, 'shop', appFiles('v1'));
+  const set = await server.cli(['secret', 'set', 'app', 'TOKEN'], { input: secretValue });
+  assert.equal(set.code, 0, set.stderr);
+  const work = tempDir('backup');
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  // Runs in flight: a new commit, and manual triggers on top of it.
+  const v2 = repo.commit('v2', appFiles('v2'));
+  for (let i = 0; i < 2; i++) assert.equal((await server.cli(['trigger', 'shop'])).code, 0);
+  await server.waitFor('a run of v2 running', async () => (await server.json<RunJson[]>(['runs', 'shop'])).some((r) => r.commit === v2 && r.state === 'running'));
+  const endedBefore = (await server.json<RunJson[]>(['runs', 'shop'])).filter((r) => terminal.has(r.state));
+  const releasesBefore = await server.json<ReleaseJson[]>(['releases', 'shop', '--env', 'production']);
+  const file = path.join(work, 'shop.db');
+  const backup = await server.cli(['backup', file]);
+  assert.equal(backup.code, 0, backup.stderr);
+  assert.match(backup.stdout, /backup written to .*shop\.db/);
+  assert.match(backup.stderr, new RegExp(`master key is NOT in the backup; it lives in ${path.join(server.dataDir, 'master.key')}`));
+  assert.deepEqual(fs.readdirSync(work), ['shop.db'], 'no partial file left beside the backup');
+  assert.deepEqual(
+    fs.readdirSync(server.dataDir).filter((f) => f.startsWith('.backup-')),
+    [],
+    'the server removed its temporary copy',
+  );
+
+  // Restore refuses the directory of a live data plane.
+  const busy = await runCli(['restore', file, '--data', server.dataDir]);
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /a data plane \(pid \d+\) is running on/);
+
+  // The original server ends (a restore is for another machine, or after the first is gone).
+  const masterKey = fs.readFileSync(path.join(server.dataDir, 'master.key'));
+  await server.close();
+  const restoredDir = path.join(work, 'restored');
+  const restored = await runCli(['restore', file, '--data', restoredDir]);
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.match(restored.stdout, /restored 1 projects and \d+ runs into/);
+  assert.match(restored.stderr, /copy the master key of the server that made the backup to .*master\.key \(chmod 600\)/);
+  fs.writeFileSync(path.join(restoredDir, 'master.key'), masterKey, { mode: 0o600 });
+
+  const again = await TestServer.startAt(restoredDir);
+  t.after(() => again.close());
+  const runs = await again.json<RunJson[]>(['runs', 'shop']);
+  for (const r of endedBefore) {
+    const now = runs.find((x) => x.id === r.id);
+    assert.ok(now, `run #${r.number} is in the restored store`);
+    assert.equal(now.state, r.state);
+    assert.equal(now.commit, r.commit);
+  }
+  const releases = await again.json<ReleaseJson[]>(['releases', 'shop', '--env', 'production']);
+  for (const r of releasesBefore) assert.ok(releases.some((x) => x.number === r.number && x.commit === r.commit && x.artifact === r.artifact), `release ${r.number} restored`);
+  const got = await again.cli(['secret', 'get', 'app', 'TOKEN']);
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal(got.stdout, `${secretValue}\n`);
+  const firstRun = endedBefore.find((r) => r.number === 1);
+  assert.ok(firstRun, 'run #1 ended before the backup');
+  const logs = await again.cli(['logs', firstRun.id]);
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout, /building v1/);
+  // Runs caught mid-flight in the backup are recovered by the new server and end.
+  await again.waitFor('every restored run to end', async () => (await again.json<RunJson[]>(['runs', 'shop'])).every((r) => terminal.has(r.state)), 120_000);
+});
+
+void test('restore refuses what is not a Sluice store, a newer schema, and an existing store without --force', async (t) => {
+  const work = tempDir('restore');
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }));
+  const refuse = async (args: string[], pattern: RegExp): Promise<void> => {
+    const r = await runCli(['restore', ...args]);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+    assert.match(r.stderr, pattern);
+  };
+  const target = path.join(work, 'data');
+  await refuse([path.join(work, 'missing.db'), '--data', target], /cannot read .*missing\.db/);
+  fs.writeFileSync(path.join(work, 'text.db'), 'hello, not a database\n');
+  await refuse([path.join(work, 'text.db'), '--data', target], /is not a Sluice store: it is not an SQLite database/);
+  const other = new Sqlite(path.join(work, 'other.db'));
+  other.exec('create table notes (x)');
+  other.close();
+  await refuse([path.join(work, 'other.db'), '--data', target], /is not a Sluice store: it has no table kysely_migration, projects, runs, releases/);
+  assert.ok(!fs.existsSync(path.join(target, 'sluice.db')), 'nothing restored by a refusal');
+
+  const good = path.join(work, 'good.db');
+  const store = openSqliteStore(good);
+  await store.migrate();
+  await store.close();
+  const first = await runCli(['restore', good, '--data', target]);
+  assert.equal(first.code, 0, first.stderr);
+  await refuse([good, '--data', target], /already holds a store .*add --force to replace it/);
+
+  // A process (standing in for a server) holds the store open: even --force refuses.
+  const holder = new Sqlite(path.join(target, 'sluice.db'));
+  holder.pragma('journal_mode = WAL');
+  holder.prepare('select count(*) from runs').get();
+  await refuse([good, '--data', target, '--force'], /is in use by a running Sluice server: stop it first/);
+  holder.close();
+  const forced = await runCli(['restore', good, '--data', target, '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(
+    fs.readdirSync(target).filter((f) => f.startsWith('sluice.db')),
+    ['sluice.db'],
+    'no stale WAL beside the restored store',
+  );
+
+  const newer = path.join(work, 'newer.db');
+  fs.copyFileSync(good, newer);
+  const db = new Sqlite(newer);
+  db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', new Date().toISOString());
+  db.close();
+  await refuse([newer, '--data', path.join(work, 'fresh')], /written by a newer Sluice \(migration 9999_from_the_future\)/);
+});
+
+void test('a PostgreSQL store refuses a backup with the exact pg_dump command, without the password', async () => {
+  const store = openPostgresStore({ connectionString: 'postgres://sluice:s3cret@db.example:5432/sluice', schema: 'ops' });
+  try {
+    await assert.rejects(store.backup('/tmp/x.db', "/backups/it's.dump"), (e: unknown) => {
+      assert.ok(e instanceof ConflictError);
+      assert.match(e.message, /the store is PostgreSQL: back it up with pg_dump/);
+      assert.ok(e.message.endsWith(`pg_dump --format=custom --file='/backups/it'\\''s.dump' --schema=ops 'postgres://sluice@db.example:5432/sluice'`), e.message);
+      assert.doesNotMatch(e.message, /s3cret/);
+      return true;
+    });
+  } finally {
+    await store.close();
+  }
+  assert.equal(pgDumpCommand('host=db password=hunter2 dbname=sluice', undefined, 'f'), "pg_dump --format=custom --file='f' 'host=db  dbname=sluice'");
+});
