@@ -62,7 +62,13 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
       { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson) },
     );
   } catch (error) {
-    deps.log(`automatic rollback failed: ${errorMessage(error)}`);
+    // Neither release is known to serve: nothing is live and the environment needs a person.
+    const failed = `${reason}; automatic rollback failed: ${errorMessage(error)}`;
+    deps.log(failed);
+    await store.updateRelease(project, environment, release.number, { state: 'failed', reason: failed });
+    await store.updateRelease(project, environment, v.target.number, { state: 'failed', reason });
+    await store.updateEnvironment(project, environment, { desiredRelease: release.number, state: 'degraded', reason: failed, updatedAt: clock.now().toISOString() });
+    return { state: 'aborted', phase: 'done', reason: failed, finishedAt: clock.now().toISOString() };
   }
   await store.updateRelease(project, environment, release.number, { state: 'live' });
   const patch = await markAborted(deps, v, reason);
