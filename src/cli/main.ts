@@ -11,6 +11,9 @@ import { secretCommand } from './commands/secret-command.ts';
 import { serverCommand } from './commands/server-command.ts';
 import { validateCommand } from './commands/validate-command.ts';
 import { cliContext } from './context.ts';
+import { exitOnEpipe } from './exit-on-epipe.ts';
+
+exitOnEpipe(process.stdout);
 
 const ctx = cliContext(readEnvironment());
 const program = new Command('sluice')
