@@ -48,3 +48,22 @@ void test('a failed automatic rollback leaves neither a live rollback release no
   assert.match(env.reason ?? '', /automatic rollback failed/);
   assert.notEqual(env.currentRelease, 3, 'the failed rollback release does not serve');
 });
+
+void test('bake judges p99 with the analysis rule: beyond the last latency bucket cannot pass maxP99', async (t) => {
+  const fx = await openFixture();
+  t.after(() => fx.close());
+  await addProject(fx.store);
+  const { stable, target } = await twoReleases(fx.store);
+  const analysis = { maxErrorRate: null, maxP99Ms: 500, minSamples: 20, intervalMs: 1000, alpha: 0.05 };
+  const slow: RolloutPlan = { strategy: { kind: 'blueGreen', scaleDownDelayMs: 0, analysis }, bakeMs: 60_000 };
+  const window = JSON.stringify({ r2: figures('r2', 0, 0) });
+  const rollout = await storedRollout(fx.store, target, stable, slow, { phase: 'bake', bakeUntil: '2030-01-01T00:01:00.000Z', windowJson: window });
+  const router = new MemoryRouter();
+  // Every request took longer than the last bound (100 ms): p99 is at least 100 ms, maybe far above 500.
+  router.figures = [{ ...figures('r2', 100, 0), latency: { bounds: [10, 100], counts: [0, 0, 100], sum: 100_000 } }];
+  const after = await new RolloutDriver(rolloutDeps(fx, new MemoryRuntime(), router)).advance(rollout.id);
+  assert.equal(after.state, 'aborted');
+  assert.match(after.reason ?? '', /beyond the histogram's last bound/);
+  const decisions = JSON.parse(after.decisionsJson) as Array<{ metric: string; verdict: string; step: unknown }>;
+  assert.deepEqual(decisions.map((d) => [d.metric, d.verdict, d.step]), [['maxP99', 'fail', 'bake']]);
+});

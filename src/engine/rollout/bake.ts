@@ -4,12 +4,13 @@ import { errorMessage } from '../../errors.ts';
 import { rollingUpdate } from '../deploy/rolling-update.ts';
 import { hostsOf } from '../deploy/hosts.ts';
 import { parseReleaseConfig, withOwnInstances } from '../deploy/release-config.ts';
-import { thresholdBreach } from './thresholds.ts';
+import { judgeThresholds } from '../../analysis/judge.ts';
+import { metricsDelta } from '../../analysis/window-stats.ts';
 import { snapshot, type Snapshot } from './metrics-window.ts';
 import { markAborted, promotedPatch } from './outcomes.ts';
 import { analysisOf, defaultBakeAnalysis, planOf } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
-import { appendDecisions } from './decisions.ts';
+import { appendDecisions, newDecisions } from './decisions.ts';
 
 export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
   const plan = planOf(v.rollout.strategyJson);
@@ -30,9 +31,13 @@ export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
   const window = JSON.parse(rollout.windowJson ?? '{}') as Snapshot;
   const now = await snapshot(deps, target.project, target.environment, v.targetConfig);
   const name = `r${target.number}`;
-  const breach = thresholdBreach(now[name], window[name], analysis);
-  const decisions = appendDecisions(rollout, breach.decisions, deps.clock.now(), 'bake');
-  if (breach.failed) return { ...(await rollBack(deps, v, `bake: ${breach.reason}`)), decisionsJson: decisions };
+  // The same absolute limits as a canary's analysis (src/analysis), on the new release alone.
+  const judged = judgeThresholds(metricsDelta(now[name], window[name]), { maxErrorRate: analysis.maxErrorRate, maxP99Ms: analysis.maxP99Ms, minSamples: analysis.minSamples, alpha: analysis.alpha });
+  const decisions = appendDecisions(rollout, newDecisions(judged.decisions), deps.clock.now(), 'bake');
+  if (judged.verdict === 'fail') {
+    const reason = judged.decisions.filter((d) => d.verdict === 'fail').map((d) => d.reason).join('; ');
+    return { ...(await rollBack(deps, v, `bake: ${reason}`)), decisionsJson: decisions };
+  }
   if (deps.clock.now().toISOString() >= (rollout.bakeUntil ?? '')) return { ...promotedPatch(deps), decisionsJson: decisions };
   return { decisionsJson: decisions, looks: rollout.looks + 1 };
 }

@@ -1,4 +1,5 @@
 // Every analysis decision is kept with its rollout and shown by `sluice rollout --json`.
+import type { Decision } from '../../analysis/analysis-config.ts';
 import type { Rollout } from '../../store/records.ts';
 
 export interface StoredDecision {
@@ -20,4 +21,9 @@ export function appendDecisions(rollout: Rollout, decisions: NewDecision[], at: 
   const all = JSON.parse(rollout.decisionsJson) as StoredDecision[];
   for (const d of decisions) all.push({ at: at.toISOString(), step, ...d });
   return JSON.stringify(all.slice(-500));
+}
+
+/** The analysis' decisions as a rollout keeps them. */
+export function newDecisions(decisions: readonly Decision[]): NewDecision[] {
+  return decisions.map((d) => ({ metric: d.metric, verdict: d.verdict, samples: d.samples, statistic: d.statistic, pValue: d.pValue, threshold: d.threshold, reason: d.reason }));
 }
