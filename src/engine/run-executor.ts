@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { Spec } from '../spec/spec.ts';
 import type { Run, Stage } from '../store/records.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, oneOf } from '../errors.ts';
 import { LogSink } from './log-sink.ts';
 import type { Logger } from './logger.ts';
 import { StageKind } from './plan.ts';
@@ -16,7 +16,7 @@ import { deployStage, switchStage } from './stages/deploy-stage.ts';
 import { testStage } from './stages/test-stage.ts';
 import { verifyStage } from './stages/verify-stage.ts';
 
-const stageImpls: Record<string, StageImpl> = {
+const stageImpls: Record<StageKind, StageImpl> = {
   [StageKind.checkout]: checkoutStage,
   [StageKind.build]: buildStage,
   [StageKind.test]: testStage,
@@ -99,7 +99,13 @@ export class RunExecutor {
       if (stage.state === 'succeeded' && stage.kind !== StageKind.checkout) continue;
       if (ctx.signal.aborted) return this.stop(ctx, stages.slice(i), { state: 'cancelled', reason: String(ctx.signal.reason ?? 'cancelled') });
       await store.updateStage(stage.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, reason: null });
-      const result = await stageImpls[stage.kind]!(ctx, stage);
+      let result: StageResult;
+      try {
+        result = await stageImpls[oneOf(`stage ${stage.name}`, 'stage kind', stage.kind, Object.values(StageKind))](ctx, stage);
+      } catch (error) {
+        // A stage that throws still ends: failed (or cancelled) with the reason, never left running.
+        result = { state: ctx.signal.aborted ? 'cancelled' : 'failed', reason: errorMessage(error) };
+      }
       const finishedAt = result.state === 'waiting' ? null : clock.now().toISOString();
       await store.updateStage(stage.id, { state: result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt });
       if (result.state !== 'succeeded') {
