@@ -39,8 +39,9 @@ export class InvalidInputError extends SluiceError {
 }
 
 export class NotFoundError extends SluiceError {
-  constructor(what: string, id: string | number) {
-    super(ErrorCode.notFound, `${what} ${JSON.stringify(String(id))} not found`, { details: { what, id } });
+  /** `hint` says what was looked for and how to find it. */
+  constructor(what: string, id: string | number, hint?: string) {
+    super(ErrorCode.notFound, `${what} ${JSON.stringify(String(id))} not found${hint ? `: ${hint}` : ''}`, { details: { what, id } });
   }
 }
 
