@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Spec } from '../spec/spec.ts';
 import type { Run, Stage } from '../store/records.ts';
 import { errorMessage, oneOf } from '../errors.ts';
+import { endSteps } from './end-steps.ts';
 import { LogSink } from './log-sink.ts';
 import type { Logger } from './logger.ts';
 import { StageKind } from './plan.ts';
@@ -76,8 +77,8 @@ export class RunExecutor {
     const recorded = outcome.state === 'cancelled' ? (await store.getRun(run.id))?.reason : null;
     const reason = outcome.state === 'succeeded' ? null : (recorded ?? outcome.reason);
     if (outcome.state !== 'succeeded') {
-      // Steps that never ran (after a failing step, or in skipped stages) say so.
-      for (const st of await store.listSteps(run.id)) if (st.state === 'pending') await store.updateStep(st.id, { state: 'skipped' });
+      // Steps that never ran (after a failing step, or in skipped stages) say so; none stays running.
+      await endSteps(store, run.id, { state: outcome.state === 'failed' ? 'failed' : 'cancelled', reason: reason ?? outcome.state, at: now });
     }
     // A green release waiting for a switch that will never come is taken down.
     if (outcome.state !== 'succeeded') {
@@ -109,7 +110,10 @@ export class RunExecutor {
       const finishedAt = result.state === 'waiting' ? null : clock.now().toISOString();
       await store.updateStage(stage.id, { state: result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt });
       if (result.state !== 'succeeded') {
-        if (result.state !== 'waiting') ctx.sink.line(null, 'system', `${stage.name}: ${result.state}: ${result.reason}`);
+        if (result.state !== 'waiting') {
+          ctx.sink.line(null, 'system', `${stage.name}: ${result.state}: ${result.reason}`);
+          await endSteps(store, ctx.run.id, { state: result.state === 'failed' ? 'failed' : 'cancelled', reason: result.reason, at: finishedAt ?? clock.now().toISOString() }, stage.id);
+        }
         return this.stop(ctx, stages.slice(i + 1), result);
       }
     }

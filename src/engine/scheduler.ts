@@ -6,6 +6,7 @@ import { killProcessGroup } from '../runner/local/kill-process-group.ts';
 import { errorMessage } from '../errors.ts';
 import type { Run } from '../store/records.ts';
 import { isoAfter } from './clock.ts';
+import { endSteps } from './end-steps.ts';
 import { isHolderDead, pidAlive } from './lease-owner.ts';
 import type { Logger } from './logger.ts';
 import type { EngineDeps } from './run-context.ts';
@@ -112,6 +113,7 @@ export class Scheduler {
           if (s.state === 'running') await store.updateStage(s.id, { state: 'failed', reason, finishedAt: now });
           else if (s.state === 'pending') await store.updateStage(s.id, { state: 'skipped' });
         }
+        await endSteps(store, run.id, { state: run.cancelRequested ? 'cancelled' : 'failed', reason, at: now });
         this.logger.warn(`run ${run.id} ${reason} after ${attempt} attempt(s)`);
       } else {
         await this.executor.resetUnfinished(run.id);
