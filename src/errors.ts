@@ -14,6 +14,8 @@ export const ErrorCode = {
   runtime: 'runtime_error',
   timeout: 'timeout',
   unavailable: 'unavailable',
+  /** JSON read back from the store does not match its shape. */
+  storedDataInvalid: 'stored_data_invalid',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

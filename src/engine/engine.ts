@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../errors.ts';
 import { findRun } from './find-run.ts';
+import { planOf } from './rollout/rollout-plan.ts';
 import type { LogLine, Project, Release, Rollout, Run, Stage, Step } from '../store/records.ts';
 import { terminalRunStates } from '../store/records.ts';
 import type { Deployer } from './deploy/deployer.ts';
@@ -250,7 +251,7 @@ export class Engine {
     const r = await this.rollout(name, environment);
     if (r.state === 'promoted' || r.state === 'aborted') throw new IllegalTransitionError(`the rollout of release ${r.release}`, r.state, 'promoted');
     if (r.abortRequested) throw new ConflictError(`the rollout of release ${r.release} is being aborted (${r.abortRequested}); it cannot be promoted`);
-    const kind = (JSON.parse(r.strategyJson) as { strategy: { kind: string } }).strategy.kind;
+    const kind = planOf(r.strategyJson, `rollout ${r.id}`).strategy.kind;
     if (kind === 'rolling') throw new ConflictError(`the rollout of release ${r.release} is rolling: it has no steps to promote`);
     const request = kind === 'blueGreen' || full ? 'full' : 'next';
     await this.deps.store.updateRollout(r.id, { promoteRequested: request, reason: `promote (${request}) requested by ${actor}` });

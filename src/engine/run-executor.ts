@@ -2,7 +2,6 @@
 // attempt, before a crash or an approval) are skipped, so a resumed run continues where it was.
 import fs from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import type { Spec } from '../spec/spec.ts';
 import type { Run, Stage } from '../store/records.ts';
 import { errorMessage, oneOf } from '../errors.ts';
 import { endSteps } from './end-steps.ts';
@@ -45,7 +44,8 @@ export class RunExecutor {
       deps: this.deps,
       run,
       project,
-      spec: run.specJson ? (JSON.parse(run.specJson) as Spec) : null,
+      // Loaded (and validated) by the checkout stage, which runs in every attempt.
+      spec: null,
       sink,
       signal,
       workspace: workspaceOf(this.deps.config, run.id),

@@ -6,14 +6,14 @@ import { hostsOf } from '../deploy/hosts.ts';
 import { parseReleaseConfig, withOwnInstances } from '../deploy/release-config.ts';
 import { judgeThresholds } from '../../analysis/judge.ts';
 import { metricsDelta } from '../../analysis/window-stats.ts';
-import { snapshot, type Snapshot } from './metrics-window.ts';
+import { snapshot, windowOf } from './metrics-window.ts';
 import { markAborted, promotedPatch } from './outcomes.ts';
 import { analysisOf, defaultBakeAnalysis, planOf } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { appendDecisions, newDecisions } from './decisions.ts';
 
 export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
-  const plan = planOf(v.rollout.strategyJson);
+  const plan = planOf(v.rollout.strategyJson, `rollout ${v.rollout.id}`);
   if (plan.bakeMs <= 0 || !v.stable) return promotedPatch(deps);
   const now = deps.clock.now();
   deps.log(`baking release ${v.target.number} for ${Math.round(plan.bakeMs / 1000)} s`);
@@ -27,8 +27,8 @@ export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
 
 export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch | null> {
   const { rollout, target } = v;
-  const analysis = analysisOf(planOf(rollout.strategyJson)) ?? defaultBakeAnalysis;
-  const window = JSON.parse(rollout.windowJson ?? '{}') as Snapshot;
+  const analysis = analysisOf(planOf(rollout.strategyJson, `rollout ${rollout.id}`)) ?? defaultBakeAnalysis;
+  const window = windowOf(rollout);
   const now = await snapshot(deps, target.project, target.environment, v.targetConfig);
   const name = `r${target.number}`;
   // The same absolute limits as a canary's analysis (src/analysis), on the new release alone.
@@ -64,7 +64,7 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
   try {
     await rollingUpdate(
       { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f) => hostsOf(deps.naming, p, e, s, f), log: deps.log, secretValues: deps.secretValues },
-      { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson) },
+      { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson, `release ${project}/${environment}#${release.number}`) },
     );
   } catch (error) {
     // Neither release is known to serve: nothing is live and the environment needs a person.

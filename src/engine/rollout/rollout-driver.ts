@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { RolloutPhase, RolloutState, type Release, type Rollout } from '../../store/records.ts';
 import type { StrategyKind } from '../../spec/spec.ts';
 import { ErrorCode, errorMessage, oneOf, SluiceError } from '../../errors.ts';
-import { generationOf, parseReleaseConfig } from '../deploy/release-config.ts';
+import { generationOf, parseReleaseConfig, type ReleaseConfig } from '../deploy/release-config.ts';
 import { advanceBlueGreen } from './blue-green.ts';
 import { advanceCanary } from './canary.ts';
 import { roleOf, stopWhere, type ReleaseRef } from './instances.ts';
@@ -25,7 +25,7 @@ const phasesOf: Record<StrategyKind, readonly RolloutPhase[]> = {
 
 /** Errors that another try cannot fix: the rollout ends at once with the reason. */
 function endsRollout(error: unknown): boolean {
-  return error instanceof SluiceError && error.code === ErrorCode.illegalTransition;
+  return error instanceof SluiceError && (error.code === ErrorCode.illegalTransition || error.code === ErrorCode.storedDataInvalid);
 }
 
 /** Wakes a driving loop now instead of at its next tick (a person's abort or promote). */
@@ -89,7 +89,8 @@ export class RolloutDriver {
     const target = await store.getRelease(rollout.project, rollout.environment, rollout.release);
     if (!target) throw new Error(`rollout ${rollout.id}: release ${rollout.release} is missing`);
     const stable = rollout.stable === null ? null : ((await store.getRelease(rollout.project, rollout.environment, rollout.stable)) ?? null);
-    return { rollout, target, targetConfig: parseReleaseConfig(target.configJson), stable, stableConfig: stable ? parseReleaseConfig(stable.configJson) : null };
+    const config = (r: Release): ReleaseConfig => parseReleaseConfig(r.configJson, `release ${r.project}/${r.environment}#${r.number}`);
+    return { rollout, target, targetConfig: config(target), stable, stableConfig: stable ? config(stable) : null };
   }
 
   /** One step of the rollout's strategy; returns the rollout as stored afterwards. */
@@ -100,9 +101,8 @@ export class RolloutDriver {
     const entity = `rollout of release ${rollout.release} to ${rollout.environment}`;
     if (terminalRollout.has(oneOf(entity, 'state', rollout.state, Object.values(RolloutState)))) return rollout;
     const v = await this.view(rollout);
-    const planned = planOf(rollout.strategyJson).strategy.kind;
     // Without a stable release there is nothing to compare with or switch from: rolling.
-    const kind = v.stable ? oneOf(entity, 'strategy', planned, Object.keys(phasesOf) as StrategyKind[]) : 'rolling';
+    const kind = v.stable ? planOf(rollout.strategyJson, `rollout ${rollout.id}`).strategy.kind : 'rolling';
     oneOf(`${entity} (${kind})`, 'phase', rollout.phase, phasesOf[kind]);
     let patch: RolloutPatch | null;
     if (kind === 'canary') patch = await advanceCanary(this.deps, v);
