@@ -2,7 +2,6 @@
 // died: their recorded step process groups are ended first, then the run is resumed (or,
 // after repeated interruptions, failed with the reason `interrupted`). No run stays running
 // forever, none is lost, none runs twice at once.
-import { killProcessGroup } from '../runner/local/kill-process-group.ts';
 import { errorMessage } from '../errors.ts';
 import type { Run } from '../store/records.ts';
 import { isoAfter } from './clock.ts';
@@ -129,7 +128,7 @@ export class Scheduler {
     const [host] = (run.leaseOwner ?? '').split(':');
     if (host !== this.deps.config.hostname) return;
     for (const step of await this.deps.store.listSteps(run.id)) {
-      if (step.pid) killProcessGroup(step.pid, 'SIGKILL');
+      if (step.pid) this.deps.runner.endOrphan(step.pid);
     }
   }
 }
