@@ -14,6 +14,8 @@ export const ErrorCode = {
   runtime: 'runtime_error',
   timeout: 'timeout',
   unavailable: 'unavailable',
+  /** JSON read back from the store does not match its shape. */
+  storedDataInvalid: 'stored_data_invalid',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -39,8 +41,9 @@ export class InvalidInputError extends SluiceError {
 }
 
 export class NotFoundError extends SluiceError {
-  constructor(what: string, id: string | number) {
-    super(ErrorCode.notFound, `${what} ${JSON.stringify(String(id))} not found`, { details: { what, id } });
+  /** `hint` says what was looked for and how to find it. */
+  constructor(what: string, id: string | number, hint?: string) {
+    super(ErrorCode.notFound, `${what} ${JSON.stringify(String(id))} not found${hint ? `: ${hint}` : ''}`, { details: { what, id } });
   }
 }
 
@@ -51,9 +54,16 @@ export class ConflictError extends SluiceError {
 }
 
 export class IllegalTransitionError extends SluiceError {
-  constructor(entity: string, from: string, to: string) {
-    super(ErrorCode.illegalTransition, `${entity} cannot go from ${from} to ${to}`, { details: { entity, from, to } });
+  /** `why` replaces the generic message (e.g. a stored state outside its closed union). */
+  constructor(entity: string, from: string, to: string, why?: string) {
+    super(ErrorCode.illegalTransition, why ? `${entity}: ${why}` : `${entity} cannot go from ${from} to ${to}`, { details: { entity, from, to } });
   }
+}
+
+/** `value` if it is one of `known`; otherwise an IllegalTransitionError naming it (nothing can follow an unknown state). */
+export function oneOf<T extends string>(entity: string, what: string, value: string, known: readonly T[]): T {
+  if ((known as readonly string[]).includes(value)) return value as T;
+  throw new IllegalTransitionError(entity, value, 'anything', `unknown ${what} ${JSON.stringify(value)} (known: ${known.join(', ')})`);
 }
 
 export class SourceError extends SluiceError {

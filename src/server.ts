@@ -26,6 +26,7 @@ import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
+import { defaultApiUrl } from './notify/post-commit-status.ts';
 import { StatusNotifier } from './notify/status-notifier.ts';
 import { commitStateForRun } from './notify/status-target.ts';
 import { statusTargetOf } from './engine/notify/status-target-of.ts';
@@ -120,7 +121,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     return s;
   };
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets });
-  const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets), log: logger.info });
+  const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
     if (!commitState) return;

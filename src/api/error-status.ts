@@ -14,4 +14,5 @@ export const statusOfCode: Record<ErrorCode, number> = {
   [ErrorCode.runtime]: 502,
   [ErrorCode.timeout]: 504,
   [ErrorCode.unavailable]: 503,
+  [ErrorCode.storedDataInvalid]: 500,
 };

@@ -93,12 +93,11 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', async (req, reply) => {
-    const id = req.params.id!;
     let after = Number(req.query.after ?? 0) || 0;
     if (req.query.follow === undefined || req.query.follow === '0') {
-      return engine.logs(id, after, Math.min(100_000, Number(req.query.limit ?? 100_000) || 100_000));
+      return engine.logs(req.params.id!, after, Math.min(100_000, Number(req.query.limit ?? 100_000) || 100_000));
     }
-    await engine.run(id); // 404 before the stream starts
+    const id = (await engine.run(req.params.id!)).run.id; // 404 before the stream starts
     const sse = startSse(reply);
     while (!sse.closed()) {
       const lines = await engine.logs(id, after, 5000);

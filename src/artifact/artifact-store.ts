@@ -9,11 +9,9 @@ import { ArtifactError, InvalidInputError } from '../errors.ts';
 import { digestHex, hashFileHandle, requireDigestHex } from './artifact-digest.ts';
 import { extractArchive, packDirectory } from './tar-archive.ts';
 
-export interface ArtifactRef {
-  /** 'sha256:<hex>' of the stored .tar.gz bytes. */
-  digest: string;
-  size: number;
-}
+import type { ArtifactRef, Artifacts } from './artifacts.ts';
+
+export type { ArtifactRef } from './artifacts.ts';
 
 export type StoredArtifact = ArtifactRef & { createdAt: Date };
 
@@ -22,7 +20,7 @@ const TEMP_PREFIX = '.tmp-';
 /** Temp files older than this are leftovers of a crashed pack; prune removes them. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
-export class ArtifactStore {
+export class ArtifactStore implements Artifacts {
   private readonly root: string;
 
   constructor(opts: { dir: string }) {

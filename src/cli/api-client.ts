@@ -1,4 +1,6 @@
 // The CLI's only way to Sluice: the HTTP API.
+import { createParser } from 'eventsource-parser';
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -94,22 +96,10 @@ export class ApiClient {
       const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
       throw new ApiError(res.status, e.code ?? 'error', e.message ?? `HTTP ${res.status}`);
     }
+    // WHATWG EventSource parsing (line ends, fields, multi-line data, comments) by eventsource-parser.
+    const parser = createParser({ onEvent: (e) => onEvent(e.event ?? 'message', e.data ? JSON.parse(e.data) : null) });
     const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res.body) {
-      buf += decoder.decode(chunk as Uint8Array, { stream: true });
-      let cut;
-      while ((cut = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        let event = 'message';
-        let data = '';
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event: ')) event = line.slice(7);
-          else if (line.startsWith('data: ')) data += line.slice(6);
-        }
-        onEvent(event, data ? JSON.parse(data) : null);
-      }
-    }
+    for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    parser.feed(decoder.decode());
   }
 }

@@ -23,3 +23,8 @@ export function duration(from: string | null | undefined, to: string | null | un
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** How a run is named to people and accepted back as RUN: PROJECT#NUMBER. */
+export function runRef(r: { project: string; number: number }): string {
+  return `${r.project}#${r.number}`;
+}

@@ -14,6 +14,9 @@ import { secretCommand } from './commands/secret-command.ts';
 import { serverCommand } from './commands/server-command.ts';
 import { validateCommand } from './commands/validate-command.ts';
 import { cliContext } from './context.ts';
+import { exitOnEpipe } from './exit-on-epipe.ts';
+
+exitOnEpipe(process.stdout);
 
 /** The version in package.json (two folders up from src/cli and from dist/cli alike). */
 function packageVersion(): string {

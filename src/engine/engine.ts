@@ -3,6 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, IllegalTransitionError, NotFoundError } from '../errors.ts';
+import { findRun } from './find-run.ts';
+import { planOf } from './rollout/rollout-plan.ts';
 import type { LogLine, Project, Release, Rollout, Run, Stage, Step } from '../store/records.ts';
 import { terminalRunStates } from '../store/records.ts';
 import type { Deployer } from './deploy/deployer.ts';
@@ -174,10 +176,9 @@ export class Engine {
     return Promise.all(runs.map((r) => this.detailOf(r)));
   }
 
-  async run(id: string): Promise<RunDetail> {
-    const run = await this.deps.store.getRun(id);
-    if (!run) throw new NotFoundError('run', id);
-    return this.detailOf(run);
+  /** `ref`: the run's id or PROJECT#NUMBER. */
+  async run(ref: string): Promise<RunDetail> {
+    return this.detailOf(await findRun(this.deps.store, ref));
   }
 
   private async detailOf(run: Run): Promise<RunDetail> {
@@ -185,13 +186,14 @@ export class Engine {
     return { run, stages, steps };
   }
 
-  async logs(runId: string, afterId: number, limit: number): Promise<LogLine[]> {
-    await this.run(runId);
-    return this.deps.store.readLogs(runId, afterId, limit);
+  async logs(ref: string, afterId: number, limit: number): Promise<LogLine[]> {
+    const { run } = await this.run(ref);
+    return this.deps.store.readLogs(run.id, afterId, limit);
   }
 
-  async cancel(id: string, actor: string): Promise<Run> {
-    const { run } = await this.run(id);
+  async cancel(ref: string, actor: string): Promise<Run> {
+    const { run } = await this.run(ref);
+    const id = run.id;
     const { store, clock } = this.deps;
     const reason = `cancelled by ${actor}`;
     if (terminalRunStates.has(run.state)) throw new IllegalTransitionError(`run #${run.number}`, run.state, 'cancelled');
@@ -206,9 +208,10 @@ export class Engine {
     return (await this.run(id)).run;
   }
 
-  async approve(id: string, actor: string): Promise<Run> {
+  async approve(ref: string, actor: string): Promise<Run> {
     const { store, clock } = this.deps;
-    const { run, stages } = await this.run(id);
+    const { run, stages } = await this.run(ref);
+    const id = run.id;
     if (run.state !== 'waiting') throw new IllegalTransitionError(`run #${run.number}`, run.state, 'approved');
     const gate = stages.find((s) => s.state === 'waiting');
     const now = clock.now().toISOString();
@@ -221,9 +224,10 @@ export class Engine {
     return (await this.run(id)).run;
   }
 
-  async reject(id: string, actor: string, why: string | undefined): Promise<Run> {
+  async reject(ref: string, actor: string, why: string | undefined): Promise<Run> {
     const { store, clock } = this.deps;
-    const { run, stages } = await this.run(id);
+    const { run, stages } = await this.run(ref);
+    const id = run.id;
     if (run.state !== 'waiting') throw new IllegalTransitionError(`run #${run.number}`, run.state, 'rejected');
     const reason = `rejected by ${actor}${why ? `: ${why}` : ''}`;
     const now = clock.now().toISOString();
@@ -252,7 +256,7 @@ export class Engine {
     const r = await this.rollout(name, environment);
     if (r.state === 'promoted' || r.state === 'aborted') throw new IllegalTransitionError(`the rollout of release ${r.release}`, r.state, 'promoted');
     if (r.abortRequested) throw new ConflictError(`the rollout of release ${r.release} is being aborted (${r.abortRequested}); it cannot be promoted`);
-    const kind = (JSON.parse(r.strategyJson) as { strategy: { kind: string } }).strategy.kind;
+    const kind = planOf(r.strategyJson, `rollout ${r.id}`).strategy.kind;
     if (kind === 'rolling') throw new ConflictError(`the rollout of release ${r.release} is rolling: it has no steps to promote`);
     const request = kind === 'blueGreen' || full ? 'full' : 'next';
     await this.deps.store.updateRollout(r.id, { promoteRequested: request, reason: `promote (${request}) requested by ${actor}` });

@@ -1,6 +1,6 @@
 // What one stage of one run works with. Built by the executor for each claimed run.
 import path from 'node:path';
-import type { ArtifactStore } from '../artifact/artifact-store.ts';
+import type { Artifacts } from '../artifact/artifacts.ts';
 import type { Runner } from '../runner/runner.ts';
 import type { Source } from '../source/source.ts';
 import type { Spec } from '../spec/spec.ts';
@@ -10,12 +10,13 @@ import type { Clock } from './clock.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { LogSink } from './log-sink.ts';
 import type { Deployer } from './deploy/deployer.ts';
+import type { StageResult } from './stage-result.ts';
 import type { SecretService } from './secrets/secret-service.ts';
 
 export interface EngineDeps {
   store: Store;
   runner: Runner;
-  artifacts: ArtifactStore;
+  artifacts: Artifacts;
   sourceOf: (project: Project) => Source;
   deployer: Deployer;
   clock: Clock;
@@ -38,10 +39,7 @@ export interface RunContext {
   workspace: string;
 }
 
-export type StageResult =
-  | { state: 'succeeded' }
-  | { state: 'failed' | 'cancelled' | 'superseded'; reason: string }
-  | { state: 'waiting'; reason: string };
+export type { StageResult } from './stage-result.ts';
 
 export type StageImpl = (ctx: RunContext, stage: Stage) => Promise<StageResult>;
 

@@ -2,9 +2,9 @@
 // attempt, before a crash or an approval) are skipped, so a resumed run continues where it was.
 import fs from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import type { Spec } from '../spec/spec.ts';
 import type { Run, Stage } from '../store/records.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, oneOf } from '../errors.ts';
+import { endSteps } from './end-steps.ts';
 import { LogSink } from './log-sink.ts';
 import type { Logger } from './logger.ts';
 import { StageKind } from './plan.ts';
@@ -16,7 +16,7 @@ import { deployStage, switchStage } from './stages/deploy-stage.ts';
 import { testStage } from './stages/test-stage.ts';
 import { verifyStage } from './stages/verify-stage.ts';
 
-const stageImpls: Record<string, StageImpl> = {
+const stageImpls: Record<StageKind, StageImpl> = {
   [StageKind.checkout]: checkoutStage,
   [StageKind.build]: buildStage,
   [StageKind.test]: testStage,
@@ -50,7 +50,8 @@ export class RunExecutor {
       deps: this.deps,
       run,
       project,
-      spec: run.specJson ? (JSON.parse(run.specJson) as Spec) : null,
+      // Loaded (and validated) by the checkout stage, which runs in every attempt.
+      spec: null,
       sink,
       signal,
       workspace: workspaceOf(this.deps.config, run.id),
@@ -82,8 +83,8 @@ export class RunExecutor {
     const recorded = outcome.state === 'cancelled' ? (await store.getRun(run.id))?.reason : null;
     const reason = outcome.state === 'succeeded' ? null : (recorded ?? outcome.reason);
     if (outcome.state !== 'succeeded') {
-      // Steps that never ran (after a failing step, or in skipped stages) say so.
-      for (const st of await store.listSteps(run.id)) if (st.state === 'pending') await store.updateStep(st.id, { state: 'skipped' });
+      // Steps that never ran (after a failing step, or in skipped stages) say so; none stays running.
+      await endSteps(store, run.id, { state: outcome.state === 'failed' ? 'failed' : 'cancelled', reason: reason ?? outcome.state, at: now });
     }
     // A green release waiting for a switch that will never come is taken down.
     if (outcome.state !== 'succeeded') {
@@ -105,11 +106,20 @@ export class RunExecutor {
       if (stage.state === 'succeeded' && stage.kind !== StageKind.checkout) continue;
       if (ctx.signal.aborted) return this.stop(ctx, stages.slice(i), { state: 'cancelled', reason: String(ctx.signal.reason ?? 'cancelled') });
       await store.updateStage(stage.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, reason: null });
-      const result = await stageImpls[stage.kind]!(ctx, stage);
+      let result: StageResult;
+      try {
+        result = await stageImpls[oneOf(`stage ${stage.name}`, 'stage kind', stage.kind, Object.values(StageKind))](ctx, stage);
+      } catch (error) {
+        // A stage that throws still ends: failed (or cancelled) with the reason, never left running.
+        result = { state: ctx.signal.aborted ? 'cancelled' : 'failed', reason: errorMessage(error) };
+      }
       const finishedAt = result.state === 'waiting' ? null : clock.now().toISOString();
       await store.updateStage(stage.id, { state: result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt });
       if (result.state !== 'succeeded') {
-        if (result.state !== 'waiting') ctx.sink.line(null, 'system', `${stage.name}: ${result.state}: ${result.reason}`);
+        if (result.state !== 'waiting') {
+          ctx.sink.line(null, 'system', `${stage.name}: ${result.state}: ${result.reason}`);
+          await endSteps(store, ctx.run.id, { state: result.state === 'failed' ? 'failed' : 'cancelled', reason: result.reason, at: finishedAt ?? clock.now().toISOString() }, stage.id);
+        }
         return this.stop(ctx, stages.slice(i + 1), result);
       }
     }

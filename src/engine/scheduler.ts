@@ -2,10 +2,10 @@
 // died: their recorded step process groups are ended first, then the run is resumed (or,
 // after repeated interruptions, failed with the reason `interrupted`). No run stays running
 // forever, none is lost, none runs twice at once.
-import { killProcessGroup } from '../runner/local/kill-process-group.ts';
 import { errorMessage } from '../errors.ts';
 import type { Run } from '../store/records.ts';
 import { isoAfter } from './clock.ts';
+import { endSteps } from './end-steps.ts';
 import { isHolderDead, pidAlive } from './lease-owner.ts';
 import type { Logger } from './logger.ts';
 import type { EngineDeps } from './run-context.ts';
@@ -117,6 +117,7 @@ export class Scheduler {
           if (s.state === 'running') await store.updateStage(s.id, { state: 'failed', reason, finishedAt: now });
           else if (s.state === 'pending') await store.updateStage(s.id, { state: 'skipped' });
         }
+        await endSteps(store, run.id, { state: run.cancelRequested ? 'cancelled' : 'failed', reason, at: now });
         this.logger.warn(`run ${run.id} ${reason} after ${attempt} attempt(s)`);
       } else {
         await this.executor.resetUnfinished(run.id);
@@ -132,7 +133,7 @@ export class Scheduler {
     const [host] = (run.leaseOwner ?? '').split(':');
     if (host !== this.deps.config.hostname) return;
     for (const step of await this.deps.store.listSteps(run.id)) {
-      if (step.pid) killProcessGroup(step.pid, 'SIGKILL');
+      if (step.pid) this.deps.runner.endOrphan(step.pid);
     }
   }
 }

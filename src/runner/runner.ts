@@ -35,4 +35,6 @@ export interface StepResult {
 
 export interface Runner {
   run(req: StepRequest): Promise<StepResult>;
+  /** Ends what is left of a step that a dead server started (`pid`: its process group, as given to onStart). */
+  endOrphan(pid: number): void;
 }

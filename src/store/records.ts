@@ -142,6 +142,18 @@ export const RolloutState = {
 } as const;
 export type RolloutState = (typeof RolloutState)[keyof typeof RolloutState];
 
+/** Steps of a rollout's state machine; which ones a strategy uses is in engine/rollout. */
+export const RolloutPhase = {
+  start: 'start',
+  step: 'step',
+  promote: 'promote',
+  ready: 'ready',
+  switch: 'switch',
+  bake: 'bake',
+  done: 'done',
+} as const;
+export type RolloutPhase = (typeof RolloutPhase)[keyof typeof RolloutPhase];
+
 /**
  * The desired and observed state of one environment moving to one release, by a strategy.
  * A controller moves it phase by phase; every transition is written here first, so a
@@ -156,8 +168,8 @@ export interface Rollout {
   runId: string | null;
   strategyJson: string;
   state: RolloutState;
-  /** Strategy-specific step of the state machine ('start', 'step', 'promote', 'bake', …). */
-  phase: string;
+  /** Strategy-specific step of the state machine. */
+  phase: RolloutPhase;
   step: number;
   stepStartedAt: string | null;
   /** Cumulative router metrics at the start of the current window (JSON), for deltas. */

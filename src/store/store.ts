@@ -18,6 +18,7 @@ export interface Store {
   /** Inserts a run with the next number of its project (unique even with several servers). */
   createRun(run: NewRun): Promise<Run>;
   getRun(id: string): Promise<Run | undefined>;
+  getRunByNumber(project: string, number: number): Promise<Run | undefined>;
   listRuns(project: string, limit: number): Promise<Run[]>;
   listRunsInState(states: string[]): Promise<Run[]>;
   /**

@@ -153,3 +153,17 @@ void test('a late second recovery does not requeue a run another server has clai
   assert.equal(after.state, 'running', 'the run stays with the server that claimed it');
   assert.equal(after.leaseOwner, 'elsewhere:1:c');
 });
+
+void test('a run interrupted too often leaves no step running: its steps end with the reason', async (t) => {
+  const { fx, scheduler } = await setup(t);
+  const { run, step } = await runningRun(fx.store, { owner: `${hostname}:${deadPid()}:dead`, leaseExpiresAt: future, attempt: 2 });
+  await scheduler.recover();
+  const steps = await fx.store.listSteps(run.id);
+  assert.deepEqual(steps.filter((s) => s.state === 'running' || s.state === 'pending'), []);
+  const interrupted = steps.find((s) => s.id === step.id)!;
+  assert.equal(interrupted.state, 'failed');
+  assert.equal(interrupted.reason, 'interrupted');
+  assert.ok(interrupted.finishedAt);
+  assert.equal(interrupted.pid, null);
+  assert.deepEqual(steps.filter((s) => s.id !== step.id).map((s) => s.state), ['skipped']);
+});

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.ts';
 import type { CliContext } from '../context.ts';
-import { ago, duration, printJson, table } from '../format.ts';
+import { ago, duration, printJson, runRef, table } from '../format.ts';
 
 interface StageJson {
   name: string;
@@ -14,6 +14,7 @@ interface StageJson {
 interface RunJson {
   id: string;
   number: number;
+  project: string;
   commit: string;
   branch: string;
   state: string;
@@ -36,7 +37,7 @@ interface LogJson {
 const enc = encodeURIComponent;
 
 function printRun(r: RunJson): void {
-  console.log(`run #${r.number} (${r.id}) ${r.state}${r.reason ? `: ${r.reason}` : ''}`);
+  console.log(`run ${runRef(r)} (${r.id}) ${r.state}${r.reason ? `: ${r.reason}` : ''}`);
   console.log(`commit ${r.commit} on ${r.branch} by ${r.author}, ${r.trigger}: ${r.message.split('\n')[0]}`);
   for (const s of r.stages) {
     console.log(`  ${s.name.padEnd(22)} ${s.state.padEnd(10)} ${duration(s.startedAt, s.finishedAt)}${s.reason ? `  ${s.reason}` : ''}`);
@@ -98,7 +99,7 @@ async function waitForRun(api: ApiClient, id: string, show: boolean): Promise<Ru
       seen.set(s.name, s.state);
     }
     if (endStates.has(run.state)) {
-      if (show) console.log(`run #${run.number} ${run.state}${run.reason ? `: ${run.reason}` : ''}`);
+      if (show) console.log(`run ${runRef(run)} ${run.state}${run.reason ? `: ${run.reason}` : ''}`);
       return run;
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -116,10 +117,10 @@ export function runCommands(program: Command, ctx: CliContext): void {
     .action(async (name: string, o: { ref?: string; wait?: boolean; json?: boolean }, cmd: Command) => {
       const api = ctx.api(cmd);
       let run = await api.post<RunJson>(`/api/projects/${enc(name)}/trigger`, { ref: o.ref });
-      if (!o.json) console.log(`run #${run.number} queued (${run.id}) for ${run.commit.slice(0, 12)}`);
+      if (!o.json) console.log(`run ${runRef(run)} queued (${run.id}) for ${run.commit.slice(0, 12)}`);
       if (o.wait) run = await waitForRun(api, run.id, !o.json);
       if (o.json) printJson(run);
-      else if (!o.wait) console.log(`follow it with: sluice logs ${run.id} --follow`);
+      else if (!o.wait) console.log(`follow it with: sluice logs ${runRef(run)} --follow`);
       if (o.wait && run.state !== 'succeeded') process.exitCode = 1;
     });
   program
@@ -133,15 +134,15 @@ export function runCommands(program: Command, ctx: CliContext): void {
       if (o.json) return printJson(runs);
       console.log(
         table([
-          ['#', 'STATE', 'COMMIT', 'TRIGGER', 'CREATED', 'DURATION', 'ID'],
-          ...runs.map((r) => [String(r.number), r.state, r.commit.slice(0, 10), r.trigger, ago(r.createdAt), duration(r.startedAt, r.finishedAt), r.id]),
+          ['RUN', 'STATE', 'COMMIT', 'TRIGGER', 'CREATED', 'DURATION', 'ID'],
+          ...runs.map((r) => [runRef(r), r.state, r.commit.slice(0, 10), r.trigger, ago(r.createdAt), duration(r.startedAt, r.finishedAt), r.id]),
         ]),
       );
     });
   program
     .command('run')
     .description('one run with its stages and steps')
-    .argument('<id>')
+    .argument('<run>', 'run id or PROJECT#NUMBER')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
       const run = await ctx.api(cmd).get<RunJson>(`/api/runs/${enc(id)}`);
@@ -151,7 +152,7 @@ export function runCommands(program: Command, ctx: CliContext): void {
   program
     .command('logs')
     .description("a run's log (`sluice logs RUN`) or an environment's instance logs (`sluice logs PROJECT --env ENV`)")
-    .argument('<run-or-project>')
+    .argument('<run-or-project>', 'run id or PROJECT#NUMBER, or a project with --env')
     .option('--env <env>', 'show the instance logs of this environment of the project')
     .option('-f, --follow', 'keep printing new lines')
     .option('--json', 'print JSON')
@@ -174,12 +175,12 @@ export function runCommands(program: Command, ctx: CliContext): void {
     ['approve', 'release a run waiting for a person'],
     ['reject', 'refuse a run waiting for a person (it ends cancelled)'],
   ] as const) {
-    const c = program.command(verb).description(what).argument('<run>').option('--json', 'print JSON');
+    const c = program.command(verb).description(what).argument('<run>', 'run id or PROJECT#NUMBER').option('--json', 'print JSON');
     if (verb === 'reject') c.option('--reason <text>', 'why');
     c.action(async (id: string, o: { json?: boolean; reason?: string }, cmd: Command) => {
       const run = await ctx.api(cmd).post<RunJson>(`/api/runs/${enc(id)}/${verb}`, o.reason ? { reason: o.reason } : {});
       if (o.json) printJson(run);
-      else console.log(`run #${run.number}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`);
+      else console.log(`run ${runRef(run)}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`);
     });
   }
 }

@@ -12,7 +12,7 @@ import { isoAfter, type Clock } from '../clock.ts';
 import { isHolderDead, pidAlive } from '../lease-owner.ts';
 import type { EngineConfig } from '../engine-config.ts';
 import type { Logger } from '../logger.ts';
-import type { StageResult } from '../run-context.ts';
+import type { StageResult } from '../stage-result.ts';
 import { RolloutDriver, RolloutWakers, terminalRollout } from '../rollout/rollout-driver.ts';
 import type { RolloutDeps } from '../rollout/rollout-deps.ts';
 import { hostsOf, urlOf } from './hosts.ts';

@@ -1,7 +1,9 @@
 // What a release carries besides its artifact: the services and the configuration they run
 // with, so a rollback restores code and configuration together. Plain values are kept;
 // secrets only as references (group, key, version), resolved when an instance starts.
+import { z } from 'zod';
 import { InvalidInputError } from '../../errors.ts';
+import { parseStored } from '../../store/stored-json.ts';
 import type { EnvironmentSpec, HealthSpec, Spec } from '../../spec/spec.ts';
 import type { SecretRef } from '../secrets/secret-service.ts';
 
@@ -55,8 +57,26 @@ export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secret
   };
 }
 
-export function parseReleaseConfig(json: string): ReleaseConfig {
-  return JSON.parse(json) as ReleaseConfig;
+const count = z.number().int().min(0);
+const releaseConfigSchema = z.object({
+  services: z.array(
+    z.object({
+      name: z.string(),
+      start: z.string(),
+      health: z.object({ path: z.string(), intervalMs: count, timeoutMs: count, deadlineMs: count }).nullable(),
+      instances: count,
+      env: z.record(z.string(), z.string()),
+    }),
+  ),
+  secretRefs: z.array(z.object({ group: z.string(), key: z.string(), version: count })).optional(),
+  secretGroups: z.array(z.string()).optional(),
+  scaleToZeroMs: count.nullable().optional(),
+  servedBy: count.optional(),
+});
+
+/** A release's stored configuration, checked (`record` names the release in the error). */
+export function parseReleaseConfig(json: string, record = 'a release configuration'): ReleaseConfig {
+  return parseStored(releaseConfigSchema, json, record) satisfies ReleaseConfig;
 }
 
 const reference = /\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;

@@ -1,19 +1,21 @@
-// Branch, tag and path patterns of `triggers`: `*` matches within a segment, `**` across.
-export function globToRegExp(pattern: string): RegExp {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*') {
-      out += '.*';
-      i++;
-      if (pattern[i + 1] === '/') i++;
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
+// Branch, tag and path patterns of `triggers`, matched by picomatch: `*` within a segment,
+// `**` across segments, `{a,b}`, `[0-9]`. A list is read in order, as GitHub Actions reads its
+// filters: a match includes, a later `!pattern` match excludes again (and a list of only
+// negations starts from everything).
+import picomatch from 'picomatch';
+
+type Matcher = (value: string) => boolean;
+
+function compile(patterns: readonly string[]): Array<{ negated: boolean; test: Matcher }> {
+  return patterns.map((p) => {
+    const negated = p.startsWith('!');
+    return { negated, test: picomatch(negated ? p.slice(1) : p, { dot: true }) };
+  });
 }
 
 export function matchesAny(value: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => globToRegExp(p).test(value));
+  const compiled = compile(patterns);
+  let matched = compiled.length > 0 && compiled.every((c) => c.negated);
+  for (const c of compiled) if (c.test(value)) matched = !c.negated;
+  return matched;
 }

@@ -5,16 +5,17 @@ import { errorMessage } from '../../errors.ts';
 import { rollingUpdate } from '../deploy/rolling-update.ts';
 import { hostsOf } from '../deploy/hosts.ts';
 import { parseReleaseConfig, withOwnInstances } from '../deploy/release-config.ts';
-import { thresholdBreach } from './thresholds.ts';
-import { snapshot, type Snapshot } from './metrics-window.ts';
+import { judgeThresholds } from '../../analysis/judge.ts';
+import { metricsDelta } from '../../analysis/window-stats.ts';
+import { snapshot, windowOf } from './metrics-window.ts';
 import { markAborted, promotedPatch } from './outcomes.ts';
 import { analysisOf, defaultBakeAnalysis, planOf } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
-import { appendDecisions } from './decisions.ts';
+import { appendDecisions, newDecisions } from './decisions.ts';
 import { instanceBreach } from './instance-breach.ts';
 
 export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
-  const plan = planOf(v.rollout.strategyJson);
+  const plan = planOf(v.rollout.strategyJson, `rollout ${v.rollout.id}`);
   if (plan.bakeMs <= 0 || !v.stable) return promotedPatch(deps);
   const now = deps.clock.now();
   deps.log(`baking release ${v.target.number} for ${Math.round(plan.bakeMs / 1000)} s`);
@@ -30,13 +31,17 @@ export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
   const { rollout, target } = v;
   const crashed = await instanceBreach(deps, v);
   if (crashed !== null) return rollBack(deps, v, `bake: ${crashed}`);
-  const analysis = analysisOf(planOf(rollout.strategyJson)) ?? defaultBakeAnalysis;
-  const window = JSON.parse(rollout.windowJson ?? '{}') as Snapshot;
+  const analysis = analysisOf(planOf(rollout.strategyJson, `rollout ${rollout.id}`)) ?? defaultBakeAnalysis;
+  const window = windowOf(rollout);
   const now = await snapshot(deps, target.project, target.environment, v.targetConfig);
   const name = `r${target.number}`;
-  const breach = thresholdBreach(now[name], window[name], analysis);
-  const decisions = appendDecisions(rollout, breach.decisions, deps.clock.now(), 'bake');
-  if (breach.failed) return { ...(await rollBack(deps, v, `bake: ${breach.reason}`)), decisionsJson: decisions };
+  // The same absolute limits as a canary's analysis (src/analysis), on the new release alone.
+  const judged = judgeThresholds(metricsDelta(now[name], window[name]), { maxErrorRate: analysis.maxErrorRate, maxP99Ms: analysis.maxP99Ms, minSamples: analysis.minSamples, alpha: analysis.alpha });
+  const decisions = appendDecisions(rollout, newDecisions(judged.decisions), deps.clock.now(), 'bake');
+  if (judged.verdict === 'fail') {
+    const reason = judged.decisions.filter((d) => d.verdict === 'fail').map((d) => d.reason).join('; ');
+    return { ...(await rollBack(deps, v, `bake: ${reason}`)), decisionsJson: decisions };
+  }
   if (deps.clock.now().toISOString() >= (rollout.bakeUntil ?? '')) return { ...promotedPatch(deps), decisionsJson: decisions };
   return { decisionsJson: decisions, looks: rollout.looks + 1 };
 }
@@ -63,10 +68,16 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
   try {
     await rollingUpdate(
       { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f) => hostsOf(deps.naming, p, e, s, f), log: deps.log, secretValues: deps.secretValues },
-      { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson) },
+      { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson, `release ${project}/${environment}#${release.number}`) },
     );
   } catch (error) {
-    deps.log(`automatic rollback failed: ${errorMessage(error)}`);
+    // Neither release is known to serve: nothing is live and the environment needs a person.
+    const failed = `${reason}; automatic rollback failed: ${errorMessage(error)}`;
+    deps.log(failed);
+    await store.updateRelease(project, environment, release.number, { state: 'failed', reason: failed });
+    await store.updateRelease(project, environment, v.target.number, { state: 'failed', reason });
+    await store.updateEnvironment(project, environment, { desiredRelease: release.number, state: 'degraded', reason: failed, updatedAt: clock.now().toISOString() });
+    return { state: 'aborted', phase: 'done', reason: failed, finishedAt: clock.now().toISOString() };
   }
   await store.updateRelease(project, environment, release.number, { state: 'live' });
   const patch = await markAborted(deps, v, reason);

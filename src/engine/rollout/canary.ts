@@ -4,10 +4,10 @@
 // router's own metrics, a person, or the pause timer moves it on.
 import { errorMessage } from '../../errors.ts';
 import { checkBake, startBake } from './bake.ts';
-import { appendDecisions } from './decisions.ts';
+import { appendDecisions, storedDecisions } from './decisions.ts';
 import { envInstances, roleOf, startAll, stopWhere, type ReleaseRef } from './instances.ts';
 import { judgeWindow } from './judge-window.ts';
-import { snapshot, type Snapshot } from './metrics-window.ts';
+import { snapshot, windowOf } from './metrics-window.ts';
 import { markAborted, markLive } from './outcomes.ts';
 import { planOf } from './rollout-plan.ts';
 import { generationOf } from '../deploy/release-config.ts';
@@ -106,7 +106,7 @@ async function inStep(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch |
   let verdict: 'pass' | 'fail' | 'inconclusive' = 'pass';
   const patch: RolloutPatch = {};
   if (analysis && elapsed >= (rollout.looks + 1) * analysis.intervalMs) {
-    const window = JSON.parse(rollout.windowJson ?? '{}') as Snapshot;
+    const window = windowOf(rollout);
     const current = await snapshot(deps, v.target.project, v.target.environment, v.targetConfig);
     const judged = judgeWindow(current, window, v.target.number, refs(v).stable.number, analysis, rollout.looks + 1);
     verdict = judged.verdict;
@@ -115,7 +115,7 @@ async function inStep(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch |
     if (verdict === 'fail') return { ...(await abort(deps, v, `analysis failed at step ${rollout.step + 1}: ${judged.reason}`)), ...patch };
   } else if (analysis) {
     // Between looks: the last verdict stands.
-    const last = (JSON.parse(rollout.decisionsJson) as Array<{ step: number | string; verdict: string }>).filter((d) => d.step === rollout.step);
+    const last = storedDecisions(rollout).filter((d) => d.step === rollout.step);
     verdict = last.length === 0 ? 'inconclusive' : last.some((d) => d.verdict === 'inconclusive') ? 'inconclusive' : 'pass';
   }
   if (step.pauseMs === null) {

@@ -1,4 +1,7 @@
 // Every analysis decision is kept with its rollout and shown by `sluice rollout --json`.
+import { z } from 'zod';
+import type { Decision } from '../../analysis/analysis-config.ts';
+import { parseStored } from '../../store/stored-json.ts';
 import type { Rollout } from '../../store/records.ts';
 
 export interface StoredDecision {
@@ -15,9 +18,33 @@ export interface StoredDecision {
 
 export type NewDecision = Omit<StoredDecision, 'at' | 'step'>;
 
+const storedDecisionsSchema = z.array(
+  z.object({
+    at: z.string(),
+    step: z.union([z.number(), z.literal('bake')]),
+    metric: z.string(),
+    verdict: z.enum(['pass', 'fail', 'inconclusive']),
+    samples: z.object({ canary: z.number(), baseline: z.number() }),
+    statistic: z.number().nullable(),
+    pValue: z.number().nullable(),
+    threshold: z.number().nullable(),
+    reason: z.string(),
+  }),
+);
+
+/** The decisions a rollout keeps, checked. */
+export function storedDecisions(rollout: Pick<Rollout, 'id' | 'decisionsJson'>): StoredDecision[] {
+  return parseStored(storedDecisionsSchema, rollout.decisionsJson, `rollout ${rollout.id} (decisions)`);
+}
+
 /** Keeps the newest 500 decisions of a rollout. */
-export function appendDecisions(rollout: Rollout, decisions: NewDecision[], at: Date, step: number | 'bake'): string {
-  const all = JSON.parse(rollout.decisionsJson) as StoredDecision[];
+export function appendDecisions(rollout: Pick<Rollout, 'id' | 'decisionsJson'>, decisions: NewDecision[], at: Date, step: number | 'bake'): string {
+  const all = storedDecisions(rollout);
   for (const d of decisions) all.push({ at: at.toISOString(), step, ...d });
   return JSON.stringify(all.slice(-500));
+}
+
+/** The analysis' decisions as a rollout keeps them. */
+export function newDecisions(decisions: readonly Decision[]): NewDecision[] {
+  return decisions.map((d) => ({ metric: d.metric, verdict: d.verdict, samples: d.samples, statistic: d.statistic, pValue: d.pValue, threshold: d.threshold, reason: d.reason }));
 }

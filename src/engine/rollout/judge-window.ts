@@ -2,7 +2,7 @@
 import { judge } from '../../analysis/judge.ts';
 import { metricsDelta } from '../../analysis/window-stats.ts';
 import type { AnalysisSpec } from '../../spec/spec.ts';
-import type { NewDecision } from './decisions.ts';
+import { newDecisions, type NewDecision } from './decisions.ts';
 import type { Snapshot } from './metrics-window.ts';
 
 export function judgeWindow(
@@ -22,6 +22,6 @@ export function judgeWindow(
   return {
     verdict: j.verdict,
     reason: failed.join('; ') || j.decisions.map((d) => d.reason).join('; '),
-    decisions: j.decisions.map((d) => ({ metric: d.metric, verdict: d.verdict, samples: d.samples, statistic: d.statistic, pValue: d.pValue, threshold: d.threshold, reason: d.reason })),
+    decisions: newDecisions(j.decisions),
   };
 }

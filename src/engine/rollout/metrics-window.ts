@@ -1,6 +1,9 @@
 // The router's cumulative per-(host, release) metrics, summed per release over the hosts of
 // one environment. A window is the difference of two such snapshots.
+import { z } from 'zod';
 import type { ReleaseMetrics } from '../../router/route-table.ts';
+import { parseStored } from '../../store/stored-json.ts';
+import type { Rollout } from '../../store/records.ts';
 import { hostsOf } from '../deploy/hosts.ts';
 import type { ReleaseConfig } from '../deploy/release-config.ts';
 import type { RolloutDeps } from './rollout-deps.ts';
@@ -32,4 +35,22 @@ export async function snapshot(deps: RolloutDeps, project: string, environment: 
     if (hosts.has(m.host)) out[m.release] = add(out[m.release], m);
   }
   return out;
+}
+
+const count = z.number().min(0);
+const snapshotSchema = z.record(
+  z.string(),
+  z.object({
+    release: z.string(),
+    host: z.string(),
+    requests: count,
+    errors5xx: count,
+    connectFailures: count,
+    latency: z.object({ bounds: z.array(z.number()), counts: z.array(count), sum: z.number() }),
+  }),
+);
+
+/** The figures at the start of a rollout's current window, checked (none stored: empty). */
+export function windowOf(rollout: Pick<Rollout, 'id' | 'windowJson'>): Snapshot {
+  return rollout.windowJson === null ? {} : parseStored(snapshotSchema, rollout.windowJson, `rollout ${rollout.id} (window)`);
 }

@@ -2,9 +2,10 @@
 // Each step is idempotent and its outcome is stored before the next, so a control plane killed
 // at any point resumes exactly where it was (the run's deploy stage drives it again).
 import { randomUUID } from 'node:crypto';
-import type { Release, Rollout } from '../../store/records.ts';
-import { errorMessage } from '../../errors.ts';
-import { generationOf, parseReleaseConfig } from '../deploy/release-config.ts';
+import { RolloutPhase, RolloutState, type Release, type Rollout } from '../../store/records.ts';
+import type { StrategyKind } from '../../spec/spec.ts';
+import { ErrorCode, errorMessage, oneOf, SluiceError } from '../../errors.ts';
+import { generationOf, parseReleaseConfig, type ReleaseConfig } from '../deploy/release-config.ts';
 import { advanceBlueGreen } from './blue-green.ts';
 import { advanceCanary } from './canary.ts';
 import { roleOf, stopWhere, type ReleaseRef } from './instances.ts';
@@ -14,6 +15,18 @@ import { planOf, type RolloutPlan } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 
 export const terminalRollout = new Set(['promoted', 'aborted']);
+
+/** The phases each strategy goes through; any other stored phase is an illegal state. */
+const phasesOf: Record<StrategyKind, readonly RolloutPhase[]> = {
+  rolling: [RolloutPhase.start, RolloutPhase.bake, RolloutPhase.done],
+  canary: [RolloutPhase.start, RolloutPhase.step, RolloutPhase.promote, RolloutPhase.bake, RolloutPhase.done],
+  blueGreen: [RolloutPhase.start, RolloutPhase.ready, RolloutPhase.switch, RolloutPhase.bake, RolloutPhase.done],
+};
+
+/** Errors that another try cannot fix: the rollout ends at once with the reason. */
+function endsRollout(error: unknown): boolean {
+  return error instanceof SluiceError && (error.code === ErrorCode.illegalTransition || error.code === ErrorCode.storedDataInvalid);
+}
 
 /** Wakes a driving loop now instead of at its next tick (a person's abort or promote). */
 export class RolloutWakers {
@@ -82,7 +95,8 @@ export class RolloutDriver {
     const target = await store.getRelease(rollout.project, rollout.environment, rollout.release);
     if (!target) throw new Error(`rollout ${rollout.id}: release ${rollout.release} is missing`);
     const stable = rollout.stable === null ? null : ((await store.getRelease(rollout.project, rollout.environment, rollout.stable)) ?? null);
-    return { rollout, target, targetConfig: parseReleaseConfig(target.configJson), stable, stableConfig: stable ? parseReleaseConfig(stable.configJson) : null };
+    const config = (r: Release): ReleaseConfig => parseReleaseConfig(r.configJson, `release ${r.project}/${r.environment}#${r.number}`);
+    return { rollout, target, targetConfig: config(target), stable, stableConfig: stable ? config(stable) : null };
   }
 
   /** One step of the rollout's strategy; returns the rollout as stored afterwards. */
@@ -90,12 +104,15 @@ export class RolloutDriver {
     const { store, clock } = this.deps;
     const rollout = await store.getRollout(id);
     if (!rollout) throw new Error(`rollout ${id} is missing`);
-    if (terminalRollout.has(rollout.state)) return rollout;
+    const entity = `rollout of release ${rollout.release} to ${rollout.environment}`;
+    if (terminalRollout.has(oneOf(entity, 'state', rollout.state, Object.values(RolloutState)))) return rollout;
     const v = await this.view(rollout);
-    const kind = planOf(rollout.strategyJson).strategy.kind;
+    // Without a stable release there is nothing to compare with or switch from: rolling.
+    const kind = v.stable ? planOf(rollout.strategyJson, `rollout ${rollout.id}`).strategy.kind : 'rolling';
+    oneOf(`${entity} (${kind})`, 'phase', rollout.phase, phasesOf[kind]);
     let patch: RolloutPatch | null;
-    if (kind === 'canary' && v.stable) patch = await advanceCanary(this.deps, v);
-    else if (kind === 'blueGreen' && v.stable) patch = await advanceBlueGreen(this.deps, v);
+    if (kind === 'canary') patch = await advanceCanary(this.deps, v);
+    else if (kind === 'blueGreen') patch = await advanceBlueGreen(this.deps, v);
     else patch = await advanceRolling(this.deps, v);
     if (!patch || Object.keys(patch).length === 0) return rollout;
     const next = { ...patch, updatedAt: clock.now().toISOString() };
@@ -117,6 +134,7 @@ export class RolloutDriver {
         r = await this.advance(id);
         failures = 0;
       } catch (error) {
+        if (endsRollout(error)) return this.end(id, errorMessage(error));
         failures++;
         this.deps.log(`rollout step failed (${failures}/5): ${errorMessage(error)}`);
         if (failures >= 5) {
@@ -129,6 +147,23 @@ export class RolloutDriver {
       if (terminalRollout.has(r.state) || opts.until?.(r)) return r;
       await this.wakers.wait(id, tick, (ms, signal) => this.deps.clock.sleep(ms, signal));
     }
+  }
+
+  /**
+   * Ends a rollout no strategy can go on with (its stored state is illegal): what serves is not
+   * known, so its release fails and the environment is degraded, both with the reason.
+   */
+  private async end(id: string, reason: string): Promise<Rollout> {
+    const { store, clock } = this.deps;
+    const r = await store.getRollout(id);
+    if (!r) throw new Error(`rollout ${id} is missing`);
+    const now = clock.now().toISOString();
+    this.deps.log(`rollout of release ${r.release} to ${r.environment} ended: ${reason}`);
+    await store.updateRelease(r.project, r.environment, r.release, { state: 'failed', reason });
+    await store.updateEnvironment(r.project, r.environment, { state: 'degraded', reason, updatedAt: now });
+    const patch = { state: RolloutState.aborted, phase: RolloutPhase.done, reason, finishedAt: now, updatedAt: now };
+    await store.updateRollout(id, patch);
+    return { ...r, ...patch };
   }
 
   /** All traffic to the running instances of a release (verified), then every other instance of the environment stops. */

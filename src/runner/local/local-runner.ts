@@ -37,6 +37,10 @@ export class LocalRunner implements Runner {
     return this.spawnStep(req, startedAt);
   }
 
+  endOrphan(pid: number): void {
+    killProcessGroup(pid, 'SIGKILL');
+  }
+
   private spawnStep(req: StepRequest, startedAt: Date): Promise<StepResult> {
     return new Promise<StepResult>((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', req.command], {

@@ -120,6 +120,10 @@ export class SqlStore implements Store {
     return this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  getRunByNumber(project: string, number: number): Promise<Run | undefined> {
+    return this.db.selectFrom('runs').selectAll().where('project', '=', project).where('number', '=', number).executeTakeFirst();
+  }
+
   listRuns(project: string, limit: number): Promise<Run[]> {
     return this.db.selectFrom('runs').selectAll().where('project', '=', project).orderBy('number', 'desc').limit(limit).execute();
   }
