@@ -10,6 +10,8 @@ import { ownChildEnv } from './config/environment.ts';
 import { systemClock } from './engine/clock.ts';
 import { Deployer } from './engine/deploy/deployer.ts';
 import type { EngineConfig } from './engine/engine-config.ts';
+import { defaultRunLogPolicy, type RunLogPolicy } from './engine/run-log-policy.ts';
+import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
 import { Engine } from './engine/engine.ts';
 import { newOwner } from './engine/lease-owner.ts';
 import type { Logger } from './engine/logger.ts';
@@ -40,6 +42,10 @@ export interface ServerOptions {
   maxRuns: number;
   pollIntervalMs: number;
   keepArtifacts: number;
+  /** Instance log caps, handed to a data plane this server starts (an adopted one keeps its own); default defaultInstanceLogPolicy. */
+  instanceLogs?: InstanceLogPolicy;
+  /** Run log caps and retention; default defaultRunLogPolicy. */
+  runLogs?: RunLogPolicy;
   path: string;
   home: string;
   masterKey: string | undefined;
@@ -78,7 +84,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
-  const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info });
+  const dp = await ensureDataPlane({ dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info, instanceLogs: opts.instanceLogs });
   dataPlane = dp.client;
   // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
   // seals under the old key: give it the current one, or it could not reopen its state later.
@@ -97,6 +103,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     baseDomain: opts.baseDomain,
     routerPort: dp.routerPort,
     keepArtifacts: opts.keepArtifacts,
+    runLogs: opts.runLogs ?? defaultRunLogPolicy,
   };
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
   const runtime = new ProcessRuntime(dp.client, artifacts, dataDir);
