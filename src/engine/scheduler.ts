@@ -24,6 +24,8 @@ export class Scheduler {
   constructor(
     private readonly deps: EngineDeps,
     private readonly logger: Logger,
+    /** Called after each run this scheduler executed has ended here (retention). */
+    private readonly afterRun: (run: Run) => Promise<void> = async () => {},
   ) {
     this.executor = new RunExecutor(deps, logger);
   }
@@ -70,6 +72,8 @@ export class Scheduler {
     const done = this.executor
       .execute(run, controller.signal)
       .catch((error) => this.logger.error(`run ${run.id} crashed the executor: ${errorMessage(error)}`, error))
+      .then(() => this.afterRun(run))
+      .catch((error) => this.logger.error(`after run ${run.id}: ${errorMessage(error)}`, error))
       .finally(() => {
         this.active.delete(run.id);
         void this.tick();
