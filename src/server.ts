@@ -11,6 +11,8 @@ import { ownChildEnv } from './config/environment.ts';
 import { systemClock } from './engine/clock.ts';
 import { Deployer } from './engine/deploy/deployer.ts';
 import type { EngineConfig } from './engine/engine-config.ts';
+import { defaultRunLogPolicy, type RunLogPolicy } from './engine/run-log-policy.ts';
+import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
 import { Engine } from './engine/engine.ts';
 import { newOwner } from './engine/lease-owner.ts';
 import type { Logger } from './engine/logger.ts';
@@ -42,6 +44,10 @@ export interface ServerOptions {
   maxRuns: number;
   pollIntervalMs: number;
   keepArtifacts: number;
+  /** Instance log caps, handed to a data plane this server starts (an adopted one keeps its own); default defaultInstanceLogPolicy. */
+  instanceLogs?: InstanceLogPolicy;
+  /** Run log caps and retention; default defaultRunLogPolicy. */
+  runLogs?: RunLogPolicy;
   path: string;
   home: string;
   masterKey: string | undefined;
@@ -87,6 +93,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     log: logger.info,
     start: opts.startDataPlane !== false,
     args: ['--log-format', opts.logFormat ?? 'text'],
+    instanceLogs: opts.instanceLogs,
   });
   dataPlane = dp.client;
   // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
@@ -106,6 +113,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     baseDomain: opts.baseDomain,
     routerPort: dp.routerPort,
     keepArtifacts: opts.keepArtifacts,
+    runLogs: opts.runLogs ?? defaultRunLogPolicy,
   };
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
   const runtime = new ProcessRuntime(dp.client, artifacts, dataDir);

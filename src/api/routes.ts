@@ -6,7 +6,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { Deployer } from '../engine/deploy/deployer.ts';
 import { terminalRunStates } from '../store/records.ts';
 import { isGitHost } from '../hooks/verify-and-parse.ts';
-import { readNewLines } from './instance-logs.ts';
+import { readNewLines, tailLines, type FollowCursor } from './instance-logs.ts';
 import { startSse } from './sse.ts';
 import type { SecretApiDeps } from './secret-routes.ts';
 import type { BackupApiDeps } from './backup-route.ts';
@@ -23,6 +23,17 @@ export interface ApiDeps {
 
 type Params = Record<string, string>;
 type Query = Record<string, string | undefined>;
+
+/** Instance log lines answered at most (the newest ones): a log of any size costs this, not the file. */
+const defaultTail = 1000;
+const maxTail = 100_000;
+
+function tailOf(value: string | undefined): number {
+  if (value === undefined) return defaultTail;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > maxTail) throw new InvalidInputError(`tail must be an integer from 1 to ${maxTail}, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 function actorOf(headers: Record<string, unknown>): string {
   const a = headers['x-sluice-actor'];
@@ -143,12 +154,15 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', async (req, reply) => {
     await engine.project(req.params.name!);
-    const offsets = new Map<string, number>();
+    const cursor: FollowCursor = new Map();
     const files = (): Promise<string[]> => deployer.instanceLogFiles(req.params.name!, req.params.env!);
-    if (req.query.follow === undefined || req.query.follow === '0') return readNewLines(await files(), offsets);
+    const tail = tailOf(req.query.tail);
+    const newest = await tailLines(await files(), tail, cursor);
+    if (req.query.follow === undefined || req.query.follow === '0') return newest;
     const sse = startSse(reply);
+    for (const l of newest) sse.send('line', l);
     while (!sse.closed()) {
-      for (const l of await readNewLines(await files(), offsets)) sse.send('line', l);
+      for (const l of await readNewLines(await files(), cursor)) sse.send('line', l);
       await sleep(300);
     }
     sse.end();

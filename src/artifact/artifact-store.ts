@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArtifactError, InvalidInputError } from '../errors.ts';
+import { syncDirectoryAsync } from '../fs/write-file-durable.ts';
 import { digestHex, hashFileHandle, requireDigestHex } from './artifact-digest.ts';
 import { extractArchive, packDirectory } from './tar-archive.ts';
 
@@ -42,6 +43,7 @@ export class ArtifactStore implements Artifacts {
       }
       // Same content, same name: replacing an existing copy is harmless (and repairs a damaged one).
       await rename(tmp, this.pathOf(sha256));
+      await syncDirectoryAsync(this.root);
       return { digest: `sha256:${sha256}`, size };
     } catch (error) {
       await rm(tmp, { force: true });

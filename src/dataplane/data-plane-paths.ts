@@ -15,8 +15,12 @@ export function statePathOf(dataDir: string): string {
   return path.join(dataDir, 'dataplane', 'state.json');
 }
 
+export function instanceLogDir(dataDir: string): string {
+  return path.join(dataDir, 'logs', 'instances');
+}
+
 export function instanceLogPath(dataDir: string, id: string): string {
-  return path.join(dataDir, 'logs', 'instances', `${id}.log`);
+  return path.join(instanceLogDir(dataDir), `${id}.log`);
 }
 
 export function dataPlaneLogPath(dataDir: string): string {

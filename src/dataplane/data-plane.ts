@@ -2,14 +2,17 @@
 // outlives the control plane. The control plane sends desired state over a local socket;
 // routes name instance ids, and only READY instances of the supervisor become router targets.
 // Routes with scaleToZeroMs let their idle instances sleep (scale-to-zero.ts).
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, errorMessage } from '../errors.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { RouteTable } from '../router/route-table.ts';
 import { EdgeRouter } from '../router/edge/edge-router.ts';
 import { checkSticky } from '../router/edge/sticky-cookie.ts';
 import { Supervisor } from '../runtime/process/supervisor.ts';
 import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
-import { statePathOf } from './data-plane-paths.ts';
+import type { InstanceLogLimits } from '../runtime/process/log-writer.ts';
+import { instanceLogDir, statePathOf } from './data-plane-paths.ts';
+import { defaultInstanceLogPolicy, environmentOfInstance, instanceShare, type InstanceLogPolicy } from './instance-log-policy.ts';
+import { sweepInstanceLogs } from './sweep-instance-logs.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
 import { endLeftovers } from './end-leftovers.ts';
 import { SecretVault } from './secret-vault.ts';
@@ -31,6 +34,10 @@ export interface DataPlaneOptions {
   idleCheckMs?: number;
   /** How long a request to a sleeping host waits for it to wake; default 30000 ms. */
   wakeTimeoutMs?: number;
+  /** Caps of instance logs; default defaultInstanceLogPolicy. */
+  instanceLogs?: InstanceLogPolicy;
+  /** How often instance logs are swept for the environment caps and ages; default 10000 ms. */
+  logSweepMs?: number;
 }
 
 /** An instance as GET /instances lists it: a sleeping one has no process, hence no pid or port. */
@@ -53,6 +60,8 @@ export class DataPlane {
   private readonly state: DesiredState;
   private readonly scale: ScaleToZero;
   private idleTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping = false;
   routerPort = 0;
   readonly startedAt = new Date().toISOString();
 
@@ -76,6 +85,7 @@ export class DataPlane {
       secretEnv: (spec) => this.vault.env(spec.id, spec.sealedSecretEnv),
       redact: (id, line) => this.vault.redact(id, line),
       onChange: (s) => this.onInstanceChange(s),
+      logLimits: (spec) => this.logShareOf(spec.id),
     });
     this.scale = new ScaleToZero({
       state: this.state,
@@ -102,10 +112,39 @@ export class DataPlane {
     this.applyRoutes();
     this.idleTimer = setInterval(() => this.scale.tick(), this.opts.idleCheckMs ?? 250);
     this.idleTimer.unref();
+    void this.sweepLogs();
+    this.sweepTimer = setInterval(() => void this.sweepLogs(), this.opts.logSweepMs ?? 10_000);
+    this.sweepTimer.unref();
+  }
+
+  /** An instance's share of its environment's log cap, among the environment's instances in the desired state. */
+  private logShareOf(id: string): InstanceLogLimits {
+    const env = environmentOfInstance(id);
+    const count = Object.keys(this.state.instances).filter((other) => environmentOfInstance(other) === env).length;
+    return instanceShare(this.logPolicy(), count);
+  }
+
+  private logPolicy(): InstanceLogPolicy {
+    return this.opts.instanceLogs ?? defaultInstanceLogPolicy;
+  }
+
+  /** Keeps every environment's instance logs within its cap and age (see sweep-instance-logs.ts). */
+  async sweepLogs(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const removed = await sweepInstanceLogs(instanceLogDir(this.opts.dataDir), this.logPolicy(), new Set(Object.keys(this.state.instances)), Date.now());
+      if (removed.length) this.opts.log(`instance logs: removed ${removed.length} file(s) past the environment cap or age`);
+    } catch (error) {
+      this.opts.log(`instance log sweep failed: ${errorMessage(error)}`);
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.idleTimer);
+    clearInterval(this.sweepTimer);
     await this.scale.drain();
     await this.supervisor.stopAll();
     await this.router.close();

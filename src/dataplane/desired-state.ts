@@ -1,7 +1,7 @@
 // The data plane's desired state, kept on disk so that the data plane itself can restart
 // and restore its instances and routes without the control plane.
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileDurable } from '../fs/write-file-durable.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { InstanceSpec } from '../runtime/process/types.ts';
 
@@ -29,10 +29,7 @@ export function loadDesiredState(file: string): DesiredState {
   }
 }
 
-/** Written to a temporary file and renamed: a crash never leaves half a state. */
+/** Temp file, fsync, rename, directory fsync: a crash never leaves half a state, nor loses a saved one. */
 export function saveDesiredState(file: string, state: DesiredState): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(state));
-  fs.renameSync(tmp, file);
+  writeFileDurable(file, JSON.stringify(state), { mode: 0o600 });
 }

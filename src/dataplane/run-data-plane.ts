@@ -5,9 +5,20 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../engine/logger.ts';
 import { socketPathOf } from './data-plane-paths.ts';
 import { DataPlane } from './data-plane.ts';
+import type { InstanceLogPolicy } from './instance-log-policy.ts';
 import { createControlServer, listenOnSocket } from './control-server.ts';
 
-export async function runDataPlane(opts: { dataDir: string; routerPort: number; routerHost?: string; path: string; home: string; masterKey?: Buffer; previousMasterKeys?: Buffer[]; logger: Logger }): Promise<void> {
+export async function runDataPlane(opts: {
+  dataDir: string;
+  routerPort: number;
+  routerHost?: string;
+  path: string;
+  home: string;
+  masterKey?: Buffer;
+  previousMasterKeys?: Buffer[];
+  instanceLogs?: InstanceLogPolicy;
+  logger: Logger;
+}): Promise<void> {
   const { logger } = opts;
   const log = (line: string): void => logger.info(line);
   fs.mkdirSync(opts.dataDir, { recursive: true });

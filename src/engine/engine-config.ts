@@ -1,3 +1,5 @@
+import type { RunLogPolicy } from './run-log-policy.ts';
+
 // The engine's compiled configuration: defaults applied, durations in milliseconds.
 export interface EngineConfig {
   dataDir: string;
@@ -16,4 +18,6 @@ export interface EngineConfig {
   routerPort: number;
   /** Artifacts kept beyond those a release references. */
   keepArtifacts: number;
+  /** Per-step cap and per-project retention of run logs; default defaultRunLogPolicy. */
+  runLogs?: RunLogPolicy;
 }

@@ -19,6 +19,7 @@ import { statusTokenGroup, statusTokenKey } from './notify/status-target-of.ts';
 import { verifyAndParse } from '../hooks/verify-and-parse.ts';
 import type { GitHost, HookRequest } from '../hooks/verify-and-parse.ts';
 import { enqueueRun } from './triggers.ts';
+import { defaultRunLogPolicy } from './run-log-policy.ts';
 
 export interface RunDetail {
   run: Run;
@@ -43,7 +44,7 @@ export class Engine {
   ) {
     this.deps = deps;
     this.logger = logger;
-    this.scheduler = new Scheduler(deps, logger);
+    this.scheduler = new Scheduler(deps, logger, (run) => this.retain(run.project));
     this.poller = new Poller(deps, deps.config.pollIntervalMs, logger, () => this.scheduler.poke());
     this.previews = new Previews({
       store: deps.store,
@@ -86,6 +87,8 @@ export class Engine {
   }
 
   private pruneTimer: NodeJS.Timeout | null = null;
+  /** Retention passes, one after another (runs ending together would race on the same files). */
+  private retention: Promise<void> = Promise.resolve();
   private housekeepingTimer: NodeJS.Timeout | null = null;
 
   async start(): Promise<void> {
@@ -111,6 +114,33 @@ export class Engine {
     await this.hookQueue;
     this.poller.stop();
     await this.scheduler.stop();
+  }
+
+  /**
+   * After each run: artifacts past retention are removed at once (not at the next timer tick),
+   * and the project's run logs are trimmed to the newest runs within the age limit.
+   */
+  retain(project: string): Promise<void> {
+    const pass = this.retention.then(async () => {
+      await this.pruneArtifacts();
+      await this.pruneRunLogs(project);
+    });
+    this.retention = pass;
+    return pass;
+  }
+
+  /** Run log retention of one project (the runs stay; their lines go). */
+  async pruneRunLogs(project: string): Promise<number> {
+    const policy = this.deps.config.runLogs ?? defaultRunLogPolicy;
+    try {
+      const before = new Date(this.deps.clock.now().getTime() - policy.maxAgeMs).toISOString();
+      const removed = await this.deps.store.pruneRunLogs(project, policy.keepRuns, before);
+      if (removed) this.logger.info(`run log retention removed ${removed} line(s) of ${project}`);
+      return removed;
+    } catch (error) {
+      this.logger.error(`run log retention of ${project} failed`, error);
+      return 0;
+    }
   }
 
   /** Artifact retention: keeps the newest `keepArtifacts`, and never one a release or a live run references. */

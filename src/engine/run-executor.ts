@@ -15,6 +15,7 @@ import { checkoutStage } from './stages/checkout-stage.ts';
 import { deployStage, switchStage } from './stages/deploy-stage.ts';
 import { testStage } from './stages/test-stage.ts';
 import { verifyStage } from './stages/verify-stage.ts';
+import { defaultRunLogPolicy } from './run-log-policy.ts';
 
 const stageImpls: Record<StageKind, StageImpl> = {
   [StageKind.checkout]: checkoutStage,
@@ -45,7 +46,7 @@ export class RunExecutor {
     const { store, clock } = this.deps;
     const project = await store.getProject(run.project);
     if (!project) throw new Error(`run ${run.id} belongs to unknown project ${run.project}`);
-    const sink = new LogSink(store, run.id, (e) => this.logger.error(`writing logs of run ${run.id}`, e), this.deps.redact);
+    const sink = new LogSink(store, run.id, (e) => this.logger.error(`writing logs of run ${run.id}`, e), this.deps.redact, { stepMaxBytes: (this.deps.config.runLogs ?? defaultRunLogPolicy).stepMaxBytes });
     const ctx: RunContext = {
       deps: this.deps,
       run,

@@ -23,13 +23,17 @@ export class Scheduler {
 
   private readonly deps: EngineDeps;
   private readonly logger: Logger;
+  private readonly afterRun: (run: Run) => Promise<void>;
 
   constructor(
     deps: EngineDeps,
     logger: Logger,
+    /** Called after each run this scheduler executed has ended here (retention). */
+    afterRun: (run: Run) => Promise<void> = async () => {},
   ) {
     this.deps = deps;
     this.logger = logger;
+    this.afterRun = afterRun;
     this.executor = new RunExecutor(deps, logger);
   }
 
@@ -75,6 +79,8 @@ export class Scheduler {
     const done = this.executor
       .execute(run, controller.signal)
       .catch((error) => this.logger.error(`run ${run.id} crashed the executor: ${errorMessage(error)}`, error))
+      .then(() => this.afterRun(run))
+      .catch((error) => this.logger.error(`after run ${run.id}: ${errorMessage(error)}`, error))
       .finally(() => {
         this.active.delete(run.id);
         void this.tick();

@@ -1,8 +1,8 @@
 // The master key: from SLUICE_MASTER_KEY (passed in by the caller) or a key file that is
 // created on first start. The file holds the key as base64 and must be private to its owner.
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { syncDirectory, writeFileDurable, writeTempFile } from '../fs/write-file-durable.ts';
 import { newKey } from './envelope.ts';
 import { SecretKeyError, SecretKeyProblem } from './secret-key-error.ts';
 
@@ -35,14 +35,7 @@ export function loadMasterKey(opts: { envValue: string | undefined; keyFile: str
 /** Atomically replaces the key file (temp file + rename), mode 0600. Used after a master key rotation. */
 export function writeKeyFile(path: string, key: Buffer): void {
   if (key.length !== 32) throw new SecretKeyError(SecretKeyProblem.malformed, `a master key must be 32 bytes, not ${key.length}`);
-  const temp = writeTemp(path, encodeKey(key));
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    unlinkQuietly(temp);
-    throw error;
-  }
-  syncDir(dirname(path));
+  writeFileDurable(path, encodeKey(key), { mode: 0o600 });
 }
 
 /** Parses 32 bytes given as 64 hex digits or base64 (standard or url-safe, padding optional). */
@@ -87,7 +80,7 @@ function readKeyFile(path: string): Buffer | null {
 /** Writes a complete temp file, then links it into place: link never replaces, so exactly one creator wins. */
 function createExclusive(path: string, content: string): boolean {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = writeTemp(path, content);
+  const temp = writeTempFile(path, content, { mode: 0o600 });
   try {
     linkSync(temp, path);
   } catch (error) {
@@ -96,38 +89,8 @@ function createExclusive(path: string, content: string): boolean {
   } finally {
     unlinkQuietly(temp);
   }
-  syncDir(dirname(path));
+  syncDirectory(dirname(path));
   return true;
-}
-
-function writeTemp(path: string, content: string): string {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    fchmodSync(fd, 0o600); // whatever the umask
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    unlinkQuietly(temp);
-    throw error;
-  }
-  closeSync(fd);
-  return temp;
-}
-
-function syncDir(dir: string): void {
-  // Makes the new directory entry durable; not possible everywhere (e.g. Windows), and not fatal.
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // best effort
-  }
 }
 
 function unlinkQuietly(path: string): void {

@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { RuntimeError } from '../errors.ts';
+import { readLinesBackward } from '../fs/read-lines-backward.ts';
 import { DataPlaneClient } from '../dataplane/data-plane-client.ts';
 import { dataPlaneLogPath, socketPathOf } from '../dataplane/data-plane-paths.ts';
+import type { InstanceLogPolicy } from '../dataplane/instance-log-policy.ts';
 
 /**
  * V8 flags of the data plane. It idles most of its life: a 1 MiB young generation (instead of up to
@@ -29,6 +31,18 @@ export interface EnsureDataPlaneOptions {
   waitMs?: number;
   /** Extra arguments of `sluice dataplane` (e.g. the log format). */
   args?: string[];
+  /** Instance log caps for a data plane started here. */
+  instanceLogs?: InstanceLogPolicy;
+}
+
+/** The last `count` lines written at or after byte `start`, read from the end (the log may be large). */
+async function lastLinesSince(file: string, start: number, count: number): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const { text, end } of readLinesBackward(file)) {
+    if (end <= start || lines.length === count) break;
+    if (text.trim()) lines.unshift(text.trim());
+  }
+  return lines;
 }
 
 export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ client: DataPlaneClient; routerPort: number; adopted: boolean }> {
@@ -44,7 +58,8 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ c
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const start = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost, ...(opts.args ?? [])], {
+  const logArgs = opts.instanceLogs ? ['--instance-log-max', String(opts.instanceLogs.maxBytesPerEnvironment), '--instance-log-age', `${opts.instanceLogs.maxAgeMs}ms`] : [];
+  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost, ...logArgs, ...(opts.args ?? [])], {
     detached: true,
     stdio: ['ignore', fd, fd],
     env: opts.env,
@@ -61,7 +76,7 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ c
       return { client, routerPort: h.routerPort, adopted: false };
     }
     if (exited !== null) {
-      const tail = fs.readFileSync(logFile, 'utf8').slice(start).trim().split('\n').slice(-3).join(' | ');
+      const tail = (await lastLinesSince(logFile, start, 3)).join(' | ');
       throw new RuntimeError(`the data plane did not start (exit ${exited}): ${tail}`);
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -39,6 +39,12 @@ export interface Store {
 
   appendLogs(lines: NewLogLine[]): Promise<void>;
   readLogs(runId: string, afterId: number, limit: number): Promise<LogLine[]>;
+  /**
+   * Run log retention: removes the log lines of the project's finished runs that are not among
+   * its `keepRuns` newest runs (by number, unfinished ones included) or were created before
+   * `createdBefore`. The runs stay. Returns the number of lines removed.
+   */
+  pruneRunLogs(project: string, keepRuns: number, createdBefore: string): Promise<number>;
 
   ensureEnvironment(project: string, name: string, now: string): Promise<EnvironmentRecord>;
   getEnvironment(project: string, name: string): Promise<EnvironmentRecord | undefined>;

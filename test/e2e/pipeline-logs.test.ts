@@ -96,7 +96,8 @@ void test('a step printing 5 MB finishes, the server stays responsive, and every
 test:
   - run: "true"
 `;
-  const { server, repo, name } = await setup(t, 'loud', { 'sluice.yaml': pipeline });
+  // Above the default per-step cap of 4 MiB (test/e2e/retention.test.ts covers the cut).
+  const { server, repo, name } = await setup(t, 'loud', { 'sluice.yaml': pipeline }, { args: ['--run-log-step-max', '8MiB'] });
   const sha = repo.head();
   // Health answers throughout the run (each within a generous bound, not a speed claim).
   let healthChecks = 0;

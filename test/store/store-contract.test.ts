@@ -199,6 +199,33 @@ for (const impl of implementations) {
       assert.deepEqual((await b.readLogs(noise.id, 0, 10)).map((l) => l.line), ['noise']);
     });
 
+    void test('pruneRunLogs keeps the lines of the newest runs and of young ones; runs and unfinished runs keep theirs', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      await a.createProject(project('q'));
+      // p: runs 1..6 created at 10 s apart; run 2 is still running.
+      const runs = [];
+      for (let i = 1; i <= 6; i++) runs.push(await a.createRun(newRun('p', at(i * 10), { state: i === 2 ? 'running' : 'succeeded' })));
+      const other = await a.createRun(newRun('q', at(0), { state: 'failed' }));
+      for (const r of [...runs, other]) {
+        await a.appendLogs(Array.from({ length: 3 }, (_, i) => ({ runId: r.id, stepId: null, at: at(i), stream: 'stdout', line: `${r.number}:${i}` })));
+      }
+      const linesOf = async (id: string): Promise<number> => (await b.readLogs(id, 0, 100)).length;
+      // Keep the 3 newest (4, 5, 6); nothing is too old yet.
+      assert.equal(await b.pruneRunLogs('p', 3, at(0)), 2 * 3);
+      assert.deepEqual(await Promise.all(runs.map((r) => linesOf(r.id))), [0, 3, 0, 3, 3, 3]);
+      assert.equal(await linesOf(other.id), 3, 'another project is untouched');
+      assert.equal((await a.listRuns('p', 10)).length, 6, 'the runs stay');
+      // By age: runs created before 55 s lose their lines (4 and 5), whatever the count.
+      assert.equal(await a.pruneRunLogs('p', 100, at(55)), 2 * 3);
+      assert.deepEqual(await Promise.all(runs.map((r) => linesOf(r.id))), [0, 3, 0, 0, 0, 3]);
+      // Idempotent; keepRuns 0 removes every finished run's lines.
+      assert.equal(await a.pruneRunLogs('p', 100, at(55)), 0);
+      assert.equal(await b.pruneRunLogs('p', 0, at(0)), 3);
+      assert.deepEqual(await Promise.all(runs.map((r) => linesOf(r.id))), [0, 3, 0, 0, 0, 0]);
+      await assert.rejects(a.pruneRunLogs('p', -1, at(0)), /keepRuns/);
+    });
+
     void test('ensureEnvironment is idempotent, also when many callers race', async () => {
       const { a, b } = stores();
       await a.createProject(project('p'));

@@ -155,20 +155,21 @@ export function runCommands(program: Command, ctx: CliContext): void {
     .argument('<run-or-project>', 'run id or PROJECT#NUMBER, or a project with --env')
     .option('--env <env>', 'show the instance logs of this environment of the project')
     .option('-f, --follow', 'keep printing new lines')
+    .option('--tail <n>', 'instance logs: the newest N lines (default 1000)')
     .option('--json', 'print JSON')
-    .action(async (target: string, o: { env?: string; follow?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (target: string, o: { env?: string; follow?: boolean; json?: boolean; tail?: string }, cmd: Command) => {
       const api = ctx.api(cmd);
       if (!o.env) {
         if (o.json) return printJson(await allRunLogs(api, target));
         return runLogs(api, target, Boolean(o.follow));
       }
-      const base = `/api/projects/${enc(target)}/environments/${enc(o.env)}/logs`;
+      const base = `/api/projects/${enc(target)}/environments/${enc(o.env)}/logs${o.tail === undefined ? '' : `?tail=${enc(o.tail)}`}`;
       if (o.json) return printJson(await api.get<LogJson[]>(base));
       if (!o.follow) {
         for (const l of await api.get<LogJson[]>(base)) printLine(l);
         return;
       }
-      await api.stream(`${base}?follow=1`, (event, data) => event === 'line' && printLine(data as LogJson));
+      await api.stream(`${base}${o.tail === undefined ? '?' : '&'}follow=1`, (event, data) => event === 'line' && printLine(data as LogJson));
     });
   for (const [verb, what] of [
     ['cancel', 'stop a run'],

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../../spec/duration.ts';
+import { formatDuration, parseDuration } from '../../spec/duration.ts';
+import { formatSize, parseSize } from '../../spec/size.ts';
+import { defaultInstanceLogPolicy } from '../../dataplane/instance-log-policy.ts';
+import { defaultRunLogPolicy } from '../../engine/run-log-policy.ts';
 import type { CliContext } from '../context.ts';
 import type { Logger } from '../../engine/logger.ts';
 
@@ -13,6 +16,11 @@ export interface ServerFlags {
   maxRuns: string;
   pollInterval: string;
   keepArtifacts: string;
+  instanceLogMax: string;
+  instanceLogAge: string;
+  runLogStepMax: string;
+  runLogKeep: string;
+  runLogAge: string;
   database?: string;
   logFormat: string;
   /** Commander's negation of --no-start-data-plane. */
@@ -23,6 +31,30 @@ export function intOption(name: string, value: string, min: number, max: number)
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** A byte size of at least `min` (a smaller cap could not hold one line). */
+export function sizeOption(name: string, value: string, min: number): number {
+  let n: number;
+  try {
+    n = parseSize(value);
+  } catch (error) {
+    throw new Error(`${name}: ${errorMessage(error)}`);
+  }
+  if (n < min) throw new Error(`${name} must be at least ${formatSize(min)}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A positive duration that a timer can hold (at most 10 years, compared, never scheduled). */
+export function durationOption(name: string, value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    throw new Error(`${name}: ${errorMessage(error)}`);
+  }
+  if (ms < 1000 || ms > 3650 * 86_400_000) throw new Error(`${name} must be from 1s to 3650d, got ${JSON.stringify(value)}`);
+  return ms;
 }
 
 export function addServerOptions(cmd: Command): Command {
@@ -36,6 +68,11 @@ export function addServerOptions(cmd: Command): Command {
     .option('--max-runs <n>', 'runs executing at once', '2')
     .option('--poll-interval <duration>', 'how often tracked branches are polled', '2s')
     .option('--keep-artifacts <n>', 'artifacts kept beyond those releases reference', '20')
+    .option('--instance-log-max <size>', 'instance logs kept per environment, split among its instances', formatSize(defaultInstanceLogPolicy.maxBytesPerEnvironment))
+    .option('--instance-log-age <duration>', 'instance log files older than this are removed', formatDuration(defaultInstanceLogPolicy.maxAgeMs))
+    .option('--run-log-step-max <size>', 'output kept per step of a run; the rest is cut with a note', formatSize(defaultRunLogPolicy.stepMaxBytes))
+    .option('--run-log-keep <n>', 'runs per project whose logs are kept (older runs stay, without their lines)', String(defaultRunLogPolicy.keepRuns))
+    .option('--run-log-age <duration>', 'run logs older than this are removed (the runs stay)', formatDuration(defaultRunLogPolicy.maxAgeMs))
     .option('--database <url>', 'postgres://… to keep the state in PostgreSQL (default: SQLite in the data directory)')
     .option('--log-format <format>', 'text or json (one JSON object per line, for journald and log collectors)', 'text')
     .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it');
@@ -56,6 +93,12 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     maxRuns: intOption('--max-runs', flags.maxRuns, 1, 64),
     pollIntervalMs: parseDuration(flags.pollInterval),
     keepArtifacts: intOption('--keep-artifacts', flags.keepArtifacts, 0, 100000),
+    instanceLogs: { ...defaultInstanceLogPolicy, maxBytesPerEnvironment: sizeOption('--instance-log-max', flags.instanceLogMax, 64 * 1024), maxAgeMs: durationOption('--instance-log-age', flags.instanceLogAge) },
+    runLogs: {
+      stepMaxBytes: sizeOption('--run-log-step-max', flags.runLogStepMax, 1024),
+      keepRuns: intOption('--run-log-keep', flags.runLogKeep, 1, 1_000_000),
+      maxAgeMs: durationOption('--run-log-age', flags.runLogAge),
+    },
     path: ctx.env.path,
     home: ctx.env.home,
     masterKey: ctx.env.masterKey,
@@ -99,7 +142,9 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--router-port <n>', 'router port', '8080')
     .option('--router-host <host>', 'router address', '127.0.0.1')
     .option('--log-format <format>', 'text or json', 'text')
-    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string }) => {
+    .option('--instance-log-max <size>', 'instance logs kept per environment', formatSize(defaultInstanceLogPolicy.maxBytesPerEnvironment))
+    .option('--instance-log-age <duration>', 'instance log files older than this are removed', formatDuration(defaultInstanceLogPolicy.maxAgeMs))
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
       const logger = await createLogger(parseLogFormat(flags.logFormat), 'dataplane');
@@ -116,6 +161,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         masterKey,
         previousMasterKeys: ctx.env.previousMasterKey ? [parseKeyText(ctx.env.previousMasterKey, 'SLUICE_PREVIOUS_MASTER_KEY')] : [],
         logger,
+        instanceLogs: { ...defaultInstanceLogPolicy, maxBytesPerEnvironment: sizeOption('--instance-log-max', flags.instanceLogMax, 64 * 1024), maxAgeMs: durationOption('--instance-log-age', flags.instanceLogAge) },
       });
     });
   program

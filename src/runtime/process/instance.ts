@@ -7,6 +7,7 @@ import { freePort } from './free-port.ts';
 import { probeHttp, probeTcp } from './health-check.ts';
 import type { ProbeResult } from './health-check.ts';
 import { InstanceLog, LineSplitter } from './log-writer.ts';
+import type { InstanceLogLimits } from './log-writer.ts';
 import type { LogStream } from './log-writer.ts';
 import { killProcessGroup, waitGroupGone } from './process-group.ts';
 import type { InstanceExit, InstanceSpec, InstanceState, InstanceStatus } from './types.ts';
@@ -20,6 +21,7 @@ export interface InstanceSettings {
   notify: (status: InstanceStatus) => void;
   redact: (instanceId: string, line: string) => string;
   secretEnv: (spec: InstanceSpec) => Record<string, string>;
+  logLimits: (spec: InstanceSpec) => InstanceLogLimits | undefined;
 }
 
 /** A process that stayed ready this long has proven itself: later crashes restart quickly again. */
@@ -98,7 +100,7 @@ export class Instance {
   begin(): void {
     this.#emit();
     try {
-      this.#log = new InstanceLog(this.spec.logFile);
+      this.#log = new InstanceLog(this.spec.logFile, { limits: this.#settings.logLimits(this.spec) });
     } catch (error) {
       this.#fail(`cannot open log file ${this.spec.logFile}: ${errorMessage(error)}`);
       return;

@@ -22,6 +22,7 @@ export class Supervisor {
       notify: onChange ? (status) => onChange(status) : () => {},
       redact: opts.redact ?? ((_id, line) => line),
       secretEnv: opts.secretEnv ?? (() => ({})),
+      logLimits: opts.logLimits ?? (() => undefined),
     };
   }
 

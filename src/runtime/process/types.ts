@@ -1,3 +1,5 @@
+import type { InstanceLogLimits } from './log-writer.ts';
+
 /** What to run for one instance of a release. */
 export interface InstanceSpec {
   /** Unique, e.g. "accept02.production.web.r3.1". */
@@ -69,4 +71,6 @@ export interface SupervisorOptions {
   redact?: (instanceId: string, line: string) => string;
   /** The instance's secret environment, added at each spawn (opened from `sealedSecretEnv`). */
   secretEnv?: (spec: InstanceSpec) => Record<string, string>;
+  /** Size and age limits of the instance's log, asked at each start (its share of its environment's cap). */
+  logLimits?: (spec: InstanceSpec) => InstanceLogLimits | undefined;
 }
