@@ -5,6 +5,7 @@ import { defaultInstanceLogPolicy } from '../../dataplane/instance-log-policy.ts
 import { defaultRunLogPolicy } from '../../engine/run-log-policy.ts';
 import type { CliContext } from '../context.ts';
 import type { Logger } from '../../engine/logger.ts';
+import { errorMessage } from '../../errors.ts';
 
 export interface ServerFlags {
   data?: string;
