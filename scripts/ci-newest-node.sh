@@ -78,7 +78,7 @@ status=0
 run() { # name, files...
   local name=$1 log="$cache/$1-node$latest.log"
   shift
-  "$newnode" --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" >"$log" 2>&1
+  "$newnode" --import tsx --test --test-reporter=tap --test-concurrency=1 --test-timeout=600000 "$@" >"$log" 2>&1
   local code=$?
   local pass fail
   pass=$(grep -E '^# pass' "$log" | awk '{print $3}')
