@@ -88,7 +88,7 @@ run() { # name, files...
   else
     status=1
     say "$name on Node $("$newnode" --version): FAILED (${fail:-?} failed, ${pass:-?} passed); log $log"
-    grep -E '^not ok|^# Subtest|error' "$log" | grep -B1 -A0 'not ok' | head -10
+    grep -E '^ *not ok' "$log" | head -10
   fi
 }
 unit=$(ls test/*/*.test.ts | grep -v '^test/e2e/')
