@@ -78,7 +78,7 @@ status=0
 run() { # name, files...
   local name=$1 log="$cache/$1-node$latest.log"
   shift
-  "$newnode" --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" >"$log" 2>&1
+  "$newnode" --import tsx --test --test-reporter=tap --test-concurrency=1 --test-timeout=600000 "$@" >"$log" 2>&1
   local code=$?
   local pass fail
   pass=$(grep -E '^# pass' "$log" | awk '{print $3}')
@@ -88,7 +88,7 @@ run() { # name, files...
   else
     status=1
     say "$name on Node $("$newnode" --version): FAILED (${fail:-?} failed, ${pass:-?} passed); log $log"
-    grep -E '^not ok|^# Subtest|error' "$log" | grep -B1 -A0 'not ok' | head -10
+    grep -E '^ *not ok' "$log" | head -10
   fi
 }
 unit=$(ls test/*/*.test.ts | grep -v '^test/e2e/')
