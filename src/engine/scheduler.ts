@@ -21,12 +21,15 @@ export class Scheduler {
   private ticking = false;
   private readonly executor: RunExecutor;
 
+  /** Called after each run this scheduler executed has ended here (retention). */
+  private readonly afterRun: (run: Run) => Promise<void>;
+
   constructor(
     private readonly deps: EngineDeps,
     private readonly logger: Logger,
-    /** Called after each run this scheduler executed has ended here (retention). */
-    private readonly afterRun: (run: Run) => Promise<void> = async () => {},
+    afterRun: (run: Run) => Promise<void> = async () => {},
   ) {
+    this.afterRun = afterRun;
     this.executor = new RunExecutor(deps, logger);
   }
 
