@@ -25,6 +25,8 @@ const recordSchema = z.object({ ts: z.string(), stream: z.string(), line: z.stri
 /** Bytes read from one file per poll when following, so a burst cannot fill memory. */
 const maxBytesPerPoll = 4 * 1024 * 1024;
 const chunkBytes = 64 * 1024;
+/** Bytes of lines a tail collects at most (split among the instances), whatever `limit` asks: lines may be 100 KiB each. */
+const maxTailBytes = 16 * 1024 * 1024;
 
 function parseRecord(raw: string, instance: string): InstanceLogLine | null {
   if (!raw) return null;
@@ -52,7 +54,9 @@ function byTime(a: InstanceLogLine, b: InstanceLogLine): number {
  */
 export async function tailLines(files: string[], limit: number, cursor: FollowCursor = new Map()): Promise<InstanceLogLine[]> {
   const all: InstanceLogLine[] = [];
+  const budget = Math.max(1024 * 1024, Math.floor(maxTailBytes / Math.max(1, files.length)));
   for (const file of files) {
+    let bytes = 0;
     const instance = instanceOf(file);
     const st = await stat(file).catch(() => null);
     cursor.set(file, { ino: st?.ino ?? -1, offset: 0 });
@@ -66,10 +70,11 @@ export async function tailLines(files: string[], limit: number, cursor: FollowCu
         positioned = true;
         const line = parseRecord(text, instance);
         if (line) newestFirst.push(line);
-        if (newestFirst.length >= limit) break;
+        bytes += text.length;
+        if (newestFirst.length >= limit || bytes >= budget) break;
       }
       first = false;
-      if (newestFirst.length >= limit) break;
+      if (newestFirst.length >= limit || bytes >= budget) break;
     }
     all.push(...newestFirst.reverse());
   }

@@ -70,4 +70,13 @@ void test('sluice logs NAME --env production shows what the instances print', as
     15_000,
   );
   assert.ok(!text.includes('building'), 'instance logs are not the run log');
+  // --tail N: the newest N lines; anything but 1..100000 is refused with the reason.
+  const one = await server.cli(['logs', 'chatty', '--env', 'production', '--tail', '1', '--json']);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal((JSON.parse(one.stdout) as unknown[]).length, 1);
+  for (const bad of ['0', '-3', 'ten', '100001']) {
+    const r = await server.cli(['logs', 'chatty', '--env', 'production', '--tail', bad]);
+    assert.equal(r.code, 1, `--tail ${bad}`);
+    assert.match(r.stderr, /tail must be an integer from 1 to 100000/);
+  }
 });

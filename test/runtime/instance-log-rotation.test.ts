@@ -148,3 +148,15 @@ void test('a partial last line is not read until it is complete', async () => {
   await appendFile(file, 'eam":"stdout","line":"later"}\n');
   assert.deepEqual((await readNewLines([file], cursor)).map((l) => l.line), ['later']);
 });
+
+void test('a tail stops at its byte budget, however many lines were asked for', async () => {
+  const dir = await freshDir();
+  const file = join(dir, 'p.e.web.r1.1.log');
+  const { appendFile, mkdir } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+  const big = 'z'.repeat(600 * 1024);
+  for (let i = 0; i < 40; i++) await appendFile(file, `${JSON.stringify({ ts: `2030-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, stream: 'stdout', line: `${i} ${big}` })}\n`);
+  const tail = await tailLines([file], 1000);
+  assert.ok(tail.length >= 20 && tail.length < 40, `${tail.length} lines`);
+  assert.ok(tail.at(-1)!.line.startsWith('39 '), 'the newest line is there');
+});
