@@ -1,4 +1,6 @@
 // Human output helpers: aligned tables and short times.
+import { formatDuration } from '../spec/duration.ts';
+
 export function table(rows: string[][]): string {
   if (!rows.length) return '';
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -16,8 +18,9 @@ export function ago(iso: string | null | undefined): string {
 
 export function duration(from: string | null | undefined, to: string | null | undefined): string {
   if (!from) return '-';
-  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from);
-  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+  const ms = Math.max(0, (to ? Date.parse(to) : Date.now()) - Date.parse(from));
+  // Whole seconds beyond one: 1m30s reads better than 1m30s412ms.
+  return formatDuration(ms < 1000 ? ms : Math.round(ms / 1000) * 1000);
 }
 
 export function printJson(value: unknown): void {

@@ -3,6 +3,7 @@
 // status that a newer one for the same commit and context replaces is not sent at all.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '../backoff.ts';
 import { errorMessage, SluiceError } from '../errors.ts';
 import { postCommitStatus } from './post-commit-status.ts';
 import type { CommitStatus, StatusTarget } from './status-request.ts';
@@ -13,7 +14,7 @@ export interface StatusNotifierOptions {
   log: (line: string) => void;
   /** Attempts per status, the first included. Default 5. */
   maxAttempts?: number;
-  /** First retry delay; doubles each time, capped at 60 s. Default 1 s. */
+  /** First retry delay; doubles each time, capped at 60 s, with jitter (src/backoff.ts). Default 1 s. */
   backoffMs?: number;
   /** Per request. Default 10 s. */
   timeoutMs?: number;
@@ -114,7 +115,7 @@ export class StatusNotifier {
   }
 
   #delay(attempt: number, error: unknown): number {
-    const backoff = (this.#opts.backoffMs ?? 1000) * 2 ** (attempt - 1);
+    const backoff = backoffDelay(attempt - 1, this.#opts.backoffMs ?? 1000, MAX_DELAY_MS);
     const retryAfter = error instanceof SluiceError && typeof error.details.retryAfterMs === 'number' ? error.details.retryAfterMs : 0;
     return Math.min(MAX_DELAY_MS, Math.max(backoff, retryAfter));
   }

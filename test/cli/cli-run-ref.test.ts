@@ -10,12 +10,14 @@ const run = {
   message: 'm', author: 'Ada', createdAt: '2030-01-01T00:00:00.000Z', startedAt: null, finishedAt: null, stages: [],
 };
 
-void test('`sluice run app#2` asks for app#2 and shows runs as PROJECT#NUMBER', async (t) => {
+void test('`sluice run app#2` and `sluice logs app#2` ask for app#2; runs show as PROJECT#NUMBER', async (t) => {
   const asked: string[] = [];
   const server = http.createServer((req, res) => {
     asked.push(req.url ?? '');
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(req.url?.startsWith('/api/projects/') ? [run] : run));
+    const url = req.url ?? '';
+    const logs = url.includes('/logs?after=0') ? [{ id: 1, at: run.createdAt, stream: 'stdout', line: 'hello' }] : [];
+    res.end(JSON.stringify(url.startsWith('/api/projects/') ? [run] : url.includes('/logs') ? logs : run));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
@@ -29,4 +31,8 @@ void test('`sluice run app#2` asks for app#2 and shows runs as PROJECT#NUMBER', 
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /^RUN\s+STATE/);
   assert.match(list.stdout, /\napp#2\s+succeeded/);
+  const logs = await runCli(['logs', 'app#2'], { server: base });
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.equal(logs.stdout, 'hello\n');
+  assert.deepEqual(asked.slice(-2), ['/api/runs/app%232/logs?after=0', '/api/runs/app%232/logs?after=1']);
 });

@@ -3,13 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Deployer } from '../../src/engine/deploy/deployer.ts';
-import { newOwner } from '../../src/engine/lease-owner.ts';
 import { RolloutDriver } from '../../src/engine/rollout/rollout-driver.ts';
 import type { RolloutPlan } from '../../src/engine/rollout/rollout-plan.ts';
-import { RunExecutor } from '../../src/engine/run-executor.ts';
 import type { Rollout } from '../../src/store/records.ts';
-import { addProject, hostname, openFixture, quietLogger } from './engine-fixtures.ts';
+import { addProject, openFixture } from './engine-fixtures.ts';
+import { claimedRun } from './executor-fixtures.ts';
 import { MemoryRouter, MemoryRuntime, rolloutDeps, storedRollout, twoReleases } from './rollout-fixtures.ts';
 
 const canary: RolloutPlan = { strategy: { kind: 'canary', steps: [{ weight: 10, pauseMs: 1000 }], analysis: null }, bakeMs: 0 };
@@ -46,15 +44,9 @@ for (const [what, patch] of [
 }
 
 void test('a stage of an unknown kind fails the run with its reason', async (t) => {
-  const fx = await openFixture();
-  t.after(() => fx.close());
-  await addProject(fx.store);
-  const me = newOwner(hostname, process.pid);
-  const run = await fx.store.createRun({ id: randomUUID(), project: 'app', commitSha: 'a'.repeat(40), branch: 'main', ref: 'main', author: 'Ada', message: 'm', trigger: 'manual', state: 'queued', createdAt: '2030-01-01T00:00:00.000Z' });
-  await fx.store.updateRun(run.id, { state: 'running', leaseOwner: me, leaseExpiresAt: '2030-01-01T00:00:10.000Z' });
+  const { fx, run, execute } = await claimedRun(t);
   await fx.store.addStages([{ id: randomUUID(), runId: run.id, idx: 0, name: 'teleport', kind: 'teleport', environment: null, state: 'pending', reason: null, startedAt: null, finishedAt: null }]);
-  const deps = { ...fx.deps(me), deployer: { abandonRun: async () => {} } as unknown as Deployer };
-  await new RunExecutor(deps, quietLogger).execute((await fx.store.getRun(run.id))!, new AbortController().signal);
+  await execute();
   const after = (await fx.store.getRun(run.id))!;
   assert.equal(after.state, 'failed');
   assert.match(after.reason ?? '', /unknown stage kind "teleport"/);

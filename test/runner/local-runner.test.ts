@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalRunner } from '../../src/runner/local/local-runner.ts';
-import { killProcessGroup } from '../../src/runner/local/kill-process-group.ts';
-import { formatDuration } from '../../src/runner/local/format-duration.ts';
+import { killProcessGroup } from '../../src/runtime/process/process-group.ts';
 import type { StepRequest, StepResult } from '../../src/runner/runner.ts';
 import { groupAlive, processAlive, waitFor } from './proc-helpers.ts';
 
@@ -182,12 +181,4 @@ void test('killProcessGroup ignores missing groups and refuses pids <= 1', () =>
   assert.equal(killProcessGroup(2 ** 22 + 12345, 'SIGTERM'), false);
   assert.throws(() => killProcessGroup(0, 'SIGTERM'), RangeError);
   assert.throws(() => killProcessGroup(1, 'SIGTERM'), RangeError);
-});
-
-void test('formatDuration', () => {
-  assert.equal(formatDuration(600_000), '10m');
-  assert.equal(formatDuration(500), '500ms');
-  assert.equal(formatDuration(1500), '1.5s');
-  assert.equal(formatDuration(90_000), '1m30s');
-  assert.equal(formatDuration(3_600_000 + 5 * 60_000), '1h5m');
 });

@@ -39,7 +39,7 @@ void describe('LineSplitter', () => {
 
 void describe('Backoff', () => {
   void it('doubles up to the cap and starts over on reset', () => {
-    const backoff = new Backoff(500, 3000);
+    const backoff = new Backoff(500, 3000, () => 1); // jitter at its top: the exponential delays
     assert.deepEqual([backoff.next(), backoff.next(), backoff.next(), backoff.next(), backoff.next()], [500, 1000, 2000, 3000, 3000]);
     backoff.reset();
     assert.equal(backoff.next(), 500);

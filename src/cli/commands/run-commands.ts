@@ -52,28 +52,27 @@ function printLine(l: LogJson): void {
   else process.stdout.write(`${text}\n`);
 }
 
-/** Every line of a run's log, page by page (the API answers at most 100,000 lines at once). */
-async function allRunLogs(api: ApiClient, id: string): Promise<LogJson[]> {
-  const all: LogJson[] = [];
+/** A run's log, page by page (the API answers at most 100,000 lines at once): read on until a page is empty. */
+async function* runLogPages(api: ApiClient, id: string): AsyncGenerator<LogJson[]> {
   let after = 0;
   for (;;) {
     const page = await api.get<Array<LogJson & { id: number }>>(`/api/runs/${enc(id)}/logs?after=${after}`);
-    if (page.length === 0) return all;
-    all.push(...page);
+    if (page.length === 0) return;
+    yield page;
     after = page[page.length - 1]!.id;
   }
 }
 
+async function allRunLogs(api: ApiClient, id: string): Promise<LogJson[]> {
+  const all: LogJson[] = [];
+  for await (const page of runLogPages(api, id)) all.push(...page);
+  return all;
+}
+
 async function runLogs(api: ApiClient, id: string, follow: boolean): Promise<void> {
   if (!follow) {
-    // The API answers a page at a time (at most 100,000 lines): read on until a page is empty.
-    let after = 0;
-    for (;;) {
-      const page = await api.get<Array<LogJson & { id: number }>>(`/api/runs/${enc(id)}/logs?after=${after}`);
-      if (page.length === 0) return;
-      for (const l of page) printLine(l);
-      after = page[page.length - 1]!.id;
-    }
+    for await (const page of runLogPages(api, id)) for (const l of page) printLine(l);
+    return;
   }
   await api.stream(`/api/runs/${enc(id)}/logs?follow=1`, (event, data) => {
     if (event === 'line') printLine(data as LogJson);

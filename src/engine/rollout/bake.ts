@@ -2,6 +2,7 @@
 // instances (restarts, failed health checks); on a breach, put the previous release back
 // automatically (as a new release, like a rollback).
 import { errorMessage } from '../../errors.ts';
+import { formatDuration } from '../../spec/duration.ts';
 import { rollingUpdate } from '../deploy/rolling-update.ts';
 import { hostsOf } from '../deploy/hosts.ts';
 import { parseReleaseConfig, withOwnInstances } from '../deploy/release-config.ts';
@@ -18,7 +19,7 @@ export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
   const plan = planOf(v.rollout.strategyJson, `rollout ${v.rollout.id}`);
   if (plan.bakeMs <= 0 || !v.stable) return promotedPatch(deps);
   const now = deps.clock.now();
-  deps.log(`baking release ${v.target.number} for ${Math.round(plan.bakeMs / 1000)} s`);
+  deps.log(`baking release ${v.target.number} for ${formatDuration(plan.bakeMs)}`);
   return {
     phase: 'bake',
     bakeUntil: new Date(now.getTime() + plan.bakeMs).toISOString(),

@@ -5,9 +5,12 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { Runner, StepRequest, StepResult, StepOutcome } from '../runner.ts';
 import { errorMessage } from '../../errors.ts';
-import { formatDuration } from './format-duration.ts';
-import { killProcessGroup } from './kill-process-group.ts';
-import { LineSplitter } from './line-splitter.ts';
+import { formatDuration } from '../../spec/duration.ts';
+import { killProcessGroup } from '../../runtime/process/process-group.ts';
+import { LineSplitter } from '../../runtime/process/log-writer.ts';
+
+/** Marks a line cut at the runtime's line cap (16 KiB). */
+const truncationSuffix = ' … [truncated]';
 
 export interface LocalRunnerOptions {
   /** Time between SIGTERM and SIGKILL on timeout/cancel. */
@@ -70,11 +73,13 @@ export class LocalRunner implements Runner {
       };
       const onAbort = (): void => stop('cancelled', 'cancelled');
 
+      let truncatedLines = 0;
       const makeSplitter = (stream: 'stdout' | 'stderr'): LineSplitter =>
-        new LineSplitter((line) => {
+        new LineSplitter((line, truncated) => {
           if (callbackError !== null || settled) return;
+          if (truncated) truncatedLines++;
           try {
-            req.onLine(stream, line, new Date());
+            req.onLine(stream, truncated ? `${line}${truncationSuffix}` : line, new Date());
           } catch (error) {
             // A throwing callback ends the step; run() rejects with that error.
             callbackError = error;
@@ -87,8 +92,8 @@ export class LocalRunner implements Runner {
       const finish = (): void => {
         if (settled) return;
         // Partial last lines of pipes still open (drain timeout) are reported before resolving.
-        out.end();
-        err.end();
+        out.flush();
+        err.flush();
         settled = true;
         for (const t of timers) clearTimeout(t);
         req.signal?.removeEventListener('abort', onAbort);
@@ -99,7 +104,6 @@ export class LocalRunner implements Runner {
           reject(callbackError instanceof Error ? callbackError : new Error(`step callback failed: ${errorMessage(callbackError)}`));
           return;
         }
-        const truncatedLines = out.truncatedLines + err.truncatedLines;
         const finishedAt = new Date();
         if (spawnError) {
           resolve({ exitCode: null, signal: null, outcome: 'failed', reason: `cannot start step: ${spawnError.message}`, startedAt, finishedAt, truncatedLines });
@@ -118,7 +122,7 @@ export class LocalRunner implements Runner {
       };
 
       const streamClosed = (splitter: LineSplitter): void => {
-        splitter.end();
+        splitter.flush();
         openStreams--;
         if (openStreams === 0 && (exit || spawnError)) finish();
       };

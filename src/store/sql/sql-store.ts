@@ -1,7 +1,8 @@
 // The Store over Kysely: one implementation for every SQL dialect. Dialect differences are
 // capabilities handed to the migrations, never `if (sqlite)` here.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Migrator, type Kysely } from 'kysely';
+import { Migrator, type Kysely, type Transaction } from 'kysely';
+import { backoffDelay } from '../../backoff.ts';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
 import type { AuditRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
@@ -27,10 +28,6 @@ function isNumberingConflict(error: unknown): boolean {
   return retryableCode || isUniqueViolation(error);
 }
 
-function pause(attempt: number): Promise<void> {
-  return sleep(Math.random() * Math.min(50, 2 ** attempt));
-}
-
 export class SqlStore implements Store {
   private readonly db: Kysely<Database>;
   private readonly caps: DialectCapabilities;
@@ -41,6 +38,21 @@ export class SqlStore implements Store {
   ) {
     this.db = db;
     this.caps = caps;
+  }
+
+  /**
+   * A numbering transaction (read the top number, insert the next one), tried again while it
+   * loses races: another server took the same number at the same moment, so take the next.
+   */
+  private async numbered<T>(insert: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(insert);
+      } catch (error) {
+        if (!isNumberingConflict(error) || attempt >= numberRetries) throw error;
+        await sleep(backoffDelay(attempt, 1, 50));
+      }
+    }
   }
 
   /**
@@ -86,35 +98,27 @@ export class SqlStore implements Store {
   }
 
   async createRun(run: NewRun): Promise<Run> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.db.transaction().execute(async (tx) => {
-          const top = await tx.selectFrom('runs').select((eb) => eb.fn.max('number').as('n')).where('project', '=', run.project).executeTakeFirst();
-          const full: Run = {
-            ...run,
-            preview: run.preview ?? null,
-            number: Number(top?.n ?? 0) + 1,
-            attempt: 0,
-            cancelRequested: 0,
-            leaseOwner: null,
-            leaseExpiresAt: null,
-            approvedBy: null,
-            approvedAt: null,
-            startedAt: null,
-            finishedAt: null,
-            reason: null,
-            artifactDigest: null,
-            specJson: null,
-          };
-          await tx.insertInto('runs').values(full).execute();
-          return full;
-        });
-      } catch (error) {
-        // Another server took the same number at the same moment: take the next one.
-        if (!isNumberingConflict(error) || attempt >= numberRetries) throw error;
-        await pause(attempt);
-      }
-    }
+    return this.numbered(async (tx) => {
+      const top = await tx.selectFrom('runs').select((eb) => eb.fn.max('number').as('n')).where('project', '=', run.project).executeTakeFirst();
+      const full: Run = {
+        ...run,
+        preview: run.preview ?? null,
+        number: Number(top?.n ?? 0) + 1,
+        attempt: 0,
+        cancelRequested: 0,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        approvedBy: null,
+        approvedAt: null,
+        startedAt: null,
+        finishedAt: null,
+        reason: null,
+        artifactDigest: null,
+        specJson: null,
+      };
+      await tx.insertInto('runs').values(full).execute();
+      return full;
+    });
   }
 
   getRun(id: string): Promise<Run | undefined> {
@@ -278,24 +282,17 @@ export class SqlStore implements Store {
   }
 
   async createRelease(release: NewRelease): Promise<Release> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.db.transaction().execute(async (tx) => {
-          const top = await tx
-            .selectFrom('releases')
-            .select((eb) => eb.fn.max('number').as('n'))
-            .where('project', '=', release.project)
-            .where('environment', '=', release.environment)
-            .executeTakeFirst();
-          const full: Release = { ...release, number: Number(top?.n ?? 0) + 1 };
-          await tx.insertInto('releases').values(full).execute();
-          return full;
-        });
-      } catch (error) {
-        if (!isNumberingConflict(error) || attempt >= numberRetries) throw error;
-        await pause(attempt);
-      }
-    }
+    return this.numbered(async (tx) => {
+      const top = await tx
+        .selectFrom('releases')
+        .select((eb) => eb.fn.max('number').as('n'))
+        .where('project', '=', release.project)
+        .where('environment', '=', release.environment)
+        .executeTakeFirst();
+      const full: Release = { ...release, number: Number(top?.n ?? 0) + 1 };
+      await tx.insertInto('releases').values(full).execute();
+      return full;
+    });
   }
 
   getRelease(project: string, environment: string, number: number): Promise<Release | undefined> {
@@ -405,20 +402,13 @@ export class SqlStore implements Store {
   }
 
   async putSecret(group: string, key: string, seal: (version: number) => string, meta: { deleted: boolean; createdBy: string; createdAt: string }): Promise<SecretRecord> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.db.transaction().execute(async (tx) => {
-          const top = await tx.selectFrom('secrets').select((eb) => eb.fn.max('version').as('v')).where('group', '=', group).where('key', '=', key).executeTakeFirst();
-          const version = Number(top?.v ?? 0) + 1;
-          const row: SecretRecord = { group, key, version, sealed: meta.deleted ? '' : seal(version), deleted: meta.deleted ? 1 : 0, createdBy: meta.createdBy, createdAt: meta.createdAt };
-          await tx.insertInto('secrets').values(row).execute();
-          return row;
-        });
-      } catch (error) {
-        if (!isNumberingConflict(error) || attempt >= numberRetries) throw error;
-        await pause(attempt);
-      }
-    }
+    return this.numbered(async (tx) => {
+      const top = await tx.selectFrom('secrets').select((eb) => eb.fn.max('version').as('v')).where('group', '=', group).where('key', '=', key).executeTakeFirst();
+      const version = Number(top?.v ?? 0) + 1;
+      const row: SecretRecord = { group, key, version, sealed: meta.deleted ? '' : seal(version), deleted: meta.deleted ? 1 : 0, createdBy: meta.createdBy, createdAt: meta.createdAt };
+      await tx.insertInto('secrets').values(row).execute();
+      return row;
+    });
   }
 
   async latestSecrets(group: string): Promise<SecretRecord[]> {
