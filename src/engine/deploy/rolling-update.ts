@@ -67,14 +67,15 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
   let next = 1;
 
   const stopOld = async (): Promise<void> => {
-    let victims = 0;
+    const victims: InstanceInfo[] = [];
     while (old.length > 0 && old.length - 1 + fresh.length >= minReady) {
-      stops.push(deps.runtime.stopInstance(old[0]!.id));
+      victims.push(old[0]!);
       old = old.slice(1);
-      victims++;
     }
+    if (victims.length === 0) return;
     // Out of the route first; stopInstance drains while the rollout goes on.
-    if (victims > 0) await route(deps, hosts, backendsOf(t.release, fresh, old), t.config);
+    await route(deps, hosts, backendsOf(t.release, fresh, old), t.config);
+    for (const victim of victims) stops.push(deps.runtime.stopInstance(victim.id));
   };
 
   try {
