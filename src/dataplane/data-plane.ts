@@ -2,7 +2,7 @@
 // outlives the control plane. The control plane sends desired state over a local socket;
 // routes name instance ids, and only READY instances of the supervisor become router targets.
 // Routes with scaleToZeroMs let their idle instances sleep (scale-to-zero.ts).
-import { NotFoundError } from '../errors.ts';
+import { errorMessage, NotFoundError } from '../errors.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { RouteTable } from '../router/route-table.ts';
 import { EdgeRouter } from '../router/edge/edge-router.ts';
@@ -58,7 +58,7 @@ export class DataPlane {
 
   constructor(private readonly opts: DataPlaneOptions) {
     this.statePath = statePathOf(opts.dataDir);
-    this.state = loadDesiredState(this.statePath);
+    this.state = loadDesiredState(this.statePath, opts.log);
     this.router = new EdgeRouter({
       port: opts.routerPort,
       host: opts.routerHost,
@@ -93,7 +93,11 @@ export class DataPlane {
     for (const spec of Object.values(this.state.instances)) {
       if (this.scale.isSleeping(spec.id)) continue;
       this.scale.started(spec.id);
-      this.supervisor.start(spec);
+      try {
+        this.supervisor.start(spec);
+      } catch (error) {
+        this.opts.log(`error: instance ${spec.id} of the data-plane state does not start: ${errorMessage(error)}`);
+      }
     }
     this.scale.touch(Object.keys(this.state.routes));
     this.applyRoutes();

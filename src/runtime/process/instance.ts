@@ -31,6 +31,7 @@ const unhealthyAfterFailures = 3;
 /** Before readiness, probe at least this often: readiness gates deploys, a probe is cheap. */
 const readyProbeMaxIntervalMs = 250;
 const tcpProbeIntervalMs = 1000;
+const minProbeIntervalMs = 50;
 const tcpProbeTimeoutMs = 1000;
 const stderrTailLines = 50;
 
@@ -306,7 +307,8 @@ export class Instance {
   }
 
   #probeInterval(attempt: Attempt): number {
-    const interval = this.spec.health?.intervalMs ?? tcpProbeIntervalMs;
+    // Clamped: a tiny interval must not turn health checks into a busy loop.
+    const interval = Math.max(this.spec.health?.intervalMs ?? tcpProbeIntervalMs, minProbeIntervalMs);
     return attempt.everReady ? interval : Math.min(interval, readyProbeMaxIntervalMs);
   }
 

@@ -1,5 +1,7 @@
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
 import { Instance } from './instance.ts';
+/** Node's timers hold at most 2^31 − 1 ms; a longer delay would fire at once. */
+export const maxTimerMs = 2_147_483_647;
 import type { InstanceSettings } from './instance.ts';
 import type { InstanceSpec, InstanceStatus, SupervisorOptions } from './types.ts';
 
@@ -77,7 +79,7 @@ function validate(spec: InstanceSpec): void {
   if (health) {
     if (!health.path.startsWith('/')) problems.push('health.path must start with /');
     for (const key of ['intervalMs', 'timeoutMs', 'deadlineMs'] as const) {
-      if (!(Number.isFinite(health[key]) && health[key] > 0)) problems.push(`health.${key} must be a positive number`);
+      if (!(Number.isFinite(health[key]) && health[key] > 0 && health[key] <= maxTimerMs)) problems.push(`health.${key} must be a positive number of at most ${maxTimerMs} ms`);
     }
   }
   if (problems.length > 0) throw new InvalidInputError(`invalid instance spec ${JSON.stringify(spec.id)}: ${problems.join('; ')}`, { id: spec.id, problems });
