@@ -15,6 +15,11 @@ export function statePathOf(dataDir: string): string {
   return path.join(dataDir, 'dataplane', 'state.json');
 }
 
+/** Status files of the instances' shims (pid, port, exit), read when a new data plane adopts them. */
+export function shimDirOf(dataDir: string): string {
+  return path.join(dataDir, 'dataplane', 'shims');
+}
+
 export function instanceLogPath(dataDir: string, id: string): string {
   return path.join(dataDir, 'logs', 'instances', `${id}.log`);
 }

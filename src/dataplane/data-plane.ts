@@ -9,7 +9,7 @@ import { EdgeRouter } from '../router/edge/edge-router.ts';
 import { checkSticky } from '../router/edge/sticky-cookie.ts';
 import { Supervisor } from '../runtime/process/supervisor.ts';
 import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
-import { statePathOf } from './data-plane-paths.ts';
+import { shimDirOf, statePathOf } from './data-plane-paths.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
 import { endLeftovers } from './end-leftovers.ts';
 import { SecretVault } from './secret-vault.ts';
@@ -71,7 +71,7 @@ export class DataPlane {
       path: opts.path,
       home: opts.home,
       secretEnv: (spec) => this.vault.env(spec.id, spec.sealedSecretEnv),
-      redact: (id, line) => this.vault.redact(id, line),
+      shimDir: shimDirOf(opts.dataDir),
       onChange: (s) => this.onInstanceChange(s),
     });
     this.scale = new ScaleToZero({
@@ -86,8 +86,23 @@ export class DataPlane {
 
   async start(): Promise<void> {
     this.routerPort = await this.router.listen();
-    await endLeftovers(this.state.pids, this.opts.dataDir, this.opts.log);
-    this.state.pids = {};
+    // Instances an earlier data plane left running under their shims are adopted (same pid,
+    // port and log); anything else it left (an instance without a shim) is ended.
+    const adopted: string[] = [];
+    for (const spec of Object.values(this.state.instances)) {
+      if (this.scale.isSleeping(spec.id)) continue;
+      try {
+        const status = this.supervisor.adopt(spec);
+        if (status) adopted.push(`${spec.id} (${status.pid})`);
+      } catch (error) {
+        this.opts.log(`error: instance ${spec.id} of the data-plane state cannot be adopted: ${errorMessage(error)}`);
+      }
+    }
+    if (adopted.length) this.opts.log(`adopted ${adopted.length} running instance(s): ${adopted.join(', ')}`);
+    const adoptedPids = new Set(this.supervisor.list().map((s) => s.pid));
+    await endLeftovers(Object.fromEntries(Object.entries(this.state.pids).filter(([, pid]) => !adoptedPids.has(pid))), this.opts.dataDir, this.opts.log);
+    this.state.pids = Object.fromEntries(this.supervisor.list().flatMap((s) => (s.pid === null ? [] : [[s.id, s.pid]])));
+    this.save();
     // Restore what the last desired state asked for (after a reboot or a data-plane crash);
     // sleeping instances stay asleep until a request comes.
     for (const spec of Object.values(this.state.instances)) {

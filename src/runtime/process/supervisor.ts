@@ -1,8 +1,10 @@
+import { dirname, join } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
 import { Instance } from './instance.ts';
 /** Node's timers hold at most 2^31 − 1 ms; a longer delay would fire at once. */
 export const maxTimerMs = 2_147_483_647;
 import type { InstanceSettings } from './instance.ts';
+import { adoptShim } from './shim/spawn-shim.ts';
 import type { InstanceSpec, InstanceStatus, SupervisorOptions } from './types.ts';
 
 export { killProcessGroup } from './process-group.ts';
@@ -22,8 +24,8 @@ export class Supervisor {
       backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
       tcpReadyDeadlineMs: opts.tcpReadyDeadlineMs ?? 60_000,
       notify: onChange ? (status) => onChange(status) : () => {},
-      redact: opts.redact ?? ((_id, line) => line),
       secretEnv: opts.secretEnv ?? (() => ({})),
+      statusFileOf: (spec) => join(opts.shimDir ?? join(dirname(spec.logFile), '.shims'), `${spec.id}.json`),
     };
   }
 
@@ -35,6 +37,22 @@ export class Supervisor {
     const instance = new Instance(spec, this.#settings);
     this.#instances.set(spec.id, instance);
     instance.begin();
+    return instance.status();
+  }
+
+  /**
+   * Takes over the instance's process when an earlier data plane left it running under its
+   * shim; returns null (nothing adopted) when it is not running any more.
+   */
+  adopt(spec: InstanceSpec): InstanceStatus | null {
+    const existing = this.#instances.get(spec.id);
+    if (existing) return existing.status();
+    validate(spec);
+    const found = adoptShim(this.#settings.statusFileOf(spec));
+    if (!('handle' in found)) return null;
+    const instance = new Instance(spec, this.#settings);
+    this.#instances.set(spec.id, instance);
+    instance.adopt(found.handle);
     return instance.status();
   }
 
