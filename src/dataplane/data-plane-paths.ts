@@ -15,6 +15,11 @@ export function statePathOf(dataDir: string): string {
   return path.join(dataDir, 'dataplane', 'state.json');
 }
 
+/** Written by a data plane stopped on purpose (`sluice down`, SIGTERM): the server then does not start it again. */
+export function stoppedMarkerOf(dataDir: string): string {
+  return path.join(dataDir, 'dataplane', 'stopped');
+}
+
 /** Status files of the instances' shims (pid, port, exit), read when a new data plane adopts them. */
 export function shimDirOf(dataDir: string): string {
   return path.join(dataDir, 'dataplane', 'shims');

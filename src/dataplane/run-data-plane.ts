@@ -1,8 +1,9 @@
 // Entry point of the data-plane process (`sluice dataplane`): router + supervisor + control
 // socket. SIGTERM or a shutdown request stops every instance and exits.
 import fs from 'node:fs';
+import path from 'node:path';
 import { errorMessage } from '../errors.ts';
-import { socketPathOf } from './data-plane-paths.ts';
+import { socketPathOf, stoppedMarkerOf } from './data-plane-paths.ts';
 import { DataPlane } from './data-plane.ts';
 import { createControlServer, listenOnSocket } from './control-server.ts';
 
@@ -16,6 +17,12 @@ export async function runDataPlane(opts: { dataDir: string; routerPort: number; 
     if (stopping) return;
     stopping = true;
     log('data plane stopping: ending every instance');
+    try {
+      fs.mkdirSync(path.dirname(stoppedMarkerOf(opts.dataDir)), { recursive: true });
+      fs.writeFileSync(stoppedMarkerOf(opts.dataDir), `${new Date().toISOString()}\n`);
+    } catch (error) {
+      log(`cannot mark the data plane stopped on purpose: ${errorMessage(error)}`);
+    }
     control.close();
     void dp
       .stop()
@@ -41,6 +48,7 @@ export async function runDataPlane(opts: { dataDir: string; routerPort: number; 
     await dp.stop().catch(() => {});
     process.exit(1);
   }
+  fs.rmSync(stoppedMarkerOf(opts.dataDir), { force: true });
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   log(`data plane ${process.pid}: router on ${opts.routerHost ?? '127.0.0.1'}:${dp.routerPort}, control on ${socketPath}`);

@@ -17,13 +17,22 @@ export interface EnsureDataPlaneOptions {
   log: (line: string) => void;
 }
 
-export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ client: DataPlaneClient; routerPort: number; adopted: boolean }> {
+export interface FoundDataPlane {
+  client: DataPlaneClient;
+  routerPort: number;
+  adopted: boolean;
+  pid: number;
+  /** Resolves when the data plane this server spawned exits (never, for an adopted one: watch its pid). */
+  exited: Promise<string>;
+}
+
+export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<FoundDataPlane> {
   const client = new DataPlaneClient(socketPathOf(opts.dataDir));
   const running = await client.health();
   if (running) {
     if (running.routerPort !== opts.routerPort) opts.log(`the running data plane serves the router on port ${running.routerPort} (not ${opts.routerPort}); keeping it`);
     opts.log(`adopted the running data plane (pid ${running.pid}, router port ${running.routerPort})`);
-    return { client, routerPort: running.routerPort, adopted: true };
+    return { client, routerPort: running.routerPort, adopted: true, pid: running.pid, exited: new Promise<string>(() => {}) };
   }
   const logFile = dataPlaneLogPath(opts.dataDir);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -36,14 +45,15 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ c
   });
   fs.closeSync(fd);
   let exited: string | null = null;
-  child.on('exit', (code, signal) => (exited = signal ?? String(code)));
+  const exit = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve((exited = signal ?? `code ${code}`))));
   child.unref();
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const h = await client.health();
     if (h) {
       opts.log(`started the data plane (pid ${h.pid}, router on ${opts.routerHost}:${h.routerPort})`);
-      return { client, routerPort: h.routerPort, adopted: false };
+      // Another server may have started one first: then ours exits and that one is adopted.
+      return h.pid === child.pid ? { client, routerPort: h.routerPort, adopted: false, pid: h.pid, exited: exit } : { client, routerPort: h.routerPort, adopted: true, pid: h.pid, exited: new Promise<string>(() => {}) };
     }
     if (exited !== null) {
       const tail = fs.readFileSync(logFile, 'utf8').slice(start).trim().split('\n').slice(-3).join(' | ');
