@@ -93,7 +93,10 @@ export class DataPlane {
       if (this.scale.isSleeping(spec.id)) continue;
       try {
         const status = this.supervisor.adopt(spec);
-        if (status) adopted.push(`${spec.id} (${status.pid})`);
+        if (status) {
+          adopted.push(`${spec.id} (${status.pid})`);
+          this.scale.adopted(spec.id);
+        }
       } catch (error) {
         this.opts.log(`error: instance ${spec.id} of the data-plane state cannot be adopted: ${errorMessage(error)}`);
       }

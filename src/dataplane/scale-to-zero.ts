@@ -65,6 +65,15 @@ export class ScaleToZero {
     }
   }
 
+  /**
+   * An instance adopted from an earlier data plane: requests for its hosts are held (as for a
+   * wake) until its first health check passes, a few milliseconds, rather than answered 503.
+   */
+  adopted(id: string): void {
+    this.awakeSince.set(id, Date.now());
+    this.waking.add(id);
+  }
+
   /** An instance deleted by the control plane: never woken again. */
   forget(id: string): void {
     this.awakeSince.delete(id);
