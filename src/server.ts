@@ -79,7 +79,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = consoleL
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
-  const dpOptions = { dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info };
+  const dpOptions = { dataDir, routerPort: opts.routerPort, routerHost: opts.routerHost, binPath, env: ownChildEnv(), log: logger.info, keepRouterPort: true };
   const dp = await ensureDataPlane(dpOptions);
   dataPlane = dp.client;
   // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still

@@ -20,6 +20,8 @@ export interface DataPlaneOptions {
   dataDir: string;
   routerPort: number;
   routerHost?: string;
+  /** The router's socket, already listening, inherited at this fd. */
+  routerFd?: number;
   path: string;
   home: string;
   log: (line: string) => void;
@@ -62,6 +64,7 @@ export class DataPlane {
     this.router = new EdgeRouter({
       port: opts.routerPort,
       host: opts.routerHost,
+      ...(opts.routerFd === undefined ? {} : { listenFd: opts.routerFd }),
       log: opts.log,
       onColdRoute: (host) => this.scale.onColdRoute(host),
       coldWaitMs: opts.wakeTimeoutMs ?? 30_000,

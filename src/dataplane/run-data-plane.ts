@@ -7,7 +7,7 @@ import { socketPathOf, stoppedMarkerOf } from './data-plane-paths.ts';
 import { DataPlane } from './data-plane.ts';
 import { createControlServer, listenOnSocket } from './control-server.ts';
 
-export async function runDataPlane(opts: { dataDir: string; routerPort: number; routerHost?: string; path: string; home: string; masterKey?: Buffer; previousMasterKeys?: Buffer[] }): Promise<void> {
+export async function runDataPlane(opts: { dataDir: string; routerPort: number; routerHost?: string; routerFd?: number; path: string; home: string; masterKey?: Buffer; previousMasterKeys?: Buffer[] }): Promise<void> {
   const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const dp = new DataPlane({ ...opts, log });

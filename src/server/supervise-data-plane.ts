@@ -49,6 +49,7 @@ export class DataPlaneSupervisor {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#current.keeper?.close(); // the running data plane keeps its own copy of the router socket
   }
 
   #watch(found: FoundDataPlane): void {
@@ -83,7 +84,8 @@ export class DataPlaneSupervisor {
       if (this.#stopped) return;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       try {
-        const found = await ensureDataPlane(this.#opts);
+        // The same router port, kept open meanwhile by the keeper when there is one.
+        const found = await ensureDataPlane({ ...this.#opts, routerPort: dead.routerPort, keepRouterPort: true, keeper: dead.keeper });
         this.#current = found;
         this.#since = Date.now();
         this.#up = true;

@@ -87,7 +87,8 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--data <dir>')
     .option('--router-port <n>', 'router port', '8080')
     .option('--router-host <host>', 'router address', '127.0.0.1')
-    .action(async (flags: { data: string; routerPort: string; routerHost: string }) => {
+    .option('--router-fd <n>', 'serve the router on this inherited, already listening socket (set by the server)')
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; routerFd?: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { loadMasterKey, parseKeyText } = await import('../../secrets/keyring.ts');
       const { masterKeyFileOf } = await import('../../server/open-secrets.ts');
@@ -97,6 +98,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         dataDir: flags.data,
         routerPort: intOption('--router-port', flags.routerPort, 0, 65535),
         routerHost: flags.routerHost,
+        ...(flags.routerFd === undefined ? {} : { routerFd: intOption('--router-fd', flags.routerFd, 3, 1024) }),
         path: ctx.env.path,
         home: ctx.env.home,
         masterKey,
