@@ -195,7 +195,7 @@ await benchMain('zero-downtime', 175_000, async (onCleanup) => {
   const elapsed = await load.stop();
 
   const done = load.ok + load.failures.length;
-  console.log(`\n${DEPLOYS} rolling deploys + 1 server SIGKILL/relaunch${MID_ROLLOUT ? ' (mid-rollout)' : ''}${KILL_DATA_PLANE ? ' + 1 data-plane SIGKILL' : ''} under load (${CONNECTIONS} keep-alive connections, paced at ${RPS} rps, http://${host}/ via 127.0.0.1:${server.routerPort})`);
+  console.log(`\n${DEPLOYS} rolling deploys${DEPLOYS > 0 ? ` + 1 server SIGKILL/relaunch${MID_ROLLOUT ? ' (mid-rollout)' : ''}` : ''}${KILL_DATA_PLANE ? ' + 1 data-plane SIGKILL' : ''} under load (${CONNECTIONS} keep-alive connections, paced at ${RPS} rps, http://${host}/ via 127.0.0.1:${server.routerPort})`);
   console.log(`  requests sent     ${load.sent}`);
   console.log(`  requests ok       ${load.ok}`);
   console.log(`  requests FAILED   ${load.failures.length}   (target 0: ${load.failures.length === 0 ? 'met' : 'MISSED'})`);
@@ -203,7 +203,7 @@ await benchMain('zero-downtime', 175_000, async (onCleanup) => {
   console.log(`  latency           p50 ${ms(quantile(load.latencies, 0.5), 1)} · p99 ${ms(quantile(load.latencies, 0.99), 1)} · max ${ms(Math.max(...load.latencies), 1)}`);
   console.log(`  commit→run end    median ${secs(quantile(deployTimes, 0.5))} per deploy`);
   if (dpOutage) {
-    console.log(`  data-plane SIGKILL ${dpOutage.failed} failed requests over an outage window of ${ms(dpOutage.windowMs, 0)} (target < 1 s of failures: ${dpOutage.windowMs < 1000 ? 'met' : 'MISSED'}); serving again ${secs(dpOutage.backMs)} after the kill`);
+    console.log(`  data-plane SIGKILL ${dpOutage.failed} failed requests over an outage window of ${ms(dpOutage.windowMs, 0)} (target < 1 s of failures: ${dpOutage.windowMs < 1000 ? 'met' : 'MISSED'}); serving again ${secs(dpOutage.backMs)} after the kill (requests meanwhile wait: see max latency)`);
   }
   if (load.failures.length) {
     console.log('  failures (first 50):');

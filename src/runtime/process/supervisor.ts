@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
 import { Instance } from './instance.ts';
@@ -62,6 +63,7 @@ export class Supervisor {
     if (!instance) return;
     try {
       await instance.stop(opts.graceMs);
+      rmSync(this.#settings.statusFileOf(instance.spec), { force: true }); // nothing left to adopt
     } finally {
       if (this.#instances.get(id) === instance) this.#instances.delete(id);
     }
