@@ -77,9 +77,11 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<Fou
       const ours = child === null || h.pid === child.pid;
       return { client, routerPort: h.routerPort, adopted: !ours, pid: h.pid, exited: ours ? exit : new Promise<string>(() => {}), keeper };
     }
-    if (exited !== null) {
+    // One started by the keeper is not our child: its failure is read from its log.
+    const failed = exited ?? (keeper && /data plane failed to start|is already in use|another data plane already answers/.test(fs.readFileSync(logFile, 'utf8').slice(start)) ? 'code 1' : null);
+    if (failed !== null) {
       const tail = fs.readFileSync(logFile, 'utf8').slice(start).trim().split('\n').slice(-3).join(' | ');
-      throw new RuntimeError(`the data plane did not start (exit ${exited}): ${tail}`);
+      throw new RuntimeError(`the data plane did not start (exit ${failed}): ${tail}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
