@@ -29,7 +29,7 @@ function main(config: ShimConfig): void {
     log = new InstanceLog(config.logFile);
   } catch (error) {
     emit({ error: `cannot open log file ${config.logFile}: ${(error as Error).message}` });
-    process.exitCode = 1;
+    process.stdout.end(() => process.exit(1));
     return;
   }
   const redactor = new Redactor(config.secrets);
