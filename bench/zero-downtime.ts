@@ -4,6 +4,8 @@
 // of the greetings committed so far. Options: --deploys N (10), --rps R (1000),
 // --connections C (16), --max-requests M (200000). With --restart-mid-rollout the server is
 // killed while the production rollout is half done (new release answering, old not yet gone).
+// With --kill-data-plane the data plane is SIGKILLed after the deploys: the server starts a new
+// one, which adopts the running instances; the failures and the outage window are reported.
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +24,7 @@ const MAX_REQUESTS = arg('--max-requests', '200000');
 const LOAD_LIMIT_MS = 140_000;
 const host = 'production.hello.localhost';
 const MID_ROLLOUT = process.argv.includes('--restart-mid-rollout');
+const KILL_DATA_PLANE = process.argv.includes('--kill-data-plane');
 
 interface Failure {
   at: number;
@@ -171,18 +174,40 @@ await benchMain('zero-downtime', 175_000, async (onCleanup) => {
     console.log(`  deploy ${String(i).padStart(2)} live (run #${run.number}) after ${secs(performance.now() - t0)} · ${load.sent} sent, ${load.failures.length} failed so far`);
     if (!MID_ROLLOUT && i === restartAfter) await restart();
   }
+  let dpOutage: { failed: number; windowMs: number; backMs: number } | null = null;
+  if (KILL_DATA_PLANE) {
+    await sleep(2000);
+    const dpPid = server.dataPlanePid();
+    if (!dpPid) throw new Error('no data plane pid in its log');
+    load.phase = 'data-plane SIGKILL';
+    const before = load.failures.length;
+    const k0 = performance.now();
+    process.kill(dpPid, 'SIGKILL');
+    const deadline = Date.now() + 60_000;
+    while (server.dataPlanePid() === dpPid && Date.now() < deadline) await sleep(20);
+    await waitAnswer(server.routerPort, [...valid].at(-1)!, 60_000);
+    const backMs = performance.now() - k0;
+    await sleep(3000);
+    const mine = load.failures.slice(before).filter((f) => f.phase === 'data-plane SIGKILL');
+    const at = mine.map((f) => f.at);
+    dpOutage = { failed: mine.length, windowMs: at.length ? (Math.max(...at) - Math.min(...at)) * 1000 : 0, backMs };
+    console.log(`  data plane ${dpPid} SIGKILLed: serving again after ${secs(backMs)} · ${mine.length} failed in that phase`);
+  }
   load.phase = 'cool-down';
   await sleep(2000);
   const elapsed = await load.stop();
 
   const done = load.ok + load.failures.length;
-  console.log(`\n${DEPLOYS} rolling deploys + 1 server SIGKILL/relaunch${MID_ROLLOUT ? ' (mid-rollout)' : ''} under load (${CONNECTIONS} keep-alive connections, paced at ${RPS} rps, http://${host}/ via 127.0.0.1:${server.routerPort})`);
+  console.log(`\n${DEPLOYS} rolling deploys${DEPLOYS > 0 ? ` + 1 server SIGKILL/relaunch${MID_ROLLOUT ? ' (mid-rollout)' : ''}` : ''}${KILL_DATA_PLANE ? ' + 1 data-plane SIGKILL' : ''} under load (${CONNECTIONS} keep-alive connections, paced at ${RPS} rps, http://${host}/ via 127.0.0.1:${server.routerPort})`);
   console.log(`  requests sent     ${load.sent}`);
   console.log(`  requests ok       ${load.ok}`);
   console.log(`  requests FAILED   ${load.failures.length}   (target 0: ${load.failures.length === 0 ? 'met' : 'MISSED'})`);
   console.log(`  achieved rate     ${(done / (elapsed / 1000)).toFixed(0)} rps over ${secs(elapsed, 1)}`);
   console.log(`  latency           p50 ${ms(quantile(load.latencies, 0.5), 1)} · p99 ${ms(quantile(load.latencies, 0.99), 1)} · max ${ms(Math.max(...load.latencies), 1)}`);
   console.log(`  commit→run end    median ${secs(quantile(deployTimes, 0.5))} per deploy`);
+  if (dpOutage) {
+    console.log(`  data-plane SIGKILL ${dpOutage.failed} failed requests over an outage window of ${ms(dpOutage.windowMs, 0)} (target < 1 s of failures: ${dpOutage.windowMs < 1000 ? 'met' : 'MISSED'}); serving again ${secs(dpOutage.backMs)} after the kill (requests meanwhile wait: see max latency)`);
+  }
   if (load.failures.length) {
     console.log('  failures (first 50):');
     for (const f of load.failures.slice(0, 50)) console.log(`    t=${f.at.toFixed(3)} s  [${f.phase}]  ${f.what}`);

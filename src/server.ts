@@ -23,6 +23,7 @@ import { LocalRunner } from './runner/local/local-runner.ts';
 import { ProcessRuntime } from './runtime/process/process-runtime.ts';
 import { assertPortFree } from './server/check-port.ts';
 import { ensureDataPlane } from './server/ensure-data-plane.ts';
+import { DataPlaneSupervisor } from './server/supervise-data-plane.ts';
 import type { DataPlaneClient } from './dataplane/data-plane-client.ts';
 import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
@@ -84,7 +85,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
-  const dp = await ensureDataPlane({
+  const dpOptions = {
     dataDir,
     routerPort: opts.routerPort,
     routerHost: opts.routerHost,
@@ -94,11 +95,20 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     start: opts.startDataPlane !== false,
     args: ['--log-format', opts.logFormat ?? 'text'],
     instanceLogs: opts.instanceLogs,
-  });
+    keepRouterPort: true,
+  };
+  const dp = await ensureDataPlane(dpOptions);
   dataPlane = dp.client;
   // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
   // seals under the old key: give it the current one, or it could not reopen its state later.
-  await dp.client.request('POST', '/master-key', { key: masterKey.toString('base64') }).catch((e: unknown) => logger.warn(`the data plane did not take the master key: ${errorMessage(e)}`));
+  const giveKey = (): Promise<void> =>
+    dp.client.request('POST', '/master-key', { key: masterKey.toString('base64') }).then(
+      () => {},
+      (e: unknown) => logger.warn(`the data plane did not take the master key: ${errorMessage(e)}`),
+    );
+  await giveKey();
+  // The same socket serves the restarted data plane: the clients below stay valid.
+  const dpSupervisor = new DataPlaneSupervisor(dp, { ...dpOptions, onBack: giveKey });
   const hostname = os.hostname();
   const config: EngineConfig = {
     dataDir,
@@ -167,6 +177,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       },
       apiBase: () => url,
       onShutdownDataPlane: async () => {
+        dpSupervisor.stop();
         await engine.stop();
         await dp.client.request('POST', '/shutdown').catch(() => {});
       },
@@ -183,6 +194,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     routerPort: dp.routerPort,
     engine,
     async close() {
+      dpSupervisor.stop();
       await app.close();
       await engine.stop();
       await notifier.close();

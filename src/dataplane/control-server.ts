@@ -3,11 +3,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { errorMessage, SluiceError } from '../errors.ts';
-import type { DesiredBackend, DesiredRoute } from '../router/router.ts';
-import type { InstanceSpec } from '../runtime/process/types.ts';
+import { errorMessage, InvalidInputError, SluiceError } from '../errors.ts';
 import { instanceLogPath } from './data-plane-paths.ts';
 import type { DataPlane } from './data-plane.ts';
+import { parseInstanceBody, parseRoute } from './wire-schema.ts';
 
 type Handler = (body: unknown, params: string[], query: URLSearchParams) => Promise<unknown>;
 
@@ -15,7 +14,11 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  return text ? (JSON.parse(text) as unknown) : undefined;
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    throw new InvalidInputError('the request body is not JSON');
+  }
 }
 
 export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => void): Array<[string, RegExp, Handler]> {
@@ -26,7 +29,7 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
       'PUT',
       /^\/instances\/([^/]+)$/,
       async (body, [id]) => {
-        const { secretEnv, ...spec } = body as Omit<InstanceSpec, 'logFile'> & { secretEnv?: Record<string, string> };
+        const { secretEnv, ...spec } = parseInstanceBody(id!, body);
         return dp.startInstance({ ...spec, id: id!, logFile: instanceLogPath(dataDir, id!) }, secretEnv ?? {});
       },
     ],
@@ -40,8 +43,7 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
       'PUT',
       /^\/routes\/([^/]+)$/,
       async (body, [host]) => {
-        const route: DesiredRoute = Array.isArray(body) ? { backends: body as DesiredBackend[] } : (body as DesiredRoute);
-        dp.setRoute(host!, route);
+        dp.setRoute(host!, parseRoute(host!, body));
         return { host };
       },
     ],

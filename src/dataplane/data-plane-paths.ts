@@ -19,6 +19,16 @@ export function instanceLogDir(dataDir: string): string {
   return path.join(dataDir, 'logs', 'instances');
 }
 
+/** Written by a data plane stopped on purpose (`sluice down`, SIGTERM): the server then does not start it again. */
+export function stoppedMarkerOf(dataDir: string): string {
+  return path.join(dataDir, 'dataplane', 'stopped');
+}
+
+/** Status files of the instances' shims (pid, port, exit), read when a new data plane adopts them. */
+export function shimDirOf(dataDir: string): string {
+  return path.join(dataDir, 'dataplane', 'shims');
+}
+
 export function instanceLogPath(dataDir: string, id: string): string {
   return path.join(instanceLogDir(dataDir), `${id}.log`);
 }

@@ -10,7 +10,7 @@ import { checkSticky } from '../router/edge/sticky-cookie.ts';
 import { Supervisor } from '../runtime/process/supervisor.ts';
 import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
 import type { InstanceLogLimits } from '../runtime/process/log-writer.ts';
-import { instanceLogDir, statePathOf } from './data-plane-paths.ts';
+import { instanceLogDir, shimDirOf, statePathOf } from './data-plane-paths.ts';
 import { defaultInstanceLogPolicy, environmentOfInstance, instanceShare, type InstanceLogPolicy } from './instance-log-policy.ts';
 import { sweepInstanceLogs } from './sweep-instance-logs.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
@@ -23,6 +23,8 @@ export interface DataPlaneOptions {
   dataDir: string;
   routerPort: number;
   routerHost?: string;
+  /** The router's socket, already listening, inherited at this fd. */
+  routerFd?: number;
   path: string;
   home: string;
   log: (line: string) => void;
@@ -70,10 +72,11 @@ export class DataPlane {
   constructor(opts: DataPlaneOptions) {
     this.opts = opts;
     this.statePath = statePathOf(opts.dataDir);
-    this.state = loadDesiredState(this.statePath);
+    this.state = loadDesiredState(this.statePath, opts.log);
     this.router = new EdgeRouter({
       port: opts.routerPort,
       host: opts.routerHost,
+      ...(opts.routerFd === undefined ? {} : { listenFd: opts.routerFd }),
       log: opts.log,
       onColdRoute: (host) => this.scale.onColdRoute(host),
       coldWaitMs: opts.wakeTimeoutMs ?? 30_000,
@@ -83,7 +86,7 @@ export class DataPlane {
       path: opts.path,
       home: opts.home,
       secretEnv: (spec) => this.vault.env(spec.id, spec.sealedSecretEnv),
-      redact: (id, line) => this.vault.redact(id, line),
+      shimDir: shimDirOf(opts.dataDir),
       onChange: (s) => this.onInstanceChange(s),
       logLimits: (spec) => this.logShareOf(spec.id),
     });
@@ -99,14 +102,36 @@ export class DataPlane {
 
   async start(): Promise<void> {
     this.routerPort = await this.router.listen();
-    await endLeftovers(this.state.pids, this.opts.dataDir, this.opts.log);
-    this.state.pids = {};
+    // Instances an earlier data plane left running under their shims are adopted (same pid,
+    // port and log); anything else it left (an instance without a shim) is ended.
+    const adopted: string[] = [];
+    for (const spec of Object.values(this.state.instances)) {
+      if (this.scale.isSleeping(spec.id)) continue;
+      try {
+        const status = this.supervisor.adopt(spec);
+        if (status) {
+          adopted.push(`${spec.id} (${status.pid})`);
+          this.scale.adopted(spec.id);
+        }
+      } catch (error) {
+        this.opts.log(`error: instance ${spec.id} of the data-plane state cannot be adopted: ${errorMessage(error)}`);
+      }
+    }
+    if (adopted.length) this.opts.log(`adopted ${adopted.length} running instance(s): ${adopted.join(', ')}`);
+    const adoptedPids = new Set(this.supervisor.list().map((s) => s.pid));
+    await endLeftovers(Object.fromEntries(Object.entries(this.state.pids).filter(([, pid]) => !adoptedPids.has(pid))), this.opts.dataDir, this.opts.log);
+    this.state.pids = Object.fromEntries(this.supervisor.list().flatMap((s) => (s.pid === null ? [] : [[s.id, s.pid]])));
+    this.save();
     // Restore what the last desired state asked for (after a reboot or a data-plane crash);
     // sleeping instances stay asleep until a request comes.
     for (const spec of Object.values(this.state.instances)) {
       if (this.scale.isSleeping(spec.id)) continue;
       this.scale.started(spec.id);
-      this.supervisor.start(spec);
+      try {
+        this.supervisor.start(spec);
+      } catch (error) {
+        this.opts.log(`error: instance ${spec.id} of the data-plane state does not start: ${errorMessage(error)}`);
+      }
     }
     this.scale.touch(Object.keys(this.state.routes));
     this.applyRoutes();

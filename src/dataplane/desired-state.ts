@@ -1,9 +1,11 @@
 // The data plane's desired state, kept on disk so that the data plane itself can restart
 // and restore its instances and routes without the control plane.
 import fs from 'node:fs';
+import { z } from 'zod';
 import { writeFileDurable } from '../fs/write-file-durable.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { InstanceSpec } from '../runtime/process/types.ts';
+import { checkStoredInstance, checkStoredRoute } from './wire-schema.ts';
 
 export interface DesiredState {
   instances: Record<string, InstanceSpec>;
@@ -17,16 +19,54 @@ export interface DesiredState {
   sleeping: Record<string, string>;
 }
 
-export function loadDesiredState(file: string): DesiredState {
+const fileSchema = z.object({
+  instances: z.record(z.string(), z.unknown()).catch({}),
+  routes: z.record(z.string(), z.unknown()).catch({}),
+  pids: z.record(z.string(), z.unknown()).catch({}),
+  sleeping: z.record(z.string(), z.unknown()).catch({}),
+});
+
+function empty(): DesiredState {
+  return { instances: {}, routes: {}, pids: {}, sleeping: {} };
+}
+
+/**
+ * Reads the state back entry by entry: an entry that no longer validates is skipped with an
+ * error line naming it, and the rest is kept (one bad project must not stop the others).
+ */
+export function loadDesiredState(file: string, log: (line: string) => void = () => {}): DesiredState {
+  let raw: unknown;
   try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DesiredState>;
-    const instances = parsed.instances ?? {};
-    // A sleeping mark without its spec means nothing (the instance was deleted).
-    const sleeping = Object.fromEntries(Object.entries(parsed.sleeping ?? {}).filter(([id]) => instances[id]));
-    return { instances, routes: parsed.routes ?? {}, pids: parsed.pids ?? {}, sleeping };
-  } catch {
-    return { instances: {}, routes: {}, pids: {}, sleeping: {} };
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log(`error: data-plane state ${file} is unreadable, starting empty: ${(error as Error).message}`);
+    return empty();
   }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    log(`error: data-plane state ${file} is not an object, starting empty`);
+    return empty();
+  }
+  const state = empty();
+  for (const [id, value] of Object.entries(parsed.data.instances)) {
+    const checked = checkStoredInstance(value);
+    if ('error' in checked) log(`error: skipping instance ${JSON.stringify(id)} of the data-plane state: ${checked.error}`);
+    else if (checked.spec.id !== id) log(`error: skipping instance ${JSON.stringify(id)} of the data-plane state: its id is ${JSON.stringify(checked.spec.id)}`);
+    else state.instances[id] = checked.spec;
+  }
+  for (const [host, value] of Object.entries(parsed.data.routes)) {
+    const checked = checkStoredRoute(value);
+    if ('error' in checked) log(`error: skipping route ${JSON.stringify(host)} of the data-plane state: ${checked.error}`);
+    else state.routes[host] = checked.route;
+  }
+  for (const [id, pid] of Object.entries(parsed.data.pids)) {
+    if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1) state.pids[id] = pid;
+  }
+  // A sleeping mark without its spec means nothing (the instance was deleted).
+  for (const [id, since] of Object.entries(parsed.data.sleeping)) {
+    if (typeof since === 'string' && state.instances[id]) state.sleeping[id] = since;
+  }
+  return state;
 }
 
 /** Temp file, fsync, rename, directory fsync: a crash never leaves half a state, nor loses a saved one. */

@@ -1,9 +1,10 @@
 // Entry point of the data-plane process (`sluice dataplane`): router + supervisor + control
 // socket. SIGTERM or a shutdown request stops every instance and exits.
 import fs from 'node:fs';
+import path from 'node:path';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../engine/logger.ts';
-import { socketPathOf } from './data-plane-paths.ts';
+import { socketPathOf, stoppedMarkerOf } from './data-plane-paths.ts';
 import { DataPlane } from './data-plane.ts';
 import type { InstanceLogPolicy } from './instance-log-policy.ts';
 import { createControlServer, listenOnSocket } from './control-server.ts';
@@ -12,6 +13,7 @@ export async function runDataPlane(opts: {
   dataDir: string;
   routerPort: number;
   routerHost?: string;
+  routerFd?: number;
   path: string;
   home: string;
   masterKey?: Buffer;
@@ -29,6 +31,12 @@ export async function runDataPlane(opts: {
     if (stopping) return;
     stopping = true;
     log('data plane stopping: ending every instance');
+    try {
+      fs.mkdirSync(path.dirname(stoppedMarkerOf(opts.dataDir)), { recursive: true });
+      fs.writeFileSync(stoppedMarkerOf(opts.dataDir), `${new Date().toISOString()}\n`);
+    } catch (error) {
+      log(`cannot mark the data plane stopped on purpose: ${errorMessage(error)}`);
+    }
     control.close();
     void dp
       .stop()
@@ -54,6 +62,7 @@ export async function runDataPlane(opts: {
     await dp.stop().catch(() => {});
     process.exit(1);
   }
+  fs.rmSync(stoppedMarkerOf(opts.dataDir), { force: true });
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   log(`data plane ${process.pid}: router on ${opts.routerHost ?? '127.0.0.1'}:${dp.routerPort}, control on ${socketPath}`);

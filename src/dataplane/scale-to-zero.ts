@@ -69,6 +69,15 @@ export class ScaleToZero {
     }
   }
 
+  /**
+   * An instance adopted from an earlier data plane: requests for its hosts are held (as for a
+   * wake) until its first health check passes, a few milliseconds, rather than answered 503.
+   */
+  adopted(id: string): void {
+    this.awakeSince.set(id, Date.now());
+    this.waking.add(id);
+  }
+
   /** An instance deleted by the control plane: never woken again. */
   forget(id: string): void {
     this.awakeSince.delete(id);
@@ -86,6 +95,8 @@ export class ScaleToZero {
 
   /** Supervisor changes: a woken instance that is ready (or failed for good) is no longer waking. */
   onStatus(status: InstanceStatus): void {
+    // Idle time counts from readiness: a start slower than the idle time must not sleep at once.
+    if (status.state === 'ready' && this.awakeSince.has(status.id)) this.awakeSince.set(status.id, Date.now());
     if (!this.waking.has(status.id)) return;
     if (status.state === 'ready') this.waking.delete(status.id);
     else if (status.state === 'failed') {
@@ -175,7 +186,8 @@ export class ScaleToZero {
         continue;
       }
       const awake = known.filter((id) => !this.isSleeping(id));
-      if (!awake.length) continue;
+      // A group still waking is not idle: its held requests wait for it (a slow start must not flap).
+      if (!awake.length || awake.some((id) => this.waking.has(id) || this.deps.supervisor.status(id)?.state === 'starting')) continue;
       const idle = (at: number | undefined): boolean => at === undefined || now - at >= ms;
       if (!group.hosts.every((h) => idle(this.seen.get(h)?.activeAt))) continue;
       if (!awake.every((id) => idle(this.awakeSince.get(id)))) continue;

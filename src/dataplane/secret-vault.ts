@@ -1,12 +1,10 @@
 // Instances' secret environments in the data plane: sealed under the master key in the
-// persisted state (never plain text on disk), opened in memory at spawn, and used to redact
-// the instances' output before it reaches their log files.
+// persisted state (never plain text on disk), opened in memory at spawn. Each instance's shim
+// gets the values with its environment and redacts the output before it reaches the log file.
 import { keyFingerprint, open, parseSealed, seal } from '../secrets/envelope.ts';
-import { Redactor } from '../secrets/redactor.ts';
 
 export class SecretVault {
   private readonly opened = new Map<string, Record<string, string>>();
-  private readonly redactors = new Map<string, Redactor>();
 
   /** `previous`: former master keys (SLUICE_PREVIOUS_MASTER_KEY), so state sealed before a rotation by restart still opens. */
   private master: Buffer | null;
@@ -24,7 +22,6 @@ export class SecretVault {
     if (Object.keys(env).length === 0) return undefined;
     if (!this.master) throw new Error('the data plane has no master key: it cannot keep secret environment variables');
     this.opened.set(id, env);
-    this.redactors.set(id, new Redactor(Object.values(env)));
     return JSON.stringify(seal(this.master, keyFingerprint(this.master), Buffer.from(JSON.stringify(env)), `instance:${id}`));
   }
 
@@ -37,18 +34,11 @@ export class SecretVault {
     const key = [this.master, ...this.previous].find((k) => keyFingerprint(k) === parsed.keyId) ?? this.master;
     const env = JSON.parse(open(key, parsed, `instance:${id}`).toString('utf8')) as Record<string, string>;
     this.opened.set(id, env);
-    this.redactors.set(id, new Redactor(Object.values(env)));
     return env;
-  }
-
-  redact(id: string, line: string): string {
-    const r = this.redactors.get(id);
-    return r ? r.redactLine(line) : line;
   }
 
   forget(id: string): void {
     this.opened.delete(id);
-    this.redactors.delete(id);
   }
 
   /** After a master key rotation: re-seal every instance's secrets under the new key. */

@@ -2,12 +2,13 @@
 // adopted (never started twice); a new one is a detached process that outlives this server.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { RuntimeError } from '../errors.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { errorMessage, RuntimeError } from '../errors.ts';
 import { readLinesBackward } from '../fs/read-lines-backward.ts';
 import { DataPlaneClient } from '../dataplane/data-plane-client.ts';
 import { dataPlaneLogPath, socketPathOf } from '../dataplane/data-plane-paths.ts';
 import type { InstanceLogPolicy } from '../dataplane/instance-log-policy.ts';
+import { RouterPortKeeper, routerFd } from './router-port-keeper.ts';
 
 /**
  * V8 flags of the data plane. It idles most of its life: a 1 MiB young generation (instead of up to
@@ -33,6 +34,12 @@ export interface EnsureDataPlaneOptions {
   args?: string[];
   /** Instance log caps for a data plane started here. */
   instanceLogs?: InstanceLogPolicy;
+  /**
+   * Start the data plane through a RouterPortKeeper (this one while it lives, else a new one),
+   * so its router port stays open across its restarts.
+   */
+  keepRouterPort?: boolean;
+  keeper?: RouterPortKeeper | null;
 }
 
 /** The last `count` lines written at or after byte `start`, read from the end (the log may be large). */
@@ -45,46 +52,73 @@ async function lastLinesSince(file: string, start: number, count: number): Promi
   return lines;
 }
 
-export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<{ client: DataPlaneClient; routerPort: number; adopted: boolean }> {
+export interface FoundDataPlane {
+  client: DataPlaneClient;
+  routerPort: number;
+  adopted: boolean;
+  pid: number;
+  /** Resolves when the data plane this server spawned exits (never, for an adopted one: watch its pid). */
+  exited: Promise<string>;
+  /** The keeper of the router port that started it, if any. */
+  keeper: RouterPortKeeper | null;
+}
+
+export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<FoundDataPlane> {
   const client = new DataPlaneClient(socketPathOf(opts.dataDir));
   const running = await client.health();
   if (running) {
     if (running.routerPort !== opts.routerPort) opts.log(`the running data plane serves the router on port ${running.routerPort} (not ${opts.routerPort}); keeping it`);
     opts.log(`adopted the running data plane (pid ${running.pid}, router port ${running.routerPort})`);
-    return { client, routerPort: running.routerPort, adopted: true };
+    return { client, routerPort: running.routerPort, adopted: true, pid: running.pid, exited: new Promise<string>(() => {}), keeper: opts.keeper ?? null };
   }
   if (opts.start === false) return waitForDataPlane(client, opts);
   const logFile = dataPlaneLogPath(opts.dataDir);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const start = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
-  const fd = fs.openSync(logFile, 'a');
   const logArgs = opts.instanceLogs ? ['--instance-log-max', String(opts.instanceLogs.maxBytesPerEnvironment), '--instance-log-age', `${opts.instanceLogs.maxAgeMs}ms`] : [];
-  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost, ...logArgs, ...(opts.args ?? [])], {
-    detached: true,
-    stdio: ['ignore', fd, fd],
-    env: opts.env,
-  });
-  fs.closeSync(fd);
+  const args = [...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost, ...logArgs, ...(opts.args ?? [])];
+  let keeper = opts.keeper?.alive ? opts.keeper : null;
+  if (!keeper && opts.keepRouterPort) {
+    try {
+      keeper = await RouterPortKeeper.open(opts.routerHost, opts.routerPort, [process.execPath, ...args, '--router-fd', String(routerFd)], opts.env, logFile);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new RuntimeError(`the data plane did not start: ${code === 'EADDRINUSE' ? `router port ${opts.routerPort} is already in use` : errorMessage(error)}`);
+    }
+  }
   let exited: string | null = null;
-  child.on('exit', (code, signal) => (exited = signal ?? String(code)));
-  child.unref();
+  let exit = new Promise<string>(() => {}); // started by the keeper: not our child, its pid is watched
+  let child: ChildProcess | null = null;
+  if (keeper) keeper.launch();
+  else {
+    const fd = fs.openSync(logFile, 'a');
+    const spawned = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: opts.env });
+    fs.closeSync(fd);
+    exit = new Promise<string>((resolve) => spawned.on('exit', (code, signal) => resolve((exited = signal ?? `code ${code}`))));
+    spawned.unref();
+    child = spawned;
+  }
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const h = await client.health();
     if (h) {
       opts.log(`started the data plane (pid ${h.pid}, router on ${opts.routerHost}:${h.routerPort})`);
-      return { client, routerPort: h.routerPort, adopted: false };
+      // Another server may have started one first: then ours exits and that one is adopted.
+      const ours = child === null || h.pid === child.pid;
+      return { client, routerPort: h.routerPort, adopted: !ours, pid: h.pid, exited: ours ? exit : new Promise<string>(() => {}), keeper };
     }
-    if (exited !== null) {
-      const tail = (await lastLinesSince(logFile, start, 3)).join(' | ');
-      throw new RuntimeError(`the data plane did not start (exit ${exited}): ${tail}`);
+    // One started by the keeper is not our child: its failure is read from its log.
+    const recent = exited !== null || keeper ? await lastLinesSince(logFile, start, 20) : [];
+    const failed = exited ?? (keeper && recent.some((l) => /data plane failed to start|is already in use|another data plane already answers/.test(l)) ? 'code 1' : null);
+    if (failed !== null) {
+      throw new RuntimeError(`the data plane did not start (exit ${failed}): ${recent.slice(-3).join(' | ')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new RuntimeError(`the data plane did not answer on ${client.socketPath} within 20 s (see ${logFile})`);
 }
 
-async function waitForDataPlane(client: DataPlaneClient, opts: EnsureDataPlaneOptions): Promise<{ client: DataPlaneClient; routerPort: number; adopted: boolean }> {
+async function waitForDataPlane(client: DataPlaneClient, opts: EnsureDataPlaneOptions): Promise<FoundDataPlane> {
   const waitMs = opts.waitMs ?? 60_000;
   opts.log(`waiting for the data plane on ${client.socketPath} (it is started by its own service, not by this server)`);
   const deadline = Date.now() + waitMs;
@@ -92,7 +126,8 @@ async function waitForDataPlane(client: DataPlaneClient, opts: EnsureDataPlaneOp
     const h = await client.health();
     if (h) {
       opts.log(`adopted the running data plane (pid ${h.pid}, router port ${h.routerPort})`);
-      return { client, routerPort: h.routerPort, adopted: true };
+      // Its own service restarts it when it dies: nothing here to wait on but its pid.
+      return { client, routerPort: h.routerPort, adopted: true, pid: h.pid, exited: new Promise<string>(() => {}), keeper: null };
     }
     if (Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, 200));

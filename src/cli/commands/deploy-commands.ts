@@ -4,6 +4,7 @@ import { ago, printJson, table } from '../format.ts';
 
 interface StatusJson {
   project: string;
+  dataPlane?: 'up' | 'down';
   environments: Array<{ name: string; url: string; state: string; release: { number: number; commit: string } | null; reason?: string }>;
 }
 interface ReleaseJson {
@@ -106,6 +107,7 @@ export function deployCommands(program: Command, ctx: CliContext): void {
           ...s.environments.map((e) => [e.name, e.state, e.release ? `#${e.release.number}` : '-', e.release ? e.release.commit.slice(0, 10) : '-', e.url]),
         ]),
       );
+      if (s.dataPlane === 'down') console.log('the data plane is down: nothing is served until the server has started it again');
     });
   program
     .command('releases')

@@ -145,7 +145,8 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--log-format <format>', 'text or json', 'text')
     .option('--instance-log-max <size>', 'instance logs kept per environment', formatSize(defaultInstanceLogPolicy.maxBytesPerEnvironment))
     .option('--instance-log-age <duration>', 'instance log files older than this are removed', formatDuration(defaultInstanceLogPolicy.maxAgeMs))
-    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string }) => {
+    .option('--router-fd <n>', 'serve the router on this inherited, already listening socket (set by the server)')
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
       const logger = await createLogger(parseLogFormat(flags.logFormat), 'dataplane');
@@ -157,6 +158,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         dataDir: flags.data,
         routerPort: intOption('--router-port', flags.routerPort, 0, 65535),
         routerHost: flags.routerHost,
+        ...(flags.routerFd === undefined ? {} : { routerFd: intOption('--router-fd', flags.routerFd, 3, 1024) }),
         path: ctx.env.path,
         home: ctx.env.home,
         masterKey,

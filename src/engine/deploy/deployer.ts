@@ -34,6 +34,8 @@ export interface EnvironmentStatus {
   state: string;
   release: { number: number; commit: string; artifact: string; createdAt: string } | null;
   reason?: string;
+  /** Present while the data plane cannot be reached: the environment is then `degraded`. */
+  dataPlane?: 'down';
 }
 
 export interface DeployerDeps {
@@ -348,7 +350,7 @@ export class Deployer {
   }
 
   /** Every environment of a project with its URL, state and live release. */
-  async status(project: string): Promise<{ project: string; environments: EnvironmentStatus[] }> {
+  async status(project: string): Promise<{ project: string; dataPlane: 'up' | 'down'; environments: EnvironmentStatus[] }> {
     const { store } = this.deps;
     const envs = (await store.listEnvironments(project)).filter((e) => e.state !== 'removed');
     const instances = await this.deps.runtime.listInstances().catch(() => null);
@@ -368,15 +370,18 @@ export class Deployer {
         const expected = parseReleaseConfig(release.configJson).services.reduce((n, s) => n + s.instances, 0);
         if (mine.filter((i) => i.state === 'ready').length < expected) state = 'degraded';
       }
+      // No data plane, nothing served: whatever the store says, the environment is not healthy now.
+      const down = instances === null && release !== undefined && state !== 'sleeping';
       out.push({
         name: env.name,
         url: this.urlOf(project, env.name),
-        state,
+        state: down ? 'degraded' : state,
         release: release ? { number: release.number, commit: release.commitSha, artifact: release.artifactDigest, createdAt: release.createdAt } : null,
         ...(env.reason ? { reason: env.reason } : {}),
+        ...(down ? { dataPlane: 'down' as const } : {}),
       });
     }
-    return { project, environments: out };
+    return { project, dataPlane: instances === null ? 'down' : 'up', environments: out };
   }
 
   /** Log files of the environment's instances (the runtime keeps them). */

@@ -17,6 +17,8 @@ export interface EdgeRouterOptions {
   port: number;
   /** Interface to listen on; default 127.0.0.1. */
   host?: string;
+  /** A socket already listening, inherited at this fd (the server keeps the port open across data-plane restarts); port and host are then ignored. */
+  listenFd?: number;
   /** Operational events (never one line per request). */
   log?: (line: string) => void;
   /** How long close() lets running requests finish before cutting them; default 3000 ms. */
@@ -71,7 +73,8 @@ export class EdgeRouter {
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       this.server.once('error', onError);
-      this.server.listen(this.opts.port, host, () => {
+      const where = this.opts.listenFd === undefined ? { port: this.opts.port, host } : { fd: this.opts.listenFd };
+      this.server.listen(where, () => {
         this.server.off('error', onError);
         const port = (this.server.address() as AddressInfo).port;
         this.log(`router: listening on ${host}:${port}`);

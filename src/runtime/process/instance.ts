@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../../errors.ts';
 import { Backoff } from './backoff.ts';
 import { freePort } from './free-port.ts';
 import { probeHttp, probeTcp } from './health-check.ts';
 import type { ProbeResult } from './health-check.ts';
-import { InstanceLog, LineSplitter } from './log-writer.ts';
 import type { InstanceLogLimits } from './log-writer.ts';
-import type { LogStream } from './log-writer.ts';
 import { killProcessGroup, waitGroupGone } from './process-group.ts';
+import { spawnShim, type ShimHandle } from './shim/spawn-shim.ts';
 import type { InstanceExit, InstanceSpec, InstanceState, InstanceStatus } from './types.ts';
 
 export interface InstanceSettings {
@@ -19,9 +16,11 @@ export interface InstanceSettings {
   backoff: { initialMs: number; maxMs: number };
   tcpReadyDeadlineMs: number;
   notify: (status: InstanceStatus) => void;
-  redact: (instanceId: string, line: string) => string;
   secretEnv: (spec: InstanceSpec) => Record<string, string>;
+  /** Caps of the instance's log, applied by its shim (undefined: it only grows). */
   logLimits: (spec: InstanceSpec) => InstanceLogLimits | undefined;
+  /** Where the instance's shim records its pid and exit (read again when a later data plane adopts it). */
+  statusFileOf: (spec: InstanceSpec) => string;
 }
 
 /** A process that stayed ready this long has proven itself: later crashes restart quickly again. */
@@ -33,18 +32,17 @@ const unhealthyAfterFailures = 3;
 /** Before readiness, probe at least this often: readiness gates deploys, a probe is cheap. */
 const readyProbeMaxIntervalMs = 250;
 const tcpProbeIntervalMs = 1000;
+const minProbeIntervalMs = 50;
 const tcpProbeTimeoutMs = 1000;
-const stderrTailLines = 50;
 
-/** One spawned process of the instance. */
+/** One spawned process of the instance, behind its shim (which owns its output). */
 interface Attempt {
   readonly port: number;
   readonly pid: number;
-  readonly child: ChildProcess;
   readonly exit: Promise<void>;
+  /** The shim is gone: the pipes are drained and the log is closed. */
   readonly streamsClosed: Promise<void>;
-  readonly splitters: LineSplitter[];
-  readonly stderrTail: string[];
+  stderrTail: string[];
   exited: boolean;
   everReady: boolean;
   failures: number;
@@ -70,8 +68,8 @@ export class Instance {
   #attempt: Attempt | null = null;
   #earlyExits = 0;
   #restartTimer: NodeJS.Timeout | null = null;
-  #log: InstanceLog | null = null;
   #stopping: Promise<void> | null = null;
+  #launching: Promise<void> | null = null;
 
   constructor(spec: InstanceSpec, settings: InstanceSettings) {
     this.spec = spec;
@@ -96,16 +94,21 @@ export class Instance {
     return status;
   }
 
-  /** Opens the log and launches the first process; called once. */
+  /** Launches the first process; called once (or adopt). */
   begin(): void {
     this.#emit();
-    try {
-      this.#log = new InstanceLog(this.spec.logFile, { limits: this.#settings.logLimits(this.spec) });
-    } catch (error) {
-      this.#fail(`cannot open log file ${this.spec.logFile}: ${errorMessage(error)}`);
-      return;
-    }
-    void this.#launch();
+    this.#launching = this.#launch();
+  }
+
+  /** Takes over a process whose shim an earlier data plane started; health checks resume at once. */
+  adopt(handle: ShimHandle): void {
+    const attempt = this.#track(handle);
+    this.#attempt = attempt;
+    this.#startedAt = handle.startedAt;
+    this.#emit();
+    const deadlineMs = this.spec.health?.deadlineMs ?? this.#settings.tcpReadyDeadlineMs;
+    this.#timer(attempt, deadlineMs, () => this.#onDeadline(attempt, deadlineMs));
+    this.#timer(attempt, 0, () => void this.#probe(attempt));
   }
 
   waitReady(timeoutMs: number): Promise<InstanceStatus> {
@@ -140,8 +143,8 @@ export class Instance {
     this.#clearRestart();
     this.#setState('stopping');
     this.#stopping = (async () => {
+      await this.#launching; // a shim being started is stopped with its instance
       if (this.#attempt) await this.#terminate(this.#attempt, graceMs);
-      await this.#log?.close();
       this.#setState('stopped');
     })();
     return this.#stopping;
@@ -162,54 +165,43 @@ export class Instance {
       this.#fail(`release directory ${this.spec.cwd} is unusable: ${errorMessage(error)}`);
       return;
     }
-    const env: Record<string, string> = { PATH: this.#settings.path, HOME: this.#settings.home, ...this.spec.env, ...this.#settings.secretEnv(this.spec), PORT: String(port) };
-    let child: ChildProcess;
+    let handle: ShimHandle;
     try {
-      // detached: its own process group, so the whole tree it starts can be signalled at once.
-      child = spawn('/bin/sh', ['-c', this.spec.command], { cwd: this.spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const secrets = this.#settings.secretEnv(this.spec);
+      handle = await spawnShim({
+        command: this.spec.command,
+        cwd: this.spec.cwd,
+        env: { PATH: this.#settings.path, HOME: this.#settings.home, ...this.spec.env, ...secrets, PORT: String(port) },
+        secrets: Object.values(secrets),
+        logFile: this.spec.logFile,
+        logLimits: this.#settings.logLimits(this.spec),
+        statusFile: this.#settings.statusFileOf(this.spec),
+        port,
+      });
     } catch (error) {
-      this.#fail(`cannot start ${JSON.stringify(this.spec.command)}: ${errorMessage(error)}`);
+      this.#fail(errorMessage(error));
       return;
     }
-    if (child.pid === undefined) {
-      child.once('error', (error) => this.#fail(`cannot start ${JSON.stringify(this.spec.command)}: ${error.message}`));
-      return;
-    }
-    child.on('error', () => {}); // later errors (a failed kill) are handled where we signal
-    const attempt = this.#track(child, child.pid, port);
+    const attempt = this.#track(handle);
     this.#attempt = attempt;
-    this.#startedAt = new Date().toISOString();
+    this.#startedAt = handle.startedAt;
+    // Stopped meanwhile: stop() ends it once this launch is over. Failed meanwhile: ended here.
+    const now = this.#currentState(); // it may have changed while the shim started
+    if (now === 'failed') void this.#terminate(attempt, this.#settings.graceMs);
+    if (now !== 'starting') return;
     this.#readyAt = null;
     const deadlineMs = this.spec.health?.deadlineMs ?? this.#settings.tcpReadyDeadlineMs;
     this.#timer(attempt, deadlineMs, () => this.#onDeadline(attempt, deadlineMs));
     this.#timer(attempt, this.#probeInterval(attempt), () => void this.#probe(attempt));
   }
 
-  #track(child: ChildProcess, pid: number, port: number): Attempt {
-    const stderrTail: string[] = [];
-    const splitter = (stream: LogStream): LineSplitter =>
-      new LineSplitter((line, truncated) => {
-        line = this.#settings.redact(this.spec.id, line);
-        this.#log?.write(stream, line, truncated);
-        if (stream === 'stderr' && line.trim() !== '') {
-          stderrTail.push(line);
-          if (stderrTail.length > stderrTailLines) stderrTail.shift();
-        }
-      });
-    const out = splitter('stdout');
-    const err = splitter('stderr');
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stdout?.on('end', () => out.flush());
-    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
-    child.stderr?.on('end', () => err.flush());
+  #track(handle: ShimHandle): Attempt {
     const attempt: Attempt = {
-      port,
-      pid,
-      child,
-      exit: new Promise((resolve) => child.once('exit', () => resolve())),
-      streamsClosed: new Promise((resolve) => child.once('close', () => resolve())),
-      splitters: [out, err],
-      stderrTail,
+      port: handle.port,
+      pid: handle.pid,
+      exit: handle.exit.then(() => {}),
+      streamsClosed: handle.gone,
+      stderrTail: [],
       exited: false,
       everReady: false,
       failures: 0,
@@ -218,11 +210,14 @@ export class Instance {
       terminating: null,
       groupGone: false,
     };
-    child.once('exit', (code, signal) => this.#onExit(attempt, code, signal));
+    void handle.exit.then((exit) => {
+      attempt.stderrTail = exit.stderrTail;
+      this.#onExit(attempt, exit.code, exit.signal);
+    });
     return attempt;
   }
 
-  #onExit(attempt: Attempt, code: number | null, signal: NodeJS.Signals | null): void {
+  #onExit(attempt: Attempt, code: number | null, signal: string | null): void {
     attempt.exited = true;
     this.#clearTimers(attempt);
     this.#lastExit = { code, signal, at: new Date().toISOString() };
@@ -248,7 +243,6 @@ export class Instance {
 
   #afterCrash(attempt: Attempt, how: string): void {
     if (this.#state !== 'crashed' || this.#attempt !== attempt) return; // stopped meanwhile
-    for (const splitter of attempt.splitters) splitter.flush();
     if (this.#earlyExits >= maxEarlyExits) {
       this.#fail(`start command ${how} before becoming ready: ${lastErrorLines(attempt.stderrTail)}`);
       return;
@@ -260,7 +254,7 @@ export class Instance {
       if (this.#state !== 'backoff') return;
       this.#restarts += 1;
       this.#setState('starting', null);
-      void this.#launch();
+      this.#launching = this.#launch();
     }, delay);
   }
 
@@ -308,7 +302,8 @@ export class Instance {
   }
 
   #probeInterval(attempt: Attempt): number {
-    const interval = this.spec.health?.intervalMs ?? tcpProbeIntervalMs;
+    // Clamped: a tiny interval must not turn health checks into a busy loop.
+    const interval = Math.max(this.spec.health?.intervalMs ?? tcpProbeIntervalMs, minProbeIntervalMs);
     return attempt.everReady ? interval : Math.min(interval, readyProbeMaxIntervalMs);
   }
 
@@ -318,10 +313,7 @@ export class Instance {
     this.#clearRestart();
     this.#setState('failed', reason);
     const attempt = this.#attempt;
-    void (async () => {
-      if (attempt) await this.#terminate(attempt, this.#settings.graceMs);
-      await this.#log?.close();
-    })();
+    if (attempt) void this.#terminate(attempt, this.#settings.graceMs);
   }
 
   /** SIGTERM the group, wait for it up to graceMs, SIGKILL what remains; never rejects. */
@@ -330,9 +322,8 @@ export class Instance {
       this.#clearTimers(attempt);
       if (!attempt.groupGone) await signalGroup(attempt, graceMs);
       attempt.groupGone = true;
-      // Pipes close once every holder is gone; flush partial lines either way.
+      // The shim ends once every holder of the pipes is gone and the last lines are written.
       await raceTimeout(attempt.streamsClosed, 1000);
-      for (const splitter of attempt.splitters) splitter.flush();
     })();
     return attempt.terminating;
   }
@@ -362,6 +353,10 @@ export class Instance {
   #clearRestart(): void {
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = null;
+  }
+
+  #currentState(): InstanceState {
+    return this.#state;
   }
 
   #setState(state: InstanceState, reason?: string | null): void {

@@ -1,6 +1,11 @@
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
 import { Instance } from './instance.ts';
+/** Node's timers hold at most 2^31 − 1 ms; a longer delay would fire at once. */
+export const maxTimerMs = 2_147_483_647;
 import type { InstanceSettings } from './instance.ts';
+import { adoptShim } from './shim/spawn-shim.ts';
 import type { InstanceSpec, InstanceStatus, SupervisorOptions } from './types.ts';
 
 export { killProcessGroup } from './process-group.ts';
@@ -20,9 +25,9 @@ export class Supervisor {
       backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
       tcpReadyDeadlineMs: opts.tcpReadyDeadlineMs ?? 60_000,
       notify: onChange ? (status) => onChange(status) : () => {},
-      redact: opts.redact ?? ((_id, line) => line),
       secretEnv: opts.secretEnv ?? (() => ({})),
       logLimits: opts.logLimits ?? (() => undefined),
+      statusFileOf: (spec) => join(opts.shimDir ?? join(dirname(spec.logFile), '.shims'), `${spec.id}.json`),
     };
   }
 
@@ -37,12 +42,29 @@ export class Supervisor {
     return instance.status();
   }
 
+  /**
+   * Takes over the instance's process when an earlier data plane left it running under its
+   * shim; returns null (nothing adopted) when it is not running any more.
+   */
+  adopt(spec: InstanceSpec): InstanceStatus | null {
+    const existing = this.#instances.get(spec.id);
+    if (existing) return existing.status();
+    validate(spec);
+    const found = adoptShim(this.#settings.statusFileOf(spec));
+    if (!('handle' in found)) return null;
+    const instance = new Instance(spec, this.#settings);
+    this.#instances.set(spec.id, instance);
+    instance.adopt(found.handle);
+    return instance.status();
+  }
+
   /** Stops and forgets the instance; resolves at once for an unknown id. */
   async stop(id: string, opts: { graceMs?: number } = {}): Promise<void> {
     const instance = this.#instances.get(id);
     if (!instance) return;
     try {
       await instance.stop(opts.graceMs);
+      rmSync(this.#settings.statusFileOf(instance.spec), { force: true }); // nothing left to adopt
     } finally {
       if (this.#instances.get(id) === instance) this.#instances.delete(id);
     }
@@ -78,7 +100,7 @@ function validate(spec: InstanceSpec): void {
   if (health) {
     if (!health.path.startsWith('/')) problems.push('health.path must start with /');
     for (const key of ['intervalMs', 'timeoutMs', 'deadlineMs'] as const) {
-      if (!(Number.isFinite(health[key]) && health[key] > 0)) problems.push(`health.${key} must be a positive number`);
+      if (!(Number.isFinite(health[key]) && health[key] > 0 && health[key] <= maxTimerMs)) problems.push(`health.${key} must be a positive number of at most ${maxTimerMs} ms`);
     }
   }
   if (problems.length > 0) throw new InvalidInputError(`invalid instance spec ${JSON.stringify(spec.id)}: ${problems.join('; ')}`, { id: spec.id, problems });

@@ -67,9 +67,9 @@ export interface SupervisorOptions {
   tcpReadyDeadlineMs?: number;
   /** Called with a snapshot on every state change. */
   onChange?: (status: InstanceStatus) => void;
-  /** Applied to every output line before it is written (secret redaction). */
-  redact?: (instanceId: string, line: string) => string;
-  /** The instance's secret environment, added at each spawn (opened from `sealedSecretEnv`). */
+  /** Where instances' shims keep their status files; default: `.shims` beside each log file. */
+  shimDir?: string;
+  /** The instance's secret environment, added at each spawn (opened from `sealedSecretEnv`); its values are redacted from the output. */
   secretEnv?: (spec: InstanceSpec) => Record<string, string>;
   /** Size and age limits of the instance's log, asked at each start (its share of its environment's cap). */
   logLimits?: (spec: InstanceSpec) => InstanceLogLimits | undefined;
