@@ -53,7 +53,10 @@ void test('a backup taken while runs write restores into a new directory where a
   // The original server ends (a restore is for another machine, or after the first is gone).
   const masterKey = fs.readFileSync(path.join(server.dataDir, 'master.key'));
   await server.close();
-  const restoredDir = path.join(work, 'restored');
+  // Not under `work`: after-hooks run in the order they were added, and `work` is removed before
+  // the restored server is closed; its data directory must still be there for `sluice down`.
+  const restoredParent = tempDir('restored');
+  const restoredDir = path.join(restoredParent, 'data');
   const restored = await runCli(['restore', file, '--data', restoredDir]);
   assert.equal(restored.code, 0, restored.stderr);
   assert.match(restored.stdout, /restored 1 projects and \d+ runs into/);
@@ -62,6 +65,7 @@ void test('a backup taken while runs write restores into a new directory where a
 
   const again = await TestServer.startAt(restoredDir);
   t.after(() => again.close());
+  t.after(() => fs.rmSync(restoredParent, { recursive: true, force: true }));
   const runs = await again.json<RunJson[]>(['runs', 'shop']);
   for (const r of endedBefore) {
     const now = runs.find((x) => x.id === r.id);
