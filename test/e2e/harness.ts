@@ -34,10 +34,34 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { server?: string; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/** Data directory of each server a test started, by URL: runCli acts as that server's admin. */
+const dataDirOfServer = new Map<string, string>();
+
+/** The admin token the server's first start wrote to <data>/admin.token, if any. */
+export function adminTokenOf(server: string): string | undefined {
+  const dir = dataDirOfServer.get(server);
+  if (!dir) return undefined;
+  try {
+    return fs.readFileSync(path.join(dir, 'admin.token'), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Headers that authenticate as the server's admin (empty when it has no token). */
+export function authHeaders(server: string): Record<string, string> {
+  const token = adminTokenOf(server);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+export function runCli(args: string[], opts: { server?: string; cwd?: string; input?: string; timeoutMs?: number; token?: string | null } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.SLUICE_TOKEN;
     if (opts.server) env.SLUICE_SERVER = opts.server;
+    // token: null runs without one; undefined acts as the server's admin.
+    const token = opts.token === null ? undefined : (opts.token ?? (opts.server ? adminTokenOf(opts.server) : undefined));
+    if (token) env.SLUICE_TOKEN = token;
     const child = execFile(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null) : 0;
       resolve({ code, stdout, stderr });
@@ -113,6 +137,7 @@ export class TestServer {
     this.extraArgs = extraArgs;
     this.extraEnv = extraEnv;
     this.url = `http://127.0.0.1:${port}`;
+    dataDirOfServer.set(this.url, dataDir);
   }
 
   static async start(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
@@ -163,7 +188,12 @@ export class TestServer {
     throw new Error(`server did not answer within 90 s: ${this.log}`);
   }
 
-  cli(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  /** The admin token of this server's data directory (written at its first start), if any. */
+  token(): string | undefined {
+    return adminTokenOf(this.url);
+  }
+
+  cli(args: string[], opts: { input?: string; timeoutMs?: number; token?: string | null } = {}): Promise<CliResult> {
     return runCli(args, { ...opts, server: this.url });
   }
 
@@ -174,7 +204,7 @@ export class TestServer {
   }
 
   async api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url}${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${this.url}${p}`, { method, headers: { 'content-type': 'application/json', ...authHeaders(this.url) }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as T };
   }
 
