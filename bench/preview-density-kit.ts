@@ -52,30 +52,54 @@ export function gitTracer(dir: string, realGit: string): { pathDir: string; log:
   return { pathDir, log, counts };
 }
 
-/** Every live process below `root` (children, grandchildren, …) with its command name. */
-export function descendantsOf(root: number): Array<{ pid: number; comm: string }> {
-  const parentOf = new Map<number, { ppid: number; comm: string }>();
+export interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** An instance's shim (src/runtime/process/shim), which is a `node` process too. */
+  shim: boolean;
+}
+
+/** Every live (not zombie) process, from /proc. */
+export function processTable(): ProcessEntry[] {
+  const out: ProcessEntry[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state !== 'Z') parentOf.set(Number(entry), { ppid: Number(ppid), comm });
+      if (state === 'Z') continue;
+      const shim = comm === 'node' && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').some((a) => /shim-main\.[jt]s$/.test(a));
+      out.push({ pid: Number(entry), ppid: Number(ppid), comm, shim });
     } catch {
       // gone meanwhile
     }
   }
-  const out: Array<{ pid: number; comm: string }> = [];
-  for (const [pid, { comm }] of parentOf) {
-    for (let at = parentOf.get(pid)?.ppid, hops = 0; at !== undefined && at > 1 && hops < 64; at = parentOf.get(at)?.ppid, hops++) {
+  return out;
+}
+
+/** Every process below `root` (children, grandchildren, …) with its command name. */
+export function descendantsOf(root: number, table: ProcessEntry[] = processTable()): ProcessEntry[] {
+  const byPid = new Map(table.map((p) => [p.pid, p]));
+  const out: ProcessEntry[] = [];
+  for (const p of table) {
+    for (let at = p.ppid, hops = 0; at > 1 && hops < 64; at = byPid.get(at)?.ppid ?? 0, hops++) {
       if (at === root) {
-        out.push({ pid, comm });
+        out.push(p);
         break;
       }
     }
   }
   return out;
+}
+
+/**
+ * The `node` processes of instances below the data plane: not their shims, which are `node`
+ * too and stay while the instance runs (counting them made one awake instance look like two).
+ */
+export function instanceNodesOf(root: number, table: ProcessEntry[] = processTable()): ProcessEntry[] {
+  return descendantsOf(root, table).filter((p) => p.comm === 'node' && !p.shim);
 }
 
 export interface PullRequestEvent {

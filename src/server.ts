@@ -45,6 +45,8 @@ export interface ServerOptions {
   maxRuns: number;
   pollIntervalMs: number;
   keepArtifacts: number;
+  /** Releases kept per environment beyond the live, previous and rollback target; default 5. */
+  keepReleases?: number;
   /** Instance log caps, handed to a data plane this server starts (an adopted one keeps its own); default defaultInstanceLogPolicy. */
   instanceLogs?: InstanceLogPolicy;
   /** Run log caps and retention; default defaultRunLogPolicy. */
@@ -123,6 +125,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     baseDomain: opts.baseDomain,
     routerPort: dp.routerPort,
     keepArtifacts: opts.keepArtifacts,
+    keepReleases: opts.keepReleases ?? 5,
     runLogs: opts.runLogs ?? defaultRunLogPolicy,
   };
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });

@@ -16,8 +16,10 @@ export interface EngineConfig {
   home: string;
   baseDomain: string;
   routerPort: number;
-  /** Artifacts kept beyond those a release references. */
+  /** Artifacts kept beyond those a kept release references (the newest; recent runs' builds). */
   keepArtifacts: number;
+  /** Releases kept per environment beyond the live, previous and rollback target (engine/deploy/release-retention.ts). */
+  keepReleases: number;
   /** Per-step cap and per-project retention of run logs; default defaultRunLogPolicy. */
   runLogs?: RunLogPolicy;
 }

@@ -143,11 +143,17 @@ export class Engine {
     }
   }
 
-  /** Artifact retention: keeps the newest `keepArtifacts`, and never one a release or a live run references. */
+  /**
+   * Release and artifact retention: each environment keeps its newest `keepReleases` releases
+   * and the ones it can roll back to; the files of the others are removed once no instance uses
+   * them. Artifacts go unless a kept release or an unfinished run references them or they are
+   * among the newest `keepArtifacts`.
+   */
   async pruneArtifacts(): Promise<string[]> {
     try {
-      const referenced = await this.deps.store.referencedArtifacts();
-      const removed = await this.deps.artifacts.prune({ keep: this.deps.config.keepArtifacts, referenced });
+      const { digests } = await this.deps.deployer.retainReleases();
+      for (const run of await this.deps.store.listRunsInState(['queued', 'running', 'waiting'])) if (run.artifactDigest) digests.add(run.artifactDigest);
+      const removed = await this.deps.artifacts.prune({ keep: this.deps.config.keepArtifacts, referenced: digests });
       if (removed.length) this.logger.info(`artifact retention removed ${removed.length} artifact(s)`);
       return removed;
     } catch (error) {
@@ -304,6 +310,8 @@ export class Engine {
 
   async rollback(name: string, environment: string, to: number | undefined, actor: string): Promise<Release> {
     await this.project(name);
-    return this.deps.deployer.rollback(name, environment, to, actor);
+    const release = await this.deps.deployer.rollback(name, environment, to, actor);
+    void this.retain(name); // the replaced release may now be past retention
+    return release;
   }
 }

@@ -32,6 +32,8 @@ export interface InstanceInfo {
 export interface Runtime {
   /** Makes a release's files available where its instances run (idempotent). */
   prepare(release: { key: string; artifactDigest: string }): Promise<string>;
+  /** Removes what `prepare` made for the key (no instance may use it); true when there was something. */
+  removeRelease(key: string): Promise<boolean>;
   /** Starts an instance (idempotent for the same id). */
   startInstance(req: InstanceRequest): Promise<void>;
   /** Resolves once the instance is ready; rejects with the reason when it cannot become ready. */

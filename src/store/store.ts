@@ -91,7 +91,4 @@ export interface Store {
   listSecretGroups(): Promise<string[]>;
   appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void>;
   listAudit(limit: number): Promise<AuditRecord[]>;
-
-  /** Digests of artifacts that some release still references (retention never removes them). */
-  referencedArtifacts(): Promise<Set<string>>;
 }

@@ -62,7 +62,7 @@ export async function openFixture(source: Source = fakeSource(() => 'a'.repeat(4
   const deps = (owner: string, s: Store = store): EngineDeps => {
     const config: EngineConfig = {
       dataDir: dir, maxRuns: 2, pollIntervalMs: 1000, leaseMs: 10_000, heartbeatMs: 2000, owner, hostname,
-      path: '/usr/bin:/bin', home: dir, baseDomain: 'localhost', routerPort: 0, keepArtifacts: 1,
+      path: '/usr/bin:/bin', home: dir, baseDomain: 'localhost', routerPort: 0, keepArtifacts: 1, keepReleases: 5,
     };
     return {
       store: s, runner: new LocalRunner(), artifacts: new ArtifactStore({ dir: join(dir, 'artifacts') }), sourceOf: () => source, deployer: {} as Deployer, clock, config,

@@ -14,8 +14,15 @@ export class MemoryRuntime implements Runtime {
   /** When set, starting an instance fails with this reason. */
   failStarts: string | null = null;
 
+  /** Keys prepared and not removed since. */
+  readonly prepared = new Set<string>();
+
   async prepare(release: { key: string }): Promise<string> {
+    this.prepared.add(release.key);
     return `/releases/${release.key}`;
+  }
+  async removeRelease(key: string): Promise<boolean> {
+    return this.prepared.delete(key);
   }
   async startInstance(req: InstanceRequest): Promise<void> {
     if (this.failStarts) throw new Error(this.failStarts);

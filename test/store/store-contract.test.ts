@@ -283,21 +283,5 @@ for (const impl of implementations) {
       await a.updateRelease('p', 'staging', 2, { state: 'rolled_back', reason: 'bad' });
       assert.deepEqual(await b.getRelease('p', 'staging', 2), { ...s2, state: 'rolled_back', reason: 'bad' });
     });
-
-    void test('referencedArtifacts: every release digest and the digests of unfinished runs', async () => {
-      const { a, b } = stores();
-      await a.createProject(project('p'));
-      assert.deepEqual(await a.referencedArtifacts(), new Set());
-      await a.createRelease(newRelease('p', 'prod', 'sha256:released'));
-      await a.createRelease(newRelease('p', 'staging', 'sha256:released'));
-      await a.createRelease(newRelease('p', 'staging', 'sha256:old', { state: 'superseded' }));
-      const states = ['queued', 'running', 'waiting', 'succeeded', 'failed'] as const;
-      for (const state of states) {
-        const run = await a.createRun(newRun('p'));
-        await a.updateRun(run.id, { state, artifactDigest: `sha256:${state}` });
-      }
-      await a.createRun(newRun('p'));
-      assert.deepEqual(await b.referencedArtifacts(), new Set(['sha256:released', 'sha256:old', 'sha256:queued', 'sha256:running', 'sha256:waiting']));
-    });
   });
 }

@@ -17,6 +17,7 @@ export interface ServerFlags {
   maxRuns: string;
   pollInterval: string;
   keepArtifacts: string;
+  keepReleases: string;
   instanceLogMax: string;
   instanceLogAge: string;
   runLogStepMax: string;
@@ -68,7 +69,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--base-domain <domain>', 'environments answer at ENV.PROJECT.DOMAIN', 'localhost')
     .option('--max-runs <n>', 'runs executing at once', '2')
     .option('--poll-interval <duration>', 'how often tracked branches are polled', '2s')
-    .option('--keep-artifacts <n>', 'artifacts kept beyond those releases reference', '20')
+    .option('--keep-artifacts <n>', 'newest artifacts kept beyond those of kept releases and unfinished runs', '20')
+    .option('--keep-releases <n>', 'releases kept per environment (artifact and files) beyond the live, previous and rollback target', '5')
     .option('--instance-log-max <size>', 'instance logs kept per environment, split among its instances', formatSize(defaultInstanceLogPolicy.maxBytesPerEnvironment))
     .option('--instance-log-age <duration>', 'instance log files older than this are removed', formatDuration(defaultInstanceLogPolicy.maxAgeMs))
     .option('--run-log-step-max <size>', 'output kept per step of a run; the rest is cut with a note', formatSize(defaultRunLogPolicy.stepMaxBytes))
@@ -94,6 +96,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     maxRuns: intOption('--max-runs', flags.maxRuns, 1, 64),
     pollIntervalMs: parseDuration(flags.pollInterval),
     keepArtifacts: intOption('--keep-artifacts', flags.keepArtifacts, 0, 100000),
+    keepReleases: intOption('--keep-releases', flags.keepReleases, 0, 100000),
     instanceLogs: { ...defaultInstanceLogPolicy, maxBytesPerEnvironment: sizeOption('--instance-log-max', flags.instanceLogMax, 64 * 1024), maxAgeMs: durationOption('--instance-log-age', flags.instanceLogAge) },
     runLogs: {
       stepMaxBytes: sizeOption('--run-log-step-max', flags.runLogStepMax, 1024),

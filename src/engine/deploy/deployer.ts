@@ -18,6 +18,7 @@ import type { RolloutDeps } from '../rollout/rollout-deps.ts';
 import { hostsOf, urlOf } from './hosts.ts';
 import { checkReferences, generationOf, parseReleaseConfig, releaseConfigOf, withOwnInstances } from './release-config.ts';
 import type { SecretService } from '../secrets/secret-service.ts';
+import { retainReleases, type ReleaseRetention } from './release-retention.ts';
 
 export interface DeployRequest {
   project: string;
@@ -405,6 +406,13 @@ export class Deployer {
         await this.unlock(r.project, r.environment, holder);
       }
     }
+  }
+
+  /** Release retention: the digests of the kept releases; unpacked files of the others that no instance uses are removed. */
+  async retainReleases(): Promise<ReleaseRetention> {
+    const retention = await retainReleases(this.deps, this.deps.config.keepReleases);
+    if (retention.removed.length) this.deps.logger.info(`release retention removed the files of ${retention.removed.length} release(s)`);
+    return retention;
   }
 
   async housekeeping(): Promise<void> {

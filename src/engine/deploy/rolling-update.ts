@@ -7,6 +7,7 @@ import { errorMessage } from '../../errors.ts';
 import type { Router, DesiredBackend } from '../../router/router.ts';
 import type { InstanceInfo, Runtime } from '../../runtime/runtime.ts';
 import { instanceEnv, type ReleaseConfig, type ReleaseService } from './release-config.ts';
+import { releaseKey } from './release-retention.ts';
 
 export interface RolloutTarget {
   project: string;
@@ -120,7 +121,7 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
 
 /** Moves an environment to the target release; throws (leaving the caller to restore) when an instance cannot become ready. */
 export async function rollingUpdate(deps: RolloutDeps, t: RolloutTarget): Promise<void> {
-  const workdir = await deps.runtime.prepare({ key: `${t.project}/${t.environment}/r${t.release}`, artifactDigest: t.artifactDigest });
+  const workdir = await deps.runtime.prepare({ key: releaseKey({ project: t.project, environment: t.environment, number: t.release }), artifactDigest: t.artifactDigest });
   const inEnv = (i: InstanceInfo): boolean => i.labels.project === t.project && i.labels.environment === t.environment;
   const current = (await deps.runtime.listInstances()).filter(inEnv);
   const values = await deps.secretValues(t.config);

@@ -4,6 +4,7 @@
 import type { InstanceInfo } from '../../runtime/runtime.ts';
 import { instanceEnv, type ReleaseConfig } from '../deploy/release-config.ts';
 import type { RolloutDeps } from './rollout-deps.ts';
+import { releaseKey } from '../deploy/release-retention.ts';
 
 export type Role = 'primary' | 'baseline';
 
@@ -32,7 +33,7 @@ export function idsOf(r: ReleaseRef, role: Role): Map<string, string[]> {
 
 /** Starts every instance of the release in the role (if absent) and waits until all are ready. */
 export async function startAll(deps: RolloutDeps, r: ReleaseRef, role: Role): Promise<void> {
-  const workdir = await deps.runtime.prepare({ key: `${r.project}/${r.environment}/r${r.number}`, artifactDigest: r.artifactDigest });
+  const workdir = await deps.runtime.prepare({ key: releaseKey(r), artifactDigest: r.artifactDigest });
   const running = new Set((await deps.runtime.listInstances()).map((i) => i.id));
   const values = await deps.secretValues(r.config);
   const waits: Array<Promise<void>> = [];

@@ -2,6 +2,7 @@
 // a release's files are an unpack of its artifact in the data directory.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidInputError } from '../../errors.ts';
 import type { ArtifactStore } from '../../artifact/artifact-store.ts';
 import type { DataPlaneClient } from '../../dataplane/data-plane-client.ts';
 import { instanceLogPath } from '../../dataplane/data-plane-paths.ts';
@@ -24,7 +25,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async prepare(release: { key: string; artifactDigest: string }): Promise<string> {
-    const dir = path.join(this.dataDir, 'releases', release.key);
+    const dir = this.releaseDir(release.key);
     try {
       await fs.access(path.join(dir, '.sluice-unpacked'));
       return dir;
@@ -38,6 +39,21 @@ export class ProcessRuntime implements Runtime {
     await fs.rm(dir, { recursive: true, force: true });
     await fs.mkdir(path.dirname(dir), { recursive: true });
     await fs.rename(tmp, dir);
+    return dir;
+  }
+
+  async removeRelease(key: string): Promise<boolean> {
+    const dir = this.releaseDir(key);
+    const existed = await fs.stat(dir).then(() => true, () => false);
+    if (existed) await fs.rm(dir, { recursive: true, force: true });
+    return existed;
+  }
+
+  /** `<data>/releases/KEY`; a key that would leave that directory is a bug in the caller. */
+  private releaseDir(key: string): string {
+    const root = path.join(this.dataDir, 'releases');
+    const dir = path.resolve(root, key);
+    if (!dir.startsWith(`${root}${path.sep}`)) throw new InvalidInputError(`release key ${JSON.stringify(key)} is outside the releases directory`, { key });
     return dir;
   }
 

@@ -433,10 +433,4 @@ export class SqlStore implements Store {
   listAudit(limit: number): Promise<AuditRecord[]> {
     return this.db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
   }
-
-  async referencedArtifacts(): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('releases').select('artifactDigest').distinct().execute();
-    const runs = await this.db.selectFrom('runs').select('artifactDigest').where('state', 'in', ['queued', 'running', 'waiting']).execute();
-    return new Set([...rows, ...runs].map((r) => r.artifactDigest).filter((d): d is string => Boolean(d)));
-  }
 }
