@@ -1,5 +1,6 @@
 // The composition root: the only place that picks concrete drivers (SQLite store, local
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
+import { defaultOutputRotation, type OutputRotation } from './server/rotate-own-output.ts';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,6 +62,8 @@ export interface ServerOptions {
   startDataPlane?: boolean;
   /** Given to a data plane the server starts (default text). */
   logFormat?: LogFormat;
+  /** Size rotation of the data plane's <data>/logs/dataplane.log, given to a data plane the server starts; default defaultOutputRotation. */
+  outputRotation?: OutputRotation;
 }
 
 export interface RunningServer {
@@ -95,7 +98,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     env: ownChildEnv(),
     log: logger.info,
     start: opts.startDataPlane !== false,
-    args: ['--log-format', opts.logFormat ?? 'text'],
+    args: ['--log-format', opts.logFormat ?? 'text', '--log-max', String(opts.outputRotation?.maxBytes ?? defaultOutputRotation.maxBytes), '--log-keep', String(opts.outputRotation?.keep ?? defaultOutputRotation.keep)],
     instanceLogs: opts.instanceLogs,
     keepRouterPort: true,
   };

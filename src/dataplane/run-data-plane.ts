@@ -8,6 +8,7 @@ import { socketPathOf, stoppedMarkerOf } from './data-plane-paths.ts';
 import { DataPlane } from './data-plane.ts';
 import type { InstanceLogPolicy } from './instance-log-policy.ts';
 import { createControlServer, listenOnSocket } from './control-server.ts';
+import { startOutputRotation, type OutputRotation } from '../server/rotate-own-output.ts';
 
 export async function runDataPlane(opts: {
   dataDir: string;
@@ -19,6 +20,8 @@ export async function runDataPlane(opts: {
   masterKey?: Buffer;
   previousMasterKeys?: Buffer[];
   instanceLogs?: InstanceLogPolicy;
+  /** Rotation of the file stdout and stderr append to (<data>/logs/dataplane.log), if any. */
+  outputRotation?: OutputRotation;
   logger: Logger;
 }): Promise<void> {
   const { logger } = opts;
@@ -63,6 +66,7 @@ export async function runDataPlane(opts: {
     process.exit(1);
   }
   fs.rmSync(stoppedMarkerOf(opts.dataDir), { force: true });
+  if (opts.outputRotation) startOutputRotation(opts.outputRotation, (line) => logger.warn(line));
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   log(`data plane ${process.pid}: router on ${opts.routerHost ?? '127.0.0.1'}:${dp.routerPort}, control on ${socketPath}`);

@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from '../../spec/duration.ts';
 import { formatSize, parseSize } from '../../spec/size.ts';
 import { defaultInstanceLogPolicy } from '../../dataplane/instance-log-policy.ts';
 import { defaultRunLogPolicy } from '../../engine/run-log-policy.ts';
+import { defaultOutputRotation, startOutputRotation, type OutputRotation } from '../../server/rotate-own-output.ts';
 import type { CliContext } from '../context.ts';
 import type { Logger } from '../../engine/logger.ts';
 import { errorMessage } from '../../errors.ts';
@@ -23,6 +24,8 @@ export interface ServerFlags {
   runLogStepMax: string;
   runLogKeep: string;
   runLogAge: string;
+  logMax: string;
+  logKeep: string;
   database?: string;
   logFormat: string;
   /** Commander's negation of --no-start-data-plane. */
@@ -59,6 +62,10 @@ export function durationOption(name: string, value: string): number {
   return ms;
 }
 
+function outputRotationOf(flags: { logMax: string; logKeep: string }): OutputRotation {
+  return { maxBytes: sizeOption('--log-max', flags.logMax, 64 * 1024), keep: intOption('--log-keep', flags.logKeep, 0, 100) };
+}
+
 export function addServerOptions(cmd: Command): Command {
   return cmd
     .option('--data <dir>', 'data directory (SQLite file, artifacts, logs)')
@@ -78,6 +85,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--run-log-age <duration>', 'run logs older than this are removed (the runs stay)', formatDuration(defaultRunLogPolicy.maxAgeMs))
     .option('--database <url>', 'postgres://… to keep the state in PostgreSQL (default: SQLite in the data directory)')
     .option('--log-format <format>', 'text or json (one JSON object per line, for journald and log collectors)', 'text')
+    .option('--log-max <size>', 'a log file (<data>/logs/dataplane.log, or the server\'s stdout appended to a file) is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
+    .option('--log-keep <n>', 'rotated log files kept (FILE.1 … FILE.n)', String(defaultOutputRotation.keep))
     .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it');
 }
 
@@ -110,7 +119,9 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     database: flags.database ?? ctx.env.database,
     startDataPlane: flags.startDataPlane,
     logFormat,
+    outputRotation: outputRotationOf(flags),
   }, logger);
+  startOutputRotation(outputRotationOf(flags), (line) => logger.warn(line));
   return { ...server, logger };
 }
 
@@ -149,7 +160,9 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--instance-log-max <size>', 'instance logs kept per environment', formatSize(defaultInstanceLogPolicy.maxBytesPerEnvironment))
     .option('--instance-log-age <duration>', 'instance log files older than this are removed', formatDuration(defaultInstanceLogPolicy.maxAgeMs))
     .option('--router-fd <n>', 'serve the router on this inherited, already listening socket (set by the server)')
-    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string }) => {
+    .option('--log-max <size>', 'the file stdout appends to is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
+    .option('--log-keep <n>', 'rotated log files kept', String(defaultOutputRotation.keep))
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; logMax: string; logKeep: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
       const logger = await createLogger(parseLogFormat(flags.logFormat), 'dataplane');
@@ -168,6 +181,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         previousMasterKeys: ctx.env.previousMasterKey ? [parseKeyText(ctx.env.previousMasterKey, 'SLUICE_PREVIOUS_MASTER_KEY')] : [],
         logger,
         instanceLogs: { ...defaultInstanceLogPolicy, maxBytesPerEnvironment: sizeOption('--instance-log-max', flags.instanceLogMax, 64 * 1024), maxAgeMs: durationOption('--instance-log-age', flags.instanceLogAge) },
+        outputRotation: outputRotationOf(flags),
       });
     });
   program

@@ -1,10 +1,25 @@
 // Names of an instance's log files: ID.log is written, ID.log.1 is the newest rotated file,
 // ID.log.2 the one before it, and so on. Writer, sweep and readers share these names.
+import { renameSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export function rotatedLogFile(file: string, n: number): string {
   return `${file}.${n}`;
+}
+
+/**
+ * Makes room for a new `file.1`: `file.(keep-1)` → `file.keep` … `file.1` → `file.2` (the
+ * oldest is replaced). Missing files are skipped. Synchronous: a writer rotates between two lines.
+ */
+export function shiftRotatedFiles(file: string, keep: number): void {
+  for (let n = keep; n >= 2; n--) {
+    try {
+      renameSync(rotatedLogFile(file, n - 1), rotatedLogFile(file, n));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
 }
 
 /** The numbers of `file`'s rotated files found in `names` (a listing of its directory), ascending. */

@@ -1,7 +1,7 @@
 import { createWriteStream, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { rotatedLogFile } from './log-files.ts';
+import { rotatedLogFile, shiftRotatedFiles } from './log-files.ts';
 
 export const maxLogLineBytes = 16 * 1024;
 
@@ -163,13 +163,11 @@ export class InstanceLog {
     if (keep === 0) {
       rmSync(this.#file, { force: true });
     } else {
-      for (let n = keep; n >= 1; n--) {
-        const from = n === 1 ? this.#file : rotatedLogFile(this.#file, n - 1);
-        try {
-          renameSync(from, rotatedLogFile(this.#file, n));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        }
+      shiftRotatedFiles(this.#file, keep);
+      try {
+        renameSync(this.#file, rotatedLogFile(this.#file, 1));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
     }
     const retiring = endStream(this.#out).finally(() => this.#retiring.delete(retiring));
