@@ -1,11 +1,14 @@
 // Retention after each run: artifacts past --keep-artifacts are removed when a run ends (not at
 // the next 10-minute sweep), run logs are cut per step with a note, and only the newest
-// --run-log-keep runs of a project keep their lines (the runs stay).
+// --run-log-keep runs of a project keep their lines (the runs stay). Releases past
+// --keep-releases lose their unpacked files and (unless recent) their artifacts; a rollback to
+// one whose files are gone unpacks its artifact again, and one whose artifact is gone is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { allLogs, setup } from './pipeline-kit.ts';
+import { appFiles, deployedProject, prodBody, type ReleaseJson } from './fixtures.ts';
 
 const keep = 2;
 const runs = 5;
@@ -46,4 +49,46 @@ void test(`after ${runs} runs, exactly ${keep} artifacts and ${keep} runs' logs 
   assert.ok(note, 'a note where the output was cut');
   assert.equal(last.indexOf(note), last.indexOf(loud.at(-1)!) + 1, 'the note follows the last kept line');
   assert.match(note.line, /\(\d+ bytes in \d+ lines dropped\)/);
+});
+
+void test('releases past --keep-releases lose their files and artifacts; rollback re-unpacks a kept artifact and refuses a removed one', { timeout: 300_000 }, async (t) => {
+  // Keep 1 release per environment (plus live and rollback target) and the 3 newest artifacts.
+  const { server, repo } = await deployedProject(t, 'rel', appFiles('v1'), { args: ['--keep-releases', '1', '--keep-artifacts', '3'] });
+  for (const v of ['v2', 'v3', 'v4']) {
+    const run = await server.waitRun('rel', repo.commit(v, { VERSION: `${v}\n` }), 120_000);
+    assert.equal(run.state, 'succeeded', JSON.stringify(run));
+  }
+  assert.equal(await prodBody(server, 'rel'), 'v4');
+  const releases = (): Promise<ReleaseJson[]> => server.json<ReleaseJson[]>(['releases', 'rel', '--env', 'production']);
+  const byNumber = new Map((await releases()).map((r) => [r.number, r]));
+  const dirs = (env: string): string[] => fs.readdirSync(path.join(server.dataDir, 'releases', 'rel', env)).sort();
+  const artifactFile = (digest: string): string => path.join(server.dataDir, 'artifacts', 'sha256', `${digest.replace('sha256:', '')}.tar.gz`);
+
+  // Release 4 is live, release 3 its rollback target: releases 1 and 2 lose their files.
+  await server.waitFor('old release directories removed', async () => dirs('production').join() === 'r3,r4' && dirs('staging').join() === 'r3,r4', 30_000).catch(() => {
+    assert.fail(`release directories: production ${dirs('production').join()}, staging ${dirs('staging').join()}`);
+  });
+  // Artifacts: v3 and v4 (kept releases) and v2 (among the 3 newest) stay; v1 goes.
+  await server.waitFor('v1 artifact removed', async () => !fs.existsSync(artifactFile(byNumber.get(1)!.artifact)), 30_000);
+  for (const n of [2, 3, 4]) assert.ok(fs.existsSync(artifactFile(byNumber.get(n)!.artifact)), `artifact of release ${n}`);
+
+  // Release 1's artifact is gone: refused with the reason, nothing changes.
+  const gone = await server.cli(['rollback', 'rel', '--env', 'production', '--to', '1']);
+  assert.equal(gone.code, 1, gone.stdout);
+  assert.match(gone.stderr, /no longer in the artifact store/);
+  assert.equal((await releases()).length, 4, 'a refused rollback creates no release');
+  assert.equal(await prodBody(server, 'rel'), 'v4');
+
+  // Release 2's files are gone but its artifact is not: the rollback unpacks it again.
+  assert.ok(!dirs('production').includes('r2'));
+  const back = await server.cli(['rollback', 'rel', '--env', 'production', '--to', '2', '--json']);
+  assert.equal(back.code, 0, back.stderr);
+  const r5 = JSON.parse(back.stdout) as ReleaseJson;
+  assert.deepEqual([r5.number, r5.state, r5.artifact], [5, 'live', byNumber.get(2)!.artifact]);
+  assert.equal(await prodBody(server, 'rel'), 'v2');
+  // Now 5 is live and 4 its rollback target: release 3's files go too (retention runs after a rollback).
+  await server.waitFor('release 3 files removed', async () => dirs('production').join() === 'r4,r5', 30_000).catch(() => {
+    assert.fail(`production release directories: ${dirs('production').join()}`);
+  });
+  assert.equal(await prodBody(server, 'rel'), 'v2');
 });

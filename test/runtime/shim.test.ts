@@ -3,11 +3,11 @@
 // that did not start it. Two supervisors on one status directory stand for a data plane and
 // its successor.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readStat } from '../../src/runtime/process/process-group.ts';
-import { readStatusFile } from '../../src/runtime/process/shim/shim-protocol.ts';
+import { parseShimEvent, readStatusFile } from '../../src/runtime/process/shim/shim-schemas.ts';
 import { adoptShim, spawnShim } from '../../src/runtime/process/shim/spawn-shim.ts';
 import { Supervisor } from '../../src/runtime/process/supervisor.ts';
 import { get, isGone, makeFixture, readLog, waitFor } from './fixtures.ts';
@@ -64,4 +64,23 @@ void test('a second supervisor adopts a running instance (same pid, ready, servi
   assert.equal(existsSync(join(fx.dir, 'shims', 'web.json')), false, 'its status file is gone with it');
   assert.ok('exited' in adoptShim(join(fx.dir, 'shims', 'web.json')));
   await first.stopAll(); // it still believed it ran the instance: stopping it again is harmless
+});
+
+void test('readStatusFile checks the shape with zod: a status that does not match is no status; events the same', async (t) => {
+  const fx = makeFixture();
+  t.after(() => fx.cleanup());
+  const file = join(fx.dir, 'status.json');
+  const good = { shimPid: 10, pid: 11, port: 3000, startedAt: '2030-01-01T00:00:00.000Z', exit: { code: null, signal: 'SIGTERM', at: '2030-01-01T00:00:01.000Z', stderrTail: ['bye'] } };
+  writeFileSync(file, JSON.stringify(good));
+  assert.deepEqual(readStatusFile(file), good);
+  for (const bad of [{ ...good, pid: '11' }, { ...good, port: 70000 }, { ...good, exit: { ...good.exit, stderrTail: [1] } }, { ...good, exit: undefined }, [good], null]) {
+    writeFileSync(file, JSON.stringify(bad));
+    assert.equal(readStatusFile(file), undefined, JSON.stringify(bad));
+  }
+  writeFileSync(file, '{"shimPid": 10, "pid"');
+  assert.equal(readStatusFile(file), undefined, 'cut by a crash');
+  assert.equal(readStatusFile(join(fx.dir, 'absent.json')), undefined);
+  assert.deepEqual(parseShimEvent('{"pid":12}'), { pid: 12 });
+  assert.equal(parseShimEvent('{"pid":"12"}'), null);
+  assert.equal(parseShimEvent('listening on 3000'), null);
 });

@@ -6,7 +6,8 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readStat } from '../process-group.ts';
 import { LineSplitter } from '../log-writer.ts';
-import { readStatusFile, type ShimConfig, type ShimEvent, type ShimExit } from './shim-protocol.ts';
+import type { ShimConfig, ShimExit } from './shim-protocol.ts';
+import { parseShimEvent, readStatusFile } from './shim-schemas.ts';
 
 export interface ShimHandle {
   /** The instance's pid, which leads its process group. */
@@ -48,12 +49,8 @@ export function spawnShim(config: ShimConfig): Promise<ShimHandle> {
     let pid: number | null = null;
     let error: string | null = null;
     const lines = new LineSplitter((line) => {
-      let event: ShimEvent;
-      try {
-        event = JSON.parse(line) as ShimEvent;
-      } catch {
-        return;
-      }
+      const event = parseShimEvent(line);
+      if (!event) return;
       if ('pid' in event && pid === null) {
         pid = event.pid;
         resolve({ pid, shimPid: child.pid!, port: config.port, startedAt: new Date().toISOString(), exit, gone });
