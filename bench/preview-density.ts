@@ -90,8 +90,11 @@ interface Mem {
 }
 
 /** Processes beside the two: instance shims (one per running instance) and tsx's esbuild service, if any. */
-const helperRss = (pids: number[]): number =>
-  pids.flatMap((p) => descendantsOf(p)).filter((p) => p.shim || p.comm === 'esbuild').reduce((n, p) => n + (memoryOf(p.pid)?.rssMiB ?? 0), 0);
+const helperRss = (pids: number[]): number => {
+  // The data plane is itself below the server (through the router-port keeper): each process once.
+  const helpers = new Map(pids.flatMap((p) => descendantsOf(p)).filter((p) => p.shim || p.comm === 'esbuild').map((p) => [p.pid, p]));
+  return [...helpers.keys()].reduce((n, pid) => n + (memoryOf(pid)?.rssMiB ?? 0), 0);
+};
 
 /** Median of a few samples 500 ms apart (the GC makes single readings jumpy). */
 async function memory(serverPid: number, dpPid: number, samples = 5): Promise<Mem> {
