@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { allLogs, setup } from './pipeline-kit.ts';
 import { appFiles, deployedProject, prodBody, type ReleaseJson } from './fixtures.ts';
+import { TestServer } from './harness.ts';
 
 const keep = 2;
 const runs = 5;
@@ -91,4 +92,17 @@ void test('releases past --keep-releases lose their files and artifacts; rollbac
     assert.fail(`production release directories: ${dirs('production').join()}`);
   });
   assert.equal(await prodBody(server, 'rel'), 'v2');
+});
+
+void test('the data plane rotates <data>/logs/dataplane.log at --log-max, keeping --log-keep files', { timeout: 120_000 }, async (t) => {
+  const server = await TestServer.start(['--log-max', '64KiB', '--log-keep', '2']);
+  t.after(() => server.close());
+  const log = path.join(server.dataDir, 'logs', 'dataplane.log');
+  // The data plane's own lines are few; grow its file from outside past the size.
+  for (const fill of ['a', 'b', 'c']) {
+    fs.appendFileSync(log, `${fill.repeat(70 * 1024)}\n`);
+    await server.waitFor(`dataplane.log rotated (${fill})`, async () => fs.statSync(log).size < 64 * 1024 && fs.existsSync(`${log}.1`) && fs.readFileSync(`${log}.1`, 'utf8').includes(fill.repeat(100)), 30_000);
+  }
+  assert.ok(fs.readFileSync(`${log}.2`, 'utf8').includes('b'.repeat(100)), 'the one before is .2');
+  assert.equal(fs.existsSync(`${log}.3`), false, 'no more than --log-keep files');
 });
