@@ -3,7 +3,8 @@
 //   poll     the server notices the commit by polling (--poll-interval 1s)
 //   trigger  a manual trigger through the API right after the commit (polling off: 1h)
 // Each commit changes greeting.js to a unique text; the production URL is read every 50 ms
-// until it answers with it. Options: --commits N (10), --modes poll,trigger.
+// until it answers with it. Options: --commits N (10), --modes poll,trigger, --limit SECONDS (175:
+// the whole run is ended after it; a loaded machine needs more).
 import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
@@ -16,6 +17,7 @@ const arg = (name: string, dflt: string): string => {
 };
 const COMMITS = Number(arg('--commits', '10'));
 const MODES = arg('--modes', 'poll,trigger').split(',') as Array<'poll' | 'trigger'>;
+const LIMIT_MS = Number(arg('--limit', '175')) * 1000;
 const host = 'production.hello.localhost';
 
 interface RunDetail extends RunJson {
@@ -98,7 +100,7 @@ async function measureMode(mode: 'poll' | 'trigger', onCleanup: (fn: () => Promi
   return samples;
 }
 
-await benchMain('commit-to-live', 175_000, async (onCleanup) => {
+await benchMain('commit-to-live', LIMIT_MS, async (onCleanup) => {
   console.log(`commit-to-live · ${machine()}`);
   const results = new Map<string, Sample[]>();
   for (const mode of MODES) results.set(mode, await measureMode(mode, onCleanup));

@@ -1,9 +1,11 @@
 // Start time and idle memory of the compiled build, side by side in one run (medians):
 //   node -e 0 (the floor) · sluice --version · sluice server until its first HTTP answer ·
 //   resident memory (VmRSS) of the server and the data plane after 10 s idle with the example
-//   project deployed. The same commands through tsx (how every process ran before the build,
-//   docs/decisions/0005-compiled-javascript.md) are measured beside them as the comparison.
-// Usage: bench/startup [--reps N] [--idle SECONDS] [--out FILE]
+//   project deployed. `sluice` runs as installed: with the Node flags of bin/sluice.js's shebang
+//   (which npm start and docs/systemd pass too; docs/decisions/0012). Beside it, interleaved:
+//   plain `node bin/sluice.js` (no flags), and with --baseline DIR another built checkout's
+//   bin/sluice.js (e.g. the commit before a change), started the same way as installed.
+// Usage: bench/startup [--reps N] [--idle SECONDS] [--baseline DIR] [--out FILE]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,12 +23,21 @@ const argOf = (name: string, dflt: string): string => {
 const REPS = Number(argOf('--reps', '7'));
 const IDLE_MS = Number(argOf('--idle', '10')) * 1000;
 const OUT = argOf('--out', '');
+const BASELINE = argOf('--baseline', '');
 const TARGET = { versionMs: 150, answerMs: 1000, rssMiB: 70 };
 
-/** The ways of starting `sluice`: the compiled bin, and the TypeScript sources through tsx. */
-const compiled = [bin];
-const viaTsx = ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts')];
-const smallYoung = ['--max-semi-space-size=1', bin];
+/** The Node flags on the bin's shebang line (`#!/usr/bin/env -S node FLAGS`). */
+function shebangFlags(file: string): string[] {
+  const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node((?: --\S+)*)\s*$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
+/** The ways of starting `sluice`: as installed (shebang flags), plain node, and a baseline build. */
+const compiled = [...shebangFlags(bin), bin];
+const plain = [bin];
+const baselineBin = BASELINE ? path.resolve(BASELINE, 'bin', 'sluice.js') : '';
+const baseline = baselineBin ? [...shebangFlags(baselineBin), baselineBin] : [];
 
 /** Wall time of one process from spawn to exit. */
 function timeExit(args: string[]): Promise<number> {
@@ -113,20 +124,22 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
   console.log(`bench/startup · ${header}\nreps ${REPS}, idle ${IDLE_MS / 1000} s\n`);
 
   // 1. Processes that start and exit, interleaved so that load on the machine hits all alike.
-  const t = { node: [] as number[], version: [] as number[], versionTsx: [] as number[] };
+  const t = { node: [] as number[], version: [] as number[], versionPlain: [] as number[], versionBase: [] as number[] };
   await timeExit(['-e', '0']); // warm the page cache
   for (let i = 0; i < REPS; i++) {
     t.node.push(await timeExit(['-e', '0']));
     t.version.push(await timeExit([...compiled, '--version']));
-    t.versionTsx.push(await timeExit([...viaTsx, '--version']));
+    t.versionPlain.push(await timeExit([...plain, '--version']));
+    if (baseline.length) t.versionBase.push(await timeExit([...baseline, '--version']));
   }
-  console.log(`node -e 0 ${ms(median(t.node))}, sluice --version ${ms(median(t.version))} (tsx ${ms(median(t.versionTsx))})`);
+  console.log(`node -e 0 ${ms(median(t.node))}, sluice --version ${ms(median(t.version))} (plain node ${ms(median(t.versionPlain))}; baseline ${t.versionBase.length ? ms(median(t.versionBase)) : '-'})`);
 
   // 2. `sluice server` on a new data directory until /api/health answers (this includes
   //    creating the store, the master key and starting the data plane), compiled and via tsx.
-  const answer = { compiled: [] as number[], tsx: [] as number[] };
+  const answer = { compiled: [] as number[], plain: [] as number[], baseline: [] as number[] };
+  const kinds = [['compiled', compiled], ['plain', plain], ...(baseline.length ? [['baseline', baseline]] : [])] as Array<[keyof typeof answer, string[]]>;
   for (let i = 0; i < REPS; i++) {
-    for (const [kind, prefix] of [['compiled', compiled], ['tsx', viaTsx]] as const) {
+    for (const [kind, prefix] of kinds) {
       const dir = tempDir('startup');
       onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
       const s = await startServer(prefix, dir, await freePort(), await freePort());
@@ -137,7 +150,7 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
       await stopDataPlane(dir);
     }
   }
-  console.log(`server answers after ${ms(median(answer.compiled))} (tsx ${ms(median(answer.tsx))})`);
+  console.log(`server answers after ${ms(median(answer.compiled))} (plain node ${ms(median(answer.plain))}; baseline ${answer.baseline.length ? ms(median(answer.baseline)) : '-'})`);
 
   // 3. Idle memory with the example project deployed (staging and production, 2 instances each).
   const dir = tempDir('startup-idle');
@@ -174,8 +187,8 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
   await measureIdle('compiled, the server that ran the deployment');
   for (const [what, prefix] of [
     ['compiled, restarted (adopts the data plane)', compiled],
-    ['compiled, restarted with node --max-semi-space-size=1', smallYoung],
-    ['through tsx, restarted', viaTsx],
+    ['plain node bin/sluice.js, restarted', plain],
+    ...(baseline.length ? [['baseline, restarted', baseline] as const] : []),
   ] as const) {
     await stopServer(server);
     server = await startServer(prefix, dir, port, routerPort);
@@ -190,15 +203,18 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
   say();
   say(`Medians of ${REPS} repetitions, interleaved; idle memory is the median of 5 VmRSS samples 500 ms apart after ${IDLE_MS / 1000} s idle, with the example project deployed (staging and production, 2 instances each, poll every 2 s).`);
   say();
-  say('| measure | compiled (dist/) | through tsx (before) | target |');
-  say('|---|---|---|---|');
-  say(`| \`node -e 0\` (the floor) | ${ms(median(t.node))} | | |`);
-  say(`| \`sluice --version\` | **${ms(median(t.version))}** (${ms(median(t.version) - median(t.node))} over the floor) | ${ms(median(t.versionTsx))} | < ${TARGET.versionMs} ms: ${verdict(median(t.version) < TARGET.versionMs)} |`);
-  say(`| \`sluice server\` on a new data directory until it answers HTTP (starts the data plane) | **${ms(median(answer.compiled))}** | ${ms(median(answer.tsx))} | < ${TARGET.answerMs} ms: ${verdict(median(answer.compiled) < TARGET.answerMs)} |`);
-  say(`| server RSS, idle, after running the deployment | **${mib(first.server)}** | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.server <= TARGET.rssMiB)} |`);
-  say(`| server RSS, idle, restarted | **${mib(restarted.server)}** | ${mib(idle[3]!.server)} | ≤ ${TARGET.rssMiB} MiB: ${verdict(restarted.server <= TARGET.rssMiB)} |`);
-  say(`| server RSS, idle, restarted with \`node --max-semi-space-size=1\` | ${mib(idle[2]!.server)} | | |`);
-  say(`| data plane RSS, idle (2 × 2 instances, started with \`--max-semi-space-size=1\`) | **${mib(first.dataPlane)}** | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.dataPlane <= TARGET.rssMiB)} |`);
+  const base = (xs: number[]): string => (xs.length ? ms(median(xs)) : '');
+  const baseIdle = idle.find((x) => x.what.startsWith('baseline'));
+  say(`As installed: \`node ${compiled.slice(0, -1).join(' ')} bin/sluice.js\` (the shebang's flags).${baselineBin ? ` Baseline: ${baselineBin}.` : ''}`);
+  say();
+  say('| measure | as installed | plain `node bin/sluice.js` | baseline | target |');
+  say('|---|---|---|---|---|');
+  say(`| \`node -e 0\` (the floor) | ${ms(median(t.node))} | | | |`);
+  say(`| \`sluice --version\` | **${ms(median(t.version))}** (${ms(median(t.version) - median(t.node))} over the floor) | ${ms(median(t.versionPlain))} | ${base(t.versionBase)} | < ${TARGET.versionMs} ms: ${verdict(median(t.version) < TARGET.versionMs)} |`);
+  say(`| \`sluice server\` on a new data directory until it answers HTTP (starts the data plane) | **${ms(median(answer.compiled))}** | ${ms(median(answer.plain))} | ${base(answer.baseline)} | < ${TARGET.answerMs} ms: ${verdict(median(answer.compiled) < TARGET.answerMs)} |`);
+  say(`| server RSS, idle, after running the deployment | **${mib(first.server)}** | | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.server <= TARGET.rssMiB)} |`);
+  say(`| server RSS, idle, restarted | **${mib(restarted.server)}** | ${mib(idle[2]!.server)} | ${baseIdle ? mib(baseIdle.server) : ''} | ≤ ${TARGET.rssMiB} MiB: ${verdict(restarted.server <= TARGET.rssMiB)} |`);
+  say(`| data plane RSS, idle (2 × 2 instances, started with \`--max-semi-space-size=1\`) | **${mib(first.dataPlane)}** (${idle.map((x) => mib(x.dataPlane)).join(', ')} at each idle sample) | | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.dataPlane <= TARGET.rssMiB)} |`);
   if (OUT) {
     fs.appendFileSync(OUT, `${out.join('\n')}\n\n`);
     console.log(`\nappended to ${OUT}`);

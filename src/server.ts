@@ -6,35 +6,62 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApi } from './api/create-api.ts';
-import { ArtifactStore } from './artifact/artifact-store.ts';
 import { ownChildEnv } from './config/environment.ts';
-import { systemClock } from './engine/clock.ts';
-import { Deployer } from './engine/deploy/deployer.ts';
 import type { EngineConfig } from './engine/engine-config.ts';
 import { defaultRunLogPolicy, type RunLogPolicy } from './engine/run-log-policy.ts';
 import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
-import { Engine } from './engine/engine.ts';
-import { newOwner } from './engine/lease-owner.ts';
+import type { Engine } from './engine/engine.ts';
 import type { Logger } from './engine/logger.ts';
 import { errorMessage } from './errors.ts';
 import { textLogger, type LogFormat } from './server/create-logger.ts';
-import { EdgeRouterClient } from './router/edge/edge-router-client.ts';
-import { LocalRunner } from './runner/local/local-runner.ts';
-import { ProcessRuntime } from './runtime/process/process-runtime.ts';
 import { assertPortFree } from './server/check-port.ts';
 import { ensureDataPlane } from './server/ensure-data-plane.ts';
-import { DataPlaneSupervisor } from './server/supervise-data-plane.ts';
 import type { DataPlaneClient } from './dataplane/data-plane-client.ts';
-import { GitSource } from './source/git/git-source.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
-import { defaultApiUrl } from './notify/post-commit-status.ts';
-import { StatusNotifier } from './notify/status-notifier.ts';
-import { commitStateForRun } from './notify/status-target.ts';
-import { statusTargetOf } from './engine/notify/status-target-of.ts';
 import type { Project, Run } from './store/records.ts';
+
+/**
+ * What the server needs only once the data plane is on its way: loaded while the data plane
+ * starts (a process of its own, on another core), not before (docs/decisions/0012).
+ */
+async function loadServing() {
+  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf] = await Promise.all([
+    import('./api/create-api.ts'),
+    import('./artifact/artifact-store.ts'),
+    import('./engine/clock.ts'),
+    import('./engine/deploy/deployer.ts'),
+    import('./engine/engine.ts'),
+    import('./engine/lease-owner.ts'),
+    import('./router/edge/edge-router-client.ts'),
+    import('./runner/local/local-runner.ts'),
+    import('./runtime/process/process-runtime.ts'),
+    import('./server/supervise-data-plane.ts'),
+    import('./source/git/git-source.ts'),
+    import('./notify/post-commit-status.ts'),
+    import('./notify/status-notifier.ts'),
+    import('./notify/status-target.ts'),
+    import('./engine/notify/status-target-of.ts'),
+  ]);
+  return {
+    ...api,
+    ...artifact,
+    ...clock,
+    ...deployer,
+    ...engine,
+    ...owner,
+    ...edge,
+    ...runner,
+    ...runtime,
+    ...supervisor,
+    ...git,
+    ...notifyPost,
+    ...notifier,
+    ...target,
+    ...targetOf,
+  };
+}
 
 export interface ServerOptions {
   dataDir: string;
@@ -102,7 +129,27 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     instanceLogs: opts.instanceLogs,
     keepRouterPort: true,
   };
-  const dp = await ensureDataPlane(dpOptions);
+  // The data plane starts (or is found) while the rest of the server loads; awaited below.
+  const dpStarting = ensureDataPlane(dpOptions);
+  dpStarting.catch(() => {}); // a failure is thrown by the await below, not reported as unhandled
+  const {
+    createApi,
+    ArtifactStore,
+    systemClock,
+    Deployer,
+    Engine,
+    newOwner,
+    EdgeRouterClient,
+    LocalRunner,
+    ProcessRuntime,
+    DataPlaneSupervisor,
+    GitSource,
+    defaultApiUrl,
+    StatusNotifier,
+    commitStateForRun,
+    statusTargetOf,
+  } = await loadServing();
+  const dp = await dpStarting;
   dataPlane = dp.client;
   // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
   // seals under the old key: give it the current one, or it could not reopen its state later.

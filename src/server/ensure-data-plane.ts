@@ -8,6 +8,7 @@ import { readLinesBackward } from '../fs/read-lines-backward.ts';
 import { DataPlaneClient } from '../dataplane/data-plane-client.ts';
 import { dataPlaneLogPath, socketPathOf } from '../dataplane/data-plane-paths.ts';
 import type { InstanceLogPolicy } from '../dataplane/instance-log-policy.ts';
+import { Backoff } from '../runtime/process/backoff.ts';
 import { RouterPortKeeper, routerFd } from './router-port-keeper.ts';
 
 /**
@@ -99,6 +100,7 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<Fou
     child = spawned;
   }
   const deadline = Date.now() + 20_000;
+  const poll = new Backoff(10, 100);
   while (Date.now() < deadline) {
     const h = await client.health();
     if (h) {
@@ -113,7 +115,8 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<Fou
     if (failed !== null) {
       throw new RuntimeError(`the data plane did not start (exit ${failed}): ${recent.slice(-3).join(' | ')}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // Asked again soon at first (a data plane answers a few hundred ms after its spawn), then every 100 ms.
+    await new Promise((r) => setTimeout(r, poll.next()));
   }
   throw new RuntimeError(`the data plane did not answer on ${client.socketPath} within 20 s (see ${logFile})`);
 }

@@ -226,7 +226,7 @@ const rollingSchema = z
   .strictObject({
     maxSurge: countSchema(0, COUNT_LIMITS.maxSurge)
       .optional()
-      .describe('Instances started beyond `instances` during the rollout, in parallel (default 1).'),
+      .describe('Instances started beyond `instances` during the rollout, in parallel (default: all of them at once).'),
     maxUnavailable: countSchema(0, COUNT_LIMITS.maxUnavailable)
       .optional()
       .describe('Instances below `instances` that may be missing during the rollout (default 0).'),

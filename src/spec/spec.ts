@@ -1,5 +1,6 @@
 // The compiled pipeline file: defaults applied, durations in milliseconds, names in file
 // order, frozen. This is what the engine and a release snapshot hold.
+import { COUNT_LIMITS } from './limits.ts';
 
 export const SPEC_DEFAULTS = {
   stepTimeoutMs: 600_000,
@@ -8,7 +9,11 @@ export const SPEC_DEFAULTS = {
   healthTimeoutMs: 2_000,
   healthDeadlineMs: 60_000,
   instances: 1,
-  maxSurge: 1,
+  /**
+   * Every new instance of a rolling update starts at once (the cap is the schema's most; a service
+   * has at most as many): one start's wait instead of one per instance (docs/decisions/0012).
+   */
+  maxSurge: COUNT_LIMITS.maxSurge,
   maxUnavailable: 0,
   scaleDownDelayMs: 600_000,
   analysisMinSamples: 20,

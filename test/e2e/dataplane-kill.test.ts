@@ -91,7 +91,8 @@ void test('SIGKILL of the data plane: restarted at once, the instance adopted wi
   assert.ok(diedLine, server.log);
   const noticedAfterMs = Date.parse(diedLine.slice(0, 24)) - killedAt;
   assert.ok(noticedAfterMs < 1000, `the server noticed the death after ${noticedAfterMs} ms`);
-  assert.match(server.log, new RegExp(`the data plane is back \\(pid ${newDp}\\)`));
+  // The test may see the new data plane answer before the server's own poll of it does.
+  await server.waitFor('the server to log the new data plane', async () => new RegExp(`the data plane is back \\(pid ${newDp}\\)`).test(server.log), 30_000);
 
   const after = (await dataPlaneInstances(server)).find((i) => i.id === before.id);
   assert.equal(after?.pid, before.pid, 'the instance was adopted, not restarted');

@@ -1,5 +1,5 @@
 // The systemd units in docs/systemd: systemd-analyze accepts them, they keep the settings the
-// README promises, and every flag their ExecStart passes is one the command knows.
+// README promises, and every flag their ExecStart passes is one the command (or Node) knows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -48,9 +48,12 @@ void test('the data plane unit restarts at once, binds low ports without root, a
 void test('every flag of the units\' ExecStart is one the command knows', () => {
   for (const unit of units) {
     const exec = settings(unit).get('ExecStart') ?? '';
-    const command = /sluice\.js (\w+)/.exec(exec)?.[1];
+    const [, nodeFlags = '', command, args = ''] = /^\S*node((?: --\S+)*) \S*sluice\.js (\w+)(.*)$/.exec(exec) ?? [];
     assert.ok(command, exec);
     const help = execFileSync(process.execPath, [bin, command, '--help'], { cwd: root, encoding: 'utf8' });
-    for (const flag of exec.match(/--[a-z-]+/g) ?? []) assert.ok(help.includes(flag), `${unit}: sluice ${command} has no ${flag}`);
+    for (const flag of args.match(/--[a-z-]+/g) ?? []) assert.ok(help.includes(flag), `${unit}: sluice ${command} has no ${flag}`);
+    // Node's own flags (before the script): this Node must accept them.
+    const flags = nodeFlags.trim().split(' ').filter(Boolean);
+    execFileSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
   }
 });

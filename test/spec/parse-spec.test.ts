@@ -96,7 +96,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
     env: {},
     verify: [{ name: 'curl -fsS "$SLUICE_URL/healthz"', run: 'curl -fsS "$SLUICE_URL/healthz"', timeoutMs: 600_000, env: {} }],
     approval: false,
-    strategy: { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 },
+    strategy: { kind: 'rolling', maxSurge: 100, maxUnavailable: 0 },
     bakeMs: 0,
   });
   assert.deepEqual(production, {
@@ -273,7 +273,7 @@ void test('strategies compile to a discriminated union', () => {
   assert.deepEqual(
     spec.environments.map((e) => e.strategy),
     [
-      { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 },
+      { kind: 'rolling', maxSurge: 100, maxUnavailable: 0 },
       { kind: 'rolling', maxSurge: 2, maxUnavailable: 1 },
       { kind: 'blueGreen', scaleDownDelayMs: 60_000, analysis: null },
       { kind: 'blueGreen', scaleDownDelayMs: 600_000, analysis: null },

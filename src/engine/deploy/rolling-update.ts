@@ -15,7 +15,7 @@ export interface RolloutTarget {
   release: number;
   artifactDigest: string;
   config: ReleaseConfig;
-  /** Default: surge 1, unavailable 0. */
+  /** Default (no spec, e.g. a restore): surge 1, unavailable 0. */
   pace?: RollingPace;
 }
 

@@ -31,6 +31,11 @@ const maxEarlyExits = 5;
 const unhealthyAfterFailures = 3;
 /** Before readiness, probe at least this often: readiness gates deploys, a probe is cheap. */
 const readyProbeMaxIntervalMs = 250;
+/**
+ * The first probe of a new process comes this soon, and the delay doubles up to the interval:
+ * most services listen 100-300 ms after their start, and a rollout waits for each (0012).
+ */
+const firstProbeMs = 20;
 const tcpProbeIntervalMs = 1000;
 const minProbeIntervalMs = 50;
 const tcpProbeTimeoutMs = 1000;
@@ -46,6 +51,8 @@ interface Attempt {
   exited: boolean;
   everReady: boolean;
   failures: number;
+  /** Probes so far that found it not ready yet (the ramp up to the interval). */
+  probesBeforeReady: number;
   lastProbe: string | null;
   timers: Set<NodeJS.Timeout>;
   terminating: Promise<void> | null;
@@ -205,6 +212,7 @@ export class Instance {
       exited: false,
       everReady: false,
       failures: 0,
+      probesBeforeReady: 0,
       lastProbe: null,
       timers: new Set(),
       terminating: null,
@@ -304,7 +312,10 @@ export class Instance {
   #probeInterval(attempt: Attempt): number {
     // Clamped: a tiny interval must not turn health checks into a busy loop.
     const interval = Math.max(this.spec.health?.intervalMs ?? tcpProbeIntervalMs, minProbeIntervalMs);
-    return attempt.everReady ? interval : Math.min(interval, readyProbeMaxIntervalMs);
+    if (attempt.everReady) return interval;
+    // Doubling from firstProbeMs: a bounded number of quick probes, then the usual pace.
+    const ramp = firstProbeMs * 2 ** Math.min(attempt.probesBeforeReady++, 10);
+    return Math.min(ramp, interval, readyProbeMaxIntervalMs);
   }
 
   /** Fails the instance for good (until stopped) and takes its process down. */
