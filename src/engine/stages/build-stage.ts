@@ -19,7 +19,10 @@ export const buildStage: StageImpl = async (ctx, stage) => {
   const result = await runSteps(ctx, stage, spec.build, dir, {}, { values });
   if (result.state !== 'succeeded') return result;
   const leak = await findSecretInTree(dir, values);
-  if (leak) return { state: 'failed', reason: `the build left the value of secret ${leak.key} in ${leak.file}: an artifact must not hold secrets (read it at run time instead)` };
+  if (leak) {
+    const as = leak.encoding === 'plain' ? '' : ` (${leak.encoding})`;
+    return { state: 'failed', reason: `the build left the value of secret ${leak.key}${as} in ${leak.file}: an artifact must not hold secrets (read it at run time instead)` };
+  }
   const artifact = await artifacts.pack(dir);
   await store.updateRun(ctx.run.id, { artifactDigest: artifact.digest });
   ctx.run.artifactDigest = artifact.digest;
