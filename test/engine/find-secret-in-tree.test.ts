@@ -53,7 +53,7 @@ for (const [name, content, encoding] of cases) {
     const dir = tree(t, { 'index.js': 'console.log(1)\n', 'deep/dir/out.txt': content });
     const leak = await findSecretInTree(dir, { OTHER: 'not-in-any-file', TOKEN: value });
     assert.deepEqual(leak && { key: leak.key, file: leak.file }, { key: 'TOKEN', file: 'deep/dir/out.txt' }, JSON.stringify(content.toString()));
-    assert.equal(leak.encoding, encoding);
+    assert.equal(leak?.encoding, encoding);
   });
 }
 

@@ -270,6 +270,9 @@ export class Previews {
     if (preview.state !== 'active') return false;
     const runs = (await this.deps.store.listRuns(pr.project, 500)).filter((r) => r.preview === pr.number && r.commitSha.startsWith(pr.headSha));
     const newest = runs[0];
+    // A fork's run that a deployer rejected (or cancelled) stays so until new commits: queuing it
+    // again would ask for approval every pass.
+    if (newest?.state === 'cancelled' && newest.fromFork === 1) return false;
     return newest === undefined || newest.state === 'cancelled' || newest.state === 'superseded';
   }
 
