@@ -174,7 +174,8 @@ void test('secret get is audited (who, what, which version; never the value)', a
   assert.deepEqual(leaksIn(JSON.stringify(rows), needlesOf({ value })), []);
 });
 
-void test('a build that writes a build secret into its workspace fails at build, naming the secret and the file; no artifact, no release', async (t) => {
+/** A server with build secret TOKEN (group build) and a repository whose build gets it. */
+async function buildSecretServer(t: { after(fn: () => Promise<void>): void }): Promise<{ server: TestServer; repo: TestRepo; token: string }> {
   const server = await TestServer.start();
   const repo = new TestRepo(files('v1', '    secrets: [cfg]', 'buildSecrets: [build]\n'));
   t.after(async () => {
@@ -184,6 +185,11 @@ void test('a build that writes a build secret into its workspace fails at build,
   const token = randomSecret();
   await setSecret(server, 'build', 'TOKEN', token);
   await setSecret(server, 'cfg', 'DB_PASSWORD', randomSecret());
+  return { server, repo, token };
+}
+
+void test('a build that writes a build secret into its workspace fails at build, naming the secret and the file; no artifact, no release', async (t) => {
+  const { server, repo, token } = await buildSecretServer(t);
   const leaky = files('v1', '    secrets: [cfg]', 'buildSecrets: [build]\n');
   leaky['sluice.yaml'] = leaky['sluice.yaml']!.replace('  - run: echo building', '  - run: mkdir -p conf && echo "$TOKEN" > conf/leaked.txt && echo wrote it');
   const sha = repo.commit('leak the token', leaky);
@@ -214,15 +220,7 @@ void test('a build that writes a build secret into its workspace fails at build,
 });
 
 void test('a build that writes a build secret base64-encoded (at any offset), hex-encoded or URL-encoded fails at build, naming the encoding', async (t) => {
-  const server = await TestServer.start();
-  const repo = new TestRepo(files('v1', '    secrets: [cfg]', 'buildSecrets: [build]\n'));
-  t.after(async () => {
-    await server.close();
-    repo.remove();
-  });
-  const token = randomSecret();
-  await setSecret(server, 'build', 'TOKEN', token);
-  await setSecret(server, 'cfg', 'DB_PASSWORD', randomSecret());
+  const { server, repo } = await buildSecretServer(t);
   assert.equal((await server.cli(['project', 'add', 'encoded', '--repo', repo.dir, '--branch', 'main'])).code, 0);
   assert.equal((await server.waitRun('encoded', repo.head(), 90_000)).state, 'succeeded', 'a build that leaves nothing passes');
   const writes: Array<[string, string, string]> = [
