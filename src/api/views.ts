@@ -22,6 +22,7 @@ export function runView({ run, stages, steps }: RunDetail, withSteps: boolean): 
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     ...(run.approvedBy ? { approvedBy: run.approvedBy, approvedAt: run.approvedAt } : {}),
+    ...(run.preview !== null ? { pullRequest: run.preview, fromFork: run.fromFork === 1 } : {}),
     stages: stages.map((s) => ({
       name: s.name,
       state: s.state,

@@ -102,7 +102,11 @@ export class Engine {
       void this.previews.housekeeping().catch((e) => this.logger.error('preview housekeeping', e));
     }, 5_000);
     const reconcile = (): void => void this.previews.reconcile().catch((e) => this.logger.error('preview reconciler', e));
-    reconcile();
+    // The pass at start says what it did (operators and tests can tell it ran).
+    void this.previews.reconcile().then(
+      (r) => this.logger.info(`preview reconciler at start: ${r.removed} removed, ${r.created} created`),
+      (e: unknown) => this.logger.error('preview reconciler', e),
+    );
     this.reconcileTimer = setInterval(reconcile, 60_000);
     void this.deps.deployer.resumeUnfinished().catch((e) => this.logger.error('resuming unfinished rollouts', e));
   }

@@ -97,7 +97,11 @@ export class RunExecutor {
   private async stages(ctx: RunContext): Promise<StageResult> {
     const { store, clock } = this.deps;
     if ((await store.listStages(ctx.run.id)).length === 0) {
-      await store.addStages([{ id: randomUUID(), runId: ctx.run.id, idx: 0, name: 'checkout', kind: StageKind.checkout, environment: null, state: 'pending', reason: null, startedAt: null, finishedAt: null }]);
+      const stage = (idx: number, name: string, kind: StageKind, environment: string | null): Stage => ({ id: randomUUID(), runId: ctx.run.id, idx, name, kind, environment, state: 'pending', reason: null, startedAt: null, finishedAt: null });
+      // A fork's code runs nothing, not even its checkout, before a deployer approves it.
+      const preview = ctx.run.preview !== null && ctx.run.fromFork === 1 ? `pr-${ctx.run.preview}` : null;
+      const gate = preview !== null ? [stage(0, `approval:${preview}`, StageKind.approval, preview)] : [];
+      await store.addStages([...gate, stage(gate.length, 'checkout', StageKind.checkout, null)]);
     }
     for (let i = 0; ; i++) {
       const stages = await store.listStages(ctx.run.id);

@@ -16,8 +16,11 @@ export interface EnqueueOptions {
   ref?: string;
   sha?: string;
   trigger: string;
-  /** A pull request's preview run: its head branch and number. */
-  preview?: { number: number; branch: string };
+  /**
+   * A pull request's preview run: its number and head branch, the base-branch commit whose
+   * `previews` settings apply, and whether the head comes from a fork.
+   */
+  preview?: { number: number; branch: string; configSha: string; fromFork: boolean };
 }
 
 export async function enqueueRun(deps: TriggerDeps, project: Project, opts: EnqueueOptions): Promise<Run> {
@@ -51,6 +54,8 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: Enqu
     message: info.message,
     trigger: opts.trigger,
     preview: opts.preview?.number ?? null,
+    configSha: opts.preview?.configSha ?? null,
+    fromFork: opts.preview?.fromFork ? 1 : 0,
     state: 'queued',
     createdAt: clock.now().toISOString(),
   });

@@ -41,6 +41,9 @@ export function parseBitbucket(req: HookRequest): HookEvent {
     headRef: p.string('pullrequest.source.branch.name'),
     baseRef: p.string('pullrequest.destination.branch.name'),
     fromFork: differs(headRepo, baseRepo),
+    // Bitbucket Cloud has no pull request ref: a fork's head is fetched from the fork by this name.
+    headRepo: p.optionalString('pullrequest.source.repository.full_name'),
+    baseRepo: p.optionalString('pullrequest.destination.repository.full_name'),
   };
 }
 

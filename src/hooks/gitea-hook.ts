@@ -43,5 +43,7 @@ export function parseGitea(req: HookRequest): HookEvent {
     headRef: p.string('pull_request.head.ref'),
     baseRef: p.string('pull_request.base.ref'),
     fromFork: differs(headRepo, baseRepo),
+    headRepo: p.optionalString('pull_request.head.repo.full_name'),
+    baseRepo: p.optionalString('pull_request.base.repo.full_name'),
   };
 }

@@ -37,5 +37,7 @@ export function parseGithub(req: HookRequest): HookEvent {
     baseRef: p.string('pull_request.base.ref'),
     // head.repo is null when the fork was deleted.
     fromFork: differs(at(p.root, 'pull_request.head.repo.full_name'), at(p.root, 'pull_request.base.repo.full_name')),
+    headRepo: p.optionalString('pull_request.head.repo.full_name'),
+    baseRepo: p.optionalString('pull_request.base.repo.full_name'),
   };
 }

@@ -46,5 +46,7 @@ export function parseGitlab(req: HookRequest): HookEvent {
     headRef: p.string('object_attributes.source_branch'),
     baseRef: p.string('object_attributes.target_branch'),
     fromFork: differs(at(p.root, 'object_attributes.source_project_id'), at(p.root, 'object_attributes.target_project_id')),
+    headRepo: p.optionalString('object_attributes.source.path_with_namespace'),
+    baseRepo: p.optionalString('object_attributes.target.path_with_namespace'),
   };
 }

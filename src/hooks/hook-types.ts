@@ -38,6 +38,9 @@ export type HookEvent =
       baseRef: string;
       /** The head branch lives in another repository (a fork); true also when the payload cannot tell. */
       fromFork: boolean;
+      /** Full names (owner/name, GitLab: the project path) of the head and base repositories, null when the payload has none. */
+      headRepo: string | null;
+      baseRepo: string | null;
     }
   | { kind: 'ignored'; reason: string };
 

@@ -13,13 +13,35 @@ export function secretForms(value: string): string[] {
     forms.add(line);
     forms.add(line.trim());
   }
-  const whole = [value, value.trim()].filter((v) => v.length >= MIN_SECRET_LENGTH);
-  for (const v of whole) {
-    for (const b64 of base64Forms(Buffer.from(v, 'utf8'))) forms.add(b64);
-    for (const encoded of percentForms(v)) forms.add(encoded);
-    forms.add(JSON.stringify(v).slice(1, -1)); // as printed inside JSON (quotes, backslashes escaped)
-  }
+  for (const f of encodedForms(value)) forms.add(f.form);
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH && !/[\r\n]/.test(f));
+}
+
+export type SecretEncoding = 'plain' | 'base64' | 'hex' | 'URL-encoded' | 'JSON-escaped';
+
+/**
+ * The whole value and its encodings: base64 (standard and URL-safe, padded and not, and the
+ * slices that stay the same at each of the three byte alignments inside a longer blob), hex
+ * (lower and upper case; a byte is always two digits, so hex has no alignment problem),
+ * percent-encoding (URI component, form, URI; upper and lower case escapes) and JSON escaping.
+ * A spelling shared by two encodings is listed once, under the first.
+ */
+export function encodedForms(value: string): Array<{ form: string; encoding: SecretEncoding }> {
+  const out = new Map<string, SecretEncoding>();
+  const add = (form: string, encoding: SecretEncoding): void => {
+    if (form.length >= MIN_SECRET_LENGTH && !out.has(form)) out.set(form, encoding);
+  };
+  const whole = [value, value.trim()].filter((v) => v.length >= MIN_SECRET_LENGTH);
+  for (const v of whole) add(v, 'plain');
+  for (const v of whole) {
+    const bytes = Buffer.from(v, 'utf8');
+    for (const b64 of base64Forms(bytes)) add(b64, 'base64');
+    add(bytes.toString('hex'), 'hex');
+    add(bytes.toString('hex').toUpperCase(), 'hex');
+    for (const encoded of percentForms(v)) add(encoded, 'URL-encoded');
+    add(JSON.stringify(v).slice(1, -1), 'JSON-escaped'); // as printed inside JSON (quotes, backslashes escaped)
+  }
+  return [...out].map(([form, encoding]) => ({ form, encoding }));
 }
 
 function base64Forms(bytes: Buffer): string[] {

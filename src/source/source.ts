@@ -17,6 +17,14 @@ export interface Source {
   fetch(): Promise<void>;
   /** Cheap poll of refs/heads/<branch> on the remote; null when the branch does not exist. */
   headOf(branch: string): Promise<string | null>;
+  /** Like headOf for any full ref name (refs/pull/7/head), on the remote or on another repository `from`. */
+  refOf(ref: string, from?: string): Promise<string | null>;
+  /**
+   * Fetches one ref of the remote (or of another repository `from`, a fork) into the mirror as
+   * `into` (a ref under refs/pull/, refs/merge-requests/ or refs/sluice/), and returns its SHA; a
+   * SourceError when that ref does not exist there.
+   */
+  fetchRef(ref: string, into: string, from?: string): Promise<string>;
   commit(sha: string): Promise<CommitInfo>;
   /** Bytes of a file at a commit (their encoding is the caller's to check); null when the path is absent (or not a file). */
   readFile(sha: string, path: string): Promise<Buffer | null>;

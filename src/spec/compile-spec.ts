@@ -32,6 +32,7 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
     previews: {
       pullRequests: raw.previews?.pullRequests ?? false,
       secrets: raw.previews?.secrets ?? [],
+      forkSecrets: raw.previews?.forkSecrets ?? [],
       ttlMs: optionalDuration(raw.previews?.ttl) ?? SPEC_DEFAULTS.previewTtlMs,
       scaleToZeroMs: optionalDuration(raw.previews?.scaleToZero) ?? null,
       env: compileEnv(raw.previews?.env),

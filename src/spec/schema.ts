@@ -286,6 +286,11 @@ export const environmentSchema = z.strictObject({
 export const previewsSchema = z.strictObject({
   pullRequests: z.boolean().optional().describe('Deploy each open pull request to its own environment.'),
   secrets: secretGroupsSchema.optional(),
+  forkSecrets: secretGroupsSchema
+    .optional()
+    .describe(
+      'Secret groups a preview of a pull request from a fork gets instead of `secrets`, once a deployer approved it; its build gets at most these too (default none). Like every previews setting, read from the base branch.',
+    ),
   ttl: durationSchema(DURATION_LIMITS.ttl).optional().describe(bounded(DURATION_LIMITS.ttl, 'Remove a preview this long after its last change (default 48h).')),
   scaleToZero: durationSchema(DURATION_LIMITS.scaleToZero)
     .optional()

@@ -92,6 +92,8 @@ export type EnvironmentSpec = {
 export type PreviewsSpec = {
   readonly pullRequests: boolean;
   readonly secrets: readonly string[];
+  /** What a fork's preview gets instead of `secrets` (and the most its build gets). */
+  readonly forkSecrets: readonly string[];
   readonly ttlMs: number;
   /** null: never scale idle previews to zero. */
   readonly scaleToZeroMs: number | null;

@@ -65,6 +65,13 @@ export interface Run {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * A preview run: the base-branch commit whose sluice.yaml gives the `previews` settings (never
+   * the pull request's own file); null for branch runs and for runs queued before it was kept.
+   */
+  configSha: string | null;
+  /** 1: a preview of a pull request from a fork (waits for a deployer; only previews.forkSecrets). */
+  fromFork: number;
 }
 
 export interface Stage {
@@ -201,6 +208,8 @@ export interface Preview {
   lastRequestAt: string | null;
   /** Requests the router had counted for it at the last look (to notice new ones). */
   requestsSeen: number;
+  /** The base-branch commit whose `previews` settings (ttl) apply; null before it was kept. */
+  configSha: string | null;
 }
 
 /** The last known state of a pull request, from webhook events (and the reconciler). */
@@ -213,6 +222,13 @@ export interface PullRequest {
   headRef: string;
   fromFork: number;
   updatedAt: string;
+  /** The host the events came from (github, gitlab, bitbucket, gitea); null for rows older than it. */
+  host: string | null;
+  /** The branch the pull request merges into, whose sluice.yaml gives the preview settings. */
+  baseRef: string | null;
+  /** Full names of the head and base repositories as the host gave them (a Bitbucket fork is fetched by them). */
+  headRepo: string | null;
+  baseRepo: string | null;
 }
 
 /** One version of one key of a secret group. The value is sealed (AES-256-GCM under a data key). */

@@ -2,7 +2,11 @@
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
 import type { AuditRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from './records.ts';
 
-export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson'> & { preview?: number | null };
+export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork'> & {
+  preview?: number | null;
+  configSha?: string | null;
+  fromFork?: number;
+};
 export type NewRelease = Omit<Release, 'number'>;
 export type NewLogLine = Omit<LogLine, 'id'>;
 

@@ -32,6 +32,10 @@ export interface PrSpec {
   baseRef?: string;
   /** The head before the new commits (GitLab's `oldrev` on updates). */
   oldSha?: string;
+  /** Full name of the base repository (default acme/app). */
+  baseRepo?: string;
+  /** The head lives in this other repository (a fork): its full name differs from the base's. */
+  forkRepo?: string;
 }
 
 export interface Delivery {
@@ -77,11 +81,15 @@ function pushPayload(host: GitHost, p: PushSpec): { event: string; payload: unkn
 function prPayload(host: GitHost, p: PrSpec): { event: string; payload: unknown } {
   const base = p.baseRef ?? 'main';
   const closing = p.action === 'closed' || p.action === 'merged';
+  const baseName = p.baseRepo ?? 'acme/app';
+  const headName = p.forkRepo ?? baseName;
+  const headId = p.forkRepo === undefined ? 1 : 2;
   switch (host) {
     case 'github':
     case 'gitea': {
       const actions: Record<PrAction, string> = { opened: 'opened', updated: host === 'github' ? 'synchronize' : 'synchronized', reopened: 'reopened', closed: 'closed', merged: 'closed' };
-      const repo = { id: 1, full_name: 'acme/app' };
+      const repo = { id: 1, full_name: baseName, fork: false };
+      const headRepo = p.forkRepo === undefined ? repo : { id: headId, full_name: headName, fork: true };
       return {
         event: 'pull_request',
         payload: {
@@ -91,7 +99,7 @@ function prPayload(host: GitHost, p: PrSpec): { event: string; payload: unknown 
             number: p.number,
             state: closing ? 'closed' : 'open',
             merged: p.action === 'merged',
-            head: { ref: p.headRef, sha: p.headSha, repo_id: 1, repo },
+            head: { ref: p.headRef, sha: p.headSha, repo_id: headId, repo: headRepo },
             base: { ref: base, sha: ZERO, repo_id: 1, repo },
           },
           repository: repo,
@@ -106,8 +114,10 @@ function prPayload(host: GitHost, p: PrSpec): { event: string; payload: unknown 
         state: p.action === 'merged' ? 'merged' : closing ? 'closed' : 'opened',
         source_branch: p.headRef,
         target_branch: base,
-        source_project_id: 1,
+        source_project_id: headId,
         target_project_id: 1,
+        source: { id: headId, path_with_namespace: headName },
+        target: { id: 1, path_with_namespace: baseName },
         last_commit: { id: p.headSha, message: 'change' },
       };
       // Only an update carrying oldrev is one with new commits.
@@ -116,7 +126,8 @@ function prPayload(host: GitHost, p: PrSpec): { event: string; payload: unknown 
     }
     case 'bitbucket': {
       const events: Record<PrAction, string> = { opened: 'pullrequest:created', updated: 'pullrequest:updated', reopened: 'pullrequest:updated', closed: 'pullrequest:rejected', merged: 'pullrequest:fulfilled' };
-      const repo = { uuid: '{repo-1}', full_name: 'acme/app' };
+      const repo = { type: 'repository', uuid: '{repo-1}', full_name: baseName };
+      const headRepo = p.forkRepo === undefined ? repo : { type: 'repository', uuid: '{repo-2}', full_name: headName };
       return {
         event: events[p.action],
         payload: {
@@ -124,7 +135,7 @@ function prPayload(host: GitHost, p: PrSpec): { event: string; payload: unknown 
             id: p.number,
             state: p.action === 'merged' ? 'MERGED' : closing ? 'DECLINED' : 'OPEN',
             // Bitbucket gives pull request heads as 12-hex short hashes.
-            source: { branch: { name: p.headRef }, commit: { hash: p.headSha.slice(0, 12) }, repository: repo },
+            source: { branch: { name: p.headRef }, commit: { hash: p.headSha.slice(0, 12) }, repository: headRepo },
             destination: { branch: { name: base }, commit: { hash: ZERO.slice(0, 12) }, repository: repo },
           },
           repository: repo,

@@ -174,7 +174,8 @@ void test('secret get is audited (who, what, which version; never the value)', a
   assert.deepEqual(leaksIn(JSON.stringify(rows), needlesOf({ value })), []);
 });
 
-void test('a build that writes a build secret into its workspace fails at build, naming the secret and the file; no artifact, no release', async (t) => {
+/** A server with build secret TOKEN (group build) and a repository whose build gets it. */
+async function buildSecretServer(t: { after(fn: () => Promise<void>): void }): Promise<{ server: TestServer; repo: TestRepo; token: string }> {
   const server = await TestServer.start();
   const repo = new TestRepo(files('v1', '    secrets: [cfg]', 'buildSecrets: [build]\n'));
   t.after(async () => {
@@ -184,6 +185,11 @@ void test('a build that writes a build secret into its workspace fails at build,
   const token = randomSecret();
   await setSecret(server, 'build', 'TOKEN', token);
   await setSecret(server, 'cfg', 'DB_PASSWORD', randomSecret());
+  return { server, repo, token };
+}
+
+void test('a build that writes a build secret into its workspace fails at build, naming the secret and the file; no artifact, no release', async (t) => {
+  const { server, repo, token } = await buildSecretServer(t);
   const leaky = files('v1', '    secrets: [cfg]', 'buildSecrets: [build]\n');
   leaky['sluice.yaml'] = leaky['sluice.yaml']!.replace('  - run: echo building', '  - run: mkdir -p conf && echo "$TOKEN" > conf/leaked.txt && echo wrote it');
   const sha = repo.commit('leak the token', leaky);
@@ -211,4 +217,28 @@ void test('a build that writes a build secret into its workspace fails at build,
   const needles = needlesOf({ token });
   assert.deepEqual(leaksIn(JSON.stringify(full) + logs.stdout + logs.stderr, needles), []);
   assert.deepEqual(scanDir(server.dataDir, needles).leaks, [], 'the leaked file is not kept in the data directory');
+});
+
+void test('a build that writes a build secret base64-encoded (at any offset), hex-encoded or URL-encoded fails at build, naming the encoding', async (t) => {
+  const { server, repo } = await buildSecretServer(t);
+  assert.equal((await server.cli(['project', 'add', 'encoded', '--repo', repo.dir, '--branch', 'main'])).code, 0);
+  assert.equal((await server.waitRun('encoded', repo.head(), 90_000)).state, 'succeeded', 'a build that leaves nothing passes');
+  const writes: Array<[string, string, string]> = [
+    // Inside a longer base64 blob, the value at offsets 0, 1 and 2 modulo 3 (each alignment encodes differently).
+    ['base64 at offset 5', `printf 'AUTH=%s\\n' "$TOKEN" | base64 -w0 > conf/env.b64`, 'base64'],
+    ['base64 at offset 6', `printf 'TOKEN=%s' "$TOKEN" | base64 -w0 > conf/env.b64`, 'base64'],
+    ['base64 at offset 7', `printf 'SECRET=%s' "$TOKEN" | base64 -w0 | tr '+/' '-_' > conf/env.b64`, 'base64'],
+    ['hex', `printf '%s' "$TOKEN" | od -An -tx1 | tr -d ' \\n' > conf/env.hex`, 'hex'],
+    ['URL-encoded', `node -e 'console.log("https://x.test/?t=" + encodeURIComponent(process.env.TOKEN))' > conf/env.url`, 'URL-encoded'],
+  ];
+  for (const [what, command, encoding] of writes) {
+    const leaky = files('v1', '    secrets: [cfg]', 'buildSecrets: [build]\n');
+    leaky['sluice.yaml'] = leaky['sluice.yaml']!.replace('  - run: echo building', `  - run: mkdir -p conf && ${command}`);
+    const sha = repo.commit(`leak the token as ${what}`, leaky);
+    const run = await server.waitRun('encoded', sha, 90_000);
+    assert.equal(run.state, 'failed', `${what}: ${JSON.stringify(run)}`);
+    const build = run.stages.find((s) => s.name === 'build');
+    assert.equal(build?.state, 'failed', what);
+    assert.match(build.reason ?? '', new RegExp(`secret TOKEN \\(${encoding}\\) in conf/env\\.`), what);
+  }
 });

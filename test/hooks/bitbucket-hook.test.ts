@@ -48,11 +48,12 @@ void test('pull request events map to opened/updated/merged/closed, passing the 
   const cases = [['pullrequest:created', 'opened'], ['pullrequest:updated', 'updated'], ['pullrequest:fulfilled', 'merged'], ['pullrequest:rejected', 'closed']];
   for (const [key, action] of cases) {
     assert.deepEqual(parse(bitbucketRequest(key as string, body(pullRequest()))).event, {
-      kind: 'pullRequest', action, number: 12, headSha: 'd3adb33fc0de', headRef: 'feature/pay', baseRef: 'main', fromFork: false,
+      kind: 'pullRequest', action, number: 12, headSha: 'd3adb33fc0de', headRef: 'feature/pay', baseRef: 'main', fromFork: false, headRepo: 'acme/shop', baseRepo: 'acme/shop',
     });
   }
   const fork = parse(bitbucketRequest('pullrequest:created', body(pullRequest({ forkUuid: '{99999999-2222-3333-4444-555555555555}' })))).event;
   assert.equal(fork.kind === 'pullRequest' && fork.fromFork, true);
+  assert.deepEqual(fork.kind === 'pullRequest' && [fork.headRepo, fork.baseRepo], ['eve/shop', 'acme/shop']);
   assert.deepEqual(parse(bitbucketRequest('pullrequest:approved', body(pullRequest()))).event, { kind: 'ignored', reason: 'event "pullrequest:approved" is not handled' });
 });
 

@@ -13,8 +13,8 @@ function pullRequest(action: string, opts: { merged?: boolean; headRepoId?: numb
       number: 2,
       state: action === 'closed' ? 'closed' : 'open',
       merged: opts.merged ?? false,
-      base: { label: 'main', ref: 'main', sha: SHA_B, repo_id: 6 },
-      head: { label: 'test-patch-1', ref: 'test-patch-1', sha: SHA_A, repo_id: opts.headRepoId ?? 6 },
+      base: { label: 'main', ref: 'main', sha: SHA_B, repo_id: 6, repo: { id: 6, full_name: 'Test-CI/shop' } },
+      head: { label: 'test-patch-1', ref: 'test-patch-1', sha: SHA_A, repo_id: opts.headRepoId ?? 6, repo: { id: opts.headRepoId ?? 6, full_name: opts.headRepoId ? 'eve/shop' : 'Test-CI/shop' } },
     },
     repository: { id: 6, full_name: 'Test-CI/shop' },
   };
@@ -37,7 +37,7 @@ void test('pull_request actions map, including Gitea’s "synchronized"', () => 
   const cases: [string, boolean, string][] = [['opened', false, 'opened'], ['synchronized', false, 'updated'], ['reopened', false, 'reopened'], ['closed', false, 'closed'], ['closed', true, 'merged']];
   for (const [action, merged, expected] of cases) {
     assert.deepEqual(parse(giteaRequest('pull_request', body(pullRequest(action, { merged })))).event, {
-      kind: 'pullRequest', action: expected, number: 2, headSha: SHA_A, headRef: 'test-patch-1', baseRef: 'main', fromFork: false,
+      kind: 'pullRequest', action: expected, number: 2, headSha: SHA_A, headRef: 'test-patch-1', baseRef: 'main', fromFork: false, headRepo: 'Test-CI/shop', baseRepo: 'Test-CI/shop',
     }, action);
   }
   // GitHub's spelling is not Gitea's: it is ignored rather than guessed.
@@ -45,6 +45,7 @@ void test('pull_request actions map, including Gitea’s "synchronized"', () => 
   assert.equal(parse(giteaRequest('pull_request', body(pullRequest('label_updated')))).event.kind, 'ignored');
   const fork = parse(giteaRequest('pull_request', body(pullRequest('opened', { headRepoId: 9 })))).event;
   assert.equal(fork.kind === 'pullRequest' && fork.fromFork, true);
+  assert.deepEqual(fork.kind === 'pullRequest' && [fork.headRepo, fork.baseRepo], ['eve/shop', 'Test-CI/shop']);
 });
 
 void test('Forgejo headers and the X-Hub-Signature-256 alternative are accepted', () => {

@@ -42,7 +42,7 @@ void test('pull_request actions map to opened/updated/reopened/closed/merged', (
   ];
   for (const [action, merged, expected] of cases) {
     const event = verifyAndParse('github', githubRequest('pull_request', body(githubPullRequest(action, { merged }))), SECRET, NOW_MS).event;
-    assert.deepEqual(event, { kind: 'pullRequest', action: expected, number: 42, headSha: SHA_A, headRef: 'feature/login', baseRef: 'main', fromFork: false }, action);
+    assert.deepEqual(event, { kind: 'pullRequest', action: expected, number: 42, headSha: SHA_A, headRef: 'feature/login', baseRef: 'main', fromFork: false, headRepo: 'acme/shop', baseRepo: 'acme/shop' }, action);
   }
 });
 
@@ -58,8 +58,10 @@ void test('other pull_request actions, ping and unknown events are ignored with 
 void test('a pull request from a fork (or a deleted fork) says so', () => {
   const fork = verifyAndParse('github', githubRequest('pull_request', body(githubPullRequest('opened', { forkRepo: 'mallory/shop' }))), SECRET, NOW_MS).event;
   assert.equal(fork.kind === 'pullRequest' && fork.fromFork, true);
+  assert.deepEqual(fork.kind === 'pullRequest' && [fork.headRepo, fork.baseRepo], ['mallory/shop', 'acme/shop']);
   const gone = verifyAndParse('github', githubRequest('pull_request', body(githubPullRequest('closed', { forkRepo: null }))), SECRET, NOW_MS).event;
   assert.equal(gone.kind === 'pullRequest' && gone.fromFork, true);
+  assert.equal(gone.kind === 'pullRequest' && gone.headRepo, null);
 });
 
 void test('a tampered body, a wrong secret and a missing or malformed header answer 401 with the reason', () => {

@@ -33,6 +33,8 @@ function mergeRequest(action: string, extra: Record<string, unknown> = {}): unkn
       target_branch: 'master',
       source_project_id: 15,
       target_project_id: 15,
+      source: { path_with_namespace: 'acme/shop' },
+      target: { path_with_namespace: 'acme/shop' },
       last_commit: { id: SHA_A, message: 'fixed readme' },
       ...extra,
     },
@@ -96,7 +98,7 @@ void test('tampering with body, id or timestamp, a wrong secret, and missing hea
 });
 
 void test('merge request actions map; update only counts with new commits (oldrev)', () => {
-  const expected = { kind: 'pullRequest', number: 7, headSha: SHA_A, headRef: 'ms-viewport', baseRef: 'master', fromFork: false };
+  const expected = { kind: 'pullRequest', number: 7, headSha: SHA_A, headRef: 'ms-viewport', baseRef: 'master', fromFork: false, headRepo: 'acme/shop', baseRepo: 'acme/shop' };
   for (const [action, mapped] of [['open', 'opened'], ['reopen', 'reopened'], ['close', 'closed'], ['merge', 'merged']]) {
     assert.deepEqual(parse(gitlabSignedRequest('Merge Request Hook', body(mergeRequest(action as string)))).event, { ...expected, action: mapped });
   }
@@ -106,8 +108,9 @@ void test('merge request actions map; update only counts with new commits (oldre
 });
 
 void test('a merge request from a fork project says so', () => {
-  const event = parse(gitlabSignedRequest('Merge Request Hook', body(mergeRequest('open', { source_project_id: 16 })))).event;
+  const event = parse(gitlabSignedRequest('Merge Request Hook', body(mergeRequest('open', { source_project_id: 16, source: { path_with_namespace: 'eve/shop' } })))).event;
   assert.equal(event.kind === 'pullRequest' && event.fromFork, true);
+  assert.deepEqual(event.kind === 'pullRequest' && [event.headRepo, event.baseRepo], ['eve/shop', 'acme/shop']);
 });
 
 void test('unknown events are ignored; malformed JSON and missing fields with a valid signature answer 400', () => {

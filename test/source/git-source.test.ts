@@ -168,3 +168,37 @@ void test('changedPaths lists what differs between two commits, or every file of
   assert.deepEqual(await s.changedPaths(second, second), []);
   await assert.rejects(s.changedPaths('0'.repeat(40), second), SourceError);
 });
+
+void test('fetchRef brings a pull request ref (or a fork’s branch) into the mirror; refOf reads any ref; fetches keep refs/sluice/', async () => {
+  const s = source('pull-refs');
+  await s.fetch();
+  // A commit only the host's pull request ref holds (the head of a fork's pull request).
+  git(repo, 'checkout', '-q', '-b', 'tmp-fork', first);
+  const forkHead = await commitFile('fork.txt', 'from a fork\n', 'fork change');
+  git(repo, 'checkout', '-q', 'main');
+  git(repo, 'update-ref', 'refs/pull/5/head', forkHead);
+  git(repo, 'branch', '-D', 'tmp-fork');
+  assert.equal(await s.refOf('refs/pull/5/head'), forkHead);
+  assert.equal(await s.refOf('refs/pull/6/head'), null);
+  assert.equal(await s.fetchRef('refs/pull/5/head', 'refs/pull/5/head'), forkHead);
+  assert.equal((await s.readFile(forkHead, 'fork.txt'))?.toString(), 'from a fork\n');
+  await assert.rejects(s.fetchRef('refs/pull/6/head', 'refs/pull/6/head'), SourceError);
+
+  // Another repository (a Bitbucket fork): its branch lands under refs/sluice/, which a fetch of origin never prunes.
+  const other = join(root, 'other-fork');
+  git(root, 'clone', '-q', repo, other);
+  git(other, 'checkout', '-q', '-b', 'feature-x');
+  await writeFile(join(other, 'x.txt'), 'x\n');
+  git(other, 'add', '-A');
+  git(other, 'commit', '-q', '-m', 'in the fork');
+  const otherHead = git(other, 'rev-parse', 'HEAD');
+  assert.equal(await s.refOf('refs/heads/feature-x', other), otherHead);
+  assert.equal(await s.fetchRef('refs/heads/feature-x', 'refs/sluice/pull/9/head', other), otherHead);
+  await s.fetch();
+  assert.equal(git(join(root, 'mirrors', 'pull-refs'), 'rev-parse', 'refs/sluice/pull/9/head'), otherHead, 'kept across a pruning fetch');
+  assert.equal((await s.commit(otherHead)).message, 'in the fork');
+  // Only the pull request namespaces (and refs/sluice/) may be written, and no option-like ref.
+  await assert.rejects(s.fetchRef('refs/heads/main', 'refs/heads/main'), SourceError);
+  await assert.rejects(s.fetchRef('--upload-pack=x', 'refs/sluice/x'), SourceError);
+  git(repo, 'update-ref', '-d', 'refs/pull/5/head');
+});

@@ -115,7 +115,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
     },
     bakeMs: 300_000,
   });
-  assert.deepEqual(spec.previews, { pullRequests: true, secrets: ['previews'], ttlMs: 48 * 3_600_000, scaleToZeroMs: 600_000, env: {} });
+  assert.deepEqual(spec.previews, { pullRequests: true, secrets: ['previews'], forkSecrets: [], ttlMs: 48 * 3_600_000, scaleToZeroMs: 600_000, env: {} });
   assert.deepEqual(spec.triggers, { branches: [], paths: [], tags: [] });
 });
 
@@ -403,7 +403,7 @@ triggers:
   assert.equal(spec.test[0]?.timeoutMs, 90_000);
   assert.deepEqual(spec.test[0]?.env, { CI: '1' });
   assert.deepEqual(spec.triggers, { branches: ['main'], paths: ['src/**'], tags: [] });
-  assert.deepEqual(spec.previews, { pullRequests: false, secrets: [], ttlMs: 172_800_000, scaleToZeroMs: null, env: {} });
+  assert.deepEqual(spec.previews, { pullRequests: false, secrets: [], forkSecrets: [], ttlMs: 172_800_000, scaleToZeroMs: null, env: {} });
   assert.deepEqual(valid('{}\n').environments, []);
 });
 

@@ -72,6 +72,7 @@ const COVERAGE: Record<string, string> = {
   previews: PREVIEW,
   'previews.pullRequests': PREVIEW,
   'previews.secrets': DESIGN,
+  'previews.forkSecrets': "test/e2e/hooks-forks.test.ts: a fork's preview waits for a deployer, gets only the base branch's forkSecrets, and survives the reconciler",
   'previews.ttl': DESIGN,
   'previews.scaleToZero': DESIGN,
   'previews.env': TYPED,

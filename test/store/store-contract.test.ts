@@ -283,5 +283,25 @@ for (const impl of implementations) {
       await a.updateRelease('p', 'staging', 2, { state: 'rolled_back', reason: 'bad' });
       assert.deepEqual(await b.getRelease('p', 'staging', 2), { ...s2, state: 'rolled_back', reason: 'bad' });
     });
+
+    void test('fork previews: a run keeps its base-branch commit and fork flag; pull requests and previews keep where their head lives', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const branchRun = await a.createRun(newRun('p'));
+      assert.deepEqual([branchRun.configSha, branchRun.fromFork], [null, 0]);
+      const forkRun = await a.createRun(newRun('p', at(2), { preview: 7, configSha: 'b'.repeat(40), fromFork: 1 }));
+      assert.deepEqual(await b.getRun(forkRun.id), forkRun);
+      assert.deepEqual([forkRun.preview, forkRun.configSha, forkRun.fromFork], [7, 'b'.repeat(40), 1]);
+      const pr = { project: 'p', number: 7, state: 'open', headSha: 'c'.repeat(40), headRef: 'feature', fromFork: 1, updatedAt: at(3), host: 'bitbucket', baseRef: 'main', headRepo: 'eve/app', baseRepo: 'acme/app' };
+      await a.upsertPullRequest(pr);
+      assert.deepEqual(await b.getPullRequest('p', 7), pr);
+      const moved = { ...pr, headSha: 'd'.repeat(40), baseRef: 'release/2', headRepo: 'eve/app2', updatedAt: at(4) };
+      await b.upsertPullRequest(moved);
+      assert.deepEqual(await a.listPullRequests('p'), [moved]);
+      const preview = { project: 'p', number: 7, headSha: pr.headSha, headRef: 'feature', state: 'active', reason: null, createdAt: at(3), updatedAt: at(3), lastRequestAt: null, requestsSeen: 0, configSha: 'b'.repeat(40) };
+      await a.upsertPreview(preview);
+      await b.upsertPreview({ ...preview, configSha: 'e'.repeat(40), updatedAt: at(5) });
+      assert.equal((await a.getPreview('p', 7))?.configSha, 'e'.repeat(40));
+    });
   });
 }

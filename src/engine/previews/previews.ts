@@ -15,6 +15,7 @@ import type { Deployer } from '../deploy/deployer.ts';
 import type { Logger } from '../logger.ts';
 import type { EnqueueOptions } from '../triggers.ts';
 import { shouldRun } from './should-run.ts';
+import { fetchPullRequestHead, headGone } from './pull-request-head.ts';
 
 export interface PreviewDeps {
   store: Store;
@@ -103,7 +104,7 @@ export class Previews {
     const now = clock.now().toISOString();
     const open = event.action !== 'closed' && event.action !== 'merged';
     const known = await store.getPullRequest(project.name, event.number);
-    await store.upsertPullRequest({
+    const pr: PullRequest = {
       project: project.name,
       number: event.number,
       state: open ? 'open' : 'closed',
@@ -111,35 +112,63 @@ export class Previews {
       headRef: event.headRef,
       fromFork: event.fromFork ? 1 : 0,
       updatedAt: now,
-    });
+      host: hook.host,
+      baseRef: event.baseRef,
+      headRepo: event.headRepo,
+      baseRepo: event.baseRepo,
+    };
+    await store.upsertPullRequest(pr);
     if (!open) {
       await this.teardown(project.name, event.number, `pull request #${event.number} ${event.action}`);
       return { action: `preview ${previewName(event.number)} removed` };
     }
     if (known?.state === 'open' && known.headSha === event.headSha && event.action === 'updated') return { action: 'ignored: head unchanged' };
-    return this.deploy(project, event.number, event.headSha, event.headRef, trigger);
+    return this.deploy(project, pr, trigger);
   }
 
-  private async deploy(project: Project, number: number, headSha: string, headRef: string, trigger: string): Promise<HookOutcome> {
-    const spec = await this.specAt(project, headSha);
-    if (spec && !spec.previews.pullRequests) return { action: 'ignored: previews.pullRequests is off' };
+  /**
+   * Queues the preview run of a pull request's head. The `previews` settings come from the base
+   * branch's sluice.yaml (its newest commit, pinned on the run), never from the head's; the head
+   * is fetched through the host's pull request ref (a fork's branch is not in the base repository).
+   */
+  private async deploy(project: Project, pr: PullRequest, trigger: string): Promise<HookOutcome> {
+    const source = this.deps.sourceOf(project);
+    const baseRef = pr.baseRef ?? project.branch;
+    let baseSha: string;
+    try {
+      baseSha = await source.resolve(baseRef);
+    } catch (error) {
+      return { action: `ignored: the base branch ${baseRef} cannot be read: ${errorMessage(error)}` };
+    }
+    const base = await this.specAt(project, baseSha);
+    if (!base) return { action: `ignored: the base branch ${baseRef} has no valid sluice.yaml (at ${baseSha.slice(0, 12)}), which decides previews` };
+    if (!base.previews.pullRequests) return { action: `ignored: previews.pullRequests is off on the base branch ${baseRef}` };
+    try {
+      await fetchPullRequestHead(source, project, pr);
+    } catch (error) {
+      return { action: `ignored: the head of pull request #${pr.number} cannot be fetched: ${errorMessage(error)}` };
+    }
     const { store, clock } = this.deps;
     const now = clock.now().toISOString();
+    const number = pr.number;
     const existing = await store.getPreview(project.name, number);
     await store.upsertPreview({
       project: project.name,
       number,
-      headSha,
-      headRef,
+      headSha: pr.headSha,
+      headRef: pr.headRef,
       state: 'active',
       reason: null,
       createdAt: existing?.state === 'active' ? existing.createdAt : now,
       updatedAt: now,
       lastRequestAt: existing?.lastRequestAt ?? null,
       requestsSeen: existing?.requestsSeen ?? 0,
+      configSha: baseSha,
     });
-    const run = await this.deps.enqueue(project, { sha: headSha, trigger, preview: { number, branch: headRef } });
-    return { action: `preview ${previewName(number)}: run #${run.number} queued`, run: { id: run.id, number: run.number } };
+    const fromFork = pr.fromFork === 1;
+    const run = await this.deps.enqueue(project, { sha: pr.headSha, trigger, preview: { number, branch: pr.headRef, configSha: baseSha, fromFork } });
+    const waits = fromFork ? ', waiting for a deployer to approve it (a fork)' : '';
+    return { action: `preview ${previewName(number)}: run #${run.number} queued${waits}`, run: { id: run.id, number: run.number } };
   }
 
   async teardown(project: string, number: number, reason: string): Promise<void> {
@@ -185,7 +214,8 @@ export class Previews {
         continue;
       }
       const project = await store.getProject(p.project);
-      const ttl = (project ? (await this.specAt(project, p.headSha))?.previews.ttlMs : undefined) ?? SPEC_DEFAULTS.previewTtlMs;
+      // previews.ttl of the base branch the preview was deployed under (older records: the head's).
+      const ttl = (project ? (await this.specAt(project, p.configSha ?? p.headSha))?.previews.ttlMs : undefined) ?? SPEC_DEFAULTS.previewTtlMs;
       const idleSince = Date.parse(p.lastRequestAt ?? p.updatedAt);
       if (now.getTime() - idleSince > ttl) await this.teardown(p.project, p.number, `idle for longer than previews.ttl (${Math.round(ttl / 1000)} s)`);
     }
@@ -204,15 +234,15 @@ export class Previews {
       if (!project) continue;
       const preview = await store.getPreview(pr.project, pr.number);
       try {
-        const branchGone = pr.state === 'open' && (await this.deps.sourceOf(project).headOf(pr.headRef)) === null;
-        if (pr.state === 'closed' || branchGone) {
+        const gone = pr.state === 'open' ? await headGone(this.deps.sourceOf(project), project, pr) : null;
+        if (pr.state === 'closed' || gone !== null) {
           // An environment still up behind a removed preview is an orphan too (see teardown).
           if (preview?.state === 'active' || (await this.environmentUp(pr.project, pr.number))) {
-            await this.teardown(pr.project, pr.number, branchGone ? `branch ${pr.headRef} of pull request #${pr.number} is gone` : `pull request #${pr.number} is closed`);
+            await this.teardown(pr.project, pr.number, gone ?? `pull request #${pr.number} is closed`);
             removed++;
           }
         } else if (await this.missing(pr, preview)) {
-          const outcome = await this.deploy(project, pr.number, pr.headSha, pr.headRef, 'reconcile');
+          const outcome = await this.deploy(project, pr, 'reconcile');
           if (outcome.run) created++;
         }
       } catch (error) {
@@ -240,6 +270,9 @@ export class Previews {
     if (preview.state !== 'active') return false;
     const runs = (await this.deps.store.listRuns(pr.project, 500)).filter((r) => r.preview === pr.number && r.commitSha.startsWith(pr.headSha));
     const newest = runs[0];
+    // A fork's run that a deployer rejected (or cancelled) stays so until new commits: queuing it
+    // again would ask for approval every pass.
+    if (newest?.state === 'cancelled' && newest.fromFork === 1) return false;
     return newest === undefined || newest.state === 'cancelled' || newest.state === 'superseded';
   }
 

@@ -13,5 +13,9 @@ export const approvalStage: StageImpl = async (ctx, stage) => {
       await store.updateStage(gate.id, { state: 'superseded', reason, finishedAt: clock.now().toISOString() });
     }
   }
+  if (ctx.run.fromFork === 1 && stage.idx === 0) {
+    // The fork gate (see RunExecutor): before the checkout, so the fork's code has not run at all.
+    return { state: 'waiting', reason: `pull request #${ctx.run.preview} comes from a fork: waiting for a deployer to approve its preview (sluice approve ${ctx.run.id})` };
+  }
   return { state: 'waiting', reason: `waiting for a person to approve the deploy to ${stage.environment}` };
 };

@@ -13,14 +13,16 @@ export const buildStage: StageImpl = async (ctx, stage) => {
   await sourceOf(ctx.project).checkout(ctx.run.commitSha, dir);
   ctx.sink.line(null, 'system', `checked out ${ctx.run.commitSha} (${ctx.run.branch})`);
   const spec = requireSpec(ctx);
-  // Build steps get only the groups named in `buildSecrets` (none for a pull request from a fork).
-  const fromFork = ctx.run.preview !== null && (await ctx.deps.store.getPullRequest(ctx.project.name, ctx.run.preview))?.fromFork === 1;
-  if (fromFork && spec.buildSecrets.length) ctx.sink.line(null, 'system', 'a pull request from a fork: build secrets are not given to its build');
-  const values = spec.buildSecrets.length && !fromFork ? await ctx.deps.secrets.resolve(await ctx.deps.secrets.snapshot(spec.buildSecrets)) : {};
+  // Build steps get only the groups named in `buildSecrets`; for a fork's preview the checkout
+  // already cut those down to previews.forkSecrets of the base branch (preview-spec.ts).
+  const values = spec.buildSecrets.length ? await ctx.deps.secrets.resolve(await ctx.deps.secrets.snapshot(spec.buildSecrets)) : {};
   const result = await runSteps(ctx, stage, spec.build, dir, {}, { values });
   if (result.state !== 'succeeded') return result;
   const leak = await findSecretInTree(dir, values);
-  if (leak) return { state: 'failed', reason: `the build left the value of secret ${leak.key} in ${leak.file}: an artifact must not hold secrets (read it at run time instead)` };
+  if (leak) {
+    const as = leak.encoding === 'plain' ? '' : ` (${leak.encoding})`;
+    return { state: 'failed', reason: `the build left the value of secret ${leak.key}${as} in ${leak.file}: an artifact must not hold secrets (read it at run time instead)` };
+  }
   const artifact = await artifacts.pack(dir);
   await store.updateRun(ctx.run.id, { artifactDigest: artifact.digest });
   ctx.run.artifactDigest = artifact.digest;

@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Stage, Step } from '../../store/records.ts';
 import { environmentsOf, planStages } from '../plan.ts';
-import type { StageImpl } from '../run-context.ts';
+import type { RunContext, StageImpl } from '../run-context.ts';
+import type { Spec } from '../../spec/spec.ts';
+import { previewSpec } from '../previews/preview-spec.ts';
 
 export const specFile = 'sluice.yaml';
 
@@ -22,21 +24,30 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
     for (const issue of parsed.errors) ctx.sink.line(null, 'stderr', formatSpecIssue(specFile, issue));
     return { state: 'failed', reason: `${specFile} is invalid: ${parsed.errors.length} error(s), first: ${formatSpecIssue(specFile, parsed.errors[0]!)}` };
   }
-  ctx.spec = parsed.spec;
   ctx.sink.line(null, 'system', `${specFile} is valid`);
+  let spec = parsed.spec;
+  if (ctx.run.preview !== null) {
+    const merged = await previewSettings(ctx, spec);
+    if ('failed' in merged) {
+      ctx.sink.line(null, 'system', merged.failed);
+      return { state: 'failed', reason: merged.failed };
+    }
+    spec = merged.spec;
+  }
+  ctx.spec = spec;
   const existing = await store.listStages(ctx.run.id);
-  if (existing.length > 1) return { state: 'succeeded' }; // planned by an earlier attempt
+  if (existing.some((s) => s.idx > stage.idx)) return { state: 'succeeded' }; // planned by an earlier attempt
   const stages: Stage[] = [];
   const steps: Step[] = [];
-  for (const [i, planned] of planStages(parsed.spec, ctx.run.preview).entries()) {
+  for (const [i, planned] of planStages(spec, ctx.run.preview).entries()) {
     const id = randomUUID();
     stages.push({ id, runId: ctx.run.id, idx: stage.idx + 1 + i, name: planned.name, kind: planned.kind, environment: planned.environment, state: 'pending', reason: null, startedAt: null, finishedAt: null });
     for (const [idx, s] of planned.steps.entries()) {
       steps.push({ id: randomUUID(), runId: ctx.run.id, stageId: id, idx, name: s.name, state: 'pending', exitCode: null, pid: null, reason: null, startedAt: null, finishedAt: null });
     }
   }
-  await store.updateRun(ctx.run.id, { specJson: JSON.stringify(parsed.spec) });
-  for (const [position, planned] of environmentsOf(parsed.spec, ctx.run.preview).entries()) {
+  await store.updateRun(ctx.run.id, { specJson: JSON.stringify(spec) });
+  for (const [position, planned] of environmentsOf(spec, ctx.run.preview).entries()) {
     await store.ensureEnvironment(ctx.project.name, planned.name, ctx.deps.clock.now().toISOString());
     await store.updateEnvironment(ctx.project.name, planned.name, { position });
   }
@@ -44,3 +55,25 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
   await store.addSteps(steps);
   return { state: 'succeeded' };
 };
+
+/**
+ * A preview run's spec: the head's, with the `previews` settings of the base branch's file at the
+ * commit pinned when the run was queued (runs queued before that was kept: the tracked branch now).
+ */
+async function previewSettings(ctx: RunContext, head: Spec): Promise<{ spec: Spec } | { failed: string }> {
+  const source = ctx.deps.sourceOf(ctx.project);
+  const baseSha = ctx.run.configSha ?? (await source.resolve(ctx.project.branch));
+  const text = await source.readFile(baseSha, specFile);
+  const { parseSpec } = await import('../../spec/parse-spec.ts');
+  const parsed = text === null ? null : parseSpec(text);
+  if (!parsed?.ok) return { failed: `the base branch's ${specFile} (at ${baseSha.slice(0, 12)}) is ${parsed ? 'invalid' : 'missing'}: it decides the preview's settings` };
+  const fromFork = ctx.run.fromFork === 1;
+  const { spec, droppedBuildSecrets } = previewSpec(head, parsed.spec, fromFork);
+  ctx.sink.line(null, 'system', `previews settings from the base branch's ${specFile} at ${baseSha.slice(0, 12)}, not the pull request's`);
+  if (fromFork) {
+    const groups = spec.previews.secrets.length ? spec.previews.secrets.join(', ') : 'none';
+    ctx.sink.line(null, 'system', `a pull request from a fork: it gets only previews.forkSecrets (${groups})`);
+    if (droppedBuildSecrets.length) ctx.sink.line(null, 'system', `build secrets not given to a fork's build: ${droppedBuildSecrets.join(', ')}`);
+  }
+  return { spec };
+}

@@ -20,6 +20,10 @@ export interface GitSourceOptions extends GitEnvOptions {
 }
 
 const LOCAL_TIMEOUT_MS = 120_000;
+/** What a fetch of origin mirrors: branches, tags, and the hosts' pull request refs. */
+const MIRRORED_REFS = ['refs/heads/', 'refs/tags/', 'refs/pull/', 'refs/merge-requests/'];
+/** Where fetchRef may write: the pull request namespaces, and refs/sluice/ for heads from forks. */
+const KEPT_REFS = ['refs/pull/', 'refs/merge-requests/', 'refs/sluice/'];
 const FULL_SHA = /^[0-9a-f]{40}$/i;
 
 export class GitSource implements Source {
@@ -63,14 +67,18 @@ export class GitSource implements Source {
     });
   }
 
-  async headOf(branch: string): Promise<string | null> {
+  headOf(branch: string): Promise<string | null> {
+    return this.refOf(`refs/heads/${branch}`);
+  }
+
+  async refOf(ref: string, from?: string): Promise<string | null> {
     // Talks to the remote only: no mirror, no lock.
-    const ref = `refs/heads/${branch}`;
+    const url = from === undefined ? this.url : normalizeRepo(from, resolvePath);
     let out: GitResult;
     try {
-      out = await runGit(['ls-remote', '--heads', '--', this.url, ref], { env: this.env, timeoutMs: this.timeoutMs });
+      out = await runGit(['ls-remote', '--', url, ref], { env: this.env, timeoutMs: this.timeoutMs });
     } catch (error) {
-      throw new SourceError(`cannot reach ${this.repo}: ${gitErrorText(error)}`, { cause: error, retryable: true, details: { repo: this.repo } });
+      throw new SourceError(`cannot reach ${from ?? this.repo}: ${gitErrorText(error)}`, { cause: error, retryable: true, details: { repo: from ?? this.repo } });
     }
     for (const line of out.stdout.split('\n')) {
       const [sha, name] = line.split('\t');
@@ -78,6 +86,23 @@ export class GitSource implements Source {
       if (name === ref && sha && FULL_SHA.test(sha)) return sha.toLowerCase();
     }
     return null;
+  }
+
+  fetchRef(ref: string, into: string, from?: string): Promise<string> {
+    return this.locked(async () => {
+      await this.ensureMirror();
+      if (!KEPT_REFS.some((prefix) => into.startsWith(prefix)) || ref.startsWith('-') || /[\s:]/.test(ref + into)) {
+        throw new SourceError(`cannot fetch ${JSON.stringify(ref)} into ${JSON.stringify(into)}`, { details: { ref, into } });
+      }
+      try {
+        await this.git(['fetch', '--quiet', '--no-tags', '--', from === undefined ? 'origin' : normalizeRepo(from, resolvePath), `+${ref}:${into}`], { timeoutMs: this.timeoutMs });
+      } catch (error) {
+        throw new SourceError(`cannot fetch ${ref} from ${from ?? this.repo}: ${gitErrorText(error)}`, { cause: error, retryable: true, details: { ref, repo: from ?? this.repo } });
+      }
+      const sha = await this.revParse(into);
+      if (!sha) throw new SourceError(`${ref} of ${from ?? this.repo} is not a commit`, { details: { ref } });
+      return sha;
+    });
   }
 
   commit(sha: string): Promise<CommitInfo> {
@@ -172,7 +197,9 @@ export class GitSource implements Source {
 
   private async fetchLocked(): Promise<void> {
     try {
-      await this.git(['fetch', '--prune', '--quiet', 'origin'], { timeoutMs: this.timeoutMs });
+      // Named namespaces, not the mirror's refs/*: --prune then leaves refs/sluice/ (fork heads
+      // fetched from elsewhere, which origin does not have) alone.
+      await this.git(['fetch', '--prune', '--quiet', 'origin', ...MIRRORED_REFS.map((r) => `+${r}*:${r}*`)], { timeoutMs: this.timeoutMs });
     } catch (error) {
       throw new SourceError(`cannot fetch ${this.repo}: ${gitErrorText(error)}`, { cause: error, retryable: true, details: { repo: this.repo } });
     }

@@ -239,8 +239,20 @@ const projectStatus: Migration = {
   },
 };
 
+/** Fork previews: the base-branch commit of a preview's settings, the fork flag on runs, and where a pull request's head lives. */
+const forkPreviews: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('runs').addColumn('config_sha', 'text').execute();
+    await db.schema.alterTable('runs').addColumn('from_fork', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('previews').addColumn('config_sha', 'text').execute();
+    for (const column of ['host', 'base_ref', 'head_repo', 'base_repo']) await db.schema.alterTable('pull_requests').addColumn(column, 'text').execute();
+    // Preview runs of forks queued before the upgrade keep the fork's limits (they were read from the pull request then).
+    await sql`update runs set from_fork = 1 where preview is not null and exists (select 1 from pull_requests p where p.project = runs.project and p.number = runs.preview and p.from_fork = 1)`.execute(db);
+  },
+};
+
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   return {
-    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus }),
+    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus, '0010_fork_previews': forkPreviews }),
   };
 }

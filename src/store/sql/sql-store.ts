@@ -103,6 +103,8 @@ export class SqlStore implements Store {
       const full: Run = {
         ...run,
         preview: run.preview ?? null,
+        configSha: run.configSha ?? null,
+        fromFork: run.fromFork ?? 0,
         number: Number(top?.n ?? 0) + 1,
         attempt: 0,
         cancelRequested: 0,
@@ -352,7 +354,18 @@ export class SqlStore implements Store {
     await this.db
       .insertInto('pullRequests')
       .values(pr)
-      .onConflict((oc) => oc.columns(['project', 'number']).doUpdateSet({ state: pr.state, headSha: pr.headSha, headRef: pr.headRef, fromFork: pr.fromFork, updatedAt: pr.updatedAt }))
+      .onConflict((oc) => oc.columns(['project', 'number']).doUpdateSet({
+          state: pr.state,
+          headSha: pr.headSha,
+          headRef: pr.headRef,
+          fromFork: pr.fromFork,
+          updatedAt: pr.updatedAt,
+          host: pr.host,
+          baseRef: pr.baseRef,
+          headRepo: pr.headRepo,
+          baseRepo: pr.baseRepo,
+        }),
+      )
       .execute();
   }
 
@@ -370,7 +383,7 @@ export class SqlStore implements Store {
     await this.db
       .insertInto('previews')
       .values(p)
-      .onConflict((oc) => oc.columns(['project', 'number']).doUpdateSet({ headSha: p.headSha, headRef: p.headRef, state: p.state, reason: p.reason, updatedAt: p.updatedAt }))
+      .onConflict((oc) => oc.columns(['project', 'number']).doUpdateSet({ headSha: p.headSha, headRef: p.headRef, state: p.state, reason: p.reason, updatedAt: p.updatedAt, configSha: p.configSha }))
       .execute();
   }
 
