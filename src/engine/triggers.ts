@@ -18,6 +18,8 @@ export interface EnqueueOptions {
   trigger: string;
   /** A pull request's preview run: its head branch and number. */
   preview?: { number: number; branch: string };
+  /** The token that asked for the run (manual triggers). */
+  triggeredBy?: string | null;
 }
 
 export async function enqueueRun(deps: TriggerDeps, project: Project, opts: EnqueueOptions): Promise<Run> {
@@ -51,6 +53,7 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: Enqu
     message: info.message,
     trigger: opts.trigger,
     preview: opts.preview?.number ?? null,
+    triggeredBy: opts.triggeredBy ?? null,
     state: 'queued',
     createdAt: clock.now().toISOString(),
   });
