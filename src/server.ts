@@ -169,7 +169,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const localHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let url = `http://${localHost}:${opts.port}`;
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
-  const app = createApi(
+  const { app } = createApi(
     {
       engine,
       deployer,

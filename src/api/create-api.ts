@@ -5,7 +5,7 @@ import { ErrorCode, InvalidInputError, SluiceError } from '../errors.ts';
 import { FailureLimiter, type FailureLimit } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
 import { statusOfCode } from './error-status.ts';
-import { guardRequests } from './request-guard.ts';
+import { guardRequests, type RouteEntry } from './request-guard.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
@@ -24,7 +24,8 @@ export interface ApiOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function createApi(deps: ApiDeps, opts: ApiOptions): FastifyInstance {
+/** The application, and its route table with each route's declared permission. */
+export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstance; routes: readonly RouteEntry[] } {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof SluiceError) {
@@ -53,11 +54,11 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): FastifyInstance {
       done(new InvalidInputError(`the body is not JSON: ${(error as Error).message}`), undefined);
     }
   });
-  guardRequests(app, { tokens: opts.tokens, hosts: opts.hosts, publicOrigin: opts.publicOrigin, failures: new FailureLimiter(opts.failureLimit), warn: opts.warn, now: Date.now });
+  const routes = guardRequests(app, { tokens: opts.tokens, hosts: opts.hosts, publicOrigin: opts.publicOrigin, failures: new FailureLimiter(opts.failureLimit), warn: opts.warn, now: Date.now });
   registerRoutes(app, deps);
   registerHookRoutes(app, deps.engine);
   registerSecretRoutes(app, deps.secretApi);
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);
-  return app;
+  return { app, routes };
 }

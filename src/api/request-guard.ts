@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ErrorCode, ForbiddenError, InvalidInputError, NotFoundError, SluiceError, UnauthenticatedError } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { assertAllowed, seesEnvironment, seesProject } from '../auth/permission.ts';
+import { assertAllowed, seesEnvironment, seesProject, type Permission } from '../auth/permission.ts';
 import type { FailureLimiter } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
 
@@ -55,11 +55,21 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal;
 }
 
-export function guardRequests(app: FastifyInstance, opts: GuardOptions): void {
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: Permission;
+}
+
+/** Installs the guard; returns the route table as routes are added (what the permission tests read). */
+export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonly RouteEntry[] {
   app.decorateRequest('principal', null);
+  const table: RouteEntry[] = [];
   // A route without a declared permission is a bug: refuse to build the server at all.
   app.addHook('onRoute', (route) => {
-    if (!route.config?.permission) throw new Error(`route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
+    const permission = route.config?.permission;
+    if (!permission) throw new Error(`route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, permission });
   });
   app.addHook('onRequest', async (req) => {
     const hostHeader = req.headers.host ?? '';
@@ -98,4 +108,5 @@ export function guardRequests(app: FastifyInstance, opts: GuardOptions): void {
     if (req.routeOptions.url?.startsWith('/api/projects/:name') && params.name !== undefined && !seesProject(req.principal, params.name)) throw new NotFoundError('project', params.name);
     if (params.env !== undefined && !seesEnvironment(req.principal, params.env)) throw new NotFoundError('environment', params.env);
   });
+  return table;
 }
