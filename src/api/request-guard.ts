@@ -102,7 +102,7 @@ export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonl
       opts.warn(`authentication failed from ${req.ip} for ${req.method} ${req.routeOptions.url ?? ''}: ${error.message}`);
       throw error;
     }
-    assertAllowed(req.principal, permission);
+    assertAllowed(req.principal, permission, isMutation(req.method));
     // A token limited to projects or environments finds nothing outside them: 404, as if absent.
     const params = req.params as Record<string, string | undefined>;
     if (req.routeOptions.url?.startsWith('/api/projects/:name') && params.name !== undefined && !seesProject(req.principal, params.name)) throw new NotFoundError('project', params.name);

@@ -1,7 +1,7 @@
 // The JSON HTTP API. Handlers stay thin: the engine does the work; errors become statuses in
 // error-status.ts only.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { need, seesEnvironment, seesProject } from '../auth/permission.ts';
 import type { RunDetail } from '../engine/engine.ts';
@@ -46,10 +46,6 @@ function visibleRun(p: Principal, detail: RunDetail, ref: string): RunDetail {
   return { ...detail, stages: detail.stages.filter((s) => s.environment === null || seesEnvironment(p, s.environment)) };
 }
 
-/** Triggering or cancelling a run touches every environment it deploys to. */
-function assertAllEnvironments(p: Principal, what: string): void {
-  if (p.environments !== null) throw new ForbiddenError(`${what} needs a token not limited to environments (a run deploys to every environment); token ${p.name} is limited to ${p.environments.join(', ')}`);
-}
 
 function body(req: { body: unknown }): Record<string, unknown> {
   return req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
@@ -109,7 +105,6 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<{ Params: Params }>('/api/projects/:name/trigger', { config: { permission: need.deployer } }, async (req, reply) => {
     const p = principalOf(req);
-    assertAllEnvironments(p, 'triggering a run');
     const run = await engine.trigger(req.params.name!, optionalString(body(req), 'ref'), 'manual', p.name);
     return reply.code(201).send(runView({ run, stages: [], steps: [] }, false));
   });
@@ -127,15 +122,14 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: Params }>('/api/runs/:id/cancel', { config: { permission: need.deployer } }, async (req) => {
     const { run } = await runFor(req);
     const p = principalOf(req);
-    assertAllEnvironments(p, 'cancelling a run');
     return runView(visibleRun(p, await engine.run((await engine.cancel(run.id, p.name)).id), run.id), true);
   });
-  app.post<{ Params: Params }>('/api/runs/:id/approve', { config: { permission: need.deployer } }, async (req) => {
+  app.post<{ Params: Params }>('/api/runs/:id/approve', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const { run } = await runFor(req);
     const p = principalOf(req);
     return runView(visibleRun(p, await engine.run((await engine.approve(run.id, p)).id), run.id), true);
   });
-  app.post<{ Params: Params }>('/api/runs/:id/reject', { config: { permission: need.deployer } }, async (req) => {
+  app.post<{ Params: Params }>('/api/runs/:id/reject', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const { run } = await runFor(req);
     const p = principalOf(req);
     return runView(visibleRun(p, await engine.run((await engine.reject(run.id, p, optionalString(body(req), 'reason'))).id), run.id), true);
@@ -174,7 +168,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     (await engine.releases(req.params.name!, req.params.env!)).map((r, i, all) => releaseView(r, all[i + 1])),
   );
 
-  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/rollback', { config: { permission: need.deployer } }, async (req) => {
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/rollback', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const to = body(req).to;
     if (to !== undefined && to !== null && !(Number.isInteger(to) && (to as number) > 0)) throw new InvalidInputError('to must be a release number');
     const release = await engine.rollback(req.params.name!, req.params.env!, (to as number | undefined) ?? undefined, principalOf(req).name);
@@ -182,12 +176,12 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get<{ Params: Params }>('/api/projects/:name/environments/:env/rollout', { config: { permission: need.viewer } }, async (req) => rolloutView(await engine.rollout(req.params.name!, req.params.env!)));
-  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/promote', { config: { permission: need.deployer } }, async (req) =>
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/promote', { config: { permission: need.deployerOneEnvironment } }, async (req) =>
     rolloutView(await engine.promote(req.params.name!, req.params.env!, body(req).full === true, principalOf(req).name)),
   );
-  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/abort', { config: { permission: need.deployer } }, async (req) => rolloutView(await engine.abort(req.params.name!, req.params.env!, principalOf(req).name)));
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/abort', { config: { permission: need.deployerOneEnvironment } }, async (req) => rolloutView(await engine.abort(req.params.name!, req.params.env!, principalOf(req).name)));
 
-  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/redeploy', { config: { permission: need.deployer } }, async (req) => {
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/redeploy', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
     await engine.project(req.params.name!);
     return releaseView(await deployer.redeploy(req.params.name!, req.params.env!, principalOf(req).name));
   });
