@@ -164,12 +164,14 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
   const routerPort = await freePort();
   let server = await startServer(compiled, dir, port, routerPort);
   onCleanup(() => stopServer(server));
-  const added = await fetch(`${server.url}/api/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'hello', repo }) });
+  // The first start wrote the admin token: act as that administrator.
+  const auth = { authorization: `Bearer ${fs.readFileSync(path.join(dir, 'admin.token'), 'utf8').trim()}` };
+  const added = await fetch(`${server.url}/api/projects`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ name: 'hello', repo }) });
   if (!added.ok) throw new Error(`project add: ${added.status} ${await added.text()}`);
   const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
   const api = {
     async api<T>(method: string, p: string): Promise<{ status: number; body: T }> {
-      const res = await fetch(`${server.url}${p}`, { method });
+      const res = await fetch(`${server.url}${p}`, { method, headers: auth });
       return { status: res.status, body: (await res.json()) as T };
     },
   };

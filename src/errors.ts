@@ -4,6 +4,10 @@
 export const ErrorCode = {
   invalidInput: 'invalid_input',
   unauthenticated: 'unauthenticated',
+  /** Authenticated, but the token's role or scope does not allow the call. */
+  forbidden: 'forbidden',
+  /** Too many failed authentications from one address. */
+  rateLimited: 'rate_limited',
   tooLarge: 'too_large',
   invalidSpec: 'invalid_spec',
   notFound: 'not_found',
@@ -37,6 +41,18 @@ export class SluiceError extends Error {
 export class InvalidInputError extends SluiceError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(ErrorCode.invalidInput, message, { details });
+  }
+}
+
+export class UnauthenticatedError extends SluiceError {
+  constructor(message: string) {
+    super(ErrorCode.unauthenticated, message);
+  }
+}
+
+export class ForbiddenError extends SluiceError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode.forbidden, message, { details });
   }
 }
 

@@ -6,6 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { servedHosts } from './api/request-guard.ts';
+import { defaultFailureLimit } from './auth/failure-limiter.ts';
+import { TokenService } from './auth/token-service.ts';
+import { ensureAdminToken } from './server/ensure-admin-token.ts';
 import { ownChildEnv } from './config/environment.ts';
 import type { EngineConfig } from './engine/engine-config.ts';
 import { defaultRunLogPolicy, type RunLogPolicy } from './engine/run-log-policy.ts';
@@ -91,6 +95,10 @@ export interface ServerOptions {
   logFormat?: LogFormat;
   /** Size rotation of the data plane's <data>/logs/dataplane.log, given to a data plane the server starts; default defaultOutputRotation. */
   outputRotation?: OutputRotation;
+  /** The URL the API is reached at from elsewhere (webhook URLs; its host is served besides loopback). */
+  publicUrl?: string | null;
+  /** Failed authentications per source address per minute before 429 (default 30). */
+  authFailuresPerMinute?: number;
 }
 
 export interface RunningServer {
@@ -207,8 +215,14 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   };
   const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
 
-  let url = `http://${opts.host}:${opts.port}`;
-  const app = createApi(
+  const tokens = new TokenService({ store, clock: systemClock });
+  const adminTokenFile = await ensureAdminToken(store, tokens, dataDir, systemClock.now());
+  if (adminTokenFile) logger.info(`admin token written to ${adminTokenFile} (mode 0600): sign the CLI in with  sluice login < ${adminTokenFile}`);
+  // A wildcard address is reached through loopback from this machine (and is not a Host the API answers for).
+  const localHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  let url = `http://${localHost}:${opts.port}`;
+  const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
+  const { app } = createApi(
     {
       engine,
       deployer,
@@ -228,18 +242,25 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         },
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
-      apiBase: () => url,
+      apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor.stop();
         await engine.stop();
         await dp.client.request('POST', '/shutdown').catch(() => {});
       },
     },
-    { logErrors: (m, e) => logger.error(m, e) },
+    {
+      logErrors: (m, e) => logger.error(m, e),
+      warn: (m) => logger.warn(m),
+      tokens,
+      hosts: servedHosts(opts.host, publicUrl),
+      publicOrigin: publicUrl ? new URL(publicUrl).origin.toLowerCase() : null,
+      failureLimit: { ...defaultFailureLimit, max: opts.authFailuresPerMinute ?? defaultFailureLimit.max },
+    },
   );
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
-  if (address && typeof address === 'object') url = `http://${opts.host}:${address.port}`; // --port 0 picks a free port
+  if (address && typeof address === 'object') url = `http://${localHost}:${address.port}`; // --port 0 picks a free port
   await engine.start();
   logger.info(`sluice server: API on ${url}, router on ${opts.routerHost}:${dp.routerPort}, data in ${dataDir}`);
   return {

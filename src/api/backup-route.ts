@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
+import { need } from '../auth/permission.ts';
 
 export interface BackupApiDeps {
   /** Makes the copy (`hint`: the operator's file name, for advice); `remove` deletes it. */
@@ -12,7 +13,7 @@ export interface BackupApiDeps {
 }
 
 export function registerBackupRoute(app: FastifyInstance, deps: BackupApiDeps): void {
-  app.post('/api/backup', async (req, reply) => {
+  app.post('/api/backup', { config: { permission: need.adminGlobal } }, async (req, reply) => {
     const b = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
     const hint = b.file ?? 'sluice-backup.db';
     if (typeof hint !== 'string' || hint === '' || hint.length > 4096) throw new InvalidInputError('file must be a file name');

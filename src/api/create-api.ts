@@ -1,16 +1,35 @@
-// The Fastify application: routes plus the single error → HTTP mapping.
+// The Fastify application: the request guard (host, origin, content type, token, permission),
+// the routes, and the single error → HTTP mapping.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { SluiceError } from '../errors.ts';
+import { ErrorCode, InvalidInputError, SluiceError } from '../errors.ts';
+import { FailureLimiter, type FailureLimit } from '../auth/failure-limiter.ts';
+import type { TokenService } from '../auth/token-service.ts';
 import { statusOfCode } from './error-status.ts';
+import { guardRequests, type RouteEntry } from './request-guard.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
 import { registerBackupRoute } from './backup-route.ts';
+import { registerTokenRoutes } from './token-routes.ts';
 
-export function createApi(deps: ApiDeps, opts: { logErrors: (message: string, error: unknown) => void }): FastifyInstance {
+export interface ApiOptions {
+  logErrors: (message: string, error: unknown) => void;
+  warn: (message: string) => void;
+  tokens: TokenService;
+  /** Host names the API answers for (servedHosts()). */
+  hosts: ReadonlySet<string>;
+  publicOrigin: string | null;
+  failureLimit: FailureLimit;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The application, and its route table with each route's declared permission. */
+export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstance; routes: readonly RouteEntry[] } {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof SluiceError) {
+      if (error.code === ErrorCode.rateLimited) void reply.header('retry-after', String(error.details.retryAfterS));
       return reply.code(statusOfCode[error.code]).send({ code: error.code, message: error.message, ...(Object.keys(error.details).length ? { details: error.details } : {}) });
     }
     const status = (error as { statusCode?: number }).statusCode;
@@ -19,9 +38,27 @@ export function createApi(deps: ApiDeps, opts: { logErrors: (message: string, er
     return reply.code(500).send({ code: 'internal', message: (error as Error).message });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not_found', message: `no such endpoint: ${req.method} ${req.url}` }));
+  // JSON bodies must be UTF-8: other bytes are refused, never turned into U+FFFD and stored.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    if (body.length === 0) return done(null, undefined);
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return done(new InvalidInputError('the body is not valid UTF-8'), undefined);
+    }
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch (error) {
+      done(new InvalidInputError(`the body is not JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+  const routes = guardRequests(app, { tokens: opts.tokens, hosts: opts.hosts, publicOrigin: opts.publicOrigin, failures: new FailureLimiter(opts.failureLimit), warn: opts.warn, now: Date.now });
   registerRoutes(app, deps);
   registerHookRoutes(app, deps.engine);
   registerSecretRoutes(app, deps.secretApi);
   registerBackupRoute(app, deps.backupApi);
-  return app;
+  registerTokenRoutes(app, opts.tokens);
+  return { app, routes };
 }

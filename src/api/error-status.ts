@@ -4,6 +4,8 @@ import { ErrorCode } from '../errors.ts';
 export const statusOfCode: Record<ErrorCode, number> = {
   [ErrorCode.invalidInput]: 400,
   [ErrorCode.unauthenticated]: 401,
+  [ErrorCode.forbidden]: 403,
+  [ErrorCode.rateLimited]: 429,
   [ErrorCode.tooLarge]: 413,
   [ErrorCode.invalidSpec]: 422,
   [ErrorCode.notFound]: 404,

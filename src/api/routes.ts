@@ -1,7 +1,11 @@
 // The JSON HTTP API. Handlers stay thin: the engine does the work; errors become statuses in
 // error-status.ts only.
-import type { FastifyInstance } from 'fastify';
-import { InvalidInputError } from '../errors.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import { need, seesEnvironment, seesProject } from '../auth/permission.ts';
+import type { RunDetail } from '../engine/engine.ts';
+import { principalOf } from './request-guard.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Deployer } from '../engine/deploy/deployer.ts';
 import { terminalRunStates } from '../store/records.ts';
@@ -35,10 +39,13 @@ function tailOf(value: string | undefined): number {
   return n;
 }
 
-function actorOf(headers: Record<string, unknown>): string {
-  const a = headers['x-sluice-actor'];
-  return typeof a === 'string' && a ? a.slice(0, 100) : 'anonymous';
+/** A run the principal may see (404 otherwise, as if absent), with the stages of other environments left out. */
+function visibleRun(p: Principal, detail: RunDetail, ref: string): RunDetail {
+  if (!seesProject(p, detail.run.project)) throw new NotFoundError('run', ref);
+  if (p.environments === null) return detail;
+  return { ...detail, stages: detail.stages.filter((s) => s.environment === null || seesEnvironment(p, s.environment)) };
 }
+
 
 function body(req: { body: unknown }): Record<string, unknown> {
   return req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
@@ -55,23 +62,34 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { engine, deployer } = deps;
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-  app.get('/api/health', async () => ({ ok: true }));
+  app.get('/api/health', { config: { permission: need.public } }, async () => ({ ok: true }));
+  app.get('/healthz', { config: { permission: need.public } }, async () => ({ ok: true }));
 
-  app.get('/api/projects', async () => (await engine.listProjects()).map((p) => projectView(p, deps.apiBase())));
+  app.get('/api/whoami', { config: { permission: need.viewer } }, async (req) => principalOf(req));
 
-  app.post('/api/projects', async (req, reply) => {
+  app.get('/api/projects', { config: { permission: need.viewer } }, async (req) =>
+    (await engine.listProjects()).filter((p) => seesProject(req.principal, p.name)).map((p) => projectView(p, deps.apiBase(), false)),
+  );
+
+  app.post('/api/projects', { config: { permission: need.adminGlobal } }, async (req, reply) => {
     const b = body(req);
     const name = optionalString(b, 'name');
     const repo = optionalString(b, 'repo');
     if (!name) throw new InvalidInputError('name is required');
     if (!repo) throw new InvalidInputError('repo is required');
     const project = await engine.addProject({ name, repo, branch: optionalString(b, 'branch') ?? 'main' });
-    return reply.code(201).send(projectView(project, deps.apiBase()));
+    return reply.code(201).send(projectView(project, deps.apiBase(), true));
   });
 
-  app.get<{ Params: Params }>('/api/projects/:name', async (req) => projectView(await engine.project(req.params.name!), deps.apiBase()));
+  app.get<{ Params: Params }>('/api/projects/:name', { config: { permission: need.viewer } }, async (req) =>
+    projectView(await engine.project(req.params.name!), deps.apiBase(), principalOf(req).role === 'admin'),
+  );
 
-  app.put<{ Params: Params }>('/api/projects/:name/status-target', async (req) => {
+  app.post<{ Params: Params }>('/api/projects/:name/rotate-webhook-secret', { config: { permission: need.admin } }, async (req) =>
+    projectView(await engine.rotateWebhookSecret(req.params.name!), deps.apiBase(), true),
+  );
+
+  app.put<{ Params: Params }>('/api/projects/:name/status-target', { config: { permission: need.admin } }, async (req) => {
     const b = body(req);
     const host = optionalString(b, 'host');
     const repo = optionalString(b, 'repo');
@@ -81,30 +99,45 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!token) throw new InvalidInputError('token is required');
     const apiUrl = optionalString(b, 'apiUrl');
     if (apiUrl !== undefined && !/^https?:\/\//.test(apiUrl)) throw new InvalidInputError('apiUrl must be an http(s) URL');
-    await engine.setStatusTarget(req.params.name!, { host, repo, apiUrl: apiUrl ?? null, token }, actorOf(req.headers));
+    await engine.setStatusTarget(req.params.name!, { host, repo, apiUrl: apiUrl ?? null, token }, principalOf(req).name);
     return { host, repo, apiUrl: apiUrl ?? null };
   });
 
-  app.post<{ Params: Params }>('/api/projects/:name/trigger', async (req, reply) => {
-    const run = await engine.trigger(req.params.name!, optionalString(body(req), 'ref'), 'manual');
+  app.post<{ Params: Params }>('/api/projects/:name/trigger', { config: { permission: need.deployer } }, async (req, reply) => {
+    const p = principalOf(req);
+    const run = await engine.trigger(req.params.name!, optionalString(body(req), 'ref'), 'manual', p.name);
     return reply.code(201).send(runView({ run, stages: [], steps: [] }, false));
   });
 
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/runs', async (req) => {
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/runs', { config: { permission: need.viewer } }, async (req) => {
     const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
-    return (await engine.runs(req.params.name!, limit)).map((d) => runView(d, false));
+    return (await engine.runs(req.params.name!, limit)).map((d) => runView(visibleRun(principalOf(req), d, d.run.id), false));
   });
 
-  app.get<{ Params: Params }>('/api/runs/:id', async (req) => runView(await engine.run(req.params.id!), true));
+  app.get<{ Params: Params }>('/api/runs/:id', { config: { permission: need.viewer } }, async (req) => runView(visibleRun(principalOf(req), await engine.run(req.params.id!), req.params.id!), true));
 
-  app.post<{ Params: Params }>('/api/runs/:id/cancel', async (req) => runView(await engine.run((await engine.cancel(req.params.id!, actorOf(req.headers))).id), true));
-  app.post<{ Params: Params }>('/api/runs/:id/approve', async (req) => runView(await engine.run((await engine.approve(req.params.id!, actorOf(req.headers))).id), true));
-  app.post<{ Params: Params }>('/api/runs/:id/reject', async (req) =>
-    runView(await engine.run((await engine.reject(req.params.id!, actorOf(req.headers), optionalString(body(req), 'reason'))).id), true),
-  );
+  /** The run named by the route, 404 when the principal may not see it. */
+  const runFor = async (req: FastifyRequest<{ Params: Params }>): Promise<RunDetail> => visibleRun(principalOf(req), await engine.run(req.params.id!), req.params.id!);
 
-  app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', async (req, reply) => {
+  app.post<{ Params: Params }>('/api/runs/:id/cancel', { config: { permission: need.deployer } }, async (req) => {
+    const { run } = await runFor(req);
+    const p = principalOf(req);
+    return runView(visibleRun(p, await engine.run((await engine.cancel(run.id, p.name)).id), run.id), true);
+  });
+  app.post<{ Params: Params }>('/api/runs/:id/approve', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
+    const { run } = await runFor(req);
+    const p = principalOf(req);
+    return runView(visibleRun(p, await engine.run((await engine.approve(run.id, p)).id), run.id), true);
+  });
+  app.post<{ Params: Params }>('/api/runs/:id/reject', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
+    const { run } = await runFor(req);
+    const p = principalOf(req);
+    return runView(visibleRun(p, await engine.run((await engine.reject(run.id, p, optionalString(body(req), 'reason'))).id), run.id), true);
+  });
+
+  app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', { config: { permission: need.viewer } }, async (req, reply) => {
     let after = Number(req.query.after ?? 0) || 0;
+    await runFor(req);
     if (req.query.follow === undefined || req.query.follow === '0') {
       return engine.logs(req.params.id!, after, Math.min(100_000, Number(req.query.limit ?? 100_000) || 100_000));
     }
@@ -125,34 +158,35 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     sse.end();
   });
 
-  app.get<{ Params: Params }>('/api/projects/:name/status', async (req) => {
+  app.get<{ Params: Params }>('/api/projects/:name/status', { config: { permission: need.viewer } }, async (req) => {
     await engine.project(req.params.name!);
-    return deployer.status(req.params.name!);
+    const status = await deployer.status(req.params.name!);
+    return { ...status, environments: status.environments.filter((e) => seesEnvironment(req.principal, e.name)) };
   });
 
-  app.get<{ Params: Params }>('/api/projects/:name/environments/:env/releases', async (req) =>
+  app.get<{ Params: Params }>('/api/projects/:name/environments/:env/releases', { config: { permission: need.viewer } }, async (req) =>
     (await engine.releases(req.params.name!, req.params.env!)).map((r, i, all) => releaseView(r, all[i + 1])),
   );
 
-  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/rollback', async (req) => {
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/rollback', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const to = body(req).to;
     if (to !== undefined && to !== null && !(Number.isInteger(to) && (to as number) > 0)) throw new InvalidInputError('to must be a release number');
-    const release = await engine.rollback(req.params.name!, req.params.env!, (to as number | undefined) ?? undefined, actorOf(req.headers));
+    const release = await engine.rollback(req.params.name!, req.params.env!, (to as number | undefined) ?? undefined, principalOf(req).name);
     return releaseView(release);
   });
 
-  app.get<{ Params: Params }>('/api/projects/:name/environments/:env/rollout', async (req) => rolloutView(await engine.rollout(req.params.name!, req.params.env!)));
-  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/promote', async (req) =>
-    rolloutView(await engine.promote(req.params.name!, req.params.env!, body(req).full === true, actorOf(req.headers))),
+  app.get<{ Params: Params }>('/api/projects/:name/environments/:env/rollout', { config: { permission: need.viewer } }, async (req) => rolloutView(await engine.rollout(req.params.name!, req.params.env!)));
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/promote', { config: { permission: need.deployerOneEnvironment } }, async (req) =>
+    rolloutView(await engine.promote(req.params.name!, req.params.env!, body(req).full === true, principalOf(req).name)),
   );
-  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/abort', async (req) => rolloutView(await engine.abort(req.params.name!, req.params.env!, actorOf(req.headers))));
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/abort', { config: { permission: need.deployerOneEnvironment } }, async (req) => rolloutView(await engine.abort(req.params.name!, req.params.env!, principalOf(req).name)));
 
-  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/redeploy', async (req) => {
+  app.post<{ Params: Params }>('/api/projects/:name/environments/:env/redeploy', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
     await engine.project(req.params.name!);
-    return releaseView(await deployer.redeploy(req.params.name!, req.params.env!, actorOf(req.headers)));
+    return releaseView(await deployer.redeploy(req.params.name!, req.params.env!, principalOf(req).name));
   });
 
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', async (req, reply) => {
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', { config: { permission: need.viewer } }, async (req, reply) => {
     await engine.project(req.params.name!);
     const cursor: FollowCursor = new Map();
     const files = (): Promise<string[]> => deployer.instanceLogFiles(req.params.name!, req.params.env!);
@@ -168,11 +202,11 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     sse.end();
   });
 
-  app.get<{ Params: Params }>('/api/projects/:name/previews', async (req) => {
+  app.get<{ Params: Params }>('/api/projects/:name/previews', { config: { permission: need.viewer } }, async (req) => {
     await engine.project(req.params.name!);
     const list = await engine.previews.list(req.params.name!);
     const status = await deployer.status(req.params.name!);
-    return list.map((p) => {
+    return list.filter((p) => seesEnvironment(req.principal, `pr-${p.number}`)).map((p) => {
       const env = status.environments.find((e) => e.name === `pr-${p.number}`);
       return {
         name: `pr-${p.number}`,
@@ -187,7 +221,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
   });
 
-  app.post('/api/dataplane/shutdown', async () => {
+  app.post('/api/dataplane/shutdown', { config: { permission: need.adminGlobal } }, async () => {
     await deps.onShutdownDataPlane();
     return { stopped: true };
   });

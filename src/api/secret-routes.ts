@@ -1,15 +1,13 @@
 // Secret groups over the API. Values go in (PUT) and come out only through GET of one key,
-// which is audited; listings never carry values.
+// which is audited and for admins only; listings never carry values.
 import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
+import { need } from '../auth/permission.ts';
+import { principalOf } from './request-guard.ts';
 import type { SecretService } from '../engine/secrets/secret-service.ts';
 
 type Params = Record<string, string>;
 
-function actorOf(headers: Record<string, unknown>): string {
-  const a = headers['x-sluice-actor'];
-  return typeof a === 'string' && a ? a.slice(0, 100) : 'anonymous';
-}
 
 export interface SecretApiDeps {
   secrets: SecretService;
@@ -20,18 +18,18 @@ export interface SecretApiDeps {
 
 export function registerSecretRoutes(app: FastifyInstance, deps: SecretApiDeps): void {
   const { secrets } = deps;
-  app.get('/api/secrets', async () => ({ groups: await secrets.groups() }));
-  app.get<{ Params: Params }>('/api/secrets/:group', async (req) => secrets.list(req.params.group!));
-  app.get<{ Params: Params }>('/api/secrets/:group/:key', async (req) => secrets.get(req.params.group!, req.params.key!, actorOf(req.headers)));
-  app.put<{ Params: Params }>('/api/secrets/:group/:key', async (req) => {
+  app.get('/api/secrets', { config: { permission: need.viewerGlobal } }, async () => ({ groups: await secrets.groups() }));
+  app.get<{ Params: Params }>('/api/secrets/:group', { config: { permission: need.viewerGlobal } }, async (req) => secrets.list(req.params.group!));
+  app.get<{ Params: Params }>('/api/secrets/:group/:key', { config: { permission: need.adminGlobal } }, async (req) => secrets.get(req.params.group!, req.params.key!, principalOf(req).name));
+  app.put<{ Params: Params }>('/api/secrets/:group/:key', { config: { permission: need.adminGlobal } }, async (req) => {
     const value = (req.body as { value?: unknown } | null)?.value;
     if (typeof value !== 'string') throw new InvalidInputError('value must be a string');
-    return secrets.set(req.params.group!, req.params.key!, value, actorOf(req.headers));
+    return secrets.set(req.params.group!, req.params.key!, value, principalOf(req).name);
   });
-  app.delete<{ Params: Params }>('/api/secrets/:group/:key', async (req) => {
-    await secrets.unset(req.params.group!, req.params.key!, actorOf(req.headers));
+  app.delete<{ Params: Params }>('/api/secrets/:group/:key', { config: { permission: need.adminGlobal } }, async (req) => {
+    await secrets.unset(req.params.group!, req.params.key!, principalOf(req).name);
     return { unset: `${req.params.group}/${req.params.key}` };
   });
-  app.post('/api/secrets/rotate-key', async (req) => deps.rotateKey(actorOf(req.headers)));
-  app.get<{ Querystring: { limit?: string } }>('/api/audit', async (req) => deps.audit(Math.min(10_000, Math.max(1, Number(req.query.limit ?? 200) || 200))));
+  app.post('/api/secrets/rotate-key', { config: { permission: need.adminGlobal } }, async (req) => deps.rotateKey(principalOf(req).name));
+  app.get<{ Querystring: { limit?: string } }>('/api/audit', { config: { permission: need.adminGlobal } }, async (req) => deps.audit(Math.min(10_000, Math.max(1, Number(req.query.limit ?? 200) || 200))));
 }

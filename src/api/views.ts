@@ -21,6 +21,7 @@ export function runView({ run, stages, steps }: RunDetail, withSteps: boolean): 
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
+    ...(run.triggeredBy ? { triggeredBy: run.triggeredBy } : {}),
     ...(run.approvedBy ? { approvedBy: run.approvedBy, approvedAt: run.approvedAt } : {}),
     ...(run.preview !== null ? { pullRequest: run.preview, fromFork: run.fromFork === 1 } : {}),
     stages: stages.map((s) => ({
@@ -41,14 +42,15 @@ export function runView({ run, stages, steps }: RunDetail, withSteps: boolean): 
   };
 }
 
-export function projectView(p: Project, apiBase: string): Record<string, unknown> {
+/** `withSecret`: the webhook secret itself (admins, at creation and rotation); otherwise only that it is set. */
+export function projectView(p: Project, apiBase: string, withSecret: boolean): Record<string, unknown> {
   const hook = (host: string): string => `${apiBase}/hooks/${host}/${p.name}`;
   return {
     name: p.name,
     repo: p.repo,
     branch: p.branch,
     createdAt: p.createdAt,
-    webhooks: { secret: p.webhookSecret, urls: { github: hook('github'), gitlab: hook('gitlab'), bitbucket: hook('bitbucket'), gitea: hook('gitea') } },
+    webhooks: { ...(withSecret ? { secret: p.webhookSecret } : {}), secretSet: p.webhookSecret !== '', urls: { github: hook('github'), gitlab: hook('gitlab'), bitbucket: hook('bitbucket'), gitea: hook('gitea') } },
   };
 }
 

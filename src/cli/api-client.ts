@@ -18,14 +18,22 @@ export class ApiError extends Error {
 
 export class ApiClient {
   readonly base: string;
-  private readonly actor: string;
+  private readonly token: string | undefined;
 
-  constructor(
-    base: string,
-    actor: string,
-  ) {
+  /** `token`: sent as Authorization: Bearer (none: only public routes answer). */
+  constructor(base: string, token: string | undefined) {
     this.base = base;
-    this.actor = actor;
+    this.token = token;
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    return this.token === undefined ? extra : { ...extra, authorization: `Bearer ${this.token}` };
+  }
+
+  private failure(status: number, code: string | undefined, message: string | undefined): ApiError {
+    let text = message ?? `HTTP ${status}`;
+    if (status === 401 && this.token !== undefined) text += ' (check the token: sluice login again, or --token / SLUICE_TOKEN)';
+    return new ApiError(status, code ?? 'error', text);
   }
 
   async request<T>(method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
@@ -33,7 +41,7 @@ export class ApiClient {
     try {
       res = await fetch(new URL(path, this.base), {
         method,
-        headers: { 'content-type': 'application/json', 'x-sluice-actor': this.actor },
+        headers: this.headers({ 'content-type': 'application/json' }),
         body: body === undefined ? (method === 'GET' ? undefined : '{}') : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -50,7 +58,7 @@ export class ApiClient {
     }
     if (!res.ok) {
       const e = (json ?? {}) as { code?: string; message?: string };
-      throw new ApiError(res.status, e.code ?? 'error', e.message ?? `HTTP ${res.status}`);
+      throw this.failure(res.status, e.code, e.message);
     }
     return json as T;
   }
@@ -61,7 +69,7 @@ export class ApiClient {
     try {
       res = await fetch(new URL(path, this.base), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-sluice-actor': this.actor },
+        headers: this.headers({ 'content-type': 'application/json' }),
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -71,7 +79,7 @@ export class ApiClient {
     }
     if (!res.ok || !res.body) {
       const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-      throw new ApiError(res.status, e.code ?? 'error', e.message ?? `HTTP ${res.status}`);
+      throw this.failure(res.status, e.code, e.message);
     }
     return res;
   }
@@ -88,13 +96,13 @@ export class ApiClient {
   async stream(path: string, onEvent: (event: string, data: unknown) => void): Promise<void> {
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.base), { headers: { accept: 'text/event-stream', 'x-sluice-actor': this.actor } });
+      res = await fetch(new URL(path, this.base), { headers: this.headers({ accept: 'text/event-stream' }) });
     } catch (error) {
       throw new ApiError(0, 'unreachable', `cannot reach the Sluice server at ${this.base}: ${(error as Error).message}`);
     }
     if (!res.ok || !res.body) {
       const e = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-      throw new ApiError(res.status, e.code ?? 'error', e.message ?? `HTTP ${res.status}`);
+      throw this.failure(res.status, e.code, e.message);
     }
     // WHATWG EventSource parsing (line ends, fields, multi-line data, comments) by eventsource-parser.
     const parser = createParser({ onEvent: (e) => onEvent(e.event ?? 'message', e.data ? JSON.parse(e.data) : null) });

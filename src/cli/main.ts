@@ -12,6 +12,7 @@ import { quickstartCommands } from './commands/quickstart-command.ts';
 import { runCommands } from './commands/run-commands.ts';
 import { secretCommand } from './commands/secret-command.ts';
 import { serverCommand } from './commands/server-command.ts';
+import { tokenCommands } from './commands/token-command.ts';
 import { validateCommand } from './commands/validate-command.ts';
 import { cliContext } from './context.ts';
 import { exitOnEpipe } from './exit-on-epipe.ts';
@@ -32,6 +33,7 @@ const program = new Command('sluice')
   .description('continuous deployment: every commit that passes its gates reaches production by itself')
   .version(packageVersion(), '-V, --version', 'print the version')
   .option('--server <url>', 'the Sluice API (default: SLUICE_SERVER or http://127.0.0.1:7070)')
+  .option('--token <token>', 'API token (default: SLUICE_TOKEN, else what `sluice login` stored for the server)')
   .showHelpAfterError()
   .exitOverride();
 
@@ -42,6 +44,7 @@ projectCommand(program, ctx);
 runCommands(program, ctx);
 deployCommands(program, ctx);
 secretCommand(program, ctx);
+tokenCommands(program, ctx);
 backupCommands(program, ctx);
 doctorCommand(program, ctx);
 

@@ -18,6 +18,10 @@ export interface Environment {
   previousMasterKey: string | undefined;
   /** SLUICE_DATABASE: postgres://… (default: SQLite in the data directory). */
   database: string | undefined;
+  /** SLUICE_TOKEN: the API token the CLI sends (`--token` wins over it; `sluice login` is the fallback). */
+  token: string | undefined;
+  /** Where `sluice login` keeps credentials: $XDG_CONFIG_HOME/sluice or ~/.config/sluice. */
+  configDir: string;
 }
 
 /** The environment a child process of Sluice's own (the data plane) inherits. Steps and instances never get it. */
@@ -37,5 +41,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     masterKey: env.SLUICE_MASTER_KEY || undefined,
     previousMasterKey: env.SLUICE_PREVIOUS_MASTER_KEY || undefined,
     database: env.SLUICE_DATABASE || undefined,
+    token: env.SLUICE_TOKEN || undefined,
+    configDir: path.join(env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config'), 'sluice'),
   };
 }

@@ -19,6 +19,8 @@ import { statusTokenGroup, statusTokenKey } from './notify/status-target-of.ts';
 import { verifyAndParse } from '../hooks/verify-and-parse.ts';
 import type { GitHost, HookRequest } from '../hooks/verify-and-parse.ts';
 import { enqueueRun } from './triggers.ts';
+import { assertMayApprove, type Approver } from './approvers.ts';
+import { newWebhookSecret } from '../hooks/signatures.ts';
 import { defaultRunLogPolicy } from './run-log-policy.ts';
 
 export interface RunDetail {
@@ -184,6 +186,13 @@ export class Engine {
     return project;
   }
 
+  /** A new webhook secret: deliveries signed with the old one are refused from now on. */
+  async rotateWebhookSecret(name: string): Promise<Project> {
+    await this.project(name);
+    await this.deps.store.updateProject(name, { webhookSecret: newWebhookSecret() });
+    return this.project(name);
+  }
+
   async project(name: string): Promise<Project> {
     const p = await this.deps.store.getProject(name);
     if (!p) throw new NotFoundError('project', name);
@@ -201,9 +210,10 @@ export class Engine {
     await this.deps.store.updateProject(name, { statusHost: t.host, statusRepo: t.repo, statusApiUrl: t.apiUrl });
   }
 
-  async trigger(name: string, ref: string | undefined, trigger: string): Promise<Run> {
+  /** `by`: the token that asked (recorded for approvers.allowSelf). */
+  async trigger(name: string, ref: string | undefined, trigger: string, by: string | null = null): Promise<Run> {
     const project = await this.project(name);
-    const run = await enqueueRun(this.deps, project, { ref, trigger });
+    const run = await enqueueRun(this.deps, project, { ref, trigger, triggeredBy: by });
     // A manual run of the tracked branch's head counts as seen, so the poller does not queue it again.
     if (run.branch === project.branch && (ref === undefined || ref === project.branch)) await this.deps.store.updateProject(name, { lastSeenSha: run.commitSha });
     this.scheduler.poke();
@@ -248,12 +258,14 @@ export class Engine {
     return (await this.run(id)).run;
   }
 
-  async approve(ref: string, actor: string): Promise<Run> {
+  async approve(ref: string, who: Approver): Promise<Run> {
     const { store, clock } = this.deps;
     const { run, stages } = await this.run(ref);
     const id = run.id;
+    const actor = who.name;
     if (run.state !== 'waiting') throw new IllegalTransitionError(`run #${run.number}`, run.state, 'approved');
     const gate = stages.find((s) => s.state === 'waiting');
+    if (gate?.environment) assertMayApprove(run, gate.environment, who, 'approve');
     const now = clock.now().toISOString();
     if (!(await store.updateRun(id, { state: 'queued', reason: null, approvedBy: actor, approvedAt: now }, ['waiting']))) {
       throw new ConflictError(`run #${run.number} changed while approving it`);
@@ -264,11 +276,14 @@ export class Engine {
     return (await this.run(id)).run;
   }
 
-  async reject(ref: string, actor: string, why: string | undefined): Promise<Run> {
+  async reject(ref: string, who: Approver, why: string | undefined): Promise<Run> {
     const { store, clock } = this.deps;
     const { run, stages } = await this.run(ref);
     const id = run.id;
+    const actor = who.name;
     if (run.state !== 'waiting') throw new IllegalTransitionError(`run #${run.number}`, run.state, 'rejected');
+    const gate = stages.find((s) => s.state === 'waiting');
+    if (gate?.environment) assertMayApprove(run, gate.environment, who, 'reject');
     const reason = `rejected by ${actor}${why ? `: ${why}` : ''}`;
     const now = clock.now().toISOString();
     if (!(await store.updateRun(id, { state: 'cancelled', reason, finishedAt: now }, ['waiting']))) throw new ConflictError(`run #${run.number} changed while rejecting it`);

@@ -28,6 +28,7 @@ export function previewEnvironment(spec: Spec, number: number): EnvironmentSpec 
     env: spec.previews.env,
     verify: [],
     approval: false,
+    approvers: { allow: null, allowSelf: true },
     strategy: { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 },
     bakeMs: 0,
   };

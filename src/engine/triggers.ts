@@ -21,6 +21,8 @@ export interface EnqueueOptions {
    * `previews` settings apply, and whether the head comes from a fork.
    */
   preview?: { number: number; branch: string; configSha: string; fromFork: boolean };
+  /** The token that asked for the run (manual triggers). */
+  triggeredBy?: string | null;
 }
 
 export async function enqueueRun(deps: TriggerDeps, project: Project, opts: EnqueueOptions): Promise<Run> {
@@ -56,6 +58,7 @@ export async function enqueueRun(deps: TriggerDeps, project: Project, opts: Enqu
     preview: opts.preview?.number ?? null,
     configSha: opts.preview?.configSha ?? null,
     fromFork: opts.preview?.fromFork ? 1 : 0,
+    triggeredBy: opts.triggeredBy ?? null,
     state: 'queued',
     createdAt: clock.now().toISOString(),
   });

@@ -26,6 +26,7 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
       env: compileEnv(env.env),
       verify: (env.verify ?? []).map(compileStep),
       approval: env.approval ?? false,
+      approvers: Array.isArray(env.approvers) ? { allow: env.approvers, allowSelf: true } : { allow: env.approvers?.allow ?? null, allowSelf: env.approvers?.allowSelf ?? true },
       strategy: compileStrategy(env.strategy),
       bakeMs: env.bake !== undefined ? parseDuration(env.bake) : index === all.length - 1 ? SPEC_DEFAULTS.lastEnvironmentBakeMs : SPEC_DEFAULTS.bakeMs,
     })),

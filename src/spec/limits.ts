@@ -49,6 +49,8 @@ export const COUNT_LIMITS = {
   commandBytes: 64 * 1024,
   stepNameLength: 200,
   secretGroups: 32,
+  /** Entries of one environment's approvers list. */
+  approvers: 100,
   triggerPatterns: 100,
   triggerPatternLength: 256,
 } as const;

@@ -267,11 +267,28 @@ export const strategySchema = z.union(
   { error: 'expected "rolling" or a map with one of rolling, blueGreen, canary' },
 );
 
+const approverListSchema = z
+  .array(dnsLabel('token or role'))
+  .min(1, { error: 'an empty approvers list would let nobody approve: leave approvers out, or name tokens or roles' })
+  .max(COUNT_LIMITS.approvers, { error: `expected at most ${COUNT_LIMITS.approvers} approvers` })
+  .describe('Token names, or the roles viewer, deployer, admin (a role admits that role and stronger ones).');
+
+const approversSchema = z.union([
+  approverListSchema,
+  z.strictObject({
+    allow: approverListSchema.optional(),
+    allowSelf: z.boolean().optional().describe('false: the token that triggered the run may not approve or reject it (default true).'),
+  }),
+]);
+
 export const environmentSchema = z.strictObject({
   secrets: secretGroupsSchema.optional().describe('Secret groups; every key becomes an env var; later groups win.'),
   env: envSchema.optional(),
   verify: stepsSchema().optional().describe('Steps run against the deployed environment ($SLUICE_URL).'),
   approval: z.boolean().optional().describe('true: a person releases into this environment (default false).'),
+  approvers: approversSchema
+    .optional()
+    .describe('Who may approve or reject this environment\'s gate (with approval: true): a list of token names and roles, or {allow: [...], allowSelf: false}. Default: any deployer or admin.'),
   strategy: strategySchema.optional().describe('How a new release replaces the old one (default rolling).'),
   bake: durationSchema(DURATION_LIMITS.bake)
     .optional()

@@ -77,6 +77,13 @@ export type StrategySpec =
 
 export type StrategyKind = StrategySpec['kind'];
 
+export type ApproversSpec = {
+  /** Token names and role names; null: no restriction beyond the deployer role. */
+  readonly allow: readonly string[] | null;
+  /** False: the token that triggered the run may not approve or reject it. */
+  readonly allowSelf: boolean;
+};
+
 export type EnvironmentSpec = {
   readonly name: string;
   /** Secret groups in order; later groups win. */
@@ -84,6 +91,8 @@ export type EnvironmentSpec = {
   readonly env: EnvVars;
   readonly verify: readonly StepSpec[];
   readonly approval: boolean;
+  /** Who may approve or reject the gate: `allow` null means any deployer or admin. */
+  readonly approvers: ApproversSpec;
   readonly strategy: StrategySpec;
   /** 0: no bake. Default 60 s on the last environment, 0 on the others. */
   readonly bakeMs: number;

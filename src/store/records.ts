@@ -62,6 +62,8 @@ export interface Run {
   leaseExpiresAt: string | null;
   approvedBy: string | null;
   approvedAt: string | null;
+  /** The token that asked for the run (`sluice trigger`); null for commits, webhooks and older runs. */
+  triggeredBy: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -256,4 +258,21 @@ export interface AuditRecord {
   actor: string;
   action: string;
   target: string;
+}
+
+/** An API token: only its hash is kept. `id` is the public part of the value, used to find the row. */
+export interface TokenRecord {
+  name: string;
+  id: string;
+  /** SHA-256 (hex) of the whole token value. */
+  hash: string;
+  role: string;
+  /** JSON array of project names, or null for every project. */
+  projects: string | null;
+  /** JSON array of environment names, or null for every environment. */
+  environments: string | null;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
 }

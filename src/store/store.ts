@@ -1,11 +1,12 @@
 // The Store port: everything the engine keeps durable. Implemented once over Kysely
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
-import type { AuditRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from './records.ts';
+import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from './records.ts';
 
-export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork'> & {
+export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
   preview?: number | null;
   configSha?: string | null;
   fromFork?: number;
+  triggeredBy?: string | null;
 };
 export type NewRelease = Omit<Release, 'number'>;
 export type NewLogLine = Omit<LogLine, 'id'>;
@@ -95,4 +96,13 @@ export interface Store {
   listSecretGroups(): Promise<string[]>;
   appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void>;
   listAudit(limit: number): Promise<AuditRecord[]>;
+
+  /** Inserts a token; a name already used (even by a revoked token) is a ConflictError. */
+  createToken(token: TokenRecord): Promise<void>;
+  getTokenById(id: string): Promise<TokenRecord | undefined>;
+  /** Every token, revoked ones included, in name order. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** Marks a live token revoked; false when no live token has that name. */
+  revokeToken(name: string, at: string): Promise<boolean>;
+
 }

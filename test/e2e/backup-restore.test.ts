@@ -52,6 +52,8 @@ void test('a backup taken while runs write restores into a new directory where a
 
   // The original server ends (a restore is for another machine, or after the first is gone).
   const masterKey = fs.readFileSync(path.join(server.dataDir, 'master.key'));
+  // The backup holds the token hashes, so the old tokens keep working: the operator brings theirs.
+  const adminToken = fs.readFileSync(path.join(server.dataDir, 'admin.token'));
   await server.close();
   // Not under `work`: after-hooks run in the order they were added, and `work` is removed before
   // the restored server is closed; its data directory must still be there for `sluice down`.
@@ -62,6 +64,7 @@ void test('a backup taken while runs write restores into a new directory where a
   assert.match(restored.stdout, /restored 1 projects and \d+ runs into/);
   assert.match(restored.stderr, /copy the master key of the server that made the backup to .*master\.key \(chmod 600\)/);
   fs.writeFileSync(path.join(restoredDir, 'master.key'), masterKey, { mode: 0o600 });
+  fs.writeFileSync(path.join(restoredDir, 'admin.token'), adminToken, { mode: 0o600 });
 
   const again = await TestServer.startAt(restoredDir);
   t.after(() => again.close());

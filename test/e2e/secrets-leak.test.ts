@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDir, TestRepo, TestServer, type CliResult } from './harness.ts';
+import { authHeaders, tempDir, TestRepo, TestServer, type CliResult } from './harness.ts';
 import { dataPlaneInstances } from './fixtures.ts';
 import { inBatches, leaksIn, needlesOf, prodSecretSha, randomSecret, scanDir, secretAppJs, setSecret, sha256 } from './secrets-kit.ts';
 
@@ -154,7 +154,7 @@ void test('50 random secrets printed in every form by builds and instances are f
     ...['staging', 'production'].flatMap((e) => ['releases', 'rollout', 'logs'].map((what) => `/api/projects/vault/environments/${e}/${what}`)),
   ];
   for (const p of api) {
-    const res = await fetch(`${server.url}${p}`);
+    const res = await fetch(`${server.url}${p}`, { headers: authHeaders(server.url) });
     assert.equal(res.status, 200, p);
     answers.push([`GET ${p}`, await res.text()]);
   }

@@ -2,7 +2,7 @@
 // stores on one fresh database (SQLite file / PostgreSQL schema), standing in for two servers.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Stage, Step } from '../../src/store/records.ts';
+import type { Stage, Step, TokenRecord } from '../../src/store/records.ts';
 import type { NewLogLine } from '../../src/store/store.ts';
 import { at, newRelease, newRun, postgresImplementation, project, sqliteImplementation, type StorePair } from './store-fixtures.ts';
 
@@ -302,6 +302,42 @@ for (const impl of implementations) {
       await a.upsertPreview(preview);
       await b.upsertPreview({ ...preview, configSha: 'e'.repeat(40), updatedAt: at(5) });
       assert.equal((await a.getPreview('p', 7))?.configSha, 'e'.repeat(40));
+    });
+
+    void test('tokens: create, find by public id, list by name, revoke once; a name is taken for good', async () => {
+      const { a, b } = stores();
+      const token = (name: string, id: string): TokenRecord => ({
+        name,
+        id,
+        hash: 'f'.repeat(64),
+        role: 'deployer',
+        projects: '["p"]',
+        environments: null,
+        createdBy: 'admin',
+        createdAt: at(0),
+        expiresAt: at(60),
+        revokedAt: null,
+      });
+      await a.createToken(token('zed', '00000000000000aa'));
+      await a.createToken(token('ci', '00000000000000bb'));
+      assert.deepEqual(await b.getTokenById('00000000000000bb'), token('ci', '00000000000000bb'));
+      assert.equal(await b.getTokenById('00000000000000cc'), undefined);
+      assert.deepEqual((await b.listTokens()).map((t) => t.name), ['ci', 'zed']);
+      await assert.rejects(b.createToken(token('ci', '00000000000000dd')), /a token named ci exists/);
+      assert.equal(await b.revokeToken('ci', at(1)), true);
+      assert.equal(await a.revokeToken('ci', at(2)), false, 'revoked once');
+      assert.equal(await a.revokeToken('nobody', at(2)), false);
+      assert.equal((await a.getTokenById('00000000000000bb'))?.revokedAt, at(1));
+      await assert.rejects(a.createToken(token('ci', '00000000000000ee')), /exists/, 'a revoked name stays taken');
+    });
+
+    void test('runs record who triggered them', async () => {
+      const { a, b } = stores();
+      await a.createProject(project('p'));
+      const byToken = await a.createRun({ ...newRun('p'), triggeredBy: 'releaser' });
+      const byCommit = await a.createRun(newRun('p'));
+      assert.equal((await b.getRun(byToken.id))?.triggeredBy, 'releaser');
+      assert.equal((await b.getRun(byCommit.id))?.triggeredBy, null);
     });
   });
 }

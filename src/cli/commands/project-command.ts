@@ -8,7 +8,8 @@ interface ProjectJson {
   name: string;
   repo: string;
   branch: string;
-  webhooks: { secret: string; urls: Record<string, string> };
+  /** `secret` only in answers to admins (add, show, rotate); `secretSet` always. */
+  webhooks: { secret?: string; secretSet: boolean; urls: Record<string, string> };
 }
 
 /** A local path is sent absolute: the server may run in another directory. */
@@ -19,7 +20,7 @@ export function normalizeRepo(repo: string): string {
 
 function printProject(p: ProjectJson): void {
   console.log(`project ${p.name}: ${p.repo} (branch ${p.branch})`);
-  console.log(`webhook secret: ${p.webhooks.secret}`);
+  console.log(`webhook secret: ${p.webhooks.secret ?? (p.webhooks.secretSet ? '(set; admins see it with project show)' : '(none)')}`);
   for (const [host, url] of Object.entries(p.webhooks.urls)) console.log(`  ${host.padEnd(9)} ${url}`);
 }
 
@@ -43,6 +44,16 @@ export function projectCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
       const p = await ctx.api(cmd).get<ProjectJson>(`/api/projects/${encodeURIComponent(name)}`);
+      if (o.json) printJson(p);
+      else printProject(p);
+    });
+  project
+    .command('rotate-webhook-secret')
+    .description('replace the webhook secret (deliveries signed with the old one are refused from now on)')
+    .argument('<name>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const p = await ctx.api(cmd).post<ProjectJson>(`/api/projects/${encodeURIComponent(name)}/rotate-webhook-secret`);
       if (o.json) printJson(p);
       else printProject(p);
     });

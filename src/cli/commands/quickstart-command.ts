@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ApiError, ApiClient } from '../api-client.ts';
 import type { CliContext } from '../context.ts';
+import { storeCredential } from '../credentials.ts';
 import { addServerOptions, launchServer, stopOnSignals, type ServerFlags } from './server-command.ts';
 
 const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
@@ -41,7 +42,13 @@ export function quickstartCommands(program: Command, ctx: CliContext): void {
       if (!fs.existsSync(path.join(dir, '.git'))) initExample('hello', dir);
       const server = await launchServer(ctx, flags);
       stopOnSignals(() => server.close(), server.logger);
-      const api = new ApiClient(server.url, ctx.env.user);
+      // Sign the local CLI in as the data directory's admin, so `npx sluice …` just works.
+      const { adminTokenFileOf } = await import('../../server/ensure-admin-token.ts');
+      const tokenFile = adminTokenFileOf(path.resolve(flags.data ?? ctx.env.dataDir));
+      const token = fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, 'utf8').trim() : undefined;
+      if (token) storeCredential(ctx.env.configDir, server.url, token);
+      else console.error(`warning: ${tokenFile} is gone: sign in yourself (sluice login --server ${server.url})`);
+      const api = new ApiClient(server.url, token);
       try {
         await api.post('/api/projects', { name: 'hello', repo: dir, branch: 'main' });
       } catch (error) {

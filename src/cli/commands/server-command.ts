@@ -30,12 +30,25 @@ export interface ServerFlags {
   logFormat: string;
   /** Commander's negation of --no-start-data-plane. */
   startDataPlane: boolean;
+  publicUrl?: string;
+  authFailures: string;
 }
 
 export function intOption(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+export function urlOption(name: string, value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new Error(`${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** A byte size of at least `min` (a smaller cap could not hold one line). */
@@ -69,7 +82,9 @@ function outputRotationOf(flags: { logMax: string; logKeep: string }): OutputRot
 export function addServerOptions(cmd: Command): Command {
   return cmd
     .option('--data <dir>', 'data directory (SQLite file, artifacts, logs)')
-    .option('--host <host>', 'API address', '127.0.0.1')
+    .option('--host <host>', 'API address (beyond loopback: every call needs a token; put TLS in front, see README "Trust")', '127.0.0.1')
+    .option('--public-url <url>', 'the URL the API is reached at from elsewhere (webhook URLs; its host is answered besides loopback)')
+    .option('--auth-failures <n>', 'failed authentications per source address per minute before 429', '30')
     .option('--port <n>', 'API port', '7070')
     .option('--router-port <n>', 'edge router port', '8080')
     .option('--router-host <host>', 'edge router address', '127.0.0.1')
@@ -120,6 +135,8 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     startDataPlane: flags.startDataPlane,
     logFormat,
     outputRotation: outputRotationOf(flags),
+    publicUrl: flags.publicUrl === undefined ? null : urlOption('--public-url', flags.publicUrl),
+    authFailuresPerMinute: intOption('--auth-failures', flags.authFailures, 1, 1_000_000),
   }, logger);
   startOutputRotation(outputRotationOf(flags), (line) => logger.warn(line));
   return { ...server, logger };

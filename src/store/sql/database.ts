@@ -1,6 +1,6 @@
 // Kysely's view of the tables: the records of ../records.ts, with generated keys marked.
 import type { Generated } from 'kysely';
-import type { AuditRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
+import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
 
 export interface Database {
   projects: Project;
@@ -17,4 +17,5 @@ export interface Database {
   secrets: SecretRecord;
   dataKeys: DataKeyRecord;
   audit: Omit<AuditRecord, 'id'> & { id: Generated<number> };
+  tokens: TokenRecord;
 }

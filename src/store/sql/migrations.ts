@@ -239,6 +239,26 @@ const projectStatus: Migration = {
   },
 };
 
+// API tokens (hashes only) and who triggered a run (for approvers.allowSelf).
+const tokens: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('tokens')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('id', 'text', (c) => c.notNull().unique())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('projects', 'text')
+      .addColumn('environments', 'text')
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .execute();
+    await db.schema.alterTable('runs').addColumn('triggered_by', 'text').execute();
+  },
+};
+
 /** Fork previews: the base-branch commit of a preview's settings, the fork flag on runs, and where a pull request's head lives. */
 const forkPreviews: Migration = {
   async up(db: Kysely<unknown>) {
@@ -253,6 +273,6 @@ const forkPreviews: Migration = {
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   return {
-    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus, '0010_fork_previews': forkPreviews }),
+    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus, '0007_tokens': tokens, '0010_fork_previews': forkPreviews }),
   };
 }

@@ -5,9 +5,9 @@ import { Migrator, type Kysely, type Transaction } from 'kysely';
 import { backoffDelay } from '../../backoff.ts';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
-import type { AuditRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
+import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
 import type { NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
-import { SluiceError, ErrorCode, InvalidInputError, errorMessage } from '../../errors.ts';
+import { SluiceError, ErrorCode, ConflictError, InvalidInputError, errorMessage } from '../../errors.ts';
 import { terminalRunStates, type RunState } from '../records.ts';
 
 // Each round of contention lets at least one caller through, so N racing callers need up to
@@ -117,6 +117,7 @@ export class SqlStore implements Store {
         reason: null,
         artifactDigest: null,
         specJson: null,
+        triggeredBy: run.triggeredBy ?? null,
       };
       await tx.insertInto('runs').values(full).execute();
       return full;
@@ -446,4 +447,27 @@ export class SqlStore implements Store {
   listAudit(limit: number): Promise<AuditRecord[]> {
     return this.db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
   }
+
+  async createToken(token: TokenRecord): Promise<void> {
+    try {
+      await this.db.insertInto('tokens').values(token).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`a token named ${token.name} exists (or existed: names of revoked tokens stay taken, so the audit trail stays unambiguous)`);
+      throw error;
+    }
+  }
+
+  getTokenById(id: string): Promise<TokenRecord | undefined> {
+    return this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listTokens(): Promise<TokenRecord[]> {
+    return this.db.selectFrom('tokens').selectAll().orderBy('name').execute();
+  }
+
+  async revokeToken(name: string, at: string): Promise<boolean> {
+    const r = await this.db.updateTable('tokens').set({ revokedAt: at }).where('name', '=', name).where('revokedAt', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
 }

@@ -1,0 +1,48 @@
+// API tokens: admins create (the value is in the answer, once), list (never values) and revoke.
+import type { FastifyInstance } from 'fastify';
+import { InvalidInputError } from '../errors.ts';
+import { need } from '../auth/permission.ts';
+import { isRole, type TokenService } from '../auth/token-service.ts';
+import { parseDuration } from '../spec/duration.ts';
+import { principalOf } from './request-guard.ts';
+
+/** Longest expiry a token can be given (ten years). */
+const maxExpiryMs = 3650 * 86_400_000;
+
+function names(value: unknown, key: string): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new InvalidInputError(`${key} must be a list of names`);
+  return value;
+}
+
+function expiryOf(value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new InvalidInputError('expires must be a duration such as 90d');
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    throw new InvalidInputError(`expires: ${(error as Error).message}`);
+  }
+  if (ms < 1000 || ms > maxExpiryMs) throw new InvalidInputError(`expires must be from 1s to 3650d, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+export function registerTokenRoutes(app: FastifyInstance, tokens: TokenService): void {
+  app.get('/api/tokens', { config: { permission: need.adminGlobal } }, async () => tokens.list());
+  app.post('/api/tokens', { config: { permission: need.adminGlobal } }, async (req, reply) => {
+    const b = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    if (typeof b.name !== 'string') throw new InvalidInputError('name is required');
+    if (!isRole(b.role)) throw new InvalidInputError('role must be one of viewer, deployer, admin');
+    const created = await tokens.create({
+      name: b.name,
+      role: b.role,
+      projects: names(b.projects, 'projects'),
+      environments: names(b.environments, 'environments'),
+      expiresInMs: expiryOf(b.expires),
+      createdBy: principalOf(req).name,
+    });
+    return reply.code(201).send(created);
+  });
+  app.post<{ Params: { token: string } }>('/api/tokens/:token/revoke', { config: { permission: need.adminGlobal } }, async (req) => tokens.revoke(req.params.token));
+}
