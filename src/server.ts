@@ -20,6 +20,8 @@ import { errorMessage } from './errors.ts';
 import { textLogger, type LogFormat } from './server/create-logger.ts';
 import { EdgeRouterClient } from './router/edge/edge-router-client.ts';
 import { LocalRunner } from './runner/local/local-runner.ts';
+import { openSandbox, SANDBOX_OFF_WARNING, type SandboxMode } from './sandbox/open-sandbox.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
 import { ProcessRuntime } from './runtime/process/process-runtime.ts';
 import { assertPortFree } from './server/check-port.ts';
 import { ensureDataPlane } from './server/ensure-data-plane.ts';
@@ -59,6 +61,8 @@ export interface ServerOptions {
   startDataPlane?: boolean;
   /** Given to a data plane the server starts (default text). */
   logFormat?: LogFormat;
+  /** bwrap (default): refuse to start where bubblewrap cannot run; none: unsandboxed, warned about. */
+  sandbox?: SandboxMode;
 }
 
 export interface RunningServer {
@@ -72,7 +76,14 @@ export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 
 export async function startServer(opts: ServerOptions, logger: Logger = textLogger()): Promise<RunningServer> {
   const dataDir = path.resolve(opts.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Before anything is written: a host that cannot sandbox steps must not run any.
+  const sandboxMode = opts.sandbox ?? 'bwrap';
+  let sandbox: Sandbox | null = null;
+  if (sandboxMode === 'none') logger.warn(SANDBOX_OFF_WARNING);
+  else sandbox = await openSandbox(opts.path);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Only the server's user may enter it (an older data directory may be wider).
+  fs.chmodSync(dataDir, 0o700);
   await assertPortFree(opts.host, opts.port);
   // The embedded SQLite file, or PostgreSQL when --database names one (several servers can share it).
   // The PostgreSQL driver (pg) is loaded only when asked for: a SQLite server never pays its memory.
@@ -93,7 +104,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     env: ownChildEnv(),
     log: logger.info,
     start: opts.startDataPlane !== false,
-    args: ['--log-format', opts.logFormat ?? 'text'],
+    args: ['--log-format', opts.logFormat ?? 'text', '--sandbox', sandboxMode],
     instanceLogs: opts.instanceLogs,
     keepRouterPort: true,
   };
@@ -152,7 +163,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
+  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
 
   let url = `http://${opts.host}:${opts.port}`;
   const app = createApi(

@@ -4,9 +4,19 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { RuntimeError, errorMessage } from '../errors.ts';
+import { InvalidInputError, RuntimeError, errorMessage } from '../errors.ts';
 import { bwrapArgs, spawnSandboxed, type Sandbox, type SandboxIdentity } from './sandbox.ts';
 import { DEFAULT_SANDBOX_LIMITS } from './sandbox-limits.ts';
+
+/** `--sandbox`: bwrap (the default) or none (unsafe, warned about at every start and in every run's log). */
+export type SandboxMode = 'bwrap' | 'none';
+
+export function parseSandboxMode(text: string): SandboxMode {
+  if (text === 'bwrap' || text === 'none') return text;
+  throw new InvalidInputError(`--sandbox must be bwrap or none, got ${JSON.stringify(text)}`, { text });
+}
+
+export const SANDBOX_OFF_WARNING = 'warning: --sandbox none: build, test and verify steps and instances run unsandboxed as this user, and can read the data directory, its keys and every secret';
 
 /** The system user Sluice creates, when it runs as root, to run steps and instances as. */
 export const SANDBOX_USER = 'sluice-sandbox';

@@ -62,8 +62,9 @@ export function bwrapArgs(sandbox: Sandbox, plan: SandboxPlan): BwrapArgs {
   // /bin, /lib… are symlinks into /usr on merged-/usr systems: --ro-bind-try copies them as binds,
   // which resolve the same way.
   for (const dir of SYSTEM_DIRS) args.push('--ro-bind-try', dir, dir);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  for (const dir of plan.tmpfs ?? []) args.push('--tmpfs', dir);
+  // Writable by the sandbox user whoever mounts it (sticky, like a host's /tmp).
+  for (const dir of ['/tmp', ...(plan.tmpfs ?? [])]) args.push('--perms', '1777', '--tmpfs', dir);
+  args.push('--proc', '/proc', '--dev', '/dev');
   for (const m of plan.mounts) args.push(m.writable ? '--bind' : '--ro-bind', m.host, m.at);
   args.push('--chdir', plan.cwd);
   const command: string[] = [];

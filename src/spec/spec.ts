@@ -1,6 +1,8 @@
 // The compiled pipeline file: defaults applied, durations in milliseconds, names in file
 // order, frozen. This is what the engine and a release snapshot hold.
 
+import type { SandboxLimits } from '../sandbox/sandbox-limits.ts';
+
 export const SPEC_DEFAULTS = {
   stepTimeoutMs: 600_000,
   stepNameLength: 40,
@@ -29,6 +31,9 @@ export type StepSpec = {
   readonly run: string;
   readonly timeoutMs: number;
   readonly env: EnvVars;
+  /** false: no network in the step's sandbox. */
+  readonly network: boolean;
+  readonly limits: Readonly<SandboxLimits>;
 };
 
 export type HealthSpec = {
@@ -47,6 +52,7 @@ export type ServiceSpec = {
   readonly health: HealthSpec | null;
   readonly instances: number;
   readonly env: EnvVars;
+  readonly limits: Readonly<SandboxLimits>;
 };
 
 export type AnalysisSpec = {

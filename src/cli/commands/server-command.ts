@@ -6,6 +6,7 @@ import { defaultRunLogPolicy } from '../../engine/run-log-policy.ts';
 import type { CliContext } from '../context.ts';
 import type { Logger } from '../../engine/logger.ts';
 import { errorMessage } from '../../errors.ts';
+import { parseSandboxMode } from '../../sandbox/open-sandbox.ts';
 
 export interface ServerFlags {
   data?: string;
@@ -26,6 +27,7 @@ export interface ServerFlags {
   logFormat: string;
   /** Commander's negation of --no-start-data-plane. */
   startDataPlane: boolean;
+  sandbox: string;
 }
 
 export function intOption(name: string, value: string, min: number, max: number): number {
@@ -76,7 +78,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--run-log-age <duration>', 'run logs older than this are removed (the runs stay)', formatDuration(defaultRunLogPolicy.maxAgeMs))
     .option('--database <url>', 'postgres://… to keep the state in PostgreSQL (default: SQLite in the data directory)')
     .option('--log-format <format>', 'text or json (one JSON object per line, for journald and log collectors)', 'text')
-    .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it');
+    .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it')
+    .option('--sandbox <mode>', 'bwrap: steps and instances run inside bubblewrap; none: unsandboxed (unsafe, warned about)', 'bwrap');
 }
 
 export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise<Awaited<ReturnType<typeof import('../../server.ts').startServer>> & { logger: Logger }> {
@@ -106,6 +109,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     previousMasterKey: ctx.env.previousMasterKey,
     database: flags.database ?? ctx.env.database,
     startDataPlane: flags.startDataPlane,
+    sandbox: parseSandboxMode(flags.sandbox),
     logFormat,
   }, logger);
   return { ...server, logger };
@@ -146,7 +150,8 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--instance-log-max <size>', 'instance logs kept per environment', formatSize(defaultInstanceLogPolicy.maxBytesPerEnvironment))
     .option('--instance-log-age <duration>', 'instance log files older than this are removed', formatDuration(defaultInstanceLogPolicy.maxAgeMs))
     .option('--router-fd <n>', 'serve the router on this inherited, already listening socket (set by the server)')
-    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string }) => {
+    .option('--sandbox <mode>', 'bwrap or none', 'bwrap')
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; sandbox: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
       const logger = await createLogger(parseLogFormat(flags.logFormat), 'dataplane');
@@ -165,6 +170,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         previousMasterKeys: ctx.env.previousMasterKey ? [parseKeyText(ctx.env.previousMasterKey, 'SLUICE_PREVIOUS_MASTER_KEY')] : [],
         logger,
         instanceLogs: { ...defaultInstanceLogPolicy, maxBytesPerEnvironment: sizeOption('--instance-log-max', flags.instanceLogMax, 64 * 1024), maxAgeMs: durationOption('--instance-log-age', flags.instanceLogAge) },
+        sandbox: parseSandboxMode(flags.sandbox),
       });
     });
   program

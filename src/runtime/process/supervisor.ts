@@ -27,6 +27,7 @@ export class Supervisor {
       notify: onChange ? (status) => onChange(status) : () => {},
       secretEnv: opts.secretEnv ?? (() => ({})),
       logLimits: opts.logLimits ?? (() => undefined),
+      sandbox: opts.sandbox ?? null,
       statusFileOf: (spec) => join(opts.shimDir ?? join(dirname(spec.logFile), '.shims'), `${spec.id}.json`),
     };
   }
