@@ -72,6 +72,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function chmodIfThere(file: string, mode: number): void {
+  try {
+    fs.chmodSync(file, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
 export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sluice.js');
 
 export async function startServer(opts: ServerOptions, logger: Logger = textLogger()): Promise<RunningServer> {
@@ -91,6 +99,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     ? (await import('./store/postgres/open-postgres-store.ts')).openPostgresStore({ connectionString: opts.database })
     : openSqliteStore(path.join(dataDir, 'sluice.db'));
   await store.migrate();
+  // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
+  if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
   let dataPlane: DataPlaneClient | null = null;
   const { secrets, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
