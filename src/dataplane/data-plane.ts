@@ -11,7 +11,7 @@ import { checkSticky } from '../router/edge/sticky-cookie.ts';
 import { Supervisor } from '../runtime/process/supervisor.ts';
 import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
 import type { InstanceLogLimits } from '../runtime/process/log-writer.ts';
-import { instanceLogDir, shimDirOf, statePathOf } from './data-plane-paths.ts';
+import { instanceLogDir, scratchDirOf, shimDirOf, statePathOf } from './data-plane-paths.ts';
 import { defaultInstanceLogPolicy, environmentOfInstance, instanceShare, type InstanceLogPolicy } from './instance-log-policy.ts';
 import { sweepInstanceLogs } from './sweep-instance-logs.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
@@ -93,6 +93,7 @@ export class DataPlane {
       onChange: (s) => this.onInstanceChange(s),
       logLimits: (spec) => this.logShareOf(spec.id),
       sandbox: opts.sandbox ?? null,
+      scratchDir: scratchDirOf(opts.dataDir),
     });
     this.scale = new ScaleToZero({
       state: this.state,

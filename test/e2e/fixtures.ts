@@ -11,16 +11,18 @@ import { socketPathOf } from '../../src/dataplane/data-plane-paths.ts';
 import { sleep, tempDir, TestRepo, TestServer, viaRouter, type RunJson } from './harness.ts';
 
 /**
- * node:http app: `/` answers VERSION, `/pid` its pid, `/env` its environment as JSON,
+ * node:http app: `/` answers VERSION, `/pid` an id of its process (not its pid: in a sandbox
+ * every instance has its own PID namespace, so pids repeat), `/env` its environment as JSON,
  * `/healthz` ok (500 while a file UNHEALTHY ships with it). Says `listening on PORT`.
  */
 export const appJs = `const http = require('node:http');
 const fs = require('node:fs');
 const v = fs.readFileSync(__dirname + '/VERSION', 'utf8').trim();
+const who = require('node:crypto').randomUUID();
 const sick = fs.existsSync(__dirname + '/UNHEALTHY');
 const s = http.createServer((req, res) => {
   if (req.url === '/healthz') { res.statusCode = sick ? 500 : 200; return res.end(sick ? 'sick' : 'ok'); }
-  if (req.url === '/pid') return res.end(String(process.pid));
+  if (req.url === '/pid') return res.end(who);
   if (req.url === '/env') { res.setHeader('content-type', 'application/json'); return res.end(JSON.stringify(process.env)); }
   res.end(v);
 });
@@ -134,13 +136,13 @@ export async function prodBody(server: TestServer, project: string, p = '/'): Pr
   return r.body;
 }
 
-/** Distinct `/pid` answers over `tries` requests through the router. */
-export async function pidsBehind(server: TestServer, host: string, tries = 20): Promise<Set<number>> {
-  const pids = new Set<number>();
+/** Distinct `/pid` answers (process ids) over `tries` requests through the router. */
+export async function pidsBehind(server: TestServer, host: string, tries = 20): Promise<Set<string>> {
+  const pids = new Set<string>();
   for (let i = 0; i < tries; i++) {
     const r = await viaRouter(server.routerPort, host, '/pid');
     assert.equal(r.status, 200, r.body);
-    pids.add(Number(r.body));
+    pids.add(r.body);
   }
   return pids;
 }

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../../errors.ts';
 import { Backoff } from './backoff.ts';
 import { freePort } from './free-port.ts';
@@ -26,6 +26,8 @@ export interface InstanceSettings {
   /** Where the instance's shim records its pid and exit (read again when a later data plane adopts it). */
   statusFileOf: (spec: InstanceSpec) => string;
   sandbox: Sandbox | null;
+  /** The instance's /scratch on the host (sandboxed instances only). */
+  scratchDirOf: (spec: InstanceSpec) => string;
 }
 
 /** A process that stayed ready this long has proven itself: later crashes restart quickly again. */
@@ -174,13 +176,18 @@ export class Instance {
     try {
       const secrets = this.#settings.secretEnv(this.spec);
       const sandbox = this.#settings.sandbox;
-      if (sandbox?.identity.kind === 'user') await chownTree(this.spec.cwd, sandbox.identity.uid, sandbox.identity.gid);
+      const scratch = this.#settings.scratchDirOf(this.spec);
+      if (sandbox) mkdirSync(scratch, { recursive: true, mode: 0o700 });
+      if (sandbox?.identity.kind === 'user') {
+        await chownTree(this.spec.cwd, sandbox.identity.uid, sandbox.identity.gid);
+        await chownTree(scratch, sandbox.identity.uid, sandbox.identity.gid);
+      }
       handle = await spawnShim({
         command: this.spec.command,
         cwd: this.spec.cwd,
         // In the sandbox the server's HOME does not exist: the private /tmp does.
         env: { PATH: this.#settings.path, HOME: sandbox ? '/tmp' : this.#settings.home, ...this.spec.env, ...secrets, PORT: String(port) },
-        ...(sandbox ? { sandbox: { sandbox, args: instanceSandboxArgs(sandbox, this.spec), limits: this.spec.limits ?? DEFAULT_SANDBOX_LIMITS } } : {}),
+        ...(sandbox ? { sandbox: { sandbox, args: instanceSandboxArgs(sandbox, this.spec, scratch), limits: this.spec.limits ?? DEFAULT_SANDBOX_LIMITS } } : {}),
         secrets: Object.values(secrets),
         logFile: this.spec.logFile,
         logLimits: this.#settings.logLimits(this.spec),

@@ -79,4 +79,6 @@ export interface SupervisorOptions {
   logLimits?: (spec: InstanceSpec) => InstanceLogLimits | undefined;
   /** Instances run inside this sandbox (release read-only at /app); null or absent: unsandboxed. */
   sandbox?: Sandbox | null;
+  /** A sandboxed instance's writable /scratch on the host (kept across its restarts, removed when it stops for good); default: beside its log. */
+  scratchDir?: string;
 }
