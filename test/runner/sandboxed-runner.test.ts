@@ -102,7 +102,7 @@ void test('the setsid grandchild is really there while the step runs (the test a
   assert.ok(await waitFor(() => hostProcesses(marker).length === 0, 10_000), 'the grandchild outlived the cancelled step');
 });
 
-void test('network: false cuts a step off the host\'s network; the default keeps it', async (t) => {
+void test('network: false cuts a step off the host network; the default keeps it', async (t) => {
   const runner = await sandboxedRunner();
   const ws = workspace(t);
   const server = http.createServer((_req, res) => res.end('reached'));
