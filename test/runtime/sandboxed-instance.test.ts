@@ -2,7 +2,7 @@
 // restarts, a graceful SIGTERM that reaches the app (bwrap itself is spared until SIGKILL),
 // and an instance over its limit restarted with the limit named.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it, test } from 'node:test';
 import { tmpdir } from 'node:os';
 import { Supervisor } from '../../src/runtime/process/supervisor.ts';
 import { openSandbox } from '../../src/sandbox/open-sandbox.ts';
@@ -62,7 +62,7 @@ void describe('sandboxed instances', () => {
     await waitFor('the SIGTERM line', () => readLog(fx.logFile('graceful')).some((l) => l.line.includes('got SIGTERM')));
   });
 
-  void it('an instance over its limit is restarted with the limit named', async () => {
+  void test('an instance over its limit is restarted with the limit named', async () => {
     const sup = await supervisor();
     const spec = { ...fx.spec('bigfile', 'exec head -c 3000000 /dev/zero > /scratch/big'), limits: { ...DEFAULT_SANDBOX_LIMITS, fileSizeBytes: 1024 ** 2 } };
     sup.start(spec);

@@ -86,6 +86,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
       health: { path: '/healthz', intervalMs: 1_000, timeoutMs: 2_000, deadlineMs: 60_000 },
       instances: 2,
       env: { LOG_LEVEL: 'info' },
+      limits: DEFAULT_SANDBOX_LIMITS,
     },
   ]);
   assert.deepEqual(spec.buildSecrets, ['build']);
