@@ -59,7 +59,7 @@ void test('SIGTERM stops the server and leaves production serving; sluice down t
   assert.equal((await pidsBehind(server, host)).size, 2);
   // The host pids of the instances (each leads its sandbox: when it is gone, so is the sandbox).
   const supervised = (await dataPlaneInstances(server)).map((i) => i.pid).filter((p): p is number => p !== null);
-  const appPids = [...supervised];
+  const appPids = (await dataPlaneInstances(server)).filter((i) => i.labels.environment === 'production').map((i) => i.pid).filter((p): p is number => p !== null);
   assert.equal(appPids.length, 2);
   const dpPid = server.dataPlanePid();
   assert.ok(dpPid);
