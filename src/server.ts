@@ -18,6 +18,8 @@ import type { Engine } from './engine/engine.ts';
 import type { Logger } from './engine/logger.ts';
 import { errorMessage } from './errors.ts';
 import { textLogger, type LogFormat } from './server/create-logger.ts';
+import { openSandbox, SANDBOX_OFF_WARNING, type SandboxMode } from './sandbox/open-sandbox.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
 import { assertPortFree } from './server/check-port.ts';
 import { ensureDataPlane } from './server/ensure-data-plane.ts';
 import type { DataPlaneClient } from './dataplane/data-plane-client.ts';
@@ -99,6 +101,8 @@ export interface ServerOptions {
   publicUrl?: string | null;
   /** Failed authentications per source address per minute before 429 (default 30). */
   authFailuresPerMinute?: number;
+  /** bwrap (default): refuse to start where bubblewrap cannot run; none: unsandboxed, warned about. */
+  sandbox?: SandboxMode;
 }
 
 export interface RunningServer {
@@ -108,11 +112,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function chmodIfThere(file: string, mode: number): void {
+  try {
+    fs.chmodSync(file, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
 export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sluice.js');
 
 export async function startServer(opts: ServerOptions, logger: Logger = textLogger()): Promise<RunningServer> {
   const dataDir = path.resolve(opts.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Before anything is written: a host that cannot sandbox steps must not run any.
+  const sandboxMode = opts.sandbox ?? 'bwrap';
+  let sandbox: Sandbox | null = null;
+  if (sandboxMode === 'none') logger.warn(SANDBOX_OFF_WARNING);
+  else sandbox = await openSandbox(opts.path);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Only the server's user may enter it (an older data directory may be wider).
+  fs.chmodSync(dataDir, 0o700);
   await assertPortFree(opts.host, opts.port);
   // The embedded SQLite file, or PostgreSQL when --database names one (several servers can share it).
   // The PostgreSQL driver (pg) is loaded only when asked for: a SQLite server never pays its memory.
@@ -120,6 +139,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     ? (await import('./store/postgres/open-postgres-store.ts')).openPostgresStore({ connectionString: opts.database })
     : openSqliteStore(path.join(dataDir, 'sluice.db'));
   await store.migrate();
+  // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
+  if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
   let dataPlane: DataPlaneClient | null = null;
   const { secrets, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
@@ -133,7 +154,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     env: ownChildEnv(),
     log: logger.info,
     start: opts.startDataPlane !== false,
-    args: ['--log-format', opts.logFormat ?? 'text', '--log-max', String(opts.outputRotation?.maxBytes ?? defaultOutputRotation.maxBytes), '--log-keep', String(opts.outputRotation?.keep ?? defaultOutputRotation.keep)],
+    args: ['--log-format', opts.logFormat ?? 'text', '--sandbox', sandboxMode, '--log-max', String(opts.outputRotation?.maxBytes ?? defaultOutputRotation.maxBytes), '--log-keep', String(opts.outputRotation?.keep ?? defaultOutputRotation.keep)],
     instanceLogs: opts.instanceLogs,
     keepRouterPort: true,
   };
@@ -213,7 +234,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const engine = new Engine({ store, runner: new LocalRunner(), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
+  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
 
   const tokens = new TokenService({ store, clock: systemClock });
   const adminTokenFile = await ensureAdminToken(store, tokens, dataDir, systemClock.now());

@@ -98,7 +98,13 @@ export async function listenOnSocket(server: http.Server, socketPath: string): P
     server.once('error', reject);
     server.listen(socketPath, () => {
       server.off('error', reject);
-      resolve();
+      // Only the server's own user may connect (root aside); the data directory is 0700 too.
+      try {
+        fs.chmodSync(socketPath, 0o600);
+        resolve();
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   });
 }

@@ -29,6 +29,11 @@ export function shimDirOf(dataDir: string): string {
   return path.join(dataDir, 'dataplane', 'shims');
 }
 
+/** Sandboxed instances' writable /scratch directories, one per instance id. */
+export function scratchDirOf(dataDir: string): string {
+  return path.join(dataDir, 'dataplane', 'scratch');
+}
+
 export function instanceLogPath(dataDir: string, id: string): string {
   return path.join(instanceLogDir(dataDir), `${id}.log`);
 }

@@ -2,6 +2,7 @@
 // outlives the control plane. The control plane sends desired state over a local socket;
 // routes name instance ids, and only READY instances of the supervisor become router targets.
 // Routes with scaleToZeroMs let their idle instances sleep (scale-to-zero.ts).
+import type { Sandbox } from '../sandbox/sandbox.ts';
 import { NotFoundError, errorMessage } from '../errors.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { RouteTable } from '../router/route-table.ts';
@@ -10,7 +11,7 @@ import { checkSticky } from '../router/edge/sticky-cookie.ts';
 import { Supervisor } from '../runtime/process/supervisor.ts';
 import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
 import type { InstanceLogLimits } from '../runtime/process/log-writer.ts';
-import { instanceLogDir, shimDirOf, statePathOf } from './data-plane-paths.ts';
+import { instanceLogDir, scratchDirOf, shimDirOf, statePathOf } from './data-plane-paths.ts';
 import { defaultInstanceLogPolicy, environmentOfInstance, instanceShare, type InstanceLogPolicy } from './instance-log-policy.ts';
 import { sweepInstanceLogs } from './sweep-instance-logs.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
@@ -40,6 +41,8 @@ export interface DataPlaneOptions {
   instanceLogs?: InstanceLogPolicy;
   /** How often instance logs are swept for the environment caps and ages; default 10000 ms. */
   logSweepMs?: number;
+  /** Instances run inside this sandbox; null or absent: unsandboxed (`--sandbox none`). */
+  sandbox?: Sandbox | null;
 }
 
 /** An instance as GET /instances lists it: a sleeping one has no process, hence no pid or port. */
@@ -89,6 +92,8 @@ export class DataPlane {
       shimDir: shimDirOf(opts.dataDir),
       onChange: (s) => this.onInstanceChange(s),
       logLimits: (spec) => this.logShareOf(spec.id),
+      sandbox: opts.sandbox ?? null,
+      scratchDir: scratchDirOf(opts.dataDir),
     });
     this.scale = new ScaleToZero({
       state: this.state,

@@ -9,6 +9,8 @@ import { DataPlane } from './data-plane.ts';
 import type { InstanceLogPolicy } from './instance-log-policy.ts';
 import { createControlServer, listenOnSocket } from './control-server.ts';
 import { startOutputRotation, type OutputRotation } from '../server/rotate-own-output.ts';
+import { openSandbox, SANDBOX_OFF_WARNING, type SandboxMode } from '../sandbox/open-sandbox.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
 
 export async function runDataPlane(opts: {
   dataDir: string;
@@ -22,12 +24,24 @@ export async function runDataPlane(opts: {
   instanceLogs?: InstanceLogPolicy;
   /** Rotation of the file stdout and stderr append to (<data>/logs/dataplane.log), if any. */
   outputRotation?: OutputRotation;
+  /** 'none': instances run unsandboxed, with a warning. */
+  sandbox: SandboxMode;
   logger: Logger;
 }): Promise<void> {
   const { logger } = opts;
   const log = (line: string): void => logger.info(line);
-  fs.mkdirSync(opts.dataDir, { recursive: true });
-  const dp = new DataPlane({ ...opts, log });
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  let sandbox: Sandbox | null = null;
+  if (opts.sandbox === 'none') logger.warn(SANDBOX_OFF_WARNING);
+  else {
+    try {
+      sandbox = await openSandbox(opts.path);
+    } catch (error) {
+      logger.error(`data plane cannot start: ${errorMessage(error)}`);
+      process.exit(1);
+    }
+  }
+  const dp = new DataPlane({ ...opts, log, sandbox });
   const socketPath = socketPathOf(opts.dataDir);
   let stopping = false;
   const shutdown = (): void => {

@@ -24,6 +24,9 @@ const specFields = {
   env: z.record(z.string(), z.string()),
   health: health.nullable(),
   labels: z.record(z.string(), z.string()).optional(),
+  limits: z
+    .object({ memoryBytes: z.number().int().min(1), processes: z.number().int().min(1), openFiles: z.number().int().min(1), fileSizeBytes: z.number().int().min(1) })
+    .optional(),
 };
 
 /** PUT /instances/:id — the id and log file come from the path and the data directory. */

@@ -20,7 +20,11 @@ export function checkDataDir(dataDir: string): DoctorCheck {
   } catch {
     return fail('data directory', `${at} is not writable by this user`, `chown it to the user that runs Sluice, or choose another with --data`);
   }
-  return pass('data directory', at === path.resolve(dataDir) ? `${at} is writable` : `${dataDir} will be created in ${at}`);
+  if (at !== path.resolve(dataDir)) return pass('data directory', `${dataDir} will be created (mode 0700) in ${at}`);
+  const mode = fs.statSync(at).mode & 0o777;
+  // Steps and instances must not reach it even outside their sandbox (docs/decisions/0016-sandbox.md).
+  if ((mode & 0o077) !== 0) return fail('data directory', `${at} has mode 0${mode.toString(8)}: other users can enter it`, `chmod 700 ${at} (sluice server also sets it at start)`);
+  return pass('data directory', `${at} is writable, mode 0${mode.toString(8)}`);
 }
 
 export function checkFreeDisk(dataDir: string, minimum = minFreeBytes): DoctorCheck {
@@ -32,8 +36,8 @@ export function checkFreeDisk(dataDir: string, minimum = minFreeBytes): DoctorCh
   return pass('free disk', `${gib(free)} free on the disk of ${at}`);
 }
 
-/** Secret files that must be readable by their owner only (admin.token joins when it exists). */
-export const keyFiles = ['master.key', 'master.key.next', 'admin.token'];
+/** Files that must be readable by their owner only: keys, the store, the data plane's state. */
+export const keyFiles = ['master.key', 'master.key.next', 'admin.token', 'sluice.db', 'dataplane/state.json'];
 
 export function checkKeyFiles(dataDir: string, masterKeyFromEnv: boolean): DoctorCheck[] {
   const checks: DoctorCheck[] = [];

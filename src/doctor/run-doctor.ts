@@ -8,6 +8,7 @@ import type { DoctorCheck } from './doctor-check.ts';
 import { checkPort } from './port-check.ts';
 import { checkPostgresStore, checkSqliteStore } from './store-check.ts';
 import { checkTool, gitRequirement, tarRequirement } from './tool-check.ts';
+import { checkSandbox } from './sandbox-check.ts';
 
 export interface DoctorOptions {
   dataDir: string;
@@ -40,6 +41,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   return [
     await checkTool(gitRequirement, o.path),
     await checkTool(tarRequirement, o.tarPath),
+    await checkSandbox(o.path),
     await checkPort({ role: 'API', host: o.host, port: o.port, flag: '--port', heldByUs: () => sluiceApiAt(o.host, o.port) }),
     await checkPort({
       role: 'router',

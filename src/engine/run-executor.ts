@@ -58,6 +58,7 @@ export class RunExecutor {
       workspace: workspaceOf(this.deps.config, run.id),
     };
     if (run.attempt > 0) sink.line(null, 'system', `resuming run #${run.number} (attempt ${run.attempt + 1})`);
+    if (this.deps.runner.notice) sink.line(null, 'system', this.deps.runner.notice);
     this.deps.onRunState?.(run, 'running', null);
     let outcome: StageResult;
     try {

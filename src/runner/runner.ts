@@ -1,4 +1,13 @@
 // The Runner port: runs one pipeline step (a shell command) and reports its output line by line.
+import type { SandboxLimits } from '../sandbox/sandbox-limits.ts';
+
+/** How a step is confined (when the runner sandboxes): what it may write, network, limits. */
+export interface StepConfinement {
+  /** The run's workspace: the one host directory the step sees (read-write, at /workspace). cwd and env paths under it are mapped. */
+  workspace: string;
+  network: boolean;
+  limits: SandboxLimits;
+}
 
 export interface StepRequest {
   command: string;
@@ -9,6 +18,7 @@ export interface StepRequest {
   signal?: AbortSignal;
   /** Called synchronously once per output line (without its line ending). */
   onLine: (stream: 'stdout' | 'stderr', line: string, at: Date) => void;
+  confinement?: StepConfinement;
   /** Called right after spawn with the pid, which is also the id of the step's process group. */
   onStart?: (pid: number) => void;
 }
@@ -34,6 +44,8 @@ export interface StepResult {
 }
 
 export interface Runner {
+  /** Said at the start of every run's log when not null (e.g. that steps run unsandboxed). */
+  readonly notice: string | null;
   run(req: StepRequest): Promise<StepResult>;
   /** Ends what is left of a step that a dead server started (`pid`: its process group, as given to onStart). */
   endOrphan(pid: number): void;

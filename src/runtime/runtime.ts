@@ -1,5 +1,7 @@
 // The Runtime port: where instances of a release run. The process runtime (runtime/process)
 // runs them as local processes under the data plane; a Kubernetes driver will run pods.
+import type { SandboxLimits } from '../sandbox/sandbox-limits.ts';
+
 export interface HealthCheck {
   path: string;
   intervalMs: number;
@@ -17,6 +19,8 @@ export interface InstanceRequest {
   secretEnv: Record<string, string>;
   health: HealthCheck | null;
   labels: Record<string, string>;
+  /** Sandbox limits of the service; absent: the defaults. */
+  limits?: SandboxLimits | undefined;
 }
 
 export interface InstanceInfo {

@@ -1,7 +1,9 @@
 // Raw (validated) file → compiled Spec: defaults, units, order, freeze.
 import { parseDuration } from './duration.ts';
 import { parsePercent } from './percent.ts';
-import type { RawAnalysis, RawSpec, RawStep, RawStrategy } from './schema.ts';
+import type { RawAnalysis, RawLimits, RawSpec, RawStep, RawStrategy } from './schema.ts';
+import { parseSize } from './size.ts';
+import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from '../sandbox/sandbox-limits.ts';
 import { SPEC_DEFAULTS } from './spec.ts';
 import type { AnalysisSpec, EnvVars, EnvironmentSpec, HealthSpec, ServiceSpec, Spec, StepSpec, StrategySpec } from './spec.ts';
 
@@ -54,6 +56,8 @@ export function compileStep(step: RawStep): StepSpec {
     run,
     timeoutMs: optionalDuration(step.timeout) ?? SPEC_DEFAULTS.stepTimeoutMs,
     env: compileEnv(step.env),
+    network: step.network ?? true,
+    limits: compileLimits(step.limits),
   };
 }
 
@@ -70,6 +74,18 @@ function compileService(name: string, service: RawService): ServiceSpec {
     health: compileHealth(service.health),
     instances: service.instances ?? SPEC_DEFAULTS.instances,
     env: compileEnv(service.env),
+    limits: compileLimits(service.limits),
+  };
+}
+
+function compileLimits(raw: RawLimits | undefined): SandboxLimits {
+  const size = (v: string | number | undefined, fallback: number): number => (v === undefined ? fallback : typeof v === 'number' ? v : parseSize(v));
+  const d = DEFAULT_SANDBOX_LIMITS;
+  return {
+    memoryBytes: size(raw?.memory, d.memoryBytes),
+    processes: raw?.processes ?? d.processes,
+    openFiles: raw?.openFiles ?? d.openFiles,
+    fileSizeBytes: size(raw?.fileSize, d.fileSizeBytes),
   };
 }
 

@@ -30,6 +30,15 @@ export const DURATION_LIMITS = {
   scaleToZero: { minMs: 1 * S, maxMs: 7 * D },
 } as const satisfies Record<string, DurationBound>;
 
+/** Bounds of the sandbox limits (`limits:` of a step or service). */
+export const SANDBOX_LIMIT_BOUNDS = {
+  /** Below ~256 MiB of address space not even a shell with Node's libraries loads. */
+  memoryBytes: { min: 64 * 1024 ** 2, max: 1024 ** 4 },
+  processes: { min: 8, max: 1_000_000 },
+  openFiles: { min: 16, max: 1_048_576 },
+  fileSizeBytes: { min: 1024 ** 2, max: 1024 ** 4 },
+} as const;
+
 export const COUNT_LIMITS = {
   /** The file itself: a bigger file is refused before it is parsed. */
   fileBytes: 1024 * 1024,

@@ -4,7 +4,9 @@
 // its JSON Schema (for editors) says what a person may write.
 import { z } from 'zod';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
-import { COUNT_LIMITS, DURATION_LIMITS } from './limits.ts';
+import { COUNT_LIMITS, DURATION_LIMITS, SANDBOX_LIMIT_BOUNDS } from './limits.ts';
+import { formatSize, parseSize } from './size.ts';
+import { DEFAULT_SANDBOX_LIMITS } from '../sandbox/sandbox-limits.ts';
 import type { DurationBound } from './limits.ts';
 import { PERCENT_PATTERN } from './percent.ts';
 import { ENV_VAR_NAME, SECRET_GROUP_NAME } from './names.ts';
@@ -131,6 +133,31 @@ function stepsSchema() {
   });
 }
 
+/** A byte size (`512MiB`, or a number of bytes) within [min, max]. */
+function sizeSchema(min: number, max: number) {
+  const error = `expected a size from ${formatSize(min)} to ${formatSize(max)} (e.g. 512MiB, 2GiB)`;
+  const inRange = (text: string | number): boolean => {
+    try {
+      const n = typeof text === 'number' ? text : parseSize(text);
+      return Number.isInteger(n) && n >= min && n <= max;
+    } catch {
+      return false;
+    }
+  };
+  return z.union([z.string(), z.number()], { error }).refine(inRange, { error });
+}
+
+const B = SANDBOX_LIMIT_BOUNDS;
+const D = DEFAULT_SANDBOX_LIMITS;
+export const sandboxLimitsSchema = z
+  .strictObject({
+    memory: sizeSchema(B.memoryBytes.min, B.memoryBytes.max).optional().meta({ default: formatSize(D.memoryBytes) }).describe(`Address space of each process (RLIMIT_AS; default ${formatSize(D.memoryBytes)}).`),
+    processes: countSchema(B.processes.min, B.processes.max).optional().meta({ default: D.processes }).describe(`Processes and threads at once (default ${D.processes}).`),
+    openFiles: countSchema(B.openFiles.min, B.openFiles.max).optional().meta({ default: D.openFiles }).describe(`Open files per process (default ${D.openFiles}).`),
+    fileSize: sizeSchema(B.fileSizeBytes.min, B.fileSizeBytes.max).optional().meta({ default: formatSize(D.fileSizeBytes) }).describe(`Largest file it may write (default ${formatSize(D.fileSizeBytes)}).`),
+  })
+  .describe('Limits of the sandbox; crossing one fails the step or restarts the instance, naming the limit in the log.');
+
 export const stepSchema = z.strictObject({
   run: commandSchema.describe('Shell command, run with /bin/sh -c.'),
   name: z
@@ -142,6 +169,8 @@ export const stepSchema = z.strictObject({
     .describe('Shown in logs; defaults to the start of `run`.'),
   timeout: durationSchema(DURATION_LIMITS.stepTimeout).optional().describe(bounded(DURATION_LIMITS.stepTimeout, 'Stop the step after this long (default 10m).')),
   env: envSchema.optional(),
+  network: z.boolean().optional().meta({ default: true }).describe('false: the step runs without network (only its own loopback). Default true: builds fetch dependencies.'),
+  limits: sandboxLimitsSchema.optional(),
 });
 
 const healthPathSchema = z.string().regex(/^\//, { error: 'expected a path starting with /' });
@@ -166,6 +195,7 @@ export const serviceSchema = z.strictObject({
   health: healthSchema.optional().describe('HTTP path answered with 2xx when an instance is ready.'),
   instances: countSchema(1, COUNT_LIMITS.instances).optional().describe(`Number of instances (default 1, at most ${COUNT_LIMITS.instances}).`),
   env: envSchema.optional(),
+  limits: sandboxLimitsSchema.optional(),
 });
 
 export const analysisSchema = z.strictObject({
@@ -361,3 +391,4 @@ export type RawSpec = z.output<typeof rawSpecSchema>;
 export type RawStep = z.output<typeof stepSchema>;
 export type RawAnalysis = z.output<typeof analysisSchema>;
 export type RawStrategy = z.output<typeof strategySchema>;
+export type RawLimits = z.output<typeof sandboxLimitsSchema>;

@@ -2,6 +2,8 @@
 // order, frozen. This is what the engine and a release snapshot hold.
 import { COUNT_LIMITS } from './limits.ts';
 
+import type { SandboxLimits } from '../sandbox/sandbox-limits.ts';
+
 export const SPEC_DEFAULTS = {
   stepTimeoutMs: 600_000,
   stepNameLength: 40,
@@ -34,6 +36,9 @@ export type StepSpec = {
   readonly run: string;
   readonly timeoutMs: number;
   readonly env: EnvVars;
+  /** false: no network in the step's sandbox. */
+  readonly network: boolean;
+  readonly limits: Readonly<SandboxLimits>;
 };
 
 export type HealthSpec = {
@@ -52,6 +57,7 @@ export type ServiceSpec = {
   readonly health: HealthSpec | null;
   readonly instances: number;
   readonly env: EnvVars;
+  readonly limits: Readonly<SandboxLimits>;
 };
 
 export type AnalysisSpec = {

@@ -56,9 +56,11 @@ void test('SIGKILL of the server under load drops no request; the restarted serv
 void test('SIGTERM stops the server and leaves production serving; sluice down then ends every instance and the router', async (t) => {
   const { server } = await deployedProject(t, 'downed', appFiles('v1', { instances: 2 }));
   const host = prodHost('downed');
-  const appPids = [...(await pidsBehind(server, host))];
-  assert.equal(appPids.length, 2);
+  assert.equal((await pidsBehind(server, host)).size, 2);
+  // The host pids of the instances (each leads its sandbox: when it is gone, so is the sandbox).
   const supervised = (await dataPlaneInstances(server)).map((i) => i.pid).filter((p): p is number => p !== null);
+  const appPids = (await dataPlaneInstances(server)).filter((i) => i.labels.environment === 'production').map((i) => i.pid).filter((p): p is number => p !== null);
+  assert.equal(appPids.length, 2);
   const dpPid = server.dataPlanePid();
   assert.ok(dpPid);
   await server.stopGracefully();

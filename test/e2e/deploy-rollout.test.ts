@@ -28,7 +28,7 @@ void test('a rolling update under steady load fails no request and changes the a
 
 void test('two runs racing: the newer commit deploys, the older one is superseded at the deploy gate', async (t) => {
   // A's build waits at its gate until B has deployed: A is certain to reach the deploy gate last.
-  const gates = versionGates(t, ['v1', 'vB']);
+  const gates = await versionGates(t, ['v1', 'vB']);
   const opts = { build: gates.step };
   const { server, repo } = await deployedProject(t, 'race', appFiles('v1', opts), { args: ['--max-runs', '2'] });
   const shaA = repo.commit('A, held at its build', appFiles('vA', opts));

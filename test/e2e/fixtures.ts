@@ -3,24 +3,25 @@
 // data plane's instances through its local socket.
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { Pool } from 'undici';
 import { DataPlaneClient } from '../../src/dataplane/data-plane-client.ts';
 import { socketPathOf } from '../../src/dataplane/data-plane-paths.ts';
-import { sleep, tempDir, TestRepo, TestServer, viaRouter, type RunJson } from './harness.ts';
+import { sleep, TestRepo, TestServer, viaRouter, type RunJson } from './harness.ts';
+import { StepSignals } from './step-signals.ts';
 
 /**
- * node:http app: `/` answers VERSION, `/pid` its pid, `/env` its environment as JSON,
+ * node:http app: `/` answers VERSION, `/pid` an id of its process (not its pid: in a sandbox
+ * every instance has its own PID namespace, so pids repeat), `/env` its environment as JSON,
  * `/healthz` ok (500 while a file UNHEALTHY ships with it). Says `listening on PORT`.
  */
 export const appJs = `const http = require('node:http');
 const fs = require('node:fs');
 const v = fs.readFileSync(__dirname + '/VERSION', 'utf8').trim();
+const who = require('node:crypto').randomUUID();
 const sick = fs.existsSync(__dirname + '/UNHEALTHY');
 const s = http.createServer((req, res) => {
   if (req.url === '/healthz') { res.statusCode = sick ? 500 : 200; return res.end(sick ? 'sick' : 'ok'); }
-  if (req.url === '/pid') return res.end(String(process.pid));
+  if (req.url === '/pid') return res.end(who);
   if (req.url === '/env') { res.setHeader('content-type', 'application/json'); return res.end(JSON.stringify(process.env)); }
   res.end(v);
 });
@@ -73,14 +74,13 @@ export interface VersionGates {
 /**
  * Gates that decide when a step of a given version goes on: a race between runs is then set
  * by the test (open the gate once the other run is where it must be), never by a sleep's length.
+ * The step asks over loopback HTTP (steps are sandboxed: no host path exists for them).
  */
-export function versionGates(t: TestContext, openAtStart: string[] = []): VersionGates {
-  const dir = tempDir('gates');
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const open = (version: string): void => fs.writeFileSync(path.join(dir, `open-${version}`), '');
+export async function versionGates(t: TestContext, openAtStart: string[] = []): Promise<VersionGates> {
+  const signals = await StepSignals.start(t);
+  const open = (version: string): void => signals.openGate(`open-${version}`);
   for (const v of openAtStart) open(v);
-  const gate = `"${dir}/open-$(cat VERSION)"`;
-  return { step: `i=0; while [ ! -f ${gate} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; test -f ${gate}`, open };
+  return { step: signals.waitFor('open-$(cat VERSION)'), open };
 }
 
 export function appFiles(version: string, o: PipelineOptions = {}): Record<string, string> {
@@ -134,13 +134,13 @@ export async function prodBody(server: TestServer, project: string, p = '/'): Pr
   return r.body;
 }
 
-/** Distinct `/pid` answers over `tries` requests through the router. */
-export async function pidsBehind(server: TestServer, host: string, tries = 20): Promise<Set<number>> {
-  const pids = new Set<number>();
+/** Distinct `/pid` answers (process ids) over `tries` requests through the router. */
+export async function pidsBehind(server: TestServer, host: string, tries = 20): Promise<Set<string>> {
+  const pids = new Set<string>();
   for (let i = 0; i < tries; i++) {
     const r = await viaRouter(server.routerPort, host, '/pid');
     assert.equal(r.status, 200, r.body);
-    pids.add(Number(r.body));
+    pids.add(r.body);
   }
   return pids;
 }

@@ -52,7 +52,7 @@ void test('reconciler at start: a lost close with the branch deleted removes the
 void test('reconciler at start: an open pull request whose preview run was cancelled gets its preview', async (t) => {
   const name = 'hk-recreate';
   // The pull request's build waits at its gate: it is certain to be running when cancelled.
-  const gates = versionGates(t, ['v1']);
+  const gates = await versionGates(t, ['v1']);
   const { server, repo, secret } = await hookProject(t, name, hookAppFiles('v1', PREVIEWS_ON, { build: gates.step }));
   const slow = commitOn(repo, 'slow', { VERSION: 'slow\n' });
   assert.equal((await postHook(server, 'gitea', name, prDelivery('gitea', secret, { action: 'opened', number: 21, headSha: slow, headRef: 'slow' }))).status, 202);

@@ -1,27 +1,25 @@
 // Steering runs: commits landing while a run is queued supersede it (only the newest is
 // built), `sluice cancel` ends a running step's processes, and a step timeout fails the run.
 import { test, type TestContext } from 'node:test';
-import fs from 'node:fs';
-import path from 'node:path';
 import assert from 'node:assert/strict';
-import { alive, sleep, tempDir } from './harness.ts';
+import { alive, sleep } from './harness.ts';
 import { firstRun, getRun, processesIn, setup, stageOf, waitId, type FullRun } from './pipeline-kit.ts';
+import { StepSignals } from './step-signals.ts';
 
-/** A directory whose `open` file lets gated builds finish: the test decides when the queue moves. */
-function closedGate(t: TestContext): { dir: string; open(): void } {
-  const dir = tempDir('gate');
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return { dir, open: () => fs.writeFileSync(path.join(dir, 'open'), '') };
+/** A gate that lets gated builds finish: the test decides when the queue moves (over loopback HTTP: steps are sandboxed). */
+async function closedGate(t: TestContext): Promise<{ wait: string; open(): void }> {
+  const signals = await StepSignals.start(t);
+  return { wait: signals.waitFor('open'), open: () => signals.openGate('open') };
 }
 
 /** A pipeline whose build waits (at most 2 minutes) for the gate, then runs `then`. */
-function gated(dir: string, then: string): string {
-  return `build:\n  - run: for i in $(seq 1 1200); do test -e '${dir}/open' && break; sleep 0.1; done; ${then}\ntest:\n  - run: "true"\n`;
+function gated(wait: string, then: string): string {
+  return `build:\n  - run: ${JSON.stringify(`${wait}; ${then}`)}\ntest:\n  - run: "true"\n`;
 }
 
 void test('commits landing while a run is queued: only the newest is built, the others are superseded', async (t) => {
-  const gate = closedGate(t);
-  const { server, repo, name } = await setup(t, 'supersede', { 'sluice.yaml': gated(gate.dir, 'echo "built $(cat N)"'), N: '0\n' }, { args: ['--max-runs', '1'] });
+  const gate = await closedGate(t);
+  const { server, repo, name } = await setup(t, 'supersede', { 'sluice.yaml': gated(gate.wait, 'echo "built $(cat N)"'), N: '0\n' }, { args: ['--max-runs', '1'] });
   const busy = await firstRun(server, name, (r) => r.state === 'running');
   const shas: string[] = [];
   for (const n of [1, 2, 3]) {
@@ -87,8 +85,8 @@ void test('cancel ends a running step and its processes', async (t) => {
 });
 
 void test('a queued run can be cancelled before it starts', async (t) => {
-  const gate = closedGate(t);
-  const { server, repo, name } = await setup(t, 'cancelq', { 'sluice.yaml': gated(gate.dir, 'true') }, { args: ['--max-runs', '1'] });
+  const gate = await closedGate(t);
+  const { server, repo, name } = await setup(t, 'cancelq', { 'sluice.yaml': gated(gate.wait, 'true') }, { args: ['--max-runs', '1'] });
   const busy = await firstRun(server, name, (r) => r.state === 'running');
   repo.git('branch', 'other');
   const queued = await server.json<FullRun>(['trigger', name, '--ref', 'other']);

@@ -96,9 +96,19 @@ export function stageOf(run: FullRun, name: string): FullRun['stages'][number] {
   return s;
 }
 
-/** Pids of processes whose argv is exactly `argv` and whose cwd is under `dir`. */
+/**
+ * Pids of host processes whose argv is exactly `argv` and that are steps of the server on the
+ * data directory `dir`: their cwd is under it (unsandboxed), or (sandboxed: their cwd is
+ * /workspace/…) their SLUICE_RUN_ID names a run whose workspace is in it.
+ */
 export function processesIn(dir: string, argv: string[]): number[] {
   const root = fs.realpathSync(dir);
+  let runs: string[] = [];
+  try {
+    runs = fs.readdirSync(path.join(root, 'workspaces'));
+  } catch {
+    // no run has a workspace
+  }
   const found: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -106,7 +116,8 @@ export function processesIn(dir: string, argv: string[]): number[] {
       const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
       if (cmd.join('\0') !== argv.join('\0')) continue;
       const cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
-      if (cwd === root || cwd.startsWith(root + path.sep)) found.push(Number(entry));
+      const env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (cwd === root || cwd.startsWith(root + path.sep) || runs.some((id) => env.includes(`SLUICE_RUN_ID=${id}`))) found.push(Number(entry));
     } catch {
       // gone meanwhile, or not ours
     }

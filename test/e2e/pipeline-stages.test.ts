@@ -68,7 +68,10 @@ test:
   assert.equal(env.get('SLUICE_BRANCH'), 'main');
   assert.ok(!env.has('SLUICE_TEST_MARKER'), 'the server’s own environment does not leak into steps');
   assert.ok(![...env.values()].some((v) => v.includes('server-secret-42')));
-  assert.ok(env.get('TMPDIR')!.startsWith(server.dataDir), `TMPDIR ${env.get('TMPDIR')} is the step's own, under the data directory`);
+  // The step's own, in its workspace, named by its sandbox path: no path of the data directory reaches a step.
+  assert.match(env.get('TMPDIR') ?? '', /^\/workspace\/tmp\/[0-9a-f-]+$/);
+  assert.ok(![...env.values()].some((v) => v.includes(server.dataDir)), 'a step sees no path of the data directory');
+  assert.equal(env.get('HOME'), '/tmp');
   // Nothing beyond the documented variables (and what the shell itself sets).
   const allowed = new Set(['PATH', 'HOME', 'TMPDIR', 'CI', 'SLUICE_PROJECT', 'SLUICE_RUN_ID', 'SLUICE_RUN_NUMBER', 'SLUICE_COMMIT', 'SLUICE_BRANCH', 'PWD', 'OLDPWD', 'SHLVL', '_']);
   assert.deepEqual([...env.keys()].filter((k) => !allowed.has(k)), []);

@@ -12,7 +12,9 @@ import { deployedProject, type Project } from './fixtures.ts';
  * node:http app. `/` answers VERSION; `/pid` its pid; `/healthz` ok.
  * FAIL_PERCENT N: N of every 100 answers of `/` are 500 `error from VERSION` (spread out).
  * FAIL_AFTER_MS M: that failing starts only M ms after start (a version that goes bad later).
- * CRASH_AFTER_MS M: exits 1 M ms after its first start; every later start exits at once.
+ * CRASH_AFTER_MS M: exits 1 M ms after its first start; every later start exits at once (it
+ * remembers in /scratch, the instance's writable directory kept across its restarts; the
+ * release itself is read-only in the sandbox).
  */
 export const rolloutApp = `const http = require('node:http');
 const fs = require('node:fs');
@@ -23,8 +25,9 @@ const failPercent = Number(read('FAIL_PERCENT')) || 0;
 const failAfter = Number(read('FAIL_AFTER_MS')) || 0;
 const crashAfter = Number(read('CRASH_AFTER_MS')) || 0;
 const started = Date.now();
+const who = require('node:crypto').randomUUID();
 if (crashAfter) {
-  const marker = path.join(__dirname, '.started-once');
+  const marker = path.join(fs.existsSync('/scratch') ? '/scratch' : __dirname, '.started-once');
   if (fs.existsSync(marker)) { console.error('refusing to start again'); process.exit(1); }
   fs.writeFileSync(marker, String(process.pid));
   setTimeout(() => { console.error('crashing on purpose'); process.exit(1); }, crashAfter);
@@ -32,7 +35,7 @@ if (crashAfter) {
 let served = 0;
 const s = http.createServer((req, res) => {
   if (req.url === '/healthz') return res.end('ok');
-  if (req.url === '/pid') return res.end(String(process.pid));
+  if (req.url === '/pid') return res.end(who);
   const n = served++;
   if (Date.now() - started >= failAfter && (n * 37) % 100 < failPercent) { res.statusCode = 500; return res.end('error from ' + v); }
   res.end(v);

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { formatSpecIssue, parseSpec } from '../../src/spec/parse-spec.ts';
 import type { SpecIssue } from '../../src/spec/parse-spec.ts';
 import type { Spec } from '../../src/spec/spec.ts';
+import { DEFAULT_SANDBOX_LIMITS } from '../../src/sandbox/sandbox-limits.ts';
+
+/** What a step without `network` or `limits` compiles to. */
+const sandboxDefaults = { network: true, limits: DEFAULT_SANDBOX_LIMITS };
 
 // The example of DESIGN.md "The pipeline file", verbatim.
 const DESIGN_EXAMPLE = `build:                           # steps run with /bin/sh -c in the workspace
@@ -71,10 +75,10 @@ function positions(errors: readonly SpecIssue[]): string[] {
 void test('the DESIGN.md example compiles to typed, defaulted values', () => {
   const spec = valid(DESIGN_EXAMPLE);
   assert.deepEqual(spec.build, [
-    { name: 'npm ci', run: 'npm ci', timeoutMs: 600_000, env: {} },
-    { name: 'npm run build', run: 'npm run build', timeoutMs: 600_000, env: {} },
+    { name: 'npm ci', run: 'npm ci', timeoutMs: 600_000, env: {}, ...sandboxDefaults },
+    { name: 'npm run build', run: 'npm run build', timeoutMs: 600_000, env: {}, ...sandboxDefaults },
   ]);
-  assert.deepEqual(spec.test, [{ name: 'unit', run: 'npm test', timeoutMs: 600_000, env: {} }]);
+  assert.deepEqual(spec.test, [{ name: 'unit', run: 'npm test', timeoutMs: 600_000, env: {}, ...sandboxDefaults }]);
   assert.deepEqual(spec.services, [
     {
       name: 'web',
@@ -82,6 +86,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
       health: { path: '/healthz', intervalMs: 1_000, timeoutMs: 2_000, deadlineMs: 60_000 },
       instances: 2,
       env: { LOG_LEVEL: 'info' },
+      limits: DEFAULT_SANDBOX_LIMITS,
     },
   ]);
   assert.deepEqual(spec.buildSecrets, ['build']);
@@ -94,7 +99,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
     name: 'staging',
     secrets: ['shared', 'staging'],
     env: {},
-    verify: [{ name: 'curl -fsS "$SLUICE_URL/healthz"', run: 'curl -fsS "$SLUICE_URL/healthz"', timeoutMs: 600_000, env: {} }],
+    verify: [{ name: 'curl -fsS "$SLUICE_URL/healthz"', run: 'curl -fsS "$SLUICE_URL/healthz"', timeoutMs: 600_000, env: {}, ...sandboxDefaults }],
     approval: false,
     strategy: { kind: 'rolling', maxSurge: 100, maxUnavailable: 0 },
     bakeMs: 0,

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { formatSpecIssue, parseSpec } from '../../src/spec/parse-spec.ts';
 import { COUNT_LIMITS, DURATION_LIMITS, MAX_TIMER_MS } from '../../src/spec/limits.ts';
 import type { Spec } from '../../src/spec/spec.ts';
+import { DEFAULT_SANDBOX_LIMITS } from '../../src/sandbox/sandbox-limits.ts';
 
 function errorsOf(text: string | Uint8Array): string[] {
   const result = parseSpec(text);
@@ -190,7 +191,7 @@ previews:
   env: { PREVIEW: yes }
 `);
   const production = spec.environments[0];
-  assert.deepEqual(production?.verify, [{ name: 'smoke', run: 'curl -fsS "$SLUICE_URL/healthz"', timeoutMs: 30_000, env: { RETRIES: '3' } }]);
+  assert.deepEqual(production?.verify, [{ name: 'smoke', run: 'curl -fsS "$SLUICE_URL/healthz"', timeoutMs: 30_000, env: { RETRIES: '3' }, network: true, limits: DEFAULT_SANDBOX_LIMITS }]);
   assert.deepEqual(production?.strategy, {
     kind: 'canary',
     steps: [{ weight: 50, pauseMs: 60_000 }],

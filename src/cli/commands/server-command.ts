@@ -7,6 +7,7 @@ import { defaultOutputRotation, startOutputRotation, type OutputRotation } from 
 import type { CliContext } from '../context.ts';
 import type { Logger } from '../../engine/logger.ts';
 import { errorMessage } from '../../errors.ts';
+import { parseSandboxMode } from '../../sandbox/open-sandbox.ts';
 
 export interface ServerFlags {
   data?: string;
@@ -32,6 +33,7 @@ export interface ServerFlags {
   startDataPlane: boolean;
   publicUrl?: string;
   authFailures: string;
+  sandbox: string;
 }
 
 export function intOption(name: string, value: string, min: number, max: number): number {
@@ -102,7 +104,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--log-format <format>', 'text or json (one JSON object per line, for journald and log collectors)', 'text')
     .option('--log-max <size>', 'a log file (<data>/logs/dataplane.log, or the server\'s stdout appended to a file) is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
     .option('--log-keep <n>', 'rotated log files kept (FILE.1 … FILE.n)', String(defaultOutputRotation.keep))
-    .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it');
+    .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it')
+    .option('--sandbox <mode>', 'bwrap: steps and instances run inside bubblewrap; none: unsandboxed (unsafe, warned about)', 'bwrap');
 }
 
 export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise<Awaited<ReturnType<typeof import('../../server.ts').startServer>> & { logger: Logger }> {
@@ -133,6 +136,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     previousMasterKey: ctx.env.previousMasterKey,
     database: flags.database ?? ctx.env.database,
     startDataPlane: flags.startDataPlane,
+    sandbox: parseSandboxMode(flags.sandbox),
     logFormat,
     outputRotation: outputRotationOf(flags),
     publicUrl: flags.publicUrl === undefined ? null : urlOption('--public-url', flags.publicUrl),
@@ -179,7 +183,8 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--router-fd <n>', 'serve the router on this inherited, already listening socket (set by the server)')
     .option('--log-max <size>', 'the file stdout appends to is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
     .option('--log-keep <n>', 'rotated log files kept', String(defaultOutputRotation.keep))
-    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; logMax: string; logKeep: string }) => {
+    .option('--sandbox <mode>', 'bwrap or none', 'bwrap')
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; logMax: string; logKeep: string; sandbox: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
       const logger = await createLogger(parseLogFormat(flags.logFormat), 'dataplane');
@@ -199,6 +204,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         logger,
         instanceLogs: { ...defaultInstanceLogPolicy, maxBytesPerEnvironment: sizeOption('--instance-log-max', flags.instanceLogMax, 64 * 1024), maxAgeMs: durationOption('--instance-log-age', flags.instanceLogAge) },
         outputRotation: outputRotationOf(flags),
+        sandbox: parseSandboxMode(flags.sandbox),
       });
     });
   program

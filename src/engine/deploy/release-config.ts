@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../errors.ts';
 import { parseStored } from '../../store/stored-json.ts';
 import type { EnvironmentSpec, HealthSpec, Spec } from '../../spec/spec.ts';
 import type { SecretRef } from '../secrets/secret-service.ts';
+import type { SandboxLimits } from '../../sandbox/sandbox-limits.ts';
 
 export interface ReleaseService {
   name: string;
@@ -14,6 +15,8 @@ export interface ReleaseService {
   instances: number;
   /** Plain values, and `${{ secrets.NAME }}` references left as written. */
   env: Record<string, string>;
+  /** Sandbox limits; absent in releases made before they existed (the defaults apply). */
+  limits?: SandboxLimits;
 }
 
 export interface ReleaseConfig {
@@ -50,6 +53,7 @@ export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secret
       health: s.health,
       instances: s.instances,
       env: { ...s.env, ...environment.env },
+      limits: { ...s.limits },
     })),
     secretRefs,
     secretGroups: [...environment.secrets],
@@ -66,6 +70,7 @@ const releaseConfigSchema = z.object({
       health: z.object({ path: z.string(), intervalMs: count, timeoutMs: count, deadlineMs: count }).nullable(),
       instances: count,
       env: z.record(z.string(), z.string()),
+      limits: z.object({ memoryBytes: count, processes: count, openFiles: count, fileSizeBytes: count }).optional(),
     }),
   ),
   secretRefs: z.array(z.object({ group: z.string(), key: z.string(), version: count })).optional(),

@@ -91,6 +91,7 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
           env: env.plain,
           secretEnv: env.secret,
           health: service.health,
+          limits: service.limits,
           labels: { project: t.project, environment: t.environment, service: service.name, release: String(t.release) },
         });
         const ready = deps.runtime.waitReady(id, (service.health?.deadlineMs ?? 60_000) + 5_000).then(

@@ -49,6 +49,7 @@ export async function startAll(deps: RolloutDeps, r: ReleaseRef, role: Role): Pr
           env: env.plain,
           secretEnv: env.secret,
           health: s.health,
+          limits: s.limits,
           labels: { project: r.project, environment: r.environment, service: s.name, release: String(r.number), role },
         });
       }

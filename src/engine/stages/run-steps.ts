@@ -52,6 +52,8 @@ export async function runSteps(ctx: RunContext, stage: Stage, steps: readonly St
       cwd,
       env: { ...baseStepEnv(ctx, tmpDir), ...secretEnv, ...step.env, ...extraEnv },
       timeoutMs: step.timeoutMs,
+      // The run's workspace is all a sandboxed step sees of the host's files.
+      confinement: { workspace: ctx.workspace, network: step.network, limits: step.limits },
       signal: ctx.signal,
       onLine: (stream, line, at) => ctx.sink.line(record.id, stream, line, at),
       // The process group is recorded so that a restarted server can end it after a crash.

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { RuntimeError, errorMessage } from '../../errors.ts';
 import { Backoff } from './backoff.ts';
 import { freePort } from './free-port.ts';
@@ -6,6 +6,10 @@ import { probeHttp, probeTcp } from './health-check.ts';
 import type { ProbeResult } from './health-check.ts';
 import type { InstanceLogLimits } from './log-writer.ts';
 import { killProcessGroup, waitGroupGone } from './process-group.ts';
+import { chownTree } from '../../sandbox/chown-tree.ts';
+import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { DEFAULT_SANDBOX_LIMITS } from '../../sandbox/sandbox-limits.ts';
+import { instanceSandboxArgs, sandboxLimitPrefix } from './instance-sandbox.ts';
 import { spawnShim, type ShimHandle } from './shim/spawn-shim.ts';
 import type { InstanceExit, InstanceSpec, InstanceState, InstanceStatus } from './types.ts';
 
@@ -21,6 +25,9 @@ export interface InstanceSettings {
   logLimits: (spec: InstanceSpec) => InstanceLogLimits | undefined;
   /** Where the instance's shim records its pid and exit (read again when a later data plane adopts it). */
   statusFileOf: (spec: InstanceSpec) => string;
+  sandbox: Sandbox | null;
+  /** The instance's /scratch on the host (sandboxed instances only). */
+  scratchDirOf: (spec: InstanceSpec) => string;
 }
 
 /** A process that stayed ready this long has proven itself: later crashes restart quickly again. */
@@ -175,10 +182,19 @@ export class Instance {
     let handle: ShimHandle;
     try {
       const secrets = this.#settings.secretEnv(this.spec);
+      const sandbox = this.#settings.sandbox;
+      const scratch = this.#settings.scratchDirOf(this.spec);
+      if (sandbox) mkdirSync(scratch, { recursive: true, mode: 0o700 });
+      if (sandbox?.identity.kind === 'user') {
+        await chownTree(this.spec.cwd, sandbox.identity.uid, sandbox.identity.gid);
+        await chownTree(scratch, sandbox.identity.uid, sandbox.identity.gid);
+      }
       handle = await spawnShim({
         command: this.spec.command,
         cwd: this.spec.cwd,
-        env: { PATH: this.#settings.path, HOME: this.#settings.home, ...this.spec.env, ...secrets, PORT: String(port) },
+        // In the sandbox the server's HOME does not exist: the private /tmp does.
+        env: { PATH: this.#settings.path, HOME: sandbox ? '/tmp' : this.#settings.home, ...this.spec.env, ...secrets, PORT: String(port) },
+        ...(sandbox ? { sandbox: { sandbox, args: instanceSandboxArgs(sandbox, this.spec, scratch), limits: this.spec.limits ?? DEFAULT_SANDBOX_LIMITS } } : {}),
         secrets: Object.values(secrets),
         logFile: this.spec.logFile,
         logLimits: this.#settings.logLimits(this.spec),
@@ -242,7 +258,9 @@ export class Instance {
       },
       () => {},
     );
-    const how = code !== null ? `exited with code ${code}` : `was killed by signal ${signal ?? 'unknown'}`;
+    const ended = attempt.stderrTail.at(-1);
+    const limit = ended?.startsWith(sandboxLimitPrefix) ? `: ${ended.slice(sandboxLimitPrefix.length)}` : '';
+    const how = `${code !== null ? `exited with code ${code}` : `was killed by signal ${signal ?? 'unknown'}`}${limit}`;
     if (!attempt.everReady) this.#earlyExits += 1;
     this.#setState('crashed', `start command ${how}`);
     // 'exit' can come before the last stderr bytes: read them before explaining the exit.

@@ -7,6 +7,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 export function killProcessGroup(pid: number, signal: NodeJS.Signals | number): boolean {
   // kill(-0) or kill(-1) would signal our own group or every process we may signal: refuse.
   if (!Number.isInteger(pid) || pid <= 1) throw new RangeError(`refusing to signal process group of pid ${pid}`);
+  // A sandbox's leader is bwrap, whose death SIGKILLs the whole sandbox at once: a graceful
+  // signal goes to the sandboxed processes only, and SIGKILL (or the command's exit) ends bwrap.
+  if (signal !== 'SIGKILL' && signal !== 9 && signal !== 0 && isBwrap(pid)) return signalMembers(pid, signal);
   try {
     process.kill(-pid, signal);
     return true;
@@ -40,6 +43,32 @@ export function isGroupAlive(pgid: number): boolean {
     if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
   }
   return false;
+}
+
+function isBwrap(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bwrap';
+  } catch {
+    return false;
+  }
+}
+
+/** Signals every process of the group but its leader; false when the group is gone. */
+function signalMembers(pgid: number, signal: NodeJS.Signals | number): boolean {
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (readStat(pid)?.pgrp !== pgid) continue;
+    found = true;
+    if (pid === pgid) continue;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
 }
 
 /** State letter, parent and process group of a pid from /proc (Linux), or undefined when it is gone. */

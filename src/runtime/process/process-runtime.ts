@@ -65,6 +65,7 @@ export class ProcessRuntime implements Runtime {
       secretEnv: req.secretEnv,
       health: req.health,
       labels: req.labels,
+      ...(req.limits ? { limits: req.limits } : {}),
     });
   }
 

@@ -27,6 +27,8 @@ export class Supervisor {
       notify: onChange ? (status) => onChange(status) : () => {},
       secretEnv: opts.secretEnv ?? (() => ({})),
       logLimits: opts.logLimits ?? (() => undefined),
+      sandbox: opts.sandbox ?? null,
+      scratchDirOf: (spec) => join(opts.scratchDir ?? join(dirname(spec.logFile), '.scratch'), spec.id),
       statusFileOf: (spec) => join(opts.shimDir ?? join(dirname(spec.logFile), '.shims'), `${spec.id}.json`),
     };
   }
@@ -65,6 +67,7 @@ export class Supervisor {
     try {
       await instance.stop(opts.graceMs);
       rmSync(this.#settings.statusFileOf(instance.spec), { force: true }); // nothing left to adopt
+      rmSync(this.#settings.scratchDirOf(instance.spec), { recursive: true, force: true });
     } finally {
       if (this.#instances.get(id) === instance) this.#instances.delete(id);
     }

@@ -1,3 +1,5 @@
+import type { Sandbox } from '../../sandbox/sandbox.ts';
+import type { SandboxLimits } from '../../sandbox/sandbox-limits.ts';
 import type { InstanceLogLimits } from './log-writer.ts';
 
 /** What to run for one instance of a release. */
@@ -17,6 +19,8 @@ export interface InstanceSpec {
   /** Secret environment, sealed (never kept in plain text); opened by SupervisorOptions.secretEnv at spawn. */
   sealedSecretEnv?: string;
   labels?: Record<string, string>;
+  /** Sandbox limits (absent: the defaults). */
+  limits?: SandboxLimits;
 }
 
 export const InstanceState = {
@@ -73,4 +77,8 @@ export interface SupervisorOptions {
   secretEnv?: (spec: InstanceSpec) => Record<string, string>;
   /** Size and age limits of the instance's log, asked at each start (its share of its environment's cap). */
   logLimits?: (spec: InstanceSpec) => InstanceLogLimits | undefined;
+  /** Instances run inside this sandbox (release read-only at /app); null or absent: unsandboxed. */
+  sandbox?: Sandbox | null;
+  /** A sandboxed instance's writable /scratch on the host (kept across its restarts, removed when it stops for good); default: beside its log. */
+  scratchDir?: string;
 }

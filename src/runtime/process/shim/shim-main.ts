@@ -5,6 +5,9 @@
 // per instance.
 import { spawn } from 'node:child_process';
 import { Redactor } from '../../../secrets/redactor.ts';
+import { limitCrossed } from '../../../sandbox/limit-crossed.ts';
+import { signalOfExitCode, spawnSandboxed } from '../../../sandbox/sandbox.ts';
+import { sandboxLimitPrefix } from '../instance-sandbox.ts';
 import { InstanceLog, LineSplitter, type LogStream } from '../log-writer.ts';
 import { writeStatusFile, type ShimConfig, type ShimEvent, type ShimExit, type ShimStatus } from './shim-protocol.ts';
 
@@ -44,7 +47,10 @@ function main(config: ShimConfig): void {
       }
     });
   // detached: its own process group, so the data plane can signal the whole tree it starts.
-  const child = spawn('/bin/sh', ['-c', config.command], { cwd: config.cwd, env: config.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const sandboxed = config.sandbox;
+  const child = sandboxed
+    ? spawnSandboxed(sandboxed.sandbox, sandboxed.args, config.env)
+    : spawn('/bin/sh', ['-c', config.command], { cwd: config.cwd, env: config.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.once('error', (error) => {
     emit({ error: `cannot start ${JSON.stringify(config.command)}: ${error.message}` });
     void log.close().then(() => process.exit(1));
@@ -52,19 +58,29 @@ function main(config: ShimConfig): void {
   if (child.pid === undefined) return;
   const out = splitter('stdout');
   const err = splitter('stderr');
-  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const status: ShimStatus = { shimPid: process.pid, pid: child.pid, port: config.port, startedAt: new Date().toISOString(), exit: null };
   writeStatusFile(config.statusFile, status);
   emit({ pid: child.pid });
-  child.once('exit', (code, signal) => {
+  child.once('exit', (rawCode, rawSignal) => {
+    // bwrap reports a command killed by signal N as exit code 128+N.
+    const sandboxSignal = sandboxed ? signalOfExitCode(rawCode) : null;
+    const code = sandboxSignal ? null : rawCode;
+    const signal = sandboxSignal ?? rawSignal;
     void (async () => {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, drainMs)))]);
       clearTimeout(timer);
       out.flush();
       err.flush();
+      const limit = sandboxed ? limitCrossed(signal, stderrTail, sandboxed.limits) : null;
+      if (limit) {
+        const line = `${sandboxLimitPrefix}${limit}`;
+        log.write('stderr', line, false);
+        stderrTail.push(line);
+      }
       const exit: ShimExit = { code, signal, at: new Date().toISOString(), stderrTail };
       writeStatusFile(config.statusFile, { ...status, exit });
       emit({ exit });

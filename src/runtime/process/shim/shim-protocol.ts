@@ -4,6 +4,8 @@
 // and keeps the same facts in a status file that a later data plane reads when it adopts it
 // (read back through shim-schemas.ts).
 import { writeFileDurable } from '../../../fs/write-file-durable.ts';
+import type { BwrapArgs, Sandbox } from '../../../sandbox/sandbox.ts';
+import type { SandboxLimits } from '../../../sandbox/sandbox-limits.ts';
 import type { InstanceLogLimits } from '../log-writer.ts';
 
 export interface ShimConfig {
@@ -18,6 +20,8 @@ export interface ShimConfig {
   logLimits?: InstanceLogLimits | undefined;
   statusFile: string;
   port: number;
+  /** Run inside bubblewrap with these arguments (they hold `command`); absent: unsandboxed. */
+  sandbox?: { sandbox: Sandbox; args: BwrapArgs; limits: SandboxLimits } | undefined;
 }
 
 export interface ShimExit {
