@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Stage, Step } from '../../store/records.ts';
 import { environmentsOf, planStages } from '../plan.ts';
 import type { StageImpl } from '../run-context.ts';
+import { ErrorCode, SluiceError } from '../../errors.ts';
+import { secretGroupsNamed } from '../../spec/secret-groups-named.ts';
 
 export const specFile = 'sluice.yaml';
 
@@ -24,6 +26,15 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
   }
   ctx.spec = parsed.spec;
   ctx.sink.line(null, 'system', `${specFile} is valid`);
+  // A project's file may name only the secret groups granted to it (checked at every attempt).
+  try {
+    await ctx.deps.secrets.assertGranted(ctx.project.name, secretGroupsNamed(parsed.spec));
+  } catch (error) {
+    if (!(error instanceof SluiceError) || error.code !== ErrorCode.secretNotGranted) throw error;
+    const reason = `${specFile}: ${error.message}`;
+    ctx.sink.line(null, 'stderr', reason);
+    return { state: 'failed', reason };
+  }
   const existing = await store.listStages(ctx.run.id);
   if (existing.length > 1) return { state: 'succeeded' }; // planned by an earlier attempt
   const stages: Stage[] = [];
