@@ -9,7 +9,7 @@ import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { tempDir, TestRepo, TestServer, type RunJson } from './harness.ts';
 import { dataPlaneInstances, envStatus, prodBody } from './fixtures.ts';
-import { filesUnder, leaksIn, needlesOf, randomSecret, scanDir, secretAppJs, setSecret } from './secrets-kit.ts';
+import { filesUnder, grantSecrets, leaksIn, needlesOf, randomSecret, scanDir, secretAppJs, setSecret } from './secrets-kit.ts';
 
 function files(version: string, production: string, top = ''): Record<string, string> {
   const spec = `${top}build:
@@ -39,6 +39,8 @@ void test('an unknown group or a reference to a missing key fails the deploy bef
   });
   const value = randomSecret();
   await setSecret(server, 'cfg', 'DB_PASSWORD', value);
+  // nosuch-group is granted but never created: the deploy, not the grant check, refuses it.
+  await grantSecrets(server, 'bad', ['cfg', 'nosuch-group']);
   assert.equal((await server.cli(['project', 'add', 'bad', '--repo', repo.dir])).code, 0);
   assert.equal((await server.waitRun('bad', repo.head(), 90_000)).state, 'succeeded');
   assert.equal(await prodBody(server, 'bad'), 'v1\n');
@@ -187,6 +189,7 @@ void test('a build that writes a build secret into its workspace fails at build,
   const leaky = files('v1', '    secrets: [cfg]', 'buildSecrets: [build]\n');
   leaky['sluice.yaml'] = leaky['sluice.yaml']!.replace('  - run: echo building', '  - run: mkdir -p conf && echo "$TOKEN" > conf/leaked.txt && echo wrote it');
   const sha = repo.commit('leak the token', leaky);
+  await grantSecrets(server, 'leaky', ['build', 'cfg']);
   assert.equal((await server.cli(['project', 'add', 'leaky', '--repo', repo.dir])).code, 0);
   const run = await server.waitRun('leaky', sha, 90_000);
   assert.equal(run.state, 'failed', JSON.stringify(run));
