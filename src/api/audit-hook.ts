@@ -1,7 +1,8 @@
 // One hook records the API calls of the audit trail: every call that changes something, and
 // every refused one (401, 403, 429), whatever the route. It runs as `onSend`: the entry is in
-// the store before the answer leaves, so `sluice audit` right after a command shows it. Secret
-// reads are recorded by their route before the value is decrypted (`recordNow`).
+// the store before the answer leaves, so `sluice audit` right after a command shows it. A route
+// that knows more records its own success (`recordNow`): a secret read before the value is
+// decrypted, a secret set with its new version.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditCaller, AuditOutcome, AuditTrail } from '../engine/audit/audit-trail.ts';
 import { auditActionOf, isMutating } from './audit-actions.ts';
@@ -14,7 +15,7 @@ export interface AuditHookDeps {
 }
 
 export interface ApiAuditor {
-  /** Records the call now (outcome ok); the hook then leaves it alone. */
+  /** Records the call now (outcome ok, with a target only the route knows); the hook then leaves it alone. */
   recordNow(req: FastifyRequest, target: string): Promise<void>;
 }
 

@@ -25,7 +25,9 @@ export function registerSecretRoutes(app: FastifyInstance, deps: SecretApiDeps, 
   app.put<{ Params: Params }>('/api/secrets/:group/:key', async (req) => {
     const value = (req.body as { value?: unknown } | null)?.value;
     if (typeof value !== 'string') throw new InvalidInputError('value must be a string');
-    return secrets.set(req.params.group!, req.params.key!, value, callerOf(req).actor);
+    const set = await secrets.set(req.params.group!, req.params.key!, value, callerOf(req).actor);
+    await auditor.recordNow(req, `${req.params.group}/${req.params.key}@${set.version}`);
+    return set;
   });
   app.delete<{ Params: Params }>('/api/secrets/:group/:key', async (req) => {
     await secrets.unset(req.params.group!, req.params.key!, callerOf(req).actor);

@@ -66,7 +66,7 @@ void test('sluice audit --json: mutations, secret reads and refused calls, one e
     ['project.add', 'web', 'ok', 201],
     ['secret.set', 'cfg/1BAD', 'failed', 400],
     ['secret.read', 'cfg/API_TOKEN@1', 'ok', 200],
-    ['secret.set', 'cfg/API_TOKEN', 'ok', 200],
+    ['secret.set', 'cfg/API_TOKEN@1', 'ok', 200],
   ]);
   for (const e of all) {
     // No token (until authentication is switched on) is 'anonymous'; the harness's admin token names the admin.
