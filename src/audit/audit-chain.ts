@@ -6,17 +6,24 @@ import { createHash } from 'node:crypto';
 /** The fields of an entry that its hash covers (everything but its id and its own hash). */
 export interface ChainedAuditFields {
   at: string;
+  /** The token's name; 'anonymous' when the call carried none. */
   actor: string;
   role: string | null;
+  /** Stable and readable: `run.approve`, `secret.read`, `project.add`. */
   action: string;
   target: string;
+  /** The project the target belongs to, when it belongs to one. */
   project: string | null;
+  /** ok | denied (401, 403, 429) | failed (another error) */
   outcome: string;
+  /** The HTTP status of the call (null for entries made before calls were recorded). */
   status: number | null;
+  /** The caller's address. */
   source: string | null;
 }
 
 export interface ChainedAuditEntry extends ChainedAuditFields {
+  /** 1, 2, 3, … without gaps: given under the append lock. */
   id: number;
   prevHash: string;
   hash: string;

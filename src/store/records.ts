@@ -1,6 +1,7 @@
 // The records the store keeps (camelCase; snake_case in SQL through Kysely's CamelCasePlugin).
 // Times are ISO-8601 strings (portable between SQLite and PostgreSQL, and ordered
 // lexicographically); flags are integers 0/1 for the same reason.
+import type { ChainedAuditEntry } from '../audit/audit-chain.ts';
 
 export const RunState = {
   queued: 'queued',
@@ -234,28 +235,8 @@ export interface DataKeyRecord {
   createdAt: string;
 }
 
-/** One entry of the audit trail, hash-chained to the entry before it (src/audit/audit-chain.ts). */
-export interface AuditRecord {
-  /** 1, 2, 3, … without gaps: given under the append lock. */
-  id: number;
-  at: string;
-  /** The token's name; 'anonymous' when the call carried none. */
-  actor: string;
-  role: string | null;
-  /** Stable and readable: `run.approve`, `secret.read`, `project.add`. */
-  action: string;
-  target: string;
-  /** The project the target belongs to, when it belongs to one. */
-  project: string | null;
-  /** ok | denied (401, 403, 429) | failed (another error) */
-  outcome: string;
-  /** The HTTP status of the call (null for entries made before calls were recorded). */
-  status: number | null;
-  /** The caller's address. */
-  source: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** One entry of the audit trail, hash-chained to the entry before it (its fields: src/audit/audit-chain.ts). */
+export type AuditRecord = ChainedAuditEntry;
 
 /** A secret group granted to a project: its sluice.yaml may name the group. */
 export interface SecretGrant {

@@ -8,21 +8,9 @@ import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { authHeaders, TestRepo, TestServer } from './harness.ts';
 import { setSecret } from './secrets-kit.ts';
+import type { AuditRecord } from '../../src/store/records.ts';
 
-interface Entry {
-  id: number;
-  at: string;
-  actor: string;
-  role: string | null;
-  action: string;
-  target: string;
-  project: string | null;
-  outcome: string;
-  status: number | null;
-  source: string | null;
-  prevHash: string;
-  hash: string;
-}
+type Entry = AuditRecord;
 
 interface Verification {
   ok: boolean;
