@@ -18,6 +18,8 @@ export const ErrorCode = {
   runtime: 'runtime_error',
   timeout: 'timeout',
   unavailable: 'unavailable',
+  /** A sluice.yaml names a secret group that is not granted to its project (or that Sluice keeps for itself). */
+  secretNotGranted: 'secret_not_granted',
   /** JSON read back from the store does not match its shape. */
   storedDataInvalid: 'stored_data_invalid',
 } as const;

@@ -15,6 +15,7 @@ import type { EngineConfig } from './engine/engine-config.ts';
 import { defaultRunLogPolicy, type RunLogPolicy } from './engine/run-log-policy.ts';
 import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
 import type { Engine } from './engine/engine.ts';
+import { AuditTrail } from './engine/audit/audit-trail.ts';
 import type { Logger } from './engine/logger.ts';
 import { errorMessage } from './errors.ts';
 import { textLogger, type LogFormat } from './server/create-logger.ts';
@@ -247,7 +248,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     {
       engine,
       deployer,
-      secretApi: { secrets, rotateKey, audit: (limit) => store.listAudit(limit) },
+      secretApi: { secrets, rotateKey },
+      auditTrail: new AuditTrail(store, systemClock),
       backupApi: {
         backup: async (hint) => {
           // In the data directory: writable under the service unit, and on the store's own disk.

@@ -11,6 +11,8 @@ import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
 import { registerBackupRoute } from './backup-route.ts';
 import { registerTokenRoutes } from './token-routes.ts';
+import { registerAuditHook } from './audit-hook.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -55,9 +57,19 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
     }
   });
   const routes = guardRequests(app, { tokens: opts.tokens, hosts: opts.hosts, publicOrigin: opts.publicOrigin, failures: new FailureLimiter(opts.failureLimit), warn: opts.warn, now: Date.now });
+  // Before the routes, so that it applies to every one of them.
+  const auditor = registerAuditHook(app, {
+    trail: deps.auditTrail,
+    runOf: async (ref) => {
+      const { run } = await deps.engine.run(ref);
+      return { project: run.project, number: run.number };
+    },
+    logError: opts.logErrors,
+  });
   registerRoutes(app, deps);
   registerHookRoutes(app, deps.engine);
-  registerSecretRoutes(app, deps.secretApi);
+  registerSecretRoutes(app, deps.secretApi, auditor);
+  registerAuditRoutes(app, deps.auditTrail);
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);
   return { app, routes };

@@ -16,5 +16,6 @@ export const statusOfCode: Record<ErrorCode, number> = {
   [ErrorCode.runtime]: 502,
   [ErrorCode.timeout]: 504,
   [ErrorCode.unavailable]: 503,
+  [ErrorCode.secretNotGranted]: 422,
   [ErrorCode.storedDataInvalid]: 500,
 };

@@ -14,12 +14,14 @@ import { readNewLines, tailLines, type FollowCursor } from './instance-logs.ts';
 import { startSse } from './sse.ts';
 import type { SecretApiDeps } from './secret-routes.ts';
 import type { BackupApiDeps } from './backup-route.ts';
+import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
 
 export interface ApiDeps {
   engine: Engine;
   secretApi: SecretApiDeps;
   backupApi: BackupApiDeps;
+  auditTrail: AuditTrail;
   deployer: Deployer;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;

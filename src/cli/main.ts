@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { readEnvironment } from '../config/environment.ts';
 import { ApiError } from './api-client.ts';
+import { auditCommand } from './commands/audit-command.ts';
 import { backupCommands } from './commands/backup-commands.ts';
 import { deployCommands } from './commands/deploy-commands.ts';
 import { doctorCommand } from './commands/doctor-command.ts';
@@ -45,6 +46,7 @@ runCommands(program, ctx);
 deployCommands(program, ctx);
 secretCommand(program, ctx);
 tokenCommands(program, ctx);
+auditCommand(program, ctx);
 backupCommands(program, ctx);
 doctorCommand(program, ctx);
 

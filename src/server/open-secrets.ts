@@ -54,7 +54,7 @@ export async function openSecrets(
   const secrets = new SecretService(store, keyring, systemClock);
   let redactor = new Redactor(await secrets.allValues());
   secrets.onValues((values) => (redactor = new Redactor(values)));
-  const rotateKey = async (actor: string): Promise<{ fingerprint: string; keyFile: string | null }> => {
+  const rotateKey = async (): Promise<{ fingerprint: string; keyFile: string | null }> => {
     if (master.source === 'env') {
       throw new InvalidInputError(
         'the master key comes from SLUICE_MASTER_KEY: rotate it by restarting with the new key in SLUICE_MASTER_KEY and the old one in SLUICE_PREVIOUS_MASTER_KEY (the data keys are re-wrapped at start)',
@@ -68,7 +68,6 @@ export async function openSecrets(
     fs.rmSync(nextFile, { force: true });
     master.key = next;
     await onRotated(next);
-    await store.appendAudit({ at: new Date().toISOString(), actor, action: 'secret.rotate-key', target: keyring.masterFingerprint });
     return { fingerprint: keyring.masterFingerprint, keyFile };
   };
   return { secrets, redact: (line: string) => redactor.redactLine(line), rotateKey, masterKey: master.key };

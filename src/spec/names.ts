@@ -2,3 +2,11 @@
 // a name, such as the secret service in an idle server.
 export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SECRET_GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Secret groups whose names start with this are kept by Sluice for itself (git-host tokens). */
+export const RESERVED_SECRET_GROUP_PREFIX = 'sluice.';
+
+/** A group Sluice keeps for itself: never named in a sluice.yaml, never granted. */
+export function isReservedSecretGroup(group: string): boolean {
+  return group.startsWith(RESERVED_SECRET_GROUP_PREFIX);
+}

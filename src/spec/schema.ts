@@ -9,7 +9,7 @@ import { formatSize, parseSize } from './size.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../sandbox/sandbox-limits.ts';
 import type { DurationBound } from './limits.ts';
 import { PERCENT_PATTERN } from './percent.ts';
-import { ENV_VAR_NAME, SECRET_GROUP_NAME } from './names.ts';
+import { ENV_VAR_NAME, isReservedSecretGroup, RESERVED_SECRET_GROUP_PREFIX, SECRET_GROUP_NAME } from './names.ts';
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export { ENV_VAR_NAME, SECRET_GROUP_NAME };
@@ -124,7 +124,12 @@ export const envSchema = z
   .describe(`Environment variables; values are given to processes as strings. At most ${COUNT_LIMITS.envKeys} variables and ${COUNT_LIMITS.envBytes} bytes.`);
 
 const secretGroupsSchema = z
-  .array(z.string().regex(SECRET_GROUP_NAME, { error: 'is not a valid secret group name (letters, digits, "_", ".", "-")' }))
+  .array(
+    z
+      .string()
+      .regex(SECRET_GROUP_NAME, { error: 'is not a valid secret group name (letters, digits, "_", ".", "-")' })
+      .refine((g) => !isReservedSecretGroup(g), { error: `is kept by Sluice for itself (groups starting with "${RESERVED_SECRET_GROUP_PREFIX}"): a sluice.yaml cannot name it` }),
+  )
   .max(COUNT_LIMITS.secretGroups, { error: `expected at most ${COUNT_LIMITS.secretGroups} secret groups` });
 
 function stepsSchema() {

@@ -1,6 +1,7 @@
 // The records the store keeps (camelCase; snake_case in SQL through Kysely's CamelCasePlugin).
 // Times are ISO-8601 strings (portable between SQLite and PostgreSQL, and ordered
 // lexicographically); flags are integers 0/1 for the same reason.
+import type { ChainedAuditEntry } from '../audit/audit-chain.ts';
 
 export const RunState = {
   queued: 'queued',
@@ -252,12 +253,15 @@ export interface DataKeyRecord {
   createdAt: string;
 }
 
-export interface AuditRecord {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
+/** One entry of the audit trail, hash-chained to the entry before it (its fields: src/audit/audit-chain.ts). */
+export type AuditRecord = ChainedAuditEntry;
+
+/** A secret group granted to a project: its sluice.yaml may name the group. */
+export interface SecretGrant {
+  group: string;
+  project: string;
+  createdBy: string;
+  createdAt: string;
 }
 
 /** An API token: only its hash is kept. `id` is the public part of the value, used to find the row. */

@@ -1,6 +1,7 @@
 // The Store port: everything the engine keeps durable. Implemented once over Kysely
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
-import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from './records.ts';
+import type { AuditHead } from '../audit/audit-chain.ts';
+import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
   preview?: number | null;
@@ -10,6 +11,14 @@ export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequest
 };
 export type NewRelease = Omit<Release, 'number'>;
 export type NewLogLine = Omit<LogLine, 'id'>;
+export type NewAuditEntry = Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>;
+
+export interface AuditFilter {
+  project?: string;
+  /** Entries at or after this ISO time. */
+  since?: string;
+  limit: number;
+}
 
 export interface Store {
   migrate(): Promise<void>;
@@ -94,8 +103,26 @@ export interface Store {
   latestSecrets(group: string): Promise<SecretRecord[]>;
   getSecret(group: string, key: string, version: number): Promise<SecretRecord | undefined>;
   listSecretGroups(): Promise<string[]>;
-  appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void>;
-  listAudit(limit: number): Promise<AuditRecord[]>;
+
+  /**
+   * Appends one entry to the audit chain: the next id, the previous entry's hash, its own hash.
+   * Appends are serialized (a lock on PostgreSQL, the single writer on SQLite; a lost race is
+   * tried again), so the chain never forks, also with several servers on one database.
+   */
+  appendAudit(entry: NewAuditEntry): Promise<AuditRecord>;
+  /** Newest first. */
+  listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
+  /** Entries with an id above `afterId`, in id order (for verification). */
+  auditChain(afterId: number, limit: number): Promise<AuditRecord[]>;
+  /** The id and hash of the newest entry appended; undefined before the chain head exists. */
+  auditHead(): Promise<AuditHead | undefined>;
+  auditIdOfHash(hash: string): Promise<number | undefined>;
+
+  /** Grants a secret group to a project (which may not exist yet); false when it was granted already. */
+  grantSecretGroup(grant: SecretGrant): Promise<boolean>;
+  /** False when there was no such grant. */
+  revokeSecretGrant(group: string, project: string): Promise<boolean>;
+  listSecretGrants(filter?: { project?: string; group?: string }): Promise<SecretGrant[]>;
 
   /** Inserts a token; a name already used (even by a revoked token) is a ConflictError. */
   createToken(token: TokenRecord): Promise<void>;

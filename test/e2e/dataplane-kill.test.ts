@@ -9,7 +9,7 @@ import { DataPlaneClient } from '../../src/dataplane/data-plane-client.ts';
 import { instanceLogPath, socketPathOf } from '../../src/dataplane/data-plane-paths.ts';
 import { alive, TestRepo, TestServer, viaRouter } from './harness.ts';
 import { dataPlaneInstances, prodHost, startLoad } from './fixtures.ts';
-import { needlesOf, randomSecret, scanDir, setSecret } from './secrets-kit.ts';
+import { grantSecrets, needlesOf, randomSecret, scanDir, setSecret } from './secrets-kit.ts';
 
 // Serves its version; writes a numbered line with its secret every 2 ms on stdout (odd) and stderr (even).
 const app = `const http = require('node:http');
@@ -52,6 +52,7 @@ void test('SIGKILL of the data plane: restarted at once, the instance adopted wi
   });
   const secret = randomSecret(false);
   await setSecret(server, 'app', 'TOKEN', secret);
+  await grantSecrets(server, 'phoenix', ['app']);
   assert.equal((await server.cli(['project', 'add', 'phoenix', '--repo', repo.dir])).code, 0);
   const run = await server.waitRun('phoenix', repo.head(), 120_000);
   assert.equal(run.state, 'succeeded', JSON.stringify(run));

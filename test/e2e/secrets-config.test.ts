@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, TestRepo, TestServer, viaRouter } from './harness.ts';
 import { prodBody } from './fixtures.ts';
-import { leaksIn, needlesOf, prodSecretSha, randomSecret, secretAppJs, setSecret, sha256 } from './secrets-kit.ts';
+import { grantSecrets, leaksIn, needlesOf, prodSecretSha, randomSecret, secretAppJs, setSecret, sha256 } from './secrets-kit.ts';
 
 interface Ref {
   group: string;
@@ -55,6 +55,7 @@ async function deployed(t: TestContext, name: string, v1: string): Promise<{ ser
   });
   assert.equal(await setSecret(server, 'cfg', 'DB_PASSWORD', v1), 1);
   assert.equal(await setSecret(server, 'cfg', 'OTHER', randomSecret()), 1);
+  await grantSecrets(server, name, ['cfg']);
   const added = await server.cli(['project', 'add', name, '--repo', repo.dir]);
   assert.equal(added.code, 0, added.stderr);
   const run = await server.waitRun(name, repo.head(), 90_000);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { alive, runCli, sleep, TestRepo, TestServer, viaRouter } from './harness.ts';
 import { prodHost } from './fixtures.ts';
-import { inBatches, prodSecretSha, randomSecret, scanDir, secretAppJs, serverExpectingExit, setSecret, sha256 } from './secrets-kit.ts';
+import { grantSecrets, inBatches, prodSecretSha, randomSecret, scanDir, secretAppJs, serverExpectingExit, setSecret, sha256 } from './secrets-kit.ts';
 
 const spec = `build:
   - run: echo building
@@ -38,6 +38,7 @@ async function planted(t: TestContext, name: string, env: Record<string, string>
   const values: Record<string, string> = { 'cfg/DB_PASSWORD': randomSecret() };
   for (let i = 0; i < 5; i++) values[`other/K${i}`] = randomSecret();
   await inBatches(Object.keys(values), 6, (gk) => setSecret(server, gk.split('/')[0]!, gk.split('/')[1]!, values[gk]!));
+  await grantSecrets(server, name, ['cfg']);
   const added = await server.cli(['project', 'add', name, '--repo', repo.dir]);
   assert.equal(added.code, 0, added.stderr);
   const run = await server.waitRun(name, repo.head(), 90_000);

@@ -133,6 +133,14 @@ export async function setSecret(server: TestServer, group: string, key: string, 
   return (JSON.parse(r.stdout) as { version: number }).version;
 }
 
+/** `sluice secret grant GROUP --project P` for each group (a project's sluice.yaml names only granted groups); must succeed. */
+export async function grantSecrets(server: TestServer, project: string, groups: readonly string[]): Promise<void> {
+  for (const group of groups) {
+    const r = await server.cli(['secret', 'grant', group, '--project', project]);
+    assert.equal(r.code, 0, `secret grant ${group} --project ${project}: ${r.stderr}`);
+  }
+}
+
 /** Runs `fn` over `items`, at most `n` at a time. */
 export async function inBatches<T>(items: readonly T[], n: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += n) await Promise.all(items.slice(i, i + n).map(fn));

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { authHeaders, tempDir, TestRepo, TestServer, type CliResult } from './harness.ts';
 import { dataPlaneInstances } from './fixtures.ts';
-import { inBatches, leaksIn, needlesOf, prodSecretSha, randomSecret, scanDir, secretAppJs, setSecret, sha256 } from './secrets-kit.ts';
+import { grantSecrets, inBatches, leaksIn, needlesOf, prodSecretSha, randomSecret, scanDir, secretAppJs, setSecret, sha256 } from './secrets-kit.ts';
 
 interface LogJson {
   stream: string;
@@ -89,6 +89,7 @@ void test('50 random secrets printed in every form by builds and instances are f
   await inBatches(Object.keys(secrets), 25, (key) => setSecret(server, groupOf(key), key, secrets[key]!));
   const needles = needlesOf(secrets);
 
+  await grantSecrets(server, 'vault', ['build-a', 'build-b', 'shared', 'prod']);
   const added = await server.cli(['project', 'add', 'vault', '--repo', repo.dir]);
   assert.equal(added.code, 0, added.stderr);
   const run = await server.waitRun('vault', repo.head(), 120_000);

@@ -9,6 +9,8 @@ import Sqlite from 'better-sqlite3';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { migrationProvider } from '../../src/store/sql/migrations.ts';
 import { ErrorCode, SluiceError } from '../../src/errors.ts';
+import { openSecrets } from '../../src/server/open-secrets.ts';
+import { parseReleaseConfig } from '../../src/engine/deploy/release-config.ts';
 import { root, tempDir, TestServer, type RunJson } from './harness.ts';
 import type { ReleaseJson } from './fixtures.ts';
 
@@ -45,12 +47,41 @@ void test('the store of 229d3af migrates forward to every migration of this vers
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'sluice.db');
   const before = appliedMigrations(file);
-  const known = Object.keys(await migrationProvider({ serialType: 'integer' }).getMigrations()).sort();
+  const known = Object.keys(await migrationProvider({ serialType: 'integer', advisoryLocks: false }).getMigrations()).sort();
   assert.deepEqual(before, known.slice(0, before.length), 'the fixture applied a prefix of the migrations');
   const store = openSqliteStore(file);
   await store.migrate();
   await store.close();
   assert.deepEqual(appliedMigrations(file), known);
+});
+
+void test('the upgrade grants the project the groups its releases use, and their references still resolve; old audit entries are chained', async (t) => {
+  const dir = copyFixture();
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const store = openSqliteStore(path.join(dir, 'sluice.db'));
+  t.after(() => store.close());
+  await store.migrate();
+  assert.deepEqual(
+    (await store.listSecretGrants()).map((g) => [g.group, g.project, g.createdBy]),
+    Object.keys(expected.secrets).map((group) => [group, expected.project, 'upgrade']),
+  );
+  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+  const { secrets } = await openSecrets(store, dir, undefined, undefined, quiet);
+  for (const env of Object.keys(expected.releases)) {
+    const live = (await store.getEnvironment(expected.project, env))?.currentRelease;
+    assert.ok(live, `${env} has a live release`);
+    const config = parseReleaseConfig((await store.getRelease(expected.project, env, live))!.configJson);
+    await secrets.assertGranted(expected.project, config.secretGroups ?? []);
+    const values = await secrets.resolve(config.secretRefs ?? []);
+    const want = Object.fromEntries(Object.values(expected.secrets).flatMap((kv) => Object.entries(kv)));
+    assert.deepEqual(values, want, `the secrets of ${env}'s release`);
+  }
+  const chain = await store.auditChain(0, 100);
+  assert.deepEqual(chain.map((e) => [e.id, e.action, e.outcome]), [
+    [1, 'secret.set', 'ok'],
+    [2, 'secret.set', 'ok'],
+  ]);
+  assert.deepEqual(await store.auditHead(), { lastId: 2, lastHash: chain[1]!.hash });
 });
 
 void test('a store written by a newer Sluice is refused with the reason, and left as it was', async (t) => {
@@ -98,4 +129,9 @@ void test('a server opens the data directory of 229d3af and serves its runs, rel
       assert.equal(got.stdout, `${value}\n`);
     }
   }
+  const groups = await server.json<Array<{ group: string; grantedTo: string[] }>>(['secret', 'list']);
+  assert.deepEqual(groups, Object.keys(expected.secrets).map((group) => ({ group, grantedTo: [expected.project] })));
+  const verified = await server.json<{ ok: boolean; entries: number }>(['audit', '--verify']);
+  assert.equal(verified.ok, true);
+  assert.ok(verified.entries >= 2 + Object.values(expected.secrets).flatMap(Object.keys).length, 'the old entries and one per secret read');
 });

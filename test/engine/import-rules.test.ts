@@ -14,7 +14,7 @@ void test('src/ has no import cycle, type imports included', () => {
 
 /** What the engine may import outside itself: the ports and pure code. */
 const allowed = [
-  /^\.\.\/(\.\.\/)*(spec|analysis|hooks|secrets)\//, // pure
+  /^\.\.\/(\.\.\/)*(spec|analysis|hooks|secrets|audit)\//, // pure
   /^\.\.\/(\.\.\/)*errors\.ts$/,
   /^\.\.\/(\.\.\/)*config\/environment\.ts$/,
   /^\.\.\/(\.\.\/)*store\/(store|records|stored-json)\.ts$/,

@@ -3,7 +3,8 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Stage, Step, TokenRecord } from '../../src/store/records.ts';
-import type { NewLogLine } from '../../src/store/store.ts';
+import type { NewAuditEntry, NewLogLine, Store } from '../../src/store/store.ts';
+import { auditHash, genesisHash, verifyAuditChain } from '../../src/audit/audit-chain.ts';
 import { at, newRelease, newRun, postgresImplementation, project, sqliteImplementation, type StorePair } from './store-fixtures.ts';
 
 const implementations = [sqliteImplementation(), await postgresImplementation()];
@@ -339,5 +340,59 @@ for (const impl of implementations) {
       assert.equal((await b.getRun(byToken.id))?.triggeredBy, 'releaser');
       assert.equal((await b.getRun(byCommit.id))?.triggeredBy, null);
     });
+    void test('audit: appends chain entry to entry (ids 1, 2, 3; each holds the hash before it), lists newest first by project and time', async () => {
+      const { a, b } = stores();
+      assert.deepEqual(await a.auditHead(), { lastId: 0, lastHash: genesisHash }, 'the migration starts the chain head');
+      const e1 = await a.appendAudit(auditEntry(1, 'web'));
+      const e2 = await b.appendAudit(auditEntry(2, 'api'));
+      const e3 = await a.appendAudit(auditEntry(3, null));
+      assert.deepEqual([e1.id, e2.id, e3.id], [1, 2, 3]);
+      assert.equal(e1.prevHash, genesisHash);
+      assert.equal(e2.prevHash, e1.hash);
+      assert.equal(e3.prevHash, e2.hash);
+      assert.equal(e2.hash, auditHash(auditEntry(2, 'api'), e1.hash));
+      assert.deepEqual(await b.auditHead(), { lastId: 3, lastHash: e3.hash });
+      assert.deepEqual(await b.listAudit({ limit: 10 }), [e3, e2, e1]);
+      assert.deepEqual(await b.listAudit({ limit: 2 }), [e3, e2]);
+      assert.deepEqual(await b.listAudit({ limit: 10, project: 'web' }), [e1]);
+      assert.deepEqual(await b.listAudit({ limit: 10, since: at(2) }), [e3, e2]);
+      assert.deepEqual(await b.auditChain(1, 10), [e2, e3]);
+      assert.equal(await b.auditIdOfHash(e2.hash), 2);
+      assert.equal(await b.auditIdOfHash('f'.repeat(64)), undefined);
+      assert.equal((await verifyChain(b)).ok, true);
+    });
+
+    void test('audit: 30 concurrent appends from two servers make one chain, ids 1..30, that verifies', async () => {
+      const { a, b } = stores();
+      const written = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).appendAudit(auditEntry(i, 'p'))));
+      assert.deepEqual(written.map((e) => e.id).sort((x, y) => x - y), Array.from({ length: 30 }, (_, i) => i + 1));
+      const chain = await a.auditChain(0, 100);
+      for (let i = 1; i < chain.length; i++) assert.equal(chain[i]!.prevHash, chain[i - 1]!.hash, `entry ${chain[i]!.id}`);
+      const v = await verifyChain(b);
+      assert.deepEqual([v.ok, v.entries], [true, 30]);
+    });
+
+    void test('secret grants: grant (also to a project not added yet), list, grant twice, revoke', async () => {
+      const { a, b } = stores();
+      const g = { group: 'prod', project: 'later', createdBy: 'admin', createdAt: at(1) };
+      assert.equal(await a.grantSecretGroup(g), true);
+      assert.equal(await b.grantSecretGroup({ ...g, createdBy: 'other' }), false);
+      await a.grantSecretGroup({ ...g, group: 'build' });
+      await a.grantSecretGroup({ ...g, project: 'web' });
+      assert.deepEqual(await b.listSecretGrants({ project: 'later' }), [{ ...g, group: 'build' }, g]);
+      assert.deepEqual((await b.listSecretGrants({ group: 'prod' })).map((x) => x.project), ['later', 'web']);
+      assert.equal((await b.listSecretGrants()).length, 3);
+      assert.equal(await b.revokeSecretGrant('prod', 'later'), true);
+      assert.equal(await a.revokeSecretGrant('prod', 'later'), false);
+      assert.deepEqual((await a.listSecretGrants({ project: 'later' })).map((x) => x.group), ['build']);
+    });
   });
+}
+
+function auditEntry(i: number, projectName: string | null): NewAuditEntry {
+  return { at: at(i), actor: `token-${i}`, role: 'admin', action: 'run.approve', target: `web#${i}`, project: projectName, outcome: 'ok', status: 200, source: '127.0.0.1' };
+}
+
+function verifyChain(store: Store) {
+  return verifyAuditChain({ chain: (after, limit) => store.auditChain(after, limit), head: () => store.auditHead(), idOfHash: (h) => store.auditIdOfHash(h) });
 }

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 
 const covers =
-  'it holds the whole store: projects, runs and their logs, environments, releases, rollouts, previews, sealed secrets, wrapped data keys and the audit log; ' +
+  'it holds the whole store: projects, runs and their logs, environments, releases, rollouts, previews, sealed secrets, wrapped data keys, secret grants and the audit trail; ' +
   'not artifacts, release directories, instance logs or the data plane state (the next deploy, or `sluice rollback` with the artifacts directory copied too, brings instances back)';
 
 export function backupCommands(program: Command, ctx: CliContext): void {

@@ -42,12 +42,14 @@ export function secretCommand(program: Command, ctx: CliContext): void {
     });
   secret
     .command('list')
-    .argument('[group]', 'a group (without it: the groups)')
+    .argument('[group]', 'a group (without it: the groups and the projects each is granted to)')
     .option('--json', 'print JSON')
     .action(async (group: string | undefined, o: { json?: boolean }, cmd: Command) => {
       if (!group) {
-        const r = await ctx.api(cmd).get<{ groups: string[] }>('/api/secrets');
-        return o.json ? printJson(r.groups) : console.log(r.groups.join('\n'));
+        const r = await ctx.api(cmd).get<{ groups: string[]; grants: Array<{ group: string; project: string }> }>('/api/secrets');
+        const rows = r.groups.map((g) => ({ group: g, grantedTo: r.grants.filter((x) => x.group === g).map((x) => x.project) }));
+        if (o.json) return printJson(rows);
+        return console.log(table([['GROUP', 'GRANTED TO'], ...rows.map((x) => [x.group, x.grantedTo.join(', ') || '-'])]));
       }
       const list = await ctx.api(cmd).get<Array<{ key: string; version: number; createdBy: string; createdAt: string }>>(`/api/secrets/${enc(group)}`);
       if (o.json) return printJson(list);
@@ -61,15 +63,25 @@ export function secretCommand(program: Command, ctx: CliContext): void {
       await ctx.api(cmd).request('DELETE', `/api/secrets/${enc(group)}/${enc(key)}`);
       console.log(`${group}/${key} removed`);
     });
-  program
-    .command('audit')
-    .description('who read or changed secrets, and when')
-    .option('--limit <n>', 'how many', '200')
+  secret
+    .command('grant')
+    .description("let a project's sluice.yaml name a group (the project may be added later)")
+    .argument('<group>')
+    .requiredOption('--project <name>', 'the project')
     .option('--json', 'print JSON')
-    .action(async (o: { limit: string; json?: boolean }, cmd: Command) => {
-      const list = await ctx.api(cmd).get<Array<{ at: string; actor: string; action: string; target: string }>>(`/api/audit?limit=${enc(o.limit)}`);
-      if (o.json) return printJson(list);
-      console.log(table([['WHEN', 'WHO', 'WHAT', 'TARGET'], ...list.map((a) => [a.at, a.actor, a.action, a.target])]));
+    .action(async (group: string, o: { project: string; json?: boolean }, cmd: Command) => {
+      const r = await ctx.api(cmd).request<{ group: string; project: string; created: boolean }>('PUT', `/api/secrets/${enc(group)}/grants/${enc(o.project)}`);
+      if (o.json) return printJson(r);
+      console.log(`${group} ${r.created ? 'granted' : 'was already granted'} to ${o.project}`);
+    });
+  secret
+    .command('revoke-grant')
+    .description('take a grant back: runs and deploys of the project that name the group fail from then on (running instances keep their values)')
+    .argument('<group>')
+    .requiredOption('--project <name>', 'the project')
+    .action(async (group: string, o: { project: string }, cmd: Command) => {
+      await ctx.api(cmd).request('DELETE', `/api/secrets/${enc(group)}/grants/${enc(o.project)}`);
+      console.log(`${group} no longer granted to ${o.project}`);
     });
   secret
     .command('rotate-key')

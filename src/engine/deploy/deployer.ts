@@ -133,7 +133,10 @@ export class Deployer {
         // Configuration first: an unknown group or a missing key fails here, before any instance starts.
         let config;
         try {
-          const refs = await this.deps.secrets.snapshot(req.run.preview !== null ? await this.existingGroups(req.environment.secrets) : req.environment.secrets);
+          const groups = req.run.preview !== null ? await this.existingGroups(req.environment.secrets) : req.environment.secrets;
+          // Checked at checkout too; again here, since a grant may be revoked while a run waits at a gate.
+          await this.deps.secrets.assertGranted(req.project, groups);
+          const refs = await this.deps.secrets.snapshot(groups);
           config = releaseConfigOf(req.spec, req.environment, refs, req.run.preview !== null ? req.spec.previews.scaleToZeroMs : null);
           checkReferences(config);
         } catch (error) {
@@ -218,6 +221,8 @@ export class Deployer {
     if (!env || env.currentRelease === null) throw new InvalidInputError(`${project}/${environment} has no live release to redeploy`);
     const live = (await store.getRelease(project, environment, env.currentRelease))!;
     const old = parseReleaseConfig(live.configJson);
+    // New versions of the groups: only while they are still granted (a rollback reuses exact versions and is not checked).
+    await this.deps.secrets.assertGranted(project, old.secretGroups ?? []);
     const config = { ...old, secretRefs: await this.deps.secrets.snapshot(old.secretGroups ?? []) };
     checkReferences(config);
     return this.replaceWith(project, environment, { ...live, configJson: JSON.stringify(config) }, `redeploy by ${actor}`, null);

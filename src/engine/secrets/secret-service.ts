@@ -3,7 +3,9 @@
 // returns a value except through `get`, which is audited. Releases hold references
 // (group, key, version), resolved to values only when an instance or step starts.
 import { InvalidInputError, NotFoundError, ErrorCode, SluiceError } from '../../errors.ts';
-import { ENV_VAR_NAME, SECRET_GROUP_NAME } from '../../spec/names.ts';
+import { ENV_VAR_NAME, isReservedSecretGroup, RESERVED_SECRET_GROUP_PREFIX, SECRET_GROUP_NAME } from '../../spec/names.ts';
+import type { SecretGrant } from '../../store/records.ts';
+import { assertDnsLabel } from '../names.ts';
 import type { Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 
@@ -66,7 +68,6 @@ export class SecretService {
     if (value.length === 0) throw new InvalidInputError(`the value of ${group}/${key} is empty (use \`sluice secret unset\` to remove a key)`);
     const now = this.clock.now().toISOString();
     const row = await this.store.putSecret(group, key, (version) => this.sealer.encrypt(value, aadOf(group, key, version)), { deleted: false, createdBy: actor, createdAt: now });
-    await this.store.appendAudit({ at: now, actor, action: 'secret.set', target: `${group}/${key}@${row.version}` });
     await this.publish();
     return { key, version: row.version, createdBy: actor, createdAt: now };
   }
@@ -77,7 +78,6 @@ export class SecretService {
     if (!latest || latest.deleted) throw new NotFoundError('secret', `${group}/${key}`);
     const now = this.clock.now().toISOString();
     await this.store.putSecret(group, key, () => '', { deleted: true, createdBy: actor, createdAt: now });
-    await this.store.appendAudit({ at: now, actor, action: 'secret.unset', target: `${group}/${key}` });
     await this.publish();
   }
 
@@ -91,13 +91,66 @@ export class SecretService {
     return this.store.listSecretGroups();
   }
 
-  /** The value, for an admin; every read is audited. */
-  async get(group: string, key: string, actor: string): Promise<{ key: string; version: number; value: string }> {
+  /**
+   * The value, for an admin. Every read is audited: `audit` records it (target
+   * `GROUP/KEY@VERSION`) before the value is decrypted; if recording fails, nothing is returned.
+   */
+  async get(group: string, key: string, audit: (target: string) => Promise<void>): Promise<{ key: string; version: number; value: string }> {
     SecretService.checkNames(group, key);
     const row = (await this.store.latestSecrets(group)).find((r) => r.key === key);
     if (!row || row.deleted) throw new NotFoundError('secret', `${group}/${key}`);
-    await this.store.appendAudit({ at: this.clock.now().toISOString(), actor, action: 'secret.get', target: `${group}/${key}@${row.version}` });
+    await audit(`${group}/${key}@${row.version}`);
     return { key, version: row.version, value: this.sealer.decrypt(row.sealed, aadOf(group, key, row.version)) };
+  }
+
+  /**
+   * Lets a project's sluice.yaml name a group. The project may not exist yet (its first run can
+   * then use the group); the group may not either. False when it was granted already.
+   */
+  async grant(group: string, project: string, actor: string): Promise<{ grant: SecretGrant; created: boolean }> {
+    SecretService.checkGrantable(group, project);
+    const grant: SecretGrant = { group, project, createdBy: actor, createdAt: this.clock.now().toISOString() };
+    const created = await this.store.grantSecretGroup(grant);
+    const stored = (await this.store.listSecretGrants({ group, project }))[0] ?? grant;
+    return { grant: stored, created };
+  }
+
+  async revokeGrant(group: string, project: string): Promise<void> {
+    SecretService.checkGrantable(group, project);
+    if (!(await this.store.revokeSecretGrant(group, project))) throw new NotFoundError('secret grant', `${group} to ${project}`, `see \`sluice secret list\``);
+  }
+
+  grants(): Promise<SecretGrant[]> {
+    return this.store.listSecretGrants();
+  }
+
+  /**
+   * Throws, naming each group and the command that grants it, unless every group is granted
+   * to the project. Checked wherever a group enters a run or a release (checkout, deploy,
+   * redeploy, rollback): a revoked grant takes effect at the next of these.
+   */
+  async assertGranted(project: string, groups: readonly string[]): Promise<void> {
+    const wanted = [...new Set(groups)];
+    const reserved = wanted.filter(isReservedSecretGroup);
+    if (reserved.length) {
+      throw new SluiceError(ErrorCode.secretNotGranted, `secret group ${reserved.map((g) => JSON.stringify(g)).join(', ')} is kept by Sluice for itself (names starting with "${RESERVED_SECRET_GROUP_PREFIX}"): no sluice.yaml can name it`, {
+        details: { project, groups: reserved },
+      });
+    }
+    const granted = new Set((await this.store.listSecretGrants({ project })).map((g) => g.group));
+    const missing = wanted.filter((g) => !granted.has(g));
+    if (missing.length) {
+      const commands = missing.map((g) => `\`sluice secret grant ${g} --project ${project}\``).join(', ');
+      throw new SluiceError(ErrorCode.secretNotGranted, `secret group ${missing.map((g) => JSON.stringify(g)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not granted to project ${project}: an admin grants it with ${commands}`, {
+        details: { project, groups: missing },
+      });
+    }
+  }
+
+  private static checkGrantable(group: string, project: string): void {
+    SecretService.checkNames(group);
+    if (isReservedSecretGroup(group)) throw new InvalidInputError(`secret group ${JSON.stringify(group)} is kept by Sluice for itself (names starting with "${RESERVED_SECRET_GROUP_PREFIX}"): it cannot be granted`, { group });
+    assertDnsLabel('project', project);
   }
 
   /** The current value for the server's own use (e.g. a status token), not through the API. */

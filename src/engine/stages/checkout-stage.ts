@@ -6,6 +6,8 @@ import { environmentsOf, planStages } from '../plan.ts';
 import type { RunContext, StageImpl } from '../run-context.ts';
 import type { Spec } from '../../spec/spec.ts';
 import { previewSpec } from '../previews/preview-spec.ts';
+import { ErrorCode, SluiceError } from '../../errors.ts';
+import { secretGroupsNamed } from '../../spec/secret-groups-named.ts';
 
 export const specFile = 'sluice.yaml';
 
@@ -33,6 +35,15 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
       return { state: 'failed', reason: merged.failed };
     }
     spec = merged.spec;
+  }
+  // A project's file may name only the secret groups granted to it (checked at every attempt).
+  try {
+    await ctx.deps.secrets.assertGranted(ctx.project.name, secretGroupsNamed(spec));
+  } catch (error) {
+    if (!(error instanceof SluiceError) || error.code !== ErrorCode.secretNotGranted) throw error;
+    const reason = `${specFile}: ${error.message}`;
+    ctx.sink.line(null, 'stderr', reason);
+    return { state: 'failed', reason };
   }
   ctx.spec = spec;
   const existing = await store.listStages(ctx.run.id);

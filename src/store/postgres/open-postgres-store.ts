@@ -73,7 +73,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
-  return new PostgresStore(db, { serialType: 'bigserial' }, opts.schema, opts.connectionString);
+  return new PostgresStore(db, { serialType: 'bigserial', advisoryLocks: true }, opts.schema, opts.connectionString);
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -1,6 +1,6 @@
 // Kysely's view of the tables: the records of ../records.ts, with generated keys marked.
 import type { Generated } from 'kysely';
-import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
+import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
 
 export interface Database {
   projects: Project;
@@ -16,6 +16,10 @@ export interface Database {
   previews: Preview;
   secrets: SecretRecord;
   dataKeys: DataKeyRecord;
-  audit: Omit<AuditRecord, 'id'> & { id: Generated<number> };
+  /** Ids are given explicitly (the chain's next id), never by the database. */
+  audit: AuditRecord;
+  /** One row (id 1): the newest entry of the chain; also the row appends lock. */
+  auditHead: { id: number; lastId: number; lastHash: string };
+  secretGrants: SecretGrant;
   tokens: TokenRecord;
 }

@@ -2,10 +2,17 @@
 // difference between dialects is a capability (how an auto-increment key is spelt).
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { sql } from 'kysely';
+import { auditChainMigration } from './audit-chain-migration.ts';
+import { secretGrantsMigration } from './secret-grants-migration.ts';
 
 export interface DialectCapabilities {
   /** Column type of an auto-incrementing integer key: 'integer' (SQLite) or 'bigserial' (PostgreSQL). */
   serialType: 'integer' | 'bigserial';
+  /**
+   * Transaction-scoped advisory locks (PostgreSQL's pg_advisory_xact_lock): several servers
+   * serialize audit appends through one. SQLite has a single writer and needs none.
+   */
+  advisoryLocks: boolean;
 }
 
 function initial(caps: DialectCapabilities): Migration {
@@ -273,6 +280,11 @@ const forkPreviews: Migration = {
 
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   return {
-    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus, '0007_tokens': tokens, '0010_fork_previews': forkPreviews }),
+    getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus,
+      '0007_tokens': tokens,
+      '0008_audit_chain': auditChainMigration,
+      '0009_secret_grants': secretGrantsMigration,
+      '0010_fork_previews': forkPreviews,
+    }),
   };
 }

@@ -1,12 +1,13 @@
 // The Store over Kysely: one implementation for every SQL dialect. Dialect differences are
 // capabilities handed to the migrations, never `if (sqlite)` here.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Migrator, type Kysely, type Transaction } from 'kysely';
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { auditHash, genesisHash, type AuditHead } from '../../audit/audit-chain.ts';
 import { backoffDelay } from '../../backoff.ts';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
-import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretRecord, Stage, Step } from '../records.ts';
-import type { NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
+import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
+import type { AuditFilter, NewAuditEntry, NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
 import { SluiceError, ErrorCode, ConflictError, InvalidInputError, errorMessage } from '../../errors.ts';
 import { terminalRunStates, type RunState } from '../records.ts';
 
@@ -14,15 +15,19 @@ import { terminalRunStates, type RunState } from '../records.ts';
 // N attempts; the random pause spreads them out.
 const numberRetries = 40;
 
+/** The advisory lock that serializes audit appends on PostgreSQL (any fixed number; "sluice-audit"). */
+const auditLockKey = 0x5a_75_64_17;
+
 function isUniqueViolation(error: unknown): boolean {
   const text = error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : '';
   return /UNIQUE|unique|23505|PRIMARYKEY/.test(text);
 }
 
-/** A numbering transaction lost a race and may simply be tried again: a duplicate number, SQLite
+/** A numbering transaction lost a race and may simply be tried again: a retryable conflict, a duplicate number, SQLite
  * refusing to upgrade a read transaction to a write (SQLITE_BUSY at once, without busy_timeout),
  * or PostgreSQL aborting a serialization failure or deadlock. */
 function isNumberingConflict(error: unknown): boolean {
+  if (error instanceof SluiceError && error.code === ErrorCode.conflict && error.retryable) return true;
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   const retryableCode = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === '40001' || code === '40P01');
   return retryableCode || isUniqueViolation(error);
@@ -440,12 +445,68 @@ export class SqlStore implements Store {
     return rows.map((r) => r.group);
   }
 
-  async appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void> {
-    await this.db.insertInto('audit').values(entry).execute();
+  async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
+    return this.numbered(async (tx) => {
+      // PostgreSQL: servers queue here, and each then reads the head the one before committed
+      // (READ COMMITTED reads afresh per statement). SQLite: a racing second writer fails to
+      // upgrade its read and is tried again. Either way the id (a primary key) is the backstop.
+      if (this.caps.advisoryLocks) await sql`select pg_advisory_xact_lock(${auditLockKey})`.execute(tx);
+      const head = await tx.selectFrom('auditHead').selectAll().where('id', '=', 1).executeTakeFirst();
+      const lastId = head?.lastId ?? 0;
+      const prevHash = head?.lastHash ?? genesisHash;
+      const id = lastId + 1;
+      const row: AuditRecord = { ...entry, id, prevHash, hash: auditHash(entry, prevHash) };
+      await tx.insertInto('audit').values(row).execute();
+      if (head) {
+        const r = await tx.updateTable('auditHead').set({ lastId: id, lastHash: row.hash }).where('id', '=', 1).where('lastId', '=', lastId).executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) throw new SluiceError(ErrorCode.conflict, 'the audit chain head moved during an append', { retryable: true });
+      } else {
+        await tx.insertInto('auditHead').values({ id: 1, lastId: id, lastHash: row.hash }).execute();
+      }
+      return row;
+    });
   }
 
-  listAudit(limit: number): Promise<AuditRecord[]> {
-    return this.db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  listAudit(filter: AuditFilter): Promise<AuditRecord[]> {
+    let q = this.db.selectFrom('audit').selectAll();
+    if (filter.project !== undefined) q = q.where('project', '=', filter.project);
+    if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+    return q.orderBy('id', 'desc').limit(filter.limit).execute();
+  }
+
+  auditChain(afterId: number, limit: number): Promise<AuditRecord[]> {
+    return this.db.selectFrom('audit').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  }
+
+  async auditHead(): Promise<AuditHead | undefined> {
+    const head = await this.db.selectFrom('auditHead').select(['lastId', 'lastHash']).where('id', '=', 1).executeTakeFirst();
+    return head ? { lastId: head.lastId, lastHash: head.lastHash } : undefined;
+  }
+
+  async auditIdOfHash(hash: string): Promise<number | undefined> {
+    return (await this.db.selectFrom('audit').select('id').where('hash', '=', hash).orderBy('id').limit(1).executeTakeFirst())?.id;
+  }
+
+  async grantSecretGroup(grant: SecretGrant): Promise<boolean> {
+    try {
+      await this.db.insertInto('secretGrants').values(grant).execute();
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async revokeSecretGrant(group: string, project: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('secretGrants').where('group', '=', group).where('project', '=', project).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  listSecretGrants(filter: { project?: string; group?: string } = {}): Promise<SecretGrant[]> {
+    let q = this.db.selectFrom('secretGrants').selectAll();
+    if (filter.project !== undefined) q = q.where('project', '=', filter.project);
+    if (filter.group !== undefined) q = q.where('group', '=', filter.group);
+    return q.orderBy('group').orderBy('project').execute();
   }
 
   async createToken(token: TokenRecord): Promise<void> {

@@ -10,7 +10,7 @@ export class SqliteStore extends SqlStore implements StoreBackup {
   readonly #sqlite: Sqlite.Database;
 
   constructor(sqlite: Sqlite.Database) {
-    super(new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] }), { serialType: 'integer' });
+    super(new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] }), { serialType: 'integer', advisoryLocks: false });
     this.#sqlite = sqlite;
   }
 

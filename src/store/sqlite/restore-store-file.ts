@@ -28,7 +28,7 @@ export function assertStoreNotInUse(file: string): void {
 
 export async function restoreStoreFile(backup: string, dataDir: string, opts: { force: boolean }): Promise<StoreFileInfo> {
   const info = checkStoreFile(backup);
-  const known = new Set(Object.keys(await migrationProvider({ serialType: 'integer' }).getMigrations()));
+  const known = new Set(Object.keys(await migrationProvider({ serialType: 'integer', advisoryLocks: false }).getMigrations()));
   const newer = info.migrations.filter((m) => !known.has(m));
   if (newer.length) throw new ConflictError(`${backup} was written by a newer Sluice (migration ${newer.join(', ')}): restore it with that version`, { migrations: newer });
   const target = storeFileOf(dataDir);
