@@ -95,13 +95,18 @@ export interface Project {
 }
 
 /** A server and a repository with the project registered (its first run starts by polling). Both end with the test. */
-export async function registeredProject(t: TestContext, name: string, files: Record<string, string>, opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<Project> {
+/** `grants`: secret groups granted to the project before it is added (its first run names them). */
+export async function registeredProject(t: TestContext, name: string, files: Record<string, string>, opts: { args?: string[]; env?: Record<string, string>; grants?: readonly string[] } = {}): Promise<Project> {
   const server = await TestServer.start(opts.args ?? [], opts.env ?? {});
   const repo = new TestRepo(files);
   t.after(async () => {
     await server.close();
     repo.remove();
   });
+  for (const group of opts.grants ?? []) {
+    const granted = await server.cli(['secret', 'grant', group, '--project', name]);
+    assert.equal(granted.code, 0, granted.stderr);
+  }
   const added = await server.cli(['project', 'add', name, '--repo', repo.dir]);
   assert.equal(added.code, 0, added.stderr);
   return { server, repo };

@@ -75,7 +75,7 @@ function forkCommit(t: { after(fn: () => void): void }, host: GitHost, repoDir: 
 for (const host of HOSTS) {
   void test(`${host}: a fork's preview waits for a deployer, gets only the base branch's forkSecrets, and survives the reconciler`, async (t) => {
     const name = `fk-${host}`;
-    const { server, repo, secret } = await hookProject(t, name, hookAppFiles('v1', BASE_PREVIEWS));
+    const { server, repo, secret } = await hookProject(t, name, hookAppFiles('v1', BASE_PREVIEWS), { grants: ['prod', 'previews', 'forkok'] });
     const sink = await statusSink(t);
     const target = await server.cli(['project', 'status-target', name, '--host', host, '--repo', 'acme/app', '--api-url', sink.url], { input: 'status-token' });
     assert.equal(target.code, 0, target.stderr);
@@ -150,7 +150,7 @@ for (const host of HOSTS) {
 void test("a same-repository pull request takes its preview settings from the base branch: it can neither switch previews on nor pick its secrets", async (t) => {
   const name = 'fk-base';
   // The base branch has previews off.
-  const { server, repo, secret } = await hookProject(t, name, hookAppFiles('v1', 'previews:\n  pullRequests: false\n  secrets: [previews]\n'));
+  const { server, repo, secret } = await hookProject(t, name, hookAppFiles('v1', 'previews:\n  pullRequests: false\n  secrets: [previews]\n'), { grants: ['prod', 'previews'] });
   await setSecret(server, 'prod', 'PROD_TOKEN', 'prod-value');
   await setSecret(server, 'previews', 'PREVIEW_TOKEN', 'preview-value');
   const own = commitOn(repo, 'sneaky', hookAppFiles('sneaky', 'previews:\n  pullRequests: true\n  secrets: [prod]\n'));

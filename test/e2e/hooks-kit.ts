@@ -224,8 +224,8 @@ export interface HookProject extends Project {
 }
 
 /** A server polling hourly, a repository, the project registered, its first run done, and its webhook secret. */
-export async function hookProject(t: TestContext, name: string, files: Record<string, string>, o: { args?: string[] } = {}): Promise<HookProject> {
-  const p = await registeredProject(t, name, files, { args: [...HOOK_SERVER_ARGS, ...(o.args ?? [])] });
+export async function hookProject(t: TestContext, name: string, files: Record<string, string>, o: { args?: string[]; grants?: readonly string[] } = {}): Promise<HookProject> {
+  const p = await registeredProject(t, name, files, { args: [...HOOK_SERVER_ARGS, ...(o.args ?? [])], ...(o.grants ? { grants: o.grants } : {}) });
   const first = await p.server.waitRun(name, p.repo.head());
   assert.equal(first.state, 'succeeded', JSON.stringify(first));
   const shown = await p.server.json<{ webhooks: { secret: string } }>(['project', 'show', name]);

@@ -141,7 +141,7 @@ export class SecretService {
     const missing = wanted.filter((g) => !granted.has(g));
     if (missing.length) {
       const commands = missing.map((g) => `\`sluice secret grant ${g} --project ${project}\``).join(', ');
-      throw new SluiceError(ErrorCode.secretNotGranted, `secret group ${missing.map((g) => JSON.stringify(g)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not granted to project ${project}: an admin grants it with ${commands}`, {
+      throw new SluiceError(ErrorCode.secretNotGranted, `secret ${missing.length > 1 ? 'groups' : 'group'} ${missing.map((g) => JSON.stringify(g)).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not granted to project ${project}: an admin grants ${missing.length > 1 ? 'them' : 'it'} with ${commands}`, {
         details: { project, groups: missing },
       });
     }
