@@ -12,6 +12,7 @@ import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { ConflictError } from '../../src/errors.ts';
 import { runCli, tempDir, terminal, TestServer, type RunJson } from './harness.ts';
 import { appFiles, deployedProject, type ReleaseJson } from './fixtures.ts';
+import { StepSignals } from './step-signals.ts';
 
 const secretValue = 'backed-up value 7f3a';
 
@@ -23,9 +24,9 @@ void test('a backup taken while runs write restores into a new directory where a
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   // Runs in flight: a new commit whose build writes log lines until the gate opens (after the
-  // backup), and manual triggers on top of it.
-  const gate = path.join(work, 'gate');
-  const v2 = repo.commit('v2', appFiles('v2', { build: `while [ ! -e ${gate} ]; do echo tick; sleep 0.05; done` }));
+  // backup; asked over loopback HTTP: steps are sandboxed), and manual triggers on top of it.
+  const signals = await StepSignals.start(t);
+  const v2 = repo.commit('v2', appFiles('v2', { build: `until curl -fs -o /dev/null ${signals.url}/gate/backed-up; do echo tick; sleep 0.05; done` }));
   assert.equal((await server.cli(['trigger', 'shop'])).code, 0);
   await server.waitFor('a run of v2 running', async () => (await server.json<RunJson[]>(['runs', 'shop'])).some((r) => r.commit === v2 && r.state === 'running'));
   const endedBefore = (await server.json<RunJson[]>(['runs', 'shop'])).filter((r) => terminal.has(r.state));
@@ -34,11 +35,11 @@ void test('a backup taken while runs write restores into a new directory where a
   const backup = await server.cli(['backup', file]);
   // Still running (its build waits for the gate): the backup was taken while it wrote.
   assert.ok((await server.json<RunJson[]>(['runs', 'shop'])).some((r) => r.commit === v2 && r.state === 'running'), 'a run was writing during the backup');
-  fs.writeFileSync(gate, '');
+  signals.openGate('backed-up');
   assert.equal(backup.code, 0, backup.stderr);
   assert.match(backup.stdout, /backup written to .*shop\.db/);
   assert.match(backup.stderr, new RegExp(`master key is NOT in the backup; it lives in ${path.join(server.dataDir, 'master.key')}`));
-  assert.deepEqual(fs.readdirSync(work).sort(), ['gate', 'shop.db'], 'no partial file left beside the backup');
+  assert.deepEqual(fs.readdirSync(work).sort(), ['shop.db'], 'no partial file left beside the backup');
   assert.deepEqual(
     fs.readdirSync(server.dataDir).filter((f) => f.startsWith('.backup-')),
     [],

@@ -3,10 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { bin, root, tempDir } from './harness.ts';
+import { bin, root } from './harness.ts';
 import { allLogs, firstRun, setup, type LogJson } from './pipeline-kit.ts';
+import { StepSignals } from './step-signals.ts';
 
 const ordered = `build:
   - name: talk
@@ -64,14 +63,14 @@ void test('logs keep stdout and stderr lines in order; --follow streams them and
   assert.ok(err.indexOf('err-1') >= 0 && err.indexOf('err-1') < err.indexOf('err-2'), text.stderr);
 
   // A step that prints, waits, prints: it goes on only once --follow has shown its first line
-  // (the test opens a gate then), so the line must have streamed while the step still ran.
-  const gate = tempDir('gate');
-  t.after(() => fs.rmSync(gate, { recursive: true, force: true }));
-  const step = `echo first-line; for i in $(seq 1 600); do test -e '${gate}/open' && echo second-line && break; sleep 0.1; done`;
-  const sha = repo.commit('slow', { 'sluice.yaml': `build:\n  - run: ${step}\ntest:\n  - run: "true"\n` });
+  // (the test opens a gate then, over loopback HTTP: steps are sandboxed), so the line must have
+  // streamed while the step still ran.
+  const signals = await StepSignals.start(t);
+  const step = `echo first-line; ${signals.waitFor('open', 600)} && echo second-line; true`;
+  const sha = repo.commit('slow', { 'sluice.yaml': `build:\n  - run: ${JSON.stringify(step)}\ntest:\n  - run: "true"\n` });
   const slow = await firstRun(server, name, (r) => r.commit === sha);
   const followed = await follow(server.url, slow.id, 90_000, (text) => {
-    if (text.split('\n').includes('first-line')) fs.writeFileSync(path.join(gate, 'open'), '');
+    if (text.split('\n').includes('first-line')) signals.openGate('open');
   });
   assert.equal(followed.code, 0, followed.stderr);
   const shown = followed.chunks.map((c) => c.text).join('').split('\n');

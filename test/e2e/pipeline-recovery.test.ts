@@ -4,10 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { alive, bin, freePort, root, runCli, sleep, tempDir, TestRepo, TestServer } from './harness.ts';
+import { alive, bin, freePort, root, runCli, sleep, TestRepo, TestServer } from './harness.ts';
 import { allLogs, firstRun, processesIn, setup, waitId, type FullRun } from './pipeline-kit.ts';
+import { StepSignals } from './step-signals.ts';
 
 async function stepProcess(server: TestServer, argv: string[], not: number[] = []): Promise<number> {
   const pids = await server.waitFor(`a step process ${argv.join(' ')}`, async () => {
@@ -17,15 +16,17 @@ async function stepProcess(server: TestServer, argv: string[], not: number[] = [
   return pids[0]!;
 }
 
-void test('a server killed mid-step is restarted: the run resumes with its id and the orphaned step is ended', async (t) => {
-  const onceDir = tempDir('once');
-  t.after(() => fs.rmSync(onceDir, { recursive: true, force: true }));
-  const pipeline = `build:\n  - run: mkdir '${onceDir}/once' 2>/dev/null && sleep 600 || true\n  - run: echo after-the-crash\ntest:\n  - run: "true"\n`;
+void test('a server killed mid-step is restarted: the run resumes with its id and no step process is left', async (t) => {
+  // Only the first attempt sleeps (a loopback `once`: steps are sandboxed and see no host path).
+  const signals = await StepSignals.start(t);
+  const pipeline = `build:\n  - run: ${JSON.stringify(`${signals.once('sleep')} && sleep 600 || true`)}\n  - run: echo after-the-crash\ntest:\n  - run: "true"\n`;
   const { server, repo, name } = await setup(t, 'crash', { 'sluice.yaml': pipeline });
   const run = await firstRun(server, name, (r) => r.commit === repo.head());
   const orphan = await stepProcess(server, ['sleep', '600']);
   await server.kill9();
-  assert.ok(alive(orphan), 'the step outlives the killed server (it is in its own process group)');
+  // Sandboxed, the step does not outlive the killed server: bwrap runs --die-with-parent
+  // (docs/decisions/0016-sandbox.md), so no orphan is left for the restarted server to end.
+  await server.waitFor('the step to end with the killed server', async () => !alive(orphan), 10_000);
   await server.launch();
   const done = await waitId(server, run.id, 30_000);
   assert.equal(done.id, run.id);
@@ -111,9 +112,9 @@ async function secondServer(dataDir: string, routerPort: number): Promise<{ url:
 }
 
 void test('two servers on one data directory execute each run exactly once', async (t) => {
-  const marks = tempDir('marks');
-  const executions = path.join(marks, 'executions');
-  const pipeline = `build:\n  - run: echo "$SLUICE_RUN_ID" >> '${executions}'; echo BUILD-MARKER; sleep 1\ntest:\n  - run: "true"\n`;
+  // Each execution records its run id with the test (over loopback HTTP: steps are sandboxed).
+  const signals = await StepSignals.start(t);
+  const pipeline = `build:\n  - run: ${JSON.stringify(`${signals.record('executions', '"$SLUICE_RUN_ID"')}; echo BUILD-MARKER; sleep 1`)}\ntest:\n  - run: "true"\n`;
   const a = await TestServer.start();
   const repo = new TestRepo({ 'sluice.yaml': pipeline });
   const second: { server?: Awaited<ReturnType<typeof secondServer>> } = {};
@@ -122,7 +123,6 @@ void test('two servers on one data directory execute each run exactly once', asy
     await second.server?.stop();
     await a.close();
     repo.remove();
-    fs.rmSync(marks, { recursive: true, force: true });
   });
   const name = 'twice';
   assert.equal((await a.cli(['project', 'add', name, '--repo', repo.dir])).code, 0);
@@ -145,7 +145,7 @@ void test('two servers on one data directory execute each run exactly once', asy
     const markers = (await allLogs(a, r.id)).filter((l) => l.stream === 'stdout' && l.line === 'BUILD-MARKER');
     assert.equal(markers.length, 1, `run #${r.number} built once`);
   }
-  const executed = fs.readFileSync(executions, 'utf8').split('\n').filter(Boolean).sort();
+  const executed = [...signals.records('executions')].sort();
   assert.deepEqual(executed, [...ids].sort(), 'every run executed exactly once');
   // The second server sees the same runs.
   const seenByB = (await runCli(['runs', name, '--json'], { server: bUrl })).stdout;

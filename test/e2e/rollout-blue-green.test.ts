@@ -3,25 +3,18 @@
 // request; a failing verify tears green down; a rollback right after the switch brings blue back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { alive, tempDir, viaRouter } from './harness.ts';
-import { dataPlaneInstances, envStatus, waitRunState, type ReleaseJson } from './fixtures.ts';
+import { alive, viaRouter } from './harness.ts';
+import { dataPlaneInstances, envStatus, versionGates, waitRunState, type ReleaseJson } from './fixtures.ts';
 import { answer, bodies, describeLoad, host, liveV1, previewHost, rollout, loadOnceStarted, rolloutFiles, startLoad } from './rollout-kit.ts';
 
-/** Verify checks the URL answers this version, then waits (at most 60 s) until the test opens the gate of the version. */
-function gatedVerify(gates: string): string[] {
-  return [
-    'curl -fsS "$SLUICE_URL/" | grep -x "$(cat VERSION)"',
-    `i=0; while [ ! -f "${gates}/open-$(cat VERSION)" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; test -f "${gates}/open-$(cat VERSION)"`,
-  ];
+/** Verify checks the URL answers this version, then waits (at most 120 s) until the test opens the gate of the version (`versionGates`: steps are sandboxed). */
+function gatedVerify(gate: string): string[] {
+  return ['curl -fsS "$SLUICE_URL/" | grep -x "$(cat VERSION)"', gate];
 }
 
 void test('blue/green: green verified through its preview before the switch; the switch and a rollback under load fail nothing', async (t) => {
-  const gates = tempDir('gates');
-  t.after(() => fs.rmSync(gates, { recursive: true, force: true }));
-  fs.writeFileSync(path.join(gates, 'open-v1'), '');
-  const o = { strategy: 'blueGreen: {}', verify: gatedVerify(gates) };
+  const gates = await versionGates(t, ['v1']);
+  const o = { strategy: 'blueGreen: {}', verify: gatedVerify(gates.step) };
   const { server, repo, first } = await liveV1(t, 'bg', o);
   const bluePid = (await viaRouter(server.routerPort, host('bg'), '/pid')).body;
 
@@ -53,7 +46,7 @@ void test('blue/green: green verified through its preview before the switch; the
   // Load across the switch, and another across the rollback: each bounded, each started just before.
   const load = startLoad(t, server.routerPort, host('bg'), { concurrency: 4, rps: 150, maxMs: 60_000 });
   await server.waitFor('requests before the switch', async () => load.sent() >= 50);
-  fs.writeFileSync(path.join(gates, 'open-v2'), '');
+  gates.open('v2');
   const run = await server.waitRun('bg', sha, 60_000);
   assert.equal(run.state, 'succeeded', JSON.stringify(run));
   assert.deepEqual(

@@ -15,6 +15,8 @@ import { deployedProject, type Project } from './fixtures.ts';
  * CRASH_AFTER_MS M: exits 1 M ms after its first start; every later start exits at once (it
  * remembers in /scratch, the instance's writable directory kept across its restarts; the
  * release itself is read-only in the sandbox).
+ * CRASH_AFTER_ANSWER_MS M: the same, but the M ms count from its first answer of `/`, so how
+ * long it took to become ready and be sent traffic (a loaded machine) does not use up its time.
  */
 export const rolloutApp = `const http = require('node:http');
 const fs = require('node:fs');
@@ -24,19 +26,22 @@ const v = read('VERSION');
 const failPercent = Number(read('FAIL_PERCENT')) || 0;
 const failAfter = Number(read('FAIL_AFTER_MS')) || 0;
 const crashAfter = Number(read('CRASH_AFTER_MS')) || 0;
+const crashAfterAnswer = Number(read('CRASH_AFTER_ANSWER_MS')) || 0;
 const started = Date.now();
 const who = require('node:crypto').randomUUID();
-if (crashAfter) {
+const crashIn = (ms) => setTimeout(() => { console.error('crashing on purpose'); process.exit(1); }, ms);
+if (crashAfter || crashAfterAnswer) {
   const marker = path.join(fs.existsSync('/scratch') ? '/scratch' : __dirname, '.started-once');
   if (fs.existsSync(marker)) { console.error('refusing to start again'); process.exit(1); }
   fs.writeFileSync(marker, String(process.pid));
-  setTimeout(() => { console.error('crashing on purpose'); process.exit(1); }, crashAfter);
+  if (crashAfter) crashIn(crashAfter);
 }
 let served = 0;
 const s = http.createServer((req, res) => {
   if (req.url === '/healthz') return res.end('ok');
   if (req.url === '/pid') return res.end(who);
   const n = served++;
+  if (n === 0 && crashAfterAnswer) crashIn(crashAfterAnswer);
   if (Date.now() - started >= failAfter && (n * 37) % 100 < failPercent) { res.statusCode = 500; return res.end('error from ' + v); }
   res.end(v);
 });
@@ -55,6 +60,7 @@ export interface RolloutOptions {
   failPercent?: number;
   failAfterMs?: number;
   crashAfterMs?: number;
+  crashAfterAnswerMs?: number;
 }
 
 export function rolloutPipeline(o: RolloutOptions): string {
@@ -85,6 +91,7 @@ export function rolloutFiles(version: string, o: RolloutOptions): Record<string,
     FAIL_PERCENT: `${o.failPercent ?? ''}\n`,
     FAIL_AFTER_MS: `${o.failAfterMs ?? ''}\n`,
     CRASH_AFTER_MS: `${o.crashAfterMs ?? ''}\n`,
+    CRASH_AFTER_ANSWER_MS: `${o.crashAfterAnswerMs ?? ''}\n`,
   };
 }
 
