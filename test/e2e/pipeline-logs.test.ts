@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { bin, root } from './harness.ts';
+import { adminTokenOf, bin, root } from './harness.ts';
 import { allLogs, firstRun, setup, type LogJson } from './pipeline-kit.ts';
 import { StepSignals } from './step-signals.ts';
 
@@ -22,7 +22,7 @@ interface Chunk {
 /** `sluice logs ID --follow` as a child process, with the time each stdout chunk arrived. */
 function follow(server: string, id: string, timeoutMs: number, onChunk: (text: string) => void = () => {}): Promise<{ code: number | null; chunks: Chunk[]; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'logs', id, '--follow'], { cwd: root, env: { ...process.env, SLUICE_SERVER: server, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'logs', id, '--follow'], { cwd: root, env: { ...process.env, SLUICE_SERVER: server, SLUICE_TOKEN: adminTokenOf(server) ?? '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Chunk[] = [];
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

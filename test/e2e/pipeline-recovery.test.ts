@@ -132,7 +132,8 @@ void test('two servers on one data directory execute each run exactly once', asy
   for (const br of branches) repo.git('branch', br);
   const ids: string[] = [];
   for (const [i, br] of branches.entries()) {
-    const r = await runCli(['trigger', name, '--ref', br, '--json'], { server: i % 2 ? bUrl : a.url });
+    // Both servers share the data directory and its store, so a's admin token works on b.
+    const r = await runCli(['trigger', name, '--ref', br, '--json'], { server: i % 2 ? bUrl : a.url, token: a.token() ?? null });
     assert.equal(r.code, 0, r.stderr);
     ids.push((JSON.parse(r.stdout) as FullRun).id);
   }
@@ -148,6 +149,6 @@ void test('two servers on one data directory execute each run exactly once', asy
   const executed = [...signals.records('executions')].sort();
   assert.deepEqual(executed, [...ids].sort(), 'every run executed exactly once');
   // The second server sees the same runs.
-  const seenByB = (await runCli(['runs', name, '--json'], { server: bUrl })).stdout;
+  const seenByB = (await runCli(['runs', name, '--json'], { server: bUrl, token: a.token() ?? null })).stdout;
   assert.equal((JSON.parse(seenByB) as FullRun[]).length, all.length);
 });

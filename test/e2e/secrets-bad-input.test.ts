@@ -219,6 +219,7 @@ void test('a build that writes a build secret into its workspace fails at build,
 
 void test('a build that writes a build secret base64-encoded (at any offset), hex-encoded or URL-encoded fails at build, naming the encoding', async (t) => {
   const { server, repo } = await buildSecretServer(t);
+  await grantSecrets(server, 'encoded', ['build', 'cfg']);
   assert.equal((await server.cli(['project', 'add', 'encoded', '--repo', repo.dir, '--branch', 'main'])).code, 0);
   assert.equal((await server.waitRun('encoded', repo.head(), 90_000)).state, 'succeeded', 'a build that leaves nothing passes');
   const writes: Array<[string, string, string]> = [
