@@ -102,7 +102,7 @@ void test('the webhook secret: shown to admins (add, show, rotate), to others on
   assert.ok([200, 202].includes((await deliver(rotated.webhooks.secret!, 'd-new')).status), 'the new one does, without a token');
 });
 
-void test('approvers: only the listed tokens and roles approve a gate, and allowSelf: false bars the run\'s triggerer', async (t) => {
+void test("approvers: only the listed tokens and roles approve a gate, and allowSelf: false bars the run's triggerer", async (t) => {
   const files = appFiles('v1', { approval: true });
   files['sluice.yaml'] = files['sluice.yaml']!.replace('    approval: true', '    approval: true\n    approvers: {allow: [releaser, admin], allowSelf: false}');
   const { server, repo } = await registeredProject(t, 'gated', files);

@@ -15,6 +15,7 @@ void test('src/ has no import cycle, type imports included', () => {
 /** What the engine may import outside itself: the ports and pure code. */
 const allowed = [
   /^\.\.\/(\.\.\/)*(spec|analysis|hooks|secrets|audit)\//, // pure
+  /^\.\.\/(\.\.\/)*sandbox\/sandbox-limits\.ts$/, // pure: the limits' type and defaults
   /^\.\.\/(\.\.\/)*errors\.ts$/,
   /^\.\.\/(\.\.\/)*config\/environment\.ts$/,
   /^\.\.\/(\.\.\/)*store\/(store|records|stored-json)\.ts$/,

@@ -101,6 +101,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
     env: {},
     verify: [{ name: 'curl -fsS "$SLUICE_URL/healthz"', run: 'curl -fsS "$SLUICE_URL/healthz"', timeoutMs: 600_000, env: {}, ...sandboxDefaults }],
     approval: false,
+    approvers: { allow: null, allowSelf: true },
     strategy: { kind: 'rolling', maxSurge: 100, maxUnavailable: 0 },
     bakeMs: 0,
   });
@@ -110,6 +111,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
     env: {},
     verify: [],
     approval: false,
+    approvers: { allow: null, allowSelf: true },
     strategy: {
       kind: 'canary',
       steps: [
