@@ -60,6 +60,11 @@ export interface ProcessEntry {
   shim: boolean;
 }
 
+/** A Node.js process by its command name: `node`, or `node-MainThread` (Node 26 names its main thread). */
+export function isNodeComm(comm: string): boolean {
+  return comm === 'node' || comm.startsWith('node-');
+}
+
 /** Every live (not zombie) process, from /proc. */
 export function processTable(): ProcessEntry[] {
   const out: ProcessEntry[] = [];
@@ -70,7 +75,7 @@ export function processTable(): ProcessEntry[] {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (state === 'Z') continue;
-      const shim = comm === 'node' && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').some((a) => /shim-main\.[jt]s$/.test(a));
+      const shim = isNodeComm(comm) && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').some((a) => /shim-main\.[jt]s$/.test(a));
       out.push({ pid: Number(entry), ppid: Number(ppid), comm, shim });
     } catch {
       // gone meanwhile
@@ -99,7 +104,7 @@ export function descendantsOf(root: number, table: ProcessEntry[] = processTable
  * too and stay while the instance runs (counting them made one awake instance look like two).
  */
 export function instanceNodesOf(root: number, table: ProcessEntry[] = processTable()): ProcessEntry[] {
-  return descendantsOf(root, table).filter((p) => p.comm === 'node' && !p.shim);
+  return descendantsOf(root, table).filter((p) => isNodeComm(p.comm) && !p.shim);
 }
 
 export interface PullRequestEvent {

@@ -102,7 +102,7 @@ export interface ServerOptions {
   publicUrl?: string | null;
   /** Failed authentications per source address per minute before 429 (default 30). */
   authFailuresPerMinute?: number;
-  /** bwrap (default): refuse to start where bubblewrap cannot run; none: unsandboxed, warned about. */
+  /** bwrap: refuse to start where bubblewrap cannot run; none (default for now, docs/decisions/0016): unsandboxed, warned about. */
   sandbox?: SandboxMode;
 }
 
@@ -126,7 +126,7 @@ export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 export async function startServer(opts: ServerOptions, logger: Logger = textLogger()): Promise<RunningServer> {
   const dataDir = path.resolve(opts.dataDir);
   // Before anything is written: a host that cannot sandbox steps must not run any.
-  const sandboxMode = opts.sandbox ?? 'bwrap';
+  const sandboxMode = opts.sandbox ?? 'none';
   let sandbox: Sandbox | null = null;
   if (sandboxMode === 'none') logger.warn(SANDBOX_OFF_WARNING);
   else sandbox = await openSandbox(opts.path);

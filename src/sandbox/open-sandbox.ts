@@ -16,7 +16,7 @@ export function parseSandboxMode(text: string): SandboxMode {
   throw new InvalidInputError(`--sandbox must be bwrap or none, got ${JSON.stringify(text)}`, { text });
 }
 
-export const SANDBOX_OFF_WARNING = 'warning: --sandbox none: build, test and verify steps and instances run unsandboxed as this user, and can read the data directory, its keys and every secret';
+export const SANDBOX_OFF_WARNING = 'warning: --sandbox none: build, test and verify steps and instances run unsandboxed as this user, and can read the data directory, its keys and every secret (start the server with --sandbox bwrap)';
 
 /** The system user Sluice creates, when it runs as root, to run steps and instances as. */
 export const SANDBOX_USER = 'sluice-sandbox';

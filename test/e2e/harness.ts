@@ -165,7 +165,7 @@ export class TestServer {
   }
 
   async launch(): Promise<void> {
-    const child = spawn(process.execPath, [bin, 'server', '--data', this.dataDir, '--port', String(this.port), '--router-port', String(this.routerPort), '--poll-interval', '1s', ...this.extraArgs], {
+    const child = spawn(process.execPath, [bin, 'server', '--data', this.dataDir, '--port', String(this.port), '--router-port', String(this.routerPort), '--poll-interval', '1s', ...(this.extraArgs.includes('--sandbox') ? [] : ['--sandbox', 'bwrap']), ...this.extraArgs], {
       cwd: root,
       env: { ...process.env, ...this.extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -79,7 +79,7 @@ void test('a run interrupted again and again fails with the reason `interrupted`
 async function secondServer(dataDir: string, routerPort: number): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, [bin, 'server', '--data', dataDir, '--port', String(port), '--router-port', String(routerPort), '--poll-interval', '1s'], {
+  const child: ChildProcess = spawn(process.execPath, [bin, 'server', '--data', dataDir, '--port', String(port), '--router-port', String(routerPort), '--poll-interval', '1s', '--sandbox', 'bwrap'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -169,7 +169,7 @@ export async function serverExpectingExit(dataDir: string, env: Record<string, s
     if (v === undefined) delete childEnv[k];
     else childEnv[k] = v;
   }
-  const child = spawn(process.execPath, [bin, 'server', '--data', dataDir, '--port', String(port), '--router-port', String(routerPort), '--poll-interval', '1s'], {
+  const child = spawn(process.execPath, [bin, 'server', '--data', dataDir, '--port', String(port), '--router-port', String(routerPort), '--poll-interval', '1s', '--sandbox', 'bwrap'], {
     cwd: root,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { descendantsOf, instanceNodesOf } from '../../bench/preview-density-kit.ts';
+import { descendantsOf, instanceNodesOf, isNodeComm } from '../../bench/preview-density-kit.ts';
 import { spawnShim } from '../../src/runtime/process/shim/spawn-shim.ts';
 import { isGone, makeFixture, waitFor } from '../runtime/fixtures.ts';
 
@@ -30,10 +30,10 @@ void test('one instance under its shim counts as one instance process, not two',
     }
     await handle.gone;
   });
-  await waitFor('the instance node process', () => descendantsOf(process.pid).some((p) => p.comm === 'node' && !p.shim), 20_000);
+  await waitFor('the instance node process', () => descendantsOf(process.pid).some((p) => isNodeComm(p.comm) && !p.shim), 20_000);
   const below = descendantsOf(process.pid);
   assert.equal(below.filter((p) => p.shim).map((p) => p.pid).join(), String(handle.shimPid), 'the shim is recognised');
-  assert.equal(below.filter((p) => p.comm === 'node').length, 2, 'shim and instance are both `node`');
+  assert.equal(below.filter((p) => isNodeComm(p.comm)).length, 2, 'shim and instance are both `node`');
   assert.equal(instanceNodesOf(process.pid).length, 1);
 
   process.kill(-handle.pid, 'SIGKILL');

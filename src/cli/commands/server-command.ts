@@ -105,7 +105,7 @@ export function addServerOptions(cmd: Command): Command {
     .option('--log-max <size>', 'a log file (<data>/logs/dataplane.log, or the server\'s stdout appended to a file) is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
     .option('--log-keep <n>', 'rotated log files kept (FILE.1 … FILE.n)', String(defaultOutputRotation.keep))
     .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it')
-    .option('--sandbox <mode>', 'bwrap: steps and instances run inside bubblewrap; none: unsandboxed (unsafe, warned about)', 'bwrap');
+    .option('--sandbox <mode>', 'bwrap: steps and instances run inside bubblewrap (recommended; refuses to start where it cannot run); none: unsandboxed, warned about (the default for now: docs/decisions/0016)', 'none');
 }
 
 export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise<Awaited<ReturnType<typeof import('../../server.ts').startServer>> & { logger: Logger }> {
@@ -183,7 +183,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--router-fd <n>', 'serve the router on this inherited, already listening socket (set by the server)')
     .option('--log-max <size>', 'the file stdout appends to is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
     .option('--log-keep <n>', 'rotated log files kept', String(defaultOutputRotation.keep))
-    .option('--sandbox <mode>', 'bwrap or none', 'bwrap')
+    .option('--sandbox <mode>', 'bwrap or none (the server passes its own)', 'none')
     .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; logMax: string; logKeep: string; sandbox: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
