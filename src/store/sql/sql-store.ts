@@ -1,27 +1,22 @@
 // The Store over Kysely: one implementation for every SQL dialect. Dialect differences are
 // capabilities handed to the migrations, never `if (sqlite)` here.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { auditHash, genesisHash, type AuditHead } from '../../audit/audit-chain.ts';
+import { Migrator, type Kysely, type Transaction } from 'kysely';
+import type { AuditHead } from '../../audit/audit-chain.ts';
+import { insertToken, revokeTokenNamed } from './sql-tokens.ts';
+import { isUniqueViolation } from './is-unique-violation.ts';
+import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
 import { backoffDelay } from '../../backoff.ts';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
 import type { AuditFilter, NewAuditEntry, NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
-import { SluiceError, ErrorCode, ConflictError, InvalidInputError, errorMessage } from '../../errors.ts';
+import { SluiceError, ErrorCode, InvalidInputError, errorMessage } from '../../errors.ts';
 import { terminalRunStates, type RunState } from '../records.ts';
 
 // Each round of contention lets at least one caller through, so N racing callers need up to
 // N attempts; the random pause spreads them out.
 const numberRetries = 40;
-
-/** The advisory lock that serializes audit appends on PostgreSQL (any fixed number; "sluice-audit"). */
-const auditLockKey = 0x5a_75_64_17;
-
-function isUniqueViolation(error: unknown): boolean {
-  const text = error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : '';
-  return /UNIQUE|unique|23505|PRIMARYKEY/.test(text);
-}
 
 /** A numbering transaction lost a race and may simply be tried again: a retryable conflict, a duplicate number, SQLite
  * refusing to upgrade a read transaction to a write (SQLITE_BUSY at once, without busy_timeout),
@@ -445,46 +440,24 @@ export class SqlStore implements Store {
     return rows.map((r) => r.group);
   }
 
-  async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
-    return this.numbered(async (tx) => {
-      // PostgreSQL: servers queue here, and each then reads the head the one before committed
-      // (READ COMMITTED reads afresh per statement). SQLite: a racing second writer fails to
-      // upgrade its read and is tried again. Either way the id (a primary key) is the backstop.
-      if (this.caps.advisoryLocks) await sql`select pg_advisory_xact_lock(${auditLockKey})`.execute(tx);
-      const head = await tx.selectFrom('auditHead').selectAll().where('id', '=', 1).executeTakeFirst();
-      const lastId = head?.lastId ?? 0;
-      const prevHash = head?.lastHash ?? genesisHash;
-      const id = lastId + 1;
-      const row: AuditRecord = { ...entry, id, prevHash, hash: auditHash(entry, prevHash) };
-      await tx.insertInto('audit').values(row).execute();
-      if (head) {
-        const r = await tx.updateTable('auditHead').set({ lastId: id, lastHash: row.hash }).where('id', '=', 1).where('lastId', '=', lastId).executeTakeFirst();
-        if (Number(r.numUpdatedRows) !== 1) throw new SluiceError(ErrorCode.conflict, 'the audit chain head moved during an append', { retryable: true });
-      } else {
-        await tx.insertInto('auditHead').values({ id: 1, lastId: id, lastHash: row.hash }).execute();
-      }
-      return row;
-    });
+  appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
+    return this.numbered((tx) => appendAuditEntry(tx, this.caps, entry));
   }
 
   listAudit(filter: AuditFilter): Promise<AuditRecord[]> {
-    let q = this.db.selectFrom('audit').selectAll();
-    if (filter.project !== undefined) q = q.where('project', '=', filter.project);
-    if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
-    return q.orderBy('id', 'desc').limit(filter.limit).execute();
+    return listAuditEntries(this.db, filter);
   }
 
   auditChain(afterId: number, limit: number): Promise<AuditRecord[]> {
-    return this.db.selectFrom('audit').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    return auditEntriesAfter(this.db, afterId, limit);
   }
 
-  async auditHead(): Promise<AuditHead | undefined> {
-    const head = await this.db.selectFrom('auditHead').select(['lastId', 'lastHash']).where('id', '=', 1).executeTakeFirst();
-    return head ? { lastId: head.lastId, lastHash: head.lastHash } : undefined;
+  auditHead(): Promise<AuditHead | undefined> {
+    return readAuditHead(this.db);
   }
 
-  async auditIdOfHash(hash: string): Promise<number | undefined> {
-    return (await this.db.selectFrom('audit').select('id').where('hash', '=', hash).orderBy('id').limit(1).executeTakeFirst())?.id;
+  auditIdOfHash(hash: string): Promise<number | undefined> {
+    return auditIdOfHash(this.db, hash);
   }
 
   async grantSecretGroup(grant: SecretGrant): Promise<boolean> {
@@ -509,13 +482,8 @@ export class SqlStore implements Store {
     return q.orderBy('group').orderBy('project').execute();
   }
 
-  async createToken(token: TokenRecord): Promise<void> {
-    try {
-      await this.db.insertInto('tokens').values(token).execute();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`a token named ${token.name} exists (or existed: names of revoked tokens stay taken, so the audit trail stays unambiguous)`);
-      throw error;
-    }
+  createToken(token: TokenRecord): Promise<void> {
+    return insertToken(this.db, token);
   }
 
   getTokenById(id: string): Promise<TokenRecord | undefined> {
@@ -526,9 +494,7 @@ export class SqlStore implements Store {
     return this.db.selectFrom('tokens').selectAll().orderBy('name').execute();
   }
 
-  async revokeToken(name: string, at: string): Promise<boolean> {
-    const r = await this.db.updateTable('tokens').set({ revokedAt: at }).where('name', '=', name).where('revokedAt', 'is', null).executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  revokeToken(name: string, at: string): Promise<boolean> {
+    return revokeTokenNamed(this.db, name, at);
   }
-
 }
