@@ -63,7 +63,8 @@ export async function sandboxIdentity(pathEnv: string, create: boolean): Promise
   if (process.getuid?.() !== 0) return { kind: 'userns' };
   let ids = await lookupUser(pathEnv);
   if (!ids && create) {
-    const r = await run('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', SANDBOX_USER], pathEnv);
+    // useradd lives in sbin, which a service's or a user's PATH often leaves out.
+    const r = await run('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', SANDBOX_USER], `${pathEnv}:/usr/sbin:/sbin`);
     ids = await lookupUser(pathEnv);
     if (!ids) throw new RuntimeError(`cannot create the sandbox user ${SANDBOX_USER}: ${r.out || 'useradd failed'}`);
   }
