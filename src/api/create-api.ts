@@ -5,7 +5,7 @@ import { ErrorCode, InvalidInputError, SluiceError } from '../errors.ts';
 import { FailureLimiter, type FailureLimit } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
 import { statusOfCode } from './error-status.ts';
-import { guardRequests, type RouteEntry } from './request-guard.ts';
+import { guardRequests, MAX_HEADER_BYTES, type RouteEntry } from './request-guard.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
@@ -28,7 +28,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The application, and its route table with each route's declared permission. */
 export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstance; routes: readonly RouteEntry[] } {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, http: { maxHeaderSize: MAX_HEADER_BYTES } });
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof SluiceError) {
       if (error.code === ErrorCode.rateLimited) void reply.header('retry-after', String(error.details.retryAfterS));

@@ -61,6 +61,22 @@ export interface RouteEntry {
   permission: Permission;
 }
 
+/** The HTTP server takes up to MAX_HEADER_BYTES in all (create-api.ts) so that this can name the header. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+const MAX_HEADER_VALUE_BYTES = 8 * 1024;
+
+// A huge value gets a 400 naming it, not the HTTP server's bare 431. Authorization is left to the
+// token check, whose answer for a value of the wrong length is 401.
+function refuseOversizedHeaders(raw: readonly string[]): void {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const bytes = Buffer.byteLength(raw[i + 1]!);
+    if (bytes > MAX_HEADER_VALUE_BYTES && name.toLowerCase() !== 'authorization') {
+      throw new InvalidInputError(`header ${JSON.stringify(name.slice(0, 100))} is ${bytes} bytes long: the API accepts at most ${MAX_HEADER_VALUE_BYTES} bytes per header`);
+    }
+  }
+}
+
 /** Installs the guard; returns the route table as routes are added (what the permission tests read). */
 export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonly RouteEntry[] {
   app.decorateRequest('principal', null);
@@ -83,6 +99,7 @@ export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonl
       const own = o === `http://${hostHeader.toLowerCase()}` || o === `https://${hostHeader.toLowerCase()}` || o === opts.publicOrigin;
       if (!own) throw new ForbiddenError(`requests from origin ${JSON.stringify(origin.slice(0, 100))} are refused: only the API's own origin may call it`);
     }
+    refuseOversizedHeaders(req.raw.rawHeaders);
     const permission = req.routeOptions.config.permission;
     if (!permission || 'public' in permission) return; // public routes; the not-found handler has none
     if (isMutation(req.method) && req.url.startsWith('/api/')) {
