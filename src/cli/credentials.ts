@@ -48,3 +48,11 @@ export function storedToken(configDir: string, server: string, warn: (m: string)
   }
   return undefined;
 }
+
+/** Removes the stored token for `server`; false when none was stored. */
+export function forgetCredential(configDir: string, server: string): boolean {
+  const file = credentialFileOf(configDir, server);
+  if (!fs.existsSync(file)) return false;
+  fs.rmSync(file);
+  return true;
+}

@@ -61,6 +61,17 @@ void test('tokens: created once with a sluice_ value, listed without values, rev
   const noLogin = await runCli(['project', 'list', '--server', 'http://localhost:1'], { token: null });
   assert.notEqual(noLogin.code, 0, 'another server has no stored token (and is not there)');
 
+  // logout forgets the stored token (it stays valid on the server), and says so when there was none.
+  const logout = await runCli(['logout', '--server', server.url], { token: null });
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.match(logout.stdout, /signed out of/);
+  assert.deepEqual(fs.readdirSync(path.join(config, 'sluice', 'servers')), []);
+  const afterLogout = await runCli(['project', 'list', '--server', server.url], { token: null });
+  assert.notEqual(afterLogout.code, 0, 'no token is sent after logout');
+  assert.match((await runCli(['logout', '--server', server.url], { token: null })).stdout, /no token was stored/);
+  assert.equal((await runCli(['project', 'list', '--server', server.url], { token: value })).code, 0, 'the token itself still works');
+  assert.equal((await runCli(['login', '--server', server.url], { token: null, input: `${value}\n` })).code, 0);
+
   assert.equal((await server.cli(['token', 'revoke', 'ci'])).code, 0);
   const revoked = await runCli(['project', 'list', '--server', server.url], { token: null });
   assert.notEqual(revoked.code, 0);

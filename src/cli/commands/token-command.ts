@@ -1,4 +1,4 @@
-// `sluice token create|list|revoke` (admins) and `sluice login` (stores a token for a server).
+// `sluice token create|list|revoke` (admins), `sluice login` (stores a token for a server) and `sluice logout`.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson, table } from '../format.ts';
@@ -81,5 +81,13 @@ export function tokenCommands(program: Command, ctx: CliContext): void {
       const { storeCredential } = await import('../credentials.ts');
       const file = storeCredential(ctx.env.configDir, server, value);
       console.log(`signed in to ${server} as ${me.name} (${me.role}); token stored in ${file}`);
+    });
+  program
+    .command('logout')
+    .description('forget the token `sluice login` stored for the server (the token stays valid: `sluice token revoke` ends it)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const server = ctx.server(cmd);
+      const { forgetCredential } = await import('../credentials.ts');
+      console.log(forgetCredential(ctx.env.configDir, server) ? `signed out of ${server}: its stored token is removed` : `no token was stored for ${server}`);
     });
 }
