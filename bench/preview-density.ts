@@ -138,7 +138,8 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
 
   const tracer = TRACE_GIT ? gitTracer(parent, ((await execFileAsync('sh', ['-c', 'command -v git'])) as { stdout: string }).stdout.trim()) : null;
   const gitCounts = (): string => (tracer ? JSON.stringify(tracer.counts()) : '(use --trace-git)');
-  const server = await TestServer.start(['--poll-interval', '1h', '--max-runs', String(MAX_RUNS)], tracer ? { PATH: `${tracer.pathDir}:${process.env.PATH ?? ''}` } : {});
+  // As installed: the server with the shebang's Node flags (the data plane sets its own).
+  const server = await TestServer.start(['--poll-interval', '1h', '--max-runs', String(MAX_RUNS)], tracer ? { PATH: `${tracer.pathDir}:${process.env.PATH ?? ''}` } : {}, { asInstalled: true });
   onCleanup(() => server.close());
   const serverPid = server.child!.pid!;
   const added = await server.api<{ webhooks: { secret: string } }>('POST', '/api/projects', { name: PROJECT, repo: dir });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchMain, machine, median, ms, sleep, waitRunOf } from './bench-kit.ts';
 import { memoryOf } from './preview-density-kit.ts';
-import { bin, freePort, root, runCli, tempDir } from '../test/e2e/harness.ts';
+import { bin, freePort, root, runCli, shebangFlags, tempDir } from '../test/e2e/harness.ts';
 import { DataPlaneClient } from '../src/dataplane/data-plane-client.ts';
 import { socketPathOf } from '../src/dataplane/data-plane-paths.ts';
 
@@ -25,13 +25,6 @@ const IDLE_MS = Number(argOf('--idle', '10')) * 1000;
 const OUT = argOf('--out', '');
 const BASELINE = argOf('--baseline', '');
 const TARGET = { versionMs: 150, answerMs: 1000, rssMiB: 70 };
-
-/** The Node flags on the bin's shebang line (`#!/usr/bin/env -S node FLAGS`). */
-function shebangFlags(file: string): string[] {
-  const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
-  const m = /^#!\/usr\/bin\/env -S node((?: --\S+)*)\s*$/.exec(first);
-  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
-}
 
 /** The ways of starting `sluice`: as installed (shebang flags), plain node, and a baseline build. */
 const compiled = [...shebangFlags(bin), bin];

@@ -113,8 +113,22 @@ export interface RunJson {
 
 export const terminal = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
 
+/** The Node flags on the bin's shebang line (`#!/usr/bin/env -S node FLAGS`): how `sluice` runs as installed. */
+export function shebangFlags(file: string): string[] {
+  const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node((?: --\S+)*)\s*$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
+
+export interface TestServerOptions {
+  /** Run the server with the shebang's Node flags, as an installed `sluice` does (benchmarks of memory). */
+  asInstalled?: boolean;
+}
+
 export class TestServer {
   child: ChildProcess | null = null;
+  /** Node flags before the bin (see TestServerOptions.asInstalled). */
+  private nodeArgs: string[] = [];
   log = '';
   readonly url: string;
   readonly dataDir: string;
@@ -140,8 +154,9 @@ export class TestServer {
     dataDirOfServer.set(this.url, dataDir);
   }
 
-  static async start(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
+  static async start(extraArgs: string[] = [], env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
     const s = new TestServer(tempDir('data'), await freePort(), await freePort(), extraArgs, env);
+    if (options.asInstalled) s.nodeArgs = shebangFlags(bin);
     try {
       await s.launch();
     } catch (error) {
@@ -165,7 +180,7 @@ export class TestServer {
   }
 
   async launch(): Promise<void> {
-    const child = spawn(process.execPath, [bin, 'server', '--data', this.dataDir, '--port', String(this.port), '--router-port', String(this.routerPort), '--poll-interval', '1s', ...(this.extraArgs.includes('--sandbox') ? [] : ['--sandbox', 'bwrap']), ...this.extraArgs], {
+    const child = spawn(process.execPath, [...this.nodeArgs, bin, 'server', '--data', this.dataDir, '--port', String(this.port), '--router-port', String(this.routerPort), '--poll-interval', '1s', ...(this.extraArgs.includes('--sandbox') ? [] : ['--sandbox', 'bwrap']), ...this.extraArgs], {
       cwd: root,
       env: { ...process.env, ...this.extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
