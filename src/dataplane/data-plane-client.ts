@@ -15,6 +15,10 @@ export class DataPlaneClient {
       const req = http.request(
         {
           socketPath: this.socketPath,
+          // A connection per request: Node's global agent keeps sockets alive, and reusing one the
+          // data plane is closing at that moment (its keep-alive timeout) fails with EPIPE or
+          // ECONNRESET. A Unix socket costs microseconds to open.
+          agent: false,
           method,
           path,
           headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
