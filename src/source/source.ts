@@ -19,6 +19,8 @@ export interface Source {
   headOf(branch: string): Promise<string | null>;
   /** Like headOf for any full ref name (refs/pull/7/head), on the remote or on another repository `from`. */
   refOf(ref: string, from?: string): Promise<string | null>;
+  /** Every ref of the remote (or of `from`) with its SHA, in one round trip: for checking many refs at once. */
+  remoteRefs(from?: string): Promise<ReadonlyMap<string, string>>;
   /**
    * Fetches one ref of the remote (or of another repository `from`, a fork) into the mirror as
    * `into` (a ref under refs/pull/, refs/merge-requests/ or refs/sluice/), and returns its SHA; a

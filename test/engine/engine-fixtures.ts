@@ -35,6 +35,13 @@ export function fakeSource(resolveTo: (ref: string) => string): Source {
     fetch: async () => {},
     headOf: async (branch) => resolveTo(branch),
     refOf: async (ref) => resolveTo(ref),
+    // Every ref exists: a listing that answers any name.
+    remoteRefs: async () =>
+      new (class extends Map<string, string> {
+        override get(ref: string): string {
+          return resolveTo(ref);
+        }
+      })(),
     fetchRef: async (ref) => resolveTo(ref),
     commit: async (sha) => info(sha),
     readFile: async () => null,

@@ -180,6 +180,12 @@ void test('fetchRef brings a pull request ref (or a fork’s branch) into the mi
   git(repo, 'branch', '-D', 'tmp-fork');
   assert.equal(await s.refOf('refs/pull/5/head'), forkHead);
   assert.equal(await s.refOf('refs/pull/6/head'), null);
+  // One listing holds every ref, exactly named (a pattern's tail match is not a hit).
+  const listing = await s.remoteRefs();
+  assert.equal(listing.get('refs/pull/5/head'), forkHead);
+  assert.equal(listing.get('refs/heads/main'), git(repo, 'rev-parse', 'main'));
+  assert.equal(listing.get('5/head'), undefined);
+  assert.equal(listing.get('refs/pull/6/head'), undefined);
   assert.equal(await s.fetchRef('refs/pull/5/head', 'refs/pull/5/head'), forkHead);
   assert.equal((await s.readFile(forkHead, 'fork.txt'))?.toString(), 'from a fork\n');
   await assert.rejects(s.fetchRef('refs/pull/6/head', 'refs/pull/6/head'), SourceError);

@@ -15,7 +15,7 @@ import type { Deployer } from '../deploy/deployer.ts';
 import type { Logger } from '../logger.ts';
 import type { EnqueueOptions } from '../triggers.ts';
 import { shouldRun } from './should-run.ts';
-import { fetchPullRequestHead, headGone } from './pull-request-head.ts';
+import { fetchPullRequestHead, headGone, listedRefs, type RefLookup } from './pull-request-head.ts';
 
 export interface PreviewDeps {
   store: Store;
@@ -229,12 +229,18 @@ export class Previews {
     const { store } = this.deps;
     let removed = 0;
     let created = 0;
+    const refsOf = new Map<string, RefLookup>();
     for (const pr of await store.listPullRequests()) {
       const project = await store.getProject(pr.project);
       if (!project) continue;
       const preview = await store.getPreview(pr.project, pr.number);
+      let refs = refsOf.get(project.name);
+      if (!refs) {
+        refs = listedRefs(this.deps.sourceOf(project));
+        refsOf.set(project.name, refs);
+      }
       try {
-        const gone = pr.state === 'open' ? await headGone(this.deps.sourceOf(project), project, pr) : null;
+        const gone = pr.state === 'open' ? await headGone(refs, project, pr) : null;
         if (pr.state === 'closed' || gone !== null) {
           // An environment still up behind a removed preview is an orphan too (see teardown).
           if (preview?.state === 'active' || (await this.environmentUp(pr.project, pr.number))) {

@@ -48,11 +48,31 @@ export async function fetchPullRequestHead(source: Source, project: Project, pr:
   await source.fetchRef(`refs/heads/${fork.branch}`, forkHeadRef(pr.number), fork.url);
 }
 
+/** The SHA of a ref on the project's remote (or on `from`), null when absent. */
+export type RefLookup = (ref: string, from?: string) => Promise<string | null>;
+
+/**
+ * One listing of the remote per repository, however many pull requests are checked against it:
+ * a reconcile pass over N previews costs one ls-remote, not N (a git host's rate limit counts them).
+ */
+export function listedRefs(source: Source): RefLookup {
+  const listings = new Map<string, Promise<ReadonlyMap<string, string>>>();
+  return async (ref, from) => {
+    const key = from ?? '';
+    let listing = listings.get(key);
+    if (!listing) {
+      listing = source.remoteRefs(from);
+      listings.set(key, listing);
+    }
+    return (await listing).get(ref) ?? null;
+  };
+}
+
 /** Why an open pull request's head is gone (its preview is then removed), or null while it is there or nobody can tell. */
-export async function headGone(source: Source, project: Project, pr: PullRequest): Promise<string | null> {
-  if (pr.fromFork !== 1) return (await source.headOf(pr.headRef)) === null ? `branch ${pr.headRef} of pull request #${pr.number} is gone` : null;
+export async function headGone(refs: RefLookup, project: Project, pr: PullRequest): Promise<string | null> {
+  if (pr.fromFork !== 1) return (await refs(`refs/heads/${pr.headRef}`)) === null ? `branch ${pr.headRef} of pull request #${pr.number} is gone` : null;
   const ref = hostRef(pr);
-  if (ref !== null) return (await source.refOf(ref)) === null ? `${ref} of pull request #${pr.number} is gone` : null;
+  if (ref !== null) return (await refs(ref)) === null ? `${ref} of pull request #${pr.number} is gone` : null;
   if (pr.host !== 'bitbucket') return null; // a record from before the host was kept: left to previews.ttl
   let fork: { url: string; branch: string };
   try {
@@ -60,5 +80,5 @@ export async function headGone(source: Source, project: Project, pr: PullRequest
   } catch {
     return null;
   }
-  return (await source.refOf(`refs/heads/${fork.branch}`, fork.url)) === null ? `branch ${fork.branch} of the fork ${pr.headRepo ?? ''} (pull request #${pr.number}) is gone` : null;
+  return (await refs(`refs/heads/${fork.branch}`, fork.url)) === null ? `branch ${fork.branch} of the fork ${pr.headRepo ?? ''} (pull request #${pr.number}) is gone` : null;
 }

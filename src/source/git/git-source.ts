@@ -72,20 +72,29 @@ export class GitSource implements Source {
   }
 
   async refOf(ref: string, from?: string): Promise<string | null> {
-    // Talks to the remote only: no mirror, no lock.
+    return (await this.lsRemote([ref], from)).get(ref) ?? null;
+  }
+
+  remoteRefs(from?: string): Promise<ReadonlyMap<string, string>> {
+    return this.lsRemote([], from);
+  }
+
+  // Talks to the remote only: no mirror, no lock. ls-remote patterns match any tail of a ref
+  // name, so callers look up exact names in the map.
+  private async lsRemote(patterns: string[], from?: string): Promise<Map<string, string>> {
     const url = from === undefined ? this.url : normalizeRepo(from, resolvePath);
     let out: GitResult;
     try {
-      out = await runGit(['ls-remote', '--', url, ref], { env: this.env, timeoutMs: this.timeoutMs });
+      out = await runGit(['ls-remote', '--', url, ...patterns], { env: this.env, timeoutMs: this.timeoutMs });
     } catch (error) {
       throw new SourceError(`cannot reach ${from ?? this.repo}: ${gitErrorText(error)}`, { cause: error, retryable: true, details: { repo: from ?? this.repo } });
     }
+    const refs = new Map<string, string>();
     for (const line of out.stdout.split('\n')) {
       const [sha, name] = line.split('\t');
-      // ls-remote patterns match any tail of the ref name; keep the exact ref only.
-      if (name === ref && sha && FULL_SHA.test(sha)) return sha.toLowerCase();
+      if (name && sha && FULL_SHA.test(sha)) refs.set(name, sha.toLowerCase());
     }
-    return null;
+    return refs;
   }
 
   fetchRef(ref: string, into: string, from?: string): Promise<string> {
