@@ -4,7 +4,7 @@
 // it, the others serve.
 import { errorMessage, NotFoundError } from '../errors.ts';
 import type { EdgeRouter } from '../router/edge/edge-router.ts';
-import { parseCertificate, type CertificateInput } from '../router/edge/parse-certificate.ts';
+import type { CertificateInput } from '../router/edge/parse-certificate.ts';
 import type { CertificateSummary } from '../router/edge/sni-certificates.ts';
 import type { DesiredState } from './desired-state.ts';
 import type { SecretVault } from './secret-vault.ts';
@@ -18,6 +18,8 @@ export interface DataPlaneCertificatesDeps {
 }
 
 const aadOf = (id: string): string => `certificate:${id}`;
+// node:tls and X509 parsing are loaded with the first certificate, not by every data plane.
+const parser = async (): Promise<typeof import('../router/edge/parse-certificate.ts').parseCertificate> => (await import('../router/edge/parse-certificate.ts')).parseCertificate;
 
 export class DataPlaneCertificates {
   private readonly deps: DataPlaneCertificatesDeps;
@@ -27,8 +29,10 @@ export class DataPlaneCertificates {
   }
 
   /** Opens and installs the stored certificates (an expired one still serves: the control plane replaces it). */
-  restore(): void {
+  async restore(): Promise<void> {
     const { state, vault, router, log } = this.deps;
+    if (Object.keys(state.certificates).length === 0) return;
+    const parseCertificate = await parser();
     for (const [id, stored] of Object.entries(state.certificates)) {
       try {
         const keyPem = vault.openValue(aadOf(id), stored.sealedKey);
@@ -41,9 +45,9 @@ export class DataPlaneCertificates {
   }
 
   /** Checks, seals and persists, then swaps it in: new handshakes get it, open connections keep theirs. */
-  put(id: string, input: CertificateInput): CertificateSummary {
+  async put(id: string, input: CertificateInput): Promise<CertificateSummary> {
     const { state, vault, router, save, log } = this.deps;
-    const parsed = parseCertificate(id, input, router.certificates);
+    const parsed = (await parser())(id, input, router.certificates);
     state.certificates[id] = { hosts: parsed.hosts, certificatePem: parsed.certificatePem, sealedKey: vault.sealValue(aadOf(id), parsed.keyPem) };
     save();
     router.certificates.set(id, parsed);

@@ -122,7 +122,7 @@ export class DataPlane {
 
   async start(): Promise<void> {
     // Before the listener: the first handshake already finds its certificate.
-    this.certificates.restore();
+    await this.certificates.restore();
     this.routerPort = await this.router.listen();
     // Instances an earlier data plane left running under their shims are adopted (same pid,
     // port and log); anything else it left (an instance without a shim) is ended.

@@ -14,7 +14,6 @@ import { ReleaseStatsRegistry } from './release-stats.ts';
 import { cookieValue } from './sticky-cookie.ts';
 import { TargetPools } from './target-pools.ts';
 import { SniCertificates } from './sni-certificates.ts';
-import { createTlsListener } from './tls-listener.ts';
 import { proxyUpgrade } from './upgrade-proxy.ts';
 
 export interface EdgeRouterOptions {
@@ -52,7 +51,7 @@ const noop = (): void => {};
  */
 export class EdgeRouter {
   private readonly server: Server;
-  private readonly tls: Http2SecureServer | undefined;
+  private tls: Http2SecureServer | undefined;
   /** Open TLS connections, ended on close(). */
   private readonly tlsSockets = new Set<Socket>();
   /** Sockets of HTTP/1.1-over-TLS connections with a request running (close() ends the others at once). */
@@ -85,20 +84,23 @@ export class EdgeRouter {
     this.server = createServer({ keepAliveTimeout: 30_000, requestTimeout: 0, noDelay: true }, this.onRequest);
     this.server.on('upgrade', this.onUpgrade);
     this.server.on('error', (error) => this.log(`router: server error: ${error.message}`));
-    if (opts.httpsPort !== undefined || opts.httpsFd !== undefined) {
-      const tls = createTlsListener(this.certificates);
-      tls.on('request', this.onSecureRequest);
-      tls.on('upgrade', this.onUpgrade);
-      tls.on('secureConnection', (socket: Socket) => {
-        this.tlsSockets.add(socket);
-        socket.once('close', () => this.tlsSockets.delete(socket));
-      });
-      // A failed handshake (unknown SNI, bad client) concerns that client alone: no line per connection.
-      tls.on('tlsClientError', noop);
-      tls.on('sessionError', noop);
-      tls.on('error', (error: Error) => this.log(`router: https server error: ${error.message}`));
-      this.tls = tls;
-    }
+  }
+
+  /** The HTTPS server, made at listen(): node:http2 and node:tls are loaded only when HTTPS is asked for. */
+  private async createTls(): Promise<Http2SecureServer> {
+    const { createTlsListener } = await import('./tls-listener.ts');
+    const tls = createTlsListener(this.certificates);
+    tls.on('request', this.onSecureRequest);
+    tls.on('upgrade', this.onUpgrade);
+    tls.on('secureConnection', (socket: Socket) => {
+      this.tlsSockets.add(socket);
+      socket.once('close', () => this.tlsSockets.delete(socket));
+    });
+    // A failed handshake (unknown SNI, bad client) concerns that client alone: no line per connection.
+    tls.on('tlsClientError', noop);
+    tls.on('sessionError', noop);
+    tls.on('error', (error: Error) => this.log(`router: https server error: ${error.message}`));
+    return tls;
   }
 
   /** Starts listening (HTTP, then HTTPS if asked for); resolves with the actual HTTP port (useful with port 0). */
@@ -106,7 +108,8 @@ export class EdgeRouter {
     const host = this.opts.host ?? '127.0.0.1';
     const port = await listenOn(this.server, this.opts.listenFd === undefined ? { port: this.opts.port, host } : { fd: this.opts.listenFd });
     this.log(`router: listening on ${host}:${port}`);
-    if (this.tls) {
+    if (this.opts.httpsPort !== undefined || this.opts.httpsFd !== undefined) {
+      this.tls = await this.createTls();
       try {
         this.httpsPort = await listenOn(this.tls, this.opts.httpsFd === undefined ? { port: this.opts.httpsPort ?? 0, host } : { fd: this.opts.httpsFd });
       } catch (error) {
