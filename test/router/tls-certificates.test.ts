@@ -1,6 +1,7 @@
 // The data plane's certificate table over its control socket: validation with clear errors,
 // SNI (exact, wildcard, unknown), the key sealed in state.json, and a restart keeping them.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { statePathOf } from '../../src/dataplane/data-plane-paths.ts';
@@ -104,4 +105,18 @@ void test('certificates: a data plane without a master key refuses to keep one, 
   const { client } = await k.start({ masterKey: undefined });
   const a = k.certs.leaf('a', ['a.test']);
   await assert.rejects(client.putCertificate('cert-a', { hosts: ['a.test'], ...a }), /no master key: it cannot keep private keys/);
+});
+
+void test('certificates: a master key rotation re-seals the keys; the data plane restarted with the new key alone still serves them', async (t) => {
+  const k = await tlsKit(t);
+  const first = await k.start();
+  const a = k.certs.leaf('a', ['a.test']);
+  await first.client.putCertificate('cert-a', { hosts: ['a.test'], ...a });
+  const next = randomBytes(32);
+  await first.client.request('POST', '/master-key', { key: next.toString('base64') });
+  await first.stop();
+  const second = await k.start({ masterKey: next, previousMasterKeys: [] });
+  assert.equal((await handshake(second.dp.httpsPort!, 'a.test', k.certs.caPem)).subject.CN, 'a.test');
+  assert.ok(!k.kit.lines.some((l) => /skipping certificate/.test(l)), k.kit.lines.join('\n'));
+  await second.stop();
 });
