@@ -249,7 +249,7 @@ export class TestServer {
   /** SIGKILL of the server process only (a crash); the data plane lives on. */
   async kill9(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return; // signalCode: already killed (kill9)
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -257,7 +257,7 @@ export class TestServer {
 
   async stopGracefully(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return; // signalCode: already killed (kill9)
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
