@@ -44,6 +44,7 @@ const routeObject = z.object({
   sticky: z
     .object({ cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/), maxAgeSeconds: z.number().int().positive().max(maxTimerMs).optional() })
     .optional(),
+  hsts: z.object({ maxAgeSeconds: z.number().int().min(0), includeSubDomains: z.boolean() }).optional(),
 });
 
 /** Routes stored by older versions were a bare backend list. */

@@ -16,6 +16,12 @@ export interface HeaderPin {
   values: Record<string, string>;
 }
 
+/** Strict-Transport-Security (RFC 6797), sent by the router on HTTPS answers only. */
+export interface HstsPolicy {
+  maxAgeSeconds: number;
+  includeSubDomains: boolean;
+}
+
 export interface DesiredRoute {
   backends: DesiredBackend[];
   headerRelease?: HeaderPin;
@@ -27,11 +33,14 @@ export interface DesiredRoute {
   scaleToZeroMs?: number;
   /** Sticky sessions: a cookie keeps a browser on one release (see StickySessions). */
   sticky?: StickySessions;
+  /** Custom domains whose environment opted in (hsts in sluice.yaml). */
+  hsts?: HstsPolicy;
 }
 
 export interface SetRouteOptions {
   scaleToZeroMs?: number;
   sticky?: StickySessions;
+  hsts?: HstsPolicy;
 }
 
 export interface Router {
