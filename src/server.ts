@@ -255,6 +255,12 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       engine,
       deployer,
       secretApi: { secrets, rotateKey },
+      domainApi: {
+        assertProject: async (name) => void (await engine.project(name)),
+        claims: (project) => store.listDomainClaims({ project }),
+        // Helper "acme": the store's getCertificate(certificateId(domains)) plugs in here.
+        certificateOf: async () => null,
+      },
       auditTrail: new AuditTrail(store, systemClock),
       backupApi: {
         backup: async (hint) => {
