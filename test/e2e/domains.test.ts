@@ -78,8 +78,11 @@ void test('a domain held by another project fails its deploy naming the holder; 
   assert.deepEqual(await viaRouter(server.routerPort, 'shop.example.com'), { status: 200, body: 'blog-2' });
 });
 
-void test('a preview answers pr-N.previews.domain through the router; closing it releases the name', async (t) => {
-  const { server, repo, secret, name } = await hookProject(t, 'pv', hookAppFiles('v1', 'previews:\n  pullRequests: true\n  domain: preview.example.com\n'));
+void test('a preview answers pr-N.previews.domain through the router; closing it releases the name; webhook URLs use an https --public-url', async (t) => {
+  const { server, repo, secret, name } = await hookProject(t, 'pv', hookAppFiles('v1', 'previews:\n  pullRequests: true\n  domain: preview.example.com\n'), { args: ['--public-url', 'https://sluice.example.com'] });
+  // An https --public-url is what the webhook URLs name.
+  const shown = await server.json<{ webhooks: { urls: Record<string, string> } }>(['project', 'show', name]);
+  assert.equal(shown.webhooks.urls.github, `https://sluice.example.com/hooks/github/${name}`);
   const f1 = commitOn(repo, 'feature', { VERSION: 'feature-1\n' });
   const opened = await postHook(server, 'github', name, prDelivery('github', secret, { action: 'opened', number: 3, headSha: f1, headRef: 'feature' }));
   assert.equal(opened.status, 202, JSON.stringify(opened.body));
