@@ -60,7 +60,7 @@ async function setup(t: TestContext, plan: RolloutPlan) {
   const domains = new DomainClaims({ store: fx.store, readSecret: async () => null, sealer: { encrypt: (x) => x }, certificates: null, reconciler: null, clock: fx.clock, warn: () => {} });
   await domains.claim('app', 'production', configOf(['shop.example.com', 'new.example.com']));
   // Blue serves its domains before the rollout starts.
-  await runtime.startInstance({ id: 'app.production.web.r1.1', workdir: '/x', command: 'x', env: {}, health: null, labels: { project: 'app', environment: 'production', service: 'web', release: '1' } });
+  await runtime.startInstance({ id: 'app.production.web.r1.1', workdir: '/x', command: 'x', env: {}, secretEnv: {}, health: null, labels: { project: 'app', environment: 'production', service: 'web', release: '1' } });
   for (const host of ['production.app.localhost', 'web.production.app.localhost', 'shop.example.com', 'old.example.com']) await router.setRoute(host, [{ release: 'r1', weight: 100, instances: ['app.production.web.r1.1'] }]);
   const rollout = await storedRollout(fx.store, target, stable, plan, { weightsJson: JSON.stringify({ stable: 100, canary: 0, baseline: 0 }) });
   const driver = new RolloutDriver({ ...rolloutDeps(fx, runtime, router), domains });

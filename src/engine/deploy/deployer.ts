@@ -296,6 +296,10 @@ export class Deployer {
       });
       const rollDeps = this.driver(log);
       await rollDeps.switchTo({ project, environment, number: generation, artifactDigest: target.artifactDigest, config });
+      // Domains the release switched away from has and the one switched back to has not: out of the routes.
+      const from = currentNumber === null ? undefined : await store.getRelease(project, environment, currentNumber);
+      const keep = new Set(domainNamesOf(config));
+      for (const host of from ? domainNamesOf(parseReleaseConfig(from.configJson)) : []) if (!keep.has(host)) await this.deps.router.removeRoute(host);
       if (currentNumber !== null) await store.updateRelease(project, environment, currentNumber, { state: 'previous' });
       await store.updateRelease(project, environment, release.number, { state: 'live' });
       await store.updateEnvironment(project, environment, { currentRelease: release.number, desiredRelease: release.number, state: 'healthy', reason: null, updatedAt: clock.now().toISOString() });
