@@ -34,7 +34,7 @@ import type { Project, Run } from './store/records.ts';
  * starts (a process of its own, on another core), not before (docs/decisions/0012).
  */
 async function loadServing() {
-  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf] = await Promise.all([
+  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims] = await Promise.all([
     import('./api/create-api.ts'),
     import('./artifact/artifact-store.ts'),
     import('./engine/clock.ts'),
@@ -50,6 +50,7 @@ async function loadServing() {
     import('./notify/status-notifier.ts'),
     import('./notify/status-target.ts'),
     import('./engine/notify/status-target-of.ts'),
+    import('./engine/domains/domain-claims.ts'),
   ]);
   return {
     ...api,
@@ -67,6 +68,7 @@ async function loadServing() {
     ...notifier,
     ...target,
     ...targetOf,
+    ...domainClaims,
   };
 }
 
@@ -145,7 +147,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
   if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
   let dataPlane: DataPlaneClient | null = null;
-  const { secrets, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
+  const { secrets, sealer, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
@@ -181,6 +183,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     StatusNotifier,
     commitStateForRun,
     statusTargetOf,
+    DomainClaims,
   } = await loadServing();
   const dp = await dpStarting;
   dataPlane = dp.client;
@@ -224,7 +227,10 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     }
     return s;
   };
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets });
+  // Certificates (store and reconciler) come with helper "acme"'s certificate manager; until then
+  // domains are claimed and routed, and provided certificates checked, but none is stored.
+  const domains = new DomainClaims({ store, readSecret: (g, k) => secrets.readInternal(g, k), sealer, certificates: null, reconciler: null, clock: systemClock, warn: (m) => logger.warn(m) });
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
@@ -252,6 +258,12 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       engine,
       deployer,
       secretApi: { secrets, rotateKey },
+      domainApi: {
+        assertProject: async (name) => void (await engine.project(name)),
+        claims: (project) => store.listDomainClaims({ project }),
+        // Helper "acme": the store's getCertificate(certificateId(domains)) plugs in here.
+        certificateOf: async () => null,
+      },
       auditTrail: new AuditTrail(store, systemClock),
       backupApi: {
         backup: async (hint) => {

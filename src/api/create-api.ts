@@ -9,6 +9,7 @@ import { guardRequests, MAX_HEADER_BYTES, type RouteEntry } from './request-guar
 import { registerRoutes, type ApiDeps } from './routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
+import { registerDomainRoutes } from './domain-routes.ts';
 import { registerBackupRoute } from './backup-route.ts';
 import { registerTokenRoutes } from './token-routes.ts';
 import { registerAuditHook } from './audit-hook.ts';
@@ -69,6 +70,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerRoutes(app, deps);
   registerHookRoutes(app, deps.engine);
   registerSecretRoutes(app, deps.secretApi, auditor);
+  registerDomainRoutes(app, deps.domainApi);
   registerAuditRoutes(app, deps.auditTrail);
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);

@@ -14,6 +14,7 @@ import { readNewLines, tailLines, type FollowCursor } from './instance-logs.ts';
 import { startSse } from './sse.ts';
 import type { SecretApiDeps } from './secret-routes.ts';
 import type { BackupApiDeps } from './backup-route.ts';
+import type { DomainApiDeps } from './domain-routes.ts';
 import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
 
@@ -23,6 +24,7 @@ export interface ApiDeps {
   backupApi: BackupApiDeps;
   auditTrail: AuditTrail;
   deployer: Deployer;
+  domainApi: DomainApiDeps;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;
 }

@@ -24,6 +24,9 @@ export interface PlannedStage {
 export function previewEnvironment(spec: Spec, number: number): EnvironmentSpec {
   return {
     name: `pr-${number}`,
+    // previews.domain: this preview also answers pr-N.DOMAIN, with a certificate of its own.
+    domains: spec.previews.domain === null ? [] : [{ name: `pr-${number}.${spec.previews.domain}`, certificate: null }],
+    hsts: null,
     secrets: spec.previews.secrets,
     env: spec.previews.env,
     verify: [],

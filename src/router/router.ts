@@ -16,6 +16,9 @@ export interface HeaderPin {
   values: Record<string, string>;
 }
 
+/** Strict-Transport-Security (RFC 6797), sent by the router on HTTPS answers only. */
+export type HstsPolicy = Hsts;
+
 export interface DesiredRoute {
   backends: DesiredBackend[];
   headerRelease?: HeaderPin;
@@ -36,6 +39,7 @@ export interface DesiredRoute {
 export interface SetRouteOptions {
   scaleToZeroMs?: number;
   sticky?: StickySessions;
+  hsts?: HstsPolicy;
 }
 
 export interface Router {

@@ -1,11 +1,12 @@
 // Raw (validated) file → compiled Spec: defaults, units, order, freeze.
 import { parseDuration } from './duration.ts';
 import { parsePercent } from './percent.ts';
-import type { RawAnalysis, RawLimits, RawSpec, RawStep, RawStrategy } from './schema.ts';
+import type { RawAnalysis, RawEnvironment, RawLimits, RawSpec, RawStep, RawStrategy } from './schema.ts';
+import { normalizeHostName } from './host-name.ts';
 import { parseSize } from './size.ts';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from '../sandbox/sandbox-limits.ts';
 import { SPEC_DEFAULTS } from './spec.ts';
-import type { AnalysisSpec, EnvVars, EnvironmentSpec, HealthSpec, ServiceSpec, Spec, StepSpec, StrategySpec } from './spec.ts';
+import type { AnalysisSpec, DomainSpec, EnvVars, HstsSpec, EnvironmentSpec, HealthSpec, ServiceSpec, Spec, StepSpec, StrategySpec } from './spec.ts';
 
 type RawService = NonNullable<RawSpec['services']>[string];
 type RawHealth = RawService['health'];
@@ -24,6 +25,8 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
     buildSecrets: raw.buildSecrets ?? [],
     environments: inOrder(environments, order.environments).map(([name, env], index, all): EnvironmentSpec => ({
       name,
+      domains: (env.domains ?? []).map(compileDomain),
+      hsts: compileHsts(env.hsts),
       secrets: env.secrets ?? [],
       env: compileEnv(env.env),
       verify: (env.verify ?? []).map(compileStep),
@@ -33,6 +36,7 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
       bakeMs: env.bake !== undefined ? parseDuration(env.bake) : index === all.length - 1 ? SPEC_DEFAULTS.lastEnvironmentBakeMs : SPEC_DEFAULTS.bakeMs,
     })),
     previews: {
+      domain: raw.previews?.domain === undefined ? null : normalizeHostName(raw.previews.domain),
       pullRequests: raw.previews?.pullRequests ?? false,
       secrets: raw.previews?.secrets ?? [],
       forkSecrets: raw.previews?.forkSecrets ?? [],
@@ -65,6 +69,20 @@ export function compileStep(step: RawStep): StepSpec {
 export function defaultStepName(run: string): string {
   const firstLine = run.trim().split('\n')[0] ?? '';
   return firstLine.slice(0, SPEC_DEFAULTS.stepNameLength).trim();
+}
+
+function compileDomain(domain: NonNullable<RawEnvironment['domains']>[number]): DomainSpec {
+  if (typeof domain === 'string') return { name: normalizeHostName(domain), certificate: null };
+  return { name: normalizeHostName(domain.name), certificate: domain.certificate ? { group: domain.certificate.group, key: domain.certificate.key } : null };
+}
+
+function compileHsts(hsts: RawEnvironment['hsts']): HstsSpec | null {
+  if (hsts === undefined || hsts === false) return null;
+  const object = hsts === true ? {} : hsts;
+  return {
+    maxAgeSeconds: object.maxAge === undefined ? SPEC_DEFAULTS.hstsMaxAgeSeconds : Math.round(parseDuration(object.maxAge) / 1000),
+    includeSubDomains: object.includeSubDomains ?? false,
+  };
 }
 
 function compileService(name: string, service: RawService): ServiceSpec {

@@ -30,6 +30,12 @@ export const DURATION_LIMITS = {
   scaleToZero: { minMs: 1 * S, maxMs: 7 * D },
 } as const satisfies Record<string, DurationBound>;
 
+/**
+ * HSTS max-age: a header value, never a timer (so not in DURATION_LIMITS). 0 tells browsers to
+ * forget the policy (RFC 6797 §6.1.1); two years is what the preload list asks for.
+ */
+export const HSTS_MAX_AGE: DurationBound = { minMs: 0, maxMs: 730 * D };
+
 /** Bounds of the sandbox limits (`limits:` of a step or service). */
 export const SANDBOX_LIMIT_BOUNDS = {
   /** Below ~256 MiB of address space not even a shell with Node's libraries loads. */
@@ -58,6 +64,8 @@ export const COUNT_LIMITS = {
   commandBytes: 64 * 1024,
   stepNameLength: 200,
   secretGroups: 32,
+  /** Custom domains of one environment: they share one certificate, and Let's Encrypt puts at most 100 names on one. */
+  domains: 100,
   /** Entries of one environment's approvers list. */
   approvers: 100,
   triggerPatterns: 100,

@@ -2,6 +2,7 @@
 import { LineCounter, isMap, parseDocument } from 'yaml';
 import type { YAMLError } from 'yaml';
 import { compileSpec } from './compile-spec.ts';
+import { duplicateDomains } from './duplicate-domains.ts';
 import { rawSpecSchema } from './schema.ts';
 import type { Spec } from './spec.ts';
 import { at, issueToSpecIssues, specErrorMap } from './spec-issues.ts';
@@ -43,6 +44,7 @@ export function parseSpec(input: string | Uint8Array): ParseSpecResult {
 
   const result = rawSpecSchema.safeParse(data, { error: specErrorMap });
   if (!result.success) errors.push(...result.error.issues.flatMap((issue) => issueToSpecIssues(issue, context)));
+  else errors.push(...duplicateDomains(result.data, keysInOrder(doc, ['environments']) ?? []).map((d) => at(context, d.path, 'value', d.message)));
   if (errors.length > 0 || !result.success) return { ok: false, errors: sortIssues(errors) };
 
   const spec = compileSpec(result.data, {

@@ -4,11 +4,12 @@
 // its JSON Schema (for editors) says what a person may write.
 import { z } from 'zod';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
-import { COUNT_LIMITS, DURATION_LIMITS, SANDBOX_LIMIT_BOUNDS } from './limits.ts';
+import { COUNT_LIMITS, DURATION_LIMITS, HSTS_MAX_AGE, SANDBOX_LIMIT_BOUNDS } from './limits.ts';
 import { formatSize, parseSize } from './size.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../sandbox/sandbox-limits.ts';
 import type { DurationBound } from './limits.ts';
 import { PERCENT_PATTERN } from './percent.ts';
+import { hostNameProblem } from './host-name.ts';
 import { ENV_VAR_NAME, isReservedSecretGroup, RESERVED_SECRET_GROUP_PREFIX, SECRET_GROUP_NAME } from './names.ts';
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -123,13 +124,13 @@ export const envSchema = z
   })
   .describe(`Environment variables; values are given to processes as strings. At most ${COUNT_LIMITS.envKeys} variables and ${COUNT_LIMITS.envBytes} bytes.`);
 
+const secretGroupNameSchema = z
+  .string()
+  .regex(SECRET_GROUP_NAME, { error: 'is not a valid secret group name (letters, digits, "_", ".", "-")' })
+  .refine((g) => !isReservedSecretGroup(g), { error: `is kept by Sluice for itself (groups starting with "${RESERVED_SECRET_GROUP_PREFIX}"): a sluice.yaml cannot name it` });
+
 const secretGroupsSchema = z
-  .array(
-    z
-      .string()
-      .regex(SECRET_GROUP_NAME, { error: 'is not a valid secret group name (letters, digits, "_", ".", "-")' })
-      .refine((g) => !isReservedSecretGroup(g), { error: `is kept by Sluice for itself (groups starting with "${RESERVED_SECRET_GROUP_PREFIX}"): a sluice.yaml cannot name it` }),
-  )
+  .array(secretGroupNameSchema)
   .max(COUNT_LIMITS.secretGroups, { error: `expected at most ${COUNT_LIMITS.secretGroups} secret groups` });
 
 function stepsSchema() {
@@ -316,7 +317,48 @@ const approversSchema = z.union([
   }),
 ]);
 
+export const hostNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = hostNameProblem(name);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const domainSchema = z.union(
+  [
+    hostNameSchema,
+    z.strictObject({
+      name: hostNameSchema.describe('The host name, e.g. www.shop.example.com.'),
+      certificate: z
+        .strictObject({
+          group: secretGroupNameSchema.describe('A secret group granted to the project (sluice secret grant GROUP --project P).'),
+          key: z.string().regex(ENV_VAR_NAME, { error: 'is not a valid secret key name (letters, digits, "_")' }).describe('The key whose value is the PEM certificate chain (leaf first) followed by its private key.'),
+        })
+        .optional()
+        .describe('Your own certificate from a secret group, instead of one ordered over ACME.'),
+    }),
+  ],
+  { error: 'expected a host name such as shop.example.com, or a map {name, certificate: {group, key}}' },
+);
+
+const hstsSchema = z.union(
+  [
+    z.boolean(),
+    z.strictObject({
+      maxAge: durationSchema(HSTS_MAX_AGE).optional().describe(bounded(HSTS_MAX_AGE, `How long browsers keep to HTTPS (default 365d).`)),
+      includeSubDomains: z.boolean().optional().describe('Every subdomain too (default false): only when all of them serve HTTPS.'),
+    }),
+  ],
+  { error: 'expected true, false or a map {maxAge, includeSubDomains}' },
+);
+
 export const environmentSchema = z.strictObject({
+  domains: z
+    .array(domainSchema)
+    .max(COUNT_LIMITS.domains, { error: `expected at most ${COUNT_LIMITS.domains} domains` })
+    .optional()
+    .describe('Custom domains served by the first service over HTTP and HTTPS; certificates are ordered over ACME (HTTP-01) unless one is given.'),
+  hsts: hstsSchema
+    .optional()
+    .describe(`Strict-Transport-Security on the HTTPS answers of the custom domains (default off; true: maxAge 365d).`),
   secrets: secretGroupsSchema.optional().describe('Secret groups; every key becomes an env var; later groups win.'),
   env: envSchema.optional(),
   verify: stepsSchema().optional().describe('Steps run against the deployed environment ($SLUICE_URL).'),
@@ -336,6 +378,7 @@ export const environmentSchema = z.strictObject({
 });
 
 export const previewsSchema = z.strictObject({
+  domain: hostNameSchema.optional().describe('Each preview also answers pr-N.DOMAIN (a DNS record *.DOMAIN pointing at the server), with its own certificate.'),
   pullRequests: z.boolean().optional().describe('Deploy each open pull request to its own environment.'),
   secrets: secretGroupsSchema.optional(),
   forkSecrets: secretGroupsSchema
@@ -397,3 +440,4 @@ export type RawStep = z.output<typeof stepSchema>;
 export type RawAnalysis = z.output<typeof analysisSchema>;
 export type RawStrategy = z.output<typeof strategySchema>;
 export type RawLimits = z.output<typeof sandboxLimitsSchema>;
+export type RawEnvironment = z.output<typeof environmentSchema>;

@@ -27,6 +27,8 @@ export const SPEC_DEFAULTS = {
   /** Every other environment: no bake unless written. */
   bakeMs: 0,
   previewTtlMs: 48 * 3_600_000,
+  /** `hsts: true`: one year, what browsers and the HSTS preload list expect. */
+  hstsMaxAgeSeconds: 365 * 86_400,
 } as const;
 
 export type EnvVars = Readonly<Record<string, string>>;
@@ -90,8 +92,23 @@ export type ApproversSpec = {
   readonly allowSelf: boolean;
 };
 
+/** A custom domain; `certificate` null: ordered over ACME. */
+export type DomainSpec = {
+  readonly name: string;
+  readonly certificate: { readonly group: string; readonly key: string } | null;
+};
+
+export type HstsSpec = {
+  readonly maxAgeSeconds: number;
+  readonly includeSubDomains: boolean;
+};
+
 export type EnvironmentSpec = {
   readonly name: string;
+  /** Lowercase, in file order. */
+  readonly domains: readonly DomainSpec[];
+  /** null: no Strict-Transport-Security header. */
+  readonly hsts: HstsSpec | null;
   /** Secret groups in order; later groups win. */
   readonly secrets: readonly string[];
   readonly env: EnvVars;
@@ -105,6 +122,8 @@ export type EnvironmentSpec = {
 };
 
 export type PreviewsSpec = {
+  /** Previews also answer pr-N.DOMAIN; null: only the router's own names. */
+  readonly domain: string | null;
   readonly pullRequests: boolean;
   readonly secrets: readonly string[];
   /** What a fork's preview gets instead of `secrets` (and the most its build gets). */

@@ -1,6 +1,7 @@
 // The Store port: everything the engine keeps durable. Implemented once over Kysely
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
 import type { AuditHead } from '../audit/audit-chain.ts';
+import type { DomainClaim } from '../domains/domain-claim.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
@@ -131,5 +132,13 @@ export interface Store {
   listTokens(): Promise<TokenRecord[]>;
   /** Marks a live token revoked; false when no live token has that name. */
   revokeToken(name: string, at: string): Promise<boolean>;
+
+  /** Custom domain claims, by project, environment and domain. */
+  listDomainClaims(filter?: { project?: string }): Promise<DomainClaim[]>;
+  /**
+   * Makes `claims` the exact set the (project, environment) holds, atomically. A domain another
+   * (project, environment) holds is a ConflictError naming the holder, and nothing changes.
+   */
+  replaceDomainClaims(project: string, environment: string, claims: DomainClaim[]): Promise<void>;
 
 }

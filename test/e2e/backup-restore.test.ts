@@ -17,7 +17,9 @@ import { StepSignals } from './step-signals.ts';
 const secretValue = 'backed-up value 7f3a';
 
 void test('a backup taken while runs write restores into a new directory where a server serves it all', async (t) => {
-  const { server, repo } = await deployedProject(t, 'shop', appFiles('v1'));
+  // A custom domain: its claim is durable state the backup carries.
+  const withDomain = (files: Record<string, string>): Record<string, string> => ({ ...files, 'sluice.yaml': `${files['sluice.yaml']}    domains: [shop.example.com]\n` });
+  const { server, repo } = await deployedProject(t, 'shop', withDomain(appFiles('v1')));
   const set = await server.cli(['secret', 'set', 'app', 'TOKEN'], { input: secretValue });
   assert.equal(set.code, 0, set.stderr);
   const work = tempDir('backup');
@@ -26,7 +28,7 @@ void test('a backup taken while runs write restores into a new directory where a
   // Runs in flight: a new commit whose build writes log lines until the gate opens (after the
   // backup; asked over loopback HTTP: steps are sandboxed), and manual triggers on top of it.
   const signals = await StepSignals.start(t);
-  const v2 = repo.commit('v2', appFiles('v2', { build: `until curl -fs -o /dev/null ${signals.url}/gate/backed-up; do echo tick; sleep 0.05; done` }));
+  const v2 = repo.commit('v2', withDomain(appFiles('v2', { build: `until curl -fs -o /dev/null ${signals.url}/gate/backed-up; do echo tick; sleep 0.05; done` })));
   assert.equal((await server.cli(['trigger', 'shop'])).code, 0);
   await server.waitFor('a run of v2 running', async () => (await server.json<RunJson[]>(['runs', 'shop'])).some((r) => r.commit === v2 && r.state === 'running'));
   const endedBefore = (await server.json<RunJson[]>(['runs', 'shop'])).filter((r) => terminal.has(r.state));
@@ -79,6 +81,8 @@ void test('a backup taken while runs write restores into a new directory where a
   }
   const releases = await again.json<ReleaseJson[]>(['releases', 'shop', '--env', 'production']);
   for (const r of releasesBefore) assert.ok(releases.some((x) => x.number === r.number && x.commit === r.commit && x.artifact === r.artifact), `release ${r.number} restored`);
+  const claims = await again.json<Array<{ domain: string; environment: string }>>(['domains', 'shop']);
+  assert.deepEqual(claims.map((c) => [c.domain, c.environment]), [['shop.example.com', 'production']], 'the domain claims are in the backup');
   const got = await again.cli(['secret', 'get', 'app', 'TOKEN']);
   assert.equal(got.code, 0, got.stderr);
   assert.equal(got.stdout, `${secretValue}\n`);

@@ -97,6 +97,8 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
   const [staging, production] = spec.environments;
   assert.deepEqual(staging, {
     name: 'staging',
+    domains: [],
+    hsts: null,
     secrets: ['shared', 'staging'],
     env: {},
     verify: [{ name: 'curl -fsS "$SLUICE_URL/healthz"', run: 'curl -fsS "$SLUICE_URL/healthz"', timeoutMs: 600_000, env: {}, ...sandboxDefaults }],
@@ -107,6 +109,8 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
   });
   assert.deepEqual(production, {
     name: 'production',
+    domains: [],
+    hsts: null,
     secrets: [],
     env: {},
     verify: [],
@@ -122,7 +126,7 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
     },
     bakeMs: 300_000,
   });
-  assert.deepEqual(spec.previews, { pullRequests: true, secrets: ['previews'], forkSecrets: [], ttlMs: 48 * 3_600_000, scaleToZeroMs: 600_000, env: {} });
+  assert.deepEqual(spec.previews, { domain: null, pullRequests: true, secrets: ['previews'], forkSecrets: [], ttlMs: 48 * 3_600_000, scaleToZeroMs: 600_000, env: {} });
   assert.deepEqual(spec.triggers, { branches: [], paths: [], tags: [] });
 });
 
@@ -410,7 +414,7 @@ triggers:
   assert.equal(spec.test[0]?.timeoutMs, 90_000);
   assert.deepEqual(spec.test[0]?.env, { CI: '1' });
   assert.deepEqual(spec.triggers, { branches: ['main'], paths: ['src/**'], tags: [] });
-  assert.deepEqual(spec.previews, { pullRequests: false, secrets: [], forkSecrets: [], ttlMs: 172_800_000, scaleToZeroMs: null, env: {} });
+  assert.deepEqual(spec.previews, { domain: null, pullRequests: false, secrets: [], forkSecrets: [], ttlMs: 172_800_000, scaleToZeroMs: null, env: {} });
   assert.deepEqual(valid('{}\n').environments, []);
 });
 

@@ -17,6 +17,9 @@ const ROUTING = 'test/e2e/deploy-routing.test.ts: instances: 2 runs two processe
 const VERIFY = 'test/e2e/deploy-gates.test.ts: a commit that fails staging verification never changes production';
 const CANARY_ABORT = 'test/e2e/rollout-canary.test.ts: a canary answering 500 on 30% of requests aborts by itself; production stays on v1 with no canary left';
 const TRIGGERS = 'test/e2e/hooks-triggers.test.ts: triggers: branches, paths and tags decide which webhook pushes run';
+const DOMAINS = 'test/spec/domain-keys.test.ts: domains, hsts and previews.domain compile to lowercase names, certificate references and header values';
+const DOMAINS_E2E = 'test/e2e/domains.test.ts: a domain held by another project fails its deploy naming the holder; production keeps serving; dropping the domain frees it';
+const PROVIDED = 'test/engine/domain-claims.test.ts: a provided certificate (chain and key in one value) is checked, stored with its key sealed, and the reconciler runs';
 const PREVIEW = 'test/e2e/hooks-hosts.test.ts: a signed push deploys; a signed pull request opens, updates and removes its preview';
 
 /** JSON path of a key (`*` a map entry, `[]` a list item) → `FILE: TEST NAME` of a test that exercises it. */
@@ -94,6 +97,15 @@ const COVERAGE: Record<string, string> = {
   'environments.*.approvers': "test/e2e/auth-cli.test.ts: approvers: only the listed tokens and roles approve a gate, and allowSelf: false bars the run's triggerer",
   'environments.*.approvers.allow': "test/e2e/auth-cli.test.ts: approvers: only the listed tokens and roles approve a gate, and allowSelf: false bars the run's triggerer",
   'environments.*.approvers.allowSelf': "test/e2e/auth-cli.test.ts: approvers: only the listed tokens and roles approve a gate, and allowSelf: false bars the run's triggerer",
+  'environments.*.domains': DOMAINS_E2E,
+  'environments.*.domains[].name': DOMAINS,
+  'environments.*.domains[].certificate': PROVIDED,
+  'environments.*.domains[].certificate.group': PROVIDED,
+  'environments.*.domains[].certificate.key': PROVIDED,
+  'environments.*.hsts': DOMAINS_E2E,
+  'environments.*.hsts.maxAge': DOMAINS,
+  'environments.*.hsts.includeSubDomains': DOMAINS,
+  'previews.domain': 'test/e2e/domains.test.ts: a preview answers pr-N.previews.domain through the router; closing it releases the name; webhook URLs use an https --public-url',
   'environments.*.bake': 'test/e2e/rollout-bake.test.ts: a version that starts failing after promotion is rolled back by the bake window',
   previews: PREVIEW,
   'previews.pullRequests': PREVIEW,

@@ -2,6 +2,7 @@
 // stores on one fresh database (SQLite file / PostgreSQL schema), standing in for two servers.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { DomainClaim } from '../../src/domains/domain-claim.ts';
 import type { Stage, Step, TokenRecord } from '../../src/store/records.ts';
 import type { NewAuditEntry, NewLogLine, Store } from '../../src/store/store.ts';
 import { auditHash, genesisHash, verifyAuditChain } from '../../src/audit/audit-chain.ts';
@@ -385,6 +386,41 @@ for (const impl of implementations) {
       assert.equal(await b.revokeSecretGrant('prod', 'later'), true);
       assert.equal(await a.revokeSecretGrant('prod', 'later'), false);
       assert.deepEqual((await a.listSecretGrants({ project: 'later' })).map((x) => x.group), ['build']);
+    });
+
+    void test('domain claims: replaced per environment, a domain held elsewhere is refused naming the holder, nothing changes', async () => {
+      const { a, b } = stores();
+      const claim = (domain: string, p: string, e: string, extra: Partial<DomainClaim> = {}): DomainClaim => ({ domain, project: p, environment: e, service: 'web', certificate: null, hsts: false, ...extra });
+      const own = { group: 'certs', key: 'SHOP_PEM' };
+      await a.replaceDomainClaims('shop', 'production', [claim('shop.example.com', 'shop', 'production', { hsts: true }), claim('www.shop.example.com', 'shop', 'production', { certificate: own })]);
+      await a.replaceDomainClaims('shop', 'staging', [claim('staging.shop.example.com', 'shop', 'staging')]);
+      assert.deepEqual(
+        (await b.listDomainClaims({ project: 'shop' })).map((c) => [c.domain, c.environment, c.certificate, c.hsts]),
+        [
+          ['shop.example.com', 'production', null, true],
+          ['www.shop.example.com', 'production', own, false],
+          ['staging.shop.example.com', 'staging', null, false],
+        ],
+      );
+      // Another project, and another environment of the same project, are refused: the holder is named, nothing is written.
+      await assert.rejects(b.replaceDomainClaims('blog', 'production', [claim('blog.example.com', 'blog', 'production'), claim('shop.example.com', 'blog', 'production')]), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'conflict');
+        assert.equal(e.message, 'shop.example.com is already claimed by project shop, environment production');
+        return true;
+      });
+      await assert.rejects(a.replaceDomainClaims('shop', 'staging', [claim('www.shop.example.com', 'shop', 'staging')]), /www\.shop\.example\.com is already claimed by project shop, environment production/);
+      assert.deepEqual(await a.listDomainClaims({ project: 'blog' }), []);
+      assert.deepEqual((await a.listDomainClaims({ project: 'shop' })).map((c) => c.domain).sort(), ['shop.example.com', 'staging.shop.example.com', 'www.shop.example.com']);
+      // Replacing drops what the new set leaves out; an empty set releases everything.
+      await b.replaceDomainClaims('shop', 'production', [claim('shop.example.com', 'shop', 'production')]);
+      await a.replaceDomainClaims('blog', 'production', [claim('www.shop.example.com', 'blog', 'production')]);
+      await a.replaceDomainClaims('shop', 'staging', []);
+      assert.deepEqual((await b.listDomainClaims()).map((c) => `${c.domain}@${c.project}/${c.environment}`), ['www.shop.example.com@blog/production', 'shop.example.com@shop/production']);
+      // Two servers racing for one domain: exactly one wins, the other is told who holds it.
+      const race = await Promise.allSettled([a.replaceDomainClaims('x', 'production', [claim('race.example.com', 'x', 'production')]), b.replaceDomainClaims('y', 'production', [claim('race.example.com', 'y', 'production')])]);
+      assert.equal(race.filter((r) => r.status === 'fulfilled').length, 1);
+      const lost = race.find((r) => r.status === 'rejected');
+      assert.match(String((lost as PromiseRejectedResult).reason), /race\.example\.com is already claimed by project [xy], environment production/);
     });
   });
 }

@@ -16,8 +16,10 @@ import type { StageResult } from '../stage-result.ts';
 import { RolloutDriver, RolloutWakers, terminalRollout } from '../rollout/rollout-driver.ts';
 import type { RolloutDeps } from '../rollout/rollout-deps.ts';
 import { hostsOf, urlOf } from './hosts.ts';
-import { checkReferences, generationOf, parseReleaseConfig, releaseConfigOf, withOwnInstances } from './release-config.ts';
+import { checkReferences, domainNamesOf, generationOf, parseReleaseConfig, releaseConfigOf, withOwnInstances } from './release-config.ts';
 import type { SecretService } from '../secrets/secret-service.ts';
+import { certificateGroupsOf } from '../../spec/secret-groups-named.ts';
+import type { DomainClaims } from '../domains/domain-claims.ts';
 import { retainReleases, type ReleaseRetention } from './release-retention.ts';
 
 export interface DeployRequest {
@@ -48,6 +50,8 @@ export interface DeployerDeps {
   logger: Logger;
   artifactExists: (digest: string) => Promise<boolean>;
   secrets: SecretService;
+  /** Custom domain claims (and the certificates they need); absent: domains are neither claimed nor released. */
+  domains?: DomainClaims;
 }
 
 export class Deployer {
@@ -75,7 +79,7 @@ export class Deployer {
   driver(log: (line: string) => void): RolloutDriver {
     const { store, runtime, router, clock, config } = this.deps;
     const secrets = this.deps.secrets;
-    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []) };
+    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}) };
     return new RolloutDriver(deps, this.wakers);
   }
 
@@ -135,7 +139,7 @@ export class Deployer {
         try {
           const groups = req.run.preview !== null ? await this.existingGroups(req.environment.secrets) : req.environment.secrets;
           // Checked at checkout too; again here, since a grant may be revoked while a run waits at a gate.
-          await this.deps.secrets.assertGranted(req.project, groups);
+          await this.deps.secrets.assertGranted(req.project, [...groups, ...certificateGroupsOf([req.environment])]);
           const refs = await this.deps.secrets.snapshot(groups);
           config = releaseConfigOf(req.spec, req.environment, refs, req.run.preview !== null ? req.spec.previews.scaleToZeroMs : null);
           checkReferences(config);
@@ -143,6 +147,12 @@ export class Deployer {
           return { state: 'failed', reason: `configuration of ${env}: ${errorMessage(error)}` };
         }
         await this.abortOthers(req.project, env, `superseded by run #${req.run.number}`, req.log);
+        // Claimed before any route changes: a domain held elsewhere fails here, and what serves keeps serving.
+        try {
+          await this.deps.domains?.claim(req.project, env, config);
+        } catch (error) {
+          return { state: 'failed', reason: `domains of ${env}: ${errorMessage(error)}` };
+        }
         const release = await store.createRelease({
           project: req.project,
           environment: env,
@@ -268,6 +278,7 @@ export class Deployer {
       const log = this.logTo(project, environment);
       await this.abortOthers(project, environment, reason, log);
       const config = parseReleaseConfig(target.configJson);
+      await this.deps.domains?.claim(project, environment, config);
       const generation = generationOf(target, config);
       const currentNumber = (await store.getEnvironment(project, environment))?.currentRelease ?? null;
       const release = await store.createRelease({
@@ -285,6 +296,10 @@ export class Deployer {
       });
       const rollDeps = this.driver(log);
       await rollDeps.switchTo({ project, environment, number: generation, artifactDigest: target.artifactDigest, config });
+      // Domains the release switched away from has and the one switched back to has not: out of the routes.
+      const from = currentNumber === null ? undefined : await store.getRelease(project, environment, currentNumber);
+      const keep = new Set(domainNamesOf(config));
+      for (const host of from ? domainNamesOf(parseReleaseConfig(from.configJson)) : []) if (!keep.has(host)) await this.deps.router.removeRoute(host);
       if (currentNumber !== null) await store.updateRelease(project, environment, currentNumber, { state: 'previous' });
       await store.updateRelease(project, environment, release.number, { state: 'live' });
       await store.updateEnvironment(project, environment, { currentRelease: release.number, desiredRelease: release.number, state: 'healthy', reason: null, updatedAt: clock.now().toISOString() });
@@ -306,6 +321,7 @@ export class Deployer {
     try {
       const log = this.logTo(project, environment);
       await this.abortOthers(project, environment, reason, log);
+      await this.deps.domains?.claim(project, environment, parseReleaseConfig(source.configJson));
       const currentNumber = (await store.getEnvironment(project, environment))?.currentRelease ?? null;
       const current = currentNumber === null ? null : ((await store.getRelease(project, environment, currentNumber)) ?? null);
       const release = await store.createRelease({
@@ -341,12 +357,18 @@ export class Deployer {
     try {
       await this.abortOthers(project, environment, reason, log);
       const services = new Set<string>();
-      for (const r of await store.listReleases(project, environment)) for (const svc of parseReleaseConfig(r.configJson).services) services.add(svc.name);
+      const domains = new Set<string>();
+      for (const r of await store.listReleases(project, environment)) {
+        const config = parseReleaseConfig(r.configJson);
+        for (const svc of config.services) services.add(svc.name);
+        for (const d of domainNamesOf(config)) domains.add(d);
+      }
       const instances = (await this.deps.runtime.listInstances()).filter((i) => i.labels.project === project && i.labels.environment === environment);
       for (const i of instances) services.add(i.labels.service ?? '');
       const hosts = [...services].filter(Boolean).flatMap((svc, i) => hostsOf(this.deps.config, project, environment, svc, i === 0));
       hosts.push(`${environment}.${project}.${this.deps.config.baseDomain}`);
-      for (const host of new Set([...hosts, ...hosts.map((h) => `next.${h}`)])) await this.deps.router.removeRoute(host);
+      for (const host of new Set([...hosts, ...hosts.map((h) => `next.${h}`), ...domains])) await this.deps.router.removeRoute(host);
+      await this.deps.domains?.release(project, environment);
       await Promise.all(instances.map((i) => this.deps.runtime.stopInstance(i.id)));
       await store.updateEnvironment(project, environment, { currentRelease: null, desiredRelease: null, state: 'removed', reason, updatedAt: clock.now().toISOString() });
       log(`removed: ${reason}`);

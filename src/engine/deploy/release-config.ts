@@ -7,6 +7,7 @@ import { parseStored } from '../../store/stored-json.ts';
 import type { EnvironmentSpec, HealthSpec, Spec } from '../../spec/spec.ts';
 import type { SecretRef } from '../secrets/secret-service.ts';
 import type { SandboxLimits } from '../../sandbox/sandbox-limits.ts';
+import type { HstsPolicy } from '../../router/router.ts';
 
 export interface ReleaseService {
   name: string;
@@ -32,6 +33,21 @@ export interface ReleaseConfig {
    * switches back to the old instances instead of starting new ones.
    */
   servedBy?: number;
+  /** Custom domains the first service answers (absent in releases made before they existed). */
+  domains?: ReleaseDomain[];
+  /** Strict-Transport-Security on those domains over HTTPS; null or absent: none. */
+  hsts?: HstsPolicy | null;
+}
+
+export interface ReleaseDomain {
+  name: string;
+  /** Where the user's own certificate is; null: ordered over ACME. */
+  certificate: { group: string; key: string } | null;
+}
+
+/** The custom domain names of a release (none for releases made before domains existed). */
+export function domainNamesOf(config: ReleaseConfig | null): string[] {
+  return (config?.domains ?? []).map((d) => d.name);
 }
 
 /** Which release number the instances (and router backends) of a release carry. */
@@ -58,6 +74,8 @@ export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secret
     secretRefs,
     secretGroups: [...environment.secrets],
     scaleToZeroMs,
+    domains: environment.domains.map((d) => ({ name: d.name, certificate: d.certificate ? { ...d.certificate } : null })),
+    hsts: environment.hsts ? { ...environment.hsts } : null,
   };
 }
 
@@ -77,6 +95,8 @@ const releaseConfigSchema = z.object({
   secretGroups: z.array(z.string()).optional(),
   scaleToZeroMs: count.nullable().optional(),
   servedBy: count.optional(),
+  domains: z.array(z.object({ name: z.string().min(1), certificate: z.object({ group: z.string(), key: z.string() }).nullable() })).optional(),
+  hsts: z.object({ maxAgeSeconds: count, includeSubDomains: z.boolean() }).nullable().optional(),
 });
 
 /** A release's stored configuration, checked (`record` names the release in the error). */

@@ -6,7 +6,7 @@
 import { errorMessage } from '../../errors.ts';
 import type { Router, DesiredBackend } from '../../router/router.ts';
 import type { InstanceInfo, Runtime } from '../../runtime/runtime.ts';
-import { instanceEnv, type ReleaseConfig, type ReleaseService } from './release-config.ts';
+import { domainNamesOf, instanceEnv, type ReleaseConfig, type ReleaseService } from './release-config.ts';
 import { releaseKey } from './release-retention.ts';
 
 export interface RolloutTarget {
@@ -29,7 +29,8 @@ const DEFAULT_PACE: RollingPace = { maxSurge: 1, maxUnavailable: 0 };
 export interface RolloutDeps {
   runtime: Runtime;
   router: Router;
-  hostsOf(project: string, environment: string, service: string, first: boolean): string[];
+  /** `domains`: the release's custom domains (served with the first service). */
+  hostsOf(project: string, environment: string, service: string, first: boolean, domains: readonly string[]): string[];
   log: (line: string) => void;
   secretValues: (config: ReleaseConfig) => Promise<Record<string, string>>;
 }
@@ -50,12 +51,16 @@ function backendsOf(release: number, fresh: string[], old: InstanceInfo[]): Desi
 
 async function route(deps: RolloutDeps, hosts: string[], backends: DesiredBackend[], config: ReleaseConfig): Promise<void> {
   const opts = config.scaleToZeroMs ? { scaleToZeroMs: config.scaleToZeroMs } : undefined;
-  for (const host of hosts) await deps.router.setRoute(host, backends, undefined, opts);
+  const domains = new Set(domainNamesOf(config));
+  for (const host of hosts) {
+    const hsts = config.hsts && domains.has(host) ? config.hsts : undefined;
+    await deps.router.setRoute(host, backends, undefined, hsts ? { ...opts, hsts } : opts);
+  }
 }
 
 async function rollService(deps: RolloutDeps, t: RolloutTarget, service: ReleaseService, first: boolean, workdir: string, current: InstanceInfo[], values: Record<string, string>): Promise<void> {
   const env = instanceEnv(service, values);
-  const hosts = deps.hostsOf(t.project, t.environment, service.name, first);
+  const hosts = deps.hostsOf(t.project, t.environment, service.name, first, first ? domainNamesOf(t.config) : []);
   const mine = (i: InstanceInfo): boolean => i.labels.service === service.name;
   const { maxSurge, maxUnavailable } = t.pace ?? DEFAULT_PACE;
   const wanted = service.instances;
@@ -133,7 +138,7 @@ export async function rollingUpdate(deps: RolloutDeps, t: RolloutTarget): Promis
   const names = new Set(t.config.services.map((s) => s.name));
   const gone = current.filter((i) => !names.has(i.labels.service ?? ''));
   for (const service of new Set(gone.map((i) => i.labels.service ?? ''))) {
-    for (const host of deps.hostsOf(t.project, t.environment, service, false)) await deps.router.removeRoute(host);
+    for (const host of deps.hostsOf(t.project, t.environment, service, false, [])) await deps.router.removeRoute(host);
   }
   for (const i of gone) await deps.runtime.stopInstance(i.id);
 }

@@ -68,7 +68,7 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
   deps.log(`${reason}: rolling back to release ${stable.number} as release ${release.number}`);
   try {
     await rollingUpdate(
-      { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f) => hostsOf(deps.naming, p, e, s, f), log: deps.log, secretValues: deps.secretValues },
+      { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f, d) => hostsOf(deps.naming, p, e, s, f, d), log: deps.log, secretValues: deps.secretValues },
       { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson, `release ${project}/${environment}#${release.number}`) },
     );
   } catch (error) {

@@ -5,7 +5,7 @@ import type { ReleaseMetrics } from '../../router/route-table.ts';
 import { parseStored } from '../../store/stored-json.ts';
 import type { Rollout } from '../../store/records.ts';
 import { hostsOf } from '../deploy/hosts.ts';
-import type { ReleaseConfig } from '../deploy/release-config.ts';
+import { domainNamesOf, type ReleaseConfig } from '../deploy/release-config.ts';
 import type { RolloutDeps } from './rollout-deps.ts';
 
 export type Snapshot = Record<string, ReleaseMetrics>;
@@ -25,7 +25,8 @@ function add(a: ReleaseMetrics | undefined, b: ReleaseMetrics): ReleaseMetrics {
 export async function snapshot(deps: RolloutDeps, project: string, environment: string, config: ReleaseConfig): Promise<Snapshot> {
   const hosts = new Set<string>();
   for (const [i, s] of config.services.entries()) {
-    for (const h of hostsOf(deps.naming, project, environment, s.name, i === 0)) {
+    // Custom domains carry most real traffic: the analysis counts them with the router's own names.
+    for (const h of hostsOf(deps.naming, project, environment, s.name, i === 0, domainNamesOf(config))) {
       hosts.add(h);
       hosts.add(`next.${h}`);
     }

@@ -1,5 +1,15 @@
-// The end of a rollout, written to releases and the environment.
+// The end of a rollout, written to releases and the environment, and to the custom domains:
+// the routes of domains the live release does not have are removed, and an aborted rollout
+// gives the environment back the stable release's claims.
+import { errorMessage } from '../../errors.ts';
+import { domainNamesOf, type ReleaseConfig } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
+
+/** Removes the routes of the domains `from` has and `live` has not. */
+async function dropDomainRoutes(deps: RolloutDeps, from: ReleaseConfig | null, live: ReleaseConfig | null): Promise<void> {
+  const keep = new Set(domainNamesOf(live));
+  for (const host of domainNamesOf(from)) if (!keep.has(host)) await deps.router.removeRoute(host);
+}
 
 export async function markLive(deps: RolloutDeps, v: RolloutView): Promise<void> {
   const { store, clock } = deps;
@@ -7,6 +17,7 @@ export async function markLive(deps: RolloutDeps, v: RolloutView): Promise<void>
   if (v.stable && v.stable.number !== number) await store.updateRelease(project, environment, v.stable.number, { state: 'previous' });
   await store.updateRelease(project, environment, number, { state: 'live' });
   await store.updateEnvironment(project, environment, { currentRelease: number, desiredRelease: number, state: 'healthy', reason: null, updatedAt: clock.now().toISOString() });
+  await dropDomainRoutes(deps, v.stableConfig, v.targetConfig);
 }
 
 export async function markAborted(deps: RolloutDeps, v: RolloutView, reason: string): Promise<RolloutPatch> {
@@ -21,6 +32,15 @@ export async function markAborted(deps: RolloutDeps, v: RolloutView, reason: str
     updatedAt: clock.now().toISOString(),
   });
   deps.log(`rollout of release ${number} to ${environment} aborted: ${reason}`);
+  await dropDomainRoutes(deps, v.targetConfig, v.stableConfig);
+  if (deps.domains) {
+    try {
+      if (v.stableConfig) await deps.domains.claim(project, environment, v.stableConfig);
+      else await deps.domains.release(project, environment);
+    } catch (error) {
+      deps.log(`domains of ${environment}: could not give the claims back to release ${v.stable?.number ?? '(none)'}: ${errorMessage(error)}`);
+    }
+  }
   const now = clock.now().toISOString();
   return { state: 'aborted', phase: 'done', reason, finishedAt: now };
 }

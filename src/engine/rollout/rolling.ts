@@ -6,11 +6,11 @@ import { removeRelease, rollingUpdate, type RolloutDeps as RollingDeps } from '.
 import { checkBake, startBake } from './bake.ts';
 import { markAborted, markLive } from './outcomes.ts';
 import { planOf } from './rollout-plan.ts';
-import { generationOf } from '../deploy/release-config.ts';
+import { domainNamesOf, generationOf } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 
 export function rollingDeps(deps: RolloutDeps): RollingDeps {
-  return { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f) => hostsOf(deps.naming, p, e, s, f), log: deps.log, secretValues: deps.secretValues };
+  return { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f, d) => hostsOf(deps.naming, p, e, s, f, d), log: deps.log, secretValues: deps.secretValues };
 }
 
 export async function advanceRolling(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch | null> {
@@ -32,7 +32,7 @@ export async function advanceRolling(deps: RolloutDeps, v: RolloutView): Promise
     } else {
       await removeRelease(roll, { project: target.project, environment: target.environment, release: target.number });
       for (const [i, s] of v.targetConfig.services.entries()) {
-        for (const host of hostsOf(deps.naming, target.project, target.environment, s.name, i === 0)) await deps.router.removeRoute(host);
+        for (const host of hostsOf(deps.naming, target.project, target.environment, s.name, i === 0, domainNamesOf(v.targetConfig))) await deps.router.removeRoute(host);
       }
     }
     return markAborted(deps, v, reason);

@@ -6,6 +6,7 @@ import type { Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import type { HostNaming } from '../deploy/hosts.ts';
 import type { ReleaseConfig } from '../deploy/release-config.ts';
+import type { DomainClaims } from '../domains/domain-claims.ts';
 
 export interface RolloutDeps {
   store: Store;
@@ -16,6 +17,8 @@ export interface RolloutDeps {
   log: (line: string) => void;
   /** Values of the release's secret references (its exact versions). */
   secretValues: (config: ReleaseConfig) => Promise<Record<string, string>>;
+  /** Custom domain claims: an aborted rollout gives the environment back the stable release's domains. */
+  domains?: Pick<DomainClaims, 'claim' | 'release'>;
 }
 
 /** A rollout with what its strategy needs loaded: the releases and their configurations. */

@@ -1,10 +1,10 @@
 // Sets who serves an environment's hosts, then reads back what the router process itself
 // applies (never the store's copy) and returns only when the two agree.
-import type { DesiredBackend, HeaderPin } from '../../router/router.ts';
+import type { DesiredBackend, HeaderPin, HstsPolicy } from '../../router/router.ts';
 import type { RouteTable } from '../../router/route-table.ts';
 import { RuntimeError } from '../../errors.ts';
 import { hostsOf } from '../deploy/hosts.ts';
-import type { ReleaseConfig } from '../deploy/release-config.ts';
+import { domainNamesOf, type ReleaseConfig } from '../deploy/release-config.ts';
 import { idsOf, releaseName, type ReleaseRef, type Role } from './instances.ts';
 import type { RolloutDeps } from './rollout-deps.ts';
 
@@ -18,15 +18,22 @@ export function previewHostsOf(deps: RolloutDeps, project: string, environment: 
   return config.services.flatMap((s, i) => hostsOf(deps.naming, project, environment, s.name, i === 0).map((h) => `next.${h}`));
 }
 
-function routesFor(deps: RolloutDeps, project: string, environment: string, config: ReleaseConfig, weighted: WeightedRelease[], hostPrefix: string): Array<{ host: string; backends: DesiredBackend[] }> {
-  const out: Array<{ host: string; backends: DesiredBackend[] }> = [];
+type PlannedRoute = { host: string; backends: DesiredBackend[]; hsts?: HstsPolicy };
+
+function routesFor(deps: RolloutDeps, project: string, environment: string, config: ReleaseConfig, weighted: WeightedRelease[], hostPrefix: string): PlannedRoute[] {
+  const out: PlannedRoute[] = [];
+  // Custom domains get no `next.` preview host: nobody's DNS or certificate covers it.
+  const domains = hostPrefix === '' ? domainNamesOf(config) : [];
+  const hsts = config.hsts ?? undefined;
   for (const [index, service] of config.services.entries()) {
     const backends: DesiredBackend[] = [];
     for (const w of weighted) {
       const ids = idsOf(w.ref, w.role).get(service.name) ?? [];
       backends.push({ release: releaseName(w.ref.number, w.role), weight: w.weight, instances: ids });
     }
-    for (const host of hostsOf(deps.naming, project, environment, service.name, index === 0)) out.push({ host: `${hostPrefix}${host}`, backends });
+    for (const host of hostsOf(deps.naming, project, environment, service.name, index === 0, index === 0 ? domains : [])) {
+      out.push({ host: `${hostPrefix}${host}`, backends, ...(hsts && domains.includes(host) ? { hsts } : {}) });
+    }
   }
   return out;
 }
@@ -55,7 +62,7 @@ export async function setTraffic(
     ...(r.config.scaleToZeroMs ? { scaleToZeroMs: r.config.scaleToZeroMs } : {}),
     ...(opts.sticky ? { sticky: { cookie: 'sluice-release' } } : {}),
   };
-  for (const { host, backends } of routes) await deps.router.setRoute(host, backends, opts.pin, routeOpts);
+  for (const { host, backends, hsts } of routes) await deps.router.setRoute(host, backends, opts.pin, hsts ? { ...routeOpts, hsts } : routeOpts);
   const deadline = deps.clock.now().getTime() + 5000;
   for (;;) {
     const applied = await deps.router.applied();

@@ -15,6 +15,7 @@ export class EdgeRouterClient implements Router {
     const route: DesiredRoute = headerRelease ? { backends, headerRelease } : { backends };
     if (opts.scaleToZeroMs !== undefined) route.scaleToZeroMs = opts.scaleToZeroMs;
     if (opts.sticky !== undefined) route.sticky = opts.sticky;
+    if (opts.hsts !== undefined) route.hsts = opts.hsts;
     await this.client.request('PUT', `/routes/${encodeURIComponent(host)}`, route);
   }
 

@@ -2,6 +2,17 @@
 import type { Generated } from 'kysely';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
 
+/** A domain claim as stored: the certificate reference flattened, hsts as 0/1. */
+export interface DomainClaimRow {
+  domain: string;
+  project: string;
+  environment: string;
+  service: string;
+  certificateGroup: string | null;
+  certificateKey: string | null;
+  hsts: number;
+}
+
 export interface Database {
   projects: Project;
   runs: Run;
@@ -22,4 +33,5 @@ export interface Database {
   auditHead: { id: number; lastId: number; lastHash: string };
   secretGrants: SecretGrant;
   tokens: TokenRecord;
+  domainClaims: DomainClaimRow;
 }

@@ -1,5 +1,6 @@
 // Schema migrations, written once with Kysely's schema builder for every dialect. The only
 // difference between dialects is a capability (how an auto-increment key is spelt).
+import { domainClaimsMigration } from './domain-claims-migration.ts';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { sql } from 'kysely';
 import { auditChainMigration } from './audit-chain-migration.ts';
@@ -285,6 +286,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0008_audit_chain': auditChainMigration,
       '0009_secret_grants': secretGrantsMigration,
       '0010_fork_previews': forkPreviews,
+      '0012_domain_claims': domainClaimsMigration,
     }),
   };
 }

@@ -3,6 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Migrator, type Kysely, type Transaction } from 'kysely';
 import type { AuditHead } from '../../audit/audit-chain.ts';
+import { listDomainClaims, replaceDomainClaimsIn } from './sql-domain-claims.ts';
+import type { DomainClaim } from '../../domains/domain-claim.ts';
 import { insertToken, revokeTokenNamed } from './sql-tokens.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
@@ -496,5 +498,13 @@ export class SqlStore implements Store {
 
   revokeToken(name: string, at: string): Promise<boolean> {
     return revokeTokenNamed(this.db, name, at);
+  }
+
+  listDomainClaims(filter?: { project?: string }): Promise<DomainClaim[]> {
+    return listDomainClaims(this.db, filter);
+  }
+
+  replaceDomainClaims(project: string, environment: string, claims: DomainClaim[]): Promise<void> {
+    return this.numbered((tx) => replaceDomainClaimsIn(tx, project, environment, claims));
   }
 }
