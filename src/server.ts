@@ -23,7 +23,8 @@ import { openSandbox, SANDBOX_OFF_WARNING, type SandboxMode } from './sandbox/op
 import type { Sandbox } from './sandbox/sandbox.ts';
 import { assertPortFree } from './server/check-port.ts';
 import { ensureDataPlane } from './server/ensure-data-plane.ts';
-import type { DataPlaneClient } from './dataplane/data-plane-client.ts';
+import { DataPlaneClient } from './dataplane/data-plane-client.ts';
+import { socketPathOf } from './dataplane/data-plane-paths.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
@@ -185,18 +186,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     statusTargetOf,
     DomainClaims,
   } = await loadServing();
-  const dp = await dpStarting;
-  dataPlane = dp.client;
-  // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
-  // seals under the old key: give it the current one, or it could not reopen its state later.
-  const giveKey = (): Promise<void> =>
-    dp.client.request('POST', '/master-key', { key: masterKey.toString('base64') }).then(
-      () => {},
-      (e: unknown) => logger.warn(`the data plane did not take the master key: ${errorMessage(e)}`),
-    );
-  await giveKey();
-  // The same socket serves the restarted data plane: the clients below stay valid.
-  const dpSupervisor = new DataPlaneSupervisor(dp, { ...dpOptions, onBack: giveKey });
+  // Built while the data plane starts (docs/decisions/0022): nothing below talks to it before
+  // `await dpStarting`, and the API listens and the engine starts only after it.
+  const dpClient = new DataPlaneClient(socketPathOf(dataDir));
   const hostname = os.hostname();
   const config: EngineConfig = {
     dataDir,
@@ -209,14 +201,15 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     path: opts.path,
     home: opts.home,
     baseDomain: opts.baseDomain,
-    routerPort: dp.routerPort,
+    // The port asked for until the data plane answers with the one it serves (set below).
+    routerPort: opts.routerPort,
     keepArtifacts: opts.keepArtifacts,
     keepReleases: opts.keepReleases ?? 5,
     runLogs: opts.runLogs ?? defaultRunLogPolicy,
   };
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
-  const runtime = new ProcessRuntime(dp.client, artifacts, dataDir);
-  const router = new EdgeRouterClient(dp.client);
+  const runtime = new ProcessRuntime(dpClient, artifacts, dataDir);
+  const router = new EdgeRouterClient(dpClient);
   const sources = new Map<string, Source>();
   const sourceOf = (project: Project): Source => {
     const key = `${project.name}\n${project.repo}`;
@@ -247,8 +240,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
 
   const tokens = new TokenService({ store, clock: systemClock });
-  const adminTokenFile = await ensureAdminToken(store, tokens, dataDir, systemClock.now());
-  if (adminTokenFile) logger.info(`admin token written to ${adminTokenFile} (mode 0600): sign the CLI in with  sluice login < ${adminTokenFile}`);
+  let dpSupervisor: { stop(): void } | null = null;
   // A wildcard address is reached through loopback from this machine (and is not a Host the API answers for).
   const localHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let url = `http://${localHost}:${opts.port}`;
@@ -282,9 +274,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       },
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
-        dpSupervisor.stop();
+        dpSupervisor?.stop();
         await engine.stop();
-        await dp.client.request('POST', '/shutdown').catch(() => {});
+        await dpClient.request('POST', '/shutdown').catch(() => {});
       },
     },
     {
@@ -296,6 +288,21 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       failureLimit: { ...defaultFailureLimit, max: opts.authFailuresPerMinute ?? defaultFailureLimit.max },
     },
   );
+  const dp = await dpStarting;
+  config.routerPort = dp.routerPort;
+  dataPlane = dp.client;
+  // A data plane adopted from before a key rotation by restart (SLUICE_PREVIOUS_MASTER_KEY) still
+  // seals under the old key: give it the current one, or it could not reopen its state later.
+  const giveKey = (): Promise<void> =>
+    dp.client.request('POST', '/master-key', { key: masterKey.toString('base64') }).then(
+      () => {},
+      (e: unknown) => logger.warn(`the data plane did not take the master key: ${errorMessage(e)}`),
+    );
+  await giveKey();
+  // The same socket serves the restarted data plane: the clients above stay valid.
+  dpSupervisor = new DataPlaneSupervisor(dp, { ...dpOptions, onBack: giveKey });
+  const adminTokenFile = await ensureAdminToken(store, tokens, dataDir, systemClock.now());
+  if (adminTokenFile) logger.info(`admin token written to ${adminTokenFile} (mode 0600): sign the CLI in with  sluice login < ${adminTokenFile}`);
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   if (address && typeof address === 'object') url = `http://${localHost}:${address.port}`; // --port 0 picks a free port
@@ -306,7 +313,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     routerPort: dp.routerPort,
     engine,
     async close() {
-      dpSupervisor.stop();
+      dpSupervisor?.stop();
       await app.close();
       await engine.stop();
       await notifier.close();

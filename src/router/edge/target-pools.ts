@@ -1,5 +1,15 @@
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool as UndiciPool } from 'undici';
 import { errorMessage } from '../../errors.ts';
+
+/**
+ * undici's Pool alone: the package's index loads all of undici (fetch, WebSocket, caches, mocks:
+ * about 110 files), which cost the data plane about a third of its start and a few MiB idle
+ * (docs/decisions/0022). The router only dispatches, closes and destroys pools: no method that
+ * the index adds to Dispatcher.prototype. undici has no exports map, so the path is public.
+ */
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+type Pool = UndiciPool;
 
 /** Keep-alive connection pools, one per target; a pool outlives table swaps while its target stays. */
 export class TargetPools {

@@ -36,8 +36,11 @@ const stableAfterMs = 30_000;
 const maxEarlyExits = 5;
 /** Consecutive failed checks after which a ready instance is unhealthy. */
 const unhealthyAfterFailures = 3;
-/** Before readiness, probe at least this often: readiness gates deploys, a probe is cheap. */
-const readyProbeMaxIntervalMs = 250;
+/**
+ * Before readiness, probe at least this often: readiness gates deploys, and a probe of a loopback
+ * port is cheap. At 250 ms a deploy lost about 125 ms per instance start to the wait (0022).
+ */
+const readyProbeMaxIntervalMs = 100;
 /**
  * The first probe of a new process comes this soon, and the delay doubles up to the interval:
  * most services listen 100-300 ms after their start, and a rollout waits for each (0012).
