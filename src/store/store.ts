@@ -1,6 +1,8 @@
 // The Store port: everything the engine keeps durable. Implemented once over Kysely
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
 import type { AuditHead } from '../audit/audit-chain.ts';
+import type { AcmeAccountRecord } from '../certificates/acme-account-record.ts';
+import type { CertificateRecord } from '../certificates/certificate-record.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
@@ -131,5 +133,16 @@ export interface Store {
   listTokens(): Promise<TokenRecord[]>;
   /** Marks a live token revoked; false when no live token has that name. */
   revokeToken(name: string, at: string): Promise<boolean>;
+
+  /** TLS certificates (ACME and provided), in id order. */
+  listCertificates(): Promise<CertificateRecord[]>;
+  getCertificate(id: string): Promise<CertificateRecord | undefined>;
+  /** Inserts or replaces the record with this id. */
+  putCertificate(rec: CertificateRecord): Promise<void>;
+  /** False when there was no such certificate. */
+  deleteCertificate(id: string): Promise<boolean>;
+  /** The server's ACME account at one CA (its directory URL). */
+  getAcmeAccount(directoryUrl: string): Promise<AcmeAccountRecord | undefined>;
+  putAcmeAccount(account: AcmeAccountRecord): Promise<void>;
 
 }

@@ -1,5 +1,7 @@
 // Kysely's view of the tables: the records of ../records.ts, with generated keys marked.
 import type { Generated } from 'kysely';
+import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
+import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
 
 export interface Database {
@@ -22,4 +24,9 @@ export interface Database {
   auditHead: { id: number; lastId: number; lastHash: string };
   secretGrants: SecretGrant;
   tokens: TokenRecord;
+  certificates: CertificateRow;
+  acmeAccounts: AcmeAccountRecord;
 }
+
+/** The domain list is a JSON column. */
+export type CertificateRow = Omit<CertificateRecord, 'domains'> & { domainsJson: string };

@@ -4,6 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Migrator, type Kysely, type Transaction } from 'kysely';
 import type { AuditHead } from '../../audit/audit-chain.ts';
 import { insertToken, revokeTokenNamed } from './sql-tokens.ts';
+import { deleteCertificateRow, getAcmeAccountRow, getCertificateRow, listCertificateRows, putAcmeAccountRow, putCertificateRow } from './sql-certificates.ts';
+import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
+import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
 import { backoffDelay } from '../../backoff.ts';
@@ -497,4 +500,11 @@ export class SqlStore implements Store {
   revokeToken(name: string, at: string): Promise<boolean> {
     return revokeTokenNamed(this.db, name, at);
   }
+
+  listCertificates = (): Promise<CertificateRecord[]> => listCertificateRows(this.db);
+  getCertificate = (id: string): Promise<CertificateRecord | undefined> => getCertificateRow(this.db, id);
+  putCertificate = (rec: CertificateRecord): Promise<void> => putCertificateRow(this.db, rec);
+  deleteCertificate = (id: string): Promise<boolean> => deleteCertificateRow(this.db, id);
+  getAcmeAccount = (directoryUrl: string): Promise<AcmeAccountRecord | undefined> => getAcmeAccountRow(this.db, directoryUrl);
+  putAcmeAccount = (account: AcmeAccountRecord): Promise<void> => putAcmeAccountRow(this.db, account);
 }
