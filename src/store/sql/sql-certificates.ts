@@ -36,7 +36,7 @@ export async function getCertificateRow(db: Kysely<Database>, id: string): Promi
 /** Inserts or replaces the record with this id (validated first: nothing invalid is written). */
 export async function putCertificateRow(db: Kysely<Database>, rec: CertificateRecord): Promise<void> {
   const row = toRow(certificateRecordSchema.parse(rec));
-  const { id, ...update } = row;
+  const { id: _id, ...update } = row;
   await db.insertInto('certificates').values(row).onConflict((oc) => oc.column('id').doUpdateSet(update)).execute();
 }
 
@@ -55,6 +55,6 @@ export async function getAcmeAccountRow(db: Kysely<Database>, directoryUrl: stri
 
 export async function putAcmeAccountRow(db: Kysely<Database>, account: AcmeAccountRecord): Promise<void> {
   const row = acmeAccountRecordSchema.parse(account);
-  const { directoryUrl, ...update } = row;
+  const { directoryUrl: _directoryUrl, ...update } = row;
   await db.insertInto('acmeAccounts').values(row).onConflict((oc) => oc.column('directoryUrl').doUpdateSet(update)).execute();
 }
