@@ -1,6 +1,7 @@
 // One ACME order over HTTP-01, with acme-client (loaded on first use: a server without domains
 // never pays for it). The order's URL is recorded before any challenge, so a control plane that
 // restarts mid-order resumes it; an order that cannot be resumed is dropped for a new one.
+import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { errorMessage } from '../errors.ts';
@@ -47,6 +48,25 @@ async function loadAcme(settings: AcmeSettings): Promise<AcmeModule> {
   return acme;
 }
 
+function networkError(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(E[A-Z]+|CERT_|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO|ERR_TLS)/.test(code) ? errorMessage(error) : null;
+}
+
+/** The network error reaching the directory, or null when it answers. */
+function probe(settings: AcmeSettings): Promise<string | null> {
+  return new Promise((resolve) => {
+    const ca = settings.caBundlePem === null ? undefined : [...tls.rootCertificates, settings.caBundlePem];
+    const get = settings.directoryUrl.startsWith('http:') ? http.get : https.get;
+    const req = get(settings.directoryUrl, { ca, timeout: 10_000 }, (res) => {
+      res.resume();
+      resolve(null);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', (e) => resolve(e.message));
+  });
+}
+
 export class AcmeOrderer {
   readonly #opts: AcmeOrdererOptions;
   #acme: Promise<AcmeModule> | null = null;
@@ -60,17 +80,18 @@ export class AcmeOrderer {
       return await this.#order(req);
     } catch (error) {
       if (error instanceof AcmeOrderError) throw error;
-      throw new AcmeOrderError(req.domains, this.#describe(error), error);
+      throw new AcmeOrderError(req.domains, await this.#describe(error), error);
     }
   }
 
-  #describe(error: unknown): string {
-    const code = (error as { code?: unknown }).code;
-    const message = errorMessage(error);
-    if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|ECONNABORTED|EHOSTUNREACH|CERT_|UNABLE_TO|SELF_SIGNED|DEPTH_ZERO)/.test(code)) {
-      return `the ACME directory ${this.#opts.settings.directoryUrl} is unreachable: ${message}`;
-    }
-    return message;
+  /**
+   * The CA's message as it is; a network failure named with the directory. acme-client loses the
+   * network error once its retries are spent (it throws a TypeError instead), so the directory is
+   * asked again here to find the real reason.
+   */
+  async #describe(error: unknown): Promise<string> {
+    const network = networkError(error) ?? (error instanceof TypeError ? await probe(this.#opts.settings) : null);
+    return network === null ? errorMessage(error) : `the ACME directory ${this.#opts.settings.directoryUrl} is unreachable: ${network}`;
   }
 
   async #client(): Promise<{ acme: AcmeModule; client: AcmeClient }> {
