@@ -76,6 +76,8 @@ export interface ServerOptions {
   port: number;
   routerPort: number;
   routerHost: string;
+  /** The router's HTTPS port; null or absent: no HTTPS listener. */
+  httpsPort?: number | null;
   baseDomain: string;
   maxRuns: number;
   pollIntervalMs: number;
@@ -151,6 +153,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     dataDir,
     routerPort: opts.routerPort,
     routerHost: opts.routerHost,
+    httpsPort: opts.httpsPort ?? null,
     binPath,
     env: ownChildEnv(),
     log: logger.info,

@@ -6,7 +6,8 @@ import net from 'node:net';
 import { errorMessage, InvalidInputError, SluiceError } from '../errors.ts';
 import { instanceLogPath } from './data-plane-paths.ts';
 import type { DataPlane } from './data-plane.ts';
-import { parseInstanceBody, parseRoute } from './wire-schema.ts';
+import { AcmeChallenges } from '../router/edge/acme-challenges.ts';
+import { parseAcmeChallengeBody, parseCertificateBody, parseInstanceBody, parseRoute } from './wire-schema.ts';
 
 type Handler = (body: unknown, params: string[], query: URLSearchParams) => Promise<unknown>;
 
@@ -23,7 +24,7 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
 
 export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => void): Array<[string, RegExp, Handler]> {
   return [
-    ['GET', /^\/health$/, async () => ({ pid: process.pid, routerPort: dp.routerPort, startedAt: dp.startedAt })],
+    ['GET', /^\/health$/, async () => ({ pid: process.pid, routerPort: dp.routerPort, httpsPort: dp.httpsPort, startedAt: dp.startedAt })],
     ['GET', /^\/instances$/, async () => dp.instances()],
     [
       'PUT',
@@ -52,6 +53,19 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
     ['GET', /^\/sleeping$/, async () => dp.sleepingHosts()],
     ['GET', /^\/routes\/applied$/, async () => dp.router.appliedRoutes()],
     ['GET', /^\/metrics$/, async () => dp.router.metrics()],
+    ['GET', /^\/certificates$/, async () => dp.certificates.list()],
+    ['PUT', /^\/certificates\/([^/]+)$/, async (body, [id]) => dp.certificates.put(id!, parseCertificateBody(id!, body))],
+    ['DELETE', /^\/certificates\/([^/]+)$/, async (_b, [id]) => (dp.certificates.delete(id!), { deleted: id })],
+    [
+      'PUT',
+      /^\/acme-challenges\/([^/]+)$/,
+      async (body, [token]) => {
+        if (!AcmeChallenges.validToken(token!)) throw new InvalidInputError(`invalid ACME challenge token ${JSON.stringify(token!.slice(0, 300))}: base64url only`);
+        dp.router.challenges.put(token!, parseAcmeChallengeBody(token!, body));
+        return { token };
+      },
+    ],
+    ['DELETE', /^\/acme-challenges\/([^/]+)$/, async (_b, [token]) => ({ token, deleted: dp.router.challenges.delete(token!) })],
     ['POST', /^\/master-key$/, async (body) => (dp.rekey(Buffer.from(String((body as { key?: string }).key ?? ''), 'base64')), { rekeyed: true })],
     ['POST', /^\/shutdown$/, async () => (setImmediate(shutdown), { stopping: true })],
   ];

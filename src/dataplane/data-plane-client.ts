@@ -1,6 +1,10 @@
 // The control plane's side of the data-plane socket.
 import http from 'node:http';
 import { ErrorCode, RuntimeError, SluiceError, type ErrorCode as Code } from '../errors.ts';
+import type { CertificateInput } from '../router/edge/parse-certificate.ts';
+import type { CertificateSummary } from '../router/edge/sni-certificates.ts';
+
+export type { CertificateInput, CertificateSummary };
 
 export class DataPlaneClient {
   readonly socketPath: string;
@@ -46,7 +50,29 @@ export class DataPlaneClient {
     });
   }
 
-  async health(): Promise<{ pid: number; routerPort: number; startedAt: string } | null> {
+  /** Installs (or swaps) a certificate in the router; refused with invalid_input when the PEM, key or hosts are bad. */
+  putCertificate(id: string, cert: CertificateInput): Promise<CertificateSummary> {
+    return this.request('PUT', `/certificates/${encodeURIComponent(id)}`, cert);
+  }
+
+  async deleteCertificate(id: string): Promise<void> {
+    await this.request('DELETE', `/certificates/${encodeURIComponent(id)}`);
+  }
+
+  listCertificates(): Promise<CertificateSummary[]> {
+    return this.request('GET', '/certificates');
+  }
+
+  /** The router answers GET /.well-known/acme-challenge/TOKEN with keyAuthorization, for any host, until deleted. */
+  async putAcmeChallenge(token: string, keyAuthorization: string): Promise<void> {
+    await this.request('PUT', `/acme-challenges/${encodeURIComponent(token)}`, { keyAuthorization });
+  }
+
+  async deleteAcmeChallenge(token: string): Promise<void> {
+    await this.request('DELETE', `/acme-challenges/${encodeURIComponent(token)}`);
+  }
+
+  async health(): Promise<{ pid: number; routerPort: number; httpsPort?: number | null; startedAt: string } | null> {
     try {
       return await this.request('GET', '/health', undefined, 2000);
     } catch {

@@ -17,6 +17,7 @@ import { sweepInstanceLogs } from './sweep-instance-logs.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
 import { endLeftovers } from './end-leftovers.ts';
 import { SecretVault } from './secret-vault.ts';
+import { DataPlaneCertificates } from './data-plane-certificates.ts';
 import { ScaleToZero, type SleepingHost } from './scale-to-zero.ts';
 import { checkScaleToZero } from './sleep-groups.ts';
 
@@ -26,6 +27,10 @@ export interface DataPlaneOptions {
   routerHost?: string;
   /** The router's socket, already listening, inherited at this fd. */
   routerFd?: number;
+  /** HTTPS port of the router (0: any free one); absent (and no httpsFd): no HTTPS listener. */
+  httpsPort?: number;
+  /** The HTTPS socket, already listening, inherited at this fd. */
+  httpsFd?: number;
   path: string;
   home: string;
   log: (line: string) => void;
@@ -64,6 +69,8 @@ export class DataPlane {
   private readonly statePath: string;
   private readonly state: DesiredState;
   private readonly scale: ScaleToZero;
+  /** TLS certificates of the router (sealed in the state); see data-plane-certificates.ts. */
+  readonly certificates: DataPlaneCertificates;
   private idleTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
@@ -80,11 +87,14 @@ export class DataPlane {
       port: opts.routerPort,
       host: opts.routerHost,
       ...(opts.routerFd === undefined ? {} : { listenFd: opts.routerFd }),
+      ...(opts.httpsPort === undefined ? {} : { httpsPort: opts.httpsPort }),
+      ...(opts.httpsFd === undefined ? {} : { httpsFd: opts.httpsFd }),
       log: opts.log,
       onColdRoute: (host) => this.scale.onColdRoute(host),
       coldWaitMs: opts.wakeTimeoutMs ?? 30_000,
     });
     this.vault = new SecretVault(opts.masterKey ?? null, opts.previousMasterKeys);
+    this.certificates = new DataPlaneCertificates({ state: this.state, vault: this.vault, router: this.router, save: () => this.save(), log: opts.log });
     this.supervisor = new Supervisor({
       path: opts.path,
       home: opts.home,
@@ -105,7 +115,14 @@ export class DataPlane {
     });
   }
 
+  /** The router's HTTPS port, once started; null without an HTTPS listener. */
+  get httpsPort(): number | null {
+    return this.router.httpsPort;
+  }
+
   async start(): Promise<void> {
+    // Before the listener: the first handshake already finds its certificate.
+    await this.certificates.restore();
     this.routerPort = await this.router.listen();
     // Instances an earlier data plane left running under their shims are adopted (same pid,
     // port and log); anything else it left (an instance without a shim) is ended.
@@ -301,11 +318,15 @@ export class DataPlane {
           host,
           ...(route.headerRelease ? { headerRelease: route.headerRelease } : {}),
           ...(route.sticky ? { sticky: route.sticky } : {}),
-          backends: route.backends.map((b) => {
-            const targets = b.instances.filter((id) => ready.has(id)).map((id) => ({ id, host: '127.0.0.1', port: ready.get(id)! }));
-            const capacity = b.instances.length ? targets.length / b.instances.length : 0;
-            return { release: b.release, weight: b.weight * capacity, targets };
-          }),
+          ...(route.hsts ? { hsts: route.hsts } : {}),
+          // A forwarded host (the API's own name) has one fixed target, always there.
+          backends: route.forward
+            ? [{ release: 'forward', weight: 100, targets: [{ id: `forward:${route.forward.port}`, host: '127.0.0.1', port: route.forward.port }] }]
+            : route.backends.map((b) => {
+                const targets = b.instances.filter((id) => ready.has(id)).map((id) => ({ id, host: '127.0.0.1', port: ready.get(id)! }));
+                const capacity = b.instances.length ? targets.length / b.instances.length : 0;
+                return { release: b.release, weight: b.weight * capacity, targets };
+              }),
         };
       }),
     };
@@ -314,7 +335,7 @@ export class DataPlane {
 
   /** The master key was rotated: re-seal the secrets in the persisted state. */
   rekey(next: Buffer): void {
-    this.vault.rekey(next, this.state.instances);
+    this.vault.rekey(next, this.state.instances, this.certificates.sealedValues());
     this.save();
   }
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { writeFileDurable } from '../fs/write-file-durable.ts';
 import type { DesiredRoute } from '../router/router.ts';
 import type { InstanceSpec } from '../runtime/process/types.ts';
-import { checkStoredInstance, checkStoredRoute } from './wire-schema.ts';
+import { checkStoredCertificate, checkStoredInstance, checkStoredRoute, type StoredCertificate } from './wire-schema.ts';
 
 export interface DesiredState {
   instances: Record<string, InstanceSpec>;
@@ -17,6 +17,12 @@ export interface DesiredState {
    * but no process runs and a restarted data plane does not start them (a request wakes them).
    */
   sleeping: Record<string, string>;
+  /**
+   * The router's certificates by id, keys sealed. Derived state: the control plane pushes them
+   * again from its store (which `sluice backup` covers); kept here so HTTPS survives a data-plane
+   * restart while the control plane is down.
+   */
+  certificates: Record<string, StoredCertificate>;
 }
 
 const fileSchema = z.object({
@@ -24,10 +30,11 @@ const fileSchema = z.object({
   routes: z.record(z.string(), z.unknown()).catch({}),
   pids: z.record(z.string(), z.unknown()).catch({}),
   sleeping: z.record(z.string(), z.unknown()).catch({}),
+  certificates: z.record(z.string(), z.unknown()).catch({}),
 });
 
 function empty(): DesiredState {
-  return { instances: {}, routes: {}, pids: {}, sleeping: {} };
+  return { instances: {}, routes: {}, pids: {}, sleeping: {}, certificates: {} };
 }
 
 /**
@@ -58,6 +65,11 @@ export function loadDesiredState(file: string, log: (line: string) => void = () 
     const checked = checkStoredRoute(value);
     if ('error' in checked) log(`error: skipping route ${JSON.stringify(host)} of the data-plane state: ${checked.error}`);
     else state.routes[host] = checked.route;
+  }
+  for (const [id, value] of Object.entries(parsed.data.certificates)) {
+    const checked = checkStoredCertificate(value);
+    if ('error' in checked) log(`error: skipping certificate ${JSON.stringify(id)} of the data-plane state: ${checked.error}`);
+    else state.certificates[id] = checked.certificate;
   }
   for (const [id, pid] of Object.entries(parsed.data.pids)) {
     if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1) state.pids[id] = pid;

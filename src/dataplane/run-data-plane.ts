@@ -17,6 +17,8 @@ export async function runDataPlane(opts: {
   routerPort: number;
   routerHost?: string;
   routerFd?: number;
+  httpsPort?: number;
+  httpsFd?: number;
   path: string;
   home: string;
   masterKey?: Buffer;
@@ -68,7 +70,8 @@ export async function runDataPlane(opts: {
     await dp.start();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    logger.error(code === 'EADDRINUSE' ? `router port ${opts.routerPort} is already in use` : `data plane failed to start: ${errorMessage(error)}`);
+    const port = (error as { https?: boolean }).https ? `https port ${opts.httpsPort}` : `router port ${opts.routerPort}`;
+    logger.error(code === 'EADDRINUSE' ? `${port} is already in use` : `data plane failed to start: ${errorMessage(error)}`);
     await dp.stop().catch(() => {});
     process.exit(1);
   }
@@ -83,5 +86,6 @@ export async function runDataPlane(opts: {
   if (opts.outputRotation) startOutputRotation(opts.outputRotation, (line) => logger.warn(line));
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-  log(`data plane ${process.pid}: router on ${opts.routerHost ?? '127.0.0.1'}:${dp.routerPort}, control on ${socketPath}`);
+  const https = dp.httpsPort === null ? '' : `, https on ${opts.routerHost ?? '127.0.0.1'}:${dp.httpsPort}`;
+  log(`data plane ${process.pid}: router on ${opts.routerHost ?? '127.0.0.1'}:${dp.routerPort}${https}, control on ${socketPath}`);
 }

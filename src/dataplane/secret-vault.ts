@@ -37,12 +37,26 @@ export class SecretVault {
     return env;
   }
 
+  /** One value (a certificate's private key) sealed for the state file; `aad` binds it to its place. */
+  sealValue(aad: string, value: string): string {
+    if (!this.master) throw new Error('the data plane has no master key: it cannot keep private keys');
+    return JSON.stringify(seal(this.master, keyFingerprint(this.master), Buffer.from(value), aad));
+  }
+
+  openValue(aad: string, sealed: string): string {
+    if (!this.master) throw new Error('the data plane has no master key: it cannot open sealed private keys');
+    const parsed = parseSealed(sealed);
+    const key = [this.master, ...this.previous].find((k) => keyFingerprint(k) === parsed.keyId) ?? this.master;
+    return open(key, parsed, aad).toString('utf8');
+  }
+
   forget(id: string): void {
     this.opened.delete(id);
   }
 
   /** After a master key rotation: re-seal every instance's secrets under the new key. */
-  rekey(next: Buffer, specs: Record<string, { sealedSecretEnv?: string }>): void {
+  rekey(next: Buffer, specs: Record<string, { sealedSecretEnv?: string }>, values: Array<{ aad: string; get: () => string; set: (sealed: string) => void }> = []): void {
+    const opened = values.map((v) => ({ ...v, plain: this.openValue(v.aad, v.get()) }));
     for (const [id, spec] of Object.entries(specs)) {
       if (!spec.sealedSecretEnv) continue;
       const env = this.env(id, spec.sealedSecretEnv);
@@ -50,5 +64,6 @@ export class SecretVault {
       spec.sealedSecretEnv = this.seal(id, env);
     }
     this.master = next;
+    for (const v of opened) v.set(this.sealValue(v.aad, v.plain));
   }
 }

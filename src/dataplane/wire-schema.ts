@@ -44,10 +44,49 @@ const routeObject = z.object({
   sticky: z
     .object({ cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/), maxAgeSeconds: z.number().int().positive().max(maxTimerMs).optional() })
     .optional(),
+  hsts: z.object({ maxAgeSeconds: z.number().int().min(0).max(2 ** 31 - 1), includeSubDomains: z.boolean() }).optional(),
+  forward: z.object({ port: z.number().int().min(1).max(65535) }).optional(),
 });
 
 /** Routes stored by older versions were a bare backend list. */
 export const routeSchema = z.union([routeObject, z.array(backend).transform((backends) => ({ backends }))]);
+
+/** PUT /certificates/:id (the PEM checks themselves are in router/edge/parse-certificate.ts). */
+export const certificateBodySchema = z.object({
+  hosts: z.array(nonEmpty).min(1, 'hosts is empty: a certificate must name the hosts it serves'),
+  certificatePem: nonEmpty,
+  keyPem: nonEmpty,
+});
+
+/** A certificate as kept in state.json: the key sealed by the secret vault, never in clear. */
+export const storedCertificateSchema = z.object({
+  hosts: z.array(nonEmpty).min(1),
+  certificatePem: nonEmpty,
+  sealedKey: nonEmpty,
+});
+
+export type StoredCertificate = z.infer<typeof storedCertificateSchema>;
+
+/** Certificate ids name a file-like key in the state and a path segment: kept plain. */
+export const certificateIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function parseCertificateBody(id: string, body: unknown): z.infer<typeof certificateBodySchema> {
+  if (!certificateIdPattern.test(id)) throw new InvalidInputError(`invalid certificate id ${JSON.stringify(id)}: letters, digits, '.', '_' and '-' only (at most 128)`, { id });
+  const parsed = certificateBodySchema.safeParse(body);
+  if (!parsed.success) throw new InvalidInputError(`invalid certificate ${JSON.stringify(id)}: ${describe(parsed.error)}`, { id });
+  return parsed.data;
+}
+
+export function parseAcmeChallengeBody(token: string, body: unknown): string {
+  const parsed = z.object({ keyAuthorization: z.string().min(1).max(4096) }).safeParse(body);
+  if (!parsed.success) throw new InvalidInputError(`invalid ACME challenge ${JSON.stringify(token)}: ${describe(parsed.error)}`, { token });
+  return parsed.data.keyAuthorization;
+}
+
+export function checkStoredCertificate(value: unknown): { certificate: StoredCertificate } | { error: string } {
+  const parsed = storedCertificateSchema.safeParse(value);
+  return parsed.success ? { certificate: parsed.data } : { error: describe(parsed.error) };
+}
 
 function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');

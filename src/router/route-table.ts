@@ -23,6 +23,13 @@ export interface Route {
   headerRelease?: { header: string; values: Record<string, string> };
   /** Sticky sessions: a cookie keeps a browser on the release it was first routed to. */
   sticky?: StickySessions;
+  /** Strict-Transport-Security on this host's HTTPS responses (never on plain HTTP ones). */
+  hsts?: Hsts;
+}
+
+export interface Hsts {
+  maxAgeSeconds: number;
+  includeSubDomains: boolean;
 }
 
 /**

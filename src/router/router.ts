@@ -1,8 +1,8 @@
 // The Router port, as the engine sees it: which releases (and which of their instances)
 // serve a host, with what weights. The data plane resolves instance ids to ready targets.
-import type { ReleaseMetrics, RouteTable, StickySessions } from './route-table.ts';
+import type { Hsts, ReleaseMetrics, RouteTable, StickySessions } from './route-table.ts';
 
-export type { StickySessions } from './route-table.ts';
+export type { Hsts, StickySessions } from './route-table.ts';
 
 export interface DesiredBackend {
   release: string;
@@ -27,6 +27,10 @@ export interface DesiredRoute {
   scaleToZeroMs?: number;
   /** Sticky sessions: a cookie keeps a browser on one release (see StickySessions). */
   sticky?: StickySessions;
+  /** Strict-Transport-Security on HTTPS responses (opt-in per environment). */
+  hsts?: Hsts;
+  /** Every request for the host goes to 127.0.0.1:port (the API's own --public-url name); backends are then ignored. */
+  forward?: { port: number };
 }
 
 export interface SetRouteOptions {

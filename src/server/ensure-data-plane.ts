@@ -9,7 +9,7 @@ import { DataPlaneClient } from '../dataplane/data-plane-client.ts';
 import { dataPlaneLogPath, socketPathOf } from '../dataplane/data-plane-paths.ts';
 import type { InstanceLogPolicy } from '../dataplane/instance-log-policy.ts';
 import { Backoff } from '../runtime/process/backoff.ts';
-import { RouterPortKeeper, routerFd } from './router-port-keeper.ts';
+import { httpsFd, RouterPortKeeper, routerFd } from './router-port-keeper.ts';
 
 /**
  * V8 flags of the data plane. It idles most of its life: a 1 MiB young generation (instead of up to
@@ -21,6 +21,8 @@ export interface EnsureDataPlaneOptions {
   dataDir: string;
   routerPort: number;
   routerHost: string;
+  /** The router's HTTPS port (same host); absent or null: no HTTPS listener. */
+  httpsPort?: number | null;
   /** The `sluice` entry script, started with this Node.js as `sluice dataplane`. */
   binPath: string;
   env: NodeJS.ProcessEnv;
@@ -77,14 +79,20 @@ export async function ensureDataPlane(opts: EnsureDataPlaneOptions): Promise<Fou
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const start = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const logArgs = opts.instanceLogs ? ['--instance-log-max', String(opts.instanceLogs.maxBytesPerEnvironment), '--instance-log-age', `${opts.instanceLogs.maxAgeMs}ms`] : [];
-  const args = [...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost, ...logArgs, ...(opts.args ?? [])];
+  const https = opts.httpsPort ?? null;
+  const args = [
+    ...DATA_PLANE_NODE_FLAGS, opts.binPath, 'dataplane', '--data', opts.dataDir, '--router-port', String(opts.routerPort), '--router-host', opts.routerHost,
+    ...(https === null ? [] : ['--https-port', String(https)]), ...logArgs, ...(opts.args ?? []),
+  ];
   let keeper = opts.keeper?.alive ? opts.keeper : null;
   if (!keeper && opts.keepRouterPort) {
+    const fds = ['--router-fd', String(routerFd), ...(https === null ? [] : ['--https-fd', String(httpsFd)])];
     try {
-      keeper = await RouterPortKeeper.open(opts.routerHost, opts.routerPort, [process.execPath, ...args, '--router-fd', String(routerFd)], opts.env, logFile);
+      keeper = await RouterPortKeeper.open(opts.routerHost, opts.routerPort, [process.execPath, ...args, ...fds], opts.env, logFile, https ?? undefined);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new RuntimeError(`the data plane did not start: ${code === 'EADDRINUSE' ? `router port ${opts.routerPort} is already in use` : errorMessage(error)}`);
+      const port = (error as { https?: boolean }).https ? `https port ${https}` : `router port ${opts.routerPort}`;
+      throw new RuntimeError(`the data plane did not start: ${code === 'EADDRINUSE' ? `${port} is already in use` : errorMessage(error)}`);
     }
   }
   let exited: string | null = null;

@@ -9,46 +9,64 @@ import net from 'node:net';
 
 /** The fd number the data plane finds the router socket at (`sluice dataplane --router-fd 3`). */
 export const routerFd = 3;
+/** The fd of the HTTPS socket, when there is one (`--https-fd 4`). */
+export const httpsFd = 4;
+
+async function bind(host: string, port: number): Promise<{ server: net.Server; port: number; fd: number }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog: 1024 }, () => resolve());
+  });
+  const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+  return { server, port: (server.address() as net.AddressInfo).port, fd };
+}
 
 export class RouterPortKeeper {
   readonly port: number;
+  /** The HTTPS port held as fd 4, if one was asked for. */
+  readonly httpsPort: number | null;
   readonly #child: ChildProcess;
   #closed = false;
 
-  private constructor(port: number, child: ChildProcess) {
+  private constructor(port: number, httpsPort: number | null, child: ChildProcess) {
     this.port = port;
+    this.httpsPort = httpsPort;
     this.#child = child;
   }
 
   /**
-   * Binds host:port and hands the socket to a keeper that runs `command` (argv) once per
-   * launch(), with the socket as fd 3 and stdout/stderr to `logFile`.
+   * Binds host:port (and host:httpsPort when given) and hands the sockets to a keeper that runs
+   * `command` (argv) once per launch(), with the sockets as fd 3 (and 4) and stdout/stderr to `logFile`.
    */
-  static async open(host: string, port: number, command: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<RouterPortKeeper> {
-    const server = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port, backlog: 1024 }, () => resolve());
-    });
-    const bound = (server.address() as net.AddressInfo).port;
-    const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+  static async open(host: string, port: number, command: string[], env: NodeJS.ProcessEnv, logFile: string, httpsPort?: number): Promise<RouterPortKeeper> {
+    const plain = await bind(host, port);
+    let tls: Awaited<ReturnType<typeof bind>> | null = null;
+    try {
+      if (httpsPort !== undefined) tls = await bind(host, httpsPort);
+    } catch (error) {
+      plain.server.close();
+      throw Object.assign(error as Error, { https: true });
+    }
     const out = fs.openSync(logFile, 'a');
     let child: ChildProcess;
     try {
       // Each line on stdin starts one data plane in the background; EOF (the server is gone) ends the keeper.
       child = spawn('/bin/sh', ['-c', 'while read -r _; do "$@" & done', 'sluice-router-keeper', ...command], {
         detached: true,
-        stdio: ['pipe', out, out, fd],
+        stdio: tls ? ['pipe', out, out, plain.fd, tls.fd] : ['pipe', out, out, plain.fd],
         env,
       });
     } finally {
       fs.closeSync(out);
-      server.close(); // the keeper holds it now; this process never accepts on it
+      // The keeper holds them now; this process never accepts on them.
+      plain.server.close();
+      tls?.server.close();
     }
     child.on('error', () => {});
     child.stdin?.on('error', () => {});
     child.unref();
-    const keeper = new RouterPortKeeper(bound, child);
+    const keeper = new RouterPortKeeper(plain.port, tls?.port ?? null, child);
     child.once('exit', () => (keeper.#closed = true));
     return keeper;
   }

@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { instanceLogPath } from '../../src/dataplane/data-plane-paths.ts';
-import { DataPlane } from '../../src/dataplane/data-plane.ts';
+import { DataPlane, type DataPlaneOptions } from '../../src/dataplane/data-plane.ts';
 import type { InstanceSpec } from '../../src/runtime/process/types.ts';
 
 // Answers its pid; refuses to listen while a file named `broken` exists (a wake that never
@@ -31,7 +31,7 @@ export interface Kit {
   dataDir: string;
   appDir: string;
   lines: string[];
-  start(opts?: { wakeTimeoutMs?: number }): Promise<DataPlane>;
+  start(opts?: Partial<DataPlaneOptions>): Promise<DataPlane>;
   spec(id: string): InstanceSpec;
 }
 

@@ -234,7 +234,7 @@ export class TestServer {
   /** SIGKILL of the server process only (a crash); the data plane lives on. */
   async kill9(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return; // signalCode: already killed (kill9)
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -242,7 +242,7 @@ export class TestServer {
 
   async stopGracefully(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return; // signalCode: already killed (kill9)
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;

@@ -15,6 +15,7 @@ export interface ServerFlags {
   port: string;
   routerPort: string;
   routerHost: string;
+  httpsPort?: string;
   baseDomain: string;
   maxRuns: string;
   pollInterval: string;
@@ -90,6 +91,7 @@ export function addServerOptions(cmd: Command): Command {
     .option('--port <n>', 'API port', '7070')
     .option('--router-port <n>', 'edge router port', '8080')
     .option('--router-host <host>', 'edge router address', '127.0.0.1')
+    .option('--https-port <n>', 'edge router HTTPS port (h2 and http/1.1, certificates by SNI); absent: no HTTPS')
     .option('--base-domain <domain>', 'environments answer at ENV.PROJECT.DOMAIN', 'localhost')
     .option('--max-runs <n>', 'runs executing at once', '2')
     .option('--poll-interval <duration>', 'how often tracked branches are polled', '2s')
@@ -119,6 +121,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     port: intOption('--port', flags.port, 1, 65535),
     routerPort: intOption('--router-port', flags.routerPort, 0, 65535),
     routerHost: flags.routerHost,
+    httpsPort: flags.httpsPort === undefined ? null : intOption('--https-port', flags.httpsPort, 0, 65535),
     baseDomain: flags.baseDomain.toLowerCase(),
     maxRuns: intOption('--max-runs', flags.maxRuns, 1, 64),
     pollIntervalMs: parseDuration(flags.pollInterval),
@@ -181,10 +184,12 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--instance-log-max <size>', 'instance logs kept per environment', formatSize(defaultInstanceLogPolicy.maxBytesPerEnvironment))
     .option('--instance-log-age <duration>', 'instance log files older than this are removed', formatDuration(defaultInstanceLogPolicy.maxAgeMs))
     .option('--router-fd <n>', 'serve the router on this inherited, already listening socket (set by the server)')
+    .option('--https-port <n>', 'router HTTPS port; absent: no HTTPS listener')
+    .option('--https-fd <n>', 'serve HTTPS on this inherited, already listening socket (set by the server)')
     .option('--log-max <size>', 'the file stdout appends to is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
     .option('--log-keep <n>', 'rotated log files kept', String(defaultOutputRotation.keep))
     .option('--sandbox <mode>', 'bwrap or none (the server passes its own)', 'none')
-    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; logMax: string; logKeep: string; sandbox: string }) => {
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; httpsPort?: string; httpsFd?: string; logMax: string; logKeep: string; sandbox: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
       const logger = await createLogger(parseLogFormat(flags.logFormat), 'dataplane');
@@ -197,6 +202,8 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         routerPort: intOption('--router-port', flags.routerPort, 0, 65535),
         routerHost: flags.routerHost,
         ...(flags.routerFd === undefined ? {} : { routerFd: intOption('--router-fd', flags.routerFd, 3, 1024) }),
+        ...(flags.httpsPort === undefined ? {} : { httpsPort: intOption('--https-port', flags.httpsPort, 0, 65535) }),
+        ...(flags.httpsFd === undefined ? {} : { httpsFd: intOption('--https-fd', flags.httpsFd, 3, 1024) }),
         path: ctx.env.path,
         home: ctx.env.home,
         masterKey,

@@ -42,6 +42,8 @@ export interface CompiledRoute {
   readonly blame?: CompiledBackend;
   /** Request counters of the host (scale to zero samples them). */
   readonly activity: HostActivity;
+  /** The Strict-Transport-Security value of its HTTPS responses, if the route asks for HSTS. */
+  readonly hsts?: string;
 }
 
 export function normalizeHost(host: string): string {
@@ -122,7 +124,15 @@ function compileRoute(
     for (const b of serving) byValue.set(b.sticky!.value, b);
     sticky = { cookie: stickyConfig.cookie, byValue };
   }
-  return { host, backends, serving, totalWeight, pin, sticky, blame, activity };
+  const hsts = route.hsts ? hstsValue(host, route.hsts) : undefined;
+  return { host, backends, serving, totalWeight, pin, sticky, blame, activity, hsts };
+}
+
+function hstsValue(host: string, hsts: NonNullable<Route['hsts']>): string {
+  if (!Number.isSafeInteger(hsts.maxAgeSeconds) || hsts.maxAgeSeconds < 0) {
+    throw new InvalidInputError(`hsts.maxAgeSeconds of ${host} must be a non-negative integer`, { host });
+  }
+  return `max-age=${hsts.maxAgeSeconds}${hsts.includeSubDomains ? '; includeSubDomains' : ''}`;
 }
 
 /** The backend a header value pins the request to, if the route has such a pin for it. */

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Http2SecureServer } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import { acmeChallengePrefix, AcmeChallenges } from './acme-challenges.ts';
 import { ColdWaiters } from './cold-waiters.ts';
 import { compileTable, hostKey, pickBackend, pickTarget, pinnedBackend, stickyBackend, type CompiledBackend, type CompiledRoute } from './compiled-route.ts';
 import { sendPlain, sendPlainRaw } from './plain-response.ts';
@@ -11,6 +13,7 @@ import { HostActivityRegistry, type HostActivitySample } from './host-activity.t
 import { ReleaseStatsRegistry } from './release-stats.ts';
 import { cookieValue } from './sticky-cookie.ts';
 import { TargetPools } from './target-pools.ts';
+import { SniCertificates } from './sni-certificates.ts';
 import { proxyUpgrade } from './upgrade-proxy.ts';
 
 export interface EdgeRouterOptions {
@@ -31,6 +34,10 @@ export interface EdgeRouterOptions {
   onColdRoute?: (host: string) => boolean;
   /** How long a request waits for a waking host; default 30000 ms. */
   coldWaitMs?: number;
+  /** HTTPS port (0: any free one); absent, and no httpsFd: no HTTPS listener. Same host as the plain port. */
+  httpsPort?: number;
+  /** The HTTPS socket, already listening, inherited at this fd (like listenFd). */
+  httpsFd?: number;
 }
 
 /** Raw Host values seen recently → route; bounded so junk Host headers cannot grow it. */
@@ -39,10 +46,22 @@ const noop = (): void => {};
 
 /**
  * The built-in edge router: one HTTP/1.1 port serving every environment by Host name,
- * proxying to READY instances over keep-alive undici pools.
+ * proxying to READY instances over keep-alive undici pools; optionally one HTTPS port
+ * (h2 and http/1.1, certificate by SNI) proxying the same way.
  */
 export class EdgeRouter {
   private readonly server: Server;
+  private tls: Http2SecureServer | undefined;
+  /** Open TLS connections, ended on close(). */
+  private readonly tlsSockets = new Set<Socket>();
+  /** Sockets of HTTP/1.1-over-TLS connections with a request running (close() ends the others at once). */
+  private readonly busyTls = new Set<Socket>();
+  /** Certificates served over HTTPS, by SNI; hosts with one are redirected from plain HTTP. */
+  readonly certificates = new SniCertificates();
+  /** ACME HTTP-01 answers, for any host. */
+  readonly challenges = new AcmeChallenges();
+  /** The HTTPS port listened on, once listening; null without an HTTPS listener. */
+  httpsPort: number | null = null;
   private readonly log: (line: string) => void;
   private readonly pools: TargetPools;
   private readonly stats = new ReleaseStatsRegistry();
@@ -67,20 +86,39 @@ export class EdgeRouter {
     this.server.on('error', (error) => this.log(`router: server error: ${error.message}`));
   }
 
-  /** Starts listening; resolves with the actual port (useful with port 0). */
-  listen(): Promise<number> {
-    const host = this.opts.host ?? '127.0.0.1';
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      this.server.once('error', onError);
-      const where = this.opts.listenFd === undefined ? { port: this.opts.port, host } : { fd: this.opts.listenFd };
-      this.server.listen(where, () => {
-        this.server.off('error', onError);
-        const port = (this.server.address() as AddressInfo).port;
-        this.log(`router: listening on ${host}:${port}`);
-        resolve(port);
-      });
+  /** The HTTPS server, made at listen(): node:http2 and node:tls are loaded only when HTTPS is asked for. */
+  private async createTls(): Promise<Http2SecureServer> {
+    const { createTlsListener } = await import('./tls-listener.ts');
+    const tls = createTlsListener(this.certificates);
+    tls.on('request', this.onSecureRequest);
+    tls.on('upgrade', this.onUpgrade);
+    tls.on('secureConnection', (socket: Socket) => {
+      this.tlsSockets.add(socket);
+      socket.once('close', () => this.tlsSockets.delete(socket));
     });
+    // A failed handshake (unknown SNI, bad client) concerns that client alone: no line per connection.
+    tls.on('tlsClientError', noop);
+    tls.on('sessionError', noop);
+    tls.on('error', (error: Error) => this.log(`router: https server error: ${error.message}`));
+    return tls;
+  }
+
+  /** Starts listening (HTTP, then HTTPS if asked for); resolves with the actual HTTP port (useful with port 0). */
+  async listen(): Promise<number> {
+    const host = this.opts.host ?? '127.0.0.1';
+    const port = await listenOn(this.server, this.opts.listenFd === undefined ? { port: this.opts.port, host } : { fd: this.opts.listenFd });
+    this.log(`router: listening on ${host}:${port}`);
+    if (this.opts.httpsPort !== undefined || this.opts.httpsFd !== undefined) {
+      this.tls = await this.createTls();
+      try {
+        this.httpsPort = await listenOn(this.tls, this.opts.httpsFd === undefined ? { port: this.opts.httpsPort ?? 0, host } : { fd: this.opts.httpsFd });
+      } catch (error) {
+        this.server.close();
+        throw Object.assign(error as Error, { https: true });
+      }
+      this.log(`router: https on ${host}:${this.httpsPort} (h2, http/1.1)`);
+    }
+    return port;
   }
 
   /**
@@ -148,11 +186,20 @@ export class EdgeRouter {
       if (!this.server.listening) resolve();
       else this.server.close(() => resolve());
     });
+    const tlsClosed = new Promise<void>((resolve) => {
+      if (!this.tls?.listening) resolve();
+      else this.tls.close(() => resolve());
+    });
     this.server.closeIdleConnections();
     this.waiters.expireAll();
     for (const socket of this.upgraded) socket.destroy();
-    const timer = setTimeout(() => this.server.closeAllConnections(), grace);
-    await closed;
+    // Idle TLS connections (no request running) end now, busy ones after their response or the grace.
+    for (const socket of this.tlsSockets) if (!this.busyTls.has(socket)) socket.end();
+    const timer = setTimeout(() => {
+      this.server.closeAllConnections();
+      for (const socket of this.tlsSockets) socket.destroy();
+    }, grace);
+    await Promise.all([closed, tlsClosed]);
     clearTimeout(timer);
     await this.pools.closeAll(grace);
   }
@@ -177,13 +224,50 @@ export class EdgeRouter {
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url;
+    // Answered before any route: ACME challenges (any host), then the redirect to HTTPS.
+    if (url?.startsWith(acmeChallengePrefix)) {
+      this.answerChallenge(url, res);
+      return;
+    }
+    if (this.httpsPort !== null && this.certificates.size > 0 && req.headers.host !== undefined) {
+      const host = hostKey(req.headers.host);
+      if (this.certificates.covers(host)) {
+        redirectToHttps(res, host, this.httpsPort, url ?? '/');
+        return;
+      }
+    }
     this.dispatch(req, res, performance.now(), false);
   };
 
+  private readonly onSecureRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.url?.startsWith(acmeChallengePrefix)) {
+      this.answerChallenge(req.url, res);
+      return;
+    }
+    if (req.httpVersionMajor === 1) {
+      const socket = req.socket;
+      this.busyTls.add(socket);
+      res.once('close', () => {
+        this.busyTls.delete(socket);
+        if (this.closing) socket.end();
+      });
+    }
+    this.dispatch(req, res, performance.now(), false);
+  };
+
+  private answerChallenge(url: string, res: ServerResponse): void {
+    const answer = this.challenges.answer(url);
+    if (answer === undefined) sendPlain(res, 404, 'unknown ACME challenge token\n');
+    else sendPlain(res, 200, answer, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+  }
+
   private dispatch(req: IncomingMessage, res: ServerResponse, started: number, held: boolean): void {
-    const route = this.lookup(req.headers.host);
+    // HTTP/2 names the host in :authority (the compatibility API adds no Host header).
+    const rawHost = req.headers.host ?? (req.headers[':authority'] as string | undefined);
+    const route = this.lookup(rawHost);
     if (!route) {
-      sendPlain(res, 404, `no route for host ${JSON.stringify((req.headers.host ?? '').slice(0, 200))}\n`);
+      sendPlain(res, 404, `no route for host ${JSON.stringify((rawHost ?? '').slice(0, 200))}\n`);
       return;
     }
     const url = req.url;
@@ -269,6 +353,23 @@ export class EdgeRouter {
     onGone(cancel);
     return true;
   }
+}
+
+function listenOn(server: Server | Http2SecureServer, where: { port: number; host: string } | { fd: number }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen(where, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** 308 keeps the method and body (a POST stays a POST); the port is named unless it is 443. */
+function redirectToHttps(res: ServerResponse, host: string, port: number, url: string): void {
+  const location = `https://${host}${port === 443 ? '' : `:${port}`}${url.charCodeAt(0) === 47 ? url : '/'}`;
+  sendPlain(res, 308, `moved to ${location}\n`, { location });
 }
 
 /** A 503 counts against the chosen release, or the heaviest one when none could be chosen. */

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { BodyRelay } from './body-relay.ts';
 import type { CompiledBackend, CompiledRoute, CompiledTarget } from './compiled-route.ts';
 import { pickRetry } from './compiled-route.ts';
-import { downstreamHeaders } from './proxy-headers.ts';
+import { downstreamHeaders, isSecure } from './proxy-headers.ts';
 import { sendPlain } from './plain-response.ts';
 import { appendSetCookie } from './sticky-cookie.ts';
 
@@ -102,7 +102,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       // The release that answered is not the one the cookie names (none, gone, or a retry moved on): stick to this one.
       const sticky = this.backend.sticky;
       if (this.stickyFrom !== null && sticky && this.stickyFrom !== sticky.value) appendSetCookie(out, sticky.setCookie);
-      if (statusMessage) this.res.writeHead(statusCode, statusMessage, out);
+      // HSTS only over HTTPS (RFC 6797 §7.2: a browser ignores it over plain HTTP anyway).
+      if (this.route.hsts && isSecure(this.req)) out['strict-transport-security'] = this.route.hsts;
+      // HTTP/2 has no reason phrase.
+      if (statusMessage && this.req.httpVersionMajor === 1) this.res.writeHead(statusCode, statusMessage, out);
       else this.res.writeHead(statusCode, out);
     } catch (error) {
       // Node refused something from the target (e.g. a header value): a bad gateway, not a crash.

@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.
 // `expect` is answered by this server itself (node sends 100 Continue) and undici refuses it.
@@ -17,18 +19,27 @@ function connectionListed(value: string | string[] | undefined): Set<string> | u
   return listed;
 }
 
+/** Whether the request came over TLS (HTTP/1.1 on a TLS socket, or HTTP/2, which the router only speaks over TLS). */
+export function isSecure(req: IncomingMessage): boolean {
+  return (req.socket as Partial<TLSSocket>).encrypted === true;
+}
+
 /**
  * Request headers for the target as a flat [name, value, ...] list (undici takes it as is),
  * keeping the client's Host, appending to X-Forwarded-For and setting the other X-Forwarded-*.
  * With `upgrade`, Connection/Upgrade are kept so the target sees the upgrade request.
+ * An HTTP/2 request is turned into HTTP/1.1 headers: no pseudo-headers, :authority as Host.
  */
 export function upstreamHeaders(req: IncomingMessage, upgrade = false): string[] {
   const raw = req.rawHeaders;
   const listed = connectionListed(req.headers.connection);
   const out: string[] = [];
+  const h2 = req.httpVersionMajor === 2;
   let priorFor: string | undefined;
+  if (h2 && req.headers.host === undefined) out.push('host', String(req.headers[':authority'] ?? ''));
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
+    if (h2 && name.charCodeAt(0) === 58 /* ':' */) continue;
     const lower = name.toLowerCase();
     if (hopByHop.has(lower) || listed?.has(lower)) {
       if (!(upgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
@@ -44,9 +55,9 @@ export function upstreamHeaders(req: IncomingMessage, upgrade = false): string[]
     'x-forwarded-for',
     priorFor === undefined ? client : `${priorFor}, ${client}`,
     'x-forwarded-host',
-    req.headers.host ?? '',
+    req.headers.host ?? String(req.headers[':authority'] ?? ''),
     'x-forwarded-proto',
-    'http',
+    isSecure(req) ? 'https' : 'http',
   );
   return out;
 }
@@ -59,8 +70,9 @@ export function downstreamHeaders(headers: IncomingHttpHeaders): OutgoingHttpHea
   return headers;
 }
 
-/** True when the request carries a body (content-length > 0 or any transfer-encoding). */
+/** True when the request carries a body (content-length > 0 or any transfer-encoding; HTTP/2: no END_STREAM on its headers). */
 export function hasBody(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
