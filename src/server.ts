@@ -28,13 +28,16 @@ import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
 import type { Project, Run } from './store/records.ts';
+import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
+import type { DomainClaimSource } from './certificates/certificate-ports.ts';
+import type { CertificateManager as CertificateManagerType } from './certificates/certificate-manager.ts';
 
 /**
  * What the server needs only once the data plane is on its way: loaded while the data plane
  * starts (a process of its own, on another core), not before (docs/decisions/0012).
  */
 async function loadServing() {
-  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf] = await Promise.all([
+  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, certificateManager] = await Promise.all([
     import('./api/create-api.ts'),
     import('./artifact/artifact-store.ts'),
     import('./engine/clock.ts'),
@@ -50,6 +53,7 @@ async function loadServing() {
     import('./notify/status-notifier.ts'),
     import('./notify/status-target.ts'),
     import('./engine/notify/status-target-of.ts'),
+    import('./certificates/certificate-manager.ts'),
   ]);
   return {
     ...api,
@@ -67,6 +71,7 @@ async function loadServing() {
     ...notifier,
     ...target,
     ...targetOf,
+    ...certificateManager,
   };
 }
 
@@ -104,6 +109,8 @@ export interface ServerOptions {
   publicUrl?: string | null;
   /** Failed authentications per source address per minute before 429 (default 30). */
   authFailuresPerMinute?: number;
+  /** The ACME CA certificates are ordered from (default Let's Encrypt production). */
+  acme?: AcmeSettings;
   /** bwrap: refuse to start where bubblewrap cannot run; none (default for now, docs/decisions/0016): unsandboxed, warned about. */
   sandbox?: SandboxMode;
 }
@@ -145,7 +152,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
   if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
   let dataPlane: DataPlaneClient | null = null;
-  const { secrets, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
+  const { secrets, keyring, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
@@ -181,6 +188,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     StatusNotifier,
     commitStateForRun,
     statusTargetOf,
+    CertificateManager,
   } = await loadServing();
   const dp = await dpStarting;
   dataPlane = dp.client;
@@ -193,7 +201,15 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     );
   await giveKey();
   // The same socket serves the restarted data plane: the clients below stay valid.
-  const dpSupervisor = new DataPlaneSupervisor(dp, { ...dpOptions, onBack: giveKey });
+  let certificates: CertificateManagerType | null = null;
+  // A restarted data plane gets its certificates from its sealed state; the pass checks that and fills any gap.
+  const dpSupervisor = new DataPlaneSupervisor(dp, {
+    ...dpOptions,
+    onBack: async () => {
+      await giveKey();
+      void certificates?.reconcile();
+    },
+  });
   const hostname = os.hostname();
   const config: EngineConfig = {
     dataDir,
@@ -239,6 +255,11 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     });
   };
   const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
+
+  // Domain claims come from the store once migration 0012 gives it listDomainClaims (helper "domains"); until then only the API's own name.
+  const claims: DomainClaimSource = { listDomainClaims: async () => [] };
+  const publicUrlOption = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
+  certificates = new CertificateManager({ claims, store, dataPlane: dp.client, sealer: keyring, acme: opts.acme ?? defaultAcmeSettings, publicUrl: publicUrlOption, logger });
 
   const tokens = new TokenService({ store, clock: systemClock });
   const adminTokenFile = await ensureAdminToken(store, tokens, dataDir, systemClock.now());
@@ -288,12 +309,19 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const address = app.server.address();
   if (address && typeof address === 'object') url = `http://${localHost}:${address.port}`; // --port 0 picks a free port
   await engine.start();
+  const apiPort = address && typeof address === 'object' ? address.port : opts.port;
+  if (publicUrl?.startsWith('https:') && opts.httpsPort != null) {
+    // The router forwards the API's public name to the API; its certificate is ordered like any domain's.
+    await dp.client.request('PUT', `/routes/${encodeURIComponent(new URL(publicUrl).hostname)}`, { backends: [], forward: { port: apiPort } });
+  }
+  certificates.start();
   logger.info(`sluice server: API on ${url}, router on ${opts.routerHost}:${dp.routerPort}, data in ${dataDir}`);
   return {
     url,
     routerPort: dp.routerPort,
     engine,
     async close() {
+      certificates?.stop();
       dpSupervisor.stop();
       await app.close();
       await engine.stop();

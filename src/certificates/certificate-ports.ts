@@ -18,7 +18,7 @@ export interface DataPlaneCertificate {
 
 /** The data plane's TLS side (src/dataplane/data-plane-client.ts). */
 export interface CertificateDataPlane {
-  putCertificate(id: string, body: { hosts: string[]; certificatePem: string; keyPem: string }): Promise<void>;
+  putCertificate(id: string, body: { hosts: string[]; certificatePem: string; keyPem: string }): Promise<unknown>;
   deleteCertificate(id: string): Promise<void>;
   listCertificates(): Promise<DataPlaneCertificate[]>;
   putAcmeChallenge(token: string, keyAuthorization: string): Promise<void>;
