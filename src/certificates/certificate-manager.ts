@@ -102,7 +102,8 @@ export class CertificateManager implements CertificateReconciler {
     try {
       const now = this.#now().getTime();
       const due = (await this.#opts.store.listCertificates()).filter((r) => r.source === 'acme' && r.nextAttemptAt !== null).map((r) => Date.parse(r.nextAttemptAt ?? '') - now);
-      return Math.max(0, Math.min(interval, ...due));
+      // At least a second: a stale certificate kept serving for a replacement is never attempted, so its past time must not spin the timer.
+      return Math.max(1000, Math.min(interval, ...due));
     } catch {
       return interval;
     }
