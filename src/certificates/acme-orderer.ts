@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { errorMessage } from '../errors.ts';
 import { AcmeOrderError } from './acme-order-error.ts';
 import type { AcmeSettings } from './acme-settings.ts';
-import type { CertificateDataPlane, CertificateStore, KeySealer } from './certificate-ports.ts';
+import type { CertificateDataPlane, CertificateManagerStore, KeySealer } from './certificate-ports.ts';
 import { acmeAccountKeyAad } from './key-aad.ts';
 
 type AcmeModule = typeof import('acme-client');
@@ -29,7 +29,7 @@ export interface OrderRequest {
 
 export interface AcmeOrdererOptions {
   settings: AcmeSettings;
-  store: CertificateStore;
+  store: CertificateManagerStore;
   sealer: KeySealer;
   dataPlane: CertificateDataPlane;
   now: () => Date;

@@ -9,7 +9,7 @@ import { errorMessage } from '../errors.ts';
 import { AcmeOrderer } from './acme-orderer.ts';
 import type { AcmeSettings } from './acme-settings.ts';
 import { certificateFacts, renewalTime } from './certificate-facts.ts';
-import type { CertificateDataPlane, CertificateStore, DomainClaimSource, KeySealer } from './certificate-ports.ts';
+import type { CertificateDataPlane, CertificateManagerStore, DomainClaimSource, KeySealer } from './certificate-ports.ts';
 import { certificateKeyAad } from './key-aad.ts';
 import type { CertificateRecord } from './certificate-record.ts';
 import type { CertificateReconciler } from './certificate-reconciler.ts';
@@ -25,7 +25,7 @@ export const defaultCertificateBackoff: CertificateBackoff = { initialMs: 60_000
 
 export interface CertificateManagerOptions {
   claims: DomainClaimSource;
-  store: CertificateStore;
+  store: CertificateManagerStore;
   dataPlane: CertificateDataPlane;
   sealer: KeySealer;
   acme: AcmeSettings;
@@ -111,13 +111,14 @@ export class CertificateManager implements CertificateReconciler {
 
   async #run(): Promise<void> {
     try {
-      const desired = desiredCertificates(await this.#opts.claims.listDomainClaims(), this.#opts.publicUrl);
+      const claims = await this.#opts.claims.listDomainClaims();
+      const desired = desiredCertificates(claims, this.#opts.publicUrl);
       for (const want of desired) {
         if (this.#stopped) return;
         await this.#bringUp(want);
       }
       if (this.#stopped) return;
-      await this.#dropStale(desired);
+      await this.#dropStale(desired, new Set(claims.filter((c) => c.certificate !== null).map((c) => c.domain.toLowerCase())));
       await this.#push();
     } catch (error) {
       this.#opts.logger.warn(`certificates: ${errorMessage(error)}`);
@@ -182,8 +183,9 @@ export class CertificateManager implements CertificateReconciler {
   /**
    * ACME certificates no claim calls for any more. One whose names a replacement covers serves
    * until the replacement is usable (a changed domain list never drops HTTPS in between).
+   * A provided certificate goes when no claim names a provided certificate for its domains.
    */
-  async #dropStale(desired: DesiredCertificate[]): Promise<void> {
+  async #dropStale(desired: DesiredCertificate[], providedDomains: Set<string>): Promise<void> {
     const now = this.#now();
     const records = await this.#opts.store.listCertificates();
     const byId = new Map(records.map((r) => [r.id, r]));
@@ -193,7 +195,13 @@ export class CertificateManager implements CertificateReconciler {
       return r === undefined || !usableCertificate(r, now);
     });
     for (const r of records) {
-      if (r.source !== 'acme' || wanted.has(r.id)) continue;
+      if (r.source === 'provided') {
+        if (r.domains.some((d) => providedDomains.has(d.toLowerCase())) || this.#stopped) continue;
+        await this.#opts.store.deleteCertificate(r.id);
+        this.#opts.logger.info(`certificates: the provided certificate ${r.id} (${r.domains.join(', ')}) is no longer claimed; removed`);
+        continue;
+      }
+      if (wanted.has(r.id)) continue;
       const replacedLater = waiting.some((d) => d.domains.some((name) => r.domains.includes(name)));
       if (replacedLater && usableCertificate(r, now)) continue;
       if (this.#stopped) return;

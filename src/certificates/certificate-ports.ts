@@ -7,7 +7,7 @@ export interface DomainClaimSource {
   listDomainClaims(): Promise<DomainClaim[]>;
 }
 
-export type CertificateStore = Pick<Store, 'listCertificates' | 'getCertificate' | 'putCertificate' | 'deleteCertificate' | 'getAcmeAccount' | 'putAcmeAccount'>;
+export type CertificateManagerStore = Pick<Store, 'listCertificates' | 'getCertificate' | 'putCertificate' | 'deleteCertificate' | 'getAcmeAccount' | 'putAcmeAccount'>;
 
 export interface DataPlaneCertificate {
   id: string;

@@ -216,14 +216,21 @@ void test('certificates from a real Pebble', { timeout: 300_000 }, async (t) => 
     assert.ok(provided);
     dp.certificates.clear();
     await kit.store.putCertificate(provided);
+    kit.claims = [...kit.claims, { ...acmeClaim('own', 'production', 'own.example.com'), certificate: { group: 'tls', key: 'own' } }];
     const port = await freePort();
-    await kit.manager(dp, { ...acme, directoryUrl: `https://127.0.0.1:${port}/dir` }).reconcile();
+    const offline = kit.manager(dp, { ...acme, directoryUrl: `https://127.0.0.1:${port}/dir` });
+    await offline.reconcile();
     const failed = await kit.store.getCertificate(certificateId(['off.example.com']));
     assert.equal(failed?.state, 'failed');
     assert.match(failed.lastError ?? '', new RegExp(`the ACME directory https://127\\.0\\.0\\.1:${port}/dir is unreachable: .*ECONNREFUSED`));
     assert.deepEqual([...dp.certificates.keys()], [provided.id]);
     await served(provided.id, 'own.example.com');
-    dp.certificates.clear();
+    // The claim of the provided certificate goes: so does the certificate, from the store and the data plane.
+    kit.claims = kit.claims.filter((c) => c.certificate === null);
+    kit.advance(3_600_000);
+    await offline.reconcile();
+    assert.equal(await kit.store.getCertificate(provided.id), undefined);
+    assert.equal(dp.certificates.size, 0);
   });
 });
 
