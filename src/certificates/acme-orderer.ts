@@ -25,6 +25,8 @@ export interface OrderRequest {
   resumeUrl: string | null;
   /** Called with the order's URL before any challenge is answered. */
   onOrder(orderUrl: string): Promise<void>;
+  /** Called when the order left by an interrupted attempt is taken up again. */
+  onResume?(orderUrl: string): void;
 }
 
 export interface AcmeOrdererOptions {
@@ -128,7 +130,10 @@ export class AcmeOrderer {
     }
     const same = order.identifiers.map((i) => i.value.toLowerCase()).sort().join(',') === [...req.domains].sort().join(',');
     // Its key is lost once the order is finalized (the key lives only in the process that made the CSR).
-    if (same && (order.status === 'pending' || order.status === 'ready')) return order;
+    if (same && (order.status === 'pending' || order.status === 'ready')) {
+      req.onResume?.(req.resumeUrl);
+      return order;
+    }
     await this.#clearChallenges(client, order);
     return null;
   }

@@ -153,6 +153,7 @@ export class CertificateManager implements CertificateReconciler {
         domains: want.domains,
         resumeUrl: started.orderUrl,
         onOrder: async (orderUrl) => this.#write({ ...started, orderUrl, updatedAt: this.#now().toISOString() }),
+        onResume: (orderUrl) => this.#opts.logger.info(`certificates: resuming the order ${orderUrl} for ${want.domains.join(', ')} (an earlier attempt was interrupted)`),
       });
       const facts = certificateFacts(issued.certificatePem);
       await this.#write({

@@ -62,3 +62,42 @@ void test('the API\'s https --public-url gets a certificate from Pebble through 
   assert.match(rec.issuer ?? '', /Pebble/);
   assert.equal(rec.lastError, null);
 });
+
+void test('a control plane killed during an order: the restarted server resumes the same order and serves its certificate', { timeout: 180_000 }, async (t) => {
+  const routerPort = await freePort();
+  const httpsPort = await freePort();
+  // Pebble validates 4 s after the challenge is answered: the server is killed in that window.
+  const pebble = await startPebble(t, { httpPort: routerPort, vaSleepSeconds: 4 });
+  const work = tempDir('acme-restart');
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }));
+  const rootFile = path.join(work, 'pebble-root.pem');
+  fs.writeFileSync(rootFile, pebble.issuingRootPem);
+  const host = 'restart.example.com';
+  const server = await TestServer.start([
+    '--router-port', String(routerPort), '--https-port', String(httpsPort), '--public-url', `https://${host}:${httpsPort}`,
+    '--acme-directory', pebble.directoryUrl, '--acme-ca-bundle', pebble.caBundleFile, '--sandbox', 'none',
+  ]);
+  t.after(() => server.close());
+  const store = openSqliteStore(path.join(server.dataDir, 'sluice.db'));
+  t.after(() => store.close());
+  const id = certificateId([host]);
+  const mid = await server.waitFor('an order in flight', async () => {
+    const rec = await store.getCertificate(id);
+    return rec?.state === 'pending' && rec.orderUrl !== null ? rec : null;
+  }, 60_000);
+  await server.kill9();
+  assert.equal((await store.getCertificate(id))?.state, 'pending', 'killed before the order finished');
+  await server.launch();
+  const ok = await server.waitFor('HTTPS with the resumed order\'s certificate', async () => {
+    try {
+      return await curl(`https://${host}:${httpsPort}/healthz`, `${host}:${httpsPort}:127.0.0.1`, ['--cacert', rootFile]);
+    } catch {
+      return null;
+    }
+  }, 90_000);
+  assert.equal(ok.status, 200);
+  assert.ok(server.log.includes(`resuming the order ${mid.orderUrl ?? ''} for ${host}`), 'the restarted server took up the same order');
+  const done = await store.getCertificate(id);
+  assert.equal(done?.state, 'valid');
+  assert.equal(done.failures, 0);
+});

@@ -64,7 +64,8 @@ function track(t: TestContext, child: ChildProcess, name: string): { log: () => 
   return { log: () => `${name}:\n${out}`, stop };
 }
 
-export async function startPebble(t: TestContext, opts: { httpPort: number }): Promise<Pebble> {
+/** `vaSleepSeconds`: Pebble waits that long before it validates a challenge (a window to stop a server mid-order); default none. */
+export async function startPebble(t: TestContext, opts: { httpPort: number; vaSleepSeconds?: number }): Promise<Pebble> {
   const dir = tempDir('pebble');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const certFile = path.join(dir, 'cert.pem');
@@ -81,7 +82,7 @@ export async function startPebble(t: TestContext, opts: { httpPort: number }): P
   fs.writeFileSync(configFile, JSON.stringify(config));
   const pebble = spawn('pebble', ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`, '-strict=false'], {
     cwd: dir,
-    env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+    env: { ...process.env, ...(opts.vaSleepSeconds === undefined ? { PEBBLE_VA_NOSLEEP: '1' } : { PEBBLE_VA_SLEEPTIME: String(opts.vaSleepSeconds) }), PEBBLE_WFE_NONCEREJECT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pebbleLog = track(t, pebble, 'pebble');
