@@ -5,7 +5,7 @@
 // equal to the usable records of the store (also after a data-plane restart).
 import { backoffDelay } from '../backoff.ts';
 import type { Logger } from '../engine/logger.ts';
-import { errorMessage } from '../errors.ts';
+import { ErrorCode, errorMessage, SluiceError } from '../errors.ts';
 import { AcmeOrderer } from './acme-orderer.ts';
 import type { AcmeSettings } from './acme-settings.ts';
 import { certificateFacts, renewalTime } from './certificate-facts.ts';
@@ -198,7 +198,7 @@ export class CertificateManager implements CertificateReconciler {
     for (const r of records) {
       if (r.source === 'provided') {
         if (r.domains.some((d) => providedDomains.has(d.toLowerCase())) || this.#stopped) continue;
-        await this.#opts.store.deleteCertificate(r.id);
+        await this.#remove(r.id);
         this.#opts.logger.info(`certificates: the provided certificate ${r.id} (${r.domains.join(', ')}) is no longer claimed; removed`);
         continue;
       }
@@ -206,15 +206,30 @@ export class CertificateManager implements CertificateReconciler {
       const replacedLater = waiting.some((d) => d.domains.some((name) => r.domains.includes(name)));
       if (replacedLater && usableCertificate(r, now)) continue;
       if (this.#stopped) return;
-      await this.#opts.store.deleteCertificate(r.id);
+      await this.#remove(r.id);
       this.#opts.logger.info(`certificates: ${r.domains.join(', ')} is no longer claimed; its certificate ${r.id} is removed`);
     }
   }
 
-  /** The data plane serves exactly the usable records (ACME and provided): new and renewed ones first, then removals. */
+  /** From the data plane first: a failure there keeps the record, so the next pass tries again. */
+  async #remove(id: string): Promise<void> {
+    try {
+      await this.#opts.dataPlane.deleteCertificate(id);
+    } catch (error) {
+      if (!(error instanceof SluiceError && error.code === ErrorCode.notFound)) throw error;
+    }
+    await this.#opts.store.deleteCertificate(id);
+  }
+
+  /**
+   * The data plane serves every usable record (ACME and provided): what it lacks or holds with
+   * another expiry is put. Records that are not usable (expired) are taken out; certificates the
+   * store never had are not the manager's (an operator's, a test's) and stay.
+   */
   async #push(): Promise<void> {
     const now = this.#now();
-    const usable = (await this.#opts.store.listCertificates()).filter((r) => usableCertificate(r, now));
+    const records = await this.#opts.store.listCertificates();
+    const usable = records.filter((r) => usableCertificate(r, now));
     const served = await this.#opts.dataPlane.listCertificates();
     const servedAt = new Map(served.map((c) => [c.id, Date.parse(c.notAfter)]));
     for (const r of usable) {
@@ -224,6 +239,7 @@ export class CertificateManager implements CertificateReconciler {
       await this.#opts.dataPlane.putCertificate(r.id, { hosts: r.domains, certificatePem: r.certificatePem ?? '', keyPem });
     }
     const keep = new Set(usable.map((r) => r.id));
-    for (const c of served) if (!keep.has(c.id) && !this.#stopped) await this.#opts.dataPlane.deleteCertificate(c.id);
+    const known = new Set(records.map((r) => r.id));
+    for (const c of served) if (known.has(c.id) && !keep.has(c.id) && !this.#stopped) await this.#opts.dataPlane.deleteCertificate(c.id);
   }
 }

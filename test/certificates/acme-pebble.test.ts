@@ -57,11 +57,11 @@ void test('certificates from a real Pebble', { timeout: 300_000 }, async (t) => 
     await kit.manager(dp, acme).reconcile();
     assert.equal(dp.puts, puts);
     assert.equal(dp.challengeRequests.length, asked);
-    // A restarted data plane (empty table) gets every certificate again; one it holds that the store does not is removed.
+    // A data plane that lost its table gets every certificate again; one the store never had (an operator's) stays.
     dp.certificates.clear();
-    await dp.putCertificate('cert-stale', { hosts: ['x'], certificatePem: prod.certificatePem ?? '', keyPem: 'k' });
+    await dp.putCertificate('cert-operator', { hosts: ['x'], certificatePem: prod.certificatePem ?? '', keyPem: 'k' });
     await kit.manager(dp, acme).reconcile();
-    assert.deepEqual([...dp.certificates.keys()].sort(), [prodId, certificateId(['staging.shop.example.com'])].sort());
+    assert.deepEqual([...dp.certificates.keys()].sort(), ['cert-operator', prodId, certificateId(['staging.shop.example.com'])].sort());
     dp.certificates.clear();
   });
 
