@@ -1,7 +1,8 @@
 // Pebble, Let's Encrypt's test ACME server, on loopback for a test: pebble-challtestsrv answers
 // its DNS (every name → 127.0.0.1 unless a test says otherwise) and Pebble validates HTTP-01 on
 // `httpPort`. Pebble's own HTTPS uses a certificate made here with openssl; its issuing root
-// comes from its management interface. Both processes are ended when the test ends.
+// comes from its management interface. Every order gets fresh authorizations (PEBBLE_AUTHZREUSE=0),
+// so each one goes through HTTP-01. Both processes are ended when the test ends.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -82,7 +83,7 @@ export async function startPebble(t: TestContext, opts: { httpPort: number; vaSl
   fs.writeFileSync(configFile, JSON.stringify(config));
   const pebble = spawn('pebble', ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`, '-strict=false'], {
     cwd: dir,
-    env: { ...process.env, ...(opts.vaSleepSeconds === undefined ? { PEBBLE_VA_NOSLEEP: '1' } : { PEBBLE_VA_SLEEPTIME: String(opts.vaSleepSeconds) }), PEBBLE_WFE_NONCEREJECT: '0' },
+    env: { ...process.env, ...(opts.vaSleepSeconds === undefined ? { PEBBLE_VA_NOSLEEP: '1' } : { PEBBLE_VA_SLEEPTIME: String(opts.vaSleepSeconds) }), PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pebbleLog = track(t, pebble, 'pebble');
