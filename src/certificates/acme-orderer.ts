@@ -174,7 +174,9 @@ export class AcmeOrderer {
     } finally {
       for (const token of tokens) await this.#opts.dataPlane.deleteAcmeChallenge(token).catch(() => {});
     }
-    const [key, csr] = await acme.crypto.createCsr({ commonName: req.domains[0], altNames: req.domains }, await acme.crypto.createPrivateEcdsaKey());
+    // A subject CN holds at most 64 characters (RFC 5280); the names are in the SAN list anyway.
+    const commonName = req.domains.find((d) => d.length <= 64);
+    const [key, csr] = await acme.crypto.createCsr({ ...(commonName === undefined ? {} : { commonName }), altNames: req.domains }, await acme.crypto.createPrivateEcdsaKey());
     const finalized = await client.finalizeOrder(order, csr);
     const certificatePem = await client.getCertificate(finalized);
     return { certificatePem, keyPem: key.toString() };

@@ -29,12 +29,14 @@ void test('certificates from a real Pebble', { timeout: 300_000 }, async (t) => 
 
   await t.test('issuance: one SAN certificate per environment, pushed to the data plane, its key sealed', async (t) => {
     const kit = await CertificateKit.open(t);
-    kit.claims = [acmeClaim('shop', 'production', 'shop.example.com'), acmeClaim('shop', 'production', 'WWW.shop.example.com'), acmeClaim('shop', 'staging', 'staging.shop.example.com')];
+    // A name longer than a subject CN may be (64) is in the SAN list only.
+    const long = `${'l'.repeat(60)}.shop.example.com`;
+    kit.claims = [acmeClaim('shop', 'production', 'shop.example.com'), acmeClaim('shop', 'production', 'WWW.shop.example.com'), acmeClaim('shop', 'staging', 'staging.shop.example.com'), acmeClaim('shop', 'production', long)];
     await kit.manager(dp, acme).reconcile();
-    const prodId = certificateId(['shop.example.com', 'www.shop.example.com']);
+    const prodId = certificateId(['shop.example.com', 'www.shop.example.com', long]);
     const prod = await kit.store.getCertificate(prodId);
     assert.equal(prod?.state, 'valid', prod?.lastError ?? '');
-    assert.deepEqual(prod.domains, ['shop.example.com', 'www.shop.example.com']);
+    assert.deepEqual(prod.domains, [long, 'shop.example.com', 'www.shop.example.com']);
     assert.match(prod.issuer ?? '', /Pebble/);
     assert.equal(prod.failures, 0);
     assert.equal(prod.orderUrl, null);
@@ -46,6 +48,7 @@ void test('certificates from a real Pebble', { timeout: 300_000 }, async (t) => 
     assert.match(kit.keyring.decrypt(prod.sealedKey ?? '', certificateKeyAad(prodId)), /BEGIN PRIVATE KEY/);
     await served(prodId, 'shop.example.com');
     await served(prodId, 'www.shop.example.com');
+    await served(prodId, long);
     await served(certificateId(['staging.shop.example.com']), 'staging.shop.example.com');
     const account = await kit.store.getAcmeAccount(pebble.directoryUrl);
     assert.equal(account?.email, 'ops@example.com');
