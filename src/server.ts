@@ -29,13 +29,16 @@ import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
 import type { Project, Run } from './store/records.ts';
+import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
+import { certificateId } from './certificates/certificate-record.ts';
+import type { CertificateManager as CertificateManagerType } from './certificates/certificate-manager.ts';
 
 /**
  * What the server needs only once the data plane is on its way: loaded while the data plane
  * starts (a process of its own, on another core), not before (docs/decisions/0012).
  */
 async function loadServing() {
-  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims] = await Promise.all([
+  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims, certificateManager] = await Promise.all([
     import('./api/create-api.ts'),
     import('./artifact/artifact-store.ts'),
     import('./engine/clock.ts'),
@@ -52,6 +55,7 @@ async function loadServing() {
     import('./notify/status-target.ts'),
     import('./engine/notify/status-target-of.ts'),
     import('./engine/domains/domain-claims.ts'),
+    import('./certificates/certificate-manager.ts'),
   ]);
   return {
     ...api,
@@ -70,6 +74,7 @@ async function loadServing() {
     ...target,
     ...targetOf,
     ...domainClaims,
+    ...certificateManager,
   };
 }
 
@@ -107,6 +112,8 @@ export interface ServerOptions {
   publicUrl?: string | null;
   /** Failed authentications per source address per minute before 429 (default 30). */
   authFailuresPerMinute?: number;
+  /** The ACME CA certificates are ordered from (default Let's Encrypt production). */
+  acme?: AcmeSettings;
   /** bwrap: refuse to start where bubblewrap cannot run; none (default for now, docs/decisions/0016): unsandboxed, warned about. */
   sandbox?: SandboxMode;
 }
@@ -148,7 +155,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
   if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
   let dataPlane: DataPlaneClient | null = null;
-  const { secrets, sealer, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
+  const { secrets, keyring, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
 
@@ -185,10 +192,12 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     commitStateForRun,
     statusTargetOf,
     DomainClaims,
+    CertificateManager,
   } = await loadServing();
   // Built while the data plane starts (docs/decisions/0022): nothing below talks to it before
   // `await dpStarting`, and the API listens and the engine starts only after it.
   const dpClient = new DataPlaneClient(socketPathOf(dataDir));
+  let certificates: CertificateManagerType | null = null;
   const hostname = os.hostname();
   const config: EngineConfig = {
     dataDir,
@@ -222,7 +231,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   };
   // Certificates (store and reconciler) come with helper "acme"'s certificate manager; until then
   // domains are claimed and routed, and provided certificates checked, but none is stored.
-  const domains = new DomainClaims({ store, readSecret: (g, k) => secrets.readInternal(g, k), sealer, certificates: null, reconciler: null, clock: systemClock, warn: (m) => logger.warn(m) });
+  // Orders run in the background: a deploy never waits for a CA (the domains serve HTTP meanwhile).
+  const reconciler = { reconcile: async (): Promise<void> => void certificates?.reconcile() };
+  const domains = new DomainClaims({ store, readSecret: (g, k) => secrets.readInternal(g, k), sealer: keyring, certificates: store, reconciler, clock: systemClock, warn: (m) => logger.warn(m) });
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
@@ -239,12 +250,14 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   };
   const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
 
+  const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
+  certificates = new CertificateManager({ claims: store, store, dataPlane: dpClient, sealer: keyring, acme: opts.acme ?? defaultAcmeSettings, publicUrl, logger });
+
   const tokens = new TokenService({ store, clock: systemClock });
   let dpSupervisor: { stop(): void } | null = null;
   // A wildcard address is reached through loopback from this machine (and is not a Host the API answers for).
   const localHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let url = `http://${localHost}:${opts.port}`;
-  const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
   const { app } = createApi(
     {
       engine,
@@ -253,8 +266,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       domainApi: {
         assertProject: async (name) => void (await engine.project(name)),
         claims: (project) => store.listDomainClaims({ project }),
-        // Helper "acme": the store's getCertificate(certificateId(domains)) plugs in here.
-        certificateOf: async () => null,
+        certificateOf: async (domains) => (await store.getCertificate(certificateId(domains))) ?? null,
       },
       auditTrail: new AuditTrail(store, systemClock),
       backupApi: {
@@ -300,19 +312,33 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     );
   await giveKey();
   // The same socket serves the restarted data plane: the clients above stay valid.
-  dpSupervisor = new DataPlaneSupervisor(dp, { ...dpOptions, onBack: giveKey });
+  // A restarted data plane gets its certificates from its sealed state; the pass checks that and fills any gap.
+  dpSupervisor = new DataPlaneSupervisor(dp, {
+    ...dpOptions,
+    onBack: async () => {
+      await giveKey();
+      void certificates?.reconcile();
+    },
+  });
   const adminTokenFile = await ensureAdminToken(store, tokens, dataDir, systemClock.now());
   if (adminTokenFile) logger.info(`admin token written to ${adminTokenFile} (mode 0600): sign the CLI in with  sluice login < ${adminTokenFile}`);
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   if (address && typeof address === 'object') url = `http://${localHost}:${address.port}`; // --port 0 picks a free port
   await engine.start();
+  const apiPort = address && typeof address === 'object' ? address.port : opts.port;
+  if (publicUrl?.startsWith('https:') && opts.httpsPort != null) {
+    // The router forwards the API's public name to the API; its certificate is ordered like any domain's.
+    await dp.client.request('PUT', `/routes/${encodeURIComponent(new URL(publicUrl).hostname)}`, { backends: [], forward: { port: apiPort } });
+  }
+  certificates.start();
   logger.info(`sluice server: API on ${url}, router on ${opts.routerHost}:${dp.routerPort}, data in ${dataDir}`);
   return {
     url,
     routerPort: dp.routerPort,
     engine,
     async close() {
+      certificates?.stop();
       dpSupervisor?.stop();
       await app.close();
       await engine.stop();

@@ -70,5 +70,5 @@ export async function openSecrets(
     await onRotated(next);
     return { fingerprint: keyring.masterFingerprint, keyFile };
   };
-  return { secrets, sealer: keyring, redact: (line: string) => redactor.redactLine(line), rotateKey, masterKey: master.key };
+  return { secrets, keyring, redact: (line: string) => redactor.redactLine(line), rotateKey, masterKey: master.key };
 }

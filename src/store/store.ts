@@ -1,6 +1,8 @@
 // The Store port: everything the engine keeps durable. Implemented once over Kysely
 // (store/sql/sql-store.ts) for SQLite and PostgreSQL; the engine never sees SQL.
 import type { AuditHead } from '../audit/audit-chain.ts';
+import type { AcmeAccountRecord } from '../certificates/acme-account-record.ts';
+import type { CertificateRecord } from '../certificates/certificate-record.ts';
 import type { DomainClaim } from '../domains/domain-claim.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
@@ -133,6 +135,16 @@ export interface Store {
   /** Marks a live token revoked; false when no live token has that name. */
   revokeToken(name: string, at: string): Promise<boolean>;
 
+  /** TLS certificates (ACME and provided), in id order. */
+  listCertificates(): Promise<CertificateRecord[]>;
+  getCertificate(id: string): Promise<CertificateRecord | undefined>;
+  /** Inserts or replaces the record with this id. */
+  putCertificate(rec: CertificateRecord): Promise<void>;
+  /** False when there was no such certificate. */
+  deleteCertificate(id: string): Promise<boolean>;
+  /** The server's ACME account at one CA (its directory URL). */
+  getAcmeAccount(directoryUrl: string): Promise<AcmeAccountRecord | undefined>;
+  putAcmeAccount(account: AcmeAccountRecord): Promise<void>;
   /** Custom domain claims, by project, environment and domain. */
   listDomainClaims(filter?: { project?: string }): Promise<DomainClaim[]>;
   /**

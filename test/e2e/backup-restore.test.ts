@@ -10,6 +10,9 @@ import Sqlite from 'better-sqlite3';
 import { openPostgresStore, pgDumpCommand } from '../../src/store/postgres/open-postgres-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { ConflictError } from '../../src/errors.ts';
+import { certificateId, type CertificateRecord } from '../../src/certificates/certificate-record.ts';
+import { acmeAccountKeyAad, certificateKeyAad } from '../../src/certificates/key-aad.ts';
+import { Keyring, loadMasterKey } from '../../src/secrets/keyring.ts';
 import { runCli, tempDir, terminal, TestServer, type RunJson } from './harness.ts';
 import { appFiles, deployedProject, type ReleaseJson } from './fixtures.ts';
 import { StepSignals } from './step-signals.ts';
@@ -33,6 +36,21 @@ void test('a backup taken while runs write restores into a new directory where a
   await server.waitFor('a run of v2 running', async () => (await server.json<RunJson[]>(['runs', 'shop'])).some((r) => r.commit === v2 && r.state === 'running'));
   const endedBefore = (await server.json<RunJson[]>(['runs', 'shop'])).filter((r) => terminal.has(r.state));
   const releasesBefore = await server.json<ReleaseJson[]>(['releases', 'shop', '--env', 'production']);
+  // Certificates and the ACME account are in the store, their keys sealed like secrets.
+  const certKeyPem = '-----BEGIN PRIVATE KEY-----\ncertificate key 91c2\n-----END PRIVATE KEY-----\n';
+  const certId = certificateId(['shop.example.com']);
+  const live = openSqliteStore(path.join(server.dataDir, 'sluice.db'));
+  const liveKeys = new Keyring(loadMasterKey({ envValue: undefined, keyFile: path.join(server.dataDir, 'master.key') }).key, live);
+  await liveKeys.init();
+  const cert: CertificateRecord = {
+    id: certId, domains: ['shop.example.com'], source: 'acme', state: 'valid', certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    sealedKey: liveKeys.encrypt(certKeyPem, certificateKeyAad(certId)), notAfter: '2027-03-01T00:00:00.000Z', issuer: 'Pebble Intermediate CA',
+    lastError: null, failures: 0, nextAttemptAt: '2027-01-01T00:00:00.000Z', orderUrl: null, updatedAt: new Date().toISOString(),
+  };
+  await live.putCertificate(cert);
+  const directoryUrl = 'https://ca.test/dir';
+  await live.putAcmeAccount({ directoryUrl, accountUrl: 'https://ca.test/acct/7', sealedKey: liveKeys.encrypt('account key 55e1', acmeAccountKeyAad(directoryUrl)), email: 'ops@example.com', createdAt: new Date().toISOString() });
+  await live.close();
   const file = path.join(work, 'shop.db');
   const backup = await server.cli(['backup', file]);
   // Still running (its build waits for the gate): the backup was taken while it wrote.
@@ -68,6 +86,16 @@ void test('a backup taken while runs write restores into a new directory where a
   assert.match(restored.stderr, /copy the master key of the server that made the backup to .*master\.key \(chmod 600\)/);
   fs.writeFileSync(path.join(restoredDir, 'master.key'), masterKey, { mode: 0o600 });
   fs.writeFileSync(path.join(restoredDir, 'admin.token'), adminToken, { mode: 0o600 });
+  // Checked in the restored file before a server opens it (its certificate manager drops what no domain claims).
+  const restoredStore = openSqliteStore(path.join(restoredDir, 'sluice.db'));
+  const restoredKeys = new Keyring(loadMasterKey({ envValue: undefined, keyFile: path.join(restoredDir, 'master.key') }).key, restoredStore);
+  await restoredKeys.init();
+  assert.deepEqual(await restoredStore.getCertificate(certId), cert);
+  assert.equal(restoredKeys.decrypt(cert.sealedKey ?? '', certificateKeyAad(certId)), certKeyPem);
+  const account = await restoredStore.getAcmeAccount(directoryUrl);
+  assert.equal(account?.accountUrl, 'https://ca.test/acct/7');
+  assert.equal(restoredKeys.decrypt(account.sealedKey, acmeAccountKeyAad(directoryUrl)), 'account key 55e1');
+  await restoredStore.close();
 
   const again = await TestServer.startAt(restoredDir);
   t.after(() => again.close());

@@ -6,6 +6,7 @@ import type { DomainClaim } from '../../src/domains/domain-claim.ts';
 import type { Stage, Step, TokenRecord } from '../../src/store/records.ts';
 import type { NewAuditEntry, NewLogLine, Store } from '../../src/store/store.ts';
 import { auditHash, genesisHash, verifyAuditChain } from '../../src/audit/audit-chain.ts';
+import { certificateId, type CertificateRecord } from '../../src/certificates/certificate-record.ts';
 import { at, newRelease, newRun, postgresImplementation, project, sqliteImplementation, type StorePair } from './store-fixtures.ts';
 
 const implementations = [sqliteImplementation(), await postgresImplementation()];
@@ -371,6 +372,47 @@ for (const impl of implementations) {
       for (let i = 1; i < chain.length; i++) assert.equal(chain[i]!.prevHash, chain[i - 1]!.hash, `entry ${chain[i]!.id}`);
       const v = await verifyChain(b);
       assert.deepEqual([v.ok, v.entries], [true, 30]);
+    });
+
+    void test('certificates: put inserts then replaces, get, list in id order, delete once; the record comes back exactly', async () => {
+      const { a, b } = stores();
+      const domains = ['www.shop.example.com', 'shop.example.com'];
+      const pending: CertificateRecord = {
+        id: certificateId(domains), domains, source: 'acme', state: 'pending', certificatePem: null, sealedKey: null, notAfter: null, issuer: null,
+        lastError: null, failures: 0, nextAttemptAt: null, orderUrl: 'https://ca.test/order/1', updatedAt: at(1),
+      };
+      await a.putCertificate(pending);
+      assert.deepEqual(await b.getCertificate(pending.id), pending);
+      const valid: CertificateRecord = { ...pending, state: 'valid', certificatePem: '-----BEGIN CERTIFICATE-----\n…', sealedKey: '{"sealed":1}', notAfter: at(9), issuer: 'Pebble Intermediate CA', orderUrl: null, updatedAt: at(2) };
+      await b.putCertificate(valid);
+      const provided: CertificateRecord = { ...valid, id: certificateId(['api.example.com']), domains: ['api.example.com'], source: 'provided' };
+      await a.putCertificate(provided);
+      assert.deepEqual(await a.listCertificates(), [valid, provided].sort((x, y) => (x.id < y.id ? -1 : 1)));
+      assert.equal(await b.deleteCertificate(valid.id), true);
+      assert.equal(await b.deleteCertificate(valid.id), false);
+      assert.equal(await a.getCertificate(valid.id), undefined);
+      assert.deepEqual(await a.listCertificates(), [provided]);
+    });
+
+    void test('certificates: an invalid record (no domain, an unknown state) is refused before it is written', async () => {
+      const { a } = stores();
+      const bad = { id: 'cert-x', domains: [], source: 'acme', state: 'pending', certificatePem: null, sealedKey: null, notAfter: null, issuer: null, lastError: null, failures: 0, nextAttemptAt: null, orderUrl: null, updatedAt: at(1) } as CertificateRecord;
+      await assert.rejects(a.putCertificate(bad));
+      assert.deepEqual(await a.listCertificates(), []);
+      await a.putCertificate({ ...bad, domains: ['a.example.com'] });
+      await assert.rejects(a.putCertificate({ ...bad, domains: ['a.example.com'], state: 'exploded' as never }));
+      assert.equal((await a.getCertificate('cert-x'))?.state, 'pending');
+    });
+
+    void test('ACME accounts: one per directory URL, replaced by a put', async () => {
+      const { a, b } = stores();
+      const account = { directoryUrl: 'https://ca.test/dir', accountUrl: 'https://ca.test/acct/1', sealedKey: '{"sealed":1}', email: null, createdAt: at(1) };
+      assert.equal(await b.getAcmeAccount(account.directoryUrl), undefined);
+      await a.putAcmeAccount(account);
+      assert.deepEqual(await b.getAcmeAccount(account.directoryUrl), account);
+      await b.putAcmeAccount({ ...account, accountUrl: 'https://ca.test/acct/2', email: 'ops@example.com' });
+      assert.deepEqual(await a.getAcmeAccount(account.directoryUrl), { ...account, accountUrl: 'https://ca.test/acct/2', email: 'ops@example.com' });
+      assert.equal(await a.getAcmeAccount('https://other.test/dir'), undefined);
     });
 
     void test('secret grants: grant (also to a project not added yet), list, grant twice, revoke', async () => {

@@ -8,8 +8,10 @@ import type { CliContext } from '../context.ts';
 import type { Logger } from '../../engine/logger.ts';
 import { errorMessage } from '../../errors.ts';
 import { parseSandboxMode } from '../../sandbox/open-sandbox.ts';
+import { letsEncryptProduction, letsEncryptStaging } from '../../certificates/acme-settings.ts';
+import { acmeSettingsOf, type AcmeFlags } from '../../config/acme-options.ts';
 
-export interface ServerFlags {
+export interface ServerFlags extends AcmeFlags {
   data?: string;
   host: string;
   port: string;
@@ -92,6 +94,9 @@ export function addServerOptions(cmd: Command): Command {
     .option('--router-port <n>', 'edge router port', '8080')
     .option('--router-host <host>', 'edge router address', '127.0.0.1')
     .option('--https-port <n>', 'edge router HTTPS port (h2 and http/1.1, certificates by SNI); absent: no HTTPS')
+    .option('--acme-directory <url>', `ACME directory certificates are ordered from (Let's Encrypt staging: ${letsEncryptStaging})`, letsEncryptProduction)
+    .option('--acme-email <email>', "contact address of the ACME account (the CA's expiry notices)")
+    .option('--acme-ca-bundle <file>', "PEM of CAs trusted for the ACME directory's own HTTPS, besides the system's (private CAs, test servers)")
     .option('--base-domain <domain>', 'environments answer at ENV.PROJECT.DOMAIN', 'localhost')
     .option('--max-runs <n>', 'runs executing at once', '2')
     .option('--poll-interval <duration>', 'how often tracked branches are polled', '2s')
@@ -144,6 +149,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     outputRotation: outputRotationOf(flags),
     publicUrl: flags.publicUrl === undefined ? null : urlOption('--public-url', flags.publicUrl),
     authFailuresPerMinute: intOption('--auth-failures', flags.authFailures, 1, 1_000_000),
+    acme: acmeSettingsOf(flags),
   }, logger);
   startOutputRotation(outputRotationOf(flags), (line) => logger.warn(line));
   return { ...server, logger };

@@ -1,5 +1,7 @@
 // Kysely's view of the tables: the records of ../records.ts, with generated keys marked.
 import type { Generated } from 'kysely';
+import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
+import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
 
 /** A domain claim as stored: the certificate reference flattened, hsts as 0/1. */
@@ -34,4 +36,9 @@ export interface Database {
   secretGrants: SecretGrant;
   tokens: TokenRecord;
   domainClaims: DomainClaimRow;
+  certificates: CertificateRow;
+  acmeAccounts: AcmeAccountRecord;
 }
+
+/** The domain list is a JSON column. */
+export type CertificateRow = Omit<CertificateRecord, 'domains'> & { domainsJson: string };

@@ -5,6 +5,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { sql } from 'kysely';
 import { auditChainMigration } from './audit-chain-migration.ts';
 import { secretGrantsMigration } from './secret-grants-migration.ts';
+import { certificatesMigration } from './certificates-migration.ts';
 
 export interface DialectCapabilities {
   /** Column type of an auto-incrementing integer key: 'integer' (SQLite) or 'bigserial' (PostgreSQL). */
@@ -286,6 +287,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0008_audit_chain': auditChainMigration,
       '0009_secret_grants': secretGrantsMigration,
       '0010_fork_previews': forkPreviews,
+      '0011_certificates': certificatesMigration,
       '0012_domain_claims': domainClaimsMigration,
     }),
   };

@@ -6,6 +6,9 @@ import type { AuditHead } from '../../audit/audit-chain.ts';
 import { listDomainClaims, replaceDomainClaimsIn } from './sql-domain-claims.ts';
 import type { DomainClaim } from '../../domains/domain-claim.ts';
 import { insertToken, revokeTokenNamed } from './sql-tokens.ts';
+import { deleteCertificateRow, getAcmeAccountRow, getCertificateRow, listCertificateRows, putAcmeAccountRow, putCertificateRow } from './sql-certificates.ts';
+import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
+import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
 import { backoffDelay } from '../../backoff.ts';
@@ -507,4 +510,11 @@ export class SqlStore implements Store {
   replaceDomainClaims(project: string, environment: string, claims: DomainClaim[]): Promise<void> {
     return this.numbered((tx) => replaceDomainClaimsIn(tx, project, environment, claims));
   }
+
+  listCertificates = (): Promise<CertificateRecord[]> => listCertificateRows(this.db);
+  getCertificate = (id: string): Promise<CertificateRecord | undefined> => getCertificateRow(this.db, id);
+  putCertificate = (rec: CertificateRecord): Promise<void> => putCertificateRow(this.db, rec);
+  deleteCertificate = (id: string): Promise<boolean> => deleteCertificateRow(this.db, id);
+  getAcmeAccount = (directoryUrl: string): Promise<AcmeAccountRecord | undefined> => getAcmeAccountRow(this.db, directoryUrl);
+  putAcmeAccount = (account: AcmeAccountRecord): Promise<void> => putAcmeAccountRow(this.db, account);
 }
