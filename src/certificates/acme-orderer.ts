@@ -8,7 +8,7 @@ import { errorMessage } from '../errors.ts';
 import { AcmeOrderError } from './acme-order-error.ts';
 import type { AcmeSettings } from './acme-settings.ts';
 import type { CertificateDataPlane, CertificateManagerStore, KeySealer } from './certificate-ports.ts';
-import { acmeAccountKeyAad } from './key-aad.ts';
+import { acmeAccountKeyAad } from './certificate-store.ts';
 
 type AcmeModule = typeof import('acme-client');
 type AcmeClient = InstanceType<AcmeModule['Client']>;

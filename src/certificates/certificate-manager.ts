@@ -10,7 +10,7 @@ import { AcmeOrderer } from './acme-orderer.ts';
 import type { AcmeSettings } from './acme-settings.ts';
 import { certificateFacts, renewalTime } from './certificate-facts.ts';
 import type { CertificateDataPlane, CertificateManagerStore, DomainClaimSource, KeySealer } from './certificate-ports.ts';
-import { certificateKeyAad } from './key-aad.ts';
+import { certificateKeyAad } from './certificate-store.ts';
 import type { CertificateRecord } from './certificate-record.ts';
 import type { CertificateReconciler } from './certificate-reconciler.ts';
 import { desiredCertificates, type DesiredCertificate } from './desired-certificates.ts';

@@ -11,3 +11,8 @@ export interface CertificateStore {
 export function certificateKeyAad(id: string): string {
   return `certificate:${id}`;
 }
+
+/** The AAD the server's ACME account key at one CA is sealed with. */
+export function acmeAccountKeyAad(directoryUrl: string): string {
+  return `acme-account:${directoryUrl}`;
+}

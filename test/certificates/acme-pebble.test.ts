@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { certificateId } from '../../src/certificates/certificate-record.ts';
 import type { AcmeSettings } from '../../src/certificates/acme-settings.ts';
-import { certificateKeyAad } from '../../src/certificates/key-aad.ts';
+import { certificateKeyAad } from '../../src/certificates/certificate-store.ts';
 import { freePort } from '../e2e/harness.ts';
 import { startPebble } from '../e2e/pebble.ts';
 import { acmeClaim, CertificateKit } from './certificate-kit.ts';

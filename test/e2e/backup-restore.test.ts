@@ -11,7 +11,7 @@ import { openPostgresStore, pgDumpCommand } from '../../src/store/postgres/open-
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { ConflictError } from '../../src/errors.ts';
 import { certificateId, type CertificateRecord } from '../../src/certificates/certificate-record.ts';
-import { acmeAccountKeyAad, certificateKeyAad } from '../../src/certificates/key-aad.ts';
+import { acmeAccountKeyAad, certificateKeyAad } from '../../src/certificates/certificate-store.ts';
 import { Keyring, loadMasterKey } from '../../src/secrets/keyring.ts';
 import { runCli, tempDir, terminal, TestServer, type RunJson } from './harness.ts';
 import { appFiles, deployedProject, type ReleaseJson } from './fixtures.ts';
