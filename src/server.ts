@@ -251,7 +251,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
 
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
-  certificates = new CertificateManager({ claims: store, store, dataPlane: dpClient, sealer: keyring, acme: opts.acme ?? defaultAcmeSettings, publicUrl, logger });
+  // Certificates are ordered only where HTTPS is served: without --https-port nothing would use
+  // them, and a development server must not ask a public CA for every domain it is shown.
+  if (opts.httpsPort != null) certificates = new CertificateManager({ claims: store, store, dataPlane: dpClient, sealer: keyring, acme: opts.acme ?? defaultAcmeSettings, publicUrl, logger });
 
   const tokens = new TokenService({ store, clock: systemClock });
   let dpSupervisor: { stop(): void } | null = null;
@@ -331,7 +333,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     // The router forwards the API's public name to the API; its certificate is ordered like any domain's.
     await dp.client.request('PUT', `/routes/${encodeURIComponent(new URL(publicUrl).hostname)}`, { backends: [], forward: { port: apiPort } });
   }
-  certificates.start();
+  certificates?.start();
   logger.info(`sluice server: API on ${url}, router on ${opts.routerHost}:${dp.routerPort}, data in ${dataDir}`);
   return {
     url,

@@ -72,7 +72,7 @@ void test('a domain held by another project fails its deploy naming the holder; 
 
   // Rolling shop back to v1 would take shop.example.com back from blog: refused naming blog; both keep serving.
   const rollback = await server.cli(['rollback', 'shop', '--env', 'production']);
-  assert.notEqual(rollback.code, 0);
+  assert.notEqual(rollback.code, 0, `rollback: ${rollback.stdout} ${rollback.stderr}`);
   assert.match(rollback.stderr, /shop\.example\.com is already claimed by project blog, environment production/);
   assert.deepEqual(await viaRouter(server.routerPort, 'www.shop.example.com'), { status: 200, body: 'v2' });
   assert.deepEqual(await viaRouter(server.routerPort, 'shop.example.com'), { status: 200, body: 'blog-2' });
