@@ -231,8 +231,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   };
   // Certificates (store and reconciler) come with helper "acme"'s certificate manager; until then
   // domains are claimed and routed, and provided certificates checked, but none is stored.
-  // Orders run in the background: a deploy never waits for a CA (the domains serve HTTP meanwhile).
-  const reconciler = { reconcile: async (): Promise<void> => void certificates?.reconcile() };
+  // A deploy waits a bounded time for the pass (DomainClaims), which then goes on in the background.
+  const reconciler = { reconcile: async (): Promise<void> => certificates?.reconcile() };
   const domains = new DomainClaims({ store, readSecret: (g, k) => secrets.readInternal(g, k), sealer: keyring, certificates: store, reconciler, clock: systemClock, warn: (m) => logger.warn(m) });
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });

@@ -149,7 +149,7 @@ export class Deployer {
         await this.abortOthers(req.project, env, `superseded by run #${req.run.number}`, req.log);
         // Claimed before any route changes: a domain held elsewhere fails here, and what serves keeps serving.
         try {
-          await this.deps.domains?.claim(req.project, env, config);
+          await this.deps.domains?.claim(req.project, env, config, req.log);
         } catch (error) {
           return { state: 'failed', reason: `domains of ${env}: ${errorMessage(error)}` };
         }
@@ -278,7 +278,7 @@ export class Deployer {
       const log = this.logTo(project, environment);
       await this.abortOthers(project, environment, reason, log);
       const config = parseReleaseConfig(target.configJson);
-      await this.deps.domains?.claim(project, environment, config);
+      await this.deps.domains?.claim(project, environment, config, log);
       const generation = generationOf(target, config);
       const currentNumber = (await store.getEnvironment(project, environment))?.currentRelease ?? null;
       const release = await store.createRelease({
@@ -321,7 +321,7 @@ export class Deployer {
     try {
       const log = this.logTo(project, environment);
       await this.abortOthers(project, environment, reason, log);
-      await this.deps.domains?.claim(project, environment, parseReleaseConfig(source.configJson));
+      await this.deps.domains?.claim(project, environment, parseReleaseConfig(source.configJson), log);
       const currentNumber = (await store.getEnvironment(project, environment))?.currentRelease ?? null;
       const current = currentNumber === null ? null : ((await store.getRelease(project, environment, currentNumber)) ?? null);
       const release = await store.createRelease({

@@ -26,6 +26,8 @@ export interface DomainClaimsDeps {
   clock: Clock;
   /** Where a failed reconcile is reported: the deploy does not fail for it (the environment keeps serving HTTP). */
   warn: (line: string) => void;
+  /** How long a deploy waits for the certificate pass before going on (it goes on in the background); default 20 s. */
+  reconcileWaitMs?: number;
 }
 
 export function claimsOf(project: string, environment: string, config: ReleaseConfig): DomainClaim[] {
@@ -46,14 +48,16 @@ export class DomainClaims {
    * first (a bad one fails the deploy, nothing changes); a domain held elsewhere throws a
    * ConflictError naming the holder (nothing changes either).
    */
-  async claim(project: string, environment: string, config: ReleaseConfig): Promise<void> {
+  async claim(project: string, environment: string, config: ReleaseConfig, log?: (line: string) => void): Promise<void> {
     const claims = claimsOf(project, environment, config);
     const provided: Array<{ domain: string; cert: ProvidedCertificate }> = [];
     for (const c of claims) if (c.certificate) provided.push({ domain: c.domain, cert: await this.readProvided(c.domain, c.certificate) });
     const before = await this.deps.store.listDomainClaims({ project });
     await this.deps.store.replaceDomainClaims(project, environment, claims);
     for (const p of provided) await this.storeProvided(p.domain, p.cert);
-    if (changed(before.filter((c) => c.environment === environment), claims) || provided.length > 0) await this.reconcile();
+    if (changed(before.filter((c) => c.environment === environment), claims) || provided.length > 0) {
+      await this.reconcile(log, claims.filter((c) => c.certificate === null).map((c) => c.domain));
+    }
   }
 
   /** Releases every domain of the environment (a preview closed, an environment removed). */
@@ -64,13 +68,33 @@ export class DomainClaims {
     await this.reconcile();
   }
 
-  private async reconcile(): Promise<void> {
+  /**
+   * Runs the certificate pass, waiting a bounded time (a CA may be slow; the pass goes on), and
+   * tells the deploy's log how the certificate of the ACME domains stands.
+   */
+  private async reconcile(log?: (line: string) => void, acmeDomains: readonly string[] = []): Promise<void> {
     if (!this.deps.reconciler) return;
-    try {
-      await this.deps.reconciler.reconcile();
-    } catch (error) {
-      this.deps.warn(`certificates: ${errorMessage(error)} (the domains keep serving HTTP; the next reconcile tries again)`);
-    }
+    const waitMs = this.deps.reconcileWaitMs ?? 20_000;
+    const pass = this.deps.reconciler.reconcile().then(
+      () => 'done' as const,
+      (error: unknown) => {
+        this.deps.warn(`certificates: ${errorMessage(error)} (the domains keep serving HTTP; the next reconcile tries again)`);
+        return 'error' as const;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'waited'>((resolve) => {
+      timer = setTimeout(() => resolve('waited'), waitMs);
+      timer.unref();
+    });
+    const outcome = await Promise.race([pass, waited]);
+    clearTimeout(timer);
+    if (!log || acmeDomains.length === 0 || !this.deps.certificates) return;
+    const names = acmeDomains.join(', ');
+    const record = await this.deps.certificates.getCertificate(certificateId(acmeDomains));
+    if (outcome === 'waited') log(`certificate for ${names}: still being ordered after ${Math.round(waitMs / 1000)} s; the deploy goes on (\`sluice domains\` shows its state)`);
+    else if (record?.state === 'failed') log(`certificate for ${names} failed: ${record.lastError ?? 'unknown error'} (the environment keeps serving HTTP${record.nextAttemptAt ? `; next attempt at ${record.nextAttemptAt}` : ''})`);
+    else if (record?.state === 'valid') log(`certificate for ${names}: valid until ${record.notAfter ?? '?'}${record.issuer ? ` (${record.issuer})` : ''}`);
   }
 
   private async readProvided(domain: string, ref: { group: string; key: string }): Promise<ProvidedCertificate> {
