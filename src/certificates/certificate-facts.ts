@@ -18,3 +18,13 @@ export function renewalTime(facts: Pick<CertificateFacts, 'notBefore' | 'notAfte
   const from = facts.notBefore.getTime();
   return new Date(from + ((facts.notAfter.getTime() - from) * 2) / 3);
 }
+
+/** SHA-256 of a chain's leaf, as the data plane reports what it serves; null when there is none or it does not parse. */
+export function leafFingerprint(chainPem: string | null): string | null {
+  if (!chainPem) return null;
+  try {
+    return new X509Certificate(chainPem).fingerprint256;
+  } catch {
+    return null;
+  }
+}

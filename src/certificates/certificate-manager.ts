@@ -8,7 +8,7 @@ import type { Logger } from '../engine/logger.ts';
 import { ErrorCode, errorMessage, SluiceError } from '../errors.ts';
 import { AcmeOrderer } from './acme-orderer.ts';
 import type { AcmeSettings } from './acme-settings.ts';
-import { certificateFacts, renewalTime } from './certificate-facts.ts';
+import { certificateFacts, leafFingerprint, renewalTime } from './certificate-facts.ts';
 import type { CertificateDataPlane, CertificateManagerStore, DomainClaimSource, KeySealer } from './certificate-ports.ts';
 import { certificateKeyAad } from './certificate-store.ts';
 import type { CertificateRecord } from './certificate-record.ts';
@@ -222,8 +222,8 @@ export class CertificateManager implements CertificateReconciler {
   }
 
   /**
-   * The data plane serves every usable record (ACME and provided): what it lacks or holds with
-   * another expiry is put. Records that are not usable (expired) are taken out; certificates the
+   * The data plane serves every usable record (ACME and provided): what it lacks or holds in
+   * another version (leaf fingerprint: a renewal may keep the expiry to the second) is put. Records that are not usable (expired) are taken out; certificates the
    * store never had are not the manager's (an operator's, a test's) and stay.
    */
   async #push(): Promise<void> {
@@ -231,9 +231,9 @@ export class CertificateManager implements CertificateReconciler {
     const records = await this.#opts.store.listCertificates();
     const usable = records.filter((r) => usableCertificate(r, now));
     const served = await this.#opts.dataPlane.listCertificates();
-    const servedAt = new Map(served.map((c) => [c.id, Date.parse(c.notAfter)]));
+    const servedAs = new Map(served.map((c) => [c.id, c.fingerprint]));
     for (const r of usable) {
-      if (servedAt.get(r.id) === Date.parse(r.notAfter ?? '')) continue;
+      if (servedAs.get(r.id) === leafFingerprint(r.certificatePem)) continue;
       if (this.#stopped) return;
       const keyPem = this.#opts.sealer.decrypt(r.sealedKey ?? '', certificateKeyAad(r.id));
       await this.#opts.dataPlane.putCertificate(r.id, { hosts: r.domains, certificatePem: r.certificatePem ?? '', keyPem });

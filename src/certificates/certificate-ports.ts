@@ -14,6 +14,8 @@ export interface DataPlaneCertificate {
   hosts: string[];
   notAfter: string;
   issuer: string;
+  /** SHA-256 of the leaf, as X509Certificate.fingerprint256 gives it. */
+  fingerprint: string;
 }
 
 /** The data plane's TLS side (src/dataplane/data-plane-client.ts). */

@@ -52,7 +52,7 @@ export class DataPlaneCertificates {
     save();
     router.certificates.set(id, parsed);
     log(`certificate ${id} installed for ${parsed.hosts.join(', ')} (until ${parsed.notAfter})`);
-    return { id, hosts: parsed.hosts, notAfter: parsed.notAfter, issuer: parsed.issuer };
+    return { id, hosts: parsed.hosts, notAfter: parsed.notAfter, issuer: parsed.issuer, fingerprint: parsed.fingerprint };
   }
 
   delete(id: string): void {

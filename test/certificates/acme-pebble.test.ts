@@ -92,7 +92,8 @@ void test('certificates from a real Pebble', { timeout: 300_000 }, async (t) => 
     assert.equal(renewed?.state, 'valid');
     const newSerial = (await served(id, 'blog.example.com')).serialNumber;
     assert.notEqual(newSerial, oldSerial);
-    assert.ok(Date.parse(renewed.nextAttemptAt ?? '') > Date.parse(first.nextAttemptAt ?? ''));
+    // Pebble dates certificates by its own clock to the second: one issued in the same second renews at the same time.
+    assert.ok(Date.parse(renewed.nextAttemptAt ?? '') >= Date.parse(first.nextAttemptAt ?? ''));
     dp.certificates.clear();
   });
 

@@ -52,7 +52,7 @@ export class LoopbackDataPlane implements CertificateDataPlane {
   async listCertificates(): Promise<DataPlaneCertificate[]> {
     return [...this.certificates].map(([id, c]) => {
       const x = new X509Certificate(c.certificatePem);
-      return { id, hosts: c.hosts, notAfter: new Date(x.validTo).toISOString(), issuer: x.issuer };
+      return { id, hosts: c.hosts, notAfter: new Date(x.validTo).toISOString(), issuer: x.issuer, fingerprint: x.fingerprint256 };
     });
   }
 

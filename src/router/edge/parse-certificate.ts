@@ -17,6 +17,8 @@ export interface ParsedCertificate {
   keyPem: string;
   notAfter: string;
   issuer: string;
+  /** SHA-256 of the leaf (X509Certificate.fingerprint256): tells two certificates with the same expiry apart. */
+  fingerprint: string;
   context: SecureContext;
 }
 
@@ -75,5 +77,5 @@ export function parseCertificate(id: string, input: CertificateInput, settings: 
   } catch (error) {
     throw bad(`TLS refuses the certificate: ${(error as Error).message}`);
   }
-  return { hosts, certificatePem: input.certificatePem, keyPem: input.keyPem, notAfter: notAfter.toISOString(), issuer: oneLine(leaf.issuer), context };
+  return { hosts, certificatePem: input.certificatePem, keyPem: input.keyPem, notAfter: notAfter.toISOString(), issuer: oneLine(leaf.issuer), fingerprint: leaf.fingerprint256, context };
 }

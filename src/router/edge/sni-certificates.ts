@@ -10,6 +10,7 @@ export interface CertificateSummary {
   hosts: string[];
   notAfter: string;
   issuer: string;
+  fingerprint: string;
 }
 
 type SniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
@@ -37,7 +38,7 @@ export class SniCertificates {
   }
 
   list(): CertificateSummary[] {
-    return [...this.byId].map(([id, c]) => ({ id, hosts: [...c.hosts], notAfter: c.notAfter, issuer: c.issuer })).sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.byId].map(([id, c]) => ({ id, hosts: [...c.hosts], notAfter: c.notAfter, issuer: c.issuer, fingerprint: c.fingerprint })).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** The certificate for a host name: an exact name first, then a wildcard one level up. */
