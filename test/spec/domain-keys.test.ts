@@ -3,23 +3,10 @@
 // certificate group sluice.yaml may not name).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSpecIssue, parseSpec } from '../../src/spec/parse-spec.ts';
 import { hostNameProblem } from '../../src/spec/host-name.ts';
 import { secretGroupsNamed } from '../../src/spec/secret-groups-named.ts';
 import { previewEnvironment } from '../../src/engine/plan.ts';
-import type { Spec } from '../../src/spec/spec.ts';
-
-function errorsOf(text: string): string[] {
-  const result = parseSpec(text);
-  if (result.ok) assert.fail('expected errors, the file validated');
-  return result.errors.map((e) => formatSpecIssue('sluice.yaml', e));
-}
-
-function valid(text: string): Spec {
-  const result = parseSpec(text);
-  if (!result.ok) assert.fail(result.errors.map((e) => formatSpecIssue('sluice.yaml', e)).join('\n'));
-  return result.spec;
-}
+import { errorsOf, valid } from './spec-kit.ts';
 
 const file = (production: string, extra = ''): string => `services:\n  web:\n    start: x\nenvironments:\n  staging: {}\n  production:\n${production}${extra}`;
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatSpecIssue, parseSpec } from '../../src/spec/parse-spec.ts';
 import type { SpecIssue } from '../../src/spec/parse-spec.ts';
-import type { Spec } from '../../src/spec/spec.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../../src/sandbox/sandbox-limits.ts';
+import { valid } from './spec-kit.ts';
 
 /** What a step without `network` or `limits` compiles to. */
 const sandboxDefaults = { network: true, limits: DEFAULT_SANDBOX_LIMITS };
@@ -55,12 +55,6 @@ servcies:
     health: /healthz
     instances: 1
 `;
-
-function valid(text: string): Spec {
-  const result = parseSpec(text);
-  if (!result.ok) assert.fail(`expected a valid file, got:\n${result.errors.map((e) => formatSpecIssue('sluice.yaml', e)).join('\n')}`);
-  return result.spec;
-}
 
 function invalid(text: string): readonly SpecIssue[] {
   const result = parseSpec(text);

@@ -2,22 +2,9 @@
 // sizes compiled to bytes, bad values refused at their position with the bound in the message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSpecIssue, parseSpec } from '../../src/spec/parse-spec.ts';
 import { specJsonSchema } from '../../src/spec/json-schema.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../../src/sandbox/sandbox-limits.ts';
-import type { Spec } from '../../src/spec/spec.ts';
-
-function valid(text: string): Spec {
-  const result = parseSpec(text);
-  if (!result.ok) assert.fail(result.errors.map((e) => formatSpecIssue('sluice.yaml', e)).join('\n'));
-  return result.spec;
-}
-
-function errorsOf(text: string): string[] {
-  const result = parseSpec(text);
-  if (result.ok) assert.fail('expected errors, the file validated');
-  return result.errors.map((e) => formatSpecIssue('sluice.yaml', e));
-}
+import { errorsOf, valid } from './spec-kit.ts';
 
 void test('steps have network and the default limits unless they say otherwise', () => {
   const spec = valid('build:\n  - run: make\n  - run: make test\n    network: false\n    limits: { memory: 512MiB, processes: 64, openFiles: 256, fileSize: 10MiB }\n');

@@ -3,22 +3,9 @@
 // 2^31-1 ms) or a SQL statement it would overflow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSpecIssue, parseSpec } from '../../src/spec/parse-spec.ts';
 import { COUNT_LIMITS, DURATION_LIMITS, MAX_TIMER_MS } from '../../src/spec/limits.ts';
-import type { Spec } from '../../src/spec/spec.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../../src/sandbox/sandbox-limits.ts';
-
-function errorsOf(text: string | Uint8Array): string[] {
-  const result = parseSpec(text);
-  if (result.ok) assert.fail('expected errors, the file validated');
-  return result.errors.map((e) => formatSpecIssue('sluice.yaml', e));
-}
-
-function valid(text: string): Spec {
-  const result = parseSpec(text);
-  if (!result.ok) assert.fail(result.errors.map((e) => formatSpecIssue('sluice.yaml', e)).join('\n'));
-  return result.spec;
-}
+import { errorsOf, valid } from './spec-kit.ts';
 
 const service = (health: string): string => `services:\n  web:\n    start: node server.js\n    health: ${health}\n`;
 const production = (body: string): string => `services:\n  web:\n    start: x\nenvironments:\n  production:\n${body}`;
