@@ -4,15 +4,14 @@
 // openssl s_time sends no SNI),
 // p50 added over TLS vs plain HTTP direct to a backend, HTTP/2 throughput (h2load), and
 // certificate swaps under load (keep-alive and connection-per-request clients). Host: localhost.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { certKit } from '../test/router/tls-cert-kit.ts';
-import { canConnect, childPids, freePort, nextMessage, Procs, sleep } from './router-procs.ts';
-import { startBackend, type Proc } from './router-targets.ts';
+import { freePort, nextMessage, Procs, sleep } from './router-procs.ts';
+import { runNginx, startBackend, type Proc } from './router-targets.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -132,19 +131,7 @@ http {
 }
 `,
   );
-  const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: nginx\//, '');
-  const child = procs.spawn('nginx', ['-c', conf, '-p', `${dir}/`, '-e', `${dir}/error.log`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) break;
-    const workers = childPids(child.pid!);
-    if (workers.length > 0 && (await canConnect(port))) {
-      for (const w of workers) procs.noteIndirect(w);
-      return { port, version };
-    }
-    await sleep(50);
-  }
-  console.log('nginx did not start: continuing without nginx');
-  return undefined;
+  return runNginx(procs, dir, conf, port);
 }
 
 async function main(): Promise<void> {

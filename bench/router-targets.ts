@@ -117,6 +117,11 @@ ${backends.map((b) => `    server 127.0.0.1:${b.port};`).join('\n')}
 }
 `,
   );
+  return runNginx(procs, dir, conf, port);
+}
+
+/** Starts nginx on a written config and waits until its worker answers on `port`; undefined (said why) when it does not. */
+export async function runNginx(procs: Procs, dir: string, conf: string, port: number): Promise<{ pid: number; masterPid: number; port: number; version: string } | undefined> {
   // nginx -v writes to stderr.
   const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: nginx\//, '');
   const child = procs.spawn('nginx', ['-c', conf, '-p', `${dir}/`, '-e', `${dir}/error.log`], { stdio: ['ignore', 'ignore', 'inherit'] });
