@@ -6,6 +6,7 @@ import type { AuditHead } from '../../audit/audit-chain.ts';
 import { listDomainClaims, replaceDomainClaimsIn } from './sql-domain-claims.ts';
 import type { DomainClaim } from '../../domains/domain-claim.ts';
 import { insertToken, revokeTokenNamed } from './sql-tokens.ts';
+import { deleteSecretGrant, insertSecretGrant, latestSecretRows, listSecretGrantRows, secretGroupNames } from './sql-secrets.ts';
 import { deleteCertificateRow, getAcmeAccountRow, getCertificateRow, listCertificateRows, putAcmeAccountRow, putCertificateRow } from './sql-certificates.ts';
 import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
 import type { CertificateRecord } from '../../certificates/certificate-record.ts';
@@ -430,19 +431,16 @@ export class SqlStore implements Store {
     });
   }
 
-  async latestSecrets(group: string): Promise<SecretRecord[]> {
-    const rows = await this.db.selectFrom('secrets').selectAll().where('group', '=', group).orderBy('key').orderBy('version', 'desc').execute();
-    const seen = new Set<string>();
-    return rows.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+  latestSecrets(group: string): Promise<SecretRecord[]> {
+    return latestSecretRows(this.db, group);
   }
 
   getSecret(group: string, key: string, version: number): Promise<SecretRecord | undefined> {
     return this.db.selectFrom('secrets').selectAll().where('group', '=', group).where('key', '=', key).where('version', '=', version).executeTakeFirst();
   }
 
-  async listSecretGroups(): Promise<string[]> {
-    const rows = await this.db.selectFrom('secrets').select('group').distinct().orderBy('group').execute();
-    return rows.map((r) => r.group);
+  listSecretGroups(): Promise<string[]> {
+    return secretGroupNames(this.db);
   }
 
   appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
@@ -465,27 +463,9 @@ export class SqlStore implements Store {
     return auditIdOfHash(this.db, hash);
   }
 
-  async grantSecretGroup(grant: SecretGrant): Promise<boolean> {
-    try {
-      await this.db.insertInto('secretGrants').values(grant).execute();
-      return true;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
-  }
-
-  async revokeSecretGrant(group: string, project: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('secretGrants').where('group', '=', group).where('project', '=', project).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
-  }
-
-  listSecretGrants(filter: { project?: string; group?: string } = {}): Promise<SecretGrant[]> {
-    let q = this.db.selectFrom('secretGrants').selectAll();
-    if (filter.project !== undefined) q = q.where('project', '=', filter.project);
-    if (filter.group !== undefined) q = q.where('group', '=', filter.group);
-    return q.orderBy('group').orderBy('project').execute();
-  }
+  grantSecretGroup = (grant: SecretGrant): Promise<boolean> => insertSecretGrant(this.db, grant);
+  revokeSecretGrant = (group: string, project: string): Promise<boolean> => deleteSecretGrant(this.db, group, project);
+  listSecretGrants = (filter: { project?: string; group?: string } = {}): Promise<SecretGrant[]> => listSecretGrantRows(this.db, filter);
 
   createToken(token: TokenRecord): Promise<void> {
     return insertToken(this.db, token);
@@ -503,13 +483,8 @@ export class SqlStore implements Store {
     return revokeTokenNamed(this.db, name, at);
   }
 
-  listDomainClaims(filter?: { project?: string }): Promise<DomainClaim[]> {
-    return listDomainClaims(this.db, filter);
-  }
-
-  replaceDomainClaims(project: string, environment: string, claims: DomainClaim[]): Promise<void> {
-    return this.numbered((tx) => replaceDomainClaimsIn(tx, project, environment, claims));
-  }
+  listDomainClaims = (filter?: { project?: string }): Promise<DomainClaim[]> => listDomainClaims(this.db, filter);
+  replaceDomainClaims = (project: string, environment: string, claims: DomainClaim[]): Promise<void> => this.numbered((tx) => replaceDomainClaimsIn(tx, project, environment, claims));
 
   listCertificates = (): Promise<CertificateRecord[]> => listCertificateRows(this.db);
   getCertificate = (id: string): Promise<CertificateRecord | undefined> => getCertificateRow(this.db, id);
