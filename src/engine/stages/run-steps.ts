@@ -45,12 +45,16 @@ export async function runSteps(ctx: RunContext, stage: Stage, steps: readonly St
       for (const [k, v] of Object.entries(secrets.values)) await fs.writeFile(path.join(dir, k), v, { mode: 0o600 });
       Object.assign(secretEnv, secrets.values, { SLUICE_SECRETS_DIR: dir });
     }
-    await store.updateStep(record.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, exitCode: null, reason: null });
+    const startedAt = clock.now();
+    await store.updateStep(record.id, { state: 'running', startedAt: startedAt.toISOString(), finishedAt: null, exitCode: null, reason: null });
+    const span = ctx.stageSpan.step(record, startedAt);
+    // The step joins the run's trace (W3C Trace Context); only when tracing is on, as there is no trace otherwise.
+    const traceEnv: Record<string, string> = span.traceparent === null ? {} : { TRACEPARENT: span.traceparent };
     ctx.sink.line(record.id, 'system', `$ ${step.run}`);
     const result = await runner.run({
       command: step.run,
       cwd,
-      env: { ...baseStepEnv(ctx, tmpDir), ...secretEnv, ...step.env, ...extraEnv },
+      env: { ...baseStepEnv(ctx, tmpDir), ...traceEnv, ...secretEnv, ...step.env, ...extraEnv },
       timeoutMs: step.timeoutMs,
       // The run's workspace is all a sandboxed step sees of the host's files.
       confinement: { workspace: ctx.workspace, network: step.network, limits: step.limits },
@@ -63,6 +67,7 @@ export async function runSteps(ctx: RunContext, stage: Stage, steps: readonly St
     await fs.rm(tmpDir, { recursive: true, force: true });
     const state = result.outcome === 'succeeded' ? 'succeeded' : result.outcome === 'cancelled' ? 'cancelled' : 'failed';
     await store.updateStep(record.id, { state, exitCode: result.exitCode, reason: result.reason, finishedAt: result.finishedAt.toISOString(), pid: null });
+    span.end({ state, exitCode: result.exitCode, reason: result.reason, finishedAt: result.finishedAt });
     if (state !== 'succeeded') {
       const reason = `step "${step.name}" ${result.reason ?? state}`;
       ctx.sink.line(record.id, 'system', reason);
