@@ -56,7 +56,7 @@ void test('a run is one trace: run → stages → steps with exit codes and time
   assert.equal(runSpan.attributes['sluice.run.state'], 'failed');
   assert.equal(runSpan.statusCode, 2);
   assert.equal(runSpan.resource['service.name'], 'sluice-e2e');
-  assert.equal(msOf(runSpan.endNs), Date.parse(run.finishedAt!));
+  assert.equal(msOf(runSpan.endNs), Date.parse((run as FullRun & { finishedAt: string }).finishedAt));
   for (const stageName of ['checkout', 'build', 'test']) {
     const span = one(`stage ${stageName}`);
     const stage = stageOf(run, stageName);
