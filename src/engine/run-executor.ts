@@ -131,7 +131,7 @@ export class RunExecutor {
       const finishedAt = result.state === 'waiting' ? null : clock.now().toISOString();
       await store.updateStage(stage.id, { state: result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt });
       // A stage cut short by this server's shutdown runs again in the next attempt: this span says so.
-      const interrupted = ctx.signal.aborted && ctx.signal.reason === AbortReason.shutdown;
+      const interrupted = result.state !== 'succeeded' && result.state !== 'waiting' && ctx.signal.aborted && ctx.signal.reason === AbortReason.shutdown;
       span.end({ state: interrupted ? 'interrupted' : result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt: finishedAt === null ? clock.now() : new Date(finishedAt) });
       ctx.stageSpan = noopStageSpan;
       if (result.state !== 'succeeded') {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort, tempDir, TestServer } from './harness.ts';
-import { allLogs, setup, stageOf, type FullRun } from './pipeline-kit.ts';
+import { allLogs, apiRun, firstRun, setup, stageOf, type FullRun } from './pipeline-kit.ts';
 import { OtlpReceiver, type ReceivedSpan } from '../tracing/otlp-receiver.ts';
 
 const pipeline = `build:
@@ -89,6 +89,43 @@ void test('a run is one trace: run → stages → steps with exit codes and time
   assert.equal(api.attributes['http.response.status_code'], 200);
   assert.equal(api.attributes['http.route'], '/api/health');
   assert.ok(receiver.spans.some((s) => s.attributes['http.route'] === '/api/runs/:id' && s.attributes['http.request.method'] === 'GET'), 'the CLI and test calls were traced too');
+});
+
+void test('a run handed back at SIGTERM and resumed by the restarted server stays one trace', async (t) => {
+  const receiver = await OtlpReceiver.start();
+  t.after(() => receiver.close());
+  const slow = `build:
+  - name: slow
+    run: sleep 4
+test:
+  - name: unit
+    run: echo testing
+`;
+  const { server, name } = await setup(t, 'resumed', { 'sluice.yaml': slow }, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' } });
+  const first = await firstRun(server, name);
+  await server.waitFor('the slow step to run', async () => stageOf(await apiRun(server, first.id), 'build').steps[0]?.state === 'running');
+  await server.stopGracefully();
+  await server.launch();
+  const run = await server.waitFor('the resumed run to succeed', async () => {
+    const r = await apiRun(server, first.id);
+    return r.state === 'succeeded' ? r : null;
+  }, 60_000);
+  assert.equal(run.attempt, 1, 'resumed once');
+  const traceId = run.id.replaceAll('-', '');
+  const spans = await receiver.waitFor('the run span', (all) => (all.some((s) => s.traceId === traceId && s.parentSpanId === '') ? all.filter((s) => s.traceId === traceId) : undefined));
+  const runSpans = spans.filter((s) => s.parentSpanId === '');
+  assert.equal(runSpans.length, 1, 'one run span');
+  const root = runSpans[0]!;
+  const stages = spans.filter((s) => s.name.startsWith('stage '));
+  for (const s of stages) assert.equal(s.parentSpanId, root.spanId, `${s.name} is a child of the run span`);
+  // Both servers' spans: the build interrupted by the first, then run again by the second.
+  const summary = spans.map((s) => `${s.name}:${String(s.attributes['sluice.stage.state'] ?? s.attributes['sluice.step.state'] ?? '')}`).join(', ');
+  assert.deepEqual(stages.filter((s) => s.name === 'stage build').map((s) => s.attributes['sluice.stage.state']), ['interrupted', 'succeeded'], summary);
+  assert.equal(stages.filter((s) => s.name === 'stage test').length, 1);
+  const builds = spans.filter((s) => s.name === 'step slow');
+  assert.equal(builds.length, 2);
+  for (const step of builds) assert.ok(stages.some((s) => s.spanId === step.parentSpanId), 'each step span hangs under a stage span');
+  assert.equal(root.attributes['sluice.run.state'], 'succeeded');
 });
 
 void test('tracing off (no OTEL variables): no OpenTelemetry module is loaded and steps get no TRACEPARENT', async (t) => {
