@@ -65,3 +65,8 @@ export const noopTracing: Tracing = {
   request: () => {},
   shutdown: async () => {},
 };
+
+/** A run that ends without an executor (cancelled while queued or waiting, rejected, failed by recovery) still sends its run span. */
+export function traceRunEnded(tracing: Tracing | undefined, run: Run, end: SpanEnd): void {
+  if (tracing?.enabled) tracing.run(run, run.project).end(end);
+}
