@@ -94,9 +94,10 @@ void test('a run is one trace: run → stages → steps with exit codes and time
 void test('a run handed back at SIGTERM and resumed by the restarted server stays one trace', async (t) => {
   const receiver = await OtlpReceiver.start();
   t.after(() => receiver.close());
+  // The step is long enough that SIGTERM (after the API has closed) lands while it runs, even on a loaded machine.
   const slow = `build:
   - name: slow
-    run: sleep 4
+    run: sleep 8
 test:
   - name: unit
     run: echo testing
