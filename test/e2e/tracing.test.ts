@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, tempDir, TestServer } from './harness.ts';
+import { spawnSync } from 'node:child_process';
+import { bin, freePort, root, tempDir, TestServer } from './harness.ts';
 import { allLogs, apiRun, firstRun, setup, stageOf, type FullRun } from './pipeline-kit.ts';
 import { OtlpReceiver, type ReceivedSpan } from '../tracing/otlp-receiver.ts';
 
@@ -161,4 +162,19 @@ void test('an unreachable collector neither fails nor holds up a run, nor the se
   await server.stopGracefully();
   const took = performance.now() - stopping;
   assert.ok(took < 8_000, `the server stopped in ${Math.round(took)} ms`);
+});
+
+void test('a bad OTEL variable stops `sluice server` before it starts, naming the variable', async (t) => {
+  const dir = tempDir('badotel');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const data = path.join(dir, 'data');
+  const r = spawnSync(process.execPath, [bin, 'server', '--data', data, '--port', String(await freePort()), '--router-port', String(await freePort())], {
+    cwd: root,
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: .*OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http\/protobuf/);
+  assert.equal(fs.existsSync(data), false, 'nothing was created');
 });
