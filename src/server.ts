@@ -32,6 +32,8 @@ import type { Project, Run } from './store/records.ts';
 import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
 import { certificateId } from './certificates/certificate-record.ts';
 import type { CertificateManager as CertificateManagerType } from './certificates/certificate-manager.ts';
+import type { TracingConfig } from './tracing/tracing-config.ts';
+import { openTracing } from './tracing/open-tracing.ts';
 
 /**
  * What the server needs only once the data plane is on its way: loaded while the data plane
@@ -116,6 +118,21 @@ export interface ServerOptions {
   acme?: AcmeSettings;
   /** bwrap: refuse to start where bubblewrap cannot run; none (default for now, docs/decisions/0016): unsandboxed, warned about. */
   sandbox?: SandboxMode;
+  /** OpenTelemetry traces over OTLP/HTTP (tracingConfigOf the OTEL_* variables); null or absent: off, nothing of OpenTelemetry loaded. */
+  tracing?: TracingConfig | null;
+}
+
+/** How long a stopping server waits for the last spans to reach the collector. */
+const tracingFlushMs = 2_000;
+
+/** service.version of the spans: the version in package.json (one folder up from src/ and dist/ alike). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 export interface RunningServer {
@@ -216,6 +233,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     keepReleases: opts.keepReleases ?? 5,
     runLogs: opts.runLogs ?? defaultRunLogPolicy,
   };
+  const tracing = await openTracing(opts.tracing ?? null, { serviceVersion: opts.tracing ? packageVersion() : '', hostName: hostname, instanceId: config.owner }, (m) => logger.warn(m));
+  if (opts.tracing) logger.info(`tracing: spans go to ${opts.tracing.url} (${opts.tracing.protocol})`);
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
   const runtime = new ProcessRuntime(dpClient, artifacts, dataDir);
   const router = new EdgeRouterClient(dpClient);
@@ -248,7 +267,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
+  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing }, logger);
 
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
   // Certificates are ordered only where HTTPS is served: without --https-port nothing would use
@@ -300,6 +319,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       hosts: servedHosts(opts.host, publicUrl),
       publicOrigin: publicUrl ? new URL(publicUrl).origin.toLowerCase() : null,
       failureLimit: { ...defaultFailureLimit, max: opts.authFailuresPerMinute ?? defaultFailureLimit.max },
+      tracing,
     },
   );
   const dp = await dpStarting;
@@ -345,6 +365,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       await app.close();
       await engine.stop();
       await notifier.close();
+      // After the engine stopped: the spans of stages it interrupted are in the last batch.
+      await tracing.shutdown(tracingFlushMs);
       await store.close();
     },
   };

@@ -14,6 +14,8 @@ import { registerBackupRoute } from './backup-route.ts';
 import { registerTokenRoutes } from './token-routes.ts';
 import { registerAuditHook } from './audit-hook.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
+import { registerTracingHook } from './tracing-hook.ts';
+import type { Tracing } from '../engine/tracing.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -23,6 +25,8 @@ export interface ApiOptions {
   hosts: ReadonlySet<string>;
   publicOrigin: string | null;
   failureLimit: FailureLimit;
+  /** Spans for API requests; absent or off: no hook at all. */
+  tracing?: Tracing;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -40,6 +44,8 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
     opts.logErrors('unhandled API error', error);
     return reply.code(500).send({ code: 'internal', message: (error as Error).message });
   });
+  // First, so that refused requests (401, 404) are traced as well.
+  if (opts.tracing?.enabled) registerTracingHook(app, opts.tracing);
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not_found', message: `no such endpoint: ${req.method} ${req.url}` }));
   // JSON bodies must be UTF-8: other bytes are refused, never turned into U+FFFD and stored.
   app.removeContentTypeParser('application/json');

@@ -22,6 +22,11 @@ export interface Environment {
   token: string | undefined;
   /** Where `sluice login` keeps credentials: $XDG_CONFIG_HOME/sluice or ~/.config/sluice. */
   configDir: string;
+  /**
+   * The OpenTelemetry variables that are set (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, …),
+   * raw; src/tracing/tracing-config.ts reads them. Empty: tracing is off.
+   */
+  otel: Readonly<Record<string, string>>;
 }
 
 /** The environment a child process of Sluice's own (the data plane) inherits. Steps and instances never get it. */
@@ -43,5 +48,13 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     database: env.SLUICE_DATABASE || undefined,
     token: env.SLUICE_TOKEN || undefined,
     configDir: path.join(env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config'), 'sluice'),
+    otel: otelVariables(env),
   };
+}
+
+/** Every non-empty OTEL_* variable (an empty one counts as unset, as the specification says). */
+function otelVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('OTEL_') && v) out[k] = v;
+  return out;
 }

@@ -22,6 +22,7 @@ import { enqueueRun } from './triggers.ts';
 import { assertMayApprove, type Approver } from './approvers.ts';
 import { newWebhookSecret } from '../hooks/signatures.ts';
 import { defaultRunLogPolicy } from './run-log-policy.ts';
+import { traceRunEnded } from './tracing.ts';
 
 export interface RunDetail {
   run: Run;
@@ -248,8 +249,10 @@ export class Engine {
     const reason = `cancelled by ${actor}`;
     if (terminalRunStates.has(run.state)) throw new IllegalTransitionError(`run #${run.number}`, run.state, 'cancelled');
     if (run.state === 'queued' || run.state === 'waiting') {
-      if (await store.updateRun(id, { state: 'cancelled', reason, finishedAt: clock.now().toISOString() }, ['queued', 'waiting'])) {
+      const at = clock.now();
+      if (await store.updateRun(id, { state: 'cancelled', reason, finishedAt: at.toISOString() }, ['queued', 'waiting'])) {
         for (const s of await store.listStages(id)) if (s.state === 'pending' || s.state === 'waiting') await store.updateStage(s.id, { state: s.state === 'waiting' ? 'cancelled' : 'skipped', reason });
+        traceRunEnded(this.deps.tracing, run, { state: 'cancelled', reason, finishedAt: at });
         return (await this.run(id)).run;
       }
     }
@@ -291,6 +294,7 @@ export class Engine {
       if (s.state === 'waiting') await store.updateStage(s.id, { state: 'cancelled', reason, finishedAt: now });
       else if (s.state === 'pending') await store.updateStage(s.id, { state: 'skipped' });
     }
+    traceRunEnded(this.deps.tracing, run, { state: 'cancelled', reason, finishedAt: new Date(now) });
     return (await this.run(id)).run;
   }
 

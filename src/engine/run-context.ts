@@ -12,6 +12,7 @@ import type { LogSink } from './log-sink.ts';
 import type { Deployer } from './deploy/deployer.ts';
 import type { StageResult } from './stage-result.ts';
 import type { SecretService } from './secrets/secret-service.ts';
+import type { RunTrace, StageSpan, Tracing } from './tracing.ts';
 
 export interface EngineDeps {
   store: Store;
@@ -26,6 +27,8 @@ export interface EngineDeps {
   redact: (line: string) => string;
   /** Told when a run starts and ends (commit statuses on the git host). */
   onRunState?: (run: Run, state: string, reason: string | null) => void;
+  /** Spans of runs, stages and steps; absent: noopTracing (tracing off). */
+  tracing?: Tracing;
 }
 
 export interface RunContext {
@@ -37,6 +40,9 @@ export interface RunContext {
   sink: LogSink;
   signal: AbortSignal;
   workspace: string;
+  trace: RunTrace;
+  /** The span of the stage being executed (set by the executor before each stage): steps are its children. */
+  stageSpan: StageSpan;
 }
 
 export type { StageResult } from './stage-result.ts';

@@ -16,6 +16,7 @@ import { deployStage, switchStage } from './stages/deploy-stage.ts';
 import { testStage } from './stages/test-stage.ts';
 import { verifyStage } from './stages/verify-stage.ts';
 import { defaultRunLogPolicy } from './run-log-policy.ts';
+import { noopStageSpan, noopTracing } from './tracing.ts';
 
 const stageImpls: Record<StageKind, StageImpl> = {
   [StageKind.checkout]: checkoutStage,
@@ -46,6 +47,7 @@ export class RunExecutor {
     const { store, clock } = this.deps;
     const project = await store.getProject(run.project);
     if (!project) throw new Error(`run ${run.id} belongs to unknown project ${run.project}`);
+    const trace = (this.deps.tracing ?? noopTracing).run(run, project.name);
     const sink = new LogSink(store, run.id, (e) => this.logger.error(`writing logs of run ${run.id}`, e), this.deps.redact, { stepMaxBytes: (this.deps.config.runLogs ?? defaultRunLogPolicy).stepMaxBytes });
     const ctx: RunContext = {
       deps: this.deps,
@@ -56,6 +58,8 @@ export class RunExecutor {
       sink,
       signal,
       workspace: workspaceOf(this.deps.config, run.id),
+      trace,
+      stageSpan: noopStageSpan,
     };
     if (run.attempt > 0) sink.line(null, 'system', `resuming run #${run.number} (attempt ${run.attempt + 1})`);
     if (this.deps.runner.notice) sink.line(null, 'system', this.deps.runner.notice);
@@ -93,6 +97,8 @@ export class RunExecutor {
       await this.deps.deployer.abandonRun(run.id, `run #${run.number} ${outcome.state}: ${reason ?? ''}`).catch((e) => this.logger.error(`abandoning rollouts of run ${run.id}`, e));
     }
     await store.updateRun(run.id, { state: outcome.state, reason, finishedAt: now, leaseOwner: null, leaseExpiresAt: null }, ['running']);
+    // Only now, once: a run that waits or is handed back gets its span from whichever server ends it.
+    trace.end({ state: outcome.state, reason, finishedAt: new Date(now) });
   }
 
   private async stages(ctx: RunContext): Promise<StageResult> {
@@ -111,7 +117,10 @@ export class RunExecutor {
       // The checkout stage always runs: it loads the pipeline file (cheap, and needed to resume).
       if (stage.state === 'succeeded' && stage.kind !== StageKind.checkout) continue;
       if (ctx.signal.aborted) return this.stop(ctx, stages.slice(i), { state: 'cancelled', reason: String(ctx.signal.reason ?? 'cancelled') });
-      await store.updateStage(stage.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, reason: null });
+      const startedAt = clock.now();
+      await store.updateStage(stage.id, { state: 'running', startedAt: startedAt.toISOString(), finishedAt: null, reason: null });
+      const span = ctx.trace.stage(stage, startedAt);
+      ctx.stageSpan = span;
       let result: StageResult;
       try {
         result = await stageImpls[oneOf(`stage ${stage.name}`, 'stage kind', stage.kind, Object.values(StageKind))](ctx, stage);
@@ -121,6 +130,10 @@ export class RunExecutor {
       }
       const finishedAt = result.state === 'waiting' ? null : clock.now().toISOString();
       await store.updateStage(stage.id, { state: result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt });
+      // A stage cut short by this server's shutdown runs again in the next attempt: this span says so.
+      const interrupted = result.state !== 'succeeded' && result.state !== 'waiting' && ctx.signal.aborted && ctx.signal.reason === AbortReason.shutdown;
+      span.end({ state: interrupted ? 'interrupted' : result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt: finishedAt === null ? clock.now() : new Date(finishedAt) });
+      ctx.stageSpan = noopStageSpan;
       if (result.state !== 'succeeded') {
         if (result.state !== 'waiting') {
           ctx.sink.line(null, 'system', `${stage.name}: ${result.state}: ${result.reason}`);

@@ -10,6 +10,7 @@ import { isHolderDead, pidAlive } from './lease-owner.ts';
 import type { Logger } from './logger.ts';
 import type { EngineDeps } from './run-context.ts';
 import { AbortReason, RunExecutor } from './run-executor.ts';
+import { traceRunEnded } from './tracing.ts';
 
 const maxAttempts = 3;
 const claimEveryMs = 500;
@@ -124,6 +125,7 @@ export class Scheduler {
           else if (s.state === 'pending') await store.updateStage(s.id, { state: 'skipped' });
         }
         await endSteps(store, run.id, { state: run.cancelRequested ? 'cancelled' : 'failed', reason, at: now });
+        traceRunEnded(this.deps.tracing, run, { state: run.cancelRequested ? 'cancelled' : 'failed', reason, finishedAt: new Date(now) });
         this.logger.warn(`run ${run.id} ${reason} after ${attempt} attempt(s)`);
       } else {
         await this.executor.resetUnfinished(run.id);

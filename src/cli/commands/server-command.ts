@@ -10,6 +10,7 @@ import { errorMessage } from '../../errors.ts';
 import { parseSandboxMode } from '../../sandbox/open-sandbox.ts';
 import { letsEncryptProduction, letsEncryptStaging } from '../../certificates/acme-settings.ts';
 import { acmeSettingsOf, type AcmeFlags } from '../../config/acme-options.ts';
+import { tracingConfigOf } from '../../tracing/tracing-config.ts';
 
 export interface ServerFlags extends AcmeFlags {
   data?: string;
@@ -150,6 +151,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     publicUrl: flags.publicUrl === undefined ? null : urlOption('--public-url', flags.publicUrl),
     authFailuresPerMinute: intOption('--auth-failures', flags.authFailures, 1, 1_000_000),
     acme: acmeSettingsOf(flags),
+    tracing: tracingConfigOf(ctx.env.otel),
   }, logger);
   startOutputRotation(outputRotationOf(flags), (line) => logger.warn(line));
   return { ...server, logger };

@@ -2,6 +2,8 @@
 // failing step fails the stage and nothing after it runs.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { errorMessage } from '../../errors.ts';
+import type { StepResult } from '../../runner/runner.ts';
 import type { StepSpec } from '../../spec/spec.ts';
 import type { Stage } from '../../store/records.ts';
 import type { RunContext, StageResult } from '../run-context.ts';
@@ -45,24 +47,36 @@ export async function runSteps(ctx: RunContext, stage: Stage, steps: readonly St
       for (const [k, v] of Object.entries(secrets.values)) await fs.writeFile(path.join(dir, k), v, { mode: 0o600 });
       Object.assign(secretEnv, secrets.values, { SLUICE_SECRETS_DIR: dir });
     }
-    await store.updateStep(record.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, exitCode: null, reason: null });
+    const startedAt = clock.now();
+    await store.updateStep(record.id, { state: 'running', startedAt: startedAt.toISOString(), finishedAt: null, exitCode: null, reason: null });
+    const span = ctx.stageSpan.step(record, startedAt);
+    // The step joins the run's trace (W3C Trace Context); only when tracing is on, as there is no trace otherwise.
+    const traceEnv: Record<string, string> = span.traceparent === null ? {} : { TRACEPARENT: span.traceparent };
     ctx.sink.line(record.id, 'system', `$ ${step.run}`);
-    const result = await runner.run({
-      command: step.run,
-      cwd,
-      env: { ...baseStepEnv(ctx, tmpDir), ...secretEnv, ...step.env, ...extraEnv },
-      timeoutMs: step.timeoutMs,
-      // The run's workspace is all a sandboxed step sees of the host's files.
-      confinement: { workspace: ctx.workspace, network: step.network, limits: step.limits },
-      signal: ctx.signal,
-      onLine: (stream, line, at) => ctx.sink.line(record.id, stream, line, at),
-      // The process group is recorded so that a restarted server can end it after a crash.
-      onStart: (pid) => void store.updateStep(record.id, { pid }).catch(() => {}),
-    });
+    let result: StepResult;
+    try {
+      result = await runner.run({
+        command: step.run,
+        cwd,
+        env: { ...baseStepEnv(ctx, tmpDir), ...traceEnv, ...secretEnv, ...step.env, ...extraEnv },
+        timeoutMs: step.timeoutMs,
+        // The run's workspace is all a sandboxed step sees of the host's files.
+        confinement: { workspace: ctx.workspace, network: step.network, limits: step.limits },
+        signal: ctx.signal,
+        onLine: (stream, line, at) => ctx.sink.line(record.id, stream, line, at),
+        // The process group is recorded so that a restarted server can end it after a crash.
+        onStart: (pid) => void store.updateStep(record.id, { pid }).catch(() => {}),
+      });
+    } catch (error) {
+      // The stage fails with this error (run-executor); the step's span says so too.
+      span.end({ state: 'failed', exitCode: null, reason: errorMessage(error), finishedAt: clock.now() });
+      throw error;
+    }
     ctx.sink.endStep(record.id);
     await fs.rm(tmpDir, { recursive: true, force: true });
     const state = result.outcome === 'succeeded' ? 'succeeded' : result.outcome === 'cancelled' ? 'cancelled' : 'failed';
     await store.updateStep(record.id, { state, exitCode: result.exitCode, reason: result.reason, finishedAt: result.finishedAt.toISOString(), pid: null });
+    span.end({ state, exitCode: result.exitCode, reason: result.reason, finishedAt: result.finishedAt });
     if (state !== 'succeeded') {
       const reason = `step "${step.name}" ${result.reason ?? state}`;
       ctx.sink.line(record.id, 'system', reason);
