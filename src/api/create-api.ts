@@ -14,6 +14,7 @@ import { registerBackupRoute } from './backup-route.ts';
 import { registerTokenRoutes } from './token-routes.ts';
 import { registerAuditHook } from './audit-hook.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -74,5 +75,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerAuditRoutes(app, deps.auditTrail);
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);
+  registerMetricsRoute(app, deps.metricsApi);
   return { app, routes };
 }

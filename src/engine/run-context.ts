@@ -12,6 +12,7 @@ import type { LogSink } from './log-sink.ts';
 import type { Deployer } from './deploy/deployer.ts';
 import type { StageResult } from './stage-result.ts';
 import type { SecretService } from './secrets/secret-service.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export interface EngineDeps {
   store: Store;
@@ -26,6 +27,8 @@ export interface EngineDeps {
   redact: (line: string) => string;
   /** Told when a run starts and ends (commit statuses on the git host). */
   onRunState?: (run: Run, state: string, reason: string | null) => void;
+  /** Where stage durations, lease takeovers and webhooks are counted; absent: nowhere. */
+  metrics?: Metrics;
 }
 
 export interface RunContext {

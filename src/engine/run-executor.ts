@@ -111,7 +111,8 @@ export class RunExecutor {
       // The checkout stage always runs: it loads the pipeline file (cheap, and needed to resume).
       if (stage.state === 'succeeded' && stage.kind !== StageKind.checkout) continue;
       if (ctx.signal.aborted) return this.stop(ctx, stages.slice(i), { state: 'cancelled', reason: String(ctx.signal.reason ?? 'cancelled') });
-      await store.updateStage(stage.id, { state: 'running', startedAt: clock.now().toISOString(), finishedAt: null, reason: null });
+      const startedAt = clock.now();
+      await store.updateStage(stage.id, { state: 'running', startedAt: startedAt.toISOString(), finishedAt: null, reason: null });
       let result: StageResult;
       try {
         result = await stageImpls[oneOf(`stage ${stage.name}`, 'stage kind', stage.kind, Object.values(StageKind))](ctx, stage);
@@ -120,6 +121,7 @@ export class RunExecutor {
         result = { state: ctx.signal.aborted ? 'cancelled' : 'failed', reason: errorMessage(error) };
       }
       const finishedAt = result.state === 'waiting' ? null : clock.now().toISOString();
+      if (finishedAt !== null) this.deps.metrics?.observe('stageDuration', { project: ctx.project.name, stage: stage.kind, result: result.state }, (Date.parse(finishedAt) - startedAt.getTime()) / 1000);
       await store.updateStage(stage.id, { state: result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt });
       if (result.state !== 'succeeded') {
         if (result.state !== 'waiting') {
