@@ -90,7 +90,10 @@ void test('GET /metrics: viewer token, promtool-clean output, scoped tokens, and
   // Authentication: none → 401; a viewer token is enough.
   assert.equal((await scrape(server, undefined)).status, 401);
   const viewer = await server.json<{ token: string }>(['token', 'create', 'prometheus', '--role', 'viewer']);
-  // Instances are ready once the run succeeded; wait for the first rollout's figures to be counted.
+  // Webhooks: one with a bad signature, one for a project that does not exist (its name is no label).
+  const hook = (project: string): Promise<Response> => fetch(`${server.url}/hooks/github/${project}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' }, body: '{}' });
+  assert.equal((await hook('shop')).status, 401);
+  assert.equal((await hook('no-such-project-4711')).status, 404);
   await sendRequests(server, 25);
   const first = await scrape(server, viewer.token);
   assert.equal(first.status, 200, first.text);
@@ -108,6 +111,9 @@ void test('GET /metrics: viewer token, promtool-clean output, scoped tokens, and
   for (const stage of ['checkout', 'build', 'test', 'deploy', 'verify']) {
     assert.ok((sample(text, `sluice_stage_duration_seconds_count{project="shop",stage="${stage}",result="succeeded"}`) ?? 0) >= 1, `stage ${stage} timed`);
   }
+  assert.equal(sample(text, 'sluice_webhooks_total{host="github",result="unauthenticated"}'), 1, text);
+  assert.equal(sample(text, 'sluice_webhooks_total{host="github",result="not_found"}'), 1);
+  assert.ok(!text.includes('no-such-project-4711'));
   assert.match(text, /^sluice_build_info\{version="[^"]+",node="v\d+/m);
   assert.ok(!text.includes(repo.head()), 'no commit SHA in any label');
   assert.ok(!/shop\.production\.web\.r1\.\d/.test(text), 'no instance id in any label');
