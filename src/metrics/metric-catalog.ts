@@ -25,7 +25,7 @@ const stageBuckets = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 360
 
 export const metricCatalog = {
   httpRequests: { name: 'sluice_http_requests_total', type: 'counter', help: 'Requests the router answered, by status class (1xx…5xx) of the response.', labels: [...traffic, 'code'] },
-  httpRequestDuration: { name: 'sluice_http_request_duration_seconds', type: 'histogram', help: 'Time from the request reaching the router to the response head, per release.', labels: traffic },
+  httpRequestDuration: { name: 'sluice_http_request_duration_seconds', type: 'histogram', help: 'Time from the request reaching the router to the end of its response, per release.', labels: traffic }, // buckets: the router's own (release-stats.ts), in seconds
   routerConnectFailures: { name: 'sluice_router_connect_failures_total', type: 'counter', help: 'Connections the router could not open to an instance.', labels: traffic },
   instancesReady: { name: 'sluice_instances_ready', type: 'gauge', help: 'Instances that pass their health check and take traffic.', labels: traffic },
   instancesSleeping: { name: 'sluice_instances_sleeping', type: 'gauge', help: 'Instances stopped by scale to zero, woken by the next request.', labels: traffic },

@@ -147,8 +147,8 @@ export class SqlStore implements Store {
   }
 
   async countRunsByState(): Promise<Array<{ project: string; state: string; count: number }>> {
-    const rows = await this.db.selectFrom('runs').select(['project', 'state', (eb) => eb.fn.countAll<number | string>().as('count')]).groupBy(['project', 'state']).execute();
-    return rows.map((r) => ({ project: r.project, state: r.state, count: Number(r.count) }));
+    // PostgreSQL answers count(*) as a string (bigint).
+    return (await this.db.selectFrom('runs').select(['project', 'state', (eb) => eb.fn.countAll<number | string>().as('count')]).groupBy(['project', 'state']).execute()).map((r) => ({ project: r.project, state: r.state, count: Number(r.count) }));
   }
 
   async updateRun(id: string, patch: Partial<Run>, from?: string[], owner?: string | null): Promise<boolean> {
