@@ -147,7 +147,6 @@ export class SqlStore implements Store {
   }
 
   async countRunsByState(): Promise<Array<{ project: string; state: string; count: number }>> {
-    // PostgreSQL answers count(*) as a string (bigint).
     return (await this.db.selectFrom('runs').select(['project', 'state', (eb) => eb.fn.countAll<number | string>().as('count')]).groupBy(['project', 'state']).execute()).map((r) => ({ project: r.project, state: r.state, count: Number(r.count) }));
   }
 
