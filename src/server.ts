@@ -11,6 +11,7 @@ import { defaultFailureLimit } from './auth/failure-limiter.ts';
 import { TokenService } from './auth/token-service.ts';
 import { ensureAdminToken } from './server/ensure-admin-token.ts';
 import { ownChildEnv } from './config/environment.ts';
+import { packageVersion } from './config/package-version.ts';
 import type { EngineConfig } from './engine/engine-config.ts';
 import { defaultRunLogPolicy, type RunLogPolicy } from './engine/run-log-policy.ts';
 import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
@@ -40,7 +41,7 @@ import { openTracing } from './tracing/open-tracing.ts';
  * starts (a process of its own, on another core), not before (docs/decisions/0012).
  */
 async function loadServing() {
-  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims, certificateManager] = await Promise.all([
+  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims, certificateManager, recorder, exposition] = await Promise.all([
     import('./api/create-api.ts'),
     import('./artifact/artifact-store.ts'),
     import('./engine/clock.ts'),
@@ -58,6 +59,8 @@ async function loadServing() {
     import('./engine/notify/status-target-of.ts'),
     import('./engine/domains/domain-claims.ts'),
     import('./certificates/certificate-manager.ts'),
+    import('./metrics/metric-recorder.ts'),
+    import('./metrics/metrics-exposition.ts'),
   ]);
   return {
     ...api,
@@ -77,6 +80,8 @@ async function loadServing() {
     ...targetOf,
     ...domainClaims,
     ...certificateManager,
+    ...recorder,
+    ...exposition,
   };
 }
 
@@ -124,16 +129,6 @@ export interface ServerOptions {
 
 /** How long a stopping server waits for the last spans to reach the collector. */
 const tracingFlushMs = 2_000;
-
-/** service.version of the spans: the version in package.json (one folder up from src/ and dist/ alike). */
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 export interface RunningServer {
   url: string;
@@ -210,6 +205,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     statusTargetOf,
     DomainClaims,
     CertificateManager,
+    MetricRecorder,
+    MetricsExposition,
   } = await loadServing();
   // Built while the data plane starts (docs/decisions/0022): nothing below talks to it before
   // `await dpStarting`, and the API listens and the engine starts only after it.
@@ -253,7 +250,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // A deploy waits a bounded time for the pass (DomainClaims), which then goes on in the background.
   const reconciler = { reconcile: async (): Promise<void> => certificates?.reconcile() };
   const domains = new DomainClaims({ store, readSecret: (g, k) => secrets.readInternal(g, k), sealer: keyring, certificates: store, reconciler, clock: systemClock, warn: (m) => logger.warn(m) });
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains });
+  // Events are counted in plain memory; prom-client loads with the first scrape (src/metrics).
+  const metrics = new MetricRecorder();
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
@@ -267,7 +266,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing }, logger);
+  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing, metrics }, logger);
 
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
   // Certificates are ordered only where HTTPS is served: without --https-port nothing would use
@@ -290,6 +289,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         certificateOf: async (domains) => (await store.getCertificate(certificateId(domains))) ?? null,
       },
       auditTrail: new AuditTrail(store, systemClock),
+      metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), warn: (m) => logger.warn(m) }),
       backupApi: {
         backup: async (hint) => {
           // In the data directory: writable under the service unit, and on the store's own disk.

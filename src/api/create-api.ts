@@ -16,6 +16,7 @@ import { registerAuditHook } from './audit-hook.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { registerTracingHook } from './tracing-hook.ts';
 import type { Tracing } from '../engine/tracing.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -80,5 +81,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerAuditRoutes(app, deps.auditTrail);
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);
+  registerMetricsRoute(app, deps.metricsApi);
   return { app, routes };
 }

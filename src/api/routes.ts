@@ -17,6 +17,7 @@ import type { BackupApiDeps } from './backup-route.ts';
 import type { DomainApiDeps } from './domain-routes.ts';
 import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
+import type { MetricsApiDeps } from './metrics-route.ts';
 
 export interface ApiDeps {
   engine: Engine;
@@ -25,6 +26,7 @@ export interface ApiDeps {
   auditTrail: AuditTrail;
   deployer: Deployer;
   domainApi: DomainApiDeps;
+  metricsApi: MetricsApiDeps;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 // The `sluice` command line. It speaks only to the API (except `validate`, `server` and the
 // hidden `dataplane`, which are local by nature).
-import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { readEnvironment } from '../config/environment.ts';
+import { packageVersion } from '../config/package-version.ts';
 import { ApiError } from './api-client.ts';
 import { auditCommand } from './commands/audit-command.ts';
 import { backupCommands } from './commands/backup-commands.ts';
@@ -20,13 +20,6 @@ import { cliContext } from './context.ts';
 import { exitOnEpipe } from './exit-on-epipe.ts';
 
 exitOnEpipe(process.stdout);
-
-/** The version in package.json (two folders up from src/cli and from dist/cli alike). */
-function packageVersion(): string {
-  const pkg: unknown = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  const version = typeof pkg === 'object' && pkg !== null && 'version' in pkg ? pkg.version : undefined;
-  return typeof version === 'string' ? version : 'unknown';
-}
 
 // The command modules only declare commands; each action imports what it needs when it runs,
 // so `sluice --version` or `sluice runs` never loads the server, the schema or a database driver.

@@ -2,7 +2,7 @@
 // the poller and the deployer, and knows its drivers only through their ports.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ConflictError, IllegalTransitionError, NotFoundError } from '../errors.ts';
+import { ConflictError, IllegalTransitionError, NotFoundError, SluiceError } from '../errors.ts';
 import { findRun } from './find-run.ts';
 import { planOf } from './rollout/rollout-plan.ts';
 import type { LogLine, Project, Release, Rollout, Run, Stage, Step } from '../store/records.ts';
@@ -69,6 +69,18 @@ export class Engine {
    * delivery id, answered at once; the work (fetch, queue a run, tear a preview down) follows.
    */
   async receiveHook(name: string, host: GitHost, req: HookRequest): Promise<{ status: 'accepted' | 'duplicate' | 'ignored'; deliveryId: string | null; reason?: string }> {
+    try {
+      const result = await this.acceptHook(name, host, req);
+      this.deps.metrics?.count('webhooks', { host, result: result.status });
+      return result;
+    } catch (error) {
+      // The error's code (not_found, unauthorized, invalid_input…): a closed set, unlike the project name sent.
+      this.deps.metrics?.count('webhooks', { host, result: error instanceof SluiceError ? error.code : 'error' });
+      throw error;
+    }
+  }
+
+  private async acceptHook(name: string, host: GitHost, req: HookRequest): Promise<{ status: 'accepted' | 'duplicate' | 'ignored'; deliveryId: string | null; reason?: string }> {
     const project = await this.project(name);
     const hook = verifyAndParse(host, req, project.webhookSecret, this.deps.clock.now().getTime());
     if (hook.deliveryId && !(await this.deps.store.recordDelivery(host, name, hook.deliveryId, this.deps.clock.now().toISOString()))) {

@@ -13,6 +13,7 @@ import type { Deployer } from './deploy/deployer.ts';
 import type { StageResult } from './stage-result.ts';
 import type { SecretService } from './secrets/secret-service.ts';
 import type { RunTrace, StageSpan, Tracing } from './tracing.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export interface EngineDeps {
   store: Store;
@@ -29,6 +30,8 @@ export interface EngineDeps {
   onRunState?: (run: Run, state: string, reason: string | null) => void;
   /** Spans of runs, stages and steps; absent: noopTracing (tracing off). */
   tracing?: Tracing;
+  /** Where stage durations, lease takeovers and webhooks are counted; absent: nowhere. */
+  metrics?: Metrics;
 }
 
 export interface RunContext {

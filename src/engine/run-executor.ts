@@ -129,6 +129,7 @@ export class RunExecutor {
         result = { state: ctx.signal.aborted ? 'cancelled' : 'failed', reason: errorMessage(error) };
       }
       const finishedAt = result.state === 'waiting' ? null : clock.now().toISOString();
+      if (finishedAt !== null) this.deps.metrics?.observe('stageDuration', { project: ctx.project.name, stage: stage.kind, result: result.state }, (Date.parse(finishedAt) - startedAt.getTime()) / 1000);
       await store.updateStage(stage.id, { state: result.state, reason: result.state === 'succeeded' ? null : result.reason, finishedAt });
       // A stage cut short by this server's shutdown runs again in the next attempt: this span says so.
       const interrupted = result.state !== 'succeeded' && result.state !== 'waiting' && ctx.signal.aborted && ctx.signal.reason === AbortReason.shutdown;

@@ -115,6 +115,7 @@ export class Scheduler {
       // Take the run over first (compare-and-set on its lease), so two recovering servers act once.
       const took = await store.updateRun(run.id, { leaseOwner: config.owner, leaseExpiresAt: isoAfter(clock, config.leaseMs) }, ['running'], run.leaseOwner);
       if (!took) continue;
+      this.deps.metrics?.count('leaseTakeovers', { project: run.project });
       await this.endOrphans(run);
       const attempt = run.attempt + 1;
       if (attempt >= maxAttempts || run.cancelRequested) {

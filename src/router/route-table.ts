@@ -60,6 +60,10 @@ export interface ReleaseMetrics {
   host: string;
   requests: number;
   errors5xx: number;
+  /** Responses by status class ('2xx', …); absent from data planes older than the metrics endpoint. */
+  statusClasses?: Partial<Record<StatusClass, number>>;
   connectFailures: number;
   latency: { bounds: number[]; counts: number[]; sum: number };
 }
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';

@@ -38,6 +38,8 @@ export interface Store {
   getRunByNumber(project: string, number: number): Promise<Run | undefined>;
   listRuns(project: string, limit: number): Promise<Run[]>;
   listRunsInState(states: string[]): Promise<Run[]>;
+  /** How many runs each project has in each state (for metrics). */
+  countRunsByState(): Promise<Array<{ project: string; state: string; count: number }>>;
   /**
    * Compare-and-set: applies the patch only when the run is in one of `from` (and, when
    * `owner` is given, its lease is held by exactly that owner, null for none); true when applied.

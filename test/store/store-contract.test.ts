@@ -113,6 +113,23 @@ for (const impl of implementations) {
       assert.deepEqual((await b.listRunsInState(['running'])).map((r) => r.id), [early.id, middle.id, late.id]);
     });
 
+    void test('countRunsByState counts per project and state (metrics), as numbers', async () => {
+      const { a, b } = stores();
+      assert.deepEqual(await b.countRunsByState(), []);
+      await a.createProject(project('p'));
+      await a.createProject(project('q'));
+      await a.createRun(newRun('p', at(1)));
+      await a.createRun(newRun('p', at(2)));
+      await a.createRun(newRun('p', at(3), { state: 'waiting' }));
+      await a.createRun(newRun('q', at(4), { state: 'waiting' }));
+      const counts = (await b.countRunsByState()).sort((x, y) => `${x.project}${x.state}`.localeCompare(`${y.project}${y.state}`));
+      assert.deepEqual(counts, [
+        { project: 'p', state: 'queued', count: 2 },
+        { project: 'p', state: 'waiting', count: 1 },
+        { project: 'q', state: 'waiting', count: 1 },
+      ]);
+    });
+
     void test('updateRun is a compare-and-set on the state when `from` is given', async () => {
       const { a, b } = stores();
       await a.createProject(project('p'));

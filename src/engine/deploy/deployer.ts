@@ -21,6 +21,7 @@ import type { SecretService } from '../secrets/secret-service.ts';
 import { certificateGroupsOf } from '../../spec/secret-groups-named.ts';
 import type { DomainClaims } from '../domains/domain-claims.ts';
 import { retainReleases, type ReleaseRetention } from './release-retention.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 
 export interface DeployRequest {
   project: string;
@@ -52,6 +53,8 @@ export interface DeployerDeps {
   secrets: SecretService;
   /** Custom domain claims (and the certificates they need); absent: domains are neither claimed nor released. */
   domains?: DomainClaims;
+  /** Where rollout outcomes and analysis verdicts are counted; absent: nowhere. */
+  metrics?: Metrics;
 }
 
 export class Deployer {
@@ -79,7 +82,7 @@ export class Deployer {
   driver(log: (line: string) => void): RolloutDriver {
     const { store, runtime, router, clock, config } = this.deps;
     const secrets = this.deps.secrets;
-    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}) };
+    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}) };
     return new RolloutDriver(deps, this.wakers);
   }
 

@@ -4,7 +4,7 @@
 // router's own metrics, a person, or the pause timer moves it on.
 import { errorMessage } from '../../errors.ts';
 import { checkBake, startBake } from './bake.ts';
-import { appendDecisions, storedDecisions } from './decisions.ts';
+import { appendDecisions, countDecisions, storedDecisions } from './decisions.ts';
 import { envInstances, roleOf, startAll, stopWhere, type ReleaseRef } from './instances.ts';
 import { judgeWindow } from './judge-window.ts';
 import { snapshot, windowOf } from './metrics-window.ts';
@@ -112,6 +112,7 @@ async function inStep(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch |
     verdict = judged.verdict;
     patch.looks = rollout.looks + 1;
     patch.decisionsJson = appendDecisions(rollout, judged.decisions, now, rollout.step);
+    countDecisions(deps, rollout, judged.decisions);
     if (verdict === 'fail') return { ...(await abort(deps, v, `analysis failed at step ${rollout.step + 1}: ${judged.reason}`)), ...patch };
   } else if (analysis) {
     // Between looks: the last verdict stands.

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Decision } from '../../analysis/analysis-config.ts';
 import { parseStored } from '../../store/stored-json.ts';
 import type { Rollout } from '../../store/records.ts';
+import { environmentLabel } from '../../metrics/metric-catalog.ts';
+import type { RolloutDeps } from './rollout-deps.ts';
 
 export interface StoredDecision {
   at: string;
@@ -31,6 +33,11 @@ const storedDecisionsSchema = z.array(
     reason: z.string(),
   }),
 );
+
+/** Counts each verdict (per metric) of a look at a rollout. */
+export function countDecisions(deps: Pick<RolloutDeps, 'metrics'>, rollout: Pick<Rollout, 'project' | 'environment'>, decisions: readonly Pick<StoredDecision, 'metric' | 'verdict'>[]): void {
+  for (const d of decisions) deps.metrics?.count('analysisDecisions', { project: rollout.project, environment: environmentLabel(rollout.environment), metric: d.metric, verdict: d.verdict });
+}
 
 /** The decisions a rollout keeps, checked. */
 export function storedDecisions(rollout: Pick<Rollout, 'id' | 'decisionsJson'>): StoredDecision[] {

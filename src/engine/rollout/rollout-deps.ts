@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { HostNaming } from '../deploy/hosts.ts';
 import type { ReleaseConfig } from '../deploy/release-config.ts';
 import type { DomainClaims } from '../domains/domain-claims.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 
 export interface RolloutDeps {
   store: Store;
@@ -19,6 +20,8 @@ export interface RolloutDeps {
   secretValues: (config: ReleaseConfig) => Promise<Record<string, string>>;
   /** Custom domain claims: an aborted rollout gives the environment back the stable release's domains. */
   domains?: Pick<DomainClaims, 'claim' | 'release'>;
+  /** Rollout outcomes and analysis verdicts are counted here; absent: nowhere. */
+  metrics?: Metrics;
 }
 
 /** A rollout with what its strategy needs loaded: the releases and their configurations. */

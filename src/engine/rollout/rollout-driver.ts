@@ -13,6 +13,7 @@ import { removePreview, setTraffic } from './traffic.ts';
 import { advanceRolling } from './rolling.ts';
 import { planOf, type RolloutPlan } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
+import { environmentLabel } from '../../metrics/metric-catalog.ts';
 
 export const terminalRollout = new Set(['promoted', 'aborted']);
 
@@ -117,7 +118,12 @@ export class RolloutDriver {
     if (!patch || Object.keys(patch).length === 0) return rollout;
     const next = { ...patch, updatedAt: clock.now().toISOString() };
     await store.updateRollout(id, next);
+    if (next.state === RolloutState.promoted || next.state === RolloutState.aborted) this.countOutcome(rollout, kind, next.state);
     return { ...rollout, ...next };
+  }
+
+  private countOutcome(r: Rollout, strategy: string, outcome: string): void {
+    this.deps.metrics?.count('rollouts', { project: r.project, environment: environmentLabel(r.environment), strategy, outcome });
   }
 
   /** Advances until the rollout ends or `until` holds; a step error is retried, then ends it. */
@@ -163,6 +169,7 @@ export class RolloutDriver {
     await store.updateEnvironment(r.project, r.environment, { state: 'degraded', reason, updatedAt: now });
     const patch = { state: RolloutState.aborted, phase: RolloutPhase.done, reason, finishedAt: now, updatedAt: now };
     await store.updateRollout(id, patch);
+    this.countOutcome(r, 'unknown', RolloutState.aborted);
     return { ...r, ...patch };
   }
 

@@ -129,6 +129,7 @@ export class EdgeRouter {
   setRoutes(table: RouteTable): void {
     let compiled: ReturnType<typeof compileTable>;
     try {
+      this.stats.beginTable();
       compiled = compileTable(table, this.pools, this.stats, this.activity);
     } catch (error) {
       this.pools.retainOnly(this.poolKeysInUse()); // drop pools made for the rejected table
@@ -137,6 +138,7 @@ export class EdgeRouter {
     this.routes = compiled.byHost;
     this.hostCache = new Map();
     this.applied = compiled.applied;
+    this.stats.endTable();
     this.pools.retainOnly(compiled.poolKeys);
     this.activity.retainOnly(compiled.byHost.keys());
     // Held requests go on once their host has a target again (or has no route: they get 404).

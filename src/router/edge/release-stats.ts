@@ -14,6 +14,8 @@ export class ReleaseStats {
   errors5xx = 0;
   connectFailures = 0;
   latencySum = 0;
+  /** Responses of class 1xx…5xx (index 0…4). */
+  private readonly classes = [0, 0, 0, 0, 0];
   /** Per-bucket (not cumulative) counts; the last one is the +Inf bucket. */
   private readonly buckets = new Array<number>(latencyBoundsMs.length + 1).fill(0);
 
@@ -31,6 +33,8 @@ export class ReleaseStats {
   record(status: number, ms: number): void {
     this.requests++;
     if (status >= 500) this.errors5xx++;
+    const c = Math.floor(status / 100);
+    if (c >= 1 && c <= 5) this.classes[c - 1]!++;
     this.latencySum += ms;
     let i = 0;
     while (i < latencyBoundsMs.length && ms > latencyBoundsMs[i]!) i++;
@@ -46,24 +50,57 @@ export class ReleaseStats {
       host: this.host,
       requests: this.requests,
       errors5xx: this.errors5xx,
+      statusClasses: Object.fromEntries(this.classes.map((n, i) => [`${i + 1}xx`, n])),
       connectFailures: this.connectFailures,
       latency: { bounds: [...latencyBoundsMs], counts, sum: this.latencySum },
     };
   }
 }
 
-/** All stats ever created, keyed by host and release, so counters survive route table swaps. */
+/**
+ * Stats keyed by host and release, so counters survive route table swaps. Those no table uses
+ * any more are kept (the analysis and Prometheus read them a while after a release leaves) up to
+ * `keepRetired`, oldest dropped first: routes come and go with every deploy, the map must not.
+ */
 export class ReleaseStatsRegistry {
   private readonly byKey = new Map<string, ReleaseStats>();
+  /** Keys the current table does not use, oldest first. */
+  private readonly retired = new Set<string>();
+  /** Keys asked for since beginTable(). */
+  private readonly used = new Set<string>();
+  private readonly keepRetired: number;
+
+  constructor(keepRetired = 256) {
+    this.keepRetired = keepRetired;
+  }
 
   get(host: string, release: string): ReleaseStats {
     const key = `${host}\n${release}`;
+    this.used.add(key);
     let stats = this.byKey.get(key);
     if (!stats) {
       stats = new ReleaseStats(host, release);
       this.byKey.set(key, stats);
     }
     return stats;
+  }
+
+  /** A new table is being compiled: the stats it asks for are the ones in use. */
+  beginTable(): void {
+    this.used.clear();
+  }
+
+  /** The table compiled since beginTable() is applied: every other entry is retired. */
+  endTable(): void {
+    for (const key of this.byKey.keys()) {
+      if (this.used.has(key)) this.retired.delete(key);
+      else this.retired.add(key);
+    }
+    for (const key of this.retired) {
+      if (this.retired.size <= this.keepRetired) break;
+      this.retired.delete(key);
+      this.byKey.delete(key);
+    }
   }
 
   snapshot(): ReleaseMetrics[] {

@@ -146,6 +146,10 @@ export class SqlStore implements Store {
     return this.db.selectFrom('runs').selectAll().where('state', 'in', states as Run['state'][]).orderBy('createdAt').execute();
   }
 
+  async countRunsByState(): Promise<Array<{ project: string; state: string; count: number }>> {
+    return (await this.db.selectFrom('runs').select(['project', 'state', (eb) => eb.fn.countAll<number | string>().as('count')]).groupBy(['project', 'state']).execute()).map((r) => ({ project: r.project, state: r.state, count: Number(r.count) }));
+  }
+
   async updateRun(id: string, patch: Partial<Run>, from?: string[], owner?: string | null): Promise<boolean> {
     let q = this.db.updateTable('runs').set(patch).where('id', '=', id);
     if (from) q = q.where('state', 'in', from as Run['state'][]);

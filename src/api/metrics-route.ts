@@ -1,0 +1,18 @@
+// GET /metrics: the Prometheus text format for a viewer token (Prometheus sends it with
+// `authorization: {credentials: …}` or `bearer_token_file`). A token limited to projects gets
+// only its projects' series (src/metrics/visible-series.ts).
+import type { FastifyInstance } from 'fastify';
+import { need } from '../auth/permission.ts';
+import type { Principal } from '../auth/principal.ts';
+import { principalOf } from './request-guard.ts';
+
+export interface MetricsApiDeps {
+  render(principal: Principal): Promise<{ contentType: string; text: string }>;
+}
+
+export function registerMetricsRoute(app: FastifyInstance, deps: MetricsApiDeps): void {
+  app.get('/metrics', { config: { permission: need.viewer } }, async (req, reply) => {
+    const exposition = await deps.render(principalOf(req));
+    return reply.header('content-type', exposition.contentType).header('cache-control', 'no-store').send(exposition.text);
+  });
+}
