@@ -308,7 +308,7 @@ for (const impl of implementations) {
 
     void test('unicode and binary-ish text round-trip exactly and are found', async () => {
       const s = store();
-      const texts = ['héllo wörld ✓ 日本語のログ 🚀', 'bad \uFFFD\uFFFD bytes', 'ctl \u0001\u0002\u001b[31mred\u001b[0m\t\ttab', 'nul \u0000 inside and after', '  leading and trailing  ', '', 'line\rcarriage', 'İstanbul ß straße'];
+      const texts = ['héllo wörld ✓ 日本語のログ 🚀', 'bad \uFFFD\uFFFD bytes', 'ctl \u0001\u0002\u001b[31mred\u001b[0m\t\ttab', 'nul \u0000 inside and after', '  leading and trailing  ', '', 'line\rcarriage', 'İstanbul ß straße', 'private \uE000\uE001 \uE000\u0000 use'];
       await s.append(texts.map((t) => line(t)));
       assert.deepEqual((await s.search({ limit: 20 })).entries.map((e) => e.text), [...texts].reverse());
       const find = async (sub: string): Promise<string[]> => (await s.search({ text: { substrings: [sub] }, limit: 20 })).entries.map((e) => e.text);
@@ -318,6 +318,8 @@ for (const impl of implementations) {
       assert.deepEqual(await find('[31mred'), [texts[2]]);
       assert.deepEqual(await find('and after'), [texts[3]]);
       assert.deepEqual(await find('WÖRLD'), [texts[0]]);
+      assert.deepEqual(await find('\uE000\u0000'), [texts[8]]);
+      assert.deepEqual(await find('\u0000'), [texts[8], texts[3]]);
       assert.deepEqual((await s.search({ text: { tokens: ['wörld'] }, limit: 5 })).entries.map((e) => e.text), [texts[0]]);
     });
   });

@@ -7,7 +7,7 @@ import type { LogFilter, LogText } from '../log-store.ts';
 const escapeChar = '\uE000';
 
 export const toStored = (text: string): string =>
-  text.includes('\u0000') || text.includes(escapeChar) ? text.replace(/[\u0000\uE000]/g, (c) => (c === '\u0000' ? '\uE000\uE001' : '\uE000\uE000')) : text;
+  text.includes('\u0000') || text.includes(escapeChar) ? text.replaceAll(escapeChar, '\uE000\uE000').replaceAll('\u0000', '\uE000\uE001') : text;
 
 export const fromStored = (text: string): string =>
   text.includes(escapeChar) ? text.replace(/\uE000([\uE000\uE001])/g, (_, c: string) => (c === '\uE001' ? '\u0000' : '\uE000')) : text;
