@@ -72,7 +72,7 @@ export function openLogDatabase(file: string): Sqlite.Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   // After a checkpoint the WAL file is cut back to this size instead of staying at its peak.
-  db.pragma(`journal_size_limit = ${8 * 1024 * 1024}`);
+  db.pragma(`journal_size_limit = ${4 * 1024 * 1024}`);
   db.pragma('cache_size = -16000');
   return db;
 }
