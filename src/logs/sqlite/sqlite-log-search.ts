@@ -154,10 +154,14 @@ function findInLines(prepare: Prepare, q: Query): LogEntry[] {
 function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] {
   const match = textMatcher(q.text)!;
   const desc = q.order === 'desc';
-  const edge = prepare(desc ? 'select id from log_blocks where first_id <= ? order by first_id desc limit 1' : 'select id from log_blocks where cum_last_id >= ? order by cum_last_id limit 1')
-    .get(desc ? q.hi : q.lo) as { id: number } | undefined;
-  if (!edge) return [];
-  const blockWhere = ['log_text match ?', desc ? 'b.id <= ?' : 'b.id >= ?', 'b.first_id <= ?', 'b.last_id >= ?'];
+  // The blocks that can hold ids in [lo, hi]: from the first whose running maximum reaches lo to
+  // the last that starts by hi. Given to FTS5 as a rowid range, so it stops at the edge instead
+  // of walking every older (or newer) block that holds the text.
+  const low = prepare('select id from log_blocks where cum_last_id >= ? order by cum_last_id limit 1').get(q.lo) as { id: number } | undefined;
+  const high = prepare('select id from log_blocks where first_id <= ? order by first_id desc limit 1').get(q.hi) as { id: number } | undefined;
+  if (!low || !high || low.id > high.id) return [];
+  const edge = desc ? high : low;
+  const blockWhere = ['log_text match ?', desc ? 'log_text.rowid <= ?' : 'log_text.rowid >= ?', 'log_text.rowid between ? and ?', 'b.first_id <= ?', 'b.last_id >= ?'];
   const blockParams: unknown[] = [];
   for (const [column, value] of [['b.project', q.filter.project], ['b.environment', q.filter.environment], ['b.service', q.filter.service]] as const) {
     if (value === undefined) continue;
@@ -183,7 +187,7 @@ function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] 
   let cursor = edge.id;
   let batch = 2;
   for (;;) {
-    const blocks = blocksStmt.all(ftsQuery, cursor, q.hi, q.lo, ...blockParams, batch + 1) as BlockRow[];
+    const blocks = blocksStmt.all(ftsQuery, cursor, low.id, high.id, q.hi, q.lo, ...blockParams, batch + 1) as BlockRow[];
     const peek = blocks.length > batch ? blocks[batch] : undefined;
     for (const b of blocks.slice(0, batch)) {
       const rows = linesStmt.all(Math.max(b.first_id, q.lo), Math.min(b.last_id, q.hi), b.project, b.environment, b.service, ...params) as Array<[number, string]>;
