@@ -94,3 +94,40 @@ export function checkNewEntries(entries: readonly NewLogEntry[]): void {
     if (bad) throw new InvalidInputError(`log line ${i} of the batch has an invalid ${bad}: ${JSON.stringify(e[bad as keyof NewLogEntry])}`, { index: i, field: bad });
   });
 }
+
+/** A line as both stores return it (snake_case columns; PostgreSQL gives bigint ids as text). */
+export interface StoredLine {
+  id: number | string;
+  at: string;
+  source: string;
+  project: string;
+  environment: string | null;
+  release: number | null;
+  run_id: string | null;
+  step_id: string | null;
+  service: string | null;
+  instance: string | null;
+  stream: string;
+  level: number | null;
+  text: string;
+}
+
+export function entryOf(r: StoredLine, id: number, text: string): LogEntry {
+  const entry = {
+    id, at: r.at, source: r.source, project: r.project, environment: r.environment, release: r.release,
+    runId: r.run_id, stepId: r.step_id, service: r.service, instance: r.instance, stream: r.stream,
+    level: r.level === null ? null : (logLevels[r.level] ?? null), text,
+  } as LogEntry;
+  return checkStoredEntry(entry, r.level);
+}
+
+/** The field filters as SQL conditions; `param` records a value and returns its placeholder. */
+export function filterConditions(f: LogFilter, param: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  const fields = [['project', f.project], ['environment', f.environment], ['release', f.release], ['run_id', f.runId], ['step_id', f.stepId], ['service', f.service], ['instance', f.instance], ['source', f.source], ['stream', f.stream]] as const;
+  for (const [column, value] of fields) if (value !== undefined) where.push(`${column} = ${param(value)}`);
+  if (f.minLevel !== undefined) where.push(`level >= ${param(levelRank(f.minLevel))}`);
+  if (f.since !== undefined) where.push(`at >= ${param(f.since)}`);
+  if (f.until !== undefined) where.push(`at < ${param(f.until)}`);
+  return where;
+}

@@ -2,8 +2,8 @@
 // openPostgresLogStore only, so importing this module costs nothing.
 import type { Pool, PoolClient } from 'pg';
 import { ErrorCode, InvalidInputError, SluiceError } from '../../errors.ts';
-import { checkFilter, checkLimit, checkNewEntries, checkStoredEntry, levelRank } from '../log-query.ts';
-import { logLevels, type LogEntry, type LogFilter, type LogPage, type LogRetention, type LogSearch, type LogStore, type LogStoreStats, type LogText, type NewLogEntry } from '../log-store.ts';
+import { checkFilter, checkLimit, checkNewEntries, entryOf, levelRank, type StoredLine } from '../log-query.ts';
+import type { LogEntry, LogFilter, LogPage, LogRetention, LogSearch, LogStore, LogStoreStats, LogText, NewLogEntry } from '../log-store.ts';
 import { logSchemaSql, migrateLockKey } from './postgres-log-schema.ts';
 import { conditions, fromStored, toStored } from './postgres-log-text.ts';
 
@@ -15,21 +15,7 @@ export interface PostgresLogStoreOptions {
   max?: number;
 }
 
-interface Row {
-  id: string;
-  at: string;
-  source: string;
-  project: string;
-  environment: string | null;
-  release: number | null;
-  run_id: string | null;
-  step_id: string | null;
-  service: string | null;
-  instance: string | null;
-  stream: string;
-  level: number | null;
-  text: string;
-}
+type Row = StoredLine & { id: string };
 
 const columns = 'id, at, source, project, environment, release, run_id, step_id, service, instance, stream, level, text';
 const schemaName = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -43,14 +29,7 @@ function int(value: string | number | null): number {
   return n;
 }
 
-function toEntry(r: Row): LogEntry {
-  const entry = {
-    id: int(r.id), at: r.at, source: r.source, project: r.project, environment: r.environment, release: r.release,
-    runId: r.run_id, stepId: r.step_id, service: r.service, instance: r.instance, stream: r.stream,
-    level: r.level === null ? null : (logLevels[r.level] ?? null), text: fromStored(r.text),
-  } as LogEntry;
-  return checkStoredEntry(entry, r.level);
-}
+const toEntry = (r: Row): LogEntry => entryOf(r, int(r.id), fromStored(r.text));
 
 export class PostgresLogStore implements LogStore {
   readonly #pool: Pool;

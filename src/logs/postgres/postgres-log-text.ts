@@ -1,7 +1,7 @@
 // Lines and search terms as PostgreSQL stores them (see postgres-log-schema.ts for the NUL
 // escape), and the text conditions as SQL. The escape maps each character to a fixed string, so
 // a term is found in a stored line exactly when its stored form is found there.
-import { levelRank } from '../log-query.ts';
+import { filterConditions } from '../log-query.ts';
 import type { LogFilter, LogText } from '../log-store.ts';
 
 const escapeChar = '\uE000';
@@ -26,21 +26,12 @@ export function conditions(f: LogFilter, text: LogText | undefined, sql: Sql = {
     sql.params.push(value);
     sql.where.push(condition(`$${sql.params.length}`));
   };
-  const eq = (column: string, value: unknown): void => {
-    if (value !== undefined) add((n) => `${column} = ${n}`, value);
-  };
-  eq('project', f.project);
-  eq('environment', f.environment);
-  eq('release', f.release);
-  eq('run_id', f.runId);
-  eq('step_id', f.stepId);
-  eq('service', f.service);
-  eq('instance', f.instance);
-  eq('source', f.source);
-  eq('stream', f.stream);
-  if (f.minLevel !== undefined) add((n) => `level >= ${n}`, levelRank(f.minLevel));
-  if (f.since !== undefined) add((n) => `at >= ${n}`, f.since);
-  if (f.until !== undefined) add((n) => `at < ${n}`, f.until);
+  sql.where.push(
+    ...filterConditions(f, (value) => {
+      sql.params.push(value);
+      return `$${sql.params.length}`;
+    }),
+  );
   for (const s of text?.substrings ?? []) add((n) => `text ilike ${n}`, `%${likeLiteral(toStored(s))}%`);
   // A token is word characters only (checkFilter); [[:alnum:]_] is the same class in a UTF-8 ctype.
   for (const t of text?.tokens ?? []) add((n) => `text ~* ${n}`, `(^|[^[:alnum:]_])${t}($|[^[:alnum:]_])`);

@@ -6,9 +6,8 @@
 // matched exactly. Blocks of one append overlap in id, so a line is only handed out once no block
 // still to read can hold a line beyond it (cum_last_id going down, first_id going up).
 import type Sqlite from 'better-sqlite3';
-import { checkFilter, checkStoredEntry, textMatcher, trigramTerms } from '../log-query.ts';
-import { levelRank } from '../log-query.ts';
-import { logLevels, type LogEntry, type LogFilter, type LogText } from '../log-store.ts';
+import { checkFilter, entryOf, filterConditions, textMatcher, trigramTerms, type StoredLine } from '../log-query.ts';
+import type { LogEntry, LogFilter, LogText } from '../log-store.ts';
 
 export type Prepare = (sql: string) => Sqlite.Statement;
 export type Order = 'asc' | 'desc';
@@ -24,21 +23,7 @@ export interface Query {
   order: Order;
 }
 
-interface LineRow {
-  id: number;
-  at: string;
-  source: string;
-  project: string;
-  environment: string | null;
-  release: number | null;
-  run_id: string | null;
-  step_id: string | null;
-  service: string | null;
-  instance: string | null;
-  stream: string;
-  level: number | null;
-  text: string;
-}
+type LineRow = StoredLine & { id: number };
 
 interface BlockRow {
   id: number;
@@ -52,45 +37,15 @@ interface BlockRow {
 
 const columns = 'id, at, source, project, environment, release, run_id, step_id, service, instance, stream, level, text';
 
-function toEntry(r: LineRow): LogEntry {
-  const entry = {
-    id: r.id, at: r.at, source: r.source, project: r.project, environment: r.environment, release: r.release,
-    runId: r.run_id, stepId: r.step_id, service: r.service, instance: r.instance, stream: r.stream,
-    level: r.level === null ? null : (logLevels[r.level] ?? null), text: r.text,
-  } as LogEntry;
-  return checkStoredEntry(entry, r.level);
-}
+const toEntry = (r: LineRow): LogEntry => entryOf(r, r.id, r.text);
 
 /** The filters as SQL over log_lines (the time bounds too: ids only narrow them). */
 export function lineConditions(f: LogFilter): { where: string[]; params: unknown[] } {
-  const where: string[] = [];
   const params: unknown[] = [];
-  const eq = (column: string, value: unknown): void => {
-    if (value === undefined) return;
-    where.push(`${column} = ?`);
+  const where = filterConditions(f, (value) => {
     params.push(value);
-  };
-  eq('project', f.project);
-  eq('environment', f.environment);
-  eq('release', f.release);
-  eq('run_id', f.runId);
-  eq('step_id', f.stepId);
-  eq('service', f.service);
-  eq('instance', f.instance);
-  eq('source', f.source);
-  eq('stream', f.stream);
-  if (f.minLevel !== undefined) {
-    where.push('level >= ?');
-    params.push(levelRank(f.minLevel));
-  }
-  if (f.since !== undefined) {
-    where.push('at >= ?');
-    params.push(f.since);
-  }
-  if (f.until !== undefined) {
-    where.push('at < ?');
-    params.push(f.until);
-  }
+    return '?';
+  });
   return { where, params };
 }
 

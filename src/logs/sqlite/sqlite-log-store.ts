@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type Sqlite from 'better-sqlite3';
 import type { LogEntry, LogFilter, LogPage, LogRetention, LogSearch, LogStore, LogStoreStats, LogText, NewLogEntry } from '../log-store.ts';
-import { checkLimit, checkNewEntries } from '../log-query.ts';
+import { checkFilter, checkLimit, checkNewEntries } from '../log-query.ts';
 import { appendLines } from './sqlite-log-append.ts';
 import { deleteOldest, removeProject, removeRun, retainByAge, retainPerProject } from './sqlite-log-retention.ts';
 import { findLines, type Prepare } from './sqlite-log-search.ts';
@@ -69,6 +69,7 @@ export class SqliteLogStore implements LogStore {
   }
 
   async retain(policy: LogRetention): Promise<number> {
+    if (policy.olderThan !== null) checkFilter({ since: policy.olderThan });
     let gone = this.#db.transaction(() => {
       let n = 0;
       if (policy.olderThan !== null) n += retainByAge(this.#prepare, policy.olderThan);
