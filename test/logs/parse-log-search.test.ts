@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidInputError } from '../../src/errors.ts';
-import { checkParameters, isSearch, parseCursor, parseLogSearch, parseQueryText, parseTimeBound } from '../../src/logs/log-query.ts';
+import { checkParameters, isSearch, parseCursor, parseLogSearch, parseQueryText, parseTimeBound } from '../../src/logs/parse-log-search.ts';
 
 const now = new Date('2026-12-05T12:00:00.000Z');
 const scope = { project: 'app', environment: 'production' };
