@@ -1,0 +1,203 @@
+// Search and follow over the SQLite log database (layout: sqlite-log-schema.ts).
+//
+// Without text of three characters or more: the lines table in id order with the filters in SQL
+// (and a 1–2 character substring matched here). With such text: the trigram index names the
+// blocks that may hold it, newest (or oldest) first; their lines are read with the filters and
+// matched exactly. Blocks of one append overlap in id, so a line is only handed out once no block
+// still to read can hold a line beyond it (cum_last_id going down, first_id going up).
+import type Sqlite from 'better-sqlite3';
+import { checkFilter, checkStoredEntry, textMatcher, trigramTerms } from '../log-query.ts';
+import { levelRank } from '../log-query.ts';
+import { logLevels, type LogEntry, type LogFilter, type LogText } from '../log-store.ts';
+
+export type Prepare = (sql: string) => Sqlite.Statement;
+export type Order = 'asc' | 'desc';
+
+export interface Query {
+  filter: LogFilter;
+  text: LogText | undefined;
+  /** Inclusive id bounds. */
+  lo: number;
+  hi: number;
+  /** How many lines to find (a page asks for one more than it returns, to know there is a next). */
+  want: number;
+  order: Order;
+}
+
+interface LineRow {
+  id: number;
+  at: string;
+  source: string;
+  project: string;
+  environment: string | null;
+  release: number | null;
+  run_id: string | null;
+  step_id: string | null;
+  service: string | null;
+  instance: string | null;
+  stream: string;
+  level: number | null;
+  text: string;
+}
+
+interface BlockRow {
+  id: number;
+  first_id: number;
+  last_id: number;
+  cum_last_id: number;
+  project: string;
+  environment: string | null;
+  service: string | null;
+}
+
+const columns = 'id, at, source, project, environment, release, run_id, step_id, service, instance, stream, level, text';
+
+function toEntry(r: LineRow): LogEntry {
+  const entry = {
+    id: r.id, at: r.at, source: r.source, project: r.project, environment: r.environment, release: r.release,
+    runId: r.run_id, stepId: r.step_id, service: r.service, instance: r.instance, stream: r.stream,
+    level: r.level === null ? null : (logLevels[r.level] ?? null), text: r.text,
+  } as LogEntry;
+  return checkStoredEntry(entry, r.level);
+}
+
+/** The filters as SQL over log_lines (the time bounds too: ids only narrow them). */
+export function lineConditions(f: LogFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const eq = (column: string, value: unknown): void => {
+    if (value === undefined) return;
+    where.push(`${column} = ?`);
+    params.push(value);
+  };
+  eq('project', f.project);
+  eq('environment', f.environment);
+  eq('release', f.release);
+  eq('run_id', f.runId);
+  eq('step_id', f.stepId);
+  eq('service', f.service);
+  eq('instance', f.instance);
+  eq('source', f.source);
+  eq('stream', f.stream);
+  if (f.minLevel !== undefined) {
+    where.push('level >= ?');
+    params.push(levelRank(f.minLevel));
+  }
+  if (f.since !== undefined) {
+    where.push('at >= ?');
+    params.push(f.since);
+  }
+  if (f.until !== undefined) {
+    where.push('at < ?');
+    params.push(f.until);
+  }
+  return { where, params };
+}
+
+/** The id range that can hold lines of [since, until): null when none can. */
+export function timeBounds(prepare: Prepare, f: LogFilter, lo: number, hi: number): { lo: number; hi: number } | null {
+  if (f.since !== undefined) {
+    const row = prepare('select first_id from log_blocks where cum_max_at >= ? order by cum_max_at limit 1').get(f.since) as { first_id: number } | undefined;
+    if (!row) return null;
+    lo = Math.max(lo, row.first_id);
+  }
+  if (f.until !== undefined) {
+    const row = prepare('select cum_last_id from log_blocks where min_at < ? order by id desc limit 1').get(f.until) as { cum_last_id: number } | undefined;
+    if (!row) return null;
+    hi = Math.min(hi, row.cum_last_id);
+  }
+  return lo <= hi ? { lo, hi } : null;
+}
+
+/** Each term as the AND of its trigrams (a superset of the lines holding it; detail=none has no phrases). */
+export function trigramQuery(terms: string[]): string {
+  const grams = new Set<string>();
+  for (const term of terms) {
+    const chars = Array.from(term);
+    const all: string[] = [];
+    for (let i = 0; i + 3 <= chars.length; i++) all.push(chars.slice(i, i + 3).join(''));
+    // A long term narrows as well with a spread of 16 of its trigrams as with all of them.
+    const step = Math.max(1, Math.floor(all.length / 16));
+    for (let i = 0; i < all.length; i += step) grams.add(all[i]!);
+    grams.add(all[all.length - 1]!);
+  }
+  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`).join(' AND ');
+}
+
+export function findLines(prepare: Prepare, q: Query): LogEntry[] {
+  checkFilter({ ...q.filter, text: q.text });
+  const bounds = timeBounds(prepare, q.filter, q.lo, q.hi);
+  if (!bounds) return [];
+  const terms = trigramTerms(q.text);
+  return terms.length > 0 ? findInBlocks(prepare, { ...q, ...bounds }, trigramQuery(terms)) : findInLines(prepare, { ...q, ...bounds });
+}
+
+function findInLines(prepare: Prepare, q: Query): LogEntry[] {
+  const match = textMatcher(q.text);
+  const { where, params } = lineConditions(q.filter);
+  const desc = q.order === 'desc';
+  const chunk = match ? Math.max(q.want, 4096) : q.want;
+  const stmt = prepare(`select ${columns} from log_lines where ${[...where, 'id between ? and ?'].join(' and ')} order by id ${q.order} limit ${chunk}`);
+  const out: LogEntry[] = [];
+  let { lo, hi } = q;
+  while (lo <= hi) {
+    const rows = stmt.all(...params, lo, hi) as LineRow[];
+    for (const row of rows) if (!match || match(row.text)) out.push(toEntry(row));
+    if (out.length >= q.want || rows.length < chunk) break;
+    const last = rows[rows.length - 1]!.id;
+    if (desc) hi = last - 1;
+    else lo = last + 1;
+  }
+  return out.slice(0, q.want);
+}
+
+function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] {
+  const match = textMatcher(q.text)!;
+  const desc = q.order === 'desc';
+  const edge = prepare(desc ? 'select id from log_blocks where first_id <= ? order by first_id desc limit 1' : 'select id from log_blocks where cum_last_id >= ? order by cum_last_id limit 1')
+    .get(desc ? q.hi : q.lo) as { id: number } | undefined;
+  if (!edge) return [];
+  const blockWhere = ['log_text match ?', desc ? 'b.id <= ?' : 'b.id >= ?', 'b.first_id <= ?', 'b.last_id >= ?'];
+  const blockParams: unknown[] = [];
+  for (const [column, value] of [['b.project', q.filter.project], ['b.environment', q.filter.environment], ['b.service', q.filter.service]] as const) {
+    if (value === undefined) continue;
+    blockWhere.push(`${column} = ?`);
+    blockParams.push(value);
+  }
+  if (q.filter.since !== undefined) {
+    blockWhere.push('b.max_at >= ?');
+    blockParams.push(q.filter.since);
+  }
+  if (q.filter.until !== undefined) {
+    blockWhere.push('b.min_at < ?');
+    blockParams.push(q.filter.until);
+  }
+  const blocksStmt = prepare(
+    `select b.id, b.first_id, b.last_id, b.cum_last_id, b.project, b.environment, b.service from log_text join log_blocks b on b.id = log_text.rowid where ${blockWhere.join(' and ')} order by log_text.rowid ${q.order} limit ?`,
+  );
+  const { where, params } = lineConditions(q.filter);
+  const linesStmt = prepare(`select ${columns} from log_lines where id between ? and ? and project = ? and environment is ? and service is ?${where.map((w) => ` and ${w}`).join('')}`);
+
+  const done: LogEntry[] = [];
+  let pending: LogEntry[] = [];
+  let cursor = edge.id;
+  let batch = 2;
+  for (;;) {
+    const blocks = blocksStmt.all(ftsQuery, cursor, q.hi, q.lo, ...blockParams, batch + 1) as BlockRow[];
+    const peek = blocks.length > batch ? blocks[batch] : undefined;
+    for (const b of blocks.slice(0, batch)) {
+      const rows = linesStmt.all(Math.max(b.first_id, q.lo), Math.min(b.last_id, q.hi), b.project, b.environment, b.service, ...params) as LineRow[];
+      for (const row of rows) if (match(row.text)) pending.push(toEntry(row));
+    }
+    pending.sort(desc ? (x, y) => y.id - x.id : (x, y) => x.id - y.id);
+    // Lines beyond what any block still to read can hold are final, in order.
+    const final = peek === undefined ? pending.length : pending.findIndex((e) => (desc ? e.id <= peek.cum_last_id : e.id >= peek.first_id));
+    const cut = final === -1 ? pending.length : final;
+    done.push(...pending.slice(0, cut));
+    pending = pending.slice(cut);
+    if (done.length >= q.want || peek === undefined) break;
+    cursor = peek.id;
+    batch = Math.min(batch * 2, 64);
+  }
+  return done.slice(0, q.want);
+}

@@ -1,0 +1,127 @@
+// The embedded LogStore: one SQLite file of its own (<data>/logs.db), so log volume never slows
+// the state store. Layout and indexes: sqlite-log-schema.ts; why blocks: docs/decisions/0023-log-store.md.
+import { statSync } from 'node:fs';
+import type Sqlite from 'better-sqlite3';
+import type { LogEntry, LogFilter, LogPage, LogRetention, LogSearch, LogStore, LogStoreStats, LogText, NewLogEntry } from '../log-store.ts';
+import { checkLimit, checkNewEntries } from '../log-query.ts';
+import { appendLines } from './sqlite-log-append.ts';
+import { deleteOldest, removeProject, removeRun, retainByAge, retainPerProject } from './sqlite-log-retention.ts';
+import { findLines, type Prepare } from './sqlite-log-search.ts';
+import { migrateLogDatabase, openLogDatabase } from './sqlite-log-schema.ts';
+
+/** Total-bytes retention aims this far below the cap, so the next writes have room before the next retain. */
+const totalHeadroom = 0.9;
+
+export class SqliteLogStore implements LogStore {
+  readonly #db: Sqlite.Database;
+  readonly #file: string;
+  readonly #statements = new Map<string, Sqlite.Statement>();
+  readonly #prepare: Prepare = (sql) => {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  };
+
+  constructor(db: Sqlite.Database, file: string) {
+    this.#db = db;
+    this.#file = file;
+  }
+
+  async migrate(): Promise<void> {
+    migrateLogDatabase(this.#db);
+  }
+
+  async append(entries: readonly NewLogEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    checkNewEntries(entries);
+    return this.#db.transaction(() => appendLines(this.#prepare, entries)).immediate();
+  }
+
+  async search(query: LogSearch): Promise<LogPage> {
+    checkLimit(query.limit);
+    const { before, limit, text, ...filter } = query;
+    const found = findLines(this.#prepare, { filter, text, lo: 1, hi: before === undefined ? Number.MAX_SAFE_INTEGER : before - 1, want: limit + 1, order: 'desc' });
+    const entries = found.slice(0, limit);
+    return { entries, next: found.length > limit ? entries[entries.length - 1]!.id : null };
+  }
+
+  async readAfter(query: LogFilter & { text?: LogText }, afterId: number, limit: number): Promise<LogEntry[]> {
+    checkLimit(limit);
+    const { text, ...filter } = query;
+    return findLines(this.#prepare, { filter, text, lo: Math.max(1, afterId + 1), hi: Number.MAX_SAFE_INTEGER, want: limit, order: 'asc' });
+  }
+
+  async retain(policy: LogRetention): Promise<number> {
+    let gone = this.#db.transaction(() => {
+      let n = 0;
+      if (policy.olderThan !== null) n += retainByAge(this.#prepare, policy.olderThan);
+      if (policy.maxBytesPerProject !== null) n += retainPerProject(this.#prepare, policy.maxBytesPerProject);
+      return n;
+    }).immediate();
+    if (policy.maxBytesTotal !== null) gone += this.#retainTotal(policy.maxBytesTotal);
+    if (gone > 0) this.#shrink();
+    return gone;
+  }
+
+  /**
+   * The file's size only follows the text through a ratio (indexes, page slack), so the lines to
+   * delete are estimated from the bytes each byte of text costs now, aiming below the cap.
+   */
+  #retainTotal(maxBytes: number): number {
+    const used = this.#usedBytes();
+    if (used <= maxBytes) return 0;
+    return this.#db.transaction(() => {
+      const text = (this.#prepare('select coalesce(sum(bytes), 0) as bytes from log_blocks').get() as { bytes: number }).bytes;
+      if (text === 0) return 0;
+      const keepText = Math.floor(((maxBytes * totalHeadroom) / used) * text);
+      return deleteOldest(this.#prepare, text - keepText, null);
+    }).immediate();
+  }
+
+  /** Pages in use (the file less its free list) plus the WAL: what the next writes grow from. */
+  #usedBytes(): number {
+    const pages = this.#db.pragma('page_count', { simple: true }) as number;
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+    const size = this.#db.pragma('page_size', { simple: true }) as number;
+    return (pages - free) * size + this.#walBytes();
+  }
+
+  #walBytes(): number {
+    try {
+      return statSync(`${this.#file}-wal`).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Hands freed pages back to the file system and cuts the WAL back. */
+  #shrink(): void {
+    this.#db.pragma('incremental_vacuum');
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  async remove(scope: { runId: string } | { project: string }): Promise<number> {
+    const gone = this.#db.transaction(() => ('runId' in scope ? removeRun(this.#prepare, scope.runId) : removeProject(this.#prepare, scope.project))).immediate();
+    if (gone > 0) this.#shrink();
+    return gone;
+  }
+
+  async stats(): Promise<LogStoreStats> {
+    const row = this.#prepare("select coalesce(sum(lines), 0) as lines, min(min_at) as oldest, (select value from log_meta where key = 'last_id') as last_id from log_blocks").get() as { lines: number; oldest: string | null; last_id: number };
+    const pages = this.#db.pragma('page_count', { simple: true }) as number;
+    const size = this.#db.pragma('page_size', { simple: true }) as number;
+    return { lines: row.lines, bytesOnDisk: pages * size + this.#walBytes(), oldestAt: row.oldest, lastId: row.last_id };
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/** The composition root's factory: the log database at `file` (e.g. <data>/logs.db), created 0600 in WAL mode. */
+export function openSqliteLogStore(file: string): SqliteLogStore {
+  return new SqliteLogStore(openLogDatabase(file), file);
+}
