@@ -28,6 +28,7 @@ import { socketPathOf } from './dataplane/data-plane-paths.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
+import { defaultLogStorePolicy, moveRunLogRows, openLogs, type LogStorePolicy } from './server/open-log-store.ts';
 import type { Project, Run } from './store/records.ts';
 import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
 import { certificateId } from './certificates/certificate-record.ts';
@@ -96,6 +97,10 @@ export interface ServerOptions {
   instanceLogs?: InstanceLogPolicy;
   /** Run log caps and retention; default defaultRunLogPolicy. */
   runLogs?: RunLogPolicy;
+  /** The log store's retention (<data>/logs.db); default defaultLogStorePolicy. */
+  logStore?: LogStorePolicy;
+  /** Followers of logs get a heartbeat after this long idle (default 15 s). */
+  logHeartbeatMs?: number;
   path: string;
   home: string;
   masterKey: string | undefined;
@@ -154,6 +159,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   await store.migrate();
   // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
   if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
+  // Every line the platform sees: its own SQLite file, so log volume never slows the state store.
+  const logs = await openLogs(dataDir, opts.logStore ?? defaultLogStorePolicy, logger);
+  await moveRunLogRows(store, logs.store, logger);
   let dataPlane: DataPlaneClient | null = null;
   const { secrets, keyring, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
@@ -234,7 +242,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // A deploy waits a bounded time for the pass (DomainClaims), which then goes on in the background.
   const reconciler = { reconcile: async (): Promise<void> => certificates?.reconcile() };
   const domains = new DomainClaims({ store, readSecret: (g, k) => secrets.readInternal(g, k), sealer: keyring, certificates: store, reconciler, clock: systemClock, warn: (m) => logger.warn(m) });
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains });
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, events: logs.ingest });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
@@ -248,7 +256,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState }, logger);
+  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, logs: logs.runLogs }, logger);
 
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
   // Certificates are ordered only where HTTPS is served: without --https-port nothing would use
@@ -286,6 +294,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         },
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
+      logApi: { store: logs.store, appends: logs.ingest, logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();
@@ -345,6 +354,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       await app.close();
       await engine.stop();
       await notifier.close();
+      await logs.close();
       await store.close();
     },
   };

@@ -20,6 +20,8 @@ import { checkReferences, domainNamesOf, generationOf, parseReleaseConfig, relea
 import type { SecretService } from '../secrets/secret-service.ts';
 import { certificateGroupsOf } from '../../spec/secret-groups-named.ts';
 import type { DomainClaims } from '../domains/domain-claims.ts';
+import type { LogWriter } from '../../logs/log-writer.ts';
+import { entryText } from '../../logs/log-entry.ts';
 import { retainReleases, type ReleaseRetention } from './release-retention.ts';
 
 export interface DeployRequest {
@@ -29,6 +31,8 @@ export interface DeployRequest {
   environment: EnvironmentSpec;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** Told the number of the release this request deploys, once known (its events carry it). */
+  onRelease?: (release: number) => void;
 }
 
 export interface EnvironmentStatus {
@@ -50,6 +54,8 @@ export interface DeployerDeps {
   logger: Logger;
   artifactExists: (digest: string) => Promise<boolean>;
   secrets: SecretService;
+  /** Where deploy events outside runs go (the log store); absent: the server's log only. */
+  events?: LogWriter;
   /** Custom domain claims (and the certificates they need); absent: domains are neither claimed nor released. */
   domains?: DomainClaims;
 }
@@ -83,8 +89,15 @@ export class Deployer {
     return new RolloutDriver(deps, this.wakers);
   }
 
+  /** Events of work outside a run (rollback, resume, promote, abort): the server's log and the log store. */
   private logTo(project: string, environment: string): (line: string) => void {
-    return (line) => this.deps.logger.info(`[${project}/${environment}] ${line}`);
+    return (line) => {
+      this.deps.logger.info(`[${project}/${environment}] ${line}`);
+      this.deps.events?.add({
+        at: this.deps.clock.now().toISOString(), source: 'deploy', project, environment, release: null, runId: null, stepId: null,
+        service: null, instance: null, stream: 'event', level: null, text: entryText(line),
+      });
+    };
   }
 
   /** Waits for the environment's deploy lease; false when the signal ends the wait. */
@@ -168,10 +181,12 @@ export class Deployer {
         });
         const current = (await store.getEnvironment(req.project, env))?.currentRelease ?? null;
         const stable = current === null ? null : ((await store.getRelease(req.project, env, current)) ?? null);
+        req.onRelease?.(release.number);
         await store.updateEnvironment(req.project, env, { desiredRelease: release.number, lastRunNumber: req.run.number, state: 'progressing', updatedAt: clock.now().toISOString() });
         req.log(`deploying release ${release.number} (${release.commitSha.slice(0, 12)}) to ${env} at ${this.urlOf(req.project, env)} (${stable ? req.environment.strategy.kind : 'first release'})`);
         rollout = await driver.create(release, stable, { strategy: req.environment.strategy, bakeMs: req.environment.bakeMs }, req.run.id);
       }
+      req.onRelease?.(rollout.release);
       const done = await driver.drive(rollout.id, { signal: req.signal, until: (r) => r.phase === 'ready' });
       return this.outcome(done);
     } finally {
@@ -190,6 +205,7 @@ export class Deployer {
     const env = req.environment.name;
     const rollout = (await this.deps.store.listRollouts({ runId: req.run.id })).find((r) => r.environment === env);
     if (!rollout) return { state: 'failed', reason: `no rollout of run #${req.run.number} to ${env}` };
+    req.onRelease?.(rollout.release);
     if (!(await this.lock(req.project, env, req.run.id, req.signal))) return { state: 'cancelled', reason: 'cancelled while waiting for the deploy lock' };
     try {
       if (!terminalRollout.has(rollout.state) && rollout.phase === 'ready') await this.deps.store.updateRollout(rollout.id, { promoteRequested: 'full' });
