@@ -9,6 +9,8 @@ import type { LogRetention, LogStore, NewLogEntry } from '../logs/log-store.ts';
 import type { RunLogs } from '../logs/log-writer.ts';
 import { entryText, parseStructured } from '../logs/log-entry.ts';
 import type { Store } from '../store/store.ts';
+import { instanceLogDir } from '../dataplane/data-plane-paths.ts';
+import { InstanceLogIngester } from '../logs/instance-log-ingester.ts';
 
 export interface LogStorePolicy {
   /** Lines older than this are deleted. */
@@ -63,6 +65,14 @@ export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: 
   };
   const timer = setInterval(() => void retain(), retainEveryMs);
   timer.unref();
+  // Instance output: the shims' spool files, tailed into the store.
+  const instances = new InstanceLogIngester({
+    dir: instanceLogDir(dataDir),
+    cursorFile: path.join(dataDir, 'logs', 'instance-ingest.json'),
+    logs: ingest,
+    onError: (m, e) => logger.error(m, e),
+  });
+  await instances.start();
   return {
     store,
     ingest,
@@ -79,6 +89,7 @@ export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: 
     retain,
     async close() {
       clearInterval(timer);
+      await instances.stop();
       await ingest.close();
       await running;
       await store.close();

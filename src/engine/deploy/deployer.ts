@@ -428,15 +428,6 @@ export class Deployer {
     return { project, dataPlane: instances === null ? 'down' : 'up', environments: out };
   }
 
-  /** Log files of the environment's instances (the runtime keeps them). */
-  async instanceLogFiles(project: string, environment: string): Promise<string[]> {
-    const instances = await this.deps.runtime.listInstances();
-    return instances
-      .filter((i) => i.labels.project === project && i.labels.environment === environment)
-      .map((i) => this.deps.runtime.logFileOf(i.id))
-      .filter((f): f is string => f !== null);
-  }
-
   /** After a crash: finish rollouts no run drives (rollbacks), and stop blue instances past their window. */
   async resumeUnfinished(): Promise<void> {
     for (const r of await this.deps.store.listRollouts({ states: ['progressing', 'paused'] })) {
