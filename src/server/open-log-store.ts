@@ -9,26 +9,12 @@ import type { LogRetention, LogStore, NewLogEntry } from '../logs/log-store.ts';
 import type { RunLogs } from '../logs/log-writer.ts';
 import { entryText, parseStructured } from '../logs/log-entry.ts';
 import type { Store } from '../store/store.ts';
+import type { LogStorePolicy } from '../logs/log-store-policy.ts';
 import { instanceLogDir } from '../dataplane/data-plane-paths.ts';
 import { InstanceLogIngester } from '../logs/instance-log-ingester.ts';
 
-export interface LogStorePolicy {
-  /** Lines older than this are deleted. */
-  maxAgeMs: number;
-  /** Bytes of text kept per project (oldest lines go first). */
-  maxBytesPerProject: number;
-  /** Bytes the log database may occupy on disk. */
-  maxBytesTotal: number;
-}
-
-export const defaultLogStorePolicy: LogStorePolicy = {
-  maxAgeMs: 30 * 86_400_000,
-  maxBytesPerProject: 256 * 1024 * 1024,
-  maxBytesTotal: 2 * 1024 * 1024 * 1024,
-};
-
 /** How often retention runs besides after each run. */
-const retainEveryMs = 30_000;
+const retainEveryMs = 10_000;
 
 export interface OpenedLogs {
   store: LogStore;
