@@ -53,7 +53,7 @@ export class LogIngest implements LogWriter {
 
   constructor(store: LogStore, opts: LogIngestOptions = {}) {
     this.#store = store;
-    this.#flushMs = opts.flushMs ?? 20;
+    this.#flushMs = opts.flushMs ?? 5;
     this.#maxBatch = opts.maxBatch ?? 2000;
     this.#maxQueuedBytes = opts.maxQueuedBytes ?? 32 * 1024 * 1024;
     this.#onError = opts.onError ?? (() => undefined);
