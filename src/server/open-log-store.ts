@@ -118,3 +118,32 @@ export async function moveRunLogRows(state: Store, logs: LogStore, logger: Logge
   if (moved) logger.info(`moved ${moved} run log line(s) from the state store to the log store`);
   return moved;
 }
+
+/**
+ * `sluice backup` holds the store only: the runs' lines (step output, deploy events of runs) are
+ * written into the copy's run-log table, the form an older Sluice kept them in, so a restored
+ * server moves them into its new log store at start (moveRunLogRows). Instance output is
+ * machine-local, as the spool and the releases are, and is not in a backup.
+ */
+export async function copyRunLogsInto(backupFile: string, logs: LogStore): Promise<number> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(backupFile);
+  try {
+    const insert = db.prepare('insert into log_lines (run_id, step_id, at, stream, line) values (?, ?, ?, ?, ?)');
+    let after = 0;
+    let copied = 0;
+    for (;;) {
+      const read = await logs.readAfter({}, after, 5000);
+      if (read.length === 0) break;
+      after = read[read.length - 1]!.id;
+      const batch = read.filter((e) => e.runId !== null);
+      db.transaction(() => {
+        for (const e of batch) insert.run(e.runId, e.stepId, e.at, e.stream === 'event' ? 'system' : e.stream, e.text);
+      })();
+      copied += batch.length;
+    }
+    return copied;
+  } finally {
+    db.close();
+  }
+}
