@@ -2,18 +2,7 @@
 // traces, build output; two projects, several environments, services, runs and streams, times
 // slightly out of id order. Used by the LogStore contract and by bench/logs (~150 bytes a line).
 import type { LogLevel, NewLogEntry } from '../../src/logs/log-store.ts';
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../analysis/synthetic.ts';
 
 const base = Date.UTC(2025, 0, 1, 0, 0, 0);
 const paths = ['/api/orders', '/api/users', '/healthz', '/static/app.js', '/api/cart/items', '/login', '/api/search'];
@@ -24,7 +13,7 @@ const frames = ['Socket.<anonymous> (/app/node_modules/pg/lib/client.js:132:17)'
 const build = ['> tsc -p tsconfig.build.json', 'npm warn deprecated inflight@1.0.6: This module is not supported', 'added 412 packages, and audited 413 packages in 9s', 'webpack 5.91.0 compiled successfully in 2345 ms', 'PASS test/orders.test.ts (1.2 s)', 'npm error code ELIFECYCLE'];
 
 export function corpus(n: number, seed: number, startSeconds = seed * n): NewLogEntry[] {
-  const r = random(seed + 1);
+  const r = mulberry32(seed + 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const out: NewLogEntry[] = [];
   for (let i = 0; i < n; i++) {
@@ -43,12 +32,13 @@ export function corpus(n: number, seed: number, startSeconds = seed * n): NewLog
     const common = { at, project, environment, release: 7, runId: null, stepId: null, service, instance } as const;
     if (kind < 0.55) {
       const level = pick(jsonLevels);
-      const text = JSON.stringify({ level, time: at, msg: pick(messages), reqId: `req-${id.toString(36)}`, ms, path: pick(paths), user: `u${id % 977}` });
+      const traceId = Math.floor(r() * 2 ** 52).toString(16).padStart(13, '0') + id.toString(16).padStart(5, '0');
+      const text = JSON.stringify({ level, time: at, msg: pick(messages), reqId: `req-${id.toString(36)}`, traceId, ms, path: pick(paths), user: `u${id % 977}`, region: pick(['eu-west-1', 'us-east-2']) });
       out.push({ ...common, source: 'instance', stream: 'stdout', level, text });
     } else if (kind < 0.85) {
       const method = pick(['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE']);
       const status = pick([200, 200, 200, 201, 204, 301, 404, 500, 503]);
-      const text = `10.0.${id % 256}.${ms % 256} - - [${at}] "${method} ${pick(paths)}/${id} HTTP/1.1" ${status} ${ms * 7} "-" "${pick(agents)}" ${ms}ms`;
+      const text = `10.0.${id % 256}.${ms % 256} - - [${at}] "${method} ${pick(paths)}/${id} HTTP/1.1" ${status} ${ms * 7} "https://shop.example.com${pick(paths)}" "${pick(agents)}" ${ms}ms`;
       out.push({ ...common, source: r() < 0.5 ? 'router' : 'instance', stream: 'access', level: null, text });
     } else {
       const head = i % 4 === 0 ? `Error: connect ETIMEDOUT 10.0.0.${id % 256}:5432 (timeout after ${ms}ms)` : `    at ${pick(frames)}`;

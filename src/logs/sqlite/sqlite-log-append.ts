@@ -18,7 +18,8 @@ interface Block {
   maxAt: string;
 }
 
-const keyOf = (e: NewLogEntry): string => JSON.stringify([e.project, e.environment, e.service]);
+// Null and '' differ: a null is a character no name can hold.
+const keyOf = (e: NewLogEntry): string => `${e.project}\u0000${e.environment ?? '\u0001'}\u0000${e.service ?? '\u0001'}`;
 
 /** Runs inside the caller's transaction; returns the last id. */
 export function appendLines(prepare: Prepare, entries: readonly NewLogEntry[]): number {

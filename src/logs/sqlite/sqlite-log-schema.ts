@@ -4,9 +4,10 @@
 // log_lines   one row per line (the truth); ids assigned by the store from log_meta, never reused.
 // log_blocks  one row per block: the lines of one append with the same project/environment/service
 //             (at most blockMaxLines / blockMaxBytes), with their id range and time range.
-// log_text    FTS5, trigram, contentless, detail=none: one row per block (rowid = block id), the
-//             block's lines joined. It answers "which blocks may hold this text"; the lines of
-//             those blocks are then matched exactly (src/logs/log-query.ts textMatcher).
+// log_text    FTS5, trigram, contentless: one row per block (rowid = block id), the block's lines
+//             joined. A phrase of trigrams answers "which blocks hold this text" (positions are
+//             kept: detail=none would make every block holding the trigrams anywhere a candidate);
+//             the lines of those blocks are then matched exactly (src/logs/log-query.ts textMatcher).
 //
 // Two running maxima make a block list usable as a time index although `at` is not ordered by id:
 // cum_max_at (the greatest `at` in this block or any before it) and cum_last_id (the greatest line
@@ -56,7 +57,7 @@ create index if not exists log_blocks_cum_max_at on log_blocks (cum_max_at);
 create index if not exists log_blocks_project on log_blocks (project, id);
 create index if not exists log_blocks_first_id on log_blocks (first_id);
 create index if not exists log_blocks_cum_last_id on log_blocks (cum_last_id);
-create virtual table if not exists log_text using fts5 (text, content='', contentless_delete=1, tokenize='trigram', detail=none);
+create virtual table if not exists log_text using fts5 (text, content='', contentless_delete=1, tokenize='trigram');
 `;
 
 /** Opens (creating with mode 0600) the log database and sets the connection's pragmas. */
@@ -71,7 +72,7 @@ export function openLogDatabase(file: string): Sqlite.Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   // After a checkpoint the WAL file is cut back to this size instead of staying at its peak.
-  db.pragma(`journal_size_limit = ${8 * 1024 * 1024}`);
+  db.pragma(`journal_size_limit = ${4 * 1024 * 1024}`);
   db.pragma('cache_size = -16000');
   return db;
 }

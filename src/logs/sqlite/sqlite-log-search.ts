@@ -109,19 +109,9 @@ export function timeBounds(prepare: Prepare, f: LogFilter, lo: number, hi: numbe
   return lo <= hi ? { lo, hi } : null;
 }
 
-/** Each term as the AND of its trigrams (a superset of the lines holding it; detail=none has no phrases). */
+/** Each term as an FTS5 phrase: with the trigram tokenizer, a block holds the phrase when it holds the text (any case). */
 export function trigramQuery(terms: string[]): string {
-  const grams = new Set<string>();
-  for (const term of terms) {
-    const chars = Array.from(term);
-    const all: string[] = [];
-    for (let i = 0; i + 3 <= chars.length; i++) all.push(chars.slice(i, i + 3).join(''));
-    // A long term narrows as well with a spread of 16 of its trigrams as with all of them.
-    const step = Math.max(1, Math.floor(all.length / 16));
-    for (let i = 0; i < all.length; i += step) grams.add(all[i]!);
-    grams.add(all[all.length - 1]!);
-  }
-  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`).join(' AND ');
+  return [...new Set(terms)].map((t) => `"${t.replaceAll('"', '""')}"`).join(' AND ');
 }
 
 export function findLines(prepare: Prepare, q: Query): LogEntry[] {
@@ -132,32 +122,46 @@ export function findLines(prepare: Prepare, q: Query): LogEntry[] {
   return terms.length > 0 ? findInBlocks(prepare, { ...q, ...bounds }, trigramQuery(terms)) : findInLines(prepare, { ...q, ...bounds });
 }
 
+/** The full rows of the lines found, in the order found. */
+function load(prepare: Prepare, ids: number[]): LogEntry[] {
+  const stmt = prepare(`select ${columns} from log_lines where id = ?`);
+  return ids.map((id) => toEntry(stmt.get(id) as LineRow));
+}
+
 function findInLines(prepare: Prepare, q: Query): LogEntry[] {
   const match = textMatcher(q.text);
   const { where, params } = lineConditions(q.filter);
-  const desc = q.order === 'desc';
-  const chunk = match ? Math.max(q.want, 4096) : q.want;
-  const stmt = prepare(`select ${columns} from log_lines where ${[...where, 'id between ? and ?'].join(' and ')} order by id ${q.order} limit ${chunk}`);
-  const out: LogEntry[] = [];
+  const range = [...where, 'id between ? and ?'].join(' and ');
+  if (!match) {
+    const rows = prepare(`select ${columns} from log_lines where ${range} order by id ${q.order} limit ${q.want}`).all(...params, q.lo, q.hi) as LineRow[];
+    return rows.map(toEntry);
+  }
+  const chunk = Math.max(q.want, 4096);
+  const stmt = prepare(`select id, text from log_lines where ${range} order by id ${q.order} limit ${chunk}`).raw(true);
+  const found: number[] = [];
   let { lo, hi } = q;
   while (lo <= hi) {
-    const rows = stmt.all(...params, lo, hi) as LineRow[];
-    for (const row of rows) if (!match || match(row.text)) out.push(toEntry(row));
-    if (out.length >= q.want || rows.length < chunk) break;
-    const last = rows[rows.length - 1]!.id;
-    if (desc) hi = last - 1;
+    const rows = stmt.all(...params, lo, hi) as Array<[number, string]>;
+    for (const [id, text] of rows) if (match(text)) found.push(id);
+    if (found.length >= q.want || rows.length < chunk) break;
+    const last = rows[rows.length - 1]![0];
+    if (q.order === 'desc') hi = last - 1;
     else lo = last + 1;
   }
-  return out.slice(0, q.want);
+  return load(prepare, found.slice(0, q.want));
 }
 
 function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] {
   const match = textMatcher(q.text)!;
   const desc = q.order === 'desc';
-  const edge = prepare(desc ? 'select id from log_blocks where first_id <= ? order by first_id desc limit 1' : 'select id from log_blocks where cum_last_id >= ? order by cum_last_id limit 1')
-    .get(desc ? q.hi : q.lo) as { id: number } | undefined;
-  if (!edge) return [];
-  const blockWhere = ['log_text match ?', desc ? 'b.id <= ?' : 'b.id >= ?', 'b.first_id <= ?', 'b.last_id >= ?'];
+  // The blocks that can hold ids in [lo, hi]: from the first whose running maximum reaches lo to
+  // the last that starts by hi. Given to FTS5 as a rowid range, so it stops at the edge instead
+  // of walking every older (or newer) block that holds the text.
+  const low = prepare('select id from log_blocks where cum_last_id >= ? order by cum_last_id limit 1').get(q.lo) as { id: number } | undefined;
+  const high = prepare('select id from log_blocks where first_id <= ? order by first_id desc limit 1').get(q.hi) as { id: number } | undefined;
+  if (!low || !high || low.id > high.id) return [];
+  const edge = desc ? high : low;
+  const blockWhere = ['log_text match ?', desc ? 'log_text.rowid <= ?' : 'log_text.rowid >= ?', 'log_text.rowid between ? and ?', 'b.first_id <= ?', 'b.last_id >= ?'];
   const blockParams: unknown[] = [];
   for (const [column, value] of [['b.project', q.filter.project], ['b.environment', q.filter.environment], ['b.service', q.filter.service]] as const) {
     if (value === undefined) continue;
@@ -176,22 +180,22 @@ function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] 
     `select b.id, b.first_id, b.last_id, b.cum_last_id, b.project, b.environment, b.service from log_text join log_blocks b on b.id = log_text.rowid where ${blockWhere.join(' and ')} order by log_text.rowid ${q.order} limit ?`,
   );
   const { where, params } = lineConditions(q.filter);
-  const linesStmt = prepare(`select ${columns} from log_lines where id between ? and ? and project = ? and environment is ? and service is ?${where.map((w) => ` and ${w}`).join('')}`);
+  const linesStmt = prepare(`select id, text from log_lines where id between ? and ? and project = ? and environment is ? and service is ?${where.map((w) => ` and ${w}`).join('')}`).raw(true);
 
-  const done: LogEntry[] = [];
-  let pending: LogEntry[] = [];
+  const done: number[] = [];
+  let pending: number[] = [];
   let cursor = edge.id;
   let batch = 2;
   for (;;) {
-    const blocks = blocksStmt.all(ftsQuery, cursor, q.hi, q.lo, ...blockParams, batch + 1) as BlockRow[];
+    const blocks = blocksStmt.all(ftsQuery, cursor, low.id, high.id, q.hi, q.lo, ...blockParams, batch + 1) as BlockRow[];
     const peek = blocks.length > batch ? blocks[batch] : undefined;
     for (const b of blocks.slice(0, batch)) {
-      const rows = linesStmt.all(Math.max(b.first_id, q.lo), Math.min(b.last_id, q.hi), b.project, b.environment, b.service, ...params) as LineRow[];
-      for (const row of rows) if (match(row.text)) pending.push(toEntry(row));
+      const rows = linesStmt.all(Math.max(b.first_id, q.lo), Math.min(b.last_id, q.hi), b.project, b.environment, b.service, ...params) as Array<[number, string]>;
+      for (const [id, text] of rows) if (match(text)) pending.push(id);
     }
-    pending.sort(desc ? (x, y) => y.id - x.id : (x, y) => x.id - y.id);
+    pending.sort(desc ? (x, y) => y - x : (x, y) => x - y);
     // Lines beyond what any block still to read can hold are final, in order.
-    const final = peek === undefined ? pending.length : pending.findIndex((e) => (desc ? e.id <= peek.cum_last_id : e.id >= peek.first_id));
+    const final = peek === undefined ? -1 : pending.findIndex((id) => (desc ? id <= peek.cum_last_id : id >= peek.first_id));
     const cut = final === -1 ? pending.length : final;
     done.push(...pending.slice(0, cut));
     pending = pending.slice(cut);
@@ -199,5 +203,5 @@ function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] 
     cursor = peek.id;
     batch = Math.min(batch * 2, 64);
   }
-  return done.slice(0, q.want);
+  return load(prepare, done.slice(0, q.want));
 }

@@ -12,9 +12,20 @@ import { migrateLogDatabase, openLogDatabase } from './sqlite-log-schema.ts';
 /** Total-bytes retention aims this far below the cap, so the next writes have room before the next retain. */
 const totalHeadroom = 0.9;
 
+export interface SqliteLogStoreOptions {
+  /**
+   * The cap of the whole store (file + WAL), enforced by append itself: after each batch the
+   * store measures itself (three pragmas and a stat) and, beyond the cap, deletes the oldest
+   * lines down to 90 % of it. So a writer faster than the caller's retain timer cannot grow the
+   * file past the cap by more than one batch and the WAL (docs/decisions/0023-log-store.md).
+   */
+  maxBytesTotal?: number | null;
+}
+
 export class SqliteLogStore implements LogStore {
   readonly #db: Sqlite.Database;
   readonly #file: string;
+  readonly #cap: number | null;
   readonly #statements = new Map<string, Sqlite.Statement>();
   readonly #prepare: Prepare = (sql) => {
     let stmt = this.#statements.get(sql);
@@ -25,9 +36,10 @@ export class SqliteLogStore implements LogStore {
     return stmt;
   };
 
-  constructor(db: Sqlite.Database, file: string) {
+  constructor(db: Sqlite.Database, file: string, options: SqliteLogStoreOptions = {}) {
     this.#db = db;
     this.#file = file;
+    this.#cap = options.maxBytesTotal ?? null;
   }
 
   async migrate(): Promise<void> {
@@ -37,7 +49,9 @@ export class SqliteLogStore implements LogStore {
   async append(entries: readonly NewLogEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
     checkNewEntries(entries);
-    return this.#db.transaction(() => appendLines(this.#prepare, entries)).immediate();
+    const last = this.#db.transaction(() => appendLines(this.#prepare, entries)).immediate();
+    if (this.#cap !== null && this.#usedBytes() > this.#cap && this.#retainTotal(this.#cap) > 0) this.#shrink();
+    return last;
   }
 
   async search(query: LogSearch): Promise<LogPage> {
@@ -122,6 +136,6 @@ export class SqliteLogStore implements LogStore {
 }
 
 /** The composition root's factory: the log database at `file` (e.g. <data>/logs.db), created 0600 in WAL mode. */
-export function openSqliteLogStore(file: string): SqliteLogStore {
-  return new SqliteLogStore(openLogDatabase(file), file);
+export function openSqliteLogStore(file: string, options: SqliteLogStoreOptions = {}): SqliteLogStore {
+  return new SqliteLogStore(openLogDatabase(file), file, options);
 }

@@ -1,0 +1,84 @@
+// What only the SQLite log store promises: a file of its own, mode 0600, WAL; and a cap that holds
+// while a writer outpaces any retain timer (sizes sampled from another thread, so the peak inside
+// a transaction is seen too).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import Sqlite from 'better-sqlite3';
+import { openSqliteLogStore } from '../../src/logs/sqlite/sqlite-log-store.ts';
+import { corpus } from './log-corpus.ts';
+import { line } from './log-store-fixtures.ts';
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-logs-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('the log database is a file of its own: mode 0600 (its WAL too), WAL journal', async (t) => {
+  const file = join(tempDir(t), 'logs.db');
+  const store = openSqliteLogStore(file);
+  await store.migrate();
+  await store.append([line('hello')]);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(statSync(`${file}-wal`).mode & 0o777, 0o600);
+  await store.close();
+  const db = new Sqlite(file, { readonly: true });
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('auto_vacuum', { simple: true }), 2, 'incremental');
+  db.close();
+});
+
+/** The largest file + WAL size seen every millisecond from a worker thread until stopped. */
+function sampleSizes(file: string): { stop(): Promise<number> } {
+  const worker = new Worker(
+    `const { statSync } = require('node:fs');
+     const { parentPort, workerData } = require('node:worker_threads');
+     const size = (f) => { try { return statSync(f).size; } catch { return 0; } };
+     let peak = 0;
+     const timer = setInterval(() => { peak = Math.max(peak, size(workerData) + size(workerData + '-wal')); }, 1);
+     parentPort.on('message', () => { clearInterval(timer); parentPort.postMessage(peak); });`,
+    { eval: true, workerData: file },
+  );
+  return {
+    stop: () =>
+      new Promise((resolve, reject) => {
+        worker.once('message', (peak: number) => void worker.terminate().then(() => resolve(peak)));
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      }),
+  };
+}
+
+test('under a writer that outpaces retention, file + WAL stay within the cap plus one batch and the WAL (8 MiB)', async (t) => {
+  const file = join(tempDir(t), 'logs.db');
+  const cap = 8 * 1024 * 1024;
+  const store = openSqliteLogStore(file, { maxBytesTotal: cap });
+  await store.migrate();
+  const sampler = sampleSizes(file);
+  let written = 0;
+  let lines = 0;
+  // ~20 MB of text through an 8 MiB cap, as fast as one thread can append; no retain() call.
+  for (let batch = 0; batch < 100; batch++) {
+    const entries = corpus(2000, batch);
+    written += entries.reduce((n, e) => n + Buffer.byteLength(e.text), 0);
+    lines += entries.length;
+    await store.append(entries);
+  }
+  const peak = await sampler.stop();
+  const stats = await store.stats();
+  // The margin: one batch (2000 lines, ~1 MB on disk) and what the WAL holds between checkpoints
+  // (wal_autocheckpoint 1000 pages = 4 MiB) and during a retain's delete.
+  const margin = 8 * 1024 * 1024;
+  t.diagnostic(`wrote ${lines} lines, ${(written / 2 ** 20).toFixed(1)} MiB of text; peak file+WAL ${(peak / 2 ** 20).toFixed(1)} MiB; cap ${cap / 2 ** 20} MiB; now ${(stats.bytesOnDisk / 2 ** 20).toFixed(1)} MiB, ${stats.lines} lines`);
+  assert.ok(written > cap * 2, 'the writer wrote several caps of text (more again on disk)');
+  assert.ok(peak <= cap + margin, `peak ${peak} beyond ${cap} + ${margin}`);
+  assert.ok(stats.bytesOnDisk <= cap + margin);
+  assert.ok(stats.lines > 0 && stats.lines < lines);
+  const newest = await store.search({ limit: 1 });
+  assert.equal(newest.entries[0]?.id, stats.lastId, 'the newest lines stay');
+  await store.close();
+});
