@@ -180,7 +180,11 @@ function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] 
     `select b.id, b.first_id, b.last_id, b.cum_last_id, b.project, b.environment, b.service from log_text join log_blocks b on b.id = log_text.rowid where ${blockWhere.join(' and ')} order by log_text.rowid ${q.order} limit ?`,
   );
   const { where, params } = lineConditions(q.filter);
-  const linesStmt = prepare(`select id, text from log_lines where id between ? and ? and project = ? and environment is ? and service is ?${where.map((w) => ` and ${w}`).join('')}`).raw(true);
+  // One scan of the id range a round of blocks covers (blocks of one append overlap: reading
+  // each block's range alone would read the batch once per block), keeping the blocks' keys.
+  const linesStmt = prepare(`select id, text, project, environment, service from log_lines where ${[...where, 'id between ? and ?'].join(' and ')}`).raw(true);
+  const keyOf = (project: string, environment: string | null, service: string | null): string => `${project}\u0000${environment ?? '\u0001'}\u0000${service ?? '\u0001'}`;
+  const seen = new Set<number>();
 
   const done: number[] = [];
   let pending: number[] = [];
@@ -189,9 +193,18 @@ function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] 
   for (;;) {
     const blocks = blocksStmt.all(ftsQuery, cursor, low.id, high.id, q.hi, q.lo, ...blockParams, batch + 1) as BlockRow[];
     const peek = blocks.length > batch ? blocks[batch] : undefined;
-    for (const b of blocks.slice(0, batch)) {
-      const rows = linesStmt.all(Math.max(b.first_id, q.lo), Math.min(b.last_id, q.hi), b.project, b.environment, b.service, ...params) as Array<[number, string]>;
-      for (const [id, text] of rows) if (match(text)) pending.push(id);
+    const round = blocks.slice(0, batch);
+    if (round.length > 0) {
+      const keys = new Set(round.map((b) => keyOf(b.project, b.environment, b.service)));
+      // A line of a key's other block in a range is matched exactly too: right either way; seen keeps it once.
+      for (const [from, to] of mergeRanges(round, q.lo, q.hi)) {
+        for (const [id, text, project, environment, service] of linesStmt.all(...params, from, to) as Array<[number, string, string, string | null, string | null]>) {
+          if (!seen.has(id) && keys.has(keyOf(project, environment, service)) && match(text)) {
+            seen.add(id);
+            pending.push(id);
+          }
+        }
+      }
     }
     pending.sort(desc ? (x, y) => y - x : (x, y) => x - y);
     // Lines beyond what any block still to read can hold are final, in order.
@@ -204,4 +217,16 @@ function findInBlocks(prepare: Prepare, q: Query, ftsQuery: string): LogEntry[] 
     batch = Math.min(batch * 2, 64);
   }
   return load(prepare, done.slice(0, q.want));
+}
+
+/** The blocks' id ranges (clipped to [lo, hi]), overlapping or touching ones merged: blocks of one append become one scan, distant blocks stay apart. */
+function mergeRanges(blocks: BlockRow[], lo: number, hi: number): Array<[number, number]> {
+  const ranges = blocks.map((b): [number, number] => [Math.max(lo, b.first_id), Math.min(hi, b.last_id)]).sort((x, y) => x[0] - y[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r);
+  }
+  return merged;
 }
