@@ -25,9 +25,12 @@ export interface OpenedLogs {
   close(): Promise<void>;
 }
 
-export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: Logger, now: () => Date = () => new Date()): Promise<OpenedLogs> {
-  const { openSqliteLogStore } = await import('../logs/sqlite/sqlite-log-store.ts');
-  const store = openSqliteLogStore(path.join(dataDir, 'logs.db'));
+/** `database`: postgres://… puts the log tables beside the state in PostgreSQL; absent: <data>/logs.db. */
+export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: Logger, database?: string, now: () => Date = () => new Date()): Promise<OpenedLogs> {
+  // The SQLite file also holds its cap on every append (a writer faster than the timer below).
+  const store: LogStore = database
+    ? await (await import('../logs/postgres/postgres-log-store.ts')).openPostgresLogStore({ connectionString: database })
+    : (await import('../logs/sqlite/sqlite-log-store.ts')).openSqliteLogStore(path.join(dataDir, 'logs.db'), { maxBytesTotal: policy.maxBytesTotal });
   await store.migrate();
   const ingest = new LogIngest(store, {
     onError: (e) => logger.error(`the log store cannot take lines (${errorMessage(e)}); lines are queued, the oldest dropped past 32 MiB, deploys and instances go on`, e),
