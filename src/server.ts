@@ -29,6 +29,8 @@ import { socketPathOf } from './dataplane/data-plane-paths.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
+import { copyRunLogsInto, moveRunLogRows, openLogs } from './server/open-log-store.ts';
+import { defaultLogStorePolicy, type LogStorePolicy } from './logs/log-store-policy.ts';
 import type { Project, Run } from './store/records.ts';
 import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
 import { certificateId } from './certificates/certificate-record.ts';
@@ -103,6 +105,10 @@ export interface ServerOptions {
   instanceLogs?: InstanceLogPolicy;
   /** Run log caps and retention; default defaultRunLogPolicy. */
   runLogs?: RunLogPolicy;
+  /** The log store's retention (<data>/logs.db); default defaultLogStorePolicy. */
+  logStore?: LogStorePolicy;
+  /** Followers of logs get a heartbeat after this long idle (default 15 s). */
+  logHeartbeatMs?: number;
   path: string;
   home: string;
   masterKey: string | undefined;
@@ -166,6 +172,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   await store.migrate();
   // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
   if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
+  // Every line the platform sees: its own SQLite file, so log volume never slows the state store.
+  const logs = await openLogs(dataDir, opts.logStore ?? defaultLogStorePolicy, logger, opts.database);
+  await moveRunLogRows(store, logs.store, logger);
   let dataPlane: DataPlaneClient | null = null;
   const { secrets, keyring, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
@@ -252,7 +261,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const domains = new DomainClaims({ store, readSecret: (g, k) => secrets.readInternal(g, k), sealer: keyring, certificates: store, reconciler, clock: systemClock, warn: (m) => logger.warn(m) });
   // Events are counted in plain memory; prom-client loads with the first scrape (src/metrics).
   const metrics = new MetricRecorder();
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics });
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
@@ -266,7 +275,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing, metrics }, logger);
+  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing, metrics, logs: logs.runLogs }, logger);
 
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
   // Certificates are ordered only where HTTPS is served: without --https-port nothing would use
@@ -297,6 +306,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
           const remove = (): void => fs.rmSync(file, { force: true });
           try {
             await store.backup(file, hint);
+            if (!opts.database) await copyRunLogsInto(file, logs.store);
           } catch (error) {
             remove();
             throw error;
@@ -305,6 +315,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         },
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
+      logApi: { store: logs.store, appends: logs.ingest, logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();
@@ -367,6 +378,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       await notifier.close();
       // After the engine stopped: the spans of stages it interrupted are in the last batch.
       await tracing.shutdown(tracingFlushMs);
+      await logs.close();
       await store.close();
     },
   };

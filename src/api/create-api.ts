@@ -7,6 +7,7 @@ import type { TokenService } from '../auth/token-service.ts';
 import { statusOfCode } from './error-status.ts';
 import { guardRequests, MAX_HEADER_BYTES, type RouteEntry } from './request-guard.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
+import { registerLogRoutes } from './log-routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
 import { registerDomainRoutes } from './domain-routes.ts';
@@ -75,6 +76,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
     logError: opts.logErrors,
   });
   registerRoutes(app, deps);
+  registerLogRoutes(app, deps.engine, deps.logApi);
   registerHookRoutes(app, deps.engine);
   registerSecretRoutes(app, deps.secretApi, auditor);
   registerDomainRoutes(app, deps.domainApi);

@@ -1,20 +1,18 @@
 // The JSON HTTP API. Handlers stay thin: the engine does the work; errors become statuses in
 // error-status.ts only.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import { InvalidInputError } from '../errors.ts';
 import { need, seesEnvironment, seesProject } from '../auth/permission.ts';
 import type { RunDetail } from '../engine/engine.ts';
 import { principalOf } from './request-guard.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Deployer } from '../engine/deploy/deployer.ts';
-import { terminalRunStates } from '../store/records.ts';
 import { isGitHost } from '../hooks/verify-and-parse.ts';
-import { readNewLines, tailLines, type FollowCursor } from './instance-logs.ts';
-import { startSse } from './sse.ts';
+import { visibleRun } from './visible-run.ts';
 import type { SecretApiDeps } from './secret-routes.ts';
 import type { BackupApiDeps } from './backup-route.ts';
 import type { DomainApiDeps } from './domain-routes.ts';
+import type { LogApiDeps } from './log-routes.ts';
 import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
 import type { MetricsApiDeps } from './metrics-route.ts';
@@ -27,31 +25,13 @@ export interface ApiDeps {
   deployer: Deployer;
   domainApi: DomainApiDeps;
   metricsApi: MetricsApiDeps;
+  logApi: LogApiDeps;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;
 }
 
 type Params = Record<string, string>;
 type Query = Record<string, string | undefined>;
-
-/** Instance log lines answered at most (the newest ones): a log of any size costs this, not the file. */
-const defaultTail = 1000;
-const maxTail = 100_000;
-
-function tailOf(value: string | undefined): number {
-  if (value === undefined) return defaultTail;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > maxTail) throw new InvalidInputError(`tail must be an integer from 1 to ${maxTail}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/** A run the principal may see (404 otherwise, as if absent), with the stages of other environments left out. */
-function visibleRun(p: Principal, detail: RunDetail, ref: string): RunDetail {
-  if (!seesProject(p, detail.run.project)) throw new NotFoundError('run', ref);
-  if (p.environments === null) return detail;
-  return { ...detail, stages: detail.stages.filter((s) => s.environment === null || seesEnvironment(p, s.environment)) };
-}
-
 
 function body(req: { body: unknown }): Record<string, unknown> {
   return req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
@@ -66,7 +46,6 @@ function optionalString(b: Record<string, unknown>, key: string): string | undef
 
 export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { engine, deployer } = deps;
-  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
   app.get('/api/health', { config: { permission: need.public } }, async () => ({ ok: true }));
   app.get('/healthz', { config: { permission: need.public } }, async () => ({ ok: true }));
@@ -141,29 +120,6 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return runView(visibleRun(p, await engine.run((await engine.reject(run.id, p, optionalString(body(req), 'reason'))).id), run.id), true);
   });
 
-  app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', { config: { permission: need.viewer } }, async (req, reply) => {
-    let after = Number(req.query.after ?? 0) || 0;
-    await runFor(req);
-    if (req.query.follow === undefined || req.query.follow === '0') {
-      return engine.logs(req.params.id!, after, Math.min(100_000, Number(req.query.limit ?? 100_000) || 100_000));
-    }
-    const id = (await engine.run(req.params.id!)).run.id; // 404 before the stream starts
-    const sse = startSse(reply);
-    while (!sse.closed()) {
-      const lines = await engine.logs(id, after, 5000);
-      for (const l of lines) sse.send('line', l);
-      if (lines.length) after = lines[lines.length - 1]!.id;
-      if (lines.length === 5000) continue;
-      const { run } = await engine.run(id);
-      if (terminalRunStates.has(run.state) && (await engine.logs(id, after, 1)).length === 0) {
-        sse.send('end', { state: run.state, reason: run.reason });
-        break;
-      }
-      await sleep(250);
-    }
-    sse.end();
-  });
-
   app.get<{ Params: Params }>('/api/projects/:name/status', { config: { permission: need.viewer } }, async (req) => {
     await engine.project(req.params.name!);
     const status = await deployer.status(req.params.name!);
@@ -190,22 +146,6 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: Params }>('/api/projects/:name/environments/:env/redeploy', { config: { permission: need.deployerOneEnvironment } }, async (req) => {
     await engine.project(req.params.name!);
     return releaseView(await deployer.redeploy(req.params.name!, req.params.env!, principalOf(req).name));
-  });
-
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', { config: { permission: need.viewer } }, async (req, reply) => {
-    await engine.project(req.params.name!);
-    const cursor: FollowCursor = new Map();
-    const files = (): Promise<string[]> => deployer.instanceLogFiles(req.params.name!, req.params.env!);
-    const tail = tailOf(req.query.tail);
-    const newest = await tailLines(await files(), tail, cursor);
-    if (req.query.follow === undefined || req.query.follow === '0') return newest;
-    const sse = startSse(reply);
-    for (const l of newest) sse.send('line', l);
-    while (!sse.closed()) {
-      for (const l of await readNewLines(await files(), cursor)) sse.send('line', l);
-      await sleep(300);
-    }
-    sse.end();
   });
 
   app.get<{ Params: Params }>('/api/projects/:name/previews', { config: { permission: need.viewer } }, async (req) => {

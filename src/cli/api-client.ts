@@ -92,11 +92,14 @@ export class ApiClient {
     return this.request<T>('POST', path, body ?? {}, timeoutMs);
   }
 
-  /** Reads a Server-Sent Events stream, calling onEvent per event, until it ends. */
-  async stream(path: string, onEvent: (event: string, data: unknown) => void): Promise<void> {
+  /**
+   * Reads a Server-Sent Events stream, calling onEvent per event (with its id, if any), until it
+   * ends. `lastEventId` resumes a stream after the event with that id (Last-Event-ID).
+   */
+  async stream(path: string, onEvent: (event: string, data: unknown, id: string | undefined) => void, lastEventId?: string): Promise<void> {
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.base), { headers: this.headers({ accept: 'text/event-stream' }) });
+      res = await fetch(new URL(path, this.base), { headers: this.headers({ accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) }) });
     } catch (error) {
       throw new ApiError(0, 'unreachable', `cannot reach the Sluice server at ${this.base}: ${(error as Error).message}`);
     }
@@ -105,9 +108,13 @@ export class ApiClient {
       throw this.failure(res.status, e.code, e.message);
     }
     // WHATWG EventSource parsing (line ends, fields, multi-line data, comments) by eventsource-parser.
-    const parser = createParser({ onEvent: (e) => onEvent(e.event ?? 'message', e.data ? JSON.parse(e.data) : null) });
+    const parser = createParser({ onEvent: (e) => onEvent(e.event ?? 'message', e.data ? JSON.parse(e.data) : null, e.id) });
     const decoder = new TextDecoder();
-    for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    try {
+      for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    } catch (error) {
+      throw new ApiError(0, 'dropped', `the stream from ${this.base} was cut: ${(error as Error).message}`);
+    }
     parser.feed(decoder.decode());
   }
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConflictError, IllegalTransitionError, NotFoundError, SluiceError } from '../errors.ts';
 import { findRun } from './find-run.ts';
 import { planOf } from './rollout/rollout-plan.ts';
-import type { LogLine, Project, Release, Rollout, Run, Stage, Step } from '../store/records.ts';
+import type { Project, Release, Rollout, Run, Stage, Step } from '../store/records.ts';
 import { terminalRunStates } from '../store/records.ts';
 import type { Deployer } from './deploy/deployer.ts';
 import type { Router } from '../router/router.ts';
@@ -23,12 +23,16 @@ import { assertMayApprove, type Approver } from './approvers.ts';
 import { newWebhookSecret } from '../hooks/signatures.ts';
 import { defaultRunLogPolicy } from './run-log-policy.ts';
 import { traceRunEnded } from './tracing.ts';
+import { LogSink } from './log-sink.ts';
 
 export interface RunDetail {
   run: Run;
   stages: Stage[];
   steps: Step[];
 }
+
+/** Runs past the kept ones looked at by one retention pass. */
+const pruneWindow = 50;
 
 export class Engine {
   readonly scheduler: Scheduler;
@@ -148,12 +152,18 @@ export class Engine {
     return pass;
   }
 
-  /** Run log retention of one project (the runs stay; their lines go). */
+  /**
+   * Run log retention of one project (the runs stay; their lines go from the log store): the
+   * lines of finished runs past the newest keepRuns, or created before maxAgeMs. Each pass looks
+   * at a window of runs past the kept ones; a pass follows every run, so the window keeps up.
+   */
   async pruneRunLogs(project: string): Promise<number> {
     const policy = this.deps.config.runLogs ?? defaultRunLogPolicy;
     try {
       const before = new Date(this.deps.clock.now().getTime() - policy.maxAgeMs).toISOString();
-      const removed = await this.deps.store.pruneRunLogs(project, policy.keepRuns, before);
+      const runs = await this.deps.store.listRuns(project, policy.keepRuns + pruneWindow);
+      const expired = runs.filter((r, i) => terminalRunStates.has(r.state) && (i >= policy.keepRuns || r.createdAt < before)).map((r) => r.id);
+      const removed = expired.length ? await this.deps.logs.removeRuns(expired) : 0;
       if (removed) this.logger.info(`run log retention removed ${removed} line(s) of ${project}`);
       return removed;
     } catch (error) {
@@ -161,6 +171,7 @@ export class Engine {
       return 0;
     }
   }
+
 
   /**
    * Release and artifact retention: each environment keeps its newest `keepReleases` releases
@@ -249,11 +260,6 @@ export class Engine {
     return { run, stages, steps };
   }
 
-  async logs(ref: string, afterId: number, limit: number): Promise<LogLine[]> {
-    const { run } = await this.run(ref);
-    return this.deps.store.readLogs(run.id, afterId, limit);
-  }
-
   async cancel(ref: string, actor: string): Promise<Run> {
     const { run } = await this.run(ref);
     const id = run.id;
@@ -286,7 +292,7 @@ export class Engine {
       throw new ConflictError(`run #${run.number} changed while approving it`);
     }
     if (gate) await store.updateStage(gate.id, { state: 'succeeded', reason: `approved by ${actor} at ${now}`, finishedAt: now });
-    await store.appendLogs([{ runId: id, stepId: null, at: now, stream: 'system', line: `approved by ${actor}` }]);
+    new LogSink(this.deps.logs, run).line(null, 'system', `approved by ${actor}`, new Date(now));
     this.scheduler.poke();
     return (await this.run(id)).run;
   }

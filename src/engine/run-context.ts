@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { LogSink } from './log-sink.ts';
+import type { RunLogs } from '../logs/log-writer.ts';
 import type { Deployer } from './deploy/deployer.ts';
 import type { StageResult } from './stage-result.ts';
 import type { SecretService } from './secrets/secret-service.ts';
@@ -24,6 +25,8 @@ export interface EngineDeps {
   clock: Clock;
   config: EngineConfig;
   secrets: SecretService;
+  /** Where run output and deploy events go (the log store, through its batching writer). */
+  logs: RunLogs;
   /** Masks secret values in a log line (every stored line passes through it). */
   redact: (line: string) => string;
   /** Told when a run starts and ends (commit statuses on the git host). */

@@ -48,7 +48,7 @@ export class RunExecutor {
     const project = await store.getProject(run.project);
     if (!project) throw new Error(`run ${run.id} belongs to unknown project ${run.project}`);
     const trace = (this.deps.tracing ?? noopTracing).run(run, project.name);
-    const sink = new LogSink(store, run.id, (e) => this.logger.error(`writing logs of run ${run.id}`, e), this.deps.redact, { stepMaxBytes: (this.deps.config.runLogs ?? defaultRunLogPolicy).stepMaxBytes });
+    const sink = new LogSink(this.deps.logs, run, this.deps.redact, { stepMaxBytes: (this.deps.config.runLogs ?? defaultRunLogPolicy).stepMaxBytes });
     const ctx: RunContext = {
       deps: this.deps,
       run,

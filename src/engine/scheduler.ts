@@ -8,6 +8,7 @@ import { isoAfter } from './clock.ts';
 import { endSteps } from './end-steps.ts';
 import { isHolderDead, pidAlive } from './lease-owner.ts';
 import type { Logger } from './logger.ts';
+import { LogSink } from './log-sink.ts';
 import type { EngineDeps } from './run-context.ts';
 import { AbortReason, RunExecutor } from './run-executor.ts';
 import { traceRunEnded } from './tracing.ts';
@@ -130,7 +131,7 @@ export class Scheduler {
         this.logger.warn(`run ${run.id} ${reason} after ${attempt} attempt(s)`);
       } else {
         await this.executor.resetUnfinished(run.id);
-        await store.appendLogs([{ runId: run.id, stepId: null, at: now, stream: 'system', line: `the server running this run stopped (${run.leaseOwner}); the run resumes` }]);
+        new LogSink(this.deps.logs, run).line(null, 'system', `the server running this run stopped (${run.leaseOwner}); the run resumes`, new Date(now));
         await store.updateRun(run.id, { state: 'queued', attempt, leaseOwner: null, leaseExpiresAt: null }, ['running'], config.owner);
         this.logger.warn(`run ${run.id} was interrupted; requeued (attempt ${attempt + 1})`);
       }

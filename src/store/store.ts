@@ -56,14 +56,16 @@ export interface Store {
   listSteps(runId: string): Promise<Step[]>;
   updateStep(id: string, patch: Partial<Step>): Promise<void>;
 
-  appendLogs(lines: NewLogLine[]): Promise<void>;
-  readLogs(runId: string, afterId: number, limit: number): Promise<LogLine[]>;
   /**
-   * Run log retention: removes the log lines of the project's finished runs that are not among
-   * its `keepRuns` newest runs (by number, unfinished ones included) or were created before
-   * `createdBefore`. The runs stay. Returns the number of lines removed.
+   * Run-log rows (`log_lines`): an older Sluice kept run output here. Lines now go to the
+   * LogStore; the server moves these rows there once (src/server/open-log-store.ts).
+   * appendLogs stays for tests and fixtures that write such rows.
    */
-  pruneRunLogs(project: string, keepRuns: number, createdBefore: string): Promise<number>;
+  appendLogs(lines: NewLogLine[]): Promise<void>;
+  /** The oldest `limit` run-log rows, with their run's project. */
+  readOldLogs(limit: number): Promise<Array<LogLine & { project: string }>>;
+  /** Deletes the run-log rows up to and including this id. */
+  deleteOldLogs(throughId: number): Promise<number>;
 
   ensureEnvironment(project: string, name: string, now: string): Promise<EnvironmentRecord>;
   getEnvironment(project: string, name: string): Promise<EnvironmentRecord | undefined>;

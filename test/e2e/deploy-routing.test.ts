@@ -73,7 +73,7 @@ void test('sluice logs NAME --env production shows what the instances print', as
   // --tail N: the newest N lines; anything but 1..100000 is refused with the reason.
   const one = await server.cli(['logs', 'chatty', '--env', 'production', '--tail', '1', '--json']);
   assert.equal(one.code, 0, one.stderr);
-  assert.equal((JSON.parse(one.stdout) as unknown[]).length, 1);
+  assert.equal(one.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown).length, 1, 'one JSON object a line');
   for (const bad of ['0', '-3', 'ten', '100001']) {
     const r = await server.cli(['logs', 'chatty', '--env', 'production', '--tail', bad]);
     assert.equal(r.code, 1, `--tail ${bad}`);

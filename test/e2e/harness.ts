@@ -218,6 +218,13 @@ export class TestServer {
     return JSON.parse(r.stdout) as T;
   }
 
+  /** A command whose --json prints one JSON object a line (`sluice logs`). */
+  async jsonLines<T>(args: string[]): Promise<T[]> {
+    const r = await this.cli([...args, '--json']);
+    if (r.code !== 0) throw new Error(`sluice ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as T);
+  }
+
   async api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.url}${p}`, { method, headers: { 'content-type': 'application/json', ...authHeaders(this.url) }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as T };

@@ -122,7 +122,7 @@ for (const host of HOSTS) {
     const done = await waitRunEnded(server, name, fork.sha, 120_000);
     assert.equal(done.state, 'succeeded', JSON.stringify(done));
     assert.deepEqual(done.stages.map((s) => s.name), [`approval:pr-${number}`, 'checkout', 'build', 'test', `deploy:pr-${number}`]);
-    const logs = (await server.json<Array<{ line: string }>>(['logs', done.id])).map((l) => l.line);
+    const logs = (await server.jsonLines<{ line: string }>(['logs', done.id])).map((l) => l.line);
     assert.ok(logs.some((l) => l.includes("previews settings from the base branch's sluice.yaml")), logs.join('\n'));
     assert.ok(logs.includes('a pull request from a fork: it gets only previews.forkSecrets (forkok)'), logs.join('\n'));
     assert.ok(logs.includes('build secrets not given to a fork\'s build: prod'), logs.join('\n'));

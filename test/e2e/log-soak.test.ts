@@ -66,7 +66,7 @@ async function sizeOf(dir: string): Promise<number> {
 }
 
 void test(`a service logging 20 MiB/min for ${minutes} min stays within a 20 MiB cap; logs show the newest lines`, { timeout: (minutes + 10) * 60_000 }, async (t) => {
-  const { server } = await deployedProject(t, 'soak', { 'sluice.yaml': pipeline, 'soak.js': soakJs }, { args: ['--instance-log-max', '20MiB'] });
+  const { server } = await deployedProject(t, 'soak', { 'sluice.yaml': pipeline, 'soak.js': soakJs }, { args: ['--instance-log-max', '20MiB', '--log-store-max', '8MiB'] });
   const logsDir = path.join(server.dataDir, 'logs', 'instances');
   const baseline = await sizeOf(server.dataDir);
   let maxData = 0;
@@ -93,9 +93,9 @@ void test(`a service logging 20 MiB/min for ${minutes} min stays within a 20 MiB
   const lines = await server.waitFor(
     'the final line in sluice logs',
     async () => {
-      const r = await server.cli(['logs', 'soak', '--env', 'production', '--json'], { timeoutMs: 30_000 });
+      const r = await server.cli(['logs', 'soak', '--env', 'production', '--grep', 'source:instance', '--json'], { timeoutMs: 30_000 });
       assert.equal(r.code, 0, r.stderr);
-      const parsed = JSON.parse(r.stdout) as Array<{ line: string }>;
+      const parsed = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { line: string });
       return parsed.at(-1)?.line === `final ${last}` && parsed;
     },
     30_000,

@@ -46,7 +46,7 @@ void test('logs keep stdout and stderr lines in order; --follow streams them and
   const run = await server.waitRun(name, repo.head());
   assert.equal(run.state, 'succeeded', JSON.stringify(run));
 
-  const lines = await server.json<LogJson[]>(['logs', run.id]);
+  const lines = await server.jsonLines<LogJson>(['logs', run.id]);
   const talk = lines.filter((l) => /^(out|err)-\d$/.test(l.line)).map((l) => `${l.stream}:${l.line}`);
   assert.deepEqual(talk, ['stdout:out-1', 'stderr:err-1', 'stdout:out-2', 'stderr:err-2']);
   for (const l of lines) assert.ok(!Number.isNaN(Date.parse(l.at)), `line has a timestamp: ${JSON.stringify(l)}`);

@@ -118,13 +118,13 @@ void test('50 random secrets printed in every form by builds and instances are f
     answers.push([`sluice ${args.join(' ')}`, r.stdout + r.stderr]);
     return r;
   };
-  const runLogs = JSON.parse((await cli(['logs', run.id, '--json'])).stdout) as LogJson[];
+  const runLogs = (await cli(['logs', run.id, '--json'])).stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as LogJson);
   await cli(['logs', run.id]);
   const instanceLogs = await server.waitFor(
     'the production instance output with every variable',
     async () => {
       const r = await server.cli(['logs', 'vault', '--env', 'production', '--json']);
-      const lines = (JSON.parse(r.stdout) as LogJson[]).map((l) => l.line);
+      const lines = r.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as LogJson).line);
       return envKeys.every((k) => lines.includes(`${k}=***`)) && lines.some((l) => l.startsWith('json {"DB_PASSWORD"')) ? lines : undefined;
     },
     30_000,

@@ -1,6 +1,8 @@
 // A real SQLite store in a temp directory and engine dependencies around it, for the
 // scheduler's recovery and the trigger logic; drivers the tested code never calls throw.
 import { spawn, spawnSync } from 'node:child_process';
+import type { RunLogs } from '../../src/logs/log-writer.ts';
+import type { NewLogEntry } from '../../src/logs/log-store.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,8 +54,27 @@ export function fakeSource(resolveTo: (ref: string) => string): Source {
   };
 }
 
+/** The engine's log writer in memory: what a run wrote, for tests to read. */
+export class RecordingLogs implements RunLogs {
+  entries: NewLogEntry[] = [];
+  add(entry: NewLogEntry): void {
+    this.entries.push(entry);
+  }
+  async flush(): Promise<void> {}
+  async removeRuns(ids: readonly string[]): Promise<number> {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => e.runId === null || !ids.includes(e.runId));
+    return before - this.entries.length;
+  }
+  /** The texts of a run's lines, in order. */
+  linesOf(runId: string): string[] {
+    return this.entries.filter((e) => e.runId === runId).map((e) => e.text);
+  }
+}
+
 export interface Fixture {
   dir: string;
+  logs: RecordingLogs;
   store: SqlStore;
   clock: ReturnType<typeof fixedClock>;
   deps(owner: string, store?: Store): EngineDeps;
@@ -68,6 +89,7 @@ export async function openFixture(source: Source = fakeSource(() => 'a'.repeat(4
   await store.migrate();
   const others: SqlStore[] = [];
   const clock = fixedClock();
+  const logs = new RecordingLogs();
   const deps = (owner: string, s: Store = store): EngineDeps => {
     const config: EngineConfig = {
       dataDir: dir, maxRuns: 2, pollIntervalMs: 1000, leaseMs: 10_000, heartbeatMs: 2000, owner, hostname,
@@ -77,10 +99,11 @@ export async function openFixture(source: Source = fakeSource(() => 'a'.repeat(4
       store: s, runner: new LocalRunner(), artifacts: new ArtifactStore({ dir: join(dir, 'artifacts') }), sourceOf: () => source, deployer: {} as Deployer, clock, config,
       secrets: {} as SecretService, // recovery and triggers never read secrets
       redact: (line) => line,
+      logs,
     };
   };
   return {
-    dir, store, clock, deps,
+    dir, store, clock, deps, logs,
     async openAnother() {
       const s = openSqliteStore(file);
       others.push(s);

@@ -4,7 +4,6 @@ import { mkdtemp, readFile, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InstanceLog } from '../../src/runtime/process/log-writer.ts';
-import { readNewLines, tailLines, type FollowCursor } from '../../src/api/instance-logs.ts';
 
 let root = '';
 let n = 0;
@@ -102,61 +101,4 @@ void test('the written file rotates at the max age and rotated files past it are
   await log.close();
   assert.deepEqual((await readdir(dir)).sort(), ['a.b.web.r1.1.log']);
   assert.deepEqual(await linesOf([file]), ['new', 'newer']);
-});
-
-void test('tailLines reads the newest lines across rotated files and instances; following goes on across rotations without a gap', async () => {
-  const dir = await freshDir();
-  const a = join(dir, 'p.e.web.r1.1.log');
-  const b = join(dir, 'p.e.web.r1.2.log');
-  const limits = { maxBytes: 6000, rotatedFiles: 3, maxAgeMs: day };
-  let t = Date.now();
-  const now = (): number => ++t; // one millisecond per line: a total order across instances
-  let la = new InstanceLog(a, { limits, now });
-  const lb = new InstanceLog(b, { limits, now });
-  for (let i = 0; i < 100; i++) {
-    la.write('stdout', `a${i}`);
-    lb.write('stdout', `b${i}`);
-  }
-  await la.close();
-  await lb.close();
-  const cursor: FollowCursor = new Map();
-  const tail = await tailLines([a, b], 30, cursor);
-  assert.equal(tail.length, 30);
-  assert.deepEqual(tail.filter((l) => l.instance === 'p.e.web.r1.1').map((l) => l.line), Array.from({ length: 15 }, (_, i) => `a${85 + i}`));
-  // A tail longer than the active file reaches into ID.log.1, ID.log.2.
-  const deep = await tailLines([a], 120);
-  assert.ok(deep.length > 100 / 2 && deep.length <= 100, `${deep.length} lines`);
-  assert.equal(deep.at(-1)!.line, 'a99');
-  assert.deepEqual(deep.map((l) => l.line), deep.map((_, i) => `a${100 - deep.length + i}`));
-  // Written on past more than one rotation of the file being followed.
-  la = new InstanceLog(a, { limits, now });
-  for (let i = 100; i < 180; i++) la.write('stdout', `a${i}`);
-  await la.close();
-  const next = await readNewLines([a, b], cursor);
-  assert.deepEqual(next.map((l) => l.line), Array.from({ length: 80 }, (_, i) => `a${100 + i}`));
-  assert.deepEqual(await readNewLines([a, b], cursor), []);
-});
-
-void test('a partial last line is not read until it is complete', async () => {
-  const dir = await freshDir();
-  const file = join(dir, 'p.e.web.r1.1.log');
-  const { appendFile, mkdir } = await import('node:fs/promises');
-  await mkdir(dir, { recursive: true });
-  await appendFile(file, `${JSON.stringify({ ts: '2030-01-01T00:00:00.000Z', stream: 'stdout', line: 'done' })}\n{"ts":"2030-01-01T00:00:01.000Z","str`);
-  const cursor: FollowCursor = new Map();
-  assert.deepEqual((await tailLines([file], 10, cursor)).map((l) => l.line), ['done']);
-  await appendFile(file, 'eam":"stdout","line":"later"}\n');
-  assert.deepEqual((await readNewLines([file], cursor)).map((l) => l.line), ['later']);
-});
-
-void test('a tail stops at its byte budget, however many lines were asked for', async () => {
-  const dir = await freshDir();
-  const file = join(dir, 'p.e.web.r1.1.log');
-  const { appendFile, mkdir } = await import('node:fs/promises');
-  await mkdir(dir, { recursive: true });
-  const big = 'z'.repeat(600 * 1024);
-  for (let i = 0; i < 40; i++) await appendFile(file, `${JSON.stringify({ ts: `2030-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, stream: 'stdout', line: `${i} ${big}` })}\n`);
-  const tail = await tailLines([file], 1000);
-  assert.ok(tail.length >= 20 && tail.length < 40, `${tail.length} lines`);
-  assert.ok(tail.at(-1)!.line.startsWith('39 '), 'the newest line is there');
 });

@@ -191,59 +191,26 @@ for (const impl of implementations) {
       assert.deepEqual((await b.listSteps(run.id))[2], { ...step('b0', 's1', 0), state: 'failed', exitCode: 2, pid: 4242, reason: 'exit 2', finishedAt: at(4) });
     });
 
-    void test('appendLogs keeps 2000 lines in order; readLogs pages by afterId', async () => {
-      const { a, b } = stores();
-      await a.createProject(project('p'));
-      const run = await a.createRun(newRun('p'));
-      const noise = await a.createRun(newRun('p'));
-      const lines: NewLogLine[] = Array.from({ length: 2000 }, (_, i) => ({ runId: run.id, stepId: i % 2 ? 'step' : null, at: at(i), stream: i % 3 ? 'stdout' : 'stderr', line: `line ${i}` }));
-      await Promise.all([a.appendLogs(lines.slice(0, 1000)), b.appendLogs([{ runId: noise.id, stepId: null, at: at(0), stream: 'stdout', line: 'noise' }])]);
-      await a.appendLogs(lines.slice(1000));
-      await a.appendLogs([]);
-      const read = [];
-      let afterId = 0;
-      for (let page = 0; page < 20; page++) {
-        const chunk = await b.readLogs(run.id, afterId, 300);
-        if (chunk.length === 0) break;
-        assert.ok(chunk.length <= 300);
-        for (const l of chunk) {
-          assert.equal(typeof l.id, 'number');
-          assert.ok(l.id > afterId, 'ids increase');
-          afterId = l.id;
-        }
-        read.push(...chunk);
-      }
-      assert.equal(read.length, 2000);
-      assert.deepEqual(read.map(({ runId, stepId, at: when, stream, line }) => ({ runId, stepId, at: when, stream, line })), lines);
-      assert.deepEqual(await b.readLogs(run.id, afterId, 300), []);
-      assert.deepEqual((await b.readLogs(noise.id, 0, 10)).map((l) => l.line), ['noise']);
-    });
-
-    void test('pruneRunLogs keeps the lines of the newest runs and of young ones; runs and unfinished runs keep theirs', async () => {
+    void test('run-log rows of an older Sluice: read oldest first with their project, deleted through an id', async () => {
       const { a, b } = stores();
       await a.createProject(project('p'));
       await a.createProject(project('q'));
-      // p: runs 1..6 created at 10 s apart; run 2 is still running.
-      const runs = [];
-      for (let i = 1; i <= 6; i++) runs.push(await a.createRun(newRun('p', at(i * 10), { state: i === 2 ? 'running' : 'succeeded' })));
-      const other = await a.createRun(newRun('q', at(0), { state: 'failed' }));
-      for (const r of [...runs, other]) {
-        await a.appendLogs(Array.from({ length: 3 }, (_, i) => ({ runId: r.id, stepId: null, at: at(i), stream: 'stdout', line: `${r.number}:${i}` })));
-      }
-      const linesOf = async (id: string): Promise<number> => (await b.readLogs(id, 0, 100)).length;
-      // Keep the 3 newest (4, 5, 6); nothing is too old yet.
-      assert.equal(await b.pruneRunLogs('p', 3, at(0)), 2 * 3);
-      assert.deepEqual(await Promise.all(runs.map((r) => linesOf(r.id))), [0, 3, 0, 3, 3, 3]);
-      assert.equal(await linesOf(other.id), 3, 'another project is untouched');
-      assert.equal((await a.listRuns('p', 10)).length, 6, 'the runs stay');
-      // By age: runs created before 55 s lose their lines (4 and 5), whatever the count.
-      assert.equal(await a.pruneRunLogs('p', 100, at(55)), 2 * 3);
-      assert.deepEqual(await Promise.all(runs.map((r) => linesOf(r.id))), [0, 3, 0, 0, 0, 3]);
-      // Idempotent; keepRuns 0 removes every finished run's lines.
-      assert.equal(await a.pruneRunLogs('p', 100, at(55)), 0);
-      assert.equal(await b.pruneRunLogs('p', 0, at(0)), 3);
-      assert.deepEqual(await Promise.all(runs.map((r) => linesOf(r.id))), [0, 3, 0, 0, 0, 0]);
-      await assert.rejects(a.pruneRunLogs('p', -1, at(0)), /keepRuns/);
+      const run = await a.createRun(newRun('p'));
+      const other = await a.createRun(newRun('q'));
+      const lines: NewLogLine[] = Array.from({ length: 2000 }, (_, i) => ({ runId: i % 2 ? run.id : other.id, stepId: i % 3 ? 'step' : null, at: at(i), stream: i % 3 ? 'stdout' : 'system', line: `line ${i}` }));
+      await a.appendLogs(lines.slice(0, 1000));
+      await a.appendLogs(lines.slice(1000));
+      await a.appendLogs([]);
+      const first = await b.readOldLogs(1500);
+      assert.equal(first.length, 1500);
+      assert.deepEqual(first.map(({ runId, stepId, at: when, stream, line }) => ({ runId, stepId, at: when, stream, line })), lines.slice(0, 1500));
+      assert.deepEqual(first.slice(0, 2).map((l) => l.project), ['q', 'p']);
+      assert.ok(first.every((l, i) => i === 0 || l.id > first[i - 1]!.id), 'ids increase');
+      assert.equal(await a.deleteOldLogs(first.at(-1)!.id), 1500);
+      const rest = await b.readOldLogs(1500);
+      assert.deepEqual(rest.map((l) => l.line), lines.slice(1500).map((l) => l.line));
+      assert.equal(await a.deleteOldLogs(rest.at(-1)!.id), 500);
+      assert.deepEqual(await b.readOldLogs(10), []);
     });
 
     void test('ensureEnvironment is idempotent, also when many callers race', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.ts';
+import { logsCommand } from './logs-command.ts';
 import type { CliContext } from '../context.ts';
 import { ago, duration, printJson, runRef, table } from '../format.ts';
 
@@ -27,13 +28,6 @@ interface RunJson {
   finishedAt: string | null;
   stages: StageJson[];
 }
-interface LogJson {
-  at: string;
-  stream: string;
-  line: string;
-  instance?: string;
-}
-
 const enc = encodeURIComponent;
 
 function printRun(r: RunJson): void {
@@ -43,45 +37,6 @@ function printRun(r: RunJson): void {
     console.log(`  ${s.name.padEnd(22)} ${s.state.padEnd(10)} ${duration(s.startedAt, s.finishedAt)}${s.reason ? `  ${s.reason}` : ''}`);
     for (const st of s.steps ?? []) console.log(`    - ${st.name.padEnd(30)} ${st.state.padEnd(10)} ${st.exitCode ?? ''}`);
   }
-}
-
-function printLine(l: LogJson): void {
-  const prefix = l.instance ? `[${l.instance}] ` : '';
-  const text = `${prefix}${l.line}`;
-  if (l.stream === 'stderr') process.stderr.write(`${text}\n`);
-  else process.stdout.write(`${text}\n`);
-}
-
-/** A run's log, page by page (the API answers at most 100,000 lines at once): read on until a page is empty. */
-async function* runLogPages(api: ApiClient, id: string): AsyncGenerator<LogJson[]> {
-  let after = 0;
-  for (;;) {
-    const page = await api.get<Array<LogJson & { id: number }>>(`/api/runs/${enc(id)}/logs?after=${after}`);
-    if (page.length === 0) return;
-    yield page;
-    after = page[page.length - 1]!.id;
-  }
-}
-
-async function allRunLogs(api: ApiClient, id: string): Promise<LogJson[]> {
-  const all: LogJson[] = [];
-  for await (const page of runLogPages(api, id)) all.push(...page);
-  return all;
-}
-
-async function runLogs(api: ApiClient, id: string, follow: boolean): Promise<void> {
-  if (!follow) {
-    for await (const page of runLogPages(api, id)) for (const l of page) printLine(l);
-    return;
-  }
-  await api.stream(`/api/runs/${enc(id)}/logs?follow=1`, (event, data) => {
-    if (event === 'line') printLine(data as LogJson);
-    if (event === 'end') {
-      const end = data as { state: string; reason?: string };
-      process.stderr.write(`-- run ${end.state}${end.reason ? `: ${end.reason}` : ''}\n`);
-      if (end.state !== 'succeeded') process.exitCode = 1;
-    }
-  });
 }
 
 const endStates = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
@@ -106,6 +61,7 @@ async function waitForRun(api: ApiClient, id: string, show: boolean): Promise<Ru
 }
 
 export function runCommands(program: Command, ctx: CliContext): void {
+  logsCommand(program, ctx);
   program
     .command('trigger')
     .description('start a run now')
@@ -147,28 +103,6 @@ export function runCommands(program: Command, ctx: CliContext): void {
       const run = await ctx.api(cmd).get<RunJson>(`/api/runs/${enc(id)}`);
       if (o.json) printJson(run);
       else printRun(run);
-    });
-  program
-    .command('logs')
-    .description("a run's log (`sluice logs RUN`) or an environment's instance logs (`sluice logs PROJECT --env ENV`)")
-    .argument('<run-or-project>', 'run id or PROJECT#NUMBER, or a project with --env')
-    .option('--env <env>', 'show the instance logs of this environment of the project')
-    .option('-f, --follow', 'keep printing new lines')
-    .option('--tail <n>', 'instance logs: the newest N lines (default 1000)')
-    .option('--json', 'print JSON')
-    .action(async (target: string, o: { env?: string; follow?: boolean; json?: boolean; tail?: string }, cmd: Command) => {
-      const api = ctx.api(cmd);
-      if (!o.env) {
-        if (o.json) return printJson(await allRunLogs(api, target));
-        return runLogs(api, target, Boolean(o.follow));
-      }
-      const base = `/api/projects/${enc(target)}/environments/${enc(o.env)}/logs${o.tail === undefined ? '' : `?tail=${enc(o.tail)}`}`;
-      if (o.json) return printJson(await api.get<LogJson[]>(base));
-      if (!o.follow) {
-        for (const l of await api.get<LogJson[]>(base)) printLine(l);
-        return;
-      }
-      await api.stream(`${base}${o.tail === undefined ? '?' : '&'}follow=1`, (event, data) => event === 'line' && printLine(data as LogJson));
     });
   for (const [verb, what] of [
     ['cancel', 'stop a run'],

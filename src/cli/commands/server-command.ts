@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { defaultLogStorePolicy } from '../../logs/log-store-policy.ts';
 import { formatDuration, parseDuration } from '../../spec/duration.ts';
 import { formatSize, parseSize } from '../../spec/size.ts';
 import { defaultInstanceLogPolicy } from '../../dataplane/instance-log-policy.ts';
@@ -29,6 +30,9 @@ export interface ServerFlags extends AcmeFlags {
   runLogStepMax: string;
   runLogKeep: string;
   runLogAge: string;
+  logStoreMax: string;
+  logStoreProjectMax: string;
+  logStoreAge: string;
   logMax: string;
   logKeep: string;
   database?: string;
@@ -108,6 +112,9 @@ export function addServerOptions(cmd: Command): Command {
     .option('--run-log-step-max <size>', 'output kept per step of a run; the rest is cut with a note', formatSize(defaultRunLogPolicy.stepMaxBytes))
     .option('--run-log-keep <n>', 'runs per project whose logs are kept (older runs stay, without their lines)', String(defaultRunLogPolicy.keepRuns))
     .option('--run-log-age <duration>', 'run logs older than this are removed (the runs stay)', formatDuration(defaultRunLogPolicy.maxAgeMs))
+    .option('--log-store-max <size>', 'the log database (<data>/logs.db: run output, deploy events, instance output) is kept within this size', formatSize(defaultLogStorePolicy.maxBytesTotal))
+    .option('--log-store-project-max <size>', 'log lines kept per project (the oldest go first)', formatSize(defaultLogStorePolicy.maxBytesPerProject))
+    .option('--log-store-age <duration>', 'log lines older than this are removed', formatDuration(defaultLogStorePolicy.maxAgeMs))
     .option('--database <url>', 'postgres://… to keep the state in PostgreSQL (default: SQLite in the data directory)')
     .option('--log-format <format>', 'text or json (one JSON object per line, for journald and log collectors)', 'text')
     .option('--log-max <size>', 'a log file (<data>/logs/dataplane.log, or the server\'s stdout appended to a file) is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
@@ -138,6 +145,11 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
       stepMaxBytes: sizeOption('--run-log-step-max', flags.runLogStepMax, 1024),
       keepRuns: intOption('--run-log-keep', flags.runLogKeep, 1, 1_000_000),
       maxAgeMs: durationOption('--run-log-age', flags.runLogAge),
+    },
+    logStore: {
+      maxBytesTotal: sizeOption('--log-store-max', flags.logStoreMax, 1024 * 1024),
+      maxBytesPerProject: sizeOption('--log-store-project-max', flags.logStoreProjectMax, 64 * 1024),
+      maxAgeMs: durationOption('--log-store-age', flags.logStoreAge),
     },
     path: ctx.env.path,
     home: ctx.env.home,

@@ -20,6 +20,8 @@ import { checkReferences, domainNamesOf, generationOf, parseReleaseConfig, relea
 import type { SecretService } from '../secrets/secret-service.ts';
 import { certificateGroupsOf } from '../../spec/secret-groups-named.ts';
 import type { DomainClaims } from '../domains/domain-claims.ts';
+import type { LogWriter } from '../../logs/log-writer.ts';
+import { entryText } from '../../logs/log-entry.ts';
 import { retainReleases, type ReleaseRetention } from './release-retention.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 
@@ -30,6 +32,8 @@ export interface DeployRequest {
   environment: EnvironmentSpec;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** Told the number of the release this request deploys, once known (its events carry it). */
+  onRelease?: (release: number) => void;
 }
 
 export interface EnvironmentStatus {
@@ -51,6 +55,8 @@ export interface DeployerDeps {
   logger: Logger;
   artifactExists: (digest: string) => Promise<boolean>;
   secrets: SecretService;
+  /** Where deploy events outside runs go (the log store); absent: the server's log only. */
+  events?: LogWriter;
   /** Custom domain claims (and the certificates they need); absent: domains are neither claimed nor released. */
   domains?: DomainClaims;
   /** Where rollout outcomes and analysis verdicts are counted; absent: nowhere. */
@@ -86,8 +92,15 @@ export class Deployer {
     return new RolloutDriver(deps, this.wakers);
   }
 
+  /** Events of work outside a run (rollback, resume, promote, abort): the server's log and the log store. */
   private logTo(project: string, environment: string): (line: string) => void {
-    return (line) => this.deps.logger.info(`[${project}/${environment}] ${line}`);
+    return (line) => {
+      this.deps.logger.info(`[${project}/${environment}] ${line}`);
+      this.deps.events?.add({
+        at: this.deps.clock.now().toISOString(), source: 'deploy', project, environment, release: null, runId: null, stepId: null,
+        service: null, instance: null, stream: 'event', level: null, text: entryText(line),
+      });
+    };
   }
 
   /** Waits for the environment's deploy lease; false when the signal ends the wait. */
@@ -171,10 +184,12 @@ export class Deployer {
         });
         const current = (await store.getEnvironment(req.project, env))?.currentRelease ?? null;
         const stable = current === null ? null : ((await store.getRelease(req.project, env, current)) ?? null);
+        req.onRelease?.(release.number);
         await store.updateEnvironment(req.project, env, { desiredRelease: release.number, lastRunNumber: req.run.number, state: 'progressing', updatedAt: clock.now().toISOString() });
         req.log(`deploying release ${release.number} (${release.commitSha.slice(0, 12)}) to ${env} at ${this.urlOf(req.project, env)} (${stable ? req.environment.strategy.kind : 'first release'})`);
         rollout = await driver.create(release, stable, { strategy: req.environment.strategy, bakeMs: req.environment.bakeMs }, req.run.id);
       }
+      req.onRelease?.(rollout.release);
       const done = await driver.drive(rollout.id, { signal: req.signal, until: (r) => r.phase === 'ready' });
       return this.outcome(done);
     } finally {
@@ -193,6 +208,7 @@ export class Deployer {
     const env = req.environment.name;
     const rollout = (await this.deps.store.listRollouts({ runId: req.run.id })).find((r) => r.environment === env);
     if (!rollout) return { state: 'failed', reason: `no rollout of run #${req.run.number} to ${env}` };
+    req.onRelease?.(rollout.release);
     if (!(await this.lock(req.project, env, req.run.id, req.signal))) return { state: 'cancelled', reason: 'cancelled while waiting for the deploy lock' };
     try {
       if (!terminalRollout.has(rollout.state) && rollout.phase === 'ready') await this.deps.store.updateRollout(rollout.id, { promoteRequested: 'full' });
@@ -413,15 +429,6 @@ export class Deployer {
       });
     }
     return { project, dataPlane: instances === null ? 'down' : 'up', environments: out };
-  }
-
-  /** Log files of the environment's instances (the runtime keeps them). */
-  async instanceLogFiles(project: string, environment: string): Promise<string[]> {
-    const instances = await this.deps.runtime.listInstances();
-    return instances
-      .filter((i) => i.labels.project === project && i.labels.environment === environment)
-      .map((i) => this.deps.runtime.logFileOf(i.id))
-      .filter((f): f is string => f !== null);
   }
 
   /** After a crash: finish rollouts no run drives (rollbacks), and stop blue instances past their window. */

@@ -12,7 +12,7 @@ import { snapshot, windowOf } from './metrics-window.ts';
 import { markAborted, promotedPatch } from './outcomes.ts';
 import { analysisOf, defaultBakeAnalysis, planOf } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
-import { appendDecisions, countDecisions, newDecisions } from './decisions.ts';
+import { appendDecisions, countDecisions, decisionLine, newDecisions } from './decisions.ts';
 import { instanceBreach } from './instance-breach.ts';
 
 export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
@@ -40,6 +40,7 @@ export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
   const judged = judgeThresholds(metricsDelta(now[name], window[name]), { maxErrorRate: analysis.maxErrorRate, maxP99Ms: analysis.maxP99Ms, minSamples: analysis.minSamples, alpha: analysis.alpha });
   const decisions = appendDecisions(rollout, newDecisions(judged.decisions), deps.clock.now(), 'bake');
   countDecisions(deps, rollout, judged.decisions);
+  for (const d of newDecisions(judged.decisions)) deps.log(decisionLine('bake', d));
   if (judged.verdict === 'fail') {
     const reason = judged.decisions.filter((d) => d.verdict === 'fail').map((d) => d.reason).join('; ');
     return { ...(await rollBack(deps, v, `bake: ${reason}`)), decisionsJson: decisions };

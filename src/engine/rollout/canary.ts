@@ -4,7 +4,7 @@
 // router's own metrics, a person, or the pause timer moves it on.
 import { errorMessage } from '../../errors.ts';
 import { checkBake, startBake } from './bake.ts';
-import { appendDecisions, countDecisions, storedDecisions } from './decisions.ts';
+import { appendDecisions, countDecisions, decisionLine, storedDecisions } from './decisions.ts';
 import { envInstances, roleOf, startAll, stopWhere, type ReleaseRef } from './instances.ts';
 import { judgeWindow } from './judge-window.ts';
 import { snapshot, windowOf } from './metrics-window.ts';
@@ -113,6 +113,8 @@ async function inStep(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch |
     patch.looks = rollout.looks + 1;
     patch.decisionsJson = appendDecisions(rollout, judged.decisions, now, rollout.step);
     countDecisions(deps, rollout, judged.decisions);
+    // One event per decision, with the figures behind it (the rollout row keeps them too).
+    for (const d of judged.decisions) deps.log(decisionLine(rollout.step + 1, d));
     if (verdict === 'fail') return { ...(await abort(deps, v, `analysis failed at step ${rollout.step + 1}: ${judged.reason}`)), ...patch };
   } else if (analysis) {
     // Between looks: the last verdict stands.

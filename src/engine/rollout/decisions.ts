@@ -20,6 +20,13 @@ export interface StoredDecision {
 
 export type NewDecision = Omit<StoredDecision, 'at' | 'step'>;
 
+const figure = (n: number | null): string => (n === null ? '-' : Number(n.toPrecision(4)).toString());
+
+/** A decision as one deploy event: `analysis step 2: errorRate pass (canary 412, baseline 398 samples; statistic 0.8, p 0.42, threshold 0.01): …`. */
+export function decisionLine(step: number | 'bake', d: NewDecision): string {
+  return `analysis ${step === 'bake' ? 'bake' : `step ${step}`}: ${d.metric} ${d.verdict} (canary ${d.samples.canary}, baseline ${d.samples.baseline} samples; statistic ${figure(d.statistic)}, p ${figure(d.pValue)}, threshold ${figure(d.threshold)}): ${d.reason}`;
+}
+
 const storedDecisionsSchema = z.array(
   z.object({
     at: z.string(),

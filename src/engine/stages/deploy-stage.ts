@@ -9,7 +9,13 @@ function withRequest(ctx: RunContext, stage: Stage, act: (req: DeployRequest) =>
   const spec = requireSpec(ctx);
   const env = environmentsOf(spec, ctx.run.preview).find((e) => e.name === stage.environment);
   if (!env) return Promise.resolve({ state: 'failed', reason: `environment ${stage.environment} is not in the pipeline file` });
-  return act({ project: ctx.project.name, run: ctx.run, spec, environment: env, signal: ctx.signal, log: (line) => ctx.sink.line(null, 'system', line) });
+  // Deploy events carry the release once the deployer knows it.
+  let release: number | null = null;
+  return act({
+    project: ctx.project.name, run: ctx.run, spec, environment: env, signal: ctx.signal,
+    log: (line) => ctx.sink.deployEvent(env.name, release, line),
+    onRelease: (n) => (release = n),
+  });
 }
 
 export const deployStage: StageImpl = (ctx, stage) => withRequest(ctx, stage, (req) => ctx.deps.deployer.deployRun(req));

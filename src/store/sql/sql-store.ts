@@ -17,8 +17,7 @@ import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
 import type { AuditFilter, NewAuditEntry, NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
-import { SluiceError, ErrorCode, InvalidInputError, errorMessage } from '../../errors.ts';
-import { terminalRunStates, type RunState } from '../records.ts';
+import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
 
 // Each round of contention lets at least one caller through, so N racing callers need up to
 // N attempts; the random pause spreads them out.
@@ -211,29 +210,18 @@ export class SqlStore implements Store {
     }
   }
 
-  readLogs(runId: string, afterId: number, limit: number): Promise<LogLine[]> {
-    return this.db.selectFrom('logLines').selectAll().where('runId', '=', runId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  readOldLogs(limit: number): Promise<Array<LogLine & { project: string }>> {
+    return this.db
+      .selectFrom('logLines')
+      .innerJoin('runs', 'runs.id', 'logLines.runId')
+      .select(['logLines.id', 'logLines.runId', 'logLines.stepId', 'logLines.at', 'logLines.stream', 'logLines.line', 'runs.project'])
+      .orderBy('logLines.id')
+      .limit(limit)
+      .execute();
   }
 
-  async pruneRunLogs(project: string, keepRuns: number, createdBefore: string): Promise<number> {
-    if (!Number.isInteger(keepRuns) || keepRuns < 0) throw new InvalidInputError('keepRuns must be a non-negative integer', { keepRuns });
-    // The number of the oldest run still kept by count (undefined: fewer runs than that).
-    const oldestKept = keepRuns === 0 ? undefined : await this.db.selectFrom('runs').select('number').where('project', '=', project).orderBy('number', 'desc').offset(keepRuns - 1).limit(1).executeTakeFirst();
-    const result = await this.db
-      .deleteFrom('logLines')
-      .where('runId', 'in', (qb) =>
-        qb
-          .selectFrom('runs')
-          .select('runs.id')
-          .where('runs.project', '=', project)
-          .where('runs.state', 'in', [...terminalRunStates] as RunState[])
-          .where((eb) => {
-            if (keepRuns === 0) return eb.lit(true);
-            const old = eb('runs.createdAt', '<', createdBefore);
-            return oldestKept ? eb.or([eb('runs.number', '<', oldestKept.number), old]) : old;
-          }),
-      )
-      .executeTakeFirst();
+  async deleteOldLogs(throughId: number): Promise<number> {
+    const result = await this.db.deleteFrom('logLines').where('id', '<=', throughId).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 

@@ -1,0 +1,38 @@
+// The JSON of one log entry, as `GET …/logs`, SSE `line` events and `sluice logs --json` give it:
+// the contract's {at, stream, service, instance, release, line} (../shared/DESIGN.md) and the
+// rest of the entry. The earlier run-log shape {id, runId, stepId, at, stream, line} is a subset.
+import type { LogEntry } from '../logs/log-store.ts';
+
+export interface LogEntryView {
+  id: number;
+  at: string;
+  source: LogEntry['source'];
+  project: string;
+  environment: string | null;
+  release: number | null;
+  runId: string | null;
+  stepId: string | null;
+  service: string | null;
+  instance: string | null;
+  stream: LogEntry['stream'];
+  level: LogEntry['level'];
+  line: string;
+}
+
+export function logEntryView(e: LogEntry): LogEntryView {
+  return {
+    id: e.id,
+    at: e.at,
+    source: e.source,
+    project: e.project,
+    environment: e.environment,
+    release: e.release,
+    runId: e.runId,
+    stepId: e.stepId,
+    service: e.service,
+    instance: e.instance,
+    stream: e.stream,
+    level: e.level,
+    line: e.text,
+  };
+}
