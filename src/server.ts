@@ -298,7 +298,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         certificateOf: async (domains) => (await store.getCertificate(certificateId(domains))) ?? null,
       },
       auditTrail: new AuditTrail(store, systemClock),
-      metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), warn: (m) => logger.warn(m) }),
+      metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), logs: logs.ingest, warn: (m) => logger.warn(m) }),
       backupApi: {
         backup: async (hint) => {
           // In the data directory: writable under the service unit, and on the store's own disk.

@@ -40,6 +40,9 @@ export const metricCatalog = {
   analysisDecisions: { name: 'sluice_analysis_decisions_total', type: 'counter', help: 'Analysis decisions of canaries and bakes, by metric and verdict.', labels: ['project', 'environment', 'metric', 'verdict'] },
   webhooks: { name: 'sluice_webhooks_total', type: 'counter', help: 'Webhook deliveries, by git host and result (accepted, duplicate, ignored, or the error code).', labels: ['host', 'result'] },
   certificateExpiry: { name: 'sluice_certificate_expiry_timestamp_seconds', type: 'gauge', help: 'When each certificate the control plane holds stops being valid (Unix time).', labels: ['certificate', 'domain', 'source', 'state'] },
+  logStoreFailing: { name: 'sluice_log_store_failing', type: 'gauge', help: '1 while appends to the log store fail (a full disk, an unreachable database): lines wait in a bounded queue.', labels: [] },
+  logLinesQueued: { name: 'sluice_log_lines_queued', type: 'gauge', help: 'Log lines waiting to be appended to the log store.', labels: [] },
+  logLinesDropped: { name: 'sluice_log_lines_dropped_total', type: 'counter', help: 'Log lines dropped, oldest first, because the queue stayed full while the log store failed.', labels: [] },
   buildInfo: { name: 'sluice_build_info', type: 'gauge', help: 'Always 1: the version of Sluice and of Node.js serving these metrics.', labels: ['version', 'node'] },
 } as const satisfies Record<string, MetricDefinition>;
 

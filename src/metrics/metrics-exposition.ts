@@ -14,6 +14,8 @@ export interface ExpositionDeps extends TrafficSources {
   recorder: Pick<MetricRecorder, 'series'>;
   store: StoreSource;
   version: string;
+  /** The log pipeline's writer (absent: no log series). */
+  logs?: { status(): { queued: number; dropped: number; error: string | null } };
   /** How long a scrape waits for the data plane (Prometheus' own scrape timeout is 10 s). */
   dataPlaneTimeoutMs?: number;
   warn: (message: string) => void;
@@ -51,6 +53,7 @@ export class MetricsExposition {
     return [
       { metric: 'buildInfo', labels: { version, node: process.version }, value: 1 },
       { metric: 'dataPlaneUp', labels: {}, value: traffic.up },
+      ...logSeries(this.deps.logs),
       ...recorder.series(),
       ...stored,
       ...traffic.series,
@@ -60,4 +63,14 @@ export class MetricsExposition {
   async render(principal: Principal): Promise<Exposition> {
     return renderPrometheus(visibleSeries(await this.series(), principal));
   }
+}
+
+function logSeries(logs: ExpositionDeps['logs']): Series[] {
+  if (!logs) return [];
+  const s = logs.status();
+  return [
+    { metric: 'logStoreFailing', labels: {}, value: s.error === null ? 0 : 1 },
+    { metric: 'logLinesQueued', labels: {}, value: s.queued },
+    { metric: 'logLinesDropped', labels: {}, value: s.dropped },
+  ];
 }

