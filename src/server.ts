@@ -172,13 +172,14 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   await store.migrate();
   // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
   if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
-  // Every line the platform sees: its own SQLite file, so log volume never slows the state store.
-  const logs = await openLogs(dataDir, opts.logStore ?? defaultLogStorePolicy, logger, opts.database);
-  await moveRunLogRows(store, logs.store, logger);
   let dataPlane: DataPlaneClient | null = null;
   const { secrets, keyring, redact, rotateKey, masterKey } = await openSecrets(store, dataDir, opts.masterKey, opts.previousMasterKey, logger, async (next) => {
     await dataPlane?.request('POST', '/master-key', { key: next.toString('base64') });
   });
+  // Every line the platform sees: its own SQLite file, so log volume never slows the state store.
+  // Opened after the master key is checked: a server refused for its key creates nothing.
+  const logs = await openLogs(dataDir, opts.logStore ?? defaultLogStorePolicy, logger, opts.database);
+  await moveRunLogRows(store, logs.store, logger);
 
   const dpOptions = {
     dataDir,

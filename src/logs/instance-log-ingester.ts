@@ -96,6 +96,8 @@ export class InstanceLogIngester {
     }
     try {
       this.#watcher = watch(this.#opts.dir, () => this.kick());
+      // Like the timer below: the watch alone never keeps a server that failed to start alive.
+      this.#watcher.unref();
       this.#watcher.on('error', () => undefined);
     } catch (error) {
       this.#opts.onError(`cannot watch ${this.#opts.dir}; polling only`, error);

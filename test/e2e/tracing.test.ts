@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { bin, freePort, root, tempDir, TestServer } from './harness.ts';
 import { allLogs, apiRun, firstRun, setup, stageOf, type FullRun } from './pipeline-kit.ts';
 import { OtlpReceiver, type ReceivedSpan } from '../tracing/otlp-receiver.ts';
+import { StepSignals } from './step-signals.ts';
 
 const pipeline = `build:
   - name: show
@@ -95,10 +96,12 @@ void test('a run is one trace: run → stages → steps with exit codes and time
 void test('a run handed back at SIGTERM and resumed by the restarted server stays one trace', async (t) => {
   const receiver = await OtlpReceiver.start();
   t.after(() => receiver.close());
-  // The step is long enough that SIGTERM (after the API has closed) lands while it runs, even on a loaded machine.
+  // The step waits for a gate opened only after the restart, so SIGTERM always lands while it
+  // runs (a fixed sleep ended before SIGTERM on a loaded machine).
+  const signals = await StepSignals.start(t);
   const slow = `build:
   - name: slow
-    run: sleep 8
+    run: until curl -fs -o /dev/null ${signals.url}/gate/resumed; do sleep 0.1; done
 test:
   - name: unit
     run: echo testing
@@ -108,6 +111,7 @@ test:
   await server.waitFor('the slow step to run', async () => stageOf(await apiRun(server, first.id), 'build').steps[0]?.state === 'running');
   await server.stopGracefully();
   await server.launch();
+  signals.openGate('resumed');
   const run = await server.waitFor('the resumed run to succeed', async () => {
     const r = await apiRun(server, first.id);
     return r.state === 'succeeded' ? r : null;
