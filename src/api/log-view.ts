@@ -3,21 +3,8 @@
 // rest of the entry. The earlier run-log shape {id, runId, stepId, at, stream, line} is a subset.
 import type { LogEntry } from '../logs/log-store.ts';
 
-export interface LogEntryView {
-  id: number;
-  at: string;
-  source: LogEntry['source'];
-  project: string;
-  environment: string | null;
-  release: number | null;
-  runId: string | null;
-  stepId: string | null;
-  service: string | null;
-  instance: string | null;
-  stream: LogEntry['stream'];
-  level: LogEntry['level'];
-  line: string;
-}
+/** The entry with its text under the contract's name, `line`. */
+export type LogEntryView = Omit<LogEntry, 'text'> & { line: string };
 
 export function logEntryView(e: LogEntry): LogEntryView {
   return {
