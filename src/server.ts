@@ -1,5 +1,6 @@
 // The composition root: the only place that picks concrete drivers (SQLite store, local
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
+import { EventLog } from './events/event-log.ts';
 import { defaultOutputRotation, type OutputRotation } from './server/rotate-own-output.ts';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -262,7 +263,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const domains = new DomainClaims({ store, readSecret: (g, k) => secrets.readInternal(g, k), sealer: keyring, certificates: store, reconciler, clock: systemClock, warn: (m) => logger.warn(m) });
   // Events are counted in plain memory; prom-client loads with the first scrape (src/metrics).
   const metrics = new MetricRecorder();
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest });
+  const eventLog = new EventLog(store, systemClock, logger);
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
@@ -276,7 +278,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing, metrics, logs: logs.runLogs }, logger);
+  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing, metrics, logs: logs.runLogs, eventLog }, logger);
 
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
   // Certificates are ordered only where HTTPS is served: without --https-port nothing would use

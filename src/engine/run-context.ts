@@ -1,4 +1,5 @@
 // What one stage of one run works with. Built by the executor for each claimed run.
+import type { EventLog } from '../events/event-log.ts';
 import path from 'node:path';
 import type { Artifacts } from '../artifact/artifacts.ts';
 import type { Runner } from '../runner/runner.ts';
@@ -35,6 +36,8 @@ export interface EngineDeps {
   tracing?: Tracing;
   /** Where stage durations, lease takeovers and webhooks are counted; absent: nowhere. */
   metrics?: Metrics;
+  /** Where platform events are recorded (notifications, DORA); absent: nowhere. */
+  eventLog?: EventLog;
 }
 
 export interface RunContext {

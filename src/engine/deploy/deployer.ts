@@ -2,6 +2,7 @@
 // in the store; an older run that reaches the gate after a newer one is superseded there, so
 // an environment never goes back in time by accident. Every move is a rollout (a durable state
 // machine, engine/rollout) driven by its strategy; rollbacks create a release and a rollout too.
+import type { EventLog } from '../../events/event-log.ts';
 import type { Router } from '../../router/router.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import type { EnvironmentSpec, Spec } from '../../spec/spec.ts';
@@ -61,6 +62,8 @@ export interface DeployerDeps {
   domains?: DomainClaims;
   /** Where rollout outcomes and analysis verdicts are counted; absent: nowhere. */
   metrics?: Metrics;
+  /** Where platform events are recorded (notifications, DORA); absent: nowhere. */
+  eventLog?: EventLog;
 }
 
 export class Deployer {

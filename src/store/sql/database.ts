@@ -15,6 +15,23 @@ export interface DomainClaimRow {
   hsts: number;
 }
 
+/** A platform event as stored (src/events/platform-event.ts): run, commit and facts flattened. */
+export interface EventRow {
+  seq: Generated<number>;
+  id: string;
+  kind: string;
+  at: string;
+  project: string;
+  environment: string | null;
+  release: number | null;
+  runId: string | null;
+  runNumber: number | null;
+  commitJson: string | null;
+  cause: string;
+  summary: string;
+  factsJson: string;
+}
+
 export interface Database {
   projects: Project;
   runs: Run;
@@ -38,6 +55,7 @@ export interface Database {
   domainClaims: DomainClaimRow;
   certificates: CertificateRow;
   acmeAccounts: AcmeAccountRecord;
+  events: EventRow;
 }
 
 /** The domain list is a JSON column. */

@@ -280,6 +280,31 @@ const forkPreviews: Migration = {
   },
 };
 
+/** The platform's event record (src/events/platform-event.ts): read after a seq cursor by the notifier, by project, environment, kind and time for the DORA keys. */
+function events(caps: DialectCapabilities): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('events')
+        .addColumn('seq', caps.serialType, (c) => (caps.serialType === 'integer' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('project', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text')
+        .addColumn('release', 'integer')
+        .addColumn('run_id', 'text')
+        .addColumn('run_number', 'integer')
+        .addColumn('commit_json', 'text')
+        .addColumn('cause', 'text', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('facts_json', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_project_at').on('events').columns(['project', 'environment', 'at']).execute();
+    },
+  };
+}
+
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   return {
     getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus,
@@ -289,6 +314,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0010_fork_previews': forkPreviews,
       '0011_certificates': certificatesMigration,
       '0012_domain_claims': domainClaimsMigration,
+      '0013_events': events(caps),
     }),
   };
 }

@@ -11,6 +11,8 @@ import { deleteCertificateRow, getAcmeAccountRow, getCertificateRow, listCertifi
 import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
 import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
+import { appendEventRow, listEventRows } from './sql-events.ts';
+import type { EventFilter, PlatformEvent } from '../../events/platform-event.ts';
 import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
 import { backoffDelay } from '../../backoff.ts';
 import type { Database } from './database.ts';
@@ -484,4 +486,7 @@ export class SqlStore implements Store {
   deleteCertificate = (id: string): Promise<boolean> => deleteCertificateRow(this.db, id);
   getAcmeAccount = (directoryUrl: string): Promise<AcmeAccountRecord | undefined> => getAcmeAccountRow(this.db, directoryUrl);
   putAcmeAccount = (account: AcmeAccountRecord): Promise<void> => putAcmeAccountRow(this.db, account);
+
+  appendEvent = (event: Omit<PlatformEvent, 'seq'>): Promise<PlatformEvent> => appendEventRow(this.db, event);
+  listEvents = (filter: EventFilter): Promise<PlatformEvent[]> => listEventRows(this.db, filter);
 }
