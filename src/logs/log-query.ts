@@ -80,11 +80,17 @@ export function checkStoredEntry(entry: LogEntry, rawLevel: number | null): LogE
   return entry;
 }
 
+/** A time that names a real instant, written as toISOString writes it (not 2025-02-30, not 24:00). */
+const roundTrips = (at: string): boolean => {
+  const ms = Date.parse(at);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === at;
+};
+
 /** Refuses a batch holding a line this code would not write (the log-entry module builds them; this is the last guard). */
 export function checkNewEntries(entries: readonly NewLogEntry[]): void {
   entries.forEach((e, i) => {
     const bad =
-      !isoMs.test(e.at) ? 'at' :
+      !isoMs.test(e.at) || !roundTrips(e.at) ? 'at' :
       !sources.has(e.source) ? 'source' :
       !streams.has(e.stream) ? 'stream' :
       e.level !== null && !logLevels.includes(e.level) ? 'level' :
