@@ -9,7 +9,7 @@
 // the store opens at server start and zod is not loaded there (docs/decisions/0027-log-blocks.md).
 import { ErrorCode, InvalidInputError, SluiceError } from '../../errors.ts';
 import type { LogEntry, LogLevel, LogSource, LogStream, NewLogEntry } from '../log-store.ts';
-import { checkStoredEntry, levelRank } from '../log-query.ts';
+import { checkStoredEntry, isoMillis, levelRank } from '../log-query.ts';
 import { logLevels } from '../log-store.ts';
 
 export const blockMaxLines = 1024;
@@ -23,16 +23,19 @@ const bytesPerLine = 8 + 4 + 4 + 2 + 1;
 
 /** A block in memory: columns by line, in id order. */
 export interface Block {
-  ids: number[];
-  at: number[];
-  ends: number[];
-  head: number[];
-  level: number[];
+  ids: Column;
+  at: Column;
+  ends: Column;
+  head: Column;
+  level: Column;
   heads: Head[];
   text: string;
-  /** UTF-8 bytes of text per line (what retention counts). */
-  bytes: number[];
+  /** UTF-8 bytes of text per line (what retention counts; a block read back has them only after withBytes). */
+  bytes: Column;
 }
+
+/** Arrays while a block is built, typed arrays over the stored fields when read back. */
+type Column = { readonly [i: number]: number; readonly length: number };
 
 export interface EncodedBlock {
   firstId: number;
@@ -53,7 +56,7 @@ const headKey = (e: NewLogEntry): string => `${e.source}\u0000${e.project}\u0000
 /** A new block from entries, the i-th numbered idOf(i). */
 export function blockOf(entries: readonly NewLogEntry[], idOf: (i: number) => number): Block {
   const index = new Map<string, number>();
-  const block: Block = { ids: [], at: [], ends: [], head: [], level: [], heads: [], text: '', bytes: [] };
+  const block = { ids: [] as number[], at: [] as number[], ends: [] as number[], head: [] as number[], level: [] as number[], heads: [] as Head[], text: '', bytes: [] as number[] };
   const texts: string[] = [];
   let end = 0;
   entries.forEach((e, i) => {
@@ -77,16 +80,15 @@ export function blockOf(entries: readonly NewLogEntry[], idOf: (i: number) => nu
   return block;
 }
 
-/** Milliseconds of an ISO time (checkNewEntries has refused a time that does not round-trip). */
 function atMs(at: string): number {
-  const ms = Date.parse(at);
-  if (Number.isNaN(ms)) throw new InvalidInputError(`log line time ${JSON.stringify(at)} is not an ISO 8601 UTC time`, { at });
+  const ms = isoMillis(at);
+  if (ms === null) throw new InvalidInputError(`log line time ${JSON.stringify(at)} is not an ISO 8601 UTC time with milliseconds`, { at });
   return ms;
 }
 
 /** The block without the lines `drop` says go; null when none stay. */
 export function keepLines(block: Block, drop: (i: number) => boolean): Block | null {
-  const out: Block = { ids: [], at: [], ends: [], head: [], level: [], heads: [], text: '', bytes: [] };
+  const out = { ids: [] as number[], at: [] as number[], ends: [] as number[], head: [] as number[], level: [] as number[], heads: [] as Head[], text: '', bytes: [] as number[] };
   const texts: string[] = [];
   const heads = new Map<number, number>();
   let end = 0;
@@ -198,24 +200,24 @@ export function decodeBlock(row: StoredBlock): Block {
   const ends = new Uint32Array(buffer, n * 12, n);
   const head = new Uint16Array(buffer, n * 16, n);
   const level = new Uint8Array(buffer, n * 18, n);
-  const block: Block = { ids: new Array<number>(n), at: Array.from(at), ends: Array.from(ends), head: Array.from(head), level: Array.from(level), heads: heads as Head[], text: row.text, bytes: [] };
+  const ids = new Float64Array(n);
   let start = 0;
   for (let i = 0; i < n; i++) {
-    block.ids[i] = row.first_id + idDelta[i]!;
+    ids[i] = row.first_id + idDelta[i]!;
     const end = ends[i]!;
     if ((i > 0 && idDelta[i]! <= idDelta[i - 1]!) || end < start || end > row.text.length || head[i]! >= heads.length || (level[i]! !== noLevel && level[i]! >= logLevels.length) || !Number.isFinite(at[i]!)) {
       throw invalid(row.id, `line ${i}`);
     }
     start = end + 1;
   }
-  if (block.ends[n - 1] !== row.text.length) throw invalid(row.id, 'the text does not end with the last line');
-  return block;
+  if (ends[n - 1] !== row.text.length) throw invalid(row.id, 'the text does not end with the last line');
+  return { ids, at, ends, head, level, heads: heads as Head[], text: row.text, bytes: [] };
 }
 
 /** UTF-8 bytes of every line (only retention needs them, so decode leaves them out). */
 export function withBytes(block: Block): Block {
   if (block.bytes.length === block.ids.length) return block;
-  block.bytes = block.ids.map((_, i) => Buffer.byteLength(lineText(block, i)));
+  block.bytes = Array.from({ length: block.ids.length }, (_, i) => Buffer.byteLength(lineText(block, i)));
   return block;
 }
 

@@ -44,21 +44,36 @@ export function matchingLines(block: Block, q: LineQuery): number[] {
   if (lines.length * 8 < block.ids.length) return byLine(block, lines, q.text);
   const hits = new Uint8Array(block.ids.length);
   let terms = 0;
-  if (substrings.length > 0) {
+  // An ASCII substring is found by a case-insensitive regular expression (no lowercased copy of
+  // the block): the same as lowercase `includes` unless the text holds one of the two characters
+  // that lowercase into ASCII (İ, K).
+  const plain = substrings.filter((x) => asciiOnly.test(x));
+  const folding = plain.length > 0 && lowersIntoAscii.test(block.text);
+  for (const x of folding ? [] : plain) {
+    const pattern = new RegExp(x.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'), 'gi');
+    markAll(block, hits, terms++, (from) => next(pattern, block.text, from));
+  }
+  const rest = folding ? substrings : substrings.filter((x) => !asciiOnly.test(x));
+  if (rest.length > 0) {
     const lower = block.text.toLowerCase();
     if (lower.length !== block.text.length) return byLine(block, lines, q.text);
-    for (const s of substrings) markAll(block, hits, terms++, (from) => find(lower, s.toLowerCase(), from));
+    for (const x of rest) markAll(block, hits, terms++, (from) => find(lower, x.toLowerCase(), from));
   }
   for (const t of tokens) {
     // A token is word characters only (checkFilter): nothing to escape.
     const word = new RegExp(`(?<![\\p{L}\\p{N}_])${t}(?![\\p{L}\\p{N}_])`, 'giu');
-    markAll(block, hits, terms++, (from) => {
-      word.lastIndex = from;
-      const m = word.exec(block.text);
-      return m ? [m.index, m[0].length] : null;
-    });
+    markAll(block, hits, terms++, (from) => next(word, block.text, from));
   }
   return lines.filter((i) => hits[i] === terms);
+}
+
+const asciiOnly = /^[\x00-\x7f]*$/;
+const lowersIntoAscii = /[\u0130\u212A]/;
+
+function next(pattern: RegExp, text: string, from: number): [number, number] | null {
+  pattern.lastIndex = from;
+  const m = pattern.exec(text);
+  return m ? [m.index, m[0].length] : null;
 }
 
 function find(text: string, s: string, from: number): [number, number] | null {

@@ -8,9 +8,9 @@
 //                     disjoint and ordered by block id; small rows, so scanning them is cheap.
 // log_block_data      the block itself: heads, fields, text (apart, so the metadata stays dense).
 // log_block_projects  lines and bytes per project and block (filters and retention by project).
-// log_block_words     FTS5, unicode61 words (letters, digits, underscore, as tokens are),
-//                     detail=none, contentless: "which blocks hold these words". Words are cheap to
-//                     index where trigrams with positions were most of an append
+// log_block_words     FTS5, unicode61 words (letters, digits, underscore, as tokens are) with
+//                     positions, contentless: "which blocks hold these words (in this order)".
+//                     Words are cheap to index where trigrams were most of an append
 //                     (docs/decisions/0027-log-blocks.md).
 //
 // A file of the layout before (log_lines, one row per line) is moved into blocks by
@@ -47,7 +47,7 @@ create table if not exists log_block_projects (
   primary key (project, block_id)
 ) strict, without rowid;
 create index if not exists log_block_projects_block on log_block_projects (block_id);
-create virtual table if not exists log_block_words using fts5 (text, content='', contentless_delete=1, detail=none, tokenize="unicode61 remove_diacritics 0 categories 'L* N*' tokenchars '_'");
+create virtual table if not exists log_block_words using fts5 (text, content='', contentless_delete=1, tokenize="unicode61 remove_diacritics 0 categories 'L* N*' tokenchars '_'");
 `;
 
 /** Opens (creating with mode 0600) the log database and sets the connection's pragmas. */

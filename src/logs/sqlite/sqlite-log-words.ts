@@ -17,15 +17,17 @@ export function indexedText(text: string): string {
 
 const asciiWord = /^[a-z0-9_]+$/;
 const wordRuns = /[\p{L}\p{N}_]+/gu;
-/** A prefix of fewer characters expands to too many words to narrow anything. */
+/** A prefix of fewer characters expands to too many words to be worth asking for. */
 const minPrefix = 3;
 
 /**
  * The FTS5 query that names every block holding a line the text can match; null when the text
  * gives no word to ask for (the blocks are then scanned).
- * A token is a whole word. In a substring, a run of word characters with a non-word character on
- * each side (within the substring) is a whole word of the line; the last run, with one before it,
- * starts a word (a prefix); the first run may end one (unusable).
+ * A token is a whole word. A substring's runs of word characters are consecutive words of the
+ * line, so they make a phrase: every run with a non-word character before it (within the
+ * substring) starts a word, and every run but the last also ends one; the last is a prefix. The
+ * first run, at the substring's start, may end a longer word and is left out. A run that is not
+ * ASCII cannot be asked for and cuts the phrase in two.
  */
 export function wordQuery(text: LogText | undefined): string | null {
   const terms = new Set<string>();
@@ -35,14 +37,29 @@ export function wordQuery(text: LogText | undefined): string | null {
   }
   for (const substring of text?.substrings ?? []) {
     const lower = substring.toLowerCase();
+    let phrase: string[] = [];
+    const flush = (prefix: boolean): void => {
+      // A short prefix expands to a great many words (every number starting with 1): left out.
+      if (prefix && phrase[phrase.length - 1]!.length < minPrefix) {
+        phrase.pop();
+        prefix = false;
+      }
+      if (phrase.length > 0) terms.add(`"${phrase.join(' ')}"${prefix ? ' *' : ''}`);
+      phrase = [];
+    };
     for (const run of lower.matchAll(wordRuns)) {
       const word = run[0];
-      const start = run.index;
-      const end = start + word.length;
-      if (start === 0 || !asciiWord.test(word)) continue;
-      if (end < lower.length) terms.add(`"${word}"`);
-      else if (word.length >= minPrefix) terms.add(`"${word}"*`);
+      if (run.index === 0) continue;
+      if (!asciiWord.test(word)) {
+        flush(false);
+        continue;
+      }
+      phrase.push(word);
     }
+    flush(phrase.length > 0 && lower.endsWith(phrase[phrase.length - 1]!) && wordEndsAtEnd(lower));
   }
   return terms.size === 0 ? null : [...terms].join(' AND ');
 }
+
+/** Whether the substring ends inside a word (its last run reaches its end): that word is then a prefix. */
+const wordEndsAtEnd = (s: string): boolean => /[\p{L}\p{N}_]$/u.test(s);
