@@ -2,17 +2,22 @@
 // LogText becomes. The index only names candidate blocks: a block it names may hold no match (the
 // exact matcher decides), but it must never leave out a block that holds one. So only ASCII terms
 // are asked for (SQLite's and JavaScript's Unicode tables agree on ASCII letters and digits),
-// and the three characters that JavaScript folds or lowercases into ASCII are folded alike
-// before indexing.
+// the three characters that JavaScript folds or lowercases into ASCII are folded alike before
+// indexing, and words are cut where JavaScript cuts them (test/logs/sqlite-log-store.test.ts).
 import type { LogText } from '../log-store.ts';
 
-const foldsToAscii = /[\u0130\u017F\u212A]/g;
-const holdsFold = /[\u0130\u017F\u212A]/;
-const asciiFold: Record<string, string> = { '\u0130': 'i\u0307', '\u017F': 's', '\u212A': 'k' };
+const needsFolding = /[\u0130\u017F\u212A\p{M}]/u;
+const folding = /[\u0130\u017F\u212A\p{M}]/gu;
+const asciiFold: Record<string, string> = { '\u0130': 'i ', '\u017F': 's', '\u212A': 'k' };
 
-/** The text given to FTS5 for a block: 'İ' lowercases to i + U+0307, 'ſ' and 'K' match s and k case-insensitively. */
+/**
+ * The text given to FTS5 for a block. 'İ' lowercases to i + U+0307; 'ſ' and 'K' match s and k
+ * case-insensitively. Combining marks end a word for JavaScript (not a letter, digit or
+ * underscore) while unicode61 keeps them inside a token whatever its categories: a space here
+ * cuts the words where a token ends.
+ */
 export function indexedText(text: string): string {
-  return holdsFold.test(text) ? text.replace(foldsToAscii, (c) => asciiFold[c]!) : text;
+  return needsFolding.test(text) ? text.replace(folding, (c) => asciiFold[c] ?? ' ') : text;
 }
 
 const asciiWord = /^[a-z0-9_]+$/;
