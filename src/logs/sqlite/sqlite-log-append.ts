@@ -2,9 +2,9 @@
 // blockMaxLines / blockMaxBytes), each written as one row with one FTS5 row of its words. A row
 // per block instead of per line (and words instead of trigrams) is what makes indexed ingest fast.
 import type { NewLogEntry } from '../log-store.ts';
-import { blockMaxBytes, blockMaxLines, blockOf, encodeBlock, type Block, type EncodedBlock } from './sqlite-log-block.ts';
+import { blockMaxBytes, blockMaxLines, blockOf, encodeBlock, joinBlocks, withBytes, type Block, type EncodedBlock } from './sqlite-log-block.ts';
 import { indexedText } from './sqlite-log-words.ts';
-import type { Prepare } from './sqlite-log-search.ts';
+import { readBlock, type Prepare } from './sqlite-log-search.ts';
 
 /** Runs inside the caller's transaction; returns the last id. */
 export function appendLines(prepare: Prepare, entries: readonly NewLogEntry[]): number {
@@ -28,8 +28,37 @@ export function appendLines(prepare: Prepare, entries: readonly NewLogEntry[]): 
   blocks.push(blockOf(entries.slice(start), (j) => first + j));
   id += entries.length;
   prepare("update log_meta set value = ? where key = 'last_id'").run(id);
-  for (const block of blocks) writeBlock(prepare, encodeBlock(block));
+  const [head, ...rest] = blocks;
+  if (!mergeIntoNewest(prepare, head!)) writeBlock(prepare, encodeBlock(head!));
+  for (const block of rest) writeBlock(prepare, encodeBlock(block));
   return id;
+}
+
+/**
+ * Small appends (the ingest flushes every few milliseconds) would make many small blocks, each a
+ * few rows and a read of its own: while the newest block is small, a small append joins it. Its
+ * rewrite is bounded by mergeMaxBytes, so a trickle of lines costs little more than before.
+ */
+const mergeMaxLines = 256;
+const mergeMaxBytes = 32 * 1024;
+
+function mergeIntoNewest(prepare: Prepare, block: Block): boolean {
+  const newest = prepare('select id, lines, bytes, cum_max_at from log_block_meta order by id desc limit 1').get() as { id: number; lines: number; bytes: number; cum_max_at: string } | undefined;
+  if (!newest || newest.lines + block.ids.length > mergeMaxLines || newest.bytes + block.text.length > mergeMaxBytes) return false;
+  const joined = encodeBlock(joinBlocks(withBytes(readBlock(prepare, newest.id)), block));
+  replaceBlock(prepare, newest.id, joined);
+  if (joined.maxAt > newest.cum_max_at) prepare('update log_block_meta set cum_max_at = ? where id = ?').run(joined.maxAt, newest.id);
+  return true;
+}
+
+/** Writes block `id` again (retention took lines from it, or an append joined it). */
+export function replaceBlock(prepare: Prepare, id: number, b: EncodedBlock): void {
+  prepare('update log_block_meta set first_id = ?, last_id = ?, min_at = ?, max_at = ?, lines = ?, bytes = ? where id = ?').run(b.firstId, b.lastId, b.minAt, b.maxAt, b.lines, b.bytes, id);
+  prepare('update log_block_data set heads = ?, fields = ?, text = ? where id = ?').run(b.heads, b.fields, b.text, id);
+  prepare('delete from log_block_projects where block_id = ?').run(id);
+  writeProjects(prepare, id, b);
+  prepare('delete from log_block_words where rowid = ?').run(id);
+  prepare('insert into log_block_words (rowid, text) values (?, ?)').run(id, indexedText(b.text));
 }
 
 /** Inserts a new block after every other (its lines are newer than any stored). */

@@ -116,6 +116,33 @@ export function keepLines(block: Block, drop: (i: number) => boolean): Block | n
   return out;
 }
 
+/** Block `a` followed by block `b` (b's lines are newer): one block. Both need their bytes (withBytes). */
+export function joinBlocks(a: Block, b: Block): Block {
+  const heads = [...a.heads];
+  const index = new Map(heads.map((h, i) => [JSON.stringify(h), i]));
+  const headOf = b.heads.map((h) => {
+    const key = JSON.stringify(h);
+    let i = index.get(key);
+    if (i === undefined) {
+      i = heads.length;
+      heads.push(h);
+      index.set(key, i);
+    }
+    return i;
+  });
+  const shift = a.text.length + 1;
+  return {
+    ids: [...Array.from(a.ids), ...Array.from(b.ids)],
+    at: [...Array.from(a.at), ...Array.from(b.at)],
+    ends: [...Array.from(a.ends), ...Array.from(b.ends, (e) => e + shift)],
+    head: [...Array.from(a.head), ...Array.from(b.head, (h) => headOf[h]!)],
+    level: [...Array.from(a.level), ...Array.from(b.level)],
+    heads,
+    text: `${a.text}\n${b.text}`,
+    bytes: [...Array.from(a.bytes), ...Array.from(b.bytes)],
+  };
+}
+
 export const lineStart = (block: Block, i: number): number => (i === 0 ? 0 : block.ends[i - 1]! + 1);
 export const lineText = (block: Block, i: number): string => block.text.slice(lineStart(block, i), block.ends[i]);
 

@@ -3,9 +3,8 @@
 // others (ids stay; its counts, time range and words follow), so block metadata stays exact.
 import type { LogRetention } from '../log-store.ts';
 import { encodeBlock, keepLines, withBytes, type Block } from './sqlite-log-block.ts';
-import { writeProjects } from './sqlite-log-append.ts';
+import { replaceBlock } from './sqlite-log-append.ts';
 import { readBlock, type Prepare } from './sqlite-log-search.ts';
-import { indexedText } from './sqlite-log-words.ts';
 
 /** Runs inside the caller's transaction; returns how many lines went. */
 export function retainByAge(prepare: Prepare, olderThan: string): number {
@@ -82,13 +81,7 @@ function rewrite(prepare: Prepare, id: number, drop: (block: Block, i: number) =
   if (kept === null) return dropBlock(prepare, id, block.ids.length);
   const gone = block.ids.length - kept.ids.length;
   if (gone === 0) return 0;
-  const b = encodeBlock(kept);
-  prepare('update log_block_meta set first_id = ?, last_id = ?, min_at = ?, max_at = ?, lines = ?, bytes = ? where id = ?').run(b.firstId, b.lastId, b.minAt, b.maxAt, b.lines, b.bytes, id);
-  prepare('update log_block_data set heads = ?, fields = ?, text = ? where id = ?').run(b.heads, b.fields, b.text, id);
-  prepare('delete from log_block_projects where block_id = ?').run(id);
-  writeProjects(prepare, id, b);
-  prepare('delete from log_block_words where rowid = ?').run(id);
-  prepare('insert into log_block_words (rowid, text) values (?, ?)').run(id, indexedText(b.text));
+  replaceBlock(prepare, id, encodeBlock(kept));
   return gone;
 }
 
