@@ -1,0 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { corpus } from './test/logs/log-corpus.ts';
+import { openSqliteLogStore } from './src/logs/sqlite/sqlite-log-store.ts';
+const lines = Array.from({ length: 20 }, (_, i) => corpus(10000, 1000 + i, i * 10000)).flat();
+const store = openSqliteLogStore(join(mkdtempSync(join(tmpdir(), 'lsm-')), 'logs.db'));
+await store.migrate();
+const t0 = performance.now();
+for (let i = 0; i < lines.length; i += 5000) await store.append(lines.slice(i, i + 5000));
+console.log('append', (lines.length / (performance.now() - t0)).toFixed(0), 'k/s');
