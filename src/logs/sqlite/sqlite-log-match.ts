@@ -47,13 +47,13 @@ export function matchingLines(block: Block, q: LineQuery): number[] {
   // An ASCII substring is found by a case-insensitive regular expression (no lowercased copy of
   // the block): the same as lowercase `includes` unless the text holds one of the two characters
   // that lowercase into ASCII (İ, K).
-  const plain = substrings.filter((x) => asciiOnly.test(x));
+  const plain = substrings.filter(isAscii);
   const folding = plain.length > 0 && lowersIntoAscii.test(block.text);
   for (const x of folding ? [] : plain) {
     const pattern = new RegExp(x.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'), 'gi');
     markAll(block, hits, terms++, (from) => next(pattern, block.text, from));
   }
-  const rest = folding ? substrings : substrings.filter((x) => !asciiOnly.test(x));
+  const rest = folding ? substrings : substrings.filter((x) => !isAscii(x));
   if (rest.length > 0) {
     const lower = block.text.toLowerCase();
     if (lower.length !== block.text.length) return byLine(block, lines, q.text);
@@ -67,7 +67,8 @@ export function matchingLines(block: Block, q: LineQuery): number[] {
   return lines.filter((i) => hits[i] === terms);
 }
 
-const asciiOnly = /^[\x00-\x7f]*$/;
+const nonAscii = /[\u0080-\uffff]/;
+const isAscii = (s: string): boolean => !nonAscii.test(s);
 const lowersIntoAscii = /[\u0130\u212A]/;
 
 function next(pattern: RegExp, text: string, from: number): [number, number] | null {

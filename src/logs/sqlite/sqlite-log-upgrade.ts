@@ -3,7 +3,7 @@
 // valid) and last_id stays. Each transaction moves a run of lines and deletes them from log_lines,
 // so a start killed half-way goes on from where it stopped and no line is in both or neither.
 import type Sqlite from 'better-sqlite3';
-import type { LogLevel, LogSource, LogStream, NewLogEntry } from '../log-store.ts';
+import type { LogSource, LogStream, NewLogEntry } from '../log-store.ts';
 import { logLevels } from '../log-store.ts';
 import { blockMaxBytes, blockMaxLines, blockOf, encodeBlock } from './sqlite-log-block.ts';
 import { writeBlock } from './sqlite-log-append.ts';
@@ -67,7 +67,7 @@ function moveBlock(prepare: Prepare, rows: OldLine[]): void {
     previousAt = at;
     return {
       at, source: r.source as LogSource, project: r.project, environment: r.environment, release: r.release, runId: r.run_id, stepId: r.step_id,
-      service: r.service, instance: r.instance, stream: r.stream as LogStream, level: r.level === null ? null : ((logLevels[r.level] ?? null) as LogLevel | null), text: r.text,
+      service: r.service, instance: r.instance, stream: r.stream as LogStream, level: r.level === null ? null : (logLevels[r.level] ?? null), text: r.text,
     };
   });
   writeBlock(prepare, encodeBlock(blockOf(entries, (i) => rows[i]!.id)));
