@@ -1,7 +1,8 @@
 // bench/logs: the SQLite log store on N lines (default 1M, ~140 MB) of realistic mixed output
 // (test/logs/log-corpus.ts, fixed seeds). Ingest with the index while a search load runs in a
 // worker thread, then token + time-range and substring searches, against anchors measured in the
-// same run: plain and per-line FTS5 inserts (bench/logs-anchors.ts), grep and rg over the raw file.
+// same run: plain and per-line FTS5 inserts and the store's layout before decision 0027
+// (bench/logs-anchors.ts), grep and rg over the raw file.
 // `--write` puts the report in bench/RESULTS-logs.md.
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -80,11 +80,43 @@ export function checkStoredEntry(entry: LogEntry, rawLevel: number | null): LogE
   return entry;
 }
 
+const digits = (s: string, from: number, count: number): number => {
+  let n = 0;
+  for (let i = from; i < from + count; i++) n = n * 10 + s.charCodeAt(i) - 48;
+  return n;
+};
+
+/**
+ * Milliseconds since the epoch of an ISO time with milliseconds, or null when the text is not one
+ * or names no real instant (2025-02-30, 24:00): what `new Date(ms).toISOString()` gives back, read
+ * without Date (this runs for every line appended).
+ */
+export function isoMillis(at: string): number | null {
+  if (!isoMs.test(at)) return null;
+  const year = digits(at, 0, 4);
+  const month = digits(at, 5, 2);
+  const day = digits(at, 8, 2);
+  const hour = digits(at, 11, 2);
+  const minute = digits(at, 14, 2);
+  const second = digits(at, 17, 2);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return null;
+  // Days from the civil date (H. Hinnant's algorithm): years 0000–9999 alike, unlike Date.UTC.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const days = era * 146097 + dayOfEra - 719468;
+  return days * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + digits(at, 20, 3);
+}
+
 /** Refuses a batch holding a line this code would not write (the log-entry module builds them; this is the last guard). */
 export function checkNewEntries(entries: readonly NewLogEntry[]): void {
   entries.forEach((e, i) => {
     const bad =
-      !isoMs.test(e.at) ? 'at' :
+      isoMillis(e.at) === null ? 'at' :
       !sources.has(e.source) ? 'source' :
       !streams.has(e.stream) ? 'stream' :
       e.level !== null && !logLevels.includes(e.level) ? 'level' :

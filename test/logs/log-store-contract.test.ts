@@ -228,6 +228,15 @@ for (const impl of implementations) {
       assert.deepEqual(await s.readAfter({}, all[all.length - 1]!.id, 10), []);
     });
 
+    void test('a line whose time names no instant (30 February, 24:00) is refused with invalid_input, nothing of its batch stored', async () => {
+      const s = store();
+      for (const bad of ['2025-02-30T00:00:00.000Z', '2025-01-01T24:00:00.000Z', '2025-13-01T00:00:00.000Z', '2025-01-01 00:00:00.000Z']) {
+        await assert.rejects(s.append([line('fine'), line('bad', { at: bad })]), { code: 'invalid_input', message: /log line 1 of the batch has an invalid at/ });
+      }
+      assert.equal((await s.stats()).lines, 0);
+      assert.ok((await s.append([line('leap', { at: '2024-02-29T23:59:59.999Z' })])) > 0);
+    });
+
     void test('a limit outside 1..10000 is refused with invalid_input', async () => {
       const s = store();
       for (const limit of [0, -1, 10_001, 1.5, Number.NaN]) {

@@ -11,6 +11,8 @@ import Sqlite from 'better-sqlite3';
 import { openSqliteLogStore } from '../../src/logs/sqlite/sqlite-log-store.ts';
 import { corpus } from './log-corpus.ts';
 import { line } from './log-store-fixtures.ts';
+import type { LogText } from '../../src/logs/log-store.ts';
+import { textMatcher } from '../../src/logs/log-query.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-logs-'));
@@ -80,5 +82,29 @@ void test('under a writer that outpaces retention, file + WAL stay within the ca
   assert.ok(stats.lines > 0 && stats.lines < lines);
   const newest = await store.search({ limit: 1 });
   assert.equal(newest.entries[0]?.id, stats.lastId, 'the newest lines stay');
+  await store.close();
+});
+
+void test('the word index never leaves out a block holding a match: runs of a substring, prefixes, characters that fold into ASCII', async (t) => {
+  const file = join(tempDir(t), 'logs.db');
+  const store = openSqliteLogStore(file);
+  await store.migrate();
+  const special = ['İstanbul ABİC', 'KELVIN \u212Aelvin', 'ſtraße long ſ', 'xreq-1a2b yreq-1a2', 'GET /api/cart/items/42421 200', 'ETIMEDOUT 10.0.0.178:5432', 'snake_case_name', 'a.é.bcd.ef', 'foo\u0301bar', 'fooé bar', 'x\u0300y\u20DDz end'];
+  // Many blocks: the special lines spread among corpus lines.
+  const entries = corpus(6000, 11).map((e, i) => (i % 500 === 0 ? { ...e, text: special[(i / 500) % special.length]! } : e));
+  for (let i = 0; i < entries.length; i += 1500) await store.append(entries.slice(i, i + 1500));
+  const texts = entries.map((e) => e.text);
+  const queries: LogText[] = [
+    { substrings: ['istanbul'] }, { substrings: ['abi\u0307c'] }, { substrings: ['.abi'] }, { substrings: ['kelvin'] }, { substrings: [' kelvin'] }, { substrings: ['\u212Aelvin'] },
+    { substrings: ['straße'] }, { substrings: [' long s'] }, { substrings: ['req-1a2'] }, { substrings: ['-1a2b'] }, { substrings: ['/api/cart/items/4242'] },
+    { substrings: ['ETIMEDOUT 10.0.0.17'] }, { substrings: ['e_c'] }, { substrings: ['.bcd.e'] }, { substrings: ['o\u0301bar'] }, { substrings: [' bar'] },
+    { tokens: ['kelvin'] }, { tokens: ['s'] }, { tokens: ['bar'] }, { tokens: ['foo'] }, { tokens: ['snake_case_name'] }, { tokens: ['1a2'] }, { tokens: ['ef'], substrings: ['.bcd'] }, { tokens: ['z'] }, { substrings: ['\u20DDz end'] }, { tokens: ['y'] },
+  ];
+  for (const text of queries) {
+    const match = textMatcher(text)!;
+    const expected = entries.map((_, i) => i + 1).filter((id) => match(texts[id - 1]!)).reverse();
+    const got = (await store.search({ text, limit: 10_000 })).entries.map((e) => e.id);
+    assert.deepEqual(got, expected, JSON.stringify(text));
+  }
   await store.close();
 });

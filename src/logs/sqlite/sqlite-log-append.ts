@@ -1,72 +1,78 @@
-// One append: the lines in order with ids from log_meta, then one block (and one trigram row) per
-// run of up to blockMaxLines / blockMaxBytes lines of the same project/environment/service.
-// A trigram row per block instead of per line is what makes indexed ingest fast: FTS5's cost is
-// mostly per row (segment writes, merges), and a block of ~1000 lines is one row.
+// One append: the lines numbered from log_meta, cut into blocks of consecutive lines (at most
+// blockMaxLines / blockMaxBytes), each written as one row with one FTS5 row of its words. A row
+// per block instead of per line (and words instead of trigrams) is what makes indexed ingest fast.
 import type { NewLogEntry } from '../log-store.ts';
-import { levelRank } from '../log-query.ts';
-import { blockMaxBytes, blockMaxLines } from './sqlite-log-schema.ts';
-import type { Prepare } from './sqlite-log-search.ts';
-
-interface Block {
-  project: string;
-  environment: string | null;
-  service: string | null;
-  ids: number[];
-  texts: string[];
-  bytes: number;
-  minAt: string;
-  maxAt: string;
-}
-
-// Null and '' differ: a null is a character no name can hold.
-const keyOf = (e: NewLogEntry): string => `${e.project}\u0000${e.environment ?? '\u0001'}\u0000${e.service ?? '\u0001'}`;
+import { blockMaxBytes, blockMaxLines, blockOf, encodeBlock, joinBlocks, withBytes, type Block, type EncodedBlock } from './sqlite-log-block.ts';
+import { indexedText } from './sqlite-log-words.ts';
+import { readBlock, type Prepare } from './sqlite-log-search.ts';
 
 /** Runs inside the caller's transaction; returns the last id. */
 export function appendLines(prepare: Prepare, entries: readonly NewLogEntry[]): number {
   const meta = prepare("select value from log_meta where key = 'last_id'").get() as { value: number };
-  const insert = prepare('insert into log_lines (id, at, source, project, environment, release, run_id, step_id, service, instance, stream, level, text, bytes) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const open = new Map<string, Block>();
-  const blocks: Block[] = [];
   let id = meta.value;
-  let maxAt = '';
-  for (const e of entries) {
-    id += 1;
-    const bytes = Buffer.byteLength(e.text);
-    insert.run(id, e.at, e.source, e.project, e.environment, e.release, e.runId, e.stepId, e.service, e.instance, e.stream, e.level === null ? null : levelRank(e.level), e.text, bytes);
-    if (e.at > maxAt) maxAt = e.at;
-    const key = keyOf(e);
-    let block = open.get(key);
-    if (!block || block.ids.length >= blockMaxLines || block.bytes + bytes > blockMaxBytes) {
-      block = { project: e.project, environment: e.environment, service: e.service, ids: [], texts: [], bytes: 0, minAt: e.at, maxAt: e.at };
-      open.set(key, block);
-      blocks.push(block);
+  let start = 0;
+  let bytes = 0;
+  const blocks: Block[] = [];
+  entries.forEach((e, i) => {
+    // UTF-16 length bounds the UTF-8 bytes from below and by 3× from above: cheap and close enough for a block's size.
+    const size = e.text.length + 1;
+    if (i > start && (i - start >= blockMaxLines || bytes + size > blockMaxBytes)) {
+      const first = id + 1 + start;
+      blocks.push(blockOf(entries.slice(start, i), (j) => first + j));
+      start = i;
+      bytes = 0;
     }
-    block.ids.push(id);
-    block.texts.push(e.text);
-    block.bytes += bytes;
-    if (e.at < block.minAt) block.minAt = e.at;
-    if (e.at > block.maxAt) block.maxAt = e.at;
-  }
+    bytes += size;
+  });
+  const first = id + 1 + start;
+  blocks.push(blockOf(entries.slice(start), (j) => first + j));
+  id += entries.length;
   prepare("update log_meta set value = ? where key = 'last_id'").run(id);
-  writeBlocks(prepare, blocks, maxAt);
+  const [head, ...rest] = blocks;
+  if (!mergeIntoNewest(prepare, head!)) writeBlock(prepare, encodeBlock(head!));
+  for (const block of rest) writeBlock(prepare, encodeBlock(block));
   return id;
 }
 
-function writeBlocks(prepare: Prepare, blocks: Block[], batchMaxAt: string): void {
-  const previous = prepare('select id, cum_max_at, cum_last_id from log_blocks order by id desc limit 1').get() as { id: number; cum_max_at: string; cum_last_id: number } | undefined;
-  const cumMaxAt = previous && previous.cum_max_at > batchMaxAt ? previous.cum_max_at : batchMaxAt;
-  const insertBlock = prepare('insert into log_blocks (id, project, environment, service, first_id, last_id, cum_last_id, min_at, max_at, cum_max_at, lines, bytes) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertText = prepare('insert into log_text (rowid, text) values (?, ?)');
-  let blockId = previous?.id ?? 0;
-  let cumLastId = previous?.cum_last_id ?? 0;
-  // Blocks are pushed when opened, so they are already in order of their first id (a block's
-  // number orders its first line). Every block of a batch gets the batch's greatest time (a
-  // running maximum by line would need the lines sorted by block); the last id is exact.
-  for (const b of blocks) {
-    blockId += 1;
-    const last = b.ids[b.ids.length - 1]!;
-    cumLastId = Math.max(cumLastId, last);
-    insertBlock.run(blockId, b.project, b.environment, b.service, b.ids[0], last, cumLastId, b.minAt, b.maxAt, cumMaxAt, b.ids.length, b.bytes);
-    insertText.run(blockId, b.texts.join('\n'));
-  }
+/**
+ * Small appends (the ingest flushes every few milliseconds) would make many small blocks, each a
+ * few rows and a read of its own: while the newest block is small, a small append joins it. Its
+ * rewrite is bounded by mergeMaxBytes, so a trickle of lines costs little more than before.
+ */
+const mergeMaxLines = 256;
+const mergeMaxBytes = 32 * 1024;
+
+function mergeIntoNewest(prepare: Prepare, block: Block): boolean {
+  const newest = prepare('select id, lines, bytes, cum_max_at from log_block_meta order by id desc limit 1').get() as { id: number; lines: number; bytes: number; cum_max_at: string } | undefined;
+  if (!newest || newest.lines + block.ids.length > mergeMaxLines || newest.bytes + block.text.length > mergeMaxBytes) return false;
+  const joined = encodeBlock(joinBlocks(withBytes(readBlock(prepare, newest.id)), block));
+  replaceBlock(prepare, newest.id, joined);
+  if (joined.maxAt > newest.cum_max_at) prepare('update log_block_meta set cum_max_at = ? where id = ?').run(joined.maxAt, newest.id);
+  return true;
+}
+
+/** Writes block `id` again (retention took lines from it, or an append joined it). */
+export function replaceBlock(prepare: Prepare, id: number, b: EncodedBlock): void {
+  prepare('update log_block_meta set first_id = ?, last_id = ?, min_at = ?, max_at = ?, lines = ?, bytes = ? where id = ?').run(b.firstId, b.lastId, b.minAt, b.maxAt, b.lines, b.bytes, id);
+  prepare('update log_block_data set heads = ?, fields = ?, text = ? where id = ?').run(b.heads, b.fields, b.text, id);
+  prepare('delete from log_block_projects where block_id = ?').run(id);
+  writeProjects(prepare, id, b);
+  prepare('delete from log_block_words where rowid = ?').run(id);
+  prepare('insert into log_block_words (rowid, text) values (?, ?)').run(id, indexedText(b.text));
+}
+
+/** Inserts a new block after every other (its lines are newer than any stored). */
+export function writeBlock(prepare: Prepare, b: EncodedBlock): void {
+  const previous = prepare('select id, cum_max_at from log_block_meta order by id desc limit 1').get() as { id: number; cum_max_at: string } | undefined;
+  const id = (previous?.id ?? 0) + 1;
+  const cumMaxAt = previous && previous.cum_max_at > b.maxAt ? previous.cum_max_at : b.maxAt;
+  prepare('insert into log_block_meta (id, first_id, last_id, min_at, max_at, cum_max_at, lines, bytes) values (?, ?, ?, ?, ?, ?, ?, ?)').run(id, b.firstId, b.lastId, b.minAt, b.maxAt, cumMaxAt, b.lines, b.bytes);
+  prepare('insert into log_block_data (id, heads, fields, text) values (?, ?, ?, ?)').run(id, b.heads, b.fields, b.text);
+  writeProjects(prepare, id, b);
+  prepare('insert into log_block_words (rowid, text) values (?, ?)').run(id, indexedText(b.text));
+}
+
+export function writeProjects(prepare: Prepare, id: number, b: EncodedBlock): void {
+  const insert = prepare('insert into log_block_projects (project, block_id, lines, bytes) values (?, ?, ?, ?)');
+  for (const [project, p] of b.projects) insert.run(project, id, p.lines, p.bytes);
 }

@@ -1,81 +1,88 @@
-// Deleting lines: by age, by bytes per project, by bytes on disk, by run, by project. Lines go
-// first; then every block they belonged to is counted again (and dropped with its trigram row
-// when empty), so block counts, bytes and time ranges stay exact for the next search or retain.
+// Deleting lines: by age, by bytes per project, by bytes on disk, by run, by project. A block whose
+// lines all go is dropped with its word row; a block that keeps some is written again without the
+// others (ids stay; its counts, time range and words follow), so block metadata stays exact.
 import type { LogRetention } from '../log-store.ts';
-import type { Prepare } from './sqlite-log-search.ts';
-import { timeBounds } from './sqlite-log-search.ts';
+import { encodeBlock, keepLines, withBytes, type Block } from './sqlite-log-block.ts';
+import { replaceBlock } from './sqlite-log-append.ts';
+import { readBlock, type Prepare } from './sqlite-log-search.ts';
 
 /** Runs inside the caller's transaction; returns how many lines went. */
 export function retainByAge(prepare: Prepare, olderThan: string): number {
-  const bounds = timeBounds(prepare, { until: olderThan }, 1, Number.MAX_SAFE_INTEGER);
-  if (!bounds) return 0;
-  const gone = prepare('delete from log_lines where id between ? and ? and at < ?').run(bounds.lo, bounds.hi, olderThan).changes;
-  if (gone > 0) recount(prepare, bounds.lo, bounds.hi, null);
+  const cut = Date.parse(olderThan);
+  const blocks = prepare('select id, max_at, lines from log_block_meta where min_at < ?').all(olderThan) as Array<{ id: number; max_at: string; lines: number }>;
+  let gone = 0;
+  for (const b of blocks) gone += b.max_at < olderThan ? dropBlock(prepare, b.id, b.lines) : rewrite(prepare, b.id, (block, i) => block.at[i]! < cut);
   return gone;
 }
 
 export function retainPerProject(prepare: Prepare, maxBytes: number): number {
-  const over = prepare('select project, sum(bytes) as bytes from log_blocks group by project having sum(bytes) > ?').all(maxBytes) as Array<{ project: string; bytes: number }>;
+  const over = prepare('select project, sum(bytes) as bytes from log_block_projects group by project having sum(bytes) > ?').all(maxBytes) as Array<{ project: string; bytes: number }>;
   let gone = 0;
   for (const { project, bytes } of over) gone += deleteOldest(prepare, bytes - maxBytes, project);
   return gone;
 }
 
-/** Deletes the oldest lines until `excess` bytes of text went; `project` null: all projects. */
+/** Deletes the oldest lines until `excess` bytes of text went; `project` null: whole blocks of any project. */
 export function deleteOldest(prepare: Prepare, excess: number, project: string | null): number {
-  const start = prepare(project === null ? 'select min(first_id) as id from log_blocks' : 'select min(first_id) as id from log_blocks where project = ?').get(...(project === null ? [] : [project])) as { id: number | null };
-  if (start.id === null || excess <= 0) return 0;
-  const walk = prepare(project === null ? 'select id, bytes from log_lines where id >= ? order by id' : 'select id, bytes from log_lines where id >= ? and +project = ? order by id');
-  let sum = 0;
-  let cut = 0;
-  for (const row of walk.iterate(...(project === null ? [start.id] : [start.id, project])) as IterableIterator<{ id: number; bytes: number }>) {
-    sum += row.bytes;
-    cut = row.id;
-    if (sum >= excess) break;
+  let left = excess;
+  let gone = 0;
+  if (project === null) {
+    for (const b of prepare('select id, lines, bytes from log_block_meta order by id').all() as Array<{ id: number; lines: number; bytes: number }>) {
+      if (left <= 0) break;
+      gone += dropBlock(prepare, b.id, b.lines);
+      left -= b.bytes;
+    }
+    return gone;
   }
-  if (cut === 0) return 0;
-  const gone = (project === null
-    ? prepare('delete from log_lines where id between ? and ?').run(start.id, cut)
-    : prepare('delete from log_lines where id between ? and ? and +project = ?').run(start.id, cut, project)
-  ).changes;
-  recount(prepare, start.id, cut, project);
+  const blocks = prepare('select p.block_id as id, p.lines, p.bytes, m.lines as all_lines from log_block_projects p join log_block_meta m on m.id = p.block_id where p.project = ? order by p.block_id').all(project) as Array<{ id: number; lines: number; bytes: number; all_lines: number }>;
+  for (const b of blocks) {
+    if (left <= 0) break;
+    if (b.lines === b.all_lines && b.bytes <= left) {
+      gone += dropBlock(prepare, b.id, b.lines);
+      left -= b.bytes;
+      continue;
+    }
+    // Part of the block: the project's oldest lines until enough went.
+    gone += rewrite(prepare, b.id, (block, i) => {
+      if (left <= 0 || block.heads[block.head[i]!]![1] !== project) return false;
+      left -= block.bytes[i]!;
+      return true;
+    });
+  }
   return gone;
 }
 
 export function removeRun(prepare: Prepare, runId: string): number {
-  const range = prepare('select min(id) as lo, max(id) as hi from log_lines where run_id = ?').get(runId) as { lo: number | null; hi: number | null };
-  if (range.lo === null || range.hi === null) return 0;
-  const gone = prepare('delete from log_lines where run_id = ?').run(runId).changes;
-  recount(prepare, range.lo, range.hi, null);
+  // Heads are JSON: a block holding the run holds its id as a JSON string.
+  const blocks = prepare('select id from log_block_data where instr(heads, ?) > 0').pluck(true).all(JSON.stringify(runId)) as number[];
+  let gone = 0;
+  for (const id of blocks) gone += rewrite(prepare, id, (block, i) => block.heads[block.head[i]!]![4] === runId);
   return gone;
 }
 
 export function removeProject(prepare: Prepare, project: string): number {
-  const gone = prepare('delete from log_lines where project = ?').run(project).changes;
-  const blocks = prepare('delete from log_blocks where project = ? returning id').all(project) as Array<{ id: number }>;
-  const dropText = prepare('delete from log_text where rowid = ?');
-  for (const b of blocks) dropText.run(b.id);
+  const blocks = prepare('select p.block_id as id, p.lines, m.lines as all_lines from log_block_projects p join log_block_meta m on m.id = p.block_id where p.project = ?').all(project) as Array<{ id: number; lines: number; all_lines: number }>;
+  let gone = 0;
+  for (const b of blocks) gone += b.lines === b.all_lines ? dropBlock(prepare, b.id, b.lines) : rewrite(prepare, b.id, (block, i) => block.heads[block.head[i]!]![1] === project);
   return gone;
 }
 
-/** Counts again the blocks that had lines in [lo, hi] (of one project, or any). */
-function recount(prepare: Prepare, lo: number, hi: number, project: string | null): void {
-  const blocks = prepare(`select id, first_id, last_id, project, environment, service from log_blocks where first_id <= ? and cum_last_id >= ?${project === null ? '' : ' and project = ?'}`)
-    .all(...(project === null ? [hi, lo] : [hi, lo, project])) as Array<{ id: number; first_id: number; last_id: number; project: string; environment: string | null; service: string | null }>;
-  const count = prepare('select count(*) as lines, coalesce(sum(bytes), 0) as bytes, min(at) as min_at, max(at) as max_at from log_lines where id between ? and ? and project = ? and environment is ? and service is ?');
-  const update = prepare('update log_blocks set lines = ?, bytes = ?, min_at = ?, max_at = ? where id = ?');
-  const drop = prepare('delete from log_blocks where id = ?');
-  const dropText = prepare('delete from log_text where rowid = ?');
-  for (const b of blocks) {
-    if (b.last_id < lo) continue;
-    const c = count.get(b.first_id, b.last_id, b.project, b.environment, b.service) as { lines: number; bytes: number; min_at: string | null; max_at: string | null };
-    if (c.lines === 0) {
-      drop.run(b.id);
-      dropText.run(b.id);
-    } else {
-      update.run(c.lines, c.bytes, c.min_at, c.max_at, b.id);
-    }
-  }
+function dropBlock(prepare: Prepare, id: number, lines: number): number {
+  for (const table of ['log_block_meta', 'log_block_data']) prepare(`delete from ${table} where id = ?`).run(id);
+  prepare('delete from log_block_projects where block_id = ?').run(id);
+  prepare('delete from log_block_words where rowid = ?').run(id);
+  return lines;
+}
+
+/** Writes block `id` again without the lines `drop` names (in id order); returns how many went. */
+function rewrite(prepare: Prepare, id: number, drop: (block: Block, i: number) => boolean): number {
+  const block = withBytes(readBlock(prepare, id));
+  const kept = keepLines(block, (i) => drop(block, i));
+  if (kept === null) return dropBlock(prepare, id, block.ids.length);
+  const gone = block.ids.length - kept.ids.length;
+  if (gone === 0) return 0;
+  replaceBlock(prepare, id, encodeBlock(kept));
+  return gone;
 }
 
 export const noRetention: LogRetention = { olderThan: null, maxBytesPerProject: null, maxBytesTotal: null };

@@ -1,63 +1,53 @@
 // The SQLite log database: a file of its own (never the state store's), WAL, incremental
 // auto-vacuum so retention can hand pages back to the file system.
 //
-// log_lines   one row per line (the truth); ids assigned by the store from log_meta, never reused.
-// log_blocks  one row per block: the lines of one append with the same project/environment/service
-//             (at most blockMaxLines / blockMaxBytes), with their id range and time range.
-// log_text    FTS5, trigram, contentless: one row per block (rowid = block id), the block's lines
-//             joined. A phrase of trigrams answers "which blocks hold this text" (positions are
-//             kept: detail=none would make every block holding the trigrams anywhere a candidate);
-//             the lines of those blocks are then matched exactly (src/logs/log-query.ts textMatcher).
+// log_meta            last_id: ids are assigned by the store from it and never reused.
+// log_block_meta      one row per block (sqlite-log-block.ts): id range, time range, line and
+//                     byte counts, and cum_max_at, the greatest `at` of this block or any before
+//                     it. Blocks hold consecutive lines of one append, so their id ranges are
+//                     disjoint and ordered by block id; small rows, so scanning them is cheap.
+// log_block_data      the block itself: heads, fields, text (apart, so the metadata stays dense).
+// log_block_projects  lines and bytes per project and block (filters and retention by project).
+// log_block_words     FTS5, unicode61 words (letters, digits, underscore, as tokens are) with
+//                     positions, contentless: "which blocks hold these words (in this order)".
+//                     Words are cheap to index where trigrams were most of an append
+//                     (docs/decisions/0027-log-blocks.md).
 //
-// Two running maxima make a block list usable as a time index although `at` is not ordered by id:
-// cum_max_at (the greatest `at` in this block or any before it) and cum_last_id (the greatest line
-// id in this block or any before it). Blocks are numbered in order of their first line id.
+// A file of the layout before (log_lines, one row per line) is moved into blocks by
+// sqlite-log-upgrade.ts when migrate() runs.
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import Sqlite from 'better-sqlite3';
-
-export const blockMaxLines = 1024;
-export const blockMaxBytes = 256 * 1024;
 
 const schema = `
 create table if not exists log_meta (key text primary key, value integer not null) strict;
 insert or ignore into log_meta (key, value) values ('last_id', 0);
-create table if not exists log_lines (
+create table if not exists log_block_meta (
   id integer primary key,
-  at text not null,
-  source text not null,
-  project text not null,
-  environment text,
-  release integer,
-  run_id text,
-  step_id text,
-  service text,
-  instance text,
-  stream text not null,
-  level integer,
-  text text not null,
-  bytes integer not null
-);
-create index if not exists log_lines_project on log_lines (project, environment, id);
-create index if not exists log_lines_run on log_lines (run_id, id) where run_id is not null;
-create table if not exists log_blocks (
-  id integer primary key,
-  project text not null,
-  environment text,
-  service text,
   first_id integer not null,
   last_id integer not null,
-  cum_last_id integer not null,
   min_at text not null,
   max_at text not null,
   cum_max_at text not null,
   lines integer not null,
   bytes integer not null
-);
-create index if not exists log_blocks_cum_max_at on log_blocks (cum_max_at);
-create index if not exists log_blocks_project on log_blocks (project, id);
-create index if not exists log_blocks_first_id on log_blocks (first_id);
-create index if not exists log_blocks_cum_last_id on log_blocks (cum_last_id);
-create virtual table if not exists log_text using fts5 (text, content='', contentless_delete=1, tokenize='trigram');
+) strict;
+create index if not exists log_block_meta_first_id on log_block_meta (first_id);
+create index if not exists log_block_meta_cum_max_at on log_block_meta (cum_max_at);
+create table if not exists log_block_data (
+  id integer primary key,
+  heads text not null,
+  fields blob not null,
+  text text not null
+) strict;
+create table if not exists log_block_projects (
+  project text not null,
+  block_id integer not null,
+  lines integer not null,
+  bytes integer not null,
+  primary key (project, block_id)
+) strict, without rowid;
+create index if not exists log_block_projects_block on log_block_projects (block_id);
+create virtual table if not exists log_block_words using fts5 (text, content='', contentless_delete=1, tokenize="unicode61 remove_diacritics 0 categories 'L* N*' tokenchars '_'");
 `;
 
 /** Opens (creating with mode 0600) the log database and sets the connection's pragmas. */

@@ -1,5 +1,6 @@
 // The embedded LogStore: one SQLite file of its own (<data>/logs.db), so log volume never slows
-// the state store. Layout and indexes: sqlite-log-schema.ts; why blocks: docs/decisions/0023-log-store.md.
+// the state store. Layout and indexes: sqlite-log-schema.ts; why blocks: docs/decisions/0023-log-store.md
+// and 0027-log-blocks.md.
 import { statSync } from 'node:fs';
 import type Sqlite from 'better-sqlite3';
 import type { LogEntry, LogFilter, LogPage, LogRetention, LogSearch, LogStore, LogStoreStats, LogText, NewLogEntry } from '../log-store.ts';
@@ -8,6 +9,7 @@ import { appendLines } from './sqlite-log-append.ts';
 import { deleteOldest, removeProject, removeRun, retainByAge, retainPerProject } from './sqlite-log-retention.ts';
 import { findLines, type Prepare } from './sqlite-log-search.ts';
 import { migrateLogDatabase, openLogDatabase } from './sqlite-log-schema.ts';
+import { upgradeOldLayout } from './sqlite-log-upgrade.ts';
 
 /** Total-bytes retention aims this far below the cap, so the next writes have room before the next retain. */
 const totalHeadroom = 0.9;
@@ -44,6 +46,7 @@ export class SqliteLogStore implements LogStore {
 
   async migrate(): Promise<void> {
     migrateLogDatabase(this.#db);
+    if (upgradeOldLayout(this.#db, this.#prepare) > 0) this.#shrink();
   }
 
   async append(entries: readonly NewLogEntry[]): Promise<number> {
@@ -89,7 +92,7 @@ export class SqliteLogStore implements LogStore {
     const used = this.#usedBytes();
     if (used <= maxBytes) return 0;
     return this.#db.transaction(() => {
-      const text = (this.#prepare('select coalesce(sum(bytes), 0) as bytes from log_blocks').get() as { bytes: number }).bytes;
+      const text = (this.#prepare('select coalesce(sum(bytes), 0) as bytes from log_block_meta').get() as { bytes: number }).bytes;
       if (text === 0) return 0;
       const keepText = Math.floor(((maxBytes * totalHeadroom) / used) * text);
       return deleteOldest(this.#prepare, text - keepText, null);
@@ -125,7 +128,7 @@ export class SqliteLogStore implements LogStore {
   }
 
   async stats(): Promise<LogStoreStats> {
-    const row = this.#prepare("select coalesce(sum(lines), 0) as lines, min(min_at) as oldest, (select value from log_meta where key = 'last_id') as last_id from log_blocks").get() as { lines: number; oldest: string | null; last_id: number };
+    const row = this.#prepare("select coalesce(sum(lines), 0) as lines, min(min_at) as oldest, (select value from log_meta where key = 'last_id') as last_id from log_block_meta").get() as { lines: number; oldest: string | null; last_id: number };
     const pages = this.#db.pragma('page_count', { simple: true }) as number;
     const size = this.#db.pragma('page_size', { simple: true }) as number;
     return { lines: row.lines, bytesOnDisk: pages * size + this.#walBytes(), oldestAt: row.oldest, lastId: row.last_id };
