@@ -15,7 +15,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   console.log(typeof version === 'string' ? version : 'unknown');
 } else {
-  const main = new URL('../dist/cli/main.js', import.meta.url);
+  const main = new URL('../dist/sluice/main.js', import.meta.url);
   if (!existsSync(main)) {
     console.error(`sluice is not built: ${main.pathname} is missing. Run \`npm run build\` in ${new URL('..', import.meta.url).pathname} first.`);
     process.exit(1);

@@ -71,7 +71,7 @@ for entry in "$repo"/node_modules/* "$repo"/node_modules/.bin; do
 done
 cp -a "$addon" "$work/node_modules/better-sqlite3"
 cd "$work" || exit 1
-[ -f dist/cli/main.js ] || { say "dist/ is missing: run npm run build first"; exit 1; }
+[ -f dist/sluice/main.js ] || { say "dist/ is missing: run npm run build first"; exit 1; }
 
 # 4. The tests, on the newest Node. Logs stay in the cache; the output is one line per part.
 status=0

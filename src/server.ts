@@ -1,12 +1,12 @@
 // The composition root: the only place that picks concrete drivers (SQLite store, local
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
 import { EventLog } from './events/event-log.ts';
+import { packageRoot } from './config/package-root.ts';
 import { defaultOutputRotation, type OutputRotation } from './server/rotate-own-output.ts';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { servedHosts } from './api/request-guard.ts';
 import { defaultFailureLimit } from './auth/failure-limiter.ts';
 import { TokenService } from './auth/token-service.ts';
@@ -152,7 +152,7 @@ function chmodIfThere(file: string, mode: number): void {
   }
 }
 
-export const binPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sluice.js');
+export const binPath = path.join(packageRoot(), 'bin', 'sluice.js');
 
 export async function startServer(opts: ServerOptions, logger: Logger = textLogger()): Promise<RunningServer> {
   const dataDir = path.resolve(opts.dataDir);

@@ -3,14 +3,14 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../config/package-root.ts';
 import type { Command } from 'commander';
 import { ApiError, ApiClient } from '../api-client.ts';
 import type { CliContext } from '../context.ts';
 import { storeCredential } from '../credentials.ts';
 import { addServerOptions, launchServer, stopOnSignals, type ServerFlags } from './server-command.ts';
 
-const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
+const examplesDir = path.join(packageRoot(), 'examples');
 
 export function initExample(example: string, dir: string): string {
   const from = path.join(examplesDir, example);
