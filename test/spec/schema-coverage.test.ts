@@ -21,7 +21,7 @@ const DOMAINS = 'test/spec/domain-keys.test.ts: domains, hsts and previews.domai
 const DOMAINS_E2E = 'test/e2e/domains.test.ts: a domain held by another project fails its deploy naming the holder; production keeps serving; dropping the domain frees it';
 const PROVIDED = 'test/engine/domain-claims.test.ts: a provided certificate (chain and key in one value) is checked, stored with its key sealed, and the reconciler runs';
 const ALERTS = 'test/spec/alert-keys.test.ts: alerts compile to metrics, thresholds in their unit, for, action and the window';
-const ALERT_E2E = ALERTS; // the e2e test (test/e2e/alerts.test.ts) is named once it exists
+const ALERT_E2E = 'test/e2e/alerts.test.ts: a release answering 30% 500s: the notify alert fires without rollback, the rollback alert fires after its `for` and the previous release serves again; a restart keeps the states';
 const PREVIEW = 'test/e2e/hooks-hosts.test.ts: a signed push deploys; a signed pull request opens, updates and removes its preview';
 
 /** JSON path of a key (`*` a map entry, `[]` a list item) → `FILE: TEST NAME` of a test that exercises it. */
