@@ -14,6 +14,45 @@ interface TrafficSnapshot {
   metrics: Map<string, ReleaseMetrics>;
 }
 
+/** Same bounds, counters that only grew: the common case, subtracted in place without copies. */
+function simpleDelta(now: ReleaseMetrics, before: ReleaseMetrics): boolean {
+  if (now.requests < before.requests || now.errors5xx < before.errors5xx || now.connectFailures < before.connectFailures) return false;
+  return sameBounds(now.latency.bounds, before.latency.bounds);
+}
+
+/**
+ * The window's stats summed over the environment's (host, release) counters. Every tick runs
+ * this for every environment, so the usual case (same buckets, no reset) avoids the general
+ * path's copies and alignment (src/analysis/window-stats.ts, which handles the rest).
+ */
+function windowStats(metrics: Map<string, ReleaseMetrics>, start: Map<string, ReleaseMetrics>): WindowStats {
+  let requests = 0;
+  let errors = 0;
+  let counts: number[] | null = null;
+  let bounds: number[] | null = null;
+  const general: WindowStats[] = [];
+  for (const [key, now] of metrics) {
+    const before = start.get(key);
+    if (before === undefined || !simpleDelta(now, before) || (bounds !== null && !sameBounds(bounds, now.latency.bounds))) {
+      general.push(metricsDelta(now, before));
+      continue;
+    }
+    requests += now.requests + now.connectFailures - before.requests - before.connectFailures;
+    errors += now.errors5xx + now.connectFailures - before.errors5xx - before.connectFailures;
+    bounds ??= now.latency.bounds;
+    counts ??= new Array<number>(now.latency.counts.length).fill(0);
+    for (let i = 0; i < counts.length; i++) counts[i]! += (now.latency.counts[i] ?? 0) - (before.latency.counts[i] ?? 0);
+  }
+  const fast: WindowStats = { requests, errors, latency: { bounds: bounds ?? [], counts: counts ?? [0] } };
+  return general.length === 0 ? fast : sumStats([fast, ...general]);
+}
+
+function sameBounds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class EnvironmentWindow {
   private readonly traffic: TrafficSnapshot[] = [];
   private readonly restarts: { t: number; total: number }[] = [];
@@ -32,9 +71,7 @@ export class EnvironmentWindow {
       this.stats = null; // not one window of history yet (a fresh start): judge nothing
       return;
     }
-    const parts: WindowStats[] = [];
-    for (const [key, now] of metrics) parts.push(metricsDelta(now, start.metrics.get(key)));
-    this.stats = sumStats(parts);
+    this.stats = windowStats(metrics, start.metrics);
   }
 
   /** Adds this tick's restart counts of the environment's instances. */
