@@ -2,6 +2,9 @@
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
 import { EventLog } from './events/event-log.ts';
 import { packageRoot } from './config/package-root.ts';
+import { AlertEvaluator } from './engine/alerts/alert-evaluator.ts';
+import { alertViews } from './engine/alerts/alert-views.ts';
+import { WatchedEnvironments } from './engine/alerts/watched-environments.ts';
 import { defaultOutputRotation, type OutputRotation } from './server/rotate-own-output.ts';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -285,6 +288,13 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // them, and a development server must not ask a public CA for every domain it is shown.
   if (opts.httpsPort != null) certificates = new CertificateManager({ claims: store, store, dataPlane: dpClient, sealer: keyring, acme: opts.acme ?? defaultAcmeSettings, publicUrl, logger });
 
+  // Alerts watch the data plane's own figures; their rollbacks go through the deployer's (src/engine/alerts).
+  const alerts = new AlertEvaluator({
+    store, router, runtime, clock: systemClock, naming: config, logger, eventLog,
+    rollback: (project, environment, actor, why) => deployer.rollback(project, environment, undefined, actor, why),
+    wakeRollout: (id) => deployer.wakeRollout(id),
+  });
+  const watchedAlerts = new WatchedEnvironments(store, config);
   const tokens = new TokenService({ store, clock: systemClock });
   let dpSupervisor: { stop(): void } | null = null;
   // A wildcard address is reached through loopback from this machine (and is not a Host the API answers for).
@@ -299,6 +309,10 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         assertProject: async (name) => void (await engine.project(name)),
         claims: (project) => store.listDomainClaims({ project }),
         certificateOf: async (domains) => (await store.getCertificate(certificateId(domains))) ?? null,
+      },
+      alertApi: {
+        assertProject: async (name) => void (await engine.project(name)),
+        views: (project, environment) => alertViews(watchedAlerts, alerts, project, environment),
       },
       auditTrail: new AuditTrail(store, systemClock),
       metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), logs: logs.ingest, warn: (m) => logger.warn(m) }),
@@ -322,6 +336,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();
+        await alerts.stop();
         await engine.stop();
         await dpClient.request('POST', '/shutdown').catch(() => {});
       },
@@ -362,6 +377,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const address = app.server.address();
   if (address && typeof address === 'object') url = `http://${localHost}:${address.port}`; // --port 0 picks a free port
   await engine.start();
+  alerts.start();
   const apiPort = address && typeof address === 'object' ? address.port : opts.port;
   if (publicUrl?.startsWith('https:') && opts.httpsPort != null) {
     // The router forwards the API's public name to the API; its certificate is ordered like any domain's.
@@ -377,6 +393,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       certificates?.stop();
       dpSupervisor?.stop();
       await app.close();
+      await alerts.stop();
       await engine.stop();
       await notifier.close();
       // After the engine stopped: the spans of stages it interrupted are in the last batch.

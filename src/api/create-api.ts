@@ -11,6 +11,7 @@ import { registerLogRoutes } from './log-routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
 import { registerDomainRoutes } from './domain-routes.ts';
+import { registerAlertRoutes } from './alert-routes.ts';
 import { registerBackupRoute } from './backup-route.ts';
 import { registerTokenRoutes } from './token-routes.ts';
 import { registerAuditHook } from './audit-hook.ts';
@@ -80,6 +81,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerHookRoutes(app, deps.engine);
   registerSecretRoutes(app, deps.secretApi, auditor);
   registerDomainRoutes(app, deps.domainApi);
+  registerAlertRoutes(app, deps.alertApi);
   registerAuditRoutes(app, deps.auditTrail);
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);

@@ -12,6 +12,7 @@ import { visibleRun } from './visible-run.ts';
 import type { SecretApiDeps } from './secret-routes.ts';
 import type { BackupApiDeps } from './backup-route.ts';
 import type { DomainApiDeps } from './domain-routes.ts';
+import type { AlertApiDeps } from './alert-routes.ts';
 import type { LogApiDeps } from './log-routes.ts';
 import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
@@ -24,6 +25,7 @@ export interface ApiDeps {
   auditTrail: AuditTrail;
   deployer: Deployer;
   domainApi: DomainApiDeps;
+  alertApi: AlertApiDeps;
   metricsApi: MetricsApiDeps;
   logApi: LogApiDeps;
   apiBase(): string;

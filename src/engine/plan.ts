@@ -1,6 +1,7 @@
 // Which stages a run of a given pipeline file has, in order. Each is a gate: a failure stops
 // the run there. Deploy stages appear only when the file declares services.
 import type { EnvironmentSpec, Spec } from '../spec/spec.ts';
+import { ALERT_WINDOW_DEFAULT_MS } from '../spec/limits.ts';
 
 export const StageKind = {
   checkout: 'checkout',
@@ -34,6 +35,9 @@ export function previewEnvironment(spec: Spec, number: number): EnvironmentSpec 
     approvers: { allow: null, allowSelf: true },
     strategy: { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 },
     bakeMs: 0,
+    // Previews are not watched: they sleep by design, and nobody is paged for a pull request.
+    alerts: [],
+    alertWindowMs: ALERT_WINDOW_DEFAULT_MS,
   };
 }
 

@@ -4,6 +4,8 @@ import { parsePercent } from './percent.ts';
 import type { RawAnalysis, RawEnvironment, RawLimits, RawSpec, RawStep, RawStrategy } from './schema.ts';
 import { normalizeHostName } from './host-name.ts';
 import { parseSize } from './size.ts';
+import { alertThreshold, type AlertSpec } from './alert-spec.ts';
+import { ALERT_WINDOW_DEFAULT_MS } from './limits.ts';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from '../sandbox/sandbox-limits.ts';
 import { SPEC_DEFAULTS } from './spec.ts';
 import type { AnalysisSpec, DomainSpec, EnvVars, HstsSpec, EnvironmentSpec, HealthSpec, ServiceSpec, Spec, StepSpec, StrategySpec } from './spec.ts';
@@ -34,6 +36,7 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
       approvers: Array.isArray(env.approvers) ? { allow: env.approvers, allowSelf: true } : { allow: env.approvers?.allow ?? null, allowSelf: env.approvers?.allowSelf ?? true },
       strategy: compileStrategy(env.strategy),
       bakeMs: env.bake !== undefined ? parseDuration(env.bake) : index === all.length - 1 ? SPEC_DEFAULTS.lastEnvironmentBakeMs : SPEC_DEFAULTS.bakeMs,
+      ...compileAlerts(env),
     })),
     previews: {
       domain: raw.previews?.domain === undefined ? null : normalizeHostName(raw.previews.domain),
@@ -69,6 +72,17 @@ export function compileStep(step: RawStep): StepSpec {
 export function defaultStepName(run: string): string {
   const firstLine = run.trim().split('\n')[0] ?? '';
   return firstLine.slice(0, SPEC_DEFAULTS.stepNameLength).trim();
+}
+
+function compileAlerts(env: RawEnvironment): { alerts: AlertSpec[]; alertWindowMs: number } {
+  const alertWindowMs = env.alertWindow === undefined ? ALERT_WINDOW_DEFAULT_MS : parseDuration(env.alertWindow);
+  const alerts = (env.alerts ?? []).map((a): AlertSpec => {
+    const comparison = a.above !== undefined ? 'above' : 'below';
+    // The schema refused a threshold of another unit, so this is never null here.
+    const threshold = alertThreshold(a.metric, (a.above ?? a.below)!, alertWindowMs) ?? 0;
+    return { name: a.name, metric: a.metric, comparison, threshold, forMs: parseDuration(a.for), action: a.action ?? 'notify' };
+  });
+  return { alerts, alertWindowMs };
 }
 
 function compileDomain(domain: NonNullable<RawEnvironment['domains']>[number]): DomainSpec {

@@ -28,6 +28,10 @@ export const DURATION_LIMITS = {
   bake: { minMs: 0, maxMs: 24 * H },
   ttl: { minMs: 1 * S, maxMs: 24 * D },
   scaleToZero: { minMs: 1 * S, maxMs: 7 * D },
+  /** The span an alert figure is measured over. */
+  alertWindow: { minMs: 1 * S, maxMs: 10 * M },
+  /** How long a breach lasts before an alert fires (at least its window). */
+  alertFor: { minMs: 1 * S, maxMs: 24 * H },
 } as const satisfies Record<string, DurationBound>;
 
 /**
@@ -44,6 +48,9 @@ export const SANDBOX_LIMIT_BOUNDS = {
   openFiles: { min: 16, max: 1_048_576 },
   fileSizeBytes: { min: 1024 ** 2, max: 1024 ** 4 },
 } as const;
+
+/** The evaluation window of an environment's alerts unless `alertWindow` says otherwise. */
+export const ALERT_WINDOW_DEFAULT_MS = 10 * S;
 
 export const COUNT_LIMITS = {
   /** The file itself: a bigger file is refused before it is parsed. */
@@ -70,4 +77,6 @@ export const COUNT_LIMITS = {
   approvers: 100,
   triggerPatterns: 100,
   triggerPatternLength: 256,
+  /** Alerts of one environment: each is evaluated every second. */
+  alerts: 50,
 } as const;

@@ -4,13 +4,15 @@
 // its JSON Schema (for editors) says what a person may write.
 import { z } from 'zod';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
-import { COUNT_LIMITS, DURATION_LIMITS, HSTS_MAX_AGE, SANDBOX_LIMIT_BOUNDS } from './limits.ts';
+import { ALERT_WINDOW_DEFAULT_MS, COUNT_LIMITS, DURATION_LIMITS, HSTS_MAX_AGE, SANDBOX_LIMIT_BOUNDS } from './limits.ts';
 import { formatSize, parseSize } from './size.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../sandbox/sandbox-limits.ts';
 import type { DurationBound } from './limits.ts';
 import { PERCENT_PATTERN } from './percent.ts';
 import { hostNameProblem } from './host-name.ts';
 import { ENV_VAR_NAME, isReservedSecretGroup, RESERVED_SECRET_GROUP_PREFIX, SECRET_GROUP_NAME } from './names.ts';
+import { ALERT_ACTIONS, ALERT_METRICS, alertProblems } from './alert-spec.ts';
+import { didYouMean } from './did-you-mean.ts';
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export { ENV_VAR_NAME, SECRET_GROUP_NAME };
@@ -350,6 +352,27 @@ const hstsSchema = z.union(
   { error: 'expected true, false or a map {maxAge, includeSubDomains}' },
 );
 
+const thresholdSchema = z.union([z.string(), z.number()], { error: 'expected a threshold such as 2%, 800ms or 3' });
+
+export const alertSchema = z.strictObject({
+  name: dnsLabel('alert').describe('Names the alert in `sluice alerts`, events and notifications.'),
+  metric: z
+    .enum(ALERT_METRICS, {
+      error: (issue) => {
+        const hint = typeof issue.input === 'string' ? didYouMean(issue.input, ALERT_METRICS) : undefined;
+        return `unknown metric ${JSON.stringify(issue.input)}${hint ? ` (did you mean "${hint}"?)` : ''}: expected one of ${ALERT_METRICS.join(', ')}`;
+      },
+    })
+    .describe('errorRate (share of 5xx answers), p99/p95/p50 (latency), restarts (instance restarts), requests (traffic, for silence with below).'),
+  above: thresholdSchema.optional().describe('Breach when the figure is above this: 2% (errorRate), 800ms (p99, p95, p50), 3 (restarts), 100 or 5/s (requests per window).'),
+  below: thresholdSchema.optional().describe('Breach when the figure is below this (requests: a service that stops getting traffic).'),
+  for: durationSchema(DURATION_LIMITS.alertFor).describe(bounded(DURATION_LIMITS.alertFor, 'How long the breach must last before the alert fires; at least one evaluation window (restarts: the span they are counted over).')),
+  action: z
+    .enum(ALERT_ACTIONS, { error: (issue) => `unknown action ${JSON.stringify(issue.input)}: expected rollback or notify` })
+    .optional()
+    .describe('rollback: put the previous release back (once per release); notify: only tell (default).'),
+});
+
 export const environmentSchema = z.strictObject({
   domains: z
     .array(domainSchema)
@@ -375,6 +398,17 @@ export const environmentSchema = z.strictObject({
         'Watch after promotion and roll back on a breach: error rate, latency, crashes or failed health checks (default 60s on the last environment, 0 elsewhere; 0: no bake).',
       ),
     ),
+  alerts: z
+    .array(alertSchema)
+    .max(COUNT_LIMITS.alerts, { error: `expected at most ${COUNT_LIMITS.alerts} alerts` })
+    .optional()
+    .describe('Watched continuously on the router\'s and the instances\' own figures: ok → pending → firing, then notify or roll back.'),
+  alertWindow: durationSchema(DURATION_LIMITS.alertWindow)
+    .optional()
+    .describe(bounded(DURATION_LIMITS.alertWindow, 'The span each alert figure is measured over (default 10s).')),
+}).superRefine((env, ctx) => {
+  const windowMs = env.alertWindow === undefined ? ALERT_WINDOW_DEFAULT_MS : parseDuration(env.alertWindow);
+  for (const p of alertProblems(env.alerts ?? [], windowMs)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 });
 
 export const previewsSchema = z.strictObject({

@@ -3,6 +3,7 @@
 import { COUNT_LIMITS } from './limits.ts';
 
 import type { SandboxLimits } from '../sandbox/sandbox-limits.ts';
+import type { AlertSpec } from './alert-spec.ts';
 
 export const SPEC_DEFAULTS = {
   stepTimeoutMs: 600_000,
@@ -119,6 +120,10 @@ export type EnvironmentSpec = {
   readonly strategy: StrategySpec;
   /** 0: no bake. Default 60 s on the last environment, 0 on the others. */
   readonly bakeMs: number;
+  /** In file order; none: nothing is watched outside rollouts. */
+  readonly alerts: readonly AlertSpec[];
+  /** The span every alert figure of this environment is measured over. */
+  readonly alertWindowMs: number;
 };
 
 export type PreviewsSpec = {

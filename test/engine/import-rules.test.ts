@@ -26,6 +26,8 @@ const allowed = [
   /^\.\.\/(\.\.\/)*source\/source\.ts$/,
   /^\.\.\/(\.\.\/)*artifact\/artifacts\.ts$/,
   /^\.\.\/(\.\.\/)*domains\/domain-claim\.ts$/, // pure: the claim's type
+  /^\.\.\/(\.\.\/)*alerts\/alert-records\.ts$/, // pure: alert states and their change records
+  /^\.\.\/(\.\.\/)*events\/(event-log|platform-event)\.ts$/, // the event log (over the store's port) and its record
   /^\.\.\/(\.\.\/)*metrics\/(metrics|metric-catalog)\.ts$/, // the metrics port and its catalog (never prom-client)
   // Ports (reconciler, store), the record, and the pure check of a provided certificate; never the ACME manager.
   /^\.\.\/(\.\.\/)*certificates\/(certificate-reconciler|certificate-record|certificate-store|provided-certificate)\.ts$/,

@@ -100,6 +100,8 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
     approvers: { allow: null, allowSelf: true },
     strategy: { kind: 'rolling', maxSurge: 100, maxUnavailable: 0 },
     bakeMs: 0,
+    alerts: [],
+    alertWindowMs: 10_000,
   });
   assert.deepEqual(production, {
     name: 'production',
@@ -119,6 +121,8 @@ void test('the DESIGN.md example compiles to typed, defaulted values', () => {
       analysis: { maxErrorRate: 0.01, maxP99Ms: 500, minSamples: 20, intervalMs: 10_000, alpha: 0.005 },
     },
     bakeMs: 300_000,
+    alerts: [],
+    alertWindowMs: 10_000,
   });
   assert.deepEqual(spec.previews, { domain: null, pullRequests: true, secrets: ['previews'], forkSecrets: [], ttlMs: 48 * 3_600_000, scaleToZeroMs: 600_000, env: {} });
   assert.deepEqual(spec.triggers, { branches: [], paths: [], tags: [] });

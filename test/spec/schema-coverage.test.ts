@@ -20,6 +20,8 @@ const TRIGGERS = 'test/e2e/hooks-triggers.test.ts: triggers: branches, paths and
 const DOMAINS = 'test/spec/domain-keys.test.ts: domains, hsts and previews.domain compile to lowercase names, certificate references and header values';
 const DOMAINS_E2E = 'test/e2e/domains.test.ts: a domain held by another project fails its deploy naming the holder; production keeps serving; dropping the domain frees it';
 const PROVIDED = 'test/engine/domain-claims.test.ts: a provided certificate (chain and key in one value) is checked, stored with its key sealed, and the reconciler runs';
+const ALERTS = 'test/spec/alert-keys.test.ts: alerts compile to metrics, thresholds in their unit, for, action and the window';
+const ALERT_E2E = 'test/e2e/alerts.test.ts: a release answering 30% 500s: the notify alert fires without rollback, the rollback alert fires after its `for` and the previous release serves again; a restart keeps the states';
 const PREVIEW = 'test/e2e/hooks-hosts.test.ts: a signed push deploys; a signed pull request opens, updates and removes its preview';
 
 /** JSON path of a key (`*` a map entry, `[]` a list item) → `FILE: TEST NAME` of a test that exercises it. */
@@ -107,6 +109,14 @@ const COVERAGE: Record<string, string> = {
   'environments.*.hsts.includeSubDomains': DOMAINS,
   'previews.domain': 'test/e2e/domains.test.ts: a preview answers pr-N.previews.domain through the router; closing it releases the name; webhook URLs use an https --public-url',
   'environments.*.bake': 'test/e2e/rollout-bake.test.ts: a version that starts failing after promotion is rolled back by the bake window',
+  'environments.*.alerts': ALERT_E2E,
+  'environments.*.alerts[].name': ALERT_E2E,
+  'environments.*.alerts[].metric': ALERT_E2E,
+  'environments.*.alerts[].above': ALERT_E2E,
+  'environments.*.alerts[].below': ALERTS,
+  'environments.*.alerts[].for': ALERT_E2E,
+  'environments.*.alerts[].action': ALERT_E2E,
+  'environments.*.alertWindow': ALERTS,
   previews: PREVIEW,
   'previews.pullRequests': PREVIEW,
   'previews.secrets': DESIGN,

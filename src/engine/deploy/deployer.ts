@@ -260,8 +260,11 @@ export class Deployer {
     return this.replaceWith(project, environment, { ...live, configJson: JSON.stringify(config) }, `redeploy by ${actor}`, null);
   }
 
-  /** Puts an earlier release back, without rebuilding, as a new release. */
-  async rollback(project: string, environment: string, to: number | undefined, actor: string): Promise<Release> {
+  /**
+   * Puts an earlier release back, without rebuilding, as a new release. `why` (an alert's figures)
+   * is added to the reason and marks the release it replaced failed with it.
+   */
+  async rollback(project: string, environment: string, to: number | undefined, actor: string, why?: string): Promise<Release> {
     const { store } = this.deps;
     const env = await store.getEnvironment(project, environment);
     if (!env) throw new NotFoundError('environment', `${project}/${environment}`);
@@ -275,9 +278,11 @@ export class Deployer {
     if (target.number === env.currentRelease) throw new ConflictError(`release ${target.number} is already live in ${project}/${environment}`);
     if (target.state === 'failed' || target.state === 'deploying') throw new InvalidInputError(`release ${target.number} never went live (${target.state}); choose another with --to`);
     if (!(await this.deps.artifactExists(target.artifactDigest))) throw new InvalidInputError(`artifact ${target.artifactDigest} of release ${target.number} is no longer in the artifact store`);
-    const reason = `rollback to release ${target.number} by ${actor}`;
-    if (await this.isWarm(project, environment, target)) return this.switchBack(project, environment, target, reason);
-    return this.replaceWith(project, environment, target, reason, 'rollback');
+    const reason = `rollback to release ${target.number} by ${actor}${why ? `: ${why}` : ''}`;
+    const replaced = env.currentRelease;
+    const release = (await this.isWarm(project, environment, target)) ? await this.switchBack(project, environment, target, reason) : await this.replaceWith(project, environment, target, reason, 'rollback');
+    if (why) await store.updateRelease(project, environment, replaced, { state: 'failed', reason: why });
+    return release;
   }
 
   /** True when every instance of the release still runs and is ready (blue/green's warm window). */

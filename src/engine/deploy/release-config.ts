@@ -8,6 +8,7 @@ import type { EnvironmentSpec, HealthSpec, Spec } from '../../spec/spec.ts';
 import type { SecretRef } from '../secrets/secret-service.ts';
 import type { SandboxLimits } from '../../sandbox/sandbox-limits.ts';
 import type { HstsPolicy } from '../../router/router.ts';
+import { ALERT_ACTIONS, ALERT_METRICS, type AlertSpec } from '../../spec/alert-spec.ts';
 
 export interface ReleaseService {
   name: string;
@@ -37,6 +38,9 @@ export interface ReleaseConfig {
   domains?: ReleaseDomain[];
   /** Strict-Transport-Security on those domains over HTTPS; null or absent: none. */
   hsts?: HstsPolicy | null;
+  /** The environment's alerts while this release is live (absent in releases made before alerts existed: none). */
+  alerts?: AlertSpec[];
+  alertWindowMs?: number;
 }
 
 export interface ReleaseDomain {
@@ -76,6 +80,8 @@ export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secret
     scaleToZeroMs,
     domains: environment.domains.map((d) => ({ name: d.name, certificate: d.certificate ? { ...d.certificate } : null })),
     hsts: environment.hsts ? { ...environment.hsts } : null,
+    alerts: environment.alerts.map((a) => ({ ...a })),
+    alertWindowMs: environment.alertWindowMs,
   };
 }
 
@@ -97,6 +103,19 @@ const releaseConfigSchema = z.object({
   servedBy: count.optional(),
   domains: z.array(z.object({ name: z.string().min(1), certificate: z.object({ group: z.string(), key: z.string() }).nullable() })).optional(),
   hsts: z.object({ maxAgeSeconds: count, includeSubDomains: z.boolean() }).nullable().optional(),
+  alerts: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        metric: z.enum(ALERT_METRICS),
+        comparison: z.enum(['above', 'below']),
+        threshold: z.number().min(0),
+        forMs: count,
+        action: z.enum(ALERT_ACTIONS),
+      }),
+    )
+    .optional(),
+  alertWindowMs: count.optional(),
 });
 
 /** A release's stored configuration, checked (`record` names the release in the error). */

@@ -15,6 +15,9 @@ import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { appendDecisions, countDecisions, decisionLine, newDecisions } from './decisions.ts';
 import { instanceBreach } from './instance-breach.ts';
 
+/** An abort request of an alert (src/engine/alerts) starts so: a bake rolls back on it, as on its own breach. */
+export const ALERT_ROLLBACK_PREFIX = 'alert ';
+
 export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
   const plan = planOf(v.rollout.strategyJson, `rollout ${v.rollout.id}`);
   if (plan.bakeMs <= 0 || !v.stable) return promotedPatch(deps);
@@ -30,6 +33,8 @@ export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
 
 export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch | null> {
   const { rollout, target } = v;
+  // An alert that fired first: one rollback, with the alert's figures as its reason.
+  if (rollout.abortRequested?.startsWith(ALERT_ROLLBACK_PREFIX)) return rollBack(deps, v, rollout.abortRequested);
   const crashed = await instanceBreach(deps, v);
   if (crashed !== null) return rollBack(deps, v, `bake: ${crashed}`);
   const analysis = analysisOf(planOf(rollout.strategyJson, `rollout ${rollout.id}`)) ?? defaultBakeAnalysis;

@@ -32,6 +32,30 @@ export interface EventRow {
   factsJson: string;
 }
 
+/** An alert's state (src/alerts/alert-records.ts); the last change as JSON. */
+export interface AlertStateRow {
+  project: string;
+  environment: string;
+  name: string;
+  state: string;
+  since: string;
+  value: number | null;
+  threshold: number;
+  samples: number;
+  rolledBackRelease: number | null;
+  lastChangeJson: string | null;
+}
+
+/** One change of an alert's state, with the figure that caused it. */
+export interface AlertChangeRow {
+  id: Generated<number>;
+  project: string;
+  environment: string;
+  name: string;
+  at: string;
+  changeJson: string;
+}
+
 export interface Database {
   projects: Project;
   runs: Run;
@@ -56,6 +80,8 @@ export interface Database {
   certificates: CertificateRow;
   acmeAccounts: AcmeAccountRecord;
   events: EventRow;
+  alertStates: AlertStateRow;
+  alertChanges: AlertChangeRow;
 }
 
 /** The domain list is a JSON column. */

@@ -305,6 +305,38 @@ function events(caps: DialectCapabilities): Migration {
   };
 }
 
+/** Alert state per (project, environment, alert), and the history of its changes (src/alerts). */
+function alerts(caps: DialectCapabilities): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('alert_states')
+        .addColumn('project', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addColumn('value', 'double precision')
+        .addColumn('threshold', 'double precision', (c) => c.notNull())
+        .addColumn('samples', 'integer', (c) => c.notNull())
+        .addColumn('rolled_back_release', 'integer')
+        .addColumn('last_change_json', 'text')
+        .addPrimaryKeyConstraint('alert_states_pk', ['project', 'environment', 'name'])
+        .execute();
+      await db.schema
+        .createTable('alert_changes')
+        .addColumn('id', caps.serialType, (c) => (caps.serialType === 'integer' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('project', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('change_json', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('alert_changes_by_alert').on('alert_changes').columns(['project', 'environment', 'name', 'id']).execute();
+    },
+  };
+}
+
 export function migrationProvider(caps: DialectCapabilities): MigrationProvider {
   return {
     getMigrations: async () => ({ '0001_initial': initial(caps), '0002_environment_position': environmentPosition, '0003_rollouts': rollouts, '0004_previews': previews, '0005_secrets': secrets(caps), '0006_project_status': projectStatus,
@@ -315,6 +347,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0011_certificates': certificatesMigration,
       '0012_domain_claims': domainClaimsMigration,
       '0013_events': events(caps),
+      '0014_alerts': alerts(caps),
     }),
   };
 }

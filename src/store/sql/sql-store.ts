@@ -12,6 +12,8 @@ import type { AcmeAccountRecord } from '../../certificates/acme-account-record.t
 import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 import { appendEventRow, listEventRows } from './sql-events.ts';
+import { listAlertChangeRows, listAlertStateRows, putAlertStateRow } from './sql-alerts.ts';
+import type { AlertChange, AlertStateFilter, AlertStateRecord } from '../../alerts/alert-records.ts';
 import type { EventFilter, PlatformEvent } from '../../events/platform-event.ts';
 import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
 import { backoffDelay } from '../../backoff.ts';
@@ -489,4 +491,8 @@ export class SqlStore implements Store {
 
   appendEvent = (event: Omit<PlatformEvent, 'seq'>): Promise<PlatformEvent> => appendEventRow(this.db, event);
   listEvents = (filter: EventFilter): Promise<PlatformEvent[]> => listEventRows(this.db, filter);
+
+  listAlertStates = (filter: AlertStateFilter): Promise<AlertStateRecord[]> => listAlertStateRows(this.db, filter);
+  putAlertState = (state: AlertStateRecord, change?: AlertChange): Promise<void> => putAlertStateRow(this.db, state, change);
+  listAlertChanges = (filter: AlertStateFilter & { name?: string; limit: number }): Promise<AlertChange[]> => listAlertChangeRows(this.db, filter);
 }

@@ -1,0 +1,221 @@
+// Watches every environment's alerts on the data plane's own figures. One tick: one router
+// metrics request for all environments (and one instance list when a restarts alert exists),
+// each environment's sliding window moved on, each alert's state machine stepped. Only a change
+// of state is written (with its explanation) and emitted; the latest figures stay in memory
+// for `sluice alerts`. States are loaded from the store at start: a restart keeps them.
+import type { AlertChange, AlertStateRecord } from '../../alerts/alert-records.ts';
+import type { EventLog } from '../../events/event-log.ts';
+import { errorMessage } from '../../errors.ts';
+import type { ReleaseMetrics } from '../../router/route-table.ts';
+import type { Router } from '../../router/router.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import type { AlertSpec } from '../../spec/alert-spec.ts';
+import { formatDuration } from '../../spec/duration.ts';
+import type { Store } from '../../store/store.ts';
+import type { Clock } from '../clock.ts';
+import type { HostNaming } from '../deploy/hosts.ts';
+import type { Logger } from '../logger.ts';
+import { nextAlertPosition, type AlertFigure, type AlertPosition } from './alert-machine.ts';
+import { rollBackForAlert, type AlertRollbackDeps } from './alert-rollback.ts';
+import { alertReason, formatAlertValue } from './alert-text.ts';
+import { EnvironmentWindow } from './environment-window.ts';
+import { WatchedEnvironments, type WatchedEnvironment } from './watched-environments.ts';
+
+export interface AlertEvaluatorDeps extends AlertRollbackDeps {
+  store: Pick<Store, 'listEnvironments' | 'getRelease' | 'latestRollout' | 'updateRollout' | 'listAlertStates' | 'putAlertState'>;
+  router: Pick<Router, 'metrics'>;
+  runtime: Pick<Runtime, 'listInstances'>;
+  clock: Clock;
+  naming: HostNaming;
+  logger: Logger;
+  eventLog?: EventLog;
+  /** Time between two ticks (default 500 ms: a breach is seen within half a second). */
+  tickMs?: number;
+  /** Time between two reads of the watched environments from the store (default 2 s). */
+  refreshMs?: number;
+}
+
+/** The latest figure of one alert, as the evaluator last measured it. */
+export interface LiveAlertFigure extends AlertFigure {
+  at: string;
+}
+
+export class AlertEvaluator {
+  private readonly deps: AlertEvaluatorDeps;
+  private readonly watched: WatchedEnvironments;
+  private readonly windows = new Map<string, EnvironmentWindow>();
+  private readonly states = new Map<string, AlertStateRecord>();
+  private readonly live = new Map<string, LiveAlertFigure>();
+  private readonly rollingBack = new Set<string>();
+  private environments: WatchedEnvironment[] = [];
+  private refreshedAt = -Infinity;
+  private loaded = false;
+  private controller: AbortController | null = null;
+  private loop: Promise<void> | null = null;
+  private failing = false;
+
+  constructor(deps: AlertEvaluatorDeps) {
+    this.deps = deps;
+    this.watched = new WatchedEnvironments(deps.store, deps.naming);
+  }
+
+  start(): void {
+    if (this.loop) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.loop = (async () => {
+      while (!controller.signal.aborted) {
+        await this.tick();
+        await this.deps.clock.sleep(this.deps.tickMs ?? 500, controller.signal);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.controller?.abort();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** The state of one alert as stored (and kept in memory), or undefined before its first. */
+  state(project: string, environment: string, name: string): AlertStateRecord | undefined {
+    return this.states.get(`${project}/${environment}/${name}`);
+  }
+
+  figure(project: string, environment: string, name: string): LiveAlertFigure | undefined {
+    return this.live.get(`${project}/${environment}/${name}`);
+  }
+
+  /** One evaluation of every alert; never throws (a data plane that does not answer keeps the states). */
+  async tick(): Promise<void> {
+    try {
+      await this.evaluate();
+      if (this.failing) this.deps.logger.info('alerts: evaluating again');
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing) this.deps.logger.warn(`alerts: evaluation failed, states kept: ${errorMessage(error)}`);
+      this.failing = true;
+    }
+  }
+
+  private async evaluate(): Promise<void> {
+    const { store, clock } = this.deps;
+    if (!this.loaded) {
+      for (const s of await store.listAlertStates({})) this.states.set(`${s.project}/${s.environment}/${s.name}`, s);
+      this.loaded = true;
+    }
+    const now = clock.now();
+    const t = now.getTime();
+    if (t - this.refreshedAt >= (this.deps.refreshMs ?? 2000)) {
+      this.environments = await this.watched.list();
+      this.refreshedAt = t;
+      const keys = new Set(this.environments.map((e) => e.key));
+      for (const key of this.windows.keys()) if (!keys.has(key)) this.windows.delete(key);
+    }
+    if (this.environments.length === 0) return;
+    const wantsRestarts = this.environments.some((e) => e.alerts.some((a) => a.metric === 'restarts'));
+    const [metrics, instances] = await Promise.all([this.deps.router.metrics(), wantsRestarts ? this.deps.runtime.listInstances() : Promise.resolve([])]);
+    const byHost = new Map<string, WatchedEnvironment>();
+    for (const e of this.environments) for (const h of e.hosts) byHost.set(h, e);
+    const traffic = new Map<string, Map<string, ReleaseMetrics>>();
+    for (const m of metrics) {
+      const e = byHost.get(m.host);
+      if (!e) continue;
+      let map = traffic.get(e.key);
+      if (!map) traffic.set(e.key, (map = new Map<string, ReleaseMetrics>()));
+      map.set(`${m.host} ${m.release}`, m);
+    }
+    for (const e of this.environments) {
+      let window = this.windows.get(e.key);
+      if (!window) this.windows.set(e.key, (window = new EnvironmentWindow()));
+      window.addTraffic(t, traffic.get(e.key) ?? new Map<string, ReleaseMetrics>(), e.windowMs);
+      if (wantsRestarts) {
+        const span = Math.max(0, ...e.alerts.filter((a) => a.metric === 'restarts').map((a) => a.forMs));
+        const mine = instances.filter((i) => i.labels.project === e.project && i.labels.environment === e.environment && i.labels.role !== 'baseline');
+        window.addRestarts(t, mine, span);
+      }
+      for (const alert of e.alerts) {
+        const figure = window.figure(alert);
+        if (!figure) continue;
+        const key = `${e.key}/${alert.name}`;
+        this.live.set(key, { ...figure, at: now.toISOString() });
+        const prev = this.states.get(key);
+        const from: AlertPosition = prev ? { state: prev.state, since: prev.since } : { state: 'inconclusive', since: now.toISOString() };
+        const next = nextAlertPosition(from, alert, figure, now);
+        if (prev && next === from) continue;
+        await this.change(e, alert, prev, from, next, figure, now);
+      }
+    }
+  }
+
+  private async change(e: WatchedEnvironment, alert: AlertSpec, prev: AlertStateRecord | undefined, from: AlertPosition, next: AlertPosition, figure: AlertFigure, now: Date): Promise<void> {
+    const reason = alertReason(alert, figure, e.windowMs, next.state);
+    const change: AlertChange = {
+      project: e.project,
+      environment: e.environment,
+      name: alert.name,
+      at: now.toISOString(),
+      from: from.state,
+      to: next.state,
+      metric: alert.metric,
+      comparison: alert.comparison,
+      value: figure.value,
+      threshold: alert.threshold,
+      windowMs: alert.metric === 'restarts' ? alert.forMs : e.windowMs,
+      samples: figure.samples,
+      release: e.release,
+      reason,
+    };
+    const firesRollback = next.state === 'firing' && from.state !== 'firing' && alert.action === 'rollback' && prev?.rolledBackRelease !== e.release;
+    const record: AlertStateRecord = {
+      project: e.project,
+      environment: e.environment,
+      name: alert.name,
+      state: next.state,
+      since: next.since,
+      value: figure.value,
+      threshold: alert.threshold,
+      samples: figure.samples,
+      // Written before the rollback starts: a crash in between never rolls the same release back twice.
+      rolledBackRelease: firesRollback ? e.release : (prev?.rolledBackRelease ?? null),
+      lastChange: change,
+    };
+    this.states.set(`${e.key}/${alert.name}`, record);
+    // The first look at an alert (no state yet) is stored without a change: nothing changed.
+    await this.deps.store.putAlertState(record, prev || next.state !== from.state ? change : undefined);
+    if (!prev && next.state === from.state) return;
+    this.deps.logger.info(`[${e.key}] alert ${alert.name}: ${from.state} → ${next.state}: ${reason}`);
+    if (next.state === 'firing' || from.state === 'firing') await this.emit(e, alert, next.state === 'firing' ? 'alert.firing' : 'alert.resolved', change);
+    if (firesRollback) await this.rollBack(e, alert, reason);
+  }
+
+  private async emit(e: WatchedEnvironment, alert: AlertSpec, kind: 'alert.firing' | 'alert.resolved', c: AlertChange): Promise<void> {
+    const window = formatDuration(c.windowMs);
+    await this.deps.eventLog?.emit({
+      kind,
+      project: e.project,
+      environment: e.environment,
+      release: e.release,
+      run: null,
+      commit: null,
+      cause: `alert:${alert.name}`,
+      summary: `${e.environment}: alert ${alert.name} ${kind === 'alert.firing' ? 'firing' : `resolved (${c.to})`}: ${c.reason}`,
+      facts: { alert: alert.name, metric: alert.metric, value: c.value, threshold: alert.threshold, window, samples: c.samples, action: alert.action, state: c.to, display: { value: formatAlertValue(alert.metric, c.value), threshold: formatAlertValue(alert.metric, alert.threshold) } },
+    });
+  }
+
+  private async rollBack(e: WatchedEnvironment, alert: AlertSpec, reason: string): Promise<void> {
+    if (this.rollingBack.has(e.key)) return;
+    const { started, note } = await rollBackForAlert(this.deps, e.project, e.environment, e.release, alert.name, reason);
+    this.deps.logger.info(`[${e.key}] alert ${alert.name}: ${note}`);
+    if (!started) return;
+    // The rollback runs beside the ticks (it waits for instances); one per environment at a time.
+    this.rollingBack.add(e.key);
+    started
+      .catch((error: unknown) => this.deps.logger.error(`[${e.key}] alert ${alert.name}: rollback of release ${e.release} failed: ${errorMessage(error)}`))
+      .finally(() => {
+        this.rollingBack.delete(e.key);
+        this.refreshedAt = -Infinity; // the live release changed: read it at the next tick
+      });
+  }
+}
