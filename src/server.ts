@@ -301,7 +301,13 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         certificateOf: async (domains) => (await store.getCertificate(certificateId(domains))) ?? null,
       },
       auditTrail: new AuditTrail(store, systemClock),
-      metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), logs: logs.ingest, warn: (m) => logger.warn(m) }),
+      metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), logs: logs.ingest, events: { listEvents: (filter) => eventLog.list(filter) }, warn: (m) => logger.warn(m) }),
+      doraApi: {
+        assertProject: (name) => engine.project(name),
+        listEvents: (filter) => eventLog.list(filter),
+        environments: async (project) => (await store.listEnvironments(project)).map((e) => e.name),
+        now: () => systemClock.now(),
+      },
       backupApi: {
         backup: async (hint) => {
           // In the data directory: writable under the service unit, and on the store's own disk.
