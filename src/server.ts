@@ -291,7 +291,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // Alerts watch the data plane's own figures; their rollbacks go through the deployer's (src/engine/alerts).
   const alerts = new AlertEvaluator({
     store, router, runtime, clock: systemClock, naming: config, logger, eventLog,
-    rollback: (project, environment, actor, why) => deployer.rollback(project, environment, undefined, actor, why),
+    rollback: (project, environment, actor, why) => deployer.rollback(project, environment, undefined, actor, { cause: actor, reason: why, failReplaced: true }),
     wakeRollout: (id) => deployer.wakeRollout(id),
   });
   const watchedAlerts = new WatchedEnvironments(store, config);
@@ -315,7 +315,13 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         views: (project, environment) => alertViews(watchedAlerts, alerts, project, environment),
       },
       auditTrail: new AuditTrail(store, systemClock),
-      metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), logs: logs.ingest, warn: (m) => logger.warn(m) }),
+      metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), logs: logs.ingest, events: { listEvents: (filter) => eventLog.list(filter) }, warn: (m) => logger.warn(m) }),
+      doraApi: {
+        assertProject: (name) => engine.project(name),
+        listEvents: (filter) => eventLog.list(filter),
+        environments: async (project) => (await store.listEnvironments(project)).map((e) => e.name),
+        now: () => systemClock.now(),
+      },
       backupApi: {
         backup: async (hint) => {
           // In the data directory: writable under the service unit, and on the store's own disk.

@@ -19,6 +19,7 @@ import { registerAuditRoutes } from './audit-routes.ts';
 import { registerTracingHook } from './tracing-hook.ts';
 import type { Tracing } from '../engine/tracing.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
+import { registerDoraRoute } from './dora-route.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -86,5 +87,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);
   registerMetricsRoute(app, deps.metricsApi);
+  registerDoraRoute(app, deps.doraApi);
   return { app, routes };
 }

@@ -17,6 +17,7 @@ import type { LogApiDeps } from './log-routes.ts';
 import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
 import type { MetricsApiDeps } from './metrics-route.ts';
+import type { DoraApiDeps } from './dora-route.ts';
 
 export interface ApiDeps {
   engine: Engine;
@@ -27,6 +28,7 @@ export interface ApiDeps {
   domainApi: DomainApiDeps;
   alertApi: AlertApiDeps;
   metricsApi: MetricsApiDeps;
+  doraApi: DoraApiDeps;
   logApi: LogApiDeps;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;

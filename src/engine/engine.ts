@@ -7,7 +7,7 @@ import { findRun } from './find-run.ts';
 import { planOf } from './rollout/rollout-plan.ts';
 import type { Project, Release, Rollout, Run, Stage, Step } from '../store/records.ts';
 import { terminalRunStates } from '../store/records.ts';
-import type { Deployer } from './deploy/deployer.ts';
+import type { Deployer, RollbackOptions } from './deploy/deployer.ts';
 import type { Router } from '../router/router.ts';
 import type { Logger } from './logger.ts';
 import { Poller } from './poller.ts';
@@ -349,9 +349,9 @@ export class Engine {
     return this.rollout(name, environment);
   }
 
-  async rollback(name: string, environment: string, to: number | undefined, actor: string): Promise<Release> {
+  async rollback(name: string, environment: string, to: number | undefined, actor: string, opts: RollbackOptions = {}): Promise<Release> {
     await this.project(name);
-    const release = await this.deps.deployer.rollback(name, environment, to, actor);
+    const release = await this.deps.deployer.rollback(name, environment, to, actor, opts);
     void this.retain(name); // the replaced release may now be past retention
     return release;
   }

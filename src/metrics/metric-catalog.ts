@@ -43,6 +43,14 @@ export const metricCatalog = {
   logStoreFailing: { name: 'sluice_log_store_failing', type: 'gauge', help: '1 while appends to the log store fail (a full disk, an unreachable database): lines wait in a bounded queue.', labels: [] },
   logLinesQueued: { name: 'sluice_log_lines_queued', type: 'gauge', help: 'Log lines waiting to be appended to the log store.', labels: [] },
   logLinesDropped: { name: 'sluice_log_lines_dropped_total', type: 'counter', help: 'Log lines dropped, oldest first, because the queue stayed full while the log store failed.', labels: [] },
+  doraDeploys: { name: 'sluice_dora_deploys', type: 'gauge', help: 'DORA: deploys (releases that went live, rollbacks excluded) in the last 30 days.', labels: ['project', 'environment'] },
+  doraDeploysPerDay: { name: 'sluice_dora_deploys_per_day', type: 'gauge', help: 'DORA deployment frequency: deploys a day over the last 30 days (absent without a deploy).', labels: ['project', 'environment'] },
+  doraLeadTimeP50: { name: 'sluice_dora_lead_time_p50_seconds', type: 'gauge', help: 'DORA lead time for changes: median time from commit to live, last 30 days.', labels: ['project', 'environment'] },
+  doraLeadTimeP90: { name: 'sluice_dora_lead_time_p90_seconds', type: 'gauge', help: 'DORA lead time for changes: 90th percentile from commit to live, last 30 days.', labels: ['project', 'environment'] },
+  doraChangeFailureRatio: { name: 'sluice_dora_change_failure_ratio', type: 'gauge', help: 'DORA change failure rate: failed changes / changes (deploys and stopped attempts), last 30 days.', labels: ['project', 'environment'] },
+  doraChangesFailed: { name: 'sluice_dora_changes_failed', type: 'gauge', help: 'DORA: changes that failed (rolled back, aborted, hit by a rollback alert), last 30 days.', labels: ['project', 'environment'] },
+  doraTimeToRestoreP50: { name: 'sluice_dora_time_to_restore_p50_seconds', type: 'gauge', help: 'DORA time to restore: median time from a failure to the next release live, last 30 days.', labels: ['project', 'environment'] },
+  doraIncidents: { name: 'sluice_dora_incidents_restored', type: 'gauge', help: 'DORA: failures restored by a later release in the last 30 days (the time to restore is over these).', labels: ['project', 'environment'] },
   buildInfo: { name: 'sluice_build_info', type: 'gauge', help: 'Always 1: the version of Sluice and of Node.js serving these metrics.', labels: ['version', 'node'] },
 } as const satisfies Record<string, MetricDefinition>;
 

@@ -4,6 +4,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { errorMessage } from '../errors.ts';
 import { collectStore, type StoreSource } from './collect-store.ts';
+import { collectDora, type DoraMetricsSource } from './collect-dora.ts';
 import { TrafficCollector, type TrafficSources } from './collect-traffic.ts';
 import type { MetricRecorder } from './metric-recorder.ts';
 import { renderPrometheus, type Exposition } from './render-prometheus.ts';
@@ -14,6 +15,10 @@ export interface ExpositionDeps extends TrafficSources {
   recorder: Pick<MetricRecorder, 'series'>;
   store: StoreSource;
   version: string;
+  /** Stored platform events (absent: no DORA series). */
+  events?: DoraMetricsSource;
+  /** The scrape's time (DORA's window ends now). */
+  now?: () => Date;
   /** The log pipeline's writer (absent: no log series). */
   logs?: { status(): { queued: number; dropped: number; error: string | null } };
   /** How long a scrape waits for the data plane (Prometheus' own scrape timeout is 10 s). */
@@ -40,7 +45,7 @@ export class MetricsExposition {
 
   async series(): Promise<Series[]> {
     const { recorder, store, version } = this.deps;
-    const [traffic, stored] = await Promise.all([
+    const [traffic, stored, dora] = await Promise.all([
       within(this.traffic.collect(), this.deps.dataPlaneTimeoutMs ?? 5_000, 'the data plane').then(
         (s) => ({ up: 1, series: s }),
         (error: unknown) => {
@@ -49,6 +54,7 @@ export class MetricsExposition {
         },
       ),
       collectStore(store),
+      this.dora(),
     ]);
     return [
       { metric: 'buildInfo', labels: { version, node: process.version }, value: 1 },
@@ -56,8 +62,20 @@ export class MetricsExposition {
       ...logSeries(this.deps.logs),
       ...recorder.series(),
       ...stored,
+      ...dora,
       ...traffic.series,
     ];
+  }
+
+  /** DORA series; a store that fails them leaves them out, not the scrape. */
+  private async dora(): Promise<Series[]> {
+    if (!this.deps.events) return [];
+    try {
+      return await collectDora(this.deps.events, (this.deps.now ?? (() => new Date()))());
+    } catch (error) {
+      this.deps.warn(`metrics: DORA figures left out: ${errorMessage(error)}`);
+      return [];
+    }
   }
 
   async render(principal: Principal): Promise<Exposition> {

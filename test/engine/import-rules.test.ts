@@ -29,6 +29,7 @@ const allowed = [
   /^\.\.\/(\.\.\/)*alerts\/alert-records\.ts$/, // pure: alert states and their change records
   /^\.\.\/(\.\.\/)*events\/(event-log|platform-event)\.ts$/, // the event log (over the store's port) and its record
   /^\.\.\/(\.\.\/)*metrics\/(metrics|metric-catalog)\.ts$/, // the metrics port and its catalog (never prom-client)
+  /^\.\.\/(\.\.\/)*events\/(event-log|platform-event)\.ts$/, // the event log (over its EventRecords port) and the event's shape
   // Ports (reconciler, store), the record, and the pure check of a provided certificate; never the ACME manager.
   /^\.\.\/(\.\.\/)*certificates\/(certificate-reconciler|certificate-record|certificate-store|provided-certificate)\.ts$/,
 ];

@@ -9,6 +9,7 @@ import type { ReleaseMetrics, RouteTable } from '../../src/router/route-table.ts
 import type { InstanceInfo } from '../../src/runtime/runtime.ts';
 import type { CertificateRecord } from '../../src/certificates/certificate-record.ts';
 import { promtoolCheck } from './promtool.ts';
+import type { PlatformEvent } from '../../src/events/platform-event.ts';
 
 const admin: Principal = { name: 'admin', role: 'admin', projects: null, environments: null };
 
@@ -54,6 +55,8 @@ function exposition(f: Fakes, recorder = new MetricRecorder()): { exposition: Me
       listCertificates: async () => [certificate, { ...certificate, id: 'cert-pending', notAfter: null, state: 'pending' }],
     },
     version: '9.9.9',
+    events: { listEvents: async (filter) => doraHistory.filter((e) => filter.since === undefined || e.at >= filter.since) },
+    now: () => new Date('2030-01-31T00:00:00.000Z'),
     // The log pipeline while its store fails (a full disk): lines wait, the oldest were dropped.
     logs: { status: () => ({ queued: 12, dropped: 3, error: 'SQLITE_FULL: database or disk is full' }) },
     dataPlaneTimeoutMs: 300,
@@ -61,6 +64,23 @@ function exposition(f: Fakes, recorder = new MetricRecorder()): { exposition: Me
   };
   return { exposition: new MetricsExposition(deps), warnings };
 }
+
+function event(kind: PlatformEvent['kind'], at: string, environment: string, release: number, facts: Record<string, unknown>, committedAt: string | null): PlatformEvent {
+  return {
+    seq: Date.parse(at), id: `${kind}-${at}`, kind, at, project: 'shop', environment, release, run: null,
+    commit: { sha: `sha-${release}`, message: '', author: '', committedAt }, cause: 'commit', summary: '', facts,
+  };
+}
+
+// shop/production over the 30 days before 2030-01-31: r1 live (lead 1 h), r2 live (lead 3 h) and
+// rolled back 10 min later, r3 (r1 put back) live 1 min after that; a preview's deploy is no series.
+const doraHistory: PlatformEvent[] = [
+  event('release.live', '2030-01-10T00:00:00.000Z', 'production', 1, {}, '2030-01-09T23:00:00.000Z'),
+  event('release.live', '2030-01-20T00:00:00.000Z', 'production', 2, {}, '2030-01-19T21:00:00.000Z'),
+  event('rollback', '2030-01-20T00:10:00.000Z', 'production', 3, { from: 2, to: 1, release: 3 }, '2030-01-09T23:00:00.000Z'),
+  event('release.live', '2030-01-20T00:11:00.000Z', 'production', 3, { rollbackOf: 2 }, '2030-01-09T23:00:00.000Z'),
+  event('release.live', '2030-01-21T00:00:00.000Z', 'pr-7', 1, {}, '2030-01-20T00:00:00.000Z'),
+];
 
 /** The value of one sample line, by its exact name and label text. */
 function sample(text: string, line: string): number | undefined {
@@ -121,6 +141,23 @@ void test('one scrape: router traffic per project/environment/service/release, i
   assert.equal(sample(text, 'sluice_stage_duration_seconds_bucket{project="shop",stage="build",result="succeeded",le="30"}'), 1);
   // No instance ids or commits as label values.
   assert.ok(!/shop\.production\.web\.r3\.1/.test(text));
+});
+
+void test('DORA keys per project and environment from stored events, absent where there is no figure; promtool passes', async () => {
+  const { exposition: e } = exposition(shopFakes());
+  const { text } = await e.render(admin);
+  const check = promtoolCheck(text);
+  assert.equal(check.code, 0, check.output);
+  const shop = '{project="shop",environment="production"}';
+  assert.equal(sample(text, `sluice_dora_deploys${shop}`), 2); // r1, r2 (r3 is a rollback's target)
+  assert.equal(sample(text, `sluice_dora_deploys_per_day${shop}`), 2 / 30);
+  assert.equal(sample(text, `sluice_dora_lead_time_p50_seconds${shop}`), 3600); // 1 h and 3 h: nearest rank p50 = 1 h
+  assert.equal(sample(text, `sluice_dora_lead_time_p90_seconds${shop}`), 10800);
+  assert.equal(sample(text, `sluice_dora_change_failure_ratio${shop}`), 0.5); // r2 of 2
+  assert.equal(sample(text, `sluice_dora_changes_failed${shop}`), 1);
+  assert.equal(sample(text, `sluice_dora_time_to_restore_p50_seconds${shop}`), 60); // 00:10 → 00:11
+  assert.equal(sample(text, `sluice_dora_incidents_restored${shop}`), 1);
+  assert.ok(!text.includes('environment="pr-7"'), 'previews have no DORA series');
 });
 
 void test('a host whose instances sleep keeps the labels it was seen with', async () => {

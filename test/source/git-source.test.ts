@@ -119,6 +119,18 @@ void test('commit info has author, message and date', async () => {
   await assert.rejects(s.commit('f'.repeat(40)), SourceError);
 });
 
+void test("commit time is the committer's (what lead time measures), not the author's", async () => {
+  // A commit authored long before it was committed (a rebase, a cherry-pick), on a side branch.
+  const dated = execFileSync('git', ['commit-tree', `${second}^{tree}`, '-p', second, '-m', 'rebased'], {
+    cwd: repo, encoding: 'utf8',
+    env: { ...gitEnv, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Bob', GIT_COMMITTER_EMAIL: 'bob@example.com', GIT_AUTHOR_DATE: '2030-01-01T00:00:00+00:00', GIT_COMMITTER_DATE: '2030-01-02T03:04:05+02:00' },
+  }).trim();
+  git(repo, 'update-ref', 'refs/heads/dated', dated);
+  const info = await source('dated').commit(dated);
+  assert.equal(info.committedAt, '2030-01-02T03:04:05+02:00');
+  assert.equal(Date.parse(info.committedAt), Date.parse('2030-01-02T01:04:05Z'));
+});
+
 void test('readFile returns content at a commit, or null', async () => {
   const s = source('read');
   assert.equal((await s.readFile(second, 'src/app.sh'))?.toString(), 'echo app\n');

@@ -3,6 +3,8 @@
 // an environment never goes back in time by accident. Every move is a rollout (a durable state
 // machine, engine/rollout) driven by its strategy; rollbacks create a release and a rollout too.
 import type { EventLog } from '../../events/event-log.ts';
+import type { EventCommit } from '../../events/platform-event.ts';
+import { releaseEventEmitter, type ReleaseEventContext } from './release-event-emitter.ts';
 import type { Router } from '../../router/router.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import type { EnvironmentSpec, Spec } from '../../spec/spec.ts';
@@ -16,6 +18,7 @@ import type { Logger } from '../logger.ts';
 import type { StageResult } from '../stage-result.ts';
 import { RolloutDriver, RolloutWakers, terminalRollout } from '../rollout/rollout-driver.ts';
 import type { RolloutDeps } from '../rollout/rollout-deps.ts';
+import type { ReleaseEventInput } from '../rollout/release-event.ts';
 import { hostsOf, urlOf } from './hosts.ts';
 import { checkReferences, domainNamesOf, generationOf, parseReleaseConfig, releaseConfigOf, withOwnInstances } from './release-config.ts';
 import type { SecretService } from '../secrets/secret-service.ts';
@@ -35,6 +38,17 @@ export interface DeployRequest {
   log: (line: string) => void;
   /** Told the number of the release this request deploys, once known (its events carry it). */
   onRelease?: (release: number) => void;
+  /** The run's commit with its committer time (read once by the deploy stage): platform events carry it. */
+  commit?: EventCommit;
+}
+
+/** Who asked for a rollback, for its event: `token:NAME` (the default: the actor), `alert:NAME`, `analysis`. */
+export interface RollbackOptions {
+  cause?: string;
+  /** Why, in words (an alert's figures); default: who asked. */
+  reason?: string;
+  /** Marks the release it replaced failed with `reason` (an alert judged it). */
+  failReplaced?: boolean;
 }
 
 export interface EnvironmentStatus {
@@ -88,11 +102,17 @@ export class Deployer {
     return urlOf(this.deps.config, project, environment).replace('http://', 'http://next.');
   }
 
-  driver(log: (line: string) => void): RolloutDriver {
+  driver(log: (line: string) => void, events: ReleaseEventContext = {}): RolloutDriver {
     const { store, runtime, router, clock, config } = this.deps;
     const secrets = this.deps.secrets;
-    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}) };
+    const emit = this.emitter(events);
+    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(emit ? { emit } : {}) };
     return new RolloutDriver(deps, this.wakers);
+  }
+
+  private emitter(events: ReleaseEventContext): ReturnType<typeof releaseEventEmitter> | undefined {
+    const { eventLog, store, logger } = this.deps;
+    return eventLog ? releaseEventEmitter({ eventLog, store, logger }, events) : undefined;
   }
 
   /** Events of work outside a run (rollback, resume, promote, abort): the server's log and the log store. */
@@ -147,7 +167,7 @@ export class Deployer {
       if (!existing && record?.lastRunNumber != null && record.lastRunNumber > req.run.number) {
         return { state: 'superseded', reason: `a newer run (#${record.lastRunNumber}) already deployed to ${env}` };
       }
-      const driver = this.driver(req.log);
+      const driver = this.driver(req.log, req.commit ? { commit: req.commit } : {});
       let rollout = existing;
       if (!rollout) {
         const digest = req.run.artifactDigest;
@@ -215,7 +235,7 @@ export class Deployer {
     if (!(await this.lock(req.project, env, req.run.id, req.signal))) return { state: 'cancelled', reason: 'cancelled while waiting for the deploy lock' };
     try {
       if (!terminalRollout.has(rollout.state) && rollout.phase === 'ready') await this.deps.store.updateRollout(rollout.id, { promoteRequested: 'full' });
-      return this.outcome(await this.driver(req.log).drive(rollout.id, { signal: req.signal }));
+      return this.outcome(await this.driver(req.log, req.commit ? { commit: req.commit } : {}).drive(rollout.id, { signal: req.signal }));
     } finally {
       await this.unlock(req.project, env, req.run.id);
     }
@@ -257,14 +277,11 @@ export class Deployer {
     await this.deps.secrets.assertGranted(project, old.secretGroups ?? []);
     const config = { ...old, secretRefs: await this.deps.secrets.snapshot(old.secretGroups ?? []) };
     checkReferences(config);
-    return this.replaceWith(project, environment, { ...live, configJson: JSON.stringify(config) }, `redeploy by ${actor}`, null);
+    return this.replaceWith(project, environment, { ...live, configJson: JSON.stringify(config) }, `redeploy by ${actor}`, null, `token:${actor}`);
   }
 
-  /**
-   * Puts an earlier release back, without rebuilding, as a new release. `why` (an alert's figures)
-   * is added to the reason and marks the release it replaced failed with it.
-   */
-  async rollback(project: string, environment: string, to: number | undefined, actor: string, why?: string): Promise<Release> {
+  /** Puts an earlier release back, without rebuilding, as a new release. */
+  async rollback(project: string, environment: string, to: number | undefined, actor: string, opts: RollbackOptions = {}): Promise<Release> {
     const { store } = this.deps;
     const env = await store.getEnvironment(project, environment);
     if (!env) throw new NotFoundError('environment', `${project}/${environment}`);
@@ -278,10 +295,11 @@ export class Deployer {
     if (target.number === env.currentRelease) throw new ConflictError(`release ${target.number} is already live in ${project}/${environment}`);
     if (target.state === 'failed' || target.state === 'deploying') throw new InvalidInputError(`release ${target.number} never went live (${target.state}); choose another with --to`);
     if (!(await this.deps.artifactExists(target.artifactDigest))) throw new InvalidInputError(`artifact ${target.artifactDigest} of release ${target.number} is no longer in the artifact store`);
-    const reason = `rollback to release ${target.number} by ${actor}${why ? `: ${why}` : ''}`;
+    const reason = `rollback to release ${target.number} by ${actor}${opts.reason ? `: ${opts.reason}` : ''}`;
+    const cause = opts.cause ?? `token:${actor}`;
     const replaced = env.currentRelease;
-    const release = (await this.isWarm(project, environment, target)) ? await this.switchBack(project, environment, target, reason) : await this.replaceWith(project, environment, target, reason, 'rollback');
-    if (why) await store.updateRelease(project, environment, replaced, { state: 'failed', reason: why });
+    const release = (await this.isWarm(project, environment, target)) ? await this.switchBack(project, environment, target, reason, cause) : await this.replaceWith(project, environment, target, reason, 'rollback', cause);
+    if (opts.failReplaced && opts.reason) await store.updateRelease(project, environment, replaced, { state: 'failed', reason: opts.reason });
     return release;
   }
 
@@ -297,7 +315,7 @@ export class Deployer {
   }
 
   /** A rollback inside the warm window: one verified switch back to the running instances, no restart. */
-  private async switchBack(project: string, environment: string, target: Release, reason: string): Promise<Release> {
+  private async switchBack(project: string, environment: string, target: Release, reason: string, cause: string): Promise<Release> {
     const { store, clock } = this.deps;
     const holder = `switch-back-${clock.now().getTime()}`;
     if (!(await this.lock(project, environment, holder))) throw new ConflictError(`could not lock ${project}/${environment}`);
@@ -321,6 +339,8 @@ export class Deployer {
         rolledBackFrom: currentNumber,
         createdAt: clock.now().toISOString(),
       });
+      const emit = this.emitter({ origin: target, cause });
+      await emit?.(rollbackEvent(release, target, currentNumber, reason, cause, clock.now().toISOString()));
       const rollDeps = this.driver(log);
       await rollDeps.switchTo({ project, environment, number: generation, artifactDigest: target.artifactDigest, config });
       // Domains the release switched away from has and the one switched back to has not: out of the routes.
@@ -334,6 +354,10 @@ export class Deployer {
         if (r.project === project && r.environment === environment && r.scaleDownAt) await store.updateRollout(r.id, { scaleDownAt: null });
       }
       log(`switched back to release ${target.number}'s running instances as release ${release.number}`);
+      await emit?.({
+        kind: 'release.live', release, at: clock.now().toISOString(), summary: `${environment}: release ${release.number} (release ${target.number} switched back) is live`,
+        facts: { strategy: 'switchBack', previous: currentNumber, bakeSeconds: 0, ...(currentNumber !== null ? { rollbackOf: currentNumber } : {}) },
+      });
       return (await store.getRelease(project, environment, release.number)) ?? release;
     } finally {
       await this.unlock(project, environment, holder);
@@ -341,7 +365,7 @@ export class Deployer {
   }
 
   /** A new release made of an existing one (its artifact and configuration), rolled out in place of the live one. */
-  private async replaceWith(project: string, environment: string, source: Release, reason: string, kind: 'rollback' | null): Promise<Release> {
+  private async replaceWith(project: string, environment: string, source: Release, reason: string, kind: 'rollback' | null, cause = 'server'): Promise<Release> {
     const { store, clock } = this.deps;
     const holder = `replace-${clock.now().getTime()}`;
     if (!(await this.lock(project, environment, holder))) throw new ConflictError(`could not lock ${project}/${environment}`);
@@ -365,7 +389,8 @@ export class Deployer {
         createdAt: clock.now().toISOString(),
       });
       await store.updateEnvironment(project, environment, { desiredRelease: release.number, state: 'progressing', updatedAt: clock.now().toISOString() });
-      const driver = this.driver(log);
+      const driver = this.driver(log, { origin: source, cause });
+      if (kind === 'rollback') await this.emitter({ origin: source, cause })?.(rollbackEvent(release, source, currentNumber, reason, cause, clock.now().toISOString()));
       const rollout = await driver.create(release, current, { strategy: { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 }, bakeMs: 0 }, null);
       const done = await driver.drive(rollout.id);
       if (done.state !== 'promoted') throw new ConflictError(done.reason ?? 'the new release did not go live');
@@ -463,4 +488,17 @@ export class Deployer {
   async housekeeping(): Promise<void> {
     await this.driver((line) => this.deps.logger.info(line)).scaleDownDue();
   }
+}
+
+/** The `rollback` event: from the live release, to the one put back, as the new release. */
+function rollbackEvent(release: Release, target: Release, from: number | null, reason: string, cause: string, at: string): ReleaseEventInput {
+  return {
+    kind: 'rollback',
+    release,
+    origin: target,
+    at,
+    cause,
+    summary: `${release.environment}: release ${from ?? '(none)'} rolled back to ${target.number} as release ${release.number} (${reason})`,
+    facts: { from, to: target.number, release: release.number, reason, automatic: !cause.startsWith('token:'), ...(cause.startsWith('token:') ? { by: cause.slice('token:'.length) } : {}) },
+  };
 }

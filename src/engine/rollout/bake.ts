@@ -73,6 +73,18 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
     createdAt: clock.now().toISOString(),
   });
   deps.log(`${reason}: rolling back to release ${stable.number} as release ${release.number}`);
+  // An alert's request names it (`alert NAME: …`): the rollback's cause is that alert, not the bake's analysis.
+  const alertName = reason.startsWith(ALERT_ROLLBACK_PREFIX) ? /^(\S+):/.exec(reason.slice(ALERT_ROLLBACK_PREFIX.length))?.[1] : undefined;
+  const cause = alertName !== undefined ? `alert:${alertName}` : 'analysis';
+  await deps.emit?.({
+    kind: 'rollback',
+    release,
+    origin: stable,
+    at: clock.now().toISOString(),
+    cause,
+    summary: `${environment}: release ${v.target.number} rolled back to ${stable.number} as release ${release.number} (${reason})`,
+    facts: { from: v.target.number, to: stable.number, release: release.number, reason, automatic: true },
+  });
   try {
     await rollingUpdate(
       { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f, d) => hostsOf(deps.naming, p, e, s, f, d), log: deps.log, secretValues: deps.secretValues },
@@ -90,5 +102,14 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
   await store.updateRelease(project, environment, release.number, { state: 'live' });
   const patch = await markAborted(deps, v, reason);
   await store.updateEnvironment(project, environment, { currentRelease: release.number, desiredRelease: release.number, state: 'healthy' });
+  await deps.emit?.({
+    kind: 'release.live',
+    release,
+    origin: stable,
+    at: clock.now().toISOString(),
+    cause,
+    summary: `${environment}: release ${release.number} (release ${stable.number} put back) is live`,
+    facts: { strategy: 'rolling', previous: v.target.number, bakeSeconds: 0, rollbackOf: v.target.number },
+  });
   return patch;
 }

@@ -4,6 +4,7 @@
 import { errorMessage } from '../../errors.ts';
 import { domainNamesOf, type ReleaseConfig } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
+import { planOf } from './rollout-plan.ts';
 
 /** Removes the routes of the domains `from` has and `live` has not. */
 async function dropDomainRoutes(deps: RolloutDeps, from: ReleaseConfig | null, live: ReleaseConfig | null): Promise<void> {
@@ -18,6 +19,25 @@ export async function markLive(deps: RolloutDeps, v: RolloutView): Promise<void>
   await store.updateRelease(project, environment, number, { state: 'live' });
   await store.updateEnvironment(project, environment, { currentRelease: number, desiredRelease: number, state: 'healthy', reason: null, updatedAt: clock.now().toISOString() });
   await dropDomainRoutes(deps, v.stableConfig, v.targetConfig);
+  await deps.emit?.({
+    kind: 'release.live',
+    release: v.target,
+    at: clock.now().toISOString(),
+    summary: `${environment}: release ${number} is live${v.target.rolledBackFrom !== null ? ` (rolled back from ${v.target.rolledBackFrom})` : ''}`,
+    facts: liveFacts(v),
+  });
+}
+
+/** The facts of a release.live: `rollbackOf` tells DORA a release put back from a deploy. */
+function liveFacts(v: RolloutView): Record<string, unknown> {
+  const plan = planOf(v.rollout.strategyJson, `rollout ${v.rollout.id}`);
+  return {
+    strategy: v.stable ? plan.strategy.kind : 'rolling',
+    previous: v.stable?.number ?? null,
+    bakeSeconds: v.stable ? plan.bakeMs / 1000 : 0,
+    ...(v.target.rolledBackFrom !== null ? { rollbackOf: v.target.rolledBackFrom } : {}),
+    ...(v.target.runId === null && v.target.rolledBackFrom === null ? { redeploy: true } : {}),
+  };
 }
 
 export async function markAborted(deps: RolloutDeps, v: RolloutView, reason: string): Promise<RolloutPatch> {

@@ -8,6 +8,7 @@ import type { HostNaming } from '../deploy/hosts.ts';
 import type { ReleaseConfig } from '../deploy/release-config.ts';
 import type { DomainClaims } from '../domains/domain-claims.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
+import type { EmitReleaseEvent } from './release-event.ts';
 
 export interface RolloutDeps {
   store: Store;
@@ -22,6 +23,8 @@ export interface RolloutDeps {
   domains?: Pick<DomainClaims, 'claim' | 'release'>;
   /** Rollout outcomes and analysis verdicts are counted here; absent: nowhere. */
   metrics?: Metrics;
+  /** Platform events (release.live, rollout.promoted/aborted, rollback); never throws. Absent: none. */
+  emit?: EmitReleaseEvent;
 }
 
 /** A rollout with what its strategy needs loaded: the releases and their configurations. */

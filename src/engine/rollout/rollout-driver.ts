@@ -14,6 +14,8 @@ import { advanceRolling } from './rolling.ts';
 import { planOf, type RolloutPlan } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { environmentLabel } from '../../metrics/metric-catalog.ts';
+import { storedDecisions, type StoredDecision } from './decisions.ts';
+import { abortCause } from './release-event.ts';
 
 export const terminalRollout = new Set(['promoted', 'aborted']);
 
@@ -118,12 +120,43 @@ export class RolloutDriver {
     if (!patch || Object.keys(patch).length === 0) return rollout;
     const next = { ...patch, updatedAt: clock.now().toISOString() };
     await store.updateRollout(id, next);
-    if (next.state === RolloutState.promoted || next.state === RolloutState.aborted) this.countOutcome(rollout, kind, next.state);
-    return { ...rollout, ...next };
+    const after = { ...rollout, ...next };
+    if (next.state === RolloutState.promoted || next.state === RolloutState.aborted) {
+      this.countOutcome(rollout, kind, next.state);
+      await this.emitOutcome(after, v.target, kind, rollout.phase);
+    }
+    return after;
   }
 
   private countOutcome(r: Rollout, strategy: string, outcome: string): void {
     this.deps.metrics?.count('rollouts', { project: r.project, environment: environmentLabel(r.environment), strategy, outcome });
+  }
+
+  /** rollout.promoted or rollout.aborted, with the reason and the figures of the analysis that ended it. */
+  private async emitOutcome(r: Rollout, target: Release, strategy: string, phase: string): Promise<void> {
+    if (!this.deps.emit) return;
+    const at = this.deps.clock.now().toISOString();
+    const rollbackOf = target.rolledBackFrom !== null ? { rollbackOf: target.rolledBackFrom } : {};
+    if (r.state === RolloutState.promoted) {
+      await this.deps.emit({ kind: 'rollout.promoted', release: target, at, summary: `${r.environment}: rollout of release ${r.release} promoted`, facts: { strategy, ...rollbackOf } });
+      return;
+    }
+    const { cause, failure } = abortCause(r.abortRequested);
+    const step = phase === 'bake' ? 'bake' : r.step;
+    let decisions: StoredDecision[] = [];
+    try {
+      decisions = storedDecisions(r).filter((d) => d.step === step).slice(-20);
+    } catch {
+      // Unreadable decisions (the reason the rollout ended, perhaps): the event goes without them.
+    }
+    await this.deps.emit({
+      kind: 'rollout.aborted',
+      release: target,
+      at,
+      cause,
+      summary: `${r.environment}: rollout of release ${r.release} aborted: ${r.reason ?? 'no reason given'}`,
+      facts: { strategy, reason: r.reason, phase, step, failure, decisions, ...rollbackOf },
+    });
   }
 
   /** Advances until the rollout ends or `until` holds; a step error is retried, then ends it. */
@@ -170,6 +203,8 @@ export class RolloutDriver {
     const patch = { state: RolloutState.aborted, phase: RolloutPhase.done, reason, finishedAt: now, updatedAt: now };
     await store.updateRollout(id, patch);
     this.countOutcome(r, 'unknown', RolloutState.aborted);
+    const target = await store.getRelease(r.project, r.environment, r.release);
+    if (target) await this.emitOutcome({ ...r, ...patch }, target, 'unknown', r.phase);
     return { ...r, ...patch };
   }
 
