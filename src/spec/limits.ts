@@ -69,5 +69,7 @@ export const COUNT_LIMITS = {
   /** Entries of one environment's approvers list. */
   approvers: 100,
   triggerPatterns: 100,
+  /** Places one project's events are sent to. */
+  notificationTargets: 20,
   triggerPatternLength: 256,
 } as const;
