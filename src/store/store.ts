@@ -5,6 +5,7 @@ import type { AcmeAccountRecord } from '../certificates/acme-account-record.ts';
 import type { CertificateRecord } from '../certificates/certificate-record.ts';
 import type { DomainClaim } from '../domains/domain-claim.ts';
 import type { EventRecords } from '../events/event-log.ts';
+import type { NotificationRecords } from '../notifications/delivery-record.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
@@ -24,7 +25,7 @@ export interface AuditFilter {
   limit: number;
 }
 
-export interface Store extends EventRecords {
+export interface Store extends EventRecords, NotificationRecords {
   migrate(): Promise<void>;
   close(): Promise<void>;
 

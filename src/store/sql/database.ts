@@ -32,6 +32,27 @@ export interface EventRow {
   factsJson: string;
 }
 
+/** The outbox (src/notifications/delivery-record.ts) as stored. */
+export interface NotificationDeliveryRow {
+  id: string;
+  eventId: string;
+  eventSeq: number;
+  project: string;
+  kind: string;
+  target: string;
+  url: string;
+  targetHost: string;
+  format: string;
+  state: string;
+  attempts: number;
+  lastStatus: string | null;
+  nextAttemptAt: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Database {
   projects: Project;
   runs: Run;
@@ -56,6 +77,9 @@ export interface Database {
   certificates: CertificateRow;
   acmeAccounts: AcmeAccountRecord;
   events: EventRow;
+  notificationDeliveries: NotificationDeliveryRow;
+  notifierCursor: { id: number; seq: number };
+  notificationSecrets: { project: string; sealed: string; createdAt: string };
 }
 
 /** The domain list is a JSON column. */
