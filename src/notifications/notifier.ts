@@ -65,6 +65,9 @@ export class Notifier {
   #timer: NodeJS.Timeout | null = null;
   #working: Promise<void> | null = null;
   #workAgain = false;
+  /** The last seq this process fanned out; the stored cursor lags it (see CURSOR_LAG_MS). */
+  #after: number | null = null;
+  #lastRescan = 0;
 
   constructor(deps: NotifierDeps) {
     this.#deps = deps;
@@ -108,7 +111,11 @@ export class Notifier {
 
   async #fanOutOnce(): Promise<void> {
     const { records, clock } = this.#deps;
-    let after = await records.notifierCursor();
+    // From this process's own position; from the stored cursor at start and every CURSOR_LAG_MS,
+    // to pick up an event whose seq committed late (fan-out is idempotent, so rereading is harmless).
+    const rescan = this.#after === null || clock.now().getTime() - this.#lastRescan >= CURSOR_LAG_MS;
+    let after = rescan || this.#after === null ? await records.notifierCursor() : this.#after;
+    if (rescan) this.#lastRescan = clock.now().getTime();
     for (;;) {
       const events = await records.listEvents({ afterSeq: after, limit: BATCH });
       if (events.length === 0) break;
@@ -134,6 +141,7 @@ export class Notifier {
       }
       if (settled !== null) await records.advanceNotifierCursor(settled);
       after = events[events.length - 1]?.seq ?? after;
+      this.#after = Math.max(this.#after ?? 0, after);
       if (events.length < BATCH) break;
     }
     this.wake();
@@ -169,7 +177,10 @@ export class Notifier {
     if (this.#stopped || this.#working) return;
     const wait = due === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(0, Date.parse(due) - this.#deps.clock.now().getTime()));
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.wake(), wait);
+    this.#timer = setTimeout(() => {
+      if (this.#deps.clock.now().getTime() - this.#lastRescan >= CURSOR_LAG_MS) this.fanOut();
+      this.wake();
+    }, wait);
     this.#timer.unref();
   }
 

@@ -20,7 +20,7 @@ export function httpPoster(opts: { denyPrivate: boolean; timeoutMs: number }): P
   const lookup: LookupFunction = (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses;
       const refused = list.find((a) => isPrivateAddress(a.address, blocked));
       if (refused) return callback(new Error(`${hostname} resolves to ${refused.address}, a private address (--notify-deny-private)`), '', 0);
       if (options.all) return callback(null, list);

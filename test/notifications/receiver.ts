@@ -23,13 +23,15 @@ export interface Receiver {
   duplicates: number;
   /** Set the secret once known (after `project add`). */
   secret: string | null;
+  /** When set, how many attempts of this id to fail (instead of `failFirst`). */
+  failFirstOverride: ((id: string) => number) | null;
   close(): Promise<void>;
 }
 
 export async function startReceiver(opts: { failFirst?: number; secret?: string | null } = {}): Promise<Receiver> {
   const failFirst = opts.failFirst ?? 0;
   const tries = new Map<string, number>();
-  const r: Receiver = { url: '', accepted: new Map(), attempts: [], badSignatures: 0, duplicates: 0, secret: opts.secret ?? null, close: async () => {} };
+  const r: Receiver = { url: '', accepted: new Map(), attempts: [], badSignatures: 0, duplicates: 0, secret: opts.secret ?? null, failFirstOverride: null, close: async () => {} };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -46,7 +48,7 @@ export async function startReceiver(opts: { failFirst?: number; secret?: string 
       }
       const n = (tries.get(id) ?? 0) + 1;
       tries.set(id, n);
-      if (n <= failFirst) {
+      if (n <= (r.failFirstOverride ? r.failFirstOverride(id) : failFirst)) {
         r.attempts.push([id, 503]);
         res.writeHead(503).end('try later');
         return;
