@@ -38,7 +38,7 @@ import { defaultLogStorePolicy, type LogStorePolicy } from './logs/log-store-pol
 import type { Project, Run } from './store/records.ts';
 import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
 import { certificateId } from './certificates/certificate-record.ts';
-import type { CertificateManager as CertificateManagerType } from './certificates/certificate-manager.ts';
+import type { CertificateFailure, CertificateManager as CertificateManagerType } from './certificates/certificate-manager.ts';
 import type { TracingConfig } from './tracing/tracing-config.ts';
 import { openTracing } from './tracing/open-tracing.ts';
 
@@ -47,7 +47,7 @@ import { openTracing } from './tracing/open-tracing.ts';
  * starts (a process of its own, on another core), not before (docs/decisions/0012).
  */
 async function loadServing() {
-  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims, certificateManager, recorder, exposition] = await Promise.all([
+  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims, certificateManager, recorder, exposition, outbox, projectNotifications, postNotification, certificateFailed] = await Promise.all([
     import('./api/create-api.ts'),
     import('./artifact/artifact-store.ts'),
     import('./engine/clock.ts'),
@@ -67,6 +67,10 @@ async function loadServing() {
     import('./certificates/certificate-manager.ts'),
     import('./metrics/metric-recorder.ts'),
     import('./metrics/metrics-exposition.ts'),
+    import('./notifications/notifier.ts'),
+    import('./notifications/project-notifications.ts'),
+    import('./notifications/post-notification.ts'),
+    import('./certificates/certificate-failed-events.ts'),
   ]);
   return {
     ...api,
@@ -88,6 +92,10 @@ async function loadServing() {
     ...certificateManager,
     ...recorder,
     ...exposition,
+    ...outbox,
+    ...projectNotifications,
+    ...postNotification,
+    ...certificateFailed,
   };
 }
 
@@ -135,6 +143,10 @@ export interface ServerOptions {
   sandbox?: SandboxMode;
   /** OpenTelemetry traces over OTLP/HTTP (tracingConfigOf the OTEL_* variables); null or absent: off, nothing of OpenTelemetry loaded. */
   tracing?: TracingConfig | null;
+  /** --notify-deny-private: notification targets on loopback, private and link-local addresses are refused. */
+  notifyDenyPrivate?: boolean;
+  /** The first retry of a failed notification (default 1 s), doubling up to 1 h; given up after 24 h. */
+  notifyRetryMs?: number;
 }
 
 /** How long a stopping server waits for the last spans to reach the collector. */
@@ -221,6 +233,11 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     CertificateManager,
     MetricRecorder,
     MetricsExposition,
+    Notifier,
+    defaultNotifierBackoff,
+    ProjectNotifications,
+    httpPoster,
+    certificateFailedEvents,
   } = await loadServing();
   // Built while the data plane starts (docs/decisions/0022): nothing below talks to it before
   // `await dpStarting`, and the API listens and the engine starts only after it.
@@ -286,7 +303,30 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
   // Certificates are ordered only where HTTPS is served: without --https-port nothing would use
   // them, and a development server must not ask a public CA for every domain it is shown.
-  if (opts.httpsPort != null) certificates = new CertificateManager({ claims: store, store, dataPlane: dpClient, sealer: keyring, acme: opts.acme ?? defaultAcmeSettings, publicUrl, logger });
+  const onCertificateFailed = (failure: CertificateFailure): void => {
+    void store.listDomainClaims().then(
+      async (claims) => {
+        for (const event of certificateFailedEvents(failure, claims)) await eventLog.emit(event);
+      },
+      (e: unknown) => logger.warn(`certificate.failed not recorded: ${errorMessage(e)}`),
+    );
+  };
+  if (opts.httpsPort != null) certificates = new CertificateManager({ claims: store, store, dataPlane: dpClient, sealer: keyring, acme: opts.acme ?? defaultAcmeSettings, publicUrl, logger, onFailed: onCertificateFailed });
+  // Notifications: the outbox in the store, fed by the event log; links use the public URL.
+  const projectNotifications = new ProjectNotifications({ store, secrets, sealer: keyring, now: () => systemClock.now() });
+  const outbox = new Notifier({
+    records: store,
+    eventLog,
+    targetsOf: (p) => projectNotifications.targetsOf(p),
+    signingSecretOf: (p) => projectNotifications.signingSecretOf(p),
+    resolveUrl: (p, u) => projectNotifications.resolveUrl(p, u),
+    post: httpPoster({ denyPrivate: opts.notifyDenyPrivate === true, timeoutMs: 10_000 }),
+    links: (event) => (event.run ? { run: `${publicUrl ?? url}/api/runs/${event.run.id}` } : {}),
+    clock: systemClock,
+    owner: config.owner,
+    logger,
+    backoff: { ...defaultNotifierBackoff, initialMs: opts.notifyRetryMs ?? defaultNotifierBackoff.initialMs },
+  });
 
   // Alerts watch the data plane's own figures; their rollbacks go through the deployer's (src/engine/alerts).
   const alerts = new AlertEvaluator({
@@ -313,6 +353,11 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       alertApi: {
         assertProject: async (name) => void (await engine.project(name)),
         views: (project, environment) => alertViews(watchedAlerts, alerts, project, environment),
+      },
+      notificationApi: {
+        assertProject: async (name) => void (await engine.project(name)),
+        deliveries: (project, limit) => store.listDeliveries(project, limit),
+        signingSecretOf: (project) => projectNotifications.signingSecretOf(project),
       },
       auditTrail: new AuditTrail(store, systemClock),
       metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), logs: logs.ingest, events: { listEvents: (filter) => eventLog.list(filter) }, warn: (m) => logger.warn(m) }),
@@ -390,6 +435,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     await dp.client.request('PUT', `/routes/${encodeURIComponent(new URL(publicUrl).hostname)}`, { backends: [], forward: { port: apiPort } });
   }
   certificates?.start();
+  outbox.start();
   logger.info(`sluice server: API on ${url}, router on ${opts.routerHost}:${dp.routerPort}, data in ${dataDir}`);
   return {
     url,
@@ -400,6 +446,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       dpSupervisor?.stop();
       await app.close();
       await alerts.stop();
+      await outbox.stop();
       await engine.stop();
       await notifier.close();
       // After the engine stopped: the spans of stages it interrupted are in the last batch.

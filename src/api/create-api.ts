@@ -1,5 +1,6 @@
 // The Fastify application: the request guard (host, origin, content type, token, permission),
 // the routes, and the single error → HTTP mapping.
+import { registerNotificationRoutes } from './notification-routes.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ErrorCode, InvalidInputError, SluiceError } from '../errors.ts';
 import { FailureLimiter, type FailureLimit } from '../auth/failure-limiter.ts';
@@ -83,6 +84,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerSecretRoutes(app, deps.secretApi, auditor);
   registerDomainRoutes(app, deps.domainApi);
   registerAlertRoutes(app, deps.alertApi);
+  registerNotificationRoutes(app, deps.notificationApi);
   registerAuditRoutes(app, deps.auditTrail);
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);

@@ -13,6 +13,7 @@ import type { SecretApiDeps } from './secret-routes.ts';
 import type { BackupApiDeps } from './backup-route.ts';
 import type { DomainApiDeps } from './domain-routes.ts';
 import type { AlertApiDeps } from './alert-routes.ts';
+import type { NotificationApiDeps } from './notification-routes.ts';
 import type { LogApiDeps } from './log-routes.ts';
 import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
@@ -27,6 +28,7 @@ export interface ApiDeps {
   deployer: Deployer;
   domainApi: DomainApiDeps;
   alertApi: AlertApiDeps;
+  notificationApi: NotificationApiDeps;
   metricsApi: MetricsApiDeps;
   doraApi: DoraApiDeps;
   logApi: LogApiDeps;
@@ -67,12 +69,16 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!name) throw new InvalidInputError('name is required');
     if (!repo) throw new InvalidInputError('repo is required');
     const project = await engine.addProject({ name, repo, branch: optionalString(b, 'branch') ?? 'main' });
-    return reply.code(201).send(projectView(project, deps.apiBase(), true));
+    const signingSecret = await deps.notificationApi.signingSecretOf(project.name);
+    return reply.code(201).send({ ...projectView(project, deps.apiBase(), true), notifications: { signingSecret } });
   });
 
-  app.get<{ Params: Params }>('/api/projects/:name', { config: { permission: need.viewer } }, async (req) =>
-    projectView(await engine.project(req.params.name!), deps.apiBase(), principalOf(req).role === 'admin'),
-  );
+  app.get<{ Params: Params }>('/api/projects/:name', { config: { permission: need.viewer } }, async (req) => {
+    const project = await engine.project(req.params.name!);
+    const admin = principalOf(req).role === 'admin';
+    // The signing secret, like the webhook secret, is shown to admins only.
+    return { ...projectView(project, deps.apiBase(), admin), ...(admin ? { notifications: { signingSecret: await deps.notificationApi.signingSecretOf(project.name) } } : {}) };
+  });
 
   app.post<{ Params: Params }>('/api/projects/:name/rotate-webhook-secret', { config: { permission: need.admin } }, async (req) =>
     projectView(await engine.rotateWebhookSecret(req.params.name!), deps.apiBase(), true),

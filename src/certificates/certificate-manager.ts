@@ -37,6 +37,15 @@ export interface CertificateManagerOptions {
   backoff?: CertificateBackoff;
   /** The longest wait between two passes of the timer (renewals, data-plane restarts); default 60 s. */
   intervalMs?: number;
+  /** Told when an order fails after the certificate's last success (not at every retry): certificate.failed. */
+  onFailed?: (failure: CertificateFailure) => void;
+}
+
+export interface CertificateFailure {
+  domains: string[];
+  error: string;
+  failures: number;
+  nextAttemptAt: string;
 }
 
 /** Has a certificate and key that are not expired: the data plane serves it. */
@@ -178,6 +187,7 @@ export class CertificateManager implements CertificateReconciler {
       // The certificate it had (if any) keeps serving; the environment keeps serving HTTP otherwise.
       await this.#write({ ...started, state: 'failed', lastError, failures, nextAttemptAt: new Date(at.getTime() + delay).toISOString(), orderUrl: null, updatedAt: at.toISOString() });
       this.#opts.logger.warn(`certificates: ordering ${want.domains.join(', ')} failed (attempt ${failures}, next in ${Math.round(delay / 1000)} s): ${lastError}`);
+      if (failures === 1) this.#opts.onFailed?.({ domains: want.domains, error: lastError, failures, nextAttemptAt: new Date(at.getTime() + delay).toISOString() });
     }
   }
 

@@ -60,6 +60,7 @@ export class Engine {
       deployer: deps.deployer,
       logger,
       sourceOf: deps.sourceOf,
+      ...(deps.eventLog ? { eventLog: deps.eventLog } : {}),
       enqueue: async (project, opts) => {
         const run = await enqueueRun(deps, project, opts);
         this.scheduler.poke();

@@ -17,6 +17,7 @@ import { testStage } from './stages/test-stage.ts';
 import { verifyStage } from './stages/verify-stage.ts';
 import { defaultRunLogPolicy } from './run-log-policy.ts';
 import { noopStageSpan, noopTracing } from './tracing.ts';
+import { previewReadyEvent, runEndedEvent, runWaitingEvent } from './run-events.ts';
 
 const stageImpls: Record<StageKind, StageImpl> = {
   [StageKind.checkout]: checkoutStage,
@@ -83,6 +84,8 @@ export class RunExecutor {
     this.deps.onRunState?.(run, outcome.state, outcome.state === 'succeeded' ? null : outcome.reason);
     if (outcome.state === 'waiting') {
       await store.updateRun(run.id, { state: 'waiting', reason: outcome.reason, leaseOwner: null, leaseExpiresAt: null }, ['running']);
+      const gate = (await store.listStages(run.id)).find((s) => s.state === 'waiting');
+      await this.deps.eventLog?.emit(runWaitingEvent(run, gate?.name ?? null, gate?.environment ?? null, outcome.reason));
       return;
     }
     // A person's cancel recorded its own reason ("cancelled by …"): keep it.
@@ -97,6 +100,9 @@ export class RunExecutor {
       await this.deps.deployer.abandonRun(run.id, `run #${run.number} ${outcome.state}: ${reason ?? ''}`).catch((e) => this.logger.error(`abandoning rollouts of run ${run.id}`, e));
     }
     await store.updateRun(run.id, { state: outcome.state, reason, finishedAt: now, leaseOwner: null, leaseExpiresAt: null }, ['running']);
+    // Recorded, not awaited by anyone downstream: emit stores the event and returns (never throws).
+    if (outcome.state === 'succeeded' || outcome.state === 'failed') await this.deps.eventLog?.emit(runEndedEvent(run, outcome.state, reason));
+    if (outcome.state === 'succeeded' && run.preview !== null) await this.deps.eventLog?.emit(previewReadyEvent(run, this.deps.deployer.urlOf(run.project, `pr-${run.preview}`)));
     // Only now, once: a run that waits or is handed back gets its span from whichever server ends it.
     trace.end({ state: outcome.state, reason, finishedAt: new Date(now) });
   }

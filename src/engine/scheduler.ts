@@ -2,6 +2,7 @@
 // died: their recorded step process groups are ended first, then the run is resumed (or,
 // after repeated interruptions, failed with the reason `interrupted`). No run stays running
 // forever, none is lost, none runs twice at once.
+import { runEndedEvent } from './run-events.ts';
 import { errorMessage } from '../errors.ts';
 import type { Run } from '../store/records.ts';
 import { isoAfter } from './clock.ts';
@@ -128,6 +129,7 @@ export class Scheduler {
         }
         await endSteps(store, run.id, { state: run.cancelRequested ? 'cancelled' : 'failed', reason, at: now });
         traceRunEnded(this.deps.tracing, run, { state: run.cancelRequested ? 'cancelled' : 'failed', reason, finishedAt: new Date(now) });
+        if (!run.cancelRequested) await this.deps.eventLog?.emit(runEndedEvent(run, 'failed', reason));
         this.logger.warn(`run ${run.id} ${reason} after ${attempt} attempt(s)`);
       } else {
         await this.executor.resetUnfinished(run.id);

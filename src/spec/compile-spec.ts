@@ -52,6 +52,7 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
       paths: raw.triggers?.paths ?? [],
       tags: raw.triggers?.tags ?? [],
     },
+    notifications: (raw.notifications ?? []).map((n) => ({ url: n.url.trim(), format: n.format ?? 'webhook', events: n.events })),
   };
   return deepFreeze(spec);
 }

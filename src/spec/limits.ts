@@ -76,6 +76,8 @@ export const COUNT_LIMITS = {
   /** Entries of one environment's approvers list. */
   approvers: 100,
   triggerPatterns: 100,
+  /** Places one project's events are sent to. */
+  notificationTargets: 20,
   triggerPatternLength: 256,
   /** Alerts of one environment: each is evaluated every second. */
   alerts: 50,

@@ -9,6 +9,7 @@ import { formatSize, parseSize } from './size.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../sandbox/sandbox-limits.ts';
 import type { DurationBound } from './limits.ts';
 import { PERCENT_PATTERN } from './percent.ts';
+import { notificationsSchema } from './notification-schema.ts';
 import { hostNameProblem } from './host-name.ts';
 import { ENV_VAR_NAME, isReservedSecretGroup, RESERVED_SECRET_GROUP_PREFIX, SECRET_GROUP_NAME } from './names.ts';
 import { ALERT_ACTIONS, ALERT_METRICS, alertProblems } from './alert-spec.ts';
@@ -467,6 +468,7 @@ export const rawSpecSchema = z.strictObject({
     .describe('Deploy targets, in deploy order.'),
   previews: previewsSchema.optional().describe('Preview environments for pull requests.'),
   triggers: triggersSchema.optional(),
+  notifications: notificationsSchema.optional().describe('Where the project\'s events (run.failed, rollback, …) are sent.'),
 });
 
 export type RawSpec = z.output<typeof rawSpecSchema>;

@@ -1,6 +1,8 @@
 // The compiled pipeline file: defaults applied, durations in milliseconds, names in file
 // order, frozen. This is what the engine and a release snapshot hold.
 import { COUNT_LIMITS } from './limits.ts';
+import type { EventKind } from '../events/platform-event.ts';
+import type { NotificationFormat } from './notification-schema.ts';
 
 import type { SandboxLimits } from '../sandbox/sandbox-limits.ts';
 import type { AlertSpec } from './alert-spec.ts';
@@ -146,6 +148,15 @@ export type TriggersSpec = {
   readonly tags: readonly string[];
 };
 
+/** Where a project's platform events are sent (src/notifications). */
+export type NotificationSpec = {
+  /** An http(s) URL, or a `${{ secrets.NAME }}` reference resolved at delivery (never stored resolved). */
+  readonly url: string;
+  readonly format: NotificationFormat;
+  /** Event kinds, or `['*']` for every kind. */
+  readonly events: readonly (EventKind | '*')[];
+};
+
 export type Spec = {
   readonly build: readonly StepSpec[];
   readonly test: readonly StepSpec[];
@@ -156,4 +167,5 @@ export type Spec = {
   readonly environments: readonly EnvironmentSpec[];
   readonly previews: PreviewsSpec;
   readonly triggers: TriggersSpec;
+  readonly notifications: readonly NotificationSpec[];
 };

@@ -2,6 +2,7 @@
 // into a new data directory, and a server started there has the runs, releases and secrets.
 // Restore refuses anything that is not a Sluice store, a newer schema, a directory that holds a
 // store (without --force), a store a process has open, and a directory whose data plane runs.
+import { signingSecretAad } from '../../src/notifications/project-notifications.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -50,6 +51,12 @@ void test('a backup taken while runs write restores into a new directory where a
   await live.putCertificate(cert);
   const directoryUrl = 'https://ca.test/dir';
   await live.putAcmeAccount({ directoryUrl, accountUrl: 'https://ca.test/acct/7', sealedKey: liveKeys.encrypt('account key 55e1', acmeAccountKeyAad(directoryUrl)), email: 'ops@example.com', createdAt: new Date().toISOString() });
+  // The notification outbox and the project's sealed signing secret (made by `project add`).
+  const signingSealed = await live.getNotificationSecret('shop');
+  assert.ok(signingSealed, 'project add made a signing secret');
+  const signingSecret = liveKeys.decrypt(signingSealed, signingSecretAad('shop'));
+  const outboxRow = { id: 'd-1', eventId: 'evt-1', eventSeq: 1, project: 'shop', kind: 'run.failed' as const, target: 't', url: 'https://hooks.example.com/x', targetHost: 'hooks.example.com', format: 'webhook' as const, nextAttemptAt: '2027-01-01T00:00:00.000Z', createdAt: '2026-12-01T00:00:00.000Z' };
+  await live.addDeliveries([outboxRow]);
   await live.close();
   const file = path.join(work, 'shop.db');
   const backup = await server.cli(['backup', file]);
@@ -95,6 +102,8 @@ void test('a backup taken while runs write restores into a new directory where a
   const account = await restoredStore.getAcmeAccount(directoryUrl);
   assert.equal(account?.accountUrl, 'https://ca.test/acct/7');
   assert.equal(restoredKeys.decrypt(account.sealedKey, acmeAccountKeyAad(directoryUrl)), 'account key 55e1');
+  assert.equal(restoredKeys.decrypt((await restoredStore.getNotificationSecret('shop')) ?? '', signingSecretAad('shop')), signingSecret);
+  assert.deepEqual((await restoredStore.listDeliveries('shop', 10)).map((d) => [d.id, d.eventId, d.state]), [[outboxRow.id, outboxRow.eventId, 'pending']]);
   await restoredStore.close();
 
   const again = await TestServer.startAt(restoredDir);

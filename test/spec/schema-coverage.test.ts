@@ -24,8 +24,14 @@ const ALERTS = 'test/spec/alert-keys.test.ts: alerts compile to metrics, thresho
 const ALERT_E2E = 'test/e2e/alerts.test.ts: a release answering 30% 500s: the notify alert fires without rollback, the rollback alert fires after its `for` and the previous release serves again; a restart keeps the states';
 const PREVIEW = 'test/e2e/hooks-hosts.test.ts: a signed push deploys; a signed pull request opens, updates and removes its preview';
 
+const NOTIFY = 'test/spec/notification-keys.test.ts: notification targets compile with their format (webhook by default), events and secret references';
+
 /** JSON path of a key (`*` a map entry, `[]` a list item) → `FILE: TEST NAME` of a test that exercises it. */
 const COVERAGE: Record<string, string> = {
+  notifications: NOTIFY,
+  'notifications[].url': NOTIFY,
+  'notifications[].format': NOTIFY,
+  'notifications[].events': NOTIFY,
   'build[].network': 'test/runner/sandboxed-runner.test.ts: network: false cuts a step off the host network; the default keeps it',
   'build[].limits': 'test/runner/sandboxed-runner.test.ts: crossing a limit fails the step and names the limit',
   'build[].limits.memory': 'test/spec/sandbox-keys.test.ts: bad limits and network values are refused with the bound',

@@ -42,6 +42,8 @@ export interface ServerFlags extends AcmeFlags {
   publicUrl?: string;
   authFailures: string;
   sandbox: string;
+  notifyDenyPrivate?: boolean;
+  notifyRetry: string;
 }
 
 export function intOption(name: string, value: string, min: number, max: number): number {
@@ -74,6 +76,18 @@ export function sizeOption(name: string, value: string, min: number): number {
 }
 
 /** A positive duration that a timer can hold (at most 10 years, compared, never scheduled). */
+/** --notify-retry: 10ms (tests) to 1h. */
+function retryOption(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    throw new Error(`--notify-retry: ${errorMessage(error)}`);
+  }
+  if (ms < 10 || ms > 3_600_000) throw new Error(`--notify-retry must be from 10ms to 1h, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
 export function durationOption(name: string, value: string): number {
   let ms: number;
   try {
@@ -119,6 +133,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--log-format <format>', 'text or json (one JSON object per line, for journald and log collectors)', 'text')
     .option('--log-max <size>', 'a log file (<data>/logs/dataplane.log, or the server\'s stdout appended to a file) is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
     .option('--log-keep <n>', 'rotated log files kept (FILE.1 … FILE.n)', String(defaultOutputRotation.keep))
+    .option('--notify-deny-private', 'refuse notification targets on loopback, private and link-local addresses (checked on the address connected to, against SSRF)')
+    .option('--notify-retry <duration>', 'first retry of a failed notification after this long, doubling (with jitter) up to 1h; given up after 24h', '1s')
     .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it')
     .option('--sandbox <mode>', 'bwrap: steps and instances run inside bubblewrap (recommended; refuses to start where it cannot run); none: unsandboxed, warned about (the default for now: docs/decisions/0016)', 'none');
 }
@@ -164,6 +180,8 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     authFailuresPerMinute: intOption('--auth-failures', flags.authFailures, 1, 1_000_000),
     acme: acmeSettingsOf(flags),
     tracing: tracingConfigOf(ctx.env.otel),
+    notifyDenyPrivate: flags.notifyDenyPrivate === true,
+    notifyRetryMs: retryOption(flags.notifyRetry),
   }, logger);
   startOutputRotation(outputRotationOf(flags), (line) => logger.warn(line));
   return { ...server, logger };

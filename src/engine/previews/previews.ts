@@ -2,6 +2,7 @@
 // commits) builds its head and deploys it to `pr-N`; one that closes is torn down. The
 // reconciler compares previews with the known state of pull requests and removes orphans;
 // previews idle for `previews.ttl` are removed too.
+import type { EventLog } from '../../events/event-log.ts';
 import type { VerifiedHook } from '../../hooks/hook-types.ts';
 import type { Router } from '../../router/router.ts';
 import type { Source } from '../../source/source.ts';
@@ -25,6 +26,8 @@ export interface PreviewDeps {
   logger: Logger;
   sourceOf: (project: Project) => Source;
   enqueue: (project: Project, opts: EnqueueOptions) => Promise<Run>;
+  /** Where preview.removed is recorded; absent: nowhere. */
+  eventLog?: EventLog;
 }
 
 export interface HookOutcome {
@@ -186,7 +189,11 @@ export class Previews {
     // Whatever the preview's record says: a run that was already deploying when an earlier
     // teardown asked it to stop may have finished its deploy afterwards.
     if (await this.environmentUp(project, number)) await this.deps.deployer.teardown(project, previewName(number), reason);
-    if (preview && preview.state !== 'removed') await store.updatePreview(project, number, { state: 'removed', reason, updatedAt: clock.now().toISOString() });
+    if (preview && preview.state !== 'removed') {
+      await store.updatePreview(project, number, { state: 'removed', reason, updatedAt: clock.now().toISOString() });
+      const environment = previewName(number);
+      await this.deps.eventLog?.emit({ kind: 'preview.removed', project, environment, release: null, run: null, commit: null, cause: 'server', summary: `preview ${environment} removed: ${reason}`, facts: { pullRequest: number, reason } });
+    }
   }
 
   private async environmentUp(project: string, number: number): Promise<boolean> {

@@ -56,6 +56,27 @@ export interface AlertChangeRow {
   changeJson: string;
 }
 
+/** The outbox (src/notifications/delivery-record.ts) as stored. */
+export interface NotificationDeliveryRow {
+  id: string;
+  eventId: string;
+  eventSeq: number;
+  project: string;
+  kind: string;
+  target: string;
+  url: string;
+  targetHost: string;
+  format: string;
+  state: string;
+  attempts: number;
+  lastStatus: string | null;
+  nextAttemptAt: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Database {
   projects: Project;
   runs: Run;
@@ -82,6 +103,9 @@ export interface Database {
   events: EventRow;
   alertStates: AlertStateRow;
   alertChanges: AlertChangeRow;
+  notificationDeliveries: NotificationDeliveryRow;
+  notifierCursor: { id: number; seq: number };
+  notificationSecrets: { project: string; sealed: string; createdAt: string };
 }
 
 /** The domain list is a JSON column. */

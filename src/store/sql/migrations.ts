@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { auditChainMigration } from './audit-chain-migration.ts';
 import { secretGrantsMigration } from './secret-grants-migration.ts';
 import { certificatesMigration } from './certificates-migration.ts';
+import { notificationsMigration } from './notifications-migration.ts';
 
 export interface DialectCapabilities {
   /** Column type of an auto-incrementing integer key: 'integer' (SQLite) or 'bigserial' (PostgreSQL). */
@@ -348,6 +349,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0012_domain_claims': domainClaimsMigration,
       '0013_events': events(caps),
       '0014_alerts': alerts(caps),
+      '0015_notifications': notificationsMigration,
     }),
   };
 }

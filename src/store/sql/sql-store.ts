@@ -14,6 +14,8 @@ import { isUniqueViolation } from './is-unique-violation.ts';
 import { appendEventRow, listEventRows } from './sql-events.ts';
 import { listAlertChangeRows, listAlertStateRows, putAlertStateRow } from './sql-alerts.ts';
 import type { AlertChange, AlertStateFilter, AlertStateRecord } from '../../alerts/alert-records.ts';
+import { addDeliveryRows, advanceNotifierCursorRow, claimDeliveryRows, finishDeliveryRow, getNotificationSecretRow, listDeliveryRows, nextDeliveryDueRow, notifierCursorRow, putNotificationSecretRow } from './sql-notifications.ts';
+import type { DeliveryOutcome, DeliveryRecord, NewDelivery } from '../../notifications/delivery-record.ts';
 import type { EventFilter, PlatformEvent } from '../../events/platform-event.ts';
 import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
 import { backoffDelay } from '../../backoff.ts';
@@ -495,4 +497,13 @@ export class SqlStore implements Store {
   listAlertStates = (filter: AlertStateFilter): Promise<AlertStateRecord[]> => listAlertStateRows(this.db, filter);
   putAlertState = (state: AlertStateRecord, change?: AlertChange): Promise<void> => putAlertStateRow(this.db, state, change);
   listAlertChanges = (filter: AlertStateFilter & { name?: string; limit: number }): Promise<AlertChange[]> => listAlertChangeRows(this.db, filter);
+  getNotificationSecret = (project: string): Promise<string | undefined> => getNotificationSecretRow(this.db, project);
+  putNotificationSecret = (project: string, sealed: string, now: string): Promise<string> => putNotificationSecretRow(this.db, project, sealed, now);
+  notifierCursor = (): Promise<number> => notifierCursorRow(this.db);
+  advanceNotifierCursor = (seq: number): Promise<void> => advanceNotifierCursorRow(this.db, seq);
+  addDeliveries = (deliveries: readonly NewDelivery[]): Promise<number> => addDeliveryRows(this.db, deliveries);
+  claimDeliveries = (owner: string, now: string, leaseUntil: string, limit: number): Promise<DeliveryRecord[]> => claimDeliveryRows(this.db, owner, now, leaseUntil, limit);
+  finishDelivery = (id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> => finishDeliveryRow(this.db, id, owner, outcome);
+  listDeliveries = (project: string, limit: number): Promise<DeliveryRecord[]> => listDeliveryRows(this.db, project, limit);
+  nextDeliveryDue = (): Promise<string | null> => nextDeliveryDueRow(this.db);
 }
