@@ -10,8 +10,9 @@ import type { RunLogs } from '../logs/log-writer.ts';
 import { entryText, parseStructured } from '../logs/log-entry.ts';
 import type { Store } from '../store/store.ts';
 import type { LogStorePolicy } from '../logs/log-store-policy.ts';
-import { instanceLogDir } from '../dataplane/data-plane-paths.ts';
+import { accessLogDir, instanceLogDir } from '../dataplane/data-plane-paths.ts';
 import { InstanceLogIngester } from '../logs/instance-log-ingester.ts';
+import { accessEntryOf } from '../logs/access-log-entry.ts';
 
 /** How often retention runs besides after each run. */
 const retainEveryMs = 10_000;
@@ -62,6 +63,15 @@ export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: 
     onError: (m, e) => logger.error(m, e),
   });
   await instances.start();
+  // The router's access lines: spooled by the data plane per environment, tailed the same way.
+  const access = new InstanceLogIngester({
+    dir: accessLogDir(dataDir),
+    cursorFile: path.join(dataDir, 'logs', 'access-ingest.json'),
+    logs: ingest,
+    entryOf: accessEntryOf,
+    onError: (m, e) => logger.error(`access log spool: ${m}`, e),
+  });
+  await access.start();
   return {
     store,
     ingest,
@@ -79,6 +89,7 @@ export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: 
     async close() {
       clearInterval(timer);
       await instances.stop();
+      await access.stop();
       await ingest.close();
       await running;
       await store.close();

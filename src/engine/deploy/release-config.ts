@@ -7,7 +7,7 @@ import { parseStored } from '../../store/stored-json.ts';
 import type { EnvironmentSpec, HealthSpec, Spec } from '../../spec/spec.ts';
 import type { SecretRef } from '../secrets/secret-service.ts';
 import type { SandboxLimits } from '../../sandbox/sandbox-limits.ts';
-import type { HstsPolicy } from '../../router/router.ts';
+import type { AccessLogPolicy, HstsPolicy } from '../../router/router.ts';
 
 export interface ReleaseService {
   name: string;
@@ -37,6 +37,8 @@ export interface ReleaseConfig {
   domains?: ReleaseDomain[];
   /** Strict-Transport-Security on those domains over HTTPS; null or absent: none. */
   hsts?: HstsPolicy | null;
+  /** The router's access log of the environment's hosts into the log store; null or absent: off. */
+  accessLog?: AccessLogPolicy | null;
 }
 
 export interface ReleaseDomain {
@@ -76,6 +78,7 @@ export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secret
     scaleToZeroMs,
     domains: environment.domains.map((d) => ({ name: d.name, certificate: d.certificate ? { ...d.certificate } : null })),
     hsts: environment.hsts ? { ...environment.hsts } : null,
+    accessLog: environment.accessLog ? { ...environment.accessLog } : null,
   };
 }
 
@@ -97,6 +100,7 @@ const releaseConfigSchema = z.object({
   servedBy: count.optional(),
   domains: z.array(z.object({ name: z.string().min(1), certificate: z.object({ group: z.string(), key: z.string() }).nullable() })).optional(),
   hsts: z.object({ maxAgeSeconds: count, includeSubDomains: z.boolean() }).nullable().optional(),
+  accessLog: z.object({ sample: z.number().gt(0).max(1) }).nullable().optional(),
 });
 
 /** A release's stored configuration, checked (`record` names the release in the error). */
