@@ -29,7 +29,7 @@ import { socketPathOf } from './dataplane/data-plane-paths.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
-import { copyRunLogsInto, moveRunLogRows, openLogs } from './server/open-log-store.ts';
+import { moveRunLogRows, openLogs } from './server/open-log-store.ts';
 import { defaultLogStorePolicy, type LogStorePolicy } from './logs/log-store-policy.ts';
 import type { Project, Run } from './store/records.ts';
 import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
@@ -307,7 +307,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
           const remove = (): void => fs.rmSync(file, { force: true });
           try {
             await store.backup(file, hint);
-            if (!opts.database) await copyRunLogsInto(file, logs.store);
+            await logs.snapshotInto(file);
           } catch (error) {
             remove();
             throw error;
