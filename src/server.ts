@@ -316,7 +316,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         },
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
-      logApi: { store: logs.store, appends: logs.ingest, logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
+      logApi: { store: logs.store, appends: logs.ingest, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();
