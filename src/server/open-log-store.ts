@@ -16,6 +16,12 @@ import { InstanceLogIngester } from '../logs/instance-log-ingester.ts';
 import { logStoreFileOf, logStorePart } from '../logs/log-store-file.ts';
 import { accessEntryOf } from '../logs/access-log-entry.ts';
 
+/**
+ * With PostgreSQL the log tables live in a schema of their own: the state store keeps an older
+ * table of the same name (log_lines, the run logs moved out by moveRunLogRows) in its schema.
+ */
+export const postgresLogSchema = 'sluice_logs';
+
 /** How often retention runs besides after each run. */
 const retainEveryMs = 10_000;
 
@@ -38,7 +44,7 @@ export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: 
   // The SQLite file also holds its cap on every append (a writer faster than the timer below).
   const file = logStoreFileOf(dataDir);
   const store: LogStore = database
-    ? await (await import('../logs/postgres/postgres-log-store.ts')).openPostgresLogStore({ connectionString: database })
+    ? await (await import('../logs/postgres/postgres-log-store.ts')).openPostgresLogStore({ connectionString: database, schema: postgresLogSchema })
     : (await import('../logs/sqlite/sqlite-log-store.ts')).openSqliteLogStore(file, { maxBytesTotal: policy.maxBytesTotal });
   await store.migrate();
   const ingest = new LogIngest(store, {
