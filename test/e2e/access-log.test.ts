@@ -4,17 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { viaRouter } from './harness.ts';
-import { appJs, deployedProject, pipeline, prodHost } from './fixtures.ts';
-
-interface LogJson {
-  line: string;
-  level: string | null;
-  release: number | null;
-  service: string | null;
-  instance: string | null;
-  stream: string;
-  source: string;
-}
+import { appJs, deployedProject, pipeline, prodHost, type LogJson } from './fixtures.ts';
 
 const app = appJs.replace("if (req.url === '/pid')", "if (req.url.startsWith('/missing')) { res.statusCode = 404; return res.end('no'); }\n  if (req.url === '/pid')");
 

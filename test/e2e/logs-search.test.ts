@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { authHeaders, viaRouter } from './harness.ts';
-import { deployedProject, pipeline, prodHost } from './fixtures.ts';
+import { deployedProject, pipeline, prodHost, type LogJson } from './fixtures.ts';
 import { openSse, type SseEvent } from '../api/sse-client.ts';
 import pg from 'pg';
 
@@ -27,17 +27,6 @@ s.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening on 
 process.on('SIGTERM', () => s.close(() => process.exit(0)));
 `;
 
-interface LogJson {
-  id: number;
-  at: string;
-  line: string;
-  level: string | null;
-  release: number | null;
-  service: string | null;
-  instance: string | null;
-  stream: string;
-  source: string;
-}
 
 const lines = (events: SseEvent[]): string[] => events.filter((e) => e.event === 'line').map((e) => (e.data as LogJson).line);
 
