@@ -33,7 +33,7 @@ import { socketPathOf } from './dataplane/data-plane-paths.ts';
 import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
-import { copyRunLogsInto, moveRunLogRows, openLogs } from './server/open-log-store.ts';
+import { moveRunLogRows, openLogs } from './server/open-log-store.ts';
 import { defaultLogStorePolicy, type LogStorePolicy } from './logs/log-store-policy.ts';
 import type { Project, Run } from './store/records.ts';
 import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
@@ -374,7 +374,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
           const remove = (): void => fs.rmSync(file, { force: true });
           try {
             await store.backup(file, hint);
-            if (!opts.database) await copyRunLogsInto(file, logs.store);
+            await logs.snapshotInto(file);
           } catch (error) {
             remove();
             throw error;
@@ -383,7 +383,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         },
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
-      logApi: { store: logs.store, appends: logs.ingest, logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
+      logApi: { store: logs.store, appends: logs.ingest, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();

@@ -3,7 +3,8 @@
 //   GET /api/runs/:id/logs                            one run's lines (steps, its deploy events)
 // Three ways to read, chosen by the parameters (docs/decisions/0024-one-log-path.md):
 //   search parameters (q, since, until, release, service, instance, level, stream, source, before,
-//     limit)  → {entries, next}: newest first; pass `next` as `before` for the older page
+//     limit)  → {entries, next}: newest first; pass `next` as `before` for the older page;
+//     `warning` while the log store cannot take lines (a full disk)
 //   none (environment: `tail`; run: `after`, `limit`)  → an array, oldest first, as before the
 //     log store: the environment's newest `tail` lines, or the run's lines after `after`
 //   follow=1  → SSE: `line` events with `id:`, resumed from Last-Event-ID (or `after`); search
@@ -30,6 +31,8 @@ export interface LogApiDeps {
   pollMs?: number;
   now?: () => Date;
   logError(message: string, error: unknown): void;
+  /** The ingest's state: while appends fail (a full disk), a search answer says so (`warning`). */
+  health?: () => { error: string | null; failingSince: string | null };
 }
 
 type Params = Record<string, string>;
@@ -89,9 +92,11 @@ export function registerLogRoutes(app: FastifyInstance, engine: Engine, deps: Lo
   const now = deps.now ?? ((): Date => new Date());
   const followOpts = { heartbeatMs: deps.heartbeatMs ?? 15_000, pollMs: deps.pollMs ?? 1000 };
 
-  const page = async (search: LogSearch): Promise<{ entries: LogEntryView[]; next: number | null }> => {
+  const page = async (search: LogSearch): Promise<{ entries: LogEntryView[]; next: number | null; warning?: string }> => {
     const result = await deps.store.search(search);
-    return { entries: result.entries.map(logEntryView), next: result.next };
+    const health = deps.health?.();
+    const warning = health?.error ? { warning: `the log store cannot take lines since ${health.failingSince ?? 'recently'} (${health.error}): the newest lines are missing here; they wait in a bounded queue and the instance spools` } : {};
+    return { entries: result.entries.map(logEntryView), next: result.next, ...warning };
   };
   /** Streams until the client leaves; errors after the stream started can only be logged. */
   const stream = (reply: FastifyReply, run: () => Parameters<typeof followLogs>[1], initial: LogEntry[]): Promise<void> => {

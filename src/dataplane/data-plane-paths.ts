@@ -34,6 +34,11 @@ export function scratchDirOf(dataDir: string): string {
   return path.join(dataDir, 'dataplane', 'scratch');
 }
 
+/** The router's access spool: one file per environment, PROJECT.ENV.log (src/dataplane/access-log-spool.ts). */
+export function accessLogDir(dataDir: string): string {
+  return path.join(dataDir, 'logs', 'access');
+}
+
 export function instanceLogPath(dataDir: string, id: string): string {
   return path.join(instanceLogDir(dataDir), `${id}.log`);
 }

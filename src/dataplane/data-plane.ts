@@ -5,13 +5,13 @@
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { NotFoundError, errorMessage } from '../errors.ts';
 import type { DesiredRoute } from '../router/router.ts';
-import type { RouteTable } from '../router/route-table.ts';
+import type { RouteAccessLog, RouteTable } from '../router/route-table.ts';
 import { EdgeRouter } from '../router/edge/edge-router.ts';
 import { checkSticky } from '../router/edge/sticky-cookie.ts';
 import { Supervisor } from '../runtime/process/supervisor.ts';
 import type { InstanceSpec, InstanceStatus } from '../runtime/process/types.ts';
 import type { InstanceLogLimits } from '../runtime/process/log-writer.ts';
-import { instanceLogDir, scratchDirOf, shimDirOf, statePathOf } from './data-plane-paths.ts';
+import { accessLogDir, instanceLogDir, scratchDirOf, shimDirOf, statePathOf } from './data-plane-paths.ts';
 import { defaultInstanceLogPolicy, environmentOfInstance, instanceShare, type InstanceLogPolicy } from './instance-log-policy.ts';
 import { sweepInstanceLogs } from './sweep-instance-logs.ts';
 import { loadDesiredState, saveDesiredState, type DesiredState } from './desired-state.ts';
@@ -20,6 +20,8 @@ import { SecretVault } from './secret-vault.ts';
 import { DataPlaneCertificates } from './data-plane-certificates.ts';
 import { ScaleToZero, type SleepingHost } from './scale-to-zero.ts';
 import { checkScaleToZero } from './sleep-groups.ts';
+import { AccessLogSpool } from './access-log-spool.ts';
+import { instanceScope } from '../logs/instance-scope.ts';
 
 export interface DataPlaneOptions {
   dataDir: string;
@@ -69,6 +71,8 @@ export class DataPlane {
   private readonly statePath: string;
   private readonly state: DesiredState;
   private readonly scale: ScaleToZero;
+  /** The router's access lines, spooled for the server's log ingester. */
+  private readonly access: AccessLogSpool;
   /** TLS certificates of the router (sealed in the state); see data-plane-certificates.ts. */
   readonly certificates: DataPlaneCertificates;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -83,6 +87,7 @@ export class DataPlane {
     this.opts = opts;
     this.statePath = statePathOf(opts.dataDir);
     this.state = loadDesiredState(this.statePath, opts.log);
+    this.access = new AccessLogSpool(accessLogDir(opts.dataDir), instanceShare(this.logPolicy(), 1), opts.log);
     this.router = new EdgeRouter({
       port: opts.routerPort,
       host: opts.routerHost,
@@ -92,6 +97,7 @@ export class DataPlane {
       log: opts.log,
       onColdRoute: (host) => this.scale.onColdRoute(host),
       coldWaitMs: opts.wakeTimeoutMs ?? 30_000,
+      onAccess: (line) => this.access.write(line),
     });
     this.vault = new SecretVault(opts.masterKey ?? null, opts.previousMasterKeys);
     this.certificates = new DataPlaneCertificates({ state: this.state, vault: this.vault, router: this.router, save: () => this.save(), log: opts.log });
@@ -181,6 +187,8 @@ export class DataPlane {
     this.sweeping = true;
     try {
       const removed = await sweepInstanceLogs(instanceLogDir(this.opts.dataDir), this.logPolicy(), new Set(Object.keys(this.state.instances)), Date.now());
+      // Access spool files are named PROJECT.ENV: the same sweep bounds them per environment.
+      removed.push(...(await sweepInstanceLogs(accessLogDir(this.opts.dataDir), this.logPolicy(), this.access.liveKeys(), Date.now())));
       if (removed.length) this.opts.log(`instance logs: removed ${removed.length} file(s) past the environment cap or age`);
     } catch (error) {
       this.opts.log(`instance log sweep failed: ${errorMessage(error)}`);
@@ -195,6 +203,7 @@ export class DataPlane {
     await this.scale.drain();
     await this.supervisor.stopAll();
     await this.router.close();
+    await this.access.close();
   }
 
   /** Starts (or keeps) an instance; `secretEnv` is sealed before anything is written down. */
@@ -319,6 +328,7 @@ export class DataPlane {
           ...(route.headerRelease ? { headerRelease: route.headerRelease } : {}),
           ...(route.sticky ? { sticky: route.sticky } : {}),
           ...(route.hsts ? { hsts: route.hsts } : {}),
+          ...(route.accessLog && !route.forward ? accessLogOf(route) : {}),
           // A forwarded host (the API's own name) has one fixed target, always there.
           backends: route.forward
             ? [{ release: 'forward', weight: 100, targets: [{ id: `forward:${route.forward.port}`, host: '127.0.0.1', port: route.forward.port }] }]
@@ -342,4 +352,13 @@ export class DataPlane {
   private save(): void {
     saveDesiredState(this.statePath, this.state);
   }
+}
+
+/** A route's access log with the project, environment and service its instances (ids PROJECT.ENV.SERVICE.rN.I) name. */
+function accessLogOf(route: DesiredRoute): { accessLog?: RouteAccessLog } {
+  const id = route.backends.find((b) => b.instances.length > 0)?.instances[0];
+  if (!route.accessLog || id === undefined) return {};
+  const { project, environment, service } = instanceScope(id);
+  if (environment === null || service === null) return {};
+  return { accessLog: { sample: route.accessLog.sample, project, environment, service } };
 }

@@ -46,6 +46,7 @@ const routeObject = z.object({
     .optional(),
   hsts: z.object({ maxAgeSeconds: z.number().int().min(0).max(2 ** 31 - 1), includeSubDomains: z.boolean() }).optional(),
   forward: z.object({ port: z.number().int().min(1).max(65535) }).optional(),
+  accessLog: z.object({ sample: z.number().gt(0).max(1) }).optional(),
 });
 
 /** Routes stored by older versions were a bare backend list. */

@@ -28,6 +28,7 @@ export function previewEnvironment(spec: Spec, number: number): EnvironmentSpec 
     // previews.domain: this preview also answers pr-N.DOMAIN, with a certificate of its own.
     domains: spec.previews.domain === null ? [] : [{ name: `pr-${number}.${spec.previews.domain}`, certificate: null }],
     hsts: null,
+    accessLog: null,
     secrets: spec.previews.secrets,
     env: spec.previews.env,
     verify: [],

@@ -5,12 +5,14 @@
 // most until the active file rotates, and the shim never waits for the server: a control plane
 // that is down or restarting loses nothing (the data plane's sweep still bounds the spool).
 // Where each file was read to is kept by inode in <data>/logs/instance-ingest.json, written
-// after the lines it covers were appended: a crash repeats at most the last batch.
+// after the lines it covers were appended: a crash repeats at most the last batch. The router's
+// access spool (<data>/logs/access/PROJECT.ENV.log) is tailed the same way, with accessEntryOf.
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { entryText, parseStructured } from './log-entry.ts';
+import { instanceScope } from './instance-scope.ts';
 import type { LogStream, NewLogEntry } from './log-store.ts';
 import type { LogWriter } from './log-writer.ts';
 
@@ -30,19 +32,18 @@ export interface InstanceLogIngesterOptions {
   /** The ingest: while it cannot store (status().error), spool files are left to wait where they are. */
   logs: LogWriter & { status(): { error: string | null } };
   onError: (message: string, error: unknown) => void;
+  /**
+   * A spool record → the entry stored (`fileId`: the file's name without .log[.N]; `fallbackAt` for
+   * a record without a time). Default: instance output (files named by instance id).
+   */
+  entryOf?: (raw: string, fileId: string, fallbackAt: string) => NewLogEntry | null;
   /** A pass at least this often, besides file-system events (default 500 ms). */
   pollMs?: number;
   now?: () => number;
 }
 
-/** PROJECT.ENV.SERVICE.rN.I (src/runtime/process: names are DNS labels without dots). */
-export function instanceScope(id: string): Pick<NewLogEntry, 'project' | 'environment' | 'service' | 'release'> {
-  const [project = id, environment = null, service = null, release] = id.split('.');
-  const n = release && /^r\d+$/.test(release) ? Number(release.slice(1)) : null;
-  return { project, environment, service, release: n };
-}
 
-function entryOf(raw: string, id: string, fallbackAt: string): NewLogEntry | null {
+function instanceEntryOf(raw: string, id: string, fallbackAt: string): NewLogEntry | null {
   if (raw === '') return null;
   let record: z.infer<typeof recordSchema> | null = null;
   try {
@@ -69,6 +70,7 @@ function entryOf(raw: string, id: string, fallbackAt: string): NewLogEntry | nul
 export class InstanceLogIngester {
   readonly #opts: InstanceLogIngesterOptions;
   readonly #now: () => number;
+  readonly #entryOf: (raw: string, fileId: string, fallbackAt: string) => NewLogEntry | null;
   /** Read position by inode. */
   #cursors = new Map<number, number>();
   #watcher: FSWatcher | null = null;
@@ -81,6 +83,7 @@ export class InstanceLogIngester {
   constructor(opts: InstanceLogIngesterOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.#entryOf = opts.entryOf ?? instanceEntryOf;
   }
 
   async start(): Promise<void> {
@@ -197,7 +200,7 @@ export class InstanceLogIngester {
       const fallbackAt = new Date(this.#now()).toISOString();
       let start = 0;
       for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
-        const entry = entryOf(data.subarray(start, nl).toString('utf8'), id, fallbackAt);
+        const entry = this.#entryOf(data.subarray(start, nl).toString('utf8'), id, fallbackAt);
         if (entry) this.#opts.logs.add(entry);
         start = nl + 1;
       }

@@ -25,6 +25,21 @@ export interface Route {
   sticky?: StickySessions;
   /** Strict-Transport-Security on this host's HTTPS responses (never on plain HTTP ones). */
   hsts?: Hsts;
+  /** Access log lines of this host's requests, a `sample` share of them. */
+  accessLog?: RouteAccessLog;
+}
+
+/** The share of requests the router writes to the access log: 0 < sample ≤ 1 (1: every request). */
+export interface AccessLogPolicy {
+  sample: number;
+}
+
+/** What the data plane tells the router about a host's access log: the policy and whose host it is. */
+export interface RouteAccessLog extends AccessLogPolicy {
+  project: string;
+  environment: string;
+  /** The service the host serves. */
+  service: string;
 }
 
 export interface Hsts {

@@ -1,8 +1,8 @@
 // The Router port, as the engine sees it: which releases (and which of their instances)
 // serve a host, with what weights. The data plane resolves instance ids to ready targets.
-import type { Hsts, ReleaseMetrics, RouteTable, StickySessions } from './route-table.ts';
+import type { AccessLogPolicy, Hsts, ReleaseMetrics, RouteTable, StickySessions } from './route-table.ts';
 
-export type { Hsts, StickySessions } from './route-table.ts';
+export type { AccessLogPolicy, Hsts, StickySessions } from './route-table.ts';
 
 export interface DesiredBackend {
   release: string;
@@ -32,6 +32,8 @@ export interface DesiredRoute {
   sticky?: StickySessions;
   /** Strict-Transport-Security on HTTPS responses (opt-in per environment). */
   hsts?: Hsts;
+  /** The router's access log of this host, sampled, into the log store (opt-in per environment). */
+  accessLog?: AccessLogPolicy;
   /** Every request for the host goes to 127.0.0.1:port (the API's own --public-url name); backends are then ignored. */
   forward?: { port: number };
 }
@@ -40,6 +42,7 @@ export interface SetRouteOptions {
   scaleToZeroMs?: number;
   sticky?: StickySessions;
   hsts?: HstsPolicy;
+  accessLog?: AccessLogPolicy;
 }
 
 export interface Router {

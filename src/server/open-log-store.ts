@@ -1,6 +1,7 @@
 // The server's log path, opened by the composition root: the LogStore (<data>/logs.db, a SQLite
 // file of its own), the ingest every writer goes through, the engine's RunLogs, retention on a
 // timer, and the one-time move of run-log rows an older Sluice kept in the state store.
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../engine/logger.ts';
@@ -10,8 +11,16 @@ import type { RunLogs } from '../logs/log-writer.ts';
 import { entryText, parseStructured } from '../logs/log-entry.ts';
 import type { Store } from '../store/store.ts';
 import type { LogStorePolicy } from '../logs/log-store-policy.ts';
-import { instanceLogDir } from '../dataplane/data-plane-paths.ts';
+import { accessLogDir, instanceLogDir } from '../dataplane/data-plane-paths.ts';
 import { InstanceLogIngester } from '../logs/instance-log-ingester.ts';
+import { logStoreFileOf, logStorePart } from '../logs/log-store-file.ts';
+import { accessEntryOf } from '../logs/access-log-entry.ts';
+
+/**
+ * With PostgreSQL the log tables live in a schema of their own: the state store keeps an older
+ * table of the same name (log_lines, the run logs moved out by moveRunLogRows) in its schema.
+ */
+export const postgresLogSchema = 'sluice_logs';
 
 /** How often retention runs besides after each run. */
 const retainEveryMs = 10_000;
@@ -22,15 +31,21 @@ export interface OpenedLogs {
   runLogs: RunLogs;
   /** Retention now (also on a timer). */
   retain(): Promise<number>;
+  /**
+   * Adds a consistent snapshot of the log store to a backup file (SQLite; with PostgreSQL the lines
+   * are in the database pg_dump copies). What the instance and access spools hold is stored first.
+   */
+  snapshotInto(backupFile: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /** `database`: postgres://… puts the log tables beside the state in PostgreSQL; absent: <data>/logs.db. */
 export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: Logger, database?: string, now: () => Date = () => new Date()): Promise<OpenedLogs> {
   // The SQLite file also holds its cap on every append (a writer faster than the timer below).
+  const file = logStoreFileOf(dataDir);
   const store: LogStore = database
-    ? await (await import('../logs/postgres/postgres-log-store.ts')).openPostgresLogStore({ connectionString: database })
-    : (await import('../logs/sqlite/sqlite-log-store.ts')).openSqliteLogStore(path.join(dataDir, 'logs.db'), { maxBytesTotal: policy.maxBytesTotal });
+    ? await (await import('../logs/postgres/postgres-log-store.ts')).openPostgresLogStore({ connectionString: database, schema: postgresLogSchema })
+    : (await import('../logs/sqlite/sqlite-log-store.ts')).openSqliteLogStore(file, { maxBytesTotal: policy.maxBytesTotal });
   await store.migrate();
   const ingest = new LogIngest(store, {
     onError: (e) => logger.error(`the log store cannot take lines (${errorMessage(e)}); lines are queued, the oldest dropped past 32 MiB, deploys and instances go on`, e),
@@ -62,6 +77,15 @@ export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: 
     onError: (m, e) => logger.error(m, e),
   });
   await instances.start();
+  // The router's access lines: spooled by the data plane per environment, tailed the same way.
+  const access = new InstanceLogIngester({
+    dir: accessLogDir(dataDir),
+    cursorFile: path.join(dataDir, 'logs', 'access-ingest.json'),
+    logs: ingest,
+    entryOf: accessEntryOf,
+    onError: (m, e) => logger.error(`access log spool: ${m}`, e),
+  });
+  await access.start();
   return {
     store,
     ingest,
@@ -76,9 +100,18 @@ export async function openLogs(dataDir: string, policy: LogStorePolicy, logger: 
       },
     },
     retain,
+    async snapshotInto(backupFile) {
+      if (database) return;
+      await instances.pass();
+      await access.pass();
+      await ingest.flush();
+      const { embedSnapshot } = await import('../store/sqlite/backup-parts.ts');
+      await embedSnapshot(backupFile, file, logStorePart, path.join(dataDir, `.backup-logs-${randomUUID()}.db`));
+    },
     async close() {
       clearInterval(timer);
       await instances.stop();
+      await access.stop();
       await ingest.close();
       await running;
       await store.close();
@@ -120,33 +153,4 @@ export async function moveRunLogRows(state: Store, logs: LogStore, logger: Logge
   }
   if (moved) logger.info(`moved ${moved} run log line(s) from the state store to the log store`);
   return moved;
-}
-
-/**
- * `sluice backup` holds the store only: the runs' lines (step output, deploy events of runs) are
- * written into the copy's run-log table, the form an older Sluice kept them in, so a restored
- * server moves them into its new log store at start (moveRunLogRows). Instance output is
- * machine-local, as the spool and the releases are, and is not in a backup.
- */
-export async function copyRunLogsInto(backupFile: string, logs: LogStore): Promise<number> {
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(backupFile);
-  try {
-    const insert = db.prepare('insert into log_lines (run_id, step_id, at, stream, line) values (?, ?, ?, ?, ?)');
-    let after = 0;
-    let copied = 0;
-    for (;;) {
-      const read = await logs.readAfter({}, after, 5000);
-      if (read.length === 0) break;
-      after = read[read.length - 1]!.id;
-      const batch = read.filter((e) => e.runId !== null);
-      db.transaction(() => {
-        for (const e of batch) insert.run(e.runId, e.stepId, e.at, e.stream === 'event' ? 'system' : e.stream, e.text);
-      })();
-      copied += batch.length;
-    }
-    return copied;
-  } finally {
-    db.close();
-  }
 }

@@ -8,7 +8,7 @@ import { alertThreshold, type AlertSpec } from './alert-spec.ts';
 import { ALERT_WINDOW_DEFAULT_MS } from './limits.ts';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from '../sandbox/sandbox-limits.ts';
 import { SPEC_DEFAULTS } from './spec.ts';
-import type { AnalysisSpec, DomainSpec, EnvVars, HstsSpec, EnvironmentSpec, HealthSpec, ServiceSpec, Spec, StepSpec, StrategySpec } from './spec.ts';
+import type { AccessLogSpec, AnalysisSpec, DomainSpec, EnvVars, HstsSpec, EnvironmentSpec, HealthSpec, ServiceSpec, Spec, StepSpec, StrategySpec } from './spec.ts';
 
 type RawService = NonNullable<RawSpec['services']>[string];
 type RawHealth = RawService['health'];
@@ -29,6 +29,7 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
       name,
       domains: (env.domains ?? []).map(compileDomain),
       hsts: compileHsts(env.hsts),
+      accessLog: compileAccessLog(env.accessLog),
       secrets: env.secrets ?? [],
       env: compileEnv(env.env),
       verify: (env.verify ?? []).map(compileStep),
@@ -98,6 +99,14 @@ function compileHsts(hsts: RawEnvironment['hsts']): HstsSpec | null {
     maxAgeSeconds: object.maxAge === undefined ? SPEC_DEFAULTS.hstsMaxAgeSeconds : Math.round(parseDuration(object.maxAge) / 1000),
     includeSubDomains: object.includeSubDomains ?? false,
   };
+}
+
+/** `off`, false and a sample of 0 all mean off. */
+function compileAccessLog(accessLog: RawEnvironment['accessLog']): AccessLogSpec | null {
+  if (accessLog === undefined || accessLog === 'off' || accessLog === false) return null;
+  if (accessLog === 'all' || accessLog === true) return { sample: 1 };
+  const sample = parsePercent(accessLog.sample);
+  return sample > 0 ? { sample } : null;
 }
 
 function compileService(name: string, service: RawService): ServiceSpec {

@@ -373,6 +373,16 @@ export const alertSchema = z.strictObject({
     .optional()
     .describe('rollback: put the previous release back (once per release); notify: only tell (default).'),
 });
+const accessLogSchema = z.union(
+  [
+    z.enum(['off', 'all']),
+    z.boolean(),
+    z.strictObject({
+      sample: percentSchema.describe('The share of requests logged, e.g. 10% or 0.1 (a fresh draw per request).'),
+    }),
+  ],
+  { error: 'expected off, all or a map {sample: 10%}' },
+);
 
 export const environmentSchema = z.strictObject({
   domains: z
@@ -383,6 +393,11 @@ export const environmentSchema = z.strictObject({
   hsts: hstsSchema
     .optional()
     .describe(`Strict-Transport-Security on the HTTPS answers of the custom domains (default off; true: maxAge 365d).`),
+  accessLog: accessLogSchema
+    .optional()
+    .describe(
+      'The router\'s access log of this environment into the log store (stream access; sluice logs NAME --env ENV --grep): off (default), all, or {sample: 10%}.',
+    ),
   secrets: secretGroupsSchema.optional().describe('Secret groups; every key becomes an env var; later groups win.'),
   env: envSchema.optional(),
   verify: stepsSchema().optional().describe('Steps run against the deployed environment ($SLUICE_URL).'),

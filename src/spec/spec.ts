@@ -106,12 +106,18 @@ export type HstsSpec = {
   readonly includeSubDomains: boolean;
 };
 
+export type AccessLogSpec = {
+  readonly sample: number;
+};
+
 export type EnvironmentSpec = {
   readonly name: string;
   /** Lowercase, in file order. */
   readonly domains: readonly DomainSpec[];
   /** null: no Strict-Transport-Security header. */
   readonly hsts: HstsSpec | null;
+  /** The router's access log into the log store: the share of requests logged (0 < sample ≤ 1); null: off. */
+  readonly accessLog: AccessLogSpec | null;
   /** Secret groups in order; later groups win. */
   readonly secrets: readonly string[];
   readonly env: EnvVars;

@@ -14,15 +14,16 @@ import { ConflictError } from '../../src/errors.ts';
 import { certificateId, type CertificateRecord } from '../../src/certificates/certificate-record.ts';
 import { acmeAccountKeyAad, certificateKeyAad } from '../../src/certificates/certificate-store.ts';
 import { Keyring, loadMasterKey } from '../../src/secrets/keyring.ts';
-import { runCli, tempDir, terminal, TestServer, type RunJson } from './harness.ts';
-import { appFiles, deployedProject, type ReleaseJson } from './fixtures.ts';
+import { runCli, tempDir, terminal, TestServer, viaRouter, type RunJson } from './harness.ts';
+import { appFiles, deployedProject, prodHost, type ReleaseJson } from './fixtures.ts';
 import { StepSignals } from './step-signals.ts';
 
 const secretValue = 'backed-up value 7f3a';
 
 void test('a backup taken while runs write restores into a new directory where a server serves it all', async (t) => {
   // A custom domain: its claim is durable state the backup carries.
-  const withDomain = (files: Record<string, string>): Record<string, string> => ({ ...files, 'sluice.yaml': `${files['sluice.yaml']}    domains: [shop.example.com]\n` });
+  // And the access log: its lines, like every log line, are in the backup (logs.db, a part of the file).
+  const withDomain = (files: Record<string, string>): Record<string, string> => ({ ...files, 'sluice.yaml': `${files['sluice.yaml']}    domains: [shop.example.com]\n    accessLog: all\n` });
   const { server, repo } = await deployedProject(t, 'shop', withDomain(appFiles('v1')));
   const set = await server.cli(['secret', 'set', 'app', 'TOKEN'], { input: secretValue });
   assert.equal(set.code, 0, set.stderr);
@@ -58,13 +59,17 @@ void test('a backup taken while runs write restores into a new directory where a
   const outboxRow = { id: 'd-1', eventId: 'evt-1', eventSeq: 1, project: 'shop', kind: 'run.failed' as const, target: 't', url: 'https://hooks.example.com/x', targetHost: 'hooks.example.com', format: 'webhook' as const, nextAttemptAt: '2027-01-01T00:00:00.000Z', createdAt: '2026-12-01T00:00:00.000Z' };
   await live.addDeliveries([outboxRow]);
   await live.close();
+  // Sent just before the backup: its access line may still be in the data plane's spool, which the
+  // backup stores first.
+  const visit = await viaRouter(server.routerPort, prodHost('shop'), '/backup-marker-5c1e');
+  assert.equal(visit.status, 200, visit.body);
   const file = path.join(work, 'shop.db');
   const backup = await server.cli(['backup', file]);
   // Still running (its build waits for the gate): the backup was taken while it wrote.
   assert.ok((await server.json<RunJson[]>(['runs', 'shop'])).some((r) => r.commit === v2 && r.state === 'running'), 'a run was writing during the backup');
   signals.openGate('backed-up');
   assert.equal(backup.code, 0, backup.stderr);
-  assert.match(backup.stdout, /backup written to .*shop\.db/);
+  assert.match(backup.stdout, /backup written to .*shop\.db \(\d+ bytes, 1 projects, \d+ runs, log store \d+ bytes, /);
   assert.match(backup.stderr, new RegExp(`master key is NOT in the backup; it lives in ${path.join(server.dataDir, 'master.key')}`));
   assert.deepEqual(fs.readdirSync(work).sort(), ['shop.db'], 'no partial file left beside the backup');
   assert.deepEqual(
@@ -89,7 +94,8 @@ void test('a backup taken while runs write restores into a new directory where a
   const restoredDir = path.join(restoredParent, 'data');
   const restored = await runCli(['restore', file, '--data', restoredDir]);
   assert.equal(restored.code, 0, restored.stderr);
-  assert.match(restored.stdout, /restored 1 projects and \d+ runs into/);
+  assert.match(restored.stdout, /restored 1 projects and \d+ runs into .*sluice\.db and the log store into .*logs\.db/);
+  assert.deepEqual(fs.readdirSync(restoredDir).sort(), ['logs.db', 'sluice.db'], 'the store and the log store, nothing else');
   assert.match(restored.stderr, /copy the master key of the server that made the backup to .*master\.key \(chmod 600\)/);
   fs.writeFileSync(path.join(restoredDir, 'master.key'), masterKey, { mode: 0o600 });
   fs.writeFileSync(path.join(restoredDir, 'admin.token'), adminToken, { mode: 0o600 });
@@ -128,6 +134,13 @@ void test('a backup taken while runs write restores into a new directory where a
   const logs = await again.cli(['logs', firstRun.id]);
   assert.equal(logs.code, 0, logs.stderr);
   assert.match(logs.stdout, /building v1/);
+  // Searched lines of the environment survive the round trip: the instance's output and the access line.
+  const env = ['logs', 'shop', '--env', 'production'];
+  const visited = await again.jsonLines<{ line: string; stream: string; source: string }>([...env, '--grep', 'backup-marker-5c1e']);
+  assert.deepEqual(visited.map((l) => [l.source, l.stream]), [['router', 'access']], JSON.stringify(visited));
+  assert.match(visited[0]!.line, /"GET \/backup-marker-5c1e HTTP\/1\.1" 200 /);
+  const output = await again.jsonLines<{ line: string; source: string }>([...env, '--grep', 'listening on']);
+  assert.ok(output.some((l) => l.source === 'instance'), JSON.stringify(output));
   // The run caught mid-flight is in the copy too (the new server recovers it as after any
   // crash: test/e2e/pipeline-recovery.test.ts).
   assert.ok(runs.some((r) => r.commit === v2), 'the run in flight is in the backup');

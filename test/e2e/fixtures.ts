@@ -243,3 +243,16 @@ export function startLoad(routerPort: number, host: string, o: { concurrency?: n
     },
   };
 }
+
+/** One line of `sluice logs … --json`. */
+export interface LogJson {
+  id: number;
+  at: string;
+  line: string;
+  level: string | null;
+  release: number | null;
+  service: string | null;
+  instance: string | null;
+  stream: string;
+  source: string;
+}

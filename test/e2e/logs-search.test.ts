@@ -1,12 +1,15 @@
 // Logs through the LogStore, end to end: an app's real instance output searched with filters
 // (CLI and API), bad queries refused with their reason, a 1 MB line cut and marked, binary output
 // stored safely, follow latency from an instance write, and a follow cut mid-stream and resumed
-// with Last-Event-ID with no line lost or repeated.
-import { test } from 'node:test';
+// with Last-Event-ID with no line lost or repeated. Run twice: on the SQLite log store (<data>/logs.db)
+// and with --database postgres://… (src/logs/postgres), on a database of its own.
+import { randomBytes } from 'node:crypto';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { authHeaders, viaRouter } from './harness.ts';
-import { deployedProject, pipeline, prodHost } from './fixtures.ts';
+import { deployedProject, pipeline, prodHost, type LogJson } from './fixtures.ts';
 import { openSse, type SseEvent } from '../api/sse-client.ts';
+import pg from 'pg';
 
 const app = `const http = require('node:http');
 const s = http.createServer((req, res) => {
@@ -24,22 +27,70 @@ s.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening on 
 process.on('SIGTERM', () => s.close(() => process.exit(0)));
 `;
 
-interface LogJson {
-  id: number;
-  at: string;
-  line: string;
-  level: string | null;
-  release: number | null;
-  service: string | null;
-  instance: string | null;
-  stream: string;
-  source: string;
-}
 
 const lines = (events: SseEvent[]): string[] => events.filter((e) => e.event === 'line').map((e) => (e.data as LogJson).line);
 
 void test('logs: search an app\'s output with filters, bad queries, a 1 MB line, binary output, follow latency and a resumed follow', { timeout: 240_000 }, async (t) => {
-  const { server } = await deployedProject(t, 'loggy', { 'sluice.yaml': pipeline(), 'server.js': app, VERSION: 'v1\n' });
+  await logsFlow(t, []);
+});
+
+void test('logs on PostgreSQL (--database): the same flow against the log tables in PostgreSQL', { timeout: 240_000 }, async (t) => {
+  const database = await freshDatabase();
+  if ('skip' in database) {
+    console.log(`skipped: ${database.skip}`);
+    t.skip(database.skip);
+    return;
+  }
+  try {
+    await logsFlow(t, ['--database', database.url]);
+    // The lines are in PostgreSQL (a schema of their own beside the state's tables), not in a logs.db.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: string }>("select count(*) as n from sluice_logs.log_lines where project = 'loggy'");
+      assert.ok(Number(rows[0]?.n) > 3000, `${rows[0]?.n} lines in PostgreSQL`);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    // Registered last: after-hooks run in the order they were added, so the server has closed its pools by then.
+    t.after(() => database.drop());
+  }
+});
+
+const adminUrl = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A new database on the local PostgreSQL (the one the store contract suite uses): parallel tests never share tables. */
+async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skip: string }> {
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    await admin.end().catch(() => {});
+    return { skip: `PostgreSQL not reachable at 127.0.0.1:5432/test: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const name = `sluice_e2e_${randomBytes(6).toString('hex')}`;
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+async function logsFlow(t: TestContext, args: string[]): Promise<void> {
+  const { server } = await deployedProject(t, 'loggy', { 'sluice.yaml': pipeline(), 'server.js': app, VERSION: 'v1\n' }, { args });
   const host = prodHost('loggy');
   const hit = async (p: string): Promise<void> => {
     const r = await viaRouter(server.routerPort, host, p);
@@ -133,4 +184,4 @@ void test('logs: search an app\'s output with filters, bad queries, a 1 MB line,
   second.cut();
   const seen = [...lines(first.events), ...lines(second.events)];
   assert.deepEqual(seen, Array.from({ length: 3000 }, (_, i) => `burst ${i}`));
-});
+}

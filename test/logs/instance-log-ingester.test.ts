@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InstanceLog } from '../../src/runtime/process/log-writer.ts';
-import { InstanceLogIngester, instanceScope } from '../../src/logs/instance-log-ingester.ts';
+import { InstanceLogIngester } from '../../src/logs/instance-log-ingester.ts';
+import { instanceScope } from '../../src/logs/instance-scope.ts';
 import { LogIngest } from '../../src/logs/log-ingest.ts';
 import { truncationMarker } from '../../src/logs/log-entry.ts';
 import { MemoryLogStore } from './memory-log-store.ts';

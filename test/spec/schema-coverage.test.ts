@@ -110,6 +110,8 @@ const COVERAGE: Record<string, string> = {
   'environments.*.domains[].certificate': PROVIDED,
   'environments.*.domains[].certificate.group': PROVIDED,
   'environments.*.domains[].certificate.key': PROVIDED,
+  'environments.*.accessLog': 'test/e2e/access-log.test.ts: access log: requests through the router are searchable with sluice logs --grep, with scope, stream and level',
+  'environments.*.accessLog.sample': 'test/spec/access-log-key.test.ts: accessLog compiles to a sample share: off by default, all is 1, a percentage or fraction is that share',
   'environments.*.hsts': DOMAINS_E2E,
   'environments.*.hsts.maxAge': DOMAINS,
   'environments.*.hsts.includeSubDomains': DOMAINS,

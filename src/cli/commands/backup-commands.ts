@@ -9,8 +9,11 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 
 const covers =
-  'it holds the whole store: projects, runs and their logs, environments, releases, rollouts, previews, sealed secrets, wrapped data keys, secret grants and the audit trail; ' +
-  'not artifacts, release directories, instance logs or the data plane state (the next deploy, or `sluice rollback` with the artifacts directory copied too, brings instances back)';
+  'it holds the whole store: projects, runs, environments, releases, rollouts, previews, sealed secrets, wrapped data keys, secret grants and the audit trail; ' +
+  'and the log store (run output, deploy events, instance output, access lines); ' +
+  'not artifacts, release directories or the data plane state (the next deploy, or `sluice rollback` with the artifacts directory copied too, brings instances back)';
+
+const logsOf = (info: { parts: Array<{ name: string; bytes: number }> }): number | null => info.parts.find((p) => p.name === 'logs.db')?.bytes ?? null;
 
 export function backupCommands(program: Command, ctx: CliContext): void {
   program
@@ -31,9 +34,10 @@ export function backupCommands(program: Command, ctx: CliContext): void {
         commitFile(temp, target);
         const bytes = fs.statSync(target).size;
         if (o.json) {
-          console.log(JSON.stringify({ file: target, bytes, schema: info.migrations.at(-1) ?? null, projects: info.projects, runs: info.runs, masterKey: masterKeyAt }, null, 2));
+          console.log(JSON.stringify({ file: target, bytes, schema: info.migrations.at(-1) ?? null, projects: info.projects, runs: info.runs, logStoreBytes: logsOf(info), masterKey: masterKeyAt }, null, 2));
         } else {
-          console.log(`backup written to ${target} (${bytes} bytes, ${info.projects} projects, ${info.runs} runs, schema ${info.migrations.at(-1) ?? 'none'}): ${covers}`);
+          const logs = logsOf(info) === null ? '' : `, log store ${logsOf(info)} bytes`;
+          console.log(`backup written to ${target} (${bytes} bytes, ${info.projects} projects, ${info.runs} runs${logs}, schema ${info.migrations.at(-1) ?? 'none'}): ${covers}`);
         }
         console.error(`warning: the master key is NOT in the backup; it lives in ${masterKeyAt}. Keep a copy apart from the backup: without it no secret in the backup can be read.`);
       } finally {
@@ -42,7 +46,7 @@ export function backupCommands(program: Command, ctx: CliContext): void {
     });
   program
     .command('restore')
-    .description('put a backup in place as DIR/sluice.db, for a server that is not running yet (offline)')
+    .description('put a backup in place as DIR/sluice.db (and the log store it holds as DIR/logs.db), for a server that is not running yet (offline)')
     .argument('<file>')
     .requiredOption('--data <dir>', 'the data directory of the server to start')
     .option('--force', 'replace the store DIR already holds, and restore even while its data plane runs')
@@ -56,7 +60,8 @@ export function backupCommands(program: Command, ctx: CliContext): void {
       const dp = await new DataPlaneClient(socketPathOf(dataDir)).health();
       if (dp && !o.force) throw new ConflictError(`a data plane (pid ${dp.pid}) is running on ${dataDir}: stop it with \`sluice down --data ${dataDir}\` (and its server) first, or add --force`);
       const info = await restoreStoreFile(path.resolve(file), dataDir, { force: o.force === true });
-      console.log(`restored ${info.projects} projects and ${info.runs} runs into ${path.join(dataDir, 'sluice.db')} (schema ${info.migrations.at(-1) ?? 'none'}; newer migrations run when the server starts)`);
+      const logs = logsOf(info) === null ? '' : ` and the log store into ${path.join(dataDir, 'logs.db')}`;
+      console.log(`restored ${info.projects} projects and ${info.runs} runs into ${path.join(dataDir, 'sluice.db')}${logs} (schema ${info.migrations.at(-1) ?? 'none'}; newer migrations run when the server starts)`);
       const keyFile = masterKeyFileOf(dataDir);
       if (info.dataKeys === 0) return;
       if (fs.existsSync(keyFile)) console.log(`the server will open the secrets with ${keyFile}: it must be the master key of the server that made the backup`);

@@ -70,7 +70,8 @@ async function search(api: ApiClient, base: string, params: URLSearchParams, lim
     const page = new URLSearchParams(params);
     page.set('limit', String(Math.min(pageMax, limit - found.length)));
     if (before !== null) page.set('before', String(before));
-    const r: { entries: LogJson[]; next: number | null } = await api.get(`${base}?${page.toString()}`);
+    const r: { entries: LogJson[]; next: number | null; warning?: string } = await api.get(`${base}?${page.toString()}`);
+    if (r.warning && before === null) process.stderr.write(`warning: ${r.warning}\n`);
     found.push(...r.entries);
     if (r.next === null) break;
     before = r.next;

@@ -7,8 +7,8 @@ import { parseStored } from '../../store/stored-json.ts';
 import type { EnvironmentSpec, HealthSpec, Spec } from '../../spec/spec.ts';
 import type { SecretRef } from '../secrets/secret-service.ts';
 import type { SandboxLimits } from '../../sandbox/sandbox-limits.ts';
-import type { HstsPolicy } from '../../router/router.ts';
 import { ALERT_ACTIONS, ALERT_METRICS, type AlertSpec } from '../../spec/alert-spec.ts';
+import type { AccessLogPolicy, HstsPolicy } from '../../router/router.ts';
 
 export interface ReleaseService {
   name: string;
@@ -41,6 +41,8 @@ export interface ReleaseConfig {
   /** The environment's alerts while this release is live (absent in releases made before alerts existed: none). */
   alerts?: AlertSpec[];
   alertWindowMs?: number;
+  /** The router's access log of the environment's hosts into the log store; null or absent: off. */
+  accessLog?: AccessLogPolicy | null;
 }
 
 export interface ReleaseDomain {
@@ -82,6 +84,7 @@ export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secret
     hsts: environment.hsts ? { ...environment.hsts } : null,
     alerts: environment.alerts.map((a) => ({ ...a })),
     alertWindowMs: environment.alertWindowMs,
+    accessLog: environment.accessLog ? { ...environment.accessLog } : null,
   };
 }
 
@@ -116,6 +119,7 @@ const releaseConfigSchema = z.object({
     )
     .optional(),
   alertWindowMs: count.optional(),
+  accessLog: z.object({ sample: z.number().gt(0).max(1) }).nullable().optional(),
 });
 
 /** A release's stored configuration, checked (`record` names the release in the error). */

@@ -50,7 +50,11 @@ function backendsOf(release: number, fresh: string[], old: InstanceInfo[]): Desi
 }
 
 async function route(deps: RolloutDeps, hosts: string[], backends: DesiredBackend[], config: ReleaseConfig): Promise<void> {
-  const opts = config.scaleToZeroMs ? { scaleToZeroMs: config.scaleToZeroMs } : undefined;
+  const given = {
+    ...(config.scaleToZeroMs ? { scaleToZeroMs: config.scaleToZeroMs } : {}),
+    ...(config.accessLog ? { accessLog: config.accessLog } : {}),
+  };
+  const opts = Object.keys(given).length ? given : undefined;
   const domains = new Set(domainNamesOf(config));
   for (const host of hosts) {
     const hsts = config.hsts && domains.has(host) ? config.hsts : undefined;

@@ -61,6 +61,7 @@ export async function setTraffic(
   const routeOpts = {
     ...(r.config.scaleToZeroMs ? { scaleToZeroMs: r.config.scaleToZeroMs } : {}),
     ...(opts.sticky ? { sticky: { cookie: 'sluice-release' } } : {}),
+    ...(r.config.accessLog ? { accessLog: r.config.accessLog } : {}),
   };
   for (const { host, backends, hsts } of routes) await deps.router.setRoute(host, backends, opts.pin, hsts ? { ...routeOpts, hsts } : routeOpts);
   const deadline = deps.clock.now().getTime() + 5000;

@@ -1,6 +1,7 @@
 import type { Pool } from 'undici';
 import { InvalidInputError } from '../../errors.ts';
 import type { Route, RouteTable } from '../route-table.ts';
+import type { AccessLine, RouteAccess } from './access-log.ts';
 import type { HostActivity, HostActivityRegistry } from './host-activity.ts';
 import type { ReleaseStats, ReleaseStatsRegistry } from './release-stats.ts';
 import { checkSticky, releaseCookieValue, stickySetCookie } from './sticky-cookie.ts';
@@ -44,6 +45,8 @@ export interface CompiledRoute {
   readonly activity: HostActivity;
   /** The Strict-Transport-Security value of its HTTPS responses, if the route asks for HSTS. */
   readonly hsts?: string;
+  /** The access log of the host, when the route asks for one and the router has somewhere to write. */
+  readonly access?: RouteAccess;
 }
 
 export function normalizeHost(host: string): string {
@@ -63,6 +66,7 @@ export function compileTable(
   pools: TargetPools,
   stats: ReleaseStatsRegistry,
   activity: HostActivityRegistry,
+  onAccess?: (line: AccessLine) => void,
 ): { byHost: Map<string, CompiledRoute>; poolKeys: Set<string>; applied: RouteTable } {
   const byHost = new Map<string, CompiledRoute>();
   const poolKeys = new Set<string>();
@@ -71,7 +75,7 @@ export function compileTable(
     const host = normalizeHost(route.host);
     if (!host) throw new InvalidInputError('route host is empty');
     if (byHost.has(host)) throw new InvalidInputError(`duplicate route for host ${host}`, { host });
-    const compiled = compileRoute(host, route, pools, stats, poolKeys, activity.get(host));
+    const compiled = compileRoute(host, route, pools, stats, poolKeys, activity.get(host), onAccess);
     byHost.set(host, compiled);
     applied.routes.push({ ...structuredClone(route), host });
   }
@@ -85,6 +89,7 @@ function compileRoute(
   stats: ReleaseStatsRegistry,
   poolKeys: Set<string>,
   activity: HostActivity,
+  onAccess: ((line: AccessLine) => void) | undefined,
 ): CompiledRoute {
   checkSticky(route.sticky, host);
   const stickyConfig = route.sticky;
@@ -125,7 +130,8 @@ function compileRoute(
     sticky = { cookie: stickyConfig.cookie, byValue };
   }
   const hsts = route.hsts ? hstsValue(host, route.hsts) : undefined;
-  return { host, backends, serving, totalWeight, pin, sticky, blame, activity, hsts };
+  const access = route.accessLog && onAccess ? { policy: { ...route.accessLog }, write: onAccess } : undefined;
+  return { host, backends, serving, totalWeight, pin, sticky, blame, activity, hsts, access };
 }
 
 function hstsValue(host: string, hsts: NonNullable<Route['hsts']>): string {

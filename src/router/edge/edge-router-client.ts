@@ -16,6 +16,7 @@ export class EdgeRouterClient implements Router {
     if (opts.scaleToZeroMs !== undefined) route.scaleToZeroMs = opts.scaleToZeroMs;
     if (opts.sticky !== undefined) route.sticky = opts.sticky;
     if (opts.hsts !== undefined) route.hsts = opts.hsts;
+    if (opts.accessLog !== undefined) route.accessLog = opts.accessLog;
     await this.client.request('PUT', `/routes/${encodeURIComponent(host)}`, route);
   }
 

@@ -3,6 +3,7 @@ import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import { logAccess, type AccessLine } from './access-log.ts';
 import { acmeChallengePrefix, AcmeChallenges } from './acme-challenges.ts';
 import { ColdWaiters } from './cold-waiters.ts';
 import { compileTable, hostKey, pickBackend, pickTarget, pinnedBackend, stickyBackend, type CompiledBackend, type CompiledRoute } from './compiled-route.ts';
@@ -38,6 +39,8 @@ export interface EdgeRouterOptions {
   httpsPort?: number;
   /** The HTTPS socket, already listening, inherited at this fd (like listenFd). */
   httpsFd?: number;
+  /** Where the access lines of routes with an access log go (synchronously: the sink must not block). */
+  onAccess?: (line: AccessLine) => void;
 }
 
 /** Raw Host values seen recently → route; bounded so junk Host headers cannot grow it. */
@@ -130,7 +133,7 @@ export class EdgeRouter {
     let compiled: ReturnType<typeof compileTable>;
     try {
       this.stats.beginTable();
-      compiled = compileTable(table, this.pools, this.stats, this.activity);
+      compiled = compileTable(table, this.pools, this.stats, this.activity, this.opts.onAccess);
     } catch (error) {
       this.pools.retainOnly(this.poolKeysInUse()); // drop pools made for the rejected table
       throw error;
@@ -285,7 +288,9 @@ export class EdgeRouter {
     if (!target) {
       const unavailable = (why: string): void => {
         noTarget(route, backend, started);
-        sendPlain(res, 503, `${why} for host ${route.host}\n`, { 'retry-after': '1' });
+        const body = `${why} for host ${route.host}\n`;
+        sendPlain(res, 503, body, { 'retry-after': '1' });
+        logAccess(route.access, req, route.host, 503, Buffer.byteLength(body), performance.now() - started, null);
       };
       const retry = (): void => this.dispatch(req, res, started, true);
       if (held || !this.holdCold(route, retry, (cancel) => res.once('close', cancel), () => unavailable('no instance woke up in time'))) {

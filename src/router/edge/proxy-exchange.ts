@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { logAccess } from './access-log.ts';
 import { BodyRelay } from './body-relay.ts';
 import type { CompiledBackend, CompiledRoute, CompiledTarget } from './compiled-route.ts';
 import { pickRetry } from './compiled-route.ts';
@@ -37,6 +38,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private tried: CompiledTarget[] | undefined;
   private relay: BodyRelay | undefined;
   private awaitingDrain = false;
+  /** Response body bytes passed to the client (the access log's size field). */
+  private bytes = 0;
 
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
@@ -116,6 +119,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.done) return;
+    this.bytes += chunk.length;
     if (!this.res.write(chunk)) {
       controller.pause();
       if (!this.awaitingDrain) {
@@ -176,6 +180,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   private fail(status: number, body: string): void {
+    this.bytes = Buffer.byteLength(body);
     this.finish(status);
     sendPlain(this.res, status, body);
   }
@@ -183,7 +188,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private finish(status: number): void {
     this.done = true;
     this.route.activity.open--;
-    this.backend.stats.record(status, performance.now() - this.started);
+    const ms = performance.now() - this.started;
+    this.backend.stats.record(status, ms);
+    logAccess(this.route.access, this.req, this.route.host, status, this.bytes, ms, this.target.id);
     // Drop whatever body the target did not read, so the client connection can be reused.
     if (this.withBody && !this.req.complete) {
       this.relay?.destroy();

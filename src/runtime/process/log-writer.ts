@@ -118,10 +118,14 @@ export class InstanceLog {
   }
 
   write(stream: LogStream, line: string, truncated = false): void {
+    this.writeRecord(truncated ? { stream, line, truncated } : { stream, line });
+  }
+
+  /** Appends one JSON record `{ts, ...fields}` (the router's access spool adds fields of its own). */
+  writeRecord(fields: Record<string, unknown>): void {
     if (this.#closed || this.error) return;
     const now = this.#now();
-    const record = truncated ? { ts: new Date(now).toISOString(), stream, line, truncated } : { ts: new Date(now).toISOString(), stream, line };
-    const text = `${JSON.stringify(record)}\n`;
+    const text = `${JSON.stringify({ ts: new Date(now).toISOString(), ...fields })}\n`;
     const bytes = Buffer.byteLength(text);
     if (this.#limits && this.#size > 0 && (this.#size + bytes > this.#fileBytes || now - (this.#startedAt ?? now) > this.#limits.maxAgeMs)) {
       try {
@@ -135,6 +139,11 @@ export class InstanceLog {
     this.#startedAt ??= now;
     this.#size += bytes;
     this.#out.write(text);
+  }
+
+  /** Bytes written but not yet handed to the file (a slow or full disk makes it grow). */
+  get pendingBytes(): number {
+    return this.#out.writableLength;
   }
 
   close(): Promise<void> {

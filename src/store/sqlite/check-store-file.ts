@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import Sqlite from 'better-sqlite3';
 import { z } from 'zod';
 import { InvalidInputError, errorMessage } from '../../errors.ts';
+import { partsOf } from './backup-parts.ts';
 
 export interface StoreFileInfo {
   /** Applied migrations, in order (the store's schema version is the last one). */
@@ -12,6 +13,8 @@ export interface StoreFileInfo {
   runs: number;
   /** Wrapped data keys: when > 0 the master key that wraps them is needed to read any secret. */
   dataKeys: number;
+  /** Other databases the backup carries (the log store, `logs.db`), with their sizes; none in a live store. */
+  parts: Array<{ name: string; bytes: number }>;
 }
 
 const sqliteMagic = Buffer.from('SQLite format 3\0', 'latin1');
@@ -55,6 +58,7 @@ export function checkStoreFile(file: string): StoreFileInfo {
       projects: countOf('projects'),
       runs: countOf('runs'),
       dataKeys: countOf('data_keys'),
+      parts: partsOf(db),
     };
   } catch (error) {
     if (error instanceof InvalidInputError) throw error;
