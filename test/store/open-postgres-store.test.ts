@@ -34,3 +34,27 @@ void test('migrate creates the schema; bigint ids parse as numbers on this pool 
     await pair.close();
   }
 });
+
+void test('a second schema in the same database gets its own migration tables (another schema holding Kysely\'s is not taken for ours)', async (t) => {
+  if (impl.skip) {
+    t.skip(impl.skip);
+    return;
+  }
+  const first = await impl.open();
+  const schema = `sluice_test_${randomBytes(6).toString('hex')}`;
+  const url = impl.connectionString!;
+  const second = openPostgresStore({ connectionString: url, schema, max: 2 });
+  try {
+    await second.migrate();
+    await second.createProject({ name: 'q', repo: 'r', branch: 'main', webhookSecret: 's', lastSeenSha: null, createdAt: '2025-01-01T00:00:00.000Z', statusHost: null, statusRepo: null, statusApiUrl: null });
+    assert.deepEqual((await second.listProjects()).map((p) => p.name), ['q']);
+    assert.deepEqual(await first.a.listProjects(), []);
+  } finally {
+    await second.close();
+    await first.close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`drop schema if exists "${schema}" cascade`);
+    await admin.end();
+  }
+});

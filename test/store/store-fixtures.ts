@@ -21,6 +21,8 @@ export interface Implementation {
   name: string;
   /** Why this implementation cannot run here; undefined when it can. */
   skip: string | undefined;
+  /** The database's URL (PostgreSQL), for tests that open stores of their own. */
+  connectionString?: string;
   open(): Promise<StorePair>;
 }
 
@@ -78,6 +80,7 @@ export async function postgresImplementation(): Promise<Implementation> {
   const connectionString = url;
   return {
     name: 'postgres',
+    ...(connectionString ? { connectionString } : {}),
     skip: connectionString ? undefined : `PostgreSQL not reachable at ${pgHost}/${pgDatabase}: ${errors.join('; ')}`,
     async open() {
       if (!connectionString) throw new Error('PostgreSQL not reachable');

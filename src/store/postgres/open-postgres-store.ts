@@ -1,5 +1,7 @@
 // The server store: PostgreSQL through a `pg` Pool, shared by any number of Sluice servers.
 // Same SqlStore as SQLite; only the dialect, the number parsing and the schema differ.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '../../backoff.ts';
 import pg from 'pg';
 import type { CustomTypesConfig } from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
@@ -55,8 +57,29 @@ export class PostgresStore extends SqlStore implements StoreBackup {
 
   override async migrate(): Promise<void> {
     if (this.schema) await sql`create schema if not exists ${sql.id(this.schema)}`.execute(this.pgDb);
-    await super.migrate();
+    const current = this.schema ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(this.pgDb)).rows[0]?.schema;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await super.migrate(current);
+        return;
+      } catch (error) {
+        // Kysely's introspection reads the catalog of every schema of the database: another
+        // schema dropped or created at that moment (another installation, another test) fails it
+        // with "schema/relation … does not exist". Migrations are transactional: tried again.
+        if (attempt >= 4 || !catalogRace(error)) throw error;
+        await sleep(backoffDelay(attempt, 50, 1000));
+      }
+    }
   }
+}
+
+/** PostgreSQL's invalid_schema_name and undefined_table, anywhere in the error's causes. */
+function catalogRace(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '3F000' || code === '42P01') return true;
+  }
+  return false;
 }
 
 export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {

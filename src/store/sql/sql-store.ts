@@ -72,8 +72,10 @@ export class SqlStore implements Store {
    * `kysely_migration_lock`). A store that names a migration this code lacks was written by a
    * newer Sluice: refused, never "repaired".
    */
-  async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.caps) });
+  async migrate(migrationTableSchema?: string): Promise<void> {
+    // The schema of Kysely's own tables, named: without it Kysely takes `kysely_migration_lock` of
+    // ANY schema of the database as ours (another installation's, another test's) and never makes its own.
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.caps), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
     const { error, results } = await migrator.migrateToLatest();
     const unknown = /previously executed migration (\S+) is missing/.exec(errorMessage(error));
     if (unknown) {
