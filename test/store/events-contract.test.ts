@@ -1,12 +1,11 @@
 // The Store's event record (src/events/platform-event.ts), on every implementation: ordered seqs
 // across two servers, unique ids, filters, stored JSON checked on the way out.
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PlatformEvent } from '../../src/events/platform-event.ts';
 import { ConflictError } from '../../src/errors.ts';
-import { at, postgresImplementation, sqliteImplementation, type StorePair } from './store-fixtures.ts';
+import { at, describeStoreContract } from './store-fixtures.ts';
 
-const implementations = [sqliteImplementation(), await postgresImplementation()];
 
 function event(id: string, overrides: Partial<Omit<PlatformEvent, 'seq'>> = {}): Omit<PlatformEvent, 'seq'> {
   return {
@@ -25,60 +24,37 @@ function event(id: string, overrides: Partial<Omit<PlatformEvent, 'seq'>> = {}):
   };
 }
 
-for (const impl of implementations) {
-  const skip = impl.skip;
-  if (skip) {
-    void test(`Store events contract: ${impl.name}`, (t) => {
-      t.diagnostic(skip);
-      t.skip(skip);
-    });
-    continue;
-  }
-  void describe(`Store events contract: ${impl.name}`, () => {
-    let pair: StorePair | undefined;
-    const stores = (): StorePair => {
-      if (!pair) throw new Error('stores not open');
-      return pair;
-    };
-    beforeEach(async () => {
-      pair = await impl.open();
-    });
-    afterEach(async () => {
-      await pair?.close();
-      pair = undefined;
-    });
-
-    void test('appendEvent gives increasing seqs across servers and reads back the full event', async () => {
-      const { a, b } = stores();
-      const first = await a.appendEvent(event('e1'));
-      const second = await b.appendEvent(event('e2', { kind: 'run.failed', environment: null, release: null, run: null, commit: null, cause: 'token:ci', facts: {} }));
-      assert.ok(second.seq > first.seq);
-      assert.deepEqual(first, { seq: first.seq, ...event('e1') });
-      const all = await a.listEvents({ limit: 10 });
-      assert.deepEqual(all.map((e) => e.id), ['e1', 'e2']);
-      assert.deepEqual(all[1], { ...event('e2', { kind: 'run.failed', environment: null, release: null, run: null, commit: null, cause: 'token:ci', facts: {} }), seq: second.seq });
-    });
-
-    void test('an id recorded twice is a ConflictError and stores nothing', async () => {
-      const { a, b } = stores();
-      await a.appendEvent(event('same'));
-      await assert.rejects(b.appendEvent(event('same', { summary: 'other' })), ConflictError);
-      assert.equal((await a.listEvents({ limit: 10 })).length, 1);
-    });
-
-    void test('listEvents filters by project, environment, kinds, since and after a seq, in seq order', async () => {
-      const { a } = stores();
-      await a.appendEvent(event('e1', { at: at(10) }));
-      const e2 = await a.appendEvent(event('e2', { at: at(20), kind: 'rollback' }));
-      await a.appendEvent(event('e3', { at: at(30), environment: 'staging' }));
-      await a.appendEvent(event('e4', { at: at(40), project: 'q' }));
-      const ids = async (f: Parameters<typeof a.listEvents>[0]): Promise<string[]> => (await a.listEvents(f)).map((e) => e.id);
-      assert.deepEqual(await ids({ project: 'p', limit: 10 }), ['e1', 'e2', 'e3']);
-      assert.deepEqual(await ids({ project: 'p', environment: 'production', limit: 10 }), ['e1', 'e2']);
-      assert.deepEqual(await ids({ kinds: ['rollback', 'run.failed'], limit: 10 }), ['e2']);
-      assert.deepEqual(await ids({ kinds: [], limit: 10 }), []);
-      assert.deepEqual(await ids({ since: at(30), limit: 10 }), ['e3', 'e4']);
-      assert.deepEqual(await ids({ afterSeq: e2.seq, limit: 1 }), ['e3']);
-    });
+await describeStoreContract('Store events contract', (stores) => {
+  void test('appendEvent gives increasing seqs across servers and reads back the full event', async () => {
+    const { a, b } = stores();
+    const first = await a.appendEvent(event('e1'));
+    const second = await b.appendEvent(event('e2', { kind: 'run.failed', environment: null, release: null, run: null, commit: null, cause: 'token:ci', facts: {} }));
+    assert.ok(second.seq > first.seq);
+    assert.deepEqual(first, { seq: first.seq, ...event('e1') });
+    const all = await a.listEvents({ limit: 10 });
+    assert.deepEqual(all.map((e) => e.id), ['e1', 'e2']);
+    assert.deepEqual(all[1], { ...event('e2', { kind: 'run.failed', environment: null, release: null, run: null, commit: null, cause: 'token:ci', facts: {} }), seq: second.seq });
   });
-}
+
+  void test('an id recorded twice is a ConflictError and stores nothing', async () => {
+    const { a, b } = stores();
+    await a.appendEvent(event('same'));
+    await assert.rejects(b.appendEvent(event('same', { summary: 'other' })), ConflictError);
+    assert.equal((await a.listEvents({ limit: 10 })).length, 1);
+  });
+
+  void test('listEvents filters by project, environment, kinds, since and after a seq, in seq order', async () => {
+    const { a } = stores();
+    await a.appendEvent(event('e1', { at: at(10) }));
+    const e2 = await a.appendEvent(event('e2', { at: at(20), kind: 'rollback' }));
+    await a.appendEvent(event('e3', { at: at(30), environment: 'staging' }));
+    await a.appendEvent(event('e4', { at: at(40), project: 'q' }));
+    const ids = async (f: Parameters<typeof a.listEvents>[0]): Promise<string[]> => (await a.listEvents(f)).map((e) => e.id);
+    assert.deepEqual(await ids({ project: 'p', limit: 10 }), ['e1', 'e2', 'e3']);
+    assert.deepEqual(await ids({ project: 'p', environment: 'production', limit: 10 }), ['e1', 'e2']);
+    assert.deepEqual(await ids({ kinds: ['rollback', 'run.failed'], limit: 10 }), ['e2']);
+    assert.deepEqual(await ids({ kinds: [], limit: 10 }), []);
+    assert.deepEqual(await ids({ since: at(30), limit: 10 }), ['e3', 'e4']);
+    assert.deepEqual(await ids({ afterSeq: e2.seq, limit: 1 }), ['e3']);
+  });
+});

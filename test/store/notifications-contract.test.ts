@@ -1,103 +1,79 @@
 // The Store's notification outbox (src/notifications/delivery-record.ts), on every
 // implementation: one delivery per event and target, claims that two servers never share,
 // attempts recorded only by the lease holder, the cursor moving forward only, signing secrets.
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NewDelivery } from '../../src/notifications/delivery-record.ts';
-import { at, postgresImplementation, sqliteImplementation, type StorePair } from './store-fixtures.ts';
+import { at, describeStoreContract } from './store-fixtures.ts';
 
-const implementations = [sqliteImplementation(), await postgresImplementation()];
 
 function delivery(id: string, overrides: Partial<NewDelivery> = {}): NewDelivery {
   return { id, eventId: `evt-${id}`, eventSeq: 1, project: 'p', kind: 'run.failed', target: 't1', url: 'https://hooks.example.com/x', targetHost: 'hooks.example.com', format: 'webhook', nextAttemptAt: at(0), createdAt: at(0), ...overrides };
 }
 
-for (const impl of implementations) {
-  const skip = impl.skip;
-  if (skip) {
-    void test(`Store notifications contract: ${impl.name}`, (t) => {
-      t.diagnostic(skip);
-      t.skip(skip);
-    });
-    continue;
-  }
-  void describe(`Store notifications contract: ${impl.name}`, () => {
-    let pair: StorePair | undefined;
-    const stores = (): StorePair => {
-      if (!pair) throw new Error('stores not open');
-      return pair;
-    };
-    beforeEach(async () => {
-      pair = await impl.open();
-    });
-    afterEach(async () => {
-      await pair?.close();
-      pair = undefined;
-    });
-
-    void test('a delivery is created once per event and target, whichever server fans out', async () => {
-      const { a, b } = stores();
-      assert.equal(await a.addDeliveries([delivery('d1'), delivery('d2', { target: 't2' })]), 2);
-      assert.equal(await b.addDeliveries([delivery('d3', { eventId: 'evt-d1' }), delivery('d4', { eventId: 'evt-d1', target: 't2' })]), 1);
-      const listed = await a.listDeliveries('p', 10);
-      assert.deepEqual(listed.map((d) => d.id).sort(), ['d1', 'd2', 'd4']);
-      const d1 = listed.find((d) => d.id === 'd1');
-      assert.deepEqual(d1, { ...delivery('d1'), state: 'pending', attempts: 0, lastStatus: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: at(0) });
-      assert.equal(await b.nextDeliveryDue(), at(0));
-    });
-
-    void test('two servers claiming at once never hold the same delivery; a lapsed lease can be taken over', async () => {
-      const { a, b } = stores();
-      await a.addDeliveries(Array.from({ length: 10 }, (_, i) => delivery(`d${i}`, { eventId: `e${i}`, eventSeq: i + 1 })));
-      const [fromA, fromB] = await Promise.all([a.claimDeliveries('A', at(1), at(11), 10), b.claimDeliveries('B', at(1), at(11), 10)]);
-      const ids = [...fromA, ...fromB].map((d) => d.id);
-      assert.equal(ids.length, 10);
-      assert.equal(new Set(ids).size, 10);
-      for (const d of fromA) assert.equal(d.leaseOwner, 'A');
-      // Held until at(11): nothing to claim; at(12) the leases have lapsed.
-      assert.deepEqual(await b.claimDeliveries('B', at(5), at(15), 10), []);
-      assert.equal((await b.claimDeliveries('B', at(12), at(22), 10)).length, 10);
-    });
-
-    void test('only the lease holder records an attempt; a retry waits for its time; delivered and failed rows are not claimed', async () => {
-      const { a, b } = stores();
-      await a.addDeliveries([delivery('d1'), delivery('d2', { eventId: 'e2' })]);
-      const [first, second] = await a.claimDeliveries('A', at(1), at(11), 10);
-      assert.ok(first && second);
-      assert.equal(await b.finishDelivery(first.id, 'B', { state: 'delivered', attempts: 1, lastStatus: 'HTTP 200', nextAttemptAt: null, updatedAt: at(2) }), false);
-      assert.equal(await a.finishDelivery(first.id, 'A', { state: 'pending', attempts: 1, lastStatus: 'HTTP 503', nextAttemptAt: at(5), updatedAt: at(2) }), true);
-      assert.equal(await a.finishDelivery(second.id, 'A', { state: 'failed', attempts: 9, lastStatus: 'connect ECONNREFUSED', nextAttemptAt: null, updatedAt: at(2) }), true);
-      assert.deepEqual(await b.claimDeliveries('B', at(3), at(13), 10), []);
-      assert.equal(await b.nextDeliveryDue(), at(5));
-      const retried = await b.claimDeliveries('B', at(5), at(15), 10);
-      assert.deepEqual(retried.map((d) => [d.id, d.attempts, d.lastStatus]), [[first.id, 1, 'HTTP 503']]);
-      assert.equal(await b.finishDelivery(first.id, 'B', { state: 'delivered', attempts: 2, lastStatus: 'HTTP 204', nextAttemptAt: null, updatedAt: at(6) }), true);
-      assert.deepEqual(await a.claimDeliveries('A', at(100), at(110), 10), []);
-      assert.equal(await a.nextDeliveryDue(), null);
-      const log = await a.listDeliveries('p', 10);
-      assert.deepEqual(log.map((d) => [d.id, d.state, d.attempts, d.lastStatus, d.leaseOwner]).sort(), [
-        ['d1', 'delivered', 2, 'HTTP 204', null],
-        ['d2', 'failed', 9, 'connect ECONNREFUSED', null],
-      ]);
-    });
-
-    void test('the notifier cursor only moves forward, from either server', async () => {
-      const { a, b } = stores();
-      assert.equal(await a.notifierCursor(), 0);
-      await Promise.all([a.advanceNotifierCursor(5), b.advanceNotifierCursor(3)]);
-      assert.equal(await b.notifierCursor(), 5);
-      await b.advanceNotifierCursor(4);
-      assert.equal(await a.notifierCursor(), 5);
-      await a.advanceNotifierCursor(9);
-      assert.equal(await b.notifierCursor(), 9);
-    });
-
-    void test('a project keeps the first signing secret stored', async () => {
-      const { a, b } = stores();
-      assert.equal(await a.getNotificationSecret('p'), undefined);
-      assert.equal(await a.putNotificationSecret('p', 'sealed-1', at(0)), 'sealed-1');
-      assert.equal(await b.putNotificationSecret('p', 'sealed-2', at(1)), 'sealed-1');
-      assert.equal(await b.getNotificationSecret('p'), 'sealed-1');
-    });
+await describeStoreContract('Store notifications contract', (stores) => {
+  void test('a delivery is created once per event and target, whichever server fans out', async () => {
+    const { a, b } = stores();
+    assert.equal(await a.addDeliveries([delivery('d1'), delivery('d2', { target: 't2' })]), 2);
+    assert.equal(await b.addDeliveries([delivery('d3', { eventId: 'evt-d1' }), delivery('d4', { eventId: 'evt-d1', target: 't2' })]), 1);
+    const listed = await a.listDeliveries('p', 10);
+    assert.deepEqual(listed.map((d) => d.id).sort(), ['d1', 'd2', 'd4']);
+    const d1 = listed.find((d) => d.id === 'd1');
+    assert.deepEqual(d1, { ...delivery('d1'), state: 'pending', attempts: 0, lastStatus: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: at(0) });
+    assert.equal(await b.nextDeliveryDue(), at(0));
   });
-}
+
+  void test('two servers claiming at once never hold the same delivery; a lapsed lease can be taken over', async () => {
+    const { a, b } = stores();
+    await a.addDeliveries(Array.from({ length: 10 }, (_, i) => delivery(`d${i}`, { eventId: `e${i}`, eventSeq: i + 1 })));
+    const [fromA, fromB] = await Promise.all([a.claimDeliveries('A', at(1), at(11), 10), b.claimDeliveries('B', at(1), at(11), 10)]);
+    const ids = [...fromA, ...fromB].map((d) => d.id);
+    assert.equal(ids.length, 10);
+    assert.equal(new Set(ids).size, 10);
+    for (const d of fromA) assert.equal(d.leaseOwner, 'A');
+    // Held until at(11): nothing to claim; at(12) the leases have lapsed.
+    assert.deepEqual(await b.claimDeliveries('B', at(5), at(15), 10), []);
+    assert.equal((await b.claimDeliveries('B', at(12), at(22), 10)).length, 10);
+  });
+
+  void test('only the lease holder records an attempt; a retry waits for its time; delivered and failed rows are not claimed', async () => {
+    const { a, b } = stores();
+    await a.addDeliveries([delivery('d1'), delivery('d2', { eventId: 'e2' })]);
+    const [first, second] = await a.claimDeliveries('A', at(1), at(11), 10);
+    assert.ok(first && second);
+    assert.equal(await b.finishDelivery(first.id, 'B', { state: 'delivered', attempts: 1, lastStatus: 'HTTP 200', nextAttemptAt: null, updatedAt: at(2) }), false);
+    assert.equal(await a.finishDelivery(first.id, 'A', { state: 'pending', attempts: 1, lastStatus: 'HTTP 503', nextAttemptAt: at(5), updatedAt: at(2) }), true);
+    assert.equal(await a.finishDelivery(second.id, 'A', { state: 'failed', attempts: 9, lastStatus: 'connect ECONNREFUSED', nextAttemptAt: null, updatedAt: at(2) }), true);
+    assert.deepEqual(await b.claimDeliveries('B', at(3), at(13), 10), []);
+    assert.equal(await b.nextDeliveryDue(), at(5));
+    const retried = await b.claimDeliveries('B', at(5), at(15), 10);
+    assert.deepEqual(retried.map((d) => [d.id, d.attempts, d.lastStatus]), [[first.id, 1, 'HTTP 503']]);
+    assert.equal(await b.finishDelivery(first.id, 'B', { state: 'delivered', attempts: 2, lastStatus: 'HTTP 204', nextAttemptAt: null, updatedAt: at(6) }), true);
+    assert.deepEqual(await a.claimDeliveries('A', at(100), at(110), 10), []);
+    assert.equal(await a.nextDeliveryDue(), null);
+    const log = await a.listDeliveries('p', 10);
+    assert.deepEqual(log.map((d) => [d.id, d.state, d.attempts, d.lastStatus, d.leaseOwner]).sort(), [
+      ['d1', 'delivered', 2, 'HTTP 204', null],
+      ['d2', 'failed', 9, 'connect ECONNREFUSED', null],
+    ]);
+  });
+
+  void test('the notifier cursor only moves forward, from either server', async () => {
+    const { a, b } = stores();
+    assert.equal(await a.notifierCursor(), 0);
+    await Promise.all([a.advanceNotifierCursor(5), b.advanceNotifierCursor(3)]);
+    assert.equal(await b.notifierCursor(), 5);
+    await b.advanceNotifierCursor(4);
+    assert.equal(await a.notifierCursor(), 5);
+    await a.advanceNotifierCursor(9);
+    assert.equal(await b.notifierCursor(), 9);
+  });
+
+  void test('a project keeps the first signing secret stored', async () => {
+    const { a, b } = stores();
+    assert.equal(await a.getNotificationSecret('p'), undefined);
+    assert.equal(await a.putNotificationSecret('p', 'sealed-1', at(0)), 'sealed-1');
+    assert.equal(await b.putNotificationSecret('p', 'sealed-2', at(1)), 'sealed-1');
+    assert.equal(await b.getNotificationSecret('p'), 'sealed-1');
+  });
+});

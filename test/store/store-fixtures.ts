@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import pg from 'pg';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.ts';
@@ -149,4 +150,36 @@ export function newRelease(projectName: string, environment: string, digest: str
     createdAt: at(5),
     ...overrides,
   };
+}
+
+/**
+ * One contract suite on every implementation: `body` declares its tests inside a describe per
+ * implementation, each test with two fresh stores on one new database (`stores()`). An
+ * implementation that cannot run here is a skipped test that prints why, never silence.
+ */
+export async function describeStoreContract(title: string, body: (stores: () => StorePair) => void): Promise<void> {
+  for (const impl of [sqliteImplementation(), await postgresImplementation()]) {
+    const skip = impl.skip;
+    if (skip) {
+      void test(`${title}: ${impl.name}`, (t) => {
+        t.diagnostic(skip);
+        t.skip(skip);
+      });
+      continue;
+    }
+    void describe(`${title}: ${impl.name}`, () => {
+      let pair: StorePair | undefined;
+      beforeEach(async () => {
+        pair = await impl.open();
+      });
+      afterEach(async () => {
+        await pair?.close();
+        pair = undefined;
+      });
+      body(() => {
+        if (!pair) throw new Error('stores not open');
+        return pair;
+      });
+    });
+  }
 }

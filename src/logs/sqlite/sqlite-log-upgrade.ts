@@ -8,22 +8,10 @@ import { logLevels } from '../log-store.ts';
 import { blockMaxBytes, blockMaxLines, blockOf, encodeBlock } from './sqlite-log-block.ts';
 import { writeBlock } from './sqlite-log-append.ts';
 import type { Prepare } from './sqlite-log-search.ts';
+import type { StoredLine } from '../log-query.ts';
 
-interface OldLine {
-  id: number;
-  at: string;
-  source: string;
-  project: string;
-  environment: string | null;
-  release: number | null;
-  run_id: string | null;
-  step_id: string | null;
-  service: string | null;
-  instance: string | null;
-  stream: string;
-  level: number | null;
-  text: string;
-}
+/** A row of the old one-row-per-line table: the shape both stores read, with SQLite's numeric id. */
+type OldLine = StoredLine & { id: number };
 
 const movePerTransaction = 16 * blockMaxLines;
 
