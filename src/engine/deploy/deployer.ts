@@ -27,6 +27,7 @@ import type { DomainClaims } from '../domains/domain-claims.ts';
 import type { LogWriter } from '../../logs/log-writer.ts';
 import { entryText } from '../../logs/log-entry.ts';
 import { retainReleases, type ReleaseRetention } from './release-retention.ts';
+import { projectStatus, type ProjectStatus } from './project-status.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 
 export interface DeployRequest {
@@ -49,16 +50,6 @@ export interface RollbackOptions {
   reason?: string;
   /** Marks the release it replaced failed with `reason` (an alert judged it). */
   failReplaced?: boolean;
-}
-
-export interface EnvironmentStatus {
-  name: string;
-  url: string;
-  state: string;
-  release: { number: number; commit: string; artifact: string; createdAt: string } | null;
-  reason?: string;
-  /** Present while the data plane cannot be reached: the environment is then `degraded`. */
-  dataPlane?: 'down';
 }
 
 export interface DeployerDeps {
@@ -430,38 +421,8 @@ export class Deployer {
   }
 
   /** Every environment of a project with its URL, state and live release. */
-  async status(project: string): Promise<{ project: string; dataPlane: 'up' | 'down'; environments: EnvironmentStatus[] }> {
-    const { store } = this.deps;
-    const envs = (await store.listEnvironments(project)).filter((e) => e.state !== 'removed');
-    const instances = await this.deps.runtime.listInstances().catch(() => null);
-    const out: EnvironmentStatus[] = [];
-    for (const env of envs) {
-      const release = env.currentRelease === null ? undefined : await store.getRelease(project, env.name, env.currentRelease);
-      const rollout = await store.latestRollout(project, env.name);
-      let state = env.currentRelease === null && env.state !== 'progressing' ? 'empty' : env.state;
-      if (rollout?.state === 'paused') state = 'paused';
-      else if (rollout?.state !== 'progressing' && release && instances) {
-        const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name);
-        if (mine.length && mine.every((i) => i.state === 'sleeping')) state = 'sleeping';
-      }
-      else if (rollout?.state === 'progressing') state = 'progressing';
-      if (state === 'healthy' && release && instances) {
-        const mine = instances.filter((i) => i.labels.project === project && i.labels.environment === env.name && i.labels.release === String(generationOf(release, parseReleaseConfig(release.configJson))) && i.labels.role !== 'baseline');
-        const expected = parseReleaseConfig(release.configJson).services.reduce((n, s) => n + s.instances, 0);
-        if (mine.filter((i) => i.state === 'ready').length < expected) state = 'degraded';
-      }
-      // No data plane, nothing served: whatever the store says, the environment is not healthy now.
-      const down = instances === null && release !== undefined && state !== 'sleeping';
-      out.push({
-        name: env.name,
-        url: this.urlOf(project, env.name),
-        state: down ? 'degraded' : state,
-        release: release ? { number: release.number, commit: release.commitSha, artifact: release.artifactDigest, createdAt: release.createdAt } : null,
-        ...(env.reason ? { reason: env.reason } : {}),
-        ...(down ? { dataPlane: 'down' as const } : {}),
-      });
-    }
-    return { project, dataPlane: instances === null ? 'down' : 'up', environments: out };
+  status(project: string): Promise<ProjectStatus> {
+    return projectStatus(this.deps, project, (environment) => this.urlOf(project, environment));
   }
 
   /** After a crash: finish rollouts no run drives (rollbacks), and stop blue instances past their window. */

@@ -12,6 +12,7 @@ import type { AcmeAccountRecord } from '../../certificates/acme-account-record.t
 import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 import { appendEventRow, listEventRows } from './sql-events.ts';
+import { getPreviewRow, getPullRequestRow, listPreviewRows, listPullRequestRows, updatePreviewRow, upsertPreviewRow, upsertPullRequestRow } from './sql-previews.ts';
 import { listAlertChangeRows, listAlertStateRows, putAlertStateRow } from './sql-alerts.ts';
 import type { AlertChange, AlertStateFilter, AlertStateRecord } from '../../alerts/alert-records.ts';
 import { addDeliveryRows, advanceNotifierCursorRow, claimDeliveryRows, finishDeliveryRow, getNotificationSecretRow, listDeliveryRows, nextDeliveryDueRow, notifierCursorRow, putNotificationSecretRow } from './sql-notifications.ts';
@@ -357,56 +358,32 @@ export class SqlStore implements Store {
     }
   }
 
-  async upsertPullRequest(pr: PullRequest): Promise<void> {
-    await this.db
-      .insertInto('pullRequests')
-      .values(pr)
-      .onConflict((oc) => oc.columns(['project', 'number']).doUpdateSet({
-          state: pr.state,
-          headSha: pr.headSha,
-          headRef: pr.headRef,
-          fromFork: pr.fromFork,
-          updatedAt: pr.updatedAt,
-          host: pr.host,
-          baseRef: pr.baseRef,
-          headRepo: pr.headRepo,
-          baseRepo: pr.baseRepo,
-        }),
-      )
-      .execute();
+  upsertPullRequest(pr: PullRequest): Promise<void> {
+    return upsertPullRequestRow(this.db, pr);
   }
 
   getPullRequest(project: string, number: number): Promise<PullRequest | undefined> {
-    return this.db.selectFrom('pullRequests').selectAll().where('project', '=', project).where('number', '=', number).executeTakeFirst();
+    return getPullRequestRow(this.db, project, number);
   }
 
   listPullRequests(project?: string): Promise<PullRequest[]> {
-    let q = this.db.selectFrom('pullRequests').selectAll();
-    if (project !== undefined) q = q.where('project', '=', project);
-    return q.orderBy('project').orderBy('number').execute();
+    return listPullRequestRows(this.db, project);
   }
 
-  async upsertPreview(p: Preview): Promise<void> {
-    await this.db
-      .insertInto('previews')
-      .values(p)
-      .onConflict((oc) => oc.columns(['project', 'number']).doUpdateSet({ headSha: p.headSha, headRef: p.headRef, state: p.state, reason: p.reason, updatedAt: p.updatedAt, configSha: p.configSha }))
-      .execute();
+  upsertPreview(p: Preview): Promise<void> {
+    return upsertPreviewRow(this.db, p);
   }
 
   getPreview(project: string, number: number): Promise<Preview | undefined> {
-    return this.db.selectFrom('previews').selectAll().where('project', '=', project).where('number', '=', number).executeTakeFirst();
+    return getPreviewRow(this.db, project, number);
   }
 
   listPreviews(filter: { project?: string; state?: string }): Promise<Preview[]> {
-    let q = this.db.selectFrom('previews').selectAll();
-    if (filter.project !== undefined) q = q.where('project', '=', filter.project);
-    if (filter.state !== undefined) q = q.where('state', '=', filter.state);
-    return q.orderBy('project').orderBy('number').execute();
+    return listPreviewRows(this.db, filter);
   }
 
-  async updatePreview(project: string, number: number, patch: Partial<Preview>): Promise<void> {
-    await this.db.updateTable('previews').set(patch).where('project', '=', project).where('number', '=', number).execute();
+  updatePreview(project: string, number: number, patch: Partial<Preview>): Promise<void> {
+    return updatePreviewRow(this.db, project, number, patch);
   }
 
   listDataKeys(): Promise<DataKeyRecord[]> {
