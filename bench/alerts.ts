@@ -5,16 +5,22 @@
 //     starts with its first request, T0). Measured past T0 + for: the alert's pending → firing
 //     change (its stored `at`), and the first of 20 consecutive answers from v1 (the previous
 //     release serving again). Repeated --rounds times (3), a new v2 commit each time.
-//   cost (in process): AlertEvaluator.tick() over --ticks (200) ticks against a router
-//     answering figures of 200 environments × 2 hosts (cumulative counters and 26 latency
-//     buckets, through JSON as over the data plane's socket), 2 alerts each, a SQLite store.
-//     CPU time (process.cpuUsage) per tick, and per second at the 500 ms tick. Side by side in
-//     the same run: the baseline of one metrics request per alert (as each bake reads its own).
+//   cost (in process): AlertEvaluator.tick() over --ticks (200) ticks against the router's own
+//     counters (ReleaseStatsRegistry) for 200 environments × 2 hosts, every row getting 10
+//     requests between two ticks (the worst case: no environment idle), answered through JSON
+//     as over the data plane's socket (both the writing and the reading counted), 2 alerts
+//     each, a SQLite store. CPU time (process.cpuUsage around each tick) per tick, and per
+//     second at the 500 ms tick. Side by side in the same run, ticks interleaved: the same
+//     evaluator reading the full /metrics answer every tick (as before the compact traffic
+//     answer), and one metrics request per alert (as each bake reads its own).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertEvaluator } from '../src/engine/alerts/alert-evaluator.ts';
+import { ReleaseStatsRegistry, type ReleaseStats } from '../src/router/edge/release-stats.ts';
 import type { ReleaseMetrics } from '../src/router/route-table.ts';
+import type { Router } from '../src/router/router.ts';
+import { trafficFromMetrics, type TrafficAnswer, type TrafficCursor } from '../src/router/traffic-answer.ts';
 import type { AlertSpec } from '../src/spec/alert-spec.ts';
 import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
 import { TestRepo, TestServer } from '../test/e2e/harness.ts';
@@ -93,31 +99,36 @@ async function firingFromLog(server: TestServer): Promise<number> {
   return Date.parse(at);
 }
 
-/** A router answering JSON for `envs` environments, counters growing each call. */
-function fakeRouter(envs: number): { metrics(): Promise<ReleaseMetrics[]>; calls: number } {
-  const bounds = Array.from({ length: 25 }, (_, i) => Math.round(1.25 ** i * 10) / 10);
+/**
+ * A data plane's counters for `envs` environments × 2 hosts (the router's own ReleaseStatsRegistry,
+ * its 39 latency bounds), answering as over its socket: the text is made and read each time.
+ * `advance()` records requests on every row (outside the measured CPU: that is the router's work).
+ */
+function fakeDataPlane(envs: number): Pick<Router, 'metrics' | 'traffic'> & { advance(): void; calls: number } {
+  const registry = new ReleaseStatsRegistry();
+  const stats: ReleaseStats[] = [];
+  registry.beginTable();
+  for (let e = 0; e < envs; e++) for (const h of [`production-${e}.app.localhost`, `web.production-${e}.app.localhost`]) stats.push(registry.get(h, 'r2'));
+  registry.endTable();
   let n = 0;
   const r = {
     calls: 0,
+    advance(): void {
+      for (const s of stats) for (let i = 0; i < 10; i++) s.record(n++ % 1000 === 0 ? 500 : 200, (n % 97) * 2);
+    },
     async metrics(): Promise<ReleaseMetrics[]> {
       r.calls++;
-      n += 100;
-      const out: ReleaseMetrics[] = [];
-      for (let e = 0; e < envs; e++) {
-        for (const h of [`production-${e}.app.localhost`, `web.production-${e}.app.localhost`]) {
-          const counts = bounds.map((_, i) => Math.round((n * (i + 1)) / bounds.length));
-          counts.push(n);
-          out.push({ release: 'r2', host: h, requests: n, errors5xx: Math.round(n * 0.001), connectFailures: 0, statusClasses: { '2xx': n }, latency: { bounds, counts, sum: n * 5 } });
-        }
-      }
-      // As over the data plane's socket: the text is made and read each time.
-      return JSON.parse(JSON.stringify(out)) as ReleaseMetrics[];
+      return JSON.parse(JSON.stringify(registry.snapshot())) as ReleaseMetrics[];
+    },
+    async traffic(since?: TrafficCursor): Promise<TrafficAnswer> {
+      r.calls++;
+      return JSON.parse(JSON.stringify(registry.trafficSince(since))) as TrafficAnswer;
     },
   };
   return r;
 }
 
-async function cost(onCleanup: (fn: () => Promise<void> | void) => void): Promise<{ perTickMs: number; baselinePerTickMs: number; requests: number }> {
+async function cost(onCleanup: (fn: () => Promise<void> | void) => void): Promise<{ perTickMs: number; fullPerTickMs: number; baselinePerTickMs: number; requests: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-alerts-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const store = openSqliteStore(join(dir, 'sluice.db'));
@@ -135,37 +146,50 @@ async function cost(onCleanup: (fn: () => Promise<void> | void) => void): Promis
     await store.createRelease({ project: 'app', environment: env, runId: null, runNumber: 1, commitSha: 'a'.repeat(40), artifactDigest: `sha256:${'0'.repeat(64)}`, configJson, state: 'live', reason: null, rolledBackFrom: null, createdAt: new Date().toISOString() });
     await store.updateEnvironment('app', env, { currentRelease: 1, desiredRelease: 1, state: 'healthy' });
   }
+  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+  // One evaluator per way of reading the counters, each with its own data plane, ticks interleaved.
+  const ways = {
+    compact: fakeDataPlane(ENVIRONMENTS),
+    full: fakeDataPlane(ENVIRONMENTS),
+  };
+  // The baseline: the full /metrics answer every tick, as before the compact one.
+  const fullRouter = { traffic: async () => trafficFromMetrics(await ways.full.metrics()) };
   let now = Date.now();
   const clock = { now: () => new Date(now), sleep: async () => {} };
-  const router = fakeRouter(ENVIRONMENTS);
-  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-  const evaluator = new AlertEvaluator({ store, router, runtime: { listInstances: async () => [] }, clock, naming: { baseDomain: 'localhost', routerPort: 8080 }, logger: quiet, rollback: async () => {}, wakeRollout: () => {} });
+  const evaluator = (router: Pick<Router, 'traffic'>): AlertEvaluator =>
+    new AlertEvaluator({ store, router, runtime: { listInstances: async () => [] }, clock, naming: { baseDomain: 'localhost', routerPort: 8080 }, logger: quiet, rollback: async () => {}, wakeRollout: () => {} });
+  const compact = evaluator(ways.compact);
+  const full = evaluator(fullRouter);
+  const cpu = { compact: 0, full: 0 };
+  const tick = async (which: 'compact' | 'full', e: AlertEvaluator, measure: boolean): Promise<void> => {
+    ways[which].advance();
+    const before = process.cpuUsage();
+    await e.tick();
+    const used = process.cpuUsage(before);
+    if (measure) cpu[which] += (used.user + used.system) / 1000;
+  };
   // Warm up past one window (and the JIT), then measure.
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < TICKS + 40; i++) {
     now += 500;
-    await evaluator.tick();
+    await tick('compact', compact, i >= 40);
+    await tick('full', full, i >= 40);
   }
-  const callsBefore = router.calls;
-  const before = process.cpuUsage();
-  for (let i = 0; i < TICKS; i++) {
-    now += 500;
-    await evaluator.tick();
-  }
-  const used = process.cpuUsage(before);
-  const requests = (router.calls - callsBefore) / TICKS;
+  const requests = ways.compact.calls / (TICKS + 40);
   // Baseline: one metrics request per alert per tick (what per-alert reads, like each bake's, would cost).
-  const base = fakeRouter(ENVIRONMENTS);
+  const base = fakeDataPlane(ENVIRONMENTS);
   const b0 = process.cpuUsage();
-  for (let i = 0; i < Math.max(5, Math.round(TICKS / 20)); i++) for (let a = 0; a < ENVIRONMENTS * alerts.length; a++) await base.metrics();
+  const baseTicks = Math.max(5, Math.round(TICKS / 20));
+  for (let i = 0; i < baseTicks; i++) for (let a = 0; a < ENVIRONMENTS * alerts.length; a++) await base.metrics();
   const bUsed = process.cpuUsage(b0);
-  return { perTickMs: (used.user + used.system) / 1000 / TICKS, baselinePerTickMs: (bUsed.user + bUsed.system) / 1000 / Math.max(5, Math.round(TICKS / 20)), requests };
+  return { perTickMs: cpu.compact / TICKS, fullPerTickMs: cpu.full / TICKS, baselinePerTickMs: (bUsed.user + bUsed.system) / 1000 / baseTicks, requests };
 }
 
 await benchMain('bench/alerts', 20 * 60_000, async (onCleanup) => {
   console.log(`bench/alerts on ${machine()}`);
   const c = await cost(onCleanup);
   const share = (c.perTickMs / 500) * 100;
-  console.log(`cost: ${ENVIRONMENTS} environments × 2 alerts, ${TICKS} ticks: ${c.perTickMs.toFixed(2)} ms CPU per tick (${c.requests} metrics request per tick) = ${share.toFixed(2)} % of one core at one tick per 500 ms`);
+  console.log(`cost: ${ENVIRONMENTS} environments × 2 alerts, ${TICKS} ticks: ${c.perTickMs.toFixed(2)} ms CPU per tick (${c.requests} compact traffic request per tick) = ${share.toFixed(2)} % of one core at one tick per 500 ms`);
+  console.log(`baseline: the full metrics answer every tick: ${c.fullPerTickMs.toFixed(2)} ms CPU per tick = ${((c.fullPerTickMs / 500) * 100).toFixed(2)} % of one core`);
   console.log(`baseline: one metrics request per alert: ${c.baselinePerTickMs.toFixed(1)} ms CPU per tick = ${((c.baselinePerTickMs / 500) * 100).toFixed(1)} % of one core (the requests alone, nothing evaluated)`);
   if (process.argv.includes('--cost-only')) return;
   const l = await latency(onCleanup);

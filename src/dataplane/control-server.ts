@@ -53,6 +53,14 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
     ['GET', /^\/sleeping$/, async () => dp.sleepingHosts()],
     ['GET', /^\/routes\/applied$/, async () => dp.router.appliedRoutes()],
     ['GET', /^\/metrics$/, async () => dp.router.metrics()],
+    [
+      'GET',
+      /^\/traffic$/,
+      async (_b, _p, q) => {
+        const epoch = q.get('epoch');
+        return dp.router.traffic(epoch === null ? undefined : { epoch, cursor: Number(q.get('cursor') ?? 0) });
+      },
+    ],
     ['GET', /^\/certificates$/, async () => dp.certificates.list()],
     ['PUT', /^\/certificates\/([^/]+)$/, async (body, [id]) => dp.certificates.put(id!, parseCertificateBody(id!, body))],
     ['DELETE', /^\/certificates\/([^/]+)$/, async (_b, [id]) => (dp.certificates.delete(id!), { deleted: id })],

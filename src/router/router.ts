@@ -1,6 +1,7 @@
 // The Router port, as the engine sees it: which releases (and which of their instances)
 // serve a host, with what weights. The data plane resolves instance ids to ready targets.
 import type { AccessLogPolicy, Hsts, ReleaseMetrics, RouteTable, StickySessions } from './route-table.ts';
+import type { TrafficAnswer, TrafficCursor } from './traffic-answer.ts';
 
 export type { AccessLogPolicy, Hsts, StickySessions } from './route-table.ts';
 
@@ -55,4 +56,6 @@ export interface Router {
   /** What the router process itself applies now (never the store's copy). */
   applied(): Promise<RouteTable>;
   metrics(): Promise<ReleaseMetrics[]>;
+  /** The counters changed since `since`, compactly: what the alert evaluator reads every tick. */
+  traffic(since?: TrafficCursor): Promise<TrafficAnswer>;
 }

@@ -4,6 +4,7 @@ import type { RolloutDeps } from '../../src/engine/rollout/rollout-deps.ts';
 import type { RolloutPlan } from '../../src/engine/rollout/rollout-plan.ts';
 import type { DesiredBackend, Router } from '../../src/router/router.ts';
 import type { ReleaseMetrics, RouteTable } from '../../src/router/route-table.ts';
+import { trafficFromMetrics, type TrafficAnswer } from '../../src/router/traffic-answer.ts';
 import type { InstanceInfo, InstanceRequest, Runtime } from '../../src/runtime/runtime.ts';
 import type { Release, Rollout } from '../../src/store/records.ts';
 import type { SqlStore } from '../../src/store/sql/sql-store.ts';
@@ -55,6 +56,9 @@ export class MemoryRouter implements Router {
   }
   async metrics(): Promise<ReleaseMetrics[]> {
     return this.figures;
+  }
+  async traffic(): Promise<TrafficAnswer> {
+    return trafficFromMetrics(await this.metrics());
   }
 }
 

@@ -19,11 +19,12 @@ import { nextAlertPosition, type AlertFigure, type AlertPosition } from './alert
 import { rollBackForAlert, type AlertRollbackDeps } from './alert-rollback.ts';
 import { alertReason, formatAlertValue } from './alert-text.ts';
 import { EnvironmentWindow } from './environment-window.ts';
+import { TrafficTable } from './traffic-table.ts';
 import { WatchedEnvironments, type WatchedEnvironment } from './watched-environments.ts';
 
 export interface AlertEvaluatorDeps extends AlertRollbackDeps {
   store: Pick<Store, 'listEnvironments' | 'getRelease' | 'latestRollout' | 'updateRollout' | 'listAlertStates' | 'putAlertState'>;
-  router: Pick<Router, 'metrics'>;
+  router: Pick<Router, 'traffic'>;
   runtime: Pick<Runtime, 'listInstances'>;
   clock: Clock;
   naming: HostNaming;
@@ -40,6 +41,8 @@ export interface LiveAlertFigure extends AlertFigure {
   at: string;
 }
 
+const noTraffic: ReadonlyMap<string, ReleaseMetrics> = new Map<string, ReleaseMetrics>();
+
 export class AlertEvaluator {
   private readonly deps: AlertEvaluatorDeps;
   private readonly watched: WatchedEnvironments;
@@ -48,6 +51,13 @@ export class AlertEvaluator {
   private readonly live = new Map<string, LiveAlertFigure>();
   private readonly rollingBack = new Set<string>();
   private environments: WatchedEnvironment[] = [];
+  private byHost = new Map<string, WatchedEnvironment>();
+  private readonly table = new TrafficTable();
+  /**
+   * Per environment, its rows of the table (`host release` → counters). A map a window holds as
+   * a snapshot is never changed: a tick that changes an environment's rows makes a new one.
+   */
+  private traffic = new Map<string, Map<string, ReleaseMetrics>>();
   private refreshedAt = -Infinity;
   private loaded = false;
   private controller: AbortController | null = null;
@@ -106,29 +116,24 @@ export class AlertEvaluator {
     }
     const now = clock.now();
     const t = now.getTime();
+    let refreshed = false;
     if (t - this.refreshedAt >= (this.deps.refreshMs ?? 2000)) {
+      const before = this.environments;
       this.environments = await this.watched.list();
       this.refreshedAt = t;
-      const keys = new Set(this.environments.map((e) => e.key));
-      for (const key of this.windows.keys()) if (!keys.has(key)) this.windows.delete(key);
+      // The list keeps its objects while the live releases stay: only a change re-sorts the rows.
+      refreshed = this.environments.length !== before.length || this.environments.some((e, i) => e !== before[i]);
+      if (refreshed) this.watchedChanged();
     }
     if (this.environments.length === 0) return;
     const wantsRestarts = this.environments.some((e) => e.alerts.some((a) => a.metric === 'restarts'));
-    const [metrics, instances] = await Promise.all([this.deps.router.metrics(), wantsRestarts ? this.deps.runtime.listInstances() : Promise.resolve([])]);
-    const byHost = new Map<string, WatchedEnvironment>();
-    for (const e of this.environments) for (const h of e.hosts) byHost.set(h, e);
-    const traffic = new Map<string, Map<string, ReleaseMetrics>>();
-    for (const m of metrics) {
-      const e = byHost.get(m.host);
-      if (!e) continue;
-      let map = traffic.get(e.key);
-      if (!map) traffic.set(e.key, (map = new Map<string, ReleaseMetrics>()));
-      map.set(`${m.host} ${m.release}`, m);
-    }
+    const [read, instances] = await Promise.all([this.table.read(this.deps.router), wantsRestarts ? this.deps.runtime.listInstances() : Promise.resolve([])]);
+    this.sortTraffic(read.full || refreshed, read.changed);
+    const at = now.toISOString();
     for (const e of this.environments) {
       let window = this.windows.get(e.key);
       if (!window) this.windows.set(e.key, (window = new EnvironmentWindow()));
-      window.addTraffic(t, traffic.get(e.key) ?? new Map<string, ReleaseMetrics>(), e.windowMs);
+      window.addTraffic(t, this.traffic.get(e.key) ?? noTraffic, e.windowMs);
       if (wantsRestarts) {
         const span = Math.max(0, ...e.alerts.filter((a) => a.metric === 'restarts').map((a) => a.forMs));
         const mine = instances.filter((i) => i.labels.project === e.project && i.labels.environment === e.environment && i.labels.role !== 'baseline');
@@ -138,14 +143,44 @@ export class AlertEvaluator {
         const figure = window.figure(alert);
         if (!figure) continue;
         const key = `${e.key}/${alert.name}`;
-        this.live.set(key, { ...figure, at: now.toISOString() });
+        this.live.set(key, { ...figure, at });
         const prev = this.states.get(key);
-        const from: AlertPosition = prev ? { state: prev.state, since: prev.since } : { state: 'inconclusive', since: now.toISOString() };
+        const from: AlertPosition = prev ? { state: prev.state, since: prev.since } : { state: 'inconclusive', since: at };
         const next = nextAlertPosition(from, alert, figure, now);
         if (prev && next === from) continue;
         await this.change(e, alert, prev, from, next, figure, now);
       }
     }
+  }
+
+  private watchedChanged(): void {
+    const keys = new Set(this.environments.map((e) => e.key));
+    for (const key of this.windows.keys()) if (!keys.has(key)) this.windows.delete(key);
+    this.byHost = new Map<string, WatchedEnvironment>();
+    for (const e of this.environments) for (const h of e.hosts) this.byHost.set(h, e);
+  }
+
+  /** Sorts the table's rows by environment: all of them after a full read or a refresh, else only those that changed. */
+  private sortTraffic(all: boolean, changed: readonly ReleaseMetrics[]): void {
+    if (all) {
+      this.traffic = new Map<string, Map<string, ReleaseMetrics>>();
+      for (const [key, m] of this.table.rows) this.place(key, m, null);
+      return;
+    }
+    const copied = new Set<string>();
+    for (const m of changed) this.place(`${m.host} ${m.release}`, m, copied);
+  }
+
+  /** `copied`: environments whose map was already copied this tick (null: every map is new). */
+  private place(key: string, m: ReleaseMetrics, copied: Set<string> | null): void {
+    const e = this.byHost.get(m.host);
+    if (!e) return;
+    let map = this.traffic.get(e.key);
+    if (!map || (copied && !copied.has(e.key))) {
+      this.traffic.set(e.key, (map = new Map<string, ReleaseMetrics>(map)));
+      copied?.add(e.key);
+    }
+    map.set(key, m);
   }
 
   private async change(e: WatchedEnvironment, alert: AlertSpec, prev: AlertStateRecord | undefined, from: AlertPosition, next: AlertPosition, figure: AlertFigure, now: Date): Promise<void> {

@@ -11,7 +11,7 @@ import { MIN_ALERT_SAMPLES, type AlertFigure } from './alert-machine.ts';
 interface TrafficSnapshot {
   t: number;
   /** `host release` → cumulative counters. */
-  metrics: Map<string, ReleaseMetrics>;
+  metrics: ReadonlyMap<string, ReleaseMetrics>;
 }
 
 /** Same bounds, counters that only grew: the common case, subtracted in place without copies. */
@@ -25,7 +25,9 @@ function simpleDelta(now: ReleaseMetrics, before: ReleaseMetrics): boolean {
  * this for every environment, so the usual case (same buckets, no reset) avoids the general
  * path's copies and alignment (src/analysis/window-stats.ts, which handles the rest).
  */
-function windowStats(metrics: Map<string, ReleaseMetrics>, start: Map<string, ReleaseMetrics>): WindowStats {
+function windowStats(metrics: ReadonlyMap<string, ReleaseMetrics>, start: ReadonlyMap<string, ReleaseMetrics>): WindowStats {
+  // The same map: none of the environment's counters changed over the whole window.
+  if (metrics === start) return { requests: 0, errors: 0, latency: { bounds: [], counts: [0] } };
   let requests = 0;
   let errors = 0;
   let counts: number[] | null = null;
@@ -48,6 +50,7 @@ function windowStats(metrics: Map<string, ReleaseMetrics>, start: Map<string, Re
 }
 
 function sameBounds(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -62,7 +65,7 @@ export class EnvironmentWindow {
   private stats: WindowStats | null = null;
 
   /** Adds this tick's counters; the window's stats are those since the newest snapshot at least `windowMs` old. */
-  addTraffic(t: number, metrics: Map<string, ReleaseMetrics>, windowMs: number): void {
+  addTraffic(t: number, metrics: ReadonlyMap<string, ReleaseMetrics>, windowMs: number): void {
     this.traffic.push({ t, metrics });
     // Keep the newest snapshot old enough to be a window's start, and everything after it.
     while (this.traffic.length > 2 && this.traffic[1]!.t <= t - windowMs) this.traffic.shift();

@@ -1,6 +1,7 @@
 // The Router port for the built-in edge router, which lives in the data-plane process.
 import type { DataPlaneClient } from '../../dataplane/data-plane-client.ts';
 import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import type { TrafficAnswer, TrafficCursor } from '../traffic-answer.ts';
 import type { DesiredBackend, DesiredRoute, HeaderPin, Router, SetRouteOptions } from '../router.ts';
 
 export class EdgeRouterClient implements Router {
@@ -30,5 +31,9 @@ export class EdgeRouterClient implements Router {
 
   metrics(): Promise<ReleaseMetrics[]> {
     return this.client.request('GET', '/metrics');
+  }
+
+  traffic(since?: TrafficCursor): Promise<TrafficAnswer> {
+    return this.client.request('GET', since ? `/traffic?epoch=${encodeURIComponent(since.epoch)}&cursor=${since.cursor}` : '/traffic');
   }
 }

@@ -3,6 +3,7 @@ import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import type { TrafficAnswer, TrafficCursor } from '../traffic-answer.ts';
 import { logAccess, type AccessLine } from './access-log.ts';
 import { acmeChallengePrefix, AcmeChallenges } from './acme-challenges.ts';
 import { ColdWaiters } from './cold-waiters.ts';
@@ -177,6 +178,11 @@ export class EdgeRouter {
   /** Cumulative counters per (host, release) since this router started. */
   metrics(): ReleaseMetrics[] {
     return this.stats.snapshot();
+  }
+
+  /** The counters changed since `since`, compactly (what alerts read every tick). */
+  traffic(since?: TrafficCursor): TrafficAnswer {
+    return this.stats.trafficSince(since);
   }
 
   /** Stops accepting, lets running requests finish (up to closeGraceMs), then closes everything. */

@@ -151,7 +151,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const code = errorCode(error);
     const poolGone = poolGoneCodes.has(code);
     if (connectFailureCodes.has(code) || poolGone) {
-      if (!poolGone) this.backend.stats.connectFailures++;
+      if (!poolGone) this.backend.stats.connectFailed();
       if (this.retryAllowed()) {
         (this.tried ??= []).push(this.target);
         const next = pickRetry(this.route, this.backend, this.tried, this.pinned);

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { ReleaseMetrics } from '../route-table.ts';
+import type { TrafficAnswer, TrafficCursor, TrafficRow } from '../traffic-answer.ts';
 
 /** Latency bucket upper bounds in milliseconds; a final +Inf bucket is implied. */
 // About 25 % apart: fine enough that quantiles read from the histogram see a ×1.25 slowdown
@@ -14,6 +16,9 @@ export class ReleaseStats {
   errors5xx = 0;
   connectFailures = 0;
   latencySum = 0;
+  /** The registry's change counter at this entry's last change (a reader asks for rows changed since its cursor). */
+  changed: number;
+  private readonly clock: { n: number };
   /** Responses of class 1xx…5xx (index 0…4). */
   private readonly classes = [0, 0, 0, 0, 0];
   /** Per-bucket (not cumulative) counts; the last one is the +Inf bucket. */
@@ -22,15 +27,20 @@ export class ReleaseStats {
   readonly host: string;
   readonly release: string;
 
-  constructor(
-    host: string,
-    release: string,
-  ) {
+  constructor(host: string, release: string, clock: { n: number } = { n: 0 }) {
     this.host = host;
     this.release = release;
+    this.clock = clock;
+    this.changed = ++clock.n;
+  }
+
+  connectFailed(): void {
+    this.changed = ++this.clock.n;
+    this.connectFailures++;
   }
 
   record(status: number, ms: number): void {
+    this.changed = ++this.clock.n;
     this.requests++;
     if (status >= 500) this.errors5xx++;
     const c = Math.floor(status / 100);
@@ -55,6 +65,14 @@ export class ReleaseStats {
       latency: { bounds: [...latencyBoundsMs], counts, sum: this.latencySum },
     };
   }
+
+  /** Bounds index 0: every entry shares latencyBoundsMs. */
+  row(): TrafficRow {
+    const row: TrafficRow = [this.host, this.release, 0, this.requests, this.errors5xx, this.connectFailures];
+    let running = 0;
+    for (const n of this.buckets) row.push((running += n));
+    return row;
+  }
 }
 
 /**
@@ -69,6 +87,9 @@ export class ReleaseStatsRegistry {
   /** Keys asked for since beginTable(). */
   private readonly used = new Set<string>();
   private readonly keepRetired: number;
+  private readonly clock = { n: 0 };
+  /** A new one per registry (router process): a cursor from another epoch counts nothing. */
+  private readonly epoch = randomUUID();
 
   constructor(keepRetired = 256) {
     this.keepRetired = keepRetired;
@@ -79,7 +100,7 @@ export class ReleaseStatsRegistry {
     this.used.add(key);
     let stats = this.byKey.get(key);
     if (!stats) {
-      stats = new ReleaseStats(host, release);
+      stats = new ReleaseStats(host, release, this.clock);
       this.byKey.set(key, stats);
     }
     return stats;
@@ -105,5 +126,14 @@ export class ReleaseStatsRegistry {
 
   snapshot(): ReleaseMetrics[] {
     return [...this.byKey.values()].map((s) => s.snapshot());
+  }
+
+  /** The rows changed since `since` (all of them without a cursor of this epoch). */
+  trafficSince(since?: TrafficCursor): TrafficAnswer {
+    const full = since?.epoch !== this.epoch;
+    const after = full ? -1 : since.cursor;
+    const rows: TrafficRow[] = [];
+    for (const s of this.byKey.values()) if (s.changed > after) rows.push(s.row());
+    return { epoch: this.epoch, cursor: this.clock.n, full, size: this.byKey.size, bounds: [[...latencyBoundsMs]], rows };
   }
 }

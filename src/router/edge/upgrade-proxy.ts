@@ -59,7 +59,7 @@ export function proxyUpgrade(job: UpgradeJob): void {
         socket.destroy();
         return;
       }
-      backend.stats.connectFailures++;
+      backend.stats.connectFailed();
       const next = tries < maxTries && !socket.destroyed ? pickRetry(job.route, backend, tried, job.pinned) : undefined;
       if (next) {
         backend = next.backend;
