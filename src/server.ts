@@ -2,6 +2,7 @@
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
 import { EventLog } from './events/event-log.ts';
 import { packageRoot } from './config/package-root.ts';
+import { SingletonLease } from './engine/singleton-lease.ts';
 import { AlertEvaluator } from './engine/alerts/alert-evaluator.ts';
 import { alertViews } from './engine/alerts/alert-views.ts';
 import { WatchedEnvironments } from './engine/alerts/watched-environments.ts';
@@ -333,6 +334,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     store, router, runtime, clock: systemClock, naming: config, logger, eventLog,
     rollback: (project, environment, actor, why) => deployer.rollback(project, environment, undefined, actor, { cause: actor, reason: why, failReplaced: true }),
     wakeRollout: (id) => deployer.wakeRollout(id),
+    // One server evaluates when several share a PostgreSQL store (docs/decisions/0035).
+    lease: new SingletonLease({ store, clock: systemClock, name: 'alerts', owner: config.owner, hostname, leaseMs: config.leaseMs }),
   });
   const watchedAlerts = new WatchedEnvironments(store, config);
   const tokens = new TokenService({ store, clock: systemClock });

@@ -26,6 +26,13 @@ export interface AuditFilter {
   limit: number;
 }
 
+/** A named lease: held by one server at a time until `expiresAt` unless renewed. */
+export interface LeaseRecord {
+  name: string;
+  owner: string;
+  expiresAt: string;
+}
+
 export interface Store extends EventRecords, AlertRecords, NotificationRecords {
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -80,6 +87,14 @@ export interface Store extends EventRecords, AlertRecords, NotificationRecords {
    */
   lockEnvironment(project: string, name: string, owner: string, until: string, now: string, takeOverFrom?: string): Promise<boolean>;
   unlockEnvironment(project: string, name: string, owner: string): Promise<void>;
+  /**
+   * Takes or renews the lease `name` until `until`: true when it was free, lapsed (expired
+   * before `now`), already `owner`'s, or held by exactly `takeOverFrom` (a holder known dead).
+   */
+  acquireLease(name: string, owner: string, until: string, now: string, takeOverFrom?: string): Promise<boolean>;
+  getLease(name: string): Promise<LeaseRecord | undefined>;
+  /** Frees the lease if `owner` holds it (a server stopping hands it on at once). */
+  releaseLease(name: string, owner: string): Promise<void>;
 
   /** Inserts a release with the next number of its environment. */
   createRelease(release: NewRelease): Promise<Release>;

@@ -13,6 +13,7 @@ import type { AlertSpec } from '../../spec/alert-spec.ts';
 import { formatDuration } from '../../spec/duration.ts';
 import type { Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
+import type { SingletonLease } from '../singleton-lease.ts';
 import type { HostNaming } from '../deploy/hosts.ts';
 import type { Logger } from '../logger.ts';
 import { nextAlertPosition, type AlertFigure, type AlertPosition } from './alert-machine.ts';
@@ -34,6 +35,11 @@ export interface AlertEvaluatorDeps extends AlertRollbackDeps {
   tickMs?: number;
   /** Time between two reads of the watched environments from the store (default 2 s). */
   refreshMs?: number;
+  /**
+   * Held by the one server that evaluates when several share the store (none: this one always
+   * does). The others stand by, and `sluice alerts` on them reads the stored states.
+   */
+  lease?: Pick<SingletonLease, 'hold' | 'release'>;
 }
 
 /** The latest figure of one alert, as the evaluator last measured it. */
@@ -63,6 +69,8 @@ export class AlertEvaluator {
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private failing = false;
+  /** False while another server holds the lease (and before the first tick). */
+  private evaluating = false;
 
   constructor(deps: AlertEvaluatorDeps) {
     this.deps = deps;
@@ -85,6 +93,7 @@ export class AlertEvaluator {
     this.controller?.abort();
     await this.loop;
     this.loop = null;
+    await this.deps.lease?.release().catch((error: unknown) => this.deps.logger.warn(`alerts: the evaluation lease was not freed (it lapses): ${errorMessage(error)}`));
   }
 
   /** The state of one alert as stored (and kept in memory), or undefined before its first. */
@@ -96,9 +105,25 @@ export class AlertEvaluator {
     return this.live.get(`${project}/${environment}/${name}`);
   }
 
+  /** The project's alert states, by `environment/name`: this server's own while it evaluates, else the store's. */
+  async currentStates(project: string): Promise<Map<string, AlertStateRecord>> {
+    const out = new Map<string, AlertStateRecord>();
+    if (this.evaluating || !this.deps.lease) {
+      for (const s of this.states.values()) if (s.project === project) out.set(`${s.environment}/${s.name}`, s);
+    } else {
+      for (const s of await this.deps.store.listAlertStates({ project })) out.set(`${s.environment}/${s.name}`, s);
+    }
+    return out;
+  }
+
   /** One evaluation of every alert; never throws (a data plane that does not answer keeps the states). */
   async tick(): Promise<void> {
     try {
+      if (this.deps.lease && !(await this.deps.lease.hold())) {
+        this.standBy();
+        return;
+      }
+      if (!this.evaluating) this.takeOver();
       await this.evaluate();
       if (this.failing) this.deps.logger.info('alerts: evaluating again');
       this.failing = false;
@@ -106,6 +131,28 @@ export class AlertEvaluator {
       if (!this.failing) this.deps.logger.warn(`alerts: evaluation failed, states kept: ${errorMessage(error)}`);
       this.failing = true;
     }
+  }
+
+  /** Another server evaluates: what this one measured goes stale, so it is dropped. */
+  private standBy(): void {
+    if (!this.evaluating) return;
+    this.deps.logger.info('alerts: another server evaluates now (it holds the lease)');
+    this.evaluating = false;
+    this.live.clear();
+  }
+
+  /**
+   * This server evaluates from now on: the states another server stored meanwhile are read
+   * again, and every window starts over (its first full window judges nothing, as after a start).
+   */
+  private takeOver(): void {
+    if (this.deps.lease) this.deps.logger.info('alerts: this server evaluates (it holds the lease)');
+    this.evaluating = true;
+    this.loaded = false;
+    this.states.clear();
+    this.windows.clear();
+    this.environments = [];
+    this.refreshedAt = -Infinity;
   }
 
   private async evaluate(): Promise<void> {

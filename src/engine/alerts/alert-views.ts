@@ -26,12 +26,13 @@ export interface AlertView {
   rolledBackRelease: number | null;
 }
 
-export async function alertViews(watched: WatchedEnvironments, evaluator: Pick<AlertEvaluator, 'state' | 'figure'>, project: string, environment?: string): Promise<AlertView[]> {
+export async function alertViews(watched: WatchedEnvironments, evaluator: Pick<AlertEvaluator, 'currentStates' | 'figure'>, project: string, environment?: string): Promise<AlertView[]> {
   const out: AlertView[] = [];
+  const states = await evaluator.currentStates(project);
   for (const e of await watched.list(project)) {
     if (environment !== undefined && e.environment !== environment) continue;
     for (const a of e.alerts) {
-      const s = evaluator.state(project, e.environment, a.name);
+      const s = states.get(`${e.environment}/${a.name}`);
       const live = evaluator.figure(project, e.environment, a.name);
       out.push({
         name: a.name,

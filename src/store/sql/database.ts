@@ -106,6 +106,7 @@ export interface Database {
   notificationDeliveries: NotificationDeliveryRow;
   notifierCursor: { id: number; seq: number };
   notificationSecrets: { project: string; sealed: string; createdAt: string };
+  leases: { name: string; owner: string; expiresAt: string };
 }
 
 /** The domain list is a JSON column. */

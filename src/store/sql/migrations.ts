@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { auditChainMigration } from './audit-chain-migration.ts';
 import { secretGrantsMigration } from './secret-grants-migration.ts';
 import { certificatesMigration } from './certificates-migration.ts';
+import { leaseMigration } from './lease-migration.ts';
 import { notificationsMigration } from './notifications-migration.ts';
 
 export interface DialectCapabilities {
@@ -350,6 +351,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0013_events': events(caps),
       '0014_alerts': alerts(caps),
       '0015_notifications': notificationsMigration,
+      '0017_alert_lease': leaseMigration,
     }),
   };
 }

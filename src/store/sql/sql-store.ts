@@ -23,7 +23,8 @@ import { backoffDelay } from '../../backoff.ts';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
-import type { AuditFilter, NewAuditEntry, NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
+import type { AuditFilter, LeaseRecord, NewAuditEntry, NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
+import { acquireLeaseRow, getLeaseRow, releaseLeaseRow } from './sql-leases.ts';
 import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
 
 // Each round of contention lets at least one caller through, so N racing callers need up to
@@ -485,4 +486,8 @@ export class SqlStore implements Store {
   finishDelivery = (id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> => finishDeliveryRow(this.db, id, owner, outcome);
   listDeliveries = (project: string, limit: number): Promise<DeliveryRecord[]> => listDeliveryRows(this.db, project, limit);
   nextDeliveryDue = (): Promise<string | null> => nextDeliveryDueRow(this.db);
+
+  acquireLease = (name: string, owner: string, until: string, now: string, takeOverFrom?: string): Promise<boolean> => acquireLeaseRow(this.db, name, owner, until, now, takeOverFrom);
+  getLease = (name: string): Promise<LeaseRecord | undefined> => getLeaseRow(this.db, name);
+  releaseLease = (name: string, owner: string): Promise<void> => releaseLeaseRow(this.db, name, owner);
 }
