@@ -60,6 +60,8 @@ export interface NotificationRecords {
   claimDeliveries(owner: string, now: string, leaseUntil: string, limit: number): Promise<DeliveryRecord[]>;
   /** Records an attempt and frees the lease; false (nothing written) when `owner` no longer holds it. */
   finishDelivery(id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean>;
+  /** Frees the lease without an attempt, the delivery due again at `nextAttemptAt` (its target's rate); false when `owner` no longer holds it. */
+  deferDelivery(id: string, owner: string, nextAttemptAt: string): Promise<boolean>;
   /** A project's deliveries, newest first. */
   listDeliveries(project: string, limit: number): Promise<DeliveryRecord[]>;
   /** The earliest nextAttemptAt among pending deliveries, or null. */

@@ -10,12 +10,14 @@ import type { Logger } from '../engine/logger.ts';
 import type { EventLog, EventRecords } from '../events/event-log.ts';
 import type { PlatformEvent } from '../events/platform-event.ts';
 import { errorMessage } from '../errors.ts';
+import type { NotificationFormat } from '../spec/notification-schema.ts';
 import type { NotificationSpec } from '../spec/spec.ts';
 import type { DeliveryOutcome, DeliveryRecord, NewDelivery, NotificationRecords } from './delivery-record.ts';
 import { bodyOf, type EventLinks } from './notification-body.ts';
 import { displayHostOf, subscribes, targetKey } from './notification-target.ts';
 import type { PostNotification } from './post-notification.ts';
 import { signWebhook } from './standard-webhooks.ts';
+import { TargetPacing, type TargetRate } from './target-pacing.ts';
 
 export interface NotifierBackoff {
   initialMs: number;
@@ -45,6 +47,8 @@ export interface NotifierDeps {
   random?: () => number;
   /** How long a claim holds a delivery (an attempt times out well within it). */
   leaseMs?: number;
+  /** Attempts a minute per target, by format (defaults: target-pacing.ts). */
+  rates?: Partial<Record<NotificationFormat, TargetRate>>;
 }
 
 /** Events fanned out per read of the event table. */
@@ -58,6 +62,7 @@ const CLAIM_LIMIT = 32;
 export class Notifier {
   readonly #deps: NotifierDeps;
   readonly #backoff: NotifierBackoff;
+  readonly #pacing: TargetPacing;
   #unsubscribe: (() => void) | null = null;
   #stopped = true;
   #fanning: Promise<void> | null = null;
@@ -72,6 +77,7 @@ export class Notifier {
   constructor(deps: NotifierDeps) {
     this.#deps = deps;
     this.#backoff = deps.backoff ?? defaultNotifierBackoff;
+    this.#pacing = new TargetPacing(deps.rates);
   }
 
   start(): void {
@@ -190,7 +196,13 @@ export class Notifier {
       const now = clock.now();
       const claimed = await records.claimDeliveries(owner, now.toISOString(), new Date(now.getTime() + (this.#deps.leaseMs ?? 60_000)).toISOString(), CLAIM_LIMIT);
       if (claimed.length === 0) return;
-      await Promise.all(claimed.map((d) => this.#attempt(d)));
+      const go: DeliveryRecord[] = [];
+      for (const d of claimed) {
+        const later = this.#pacing.take(d.target, d.format, now.getTime());
+        if (later === null) go.push(d);
+        else if (!(await records.deferDelivery(d.id, owner, new Date(later).toISOString()))) this.#deps.logger.warn(`notifications: the lease on delivery ${d.id} lapsed before it was put off`);
+      }
+      await Promise.all(go.map((d) => this.#attempt(d)));
       if (this.#stopped) return;
     }
   }

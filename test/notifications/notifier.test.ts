@@ -165,3 +165,27 @@ void test('slack targets get text and blocks; a secret URL shows as its secret n
   assert.equal(d?.targetHost, 'secrets.SLACK_WEBHOOK');
   assert.doesNotMatch(JSON.stringify(await store.listDeliveries('shop', 10)), /T0PSECRET/);
 });
+
+void test('a burst of 20 events to one target is paced at its rate, none dropped, none twice', async () => {
+  receiver = await startReceiver({ secret });
+  const events = new EventLog(store, systemClock, silent);
+  // 100 ms apart with a burst of 2: 20 attempts take at least 18 intervals after the first event.
+  let putOff = 0;
+  const records: NotifierDeps['records'] = Object.assign(Object.create(store) as SqlStore, {
+    deferDelivery: (id: string, owner: string, at: string) => {
+      putOff++;
+      return store.deferDelivery(id, owner, at);
+    },
+  });
+  const n = notifier(events, [{ url: receiver.url, format: 'webhook', events: ['*'] }], { records, rates: { webhook: { perMinute: 600, burst: 2 } } });
+  n.start();
+  const started = Date.now();
+  for (let i = 1; i <= 20; i++) await events.emit(runFailed(i));
+  await waitFor('20 deliveries', () => receiver.accepted.size === 20);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 18 * 100, `20 deliveries in ${elapsed} ms: not paced`);
+  assert.ok(putOff >= 18, `${putOff} deliveries put off`);
+  assert.equal(receiver.duplicates, 0);
+  assert.equal(receiver.attempts.length, 20, 'put off, not attempted and failed');
+  await waitFor('the log to say delivered', async () => (await store.listDeliveries('shop', 30)).every((d) => d.state === 'delivered' && d.attempts === 1));
+});

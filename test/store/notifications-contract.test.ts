@@ -58,6 +58,18 @@ await describeStoreContract('Store notifications contract', (stores) => {
     ]);
   });
 
+  void test('a delivery put off by its holder is free and due at the new time, its attempts untouched', async () => {
+    const { a, b } = stores();
+    await a.addDeliveries([delivery('d1')]);
+    const [claimed] = await a.claimDeliveries('A', at(1), at(61), 10);
+    assert.equal(claimed?.id, 'd1');
+    assert.equal(await b.deferDelivery('d1', 'B', at(5)), false, 'only the holder puts it off');
+    assert.equal(await a.deferDelivery('d1', 'A', at(5)), true);
+    assert.deepEqual(await b.claimDeliveries('B', at(4), at(64), 10), [], 'not due before its new time');
+    const [again] = await b.claimDeliveries('B', at(5), at(65), 10);
+    assert.deepEqual([again?.id, again?.attempts, again?.lastStatus, again?.nextAttemptAt], ['d1', 0, null, at(5)]);
+  });
+
   void test('the notifier cursor only moves forward, from either server', async () => {
     const { a, b } = stores();
     assert.equal(await a.notifierCursor(), 0);

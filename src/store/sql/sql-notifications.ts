@@ -88,6 +88,11 @@ export async function finishDeliveryRow(db: Kysely<Database>, id: string, owner:
   return Number(r.numUpdatedRows) > 0;
 }
 
+export async function deferDeliveryRow(db: Kysely<Database>, id: string, owner: string, nextAttemptAt: string): Promise<boolean> {
+  const r = await db.updateTable('notificationDeliveries').set({ nextAttemptAt, leaseOwner: null, leaseExpiresAt: null }).where('id', '=', id).where('leaseOwner', '=', owner).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export async function listDeliveryRows(db: Kysely<Database>, project: string, limit: number): Promise<DeliveryRecord[]> {
   return (await db.selectFrom('notificationDeliveries').selectAll().where('project', '=', project).orderBy('eventSeq', 'desc').orderBy('createdAt', 'desc').limit(limit).execute()).map(fromRow);
 }

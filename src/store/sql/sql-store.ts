@@ -15,7 +15,7 @@ import { appendEventRow, listEventRows } from './sql-events.ts';
 import { getPreviewRow, getPullRequestRow, listPreviewRows, listPullRequestRows, updatePreviewRow, upsertPreviewRow, upsertPullRequestRow } from './sql-previews.ts';
 import { listAlertChangeRows, listAlertStateRows, putAlertStateRow } from './sql-alerts.ts';
 import type { AlertChange, AlertStateFilter, AlertStateRecord } from '../../alerts/alert-records.ts';
-import { addDeliveryRows, advanceNotifierCursorRow, claimDeliveryRows, finishDeliveryRow, getNotificationSecretRow, listDeliveryRows, nextDeliveryDueRow, notifierCursorRow, putNotificationSecretRow } from './sql-notifications.ts';
+import { addDeliveryRows, advanceNotifierCursorRow, claimDeliveryRows, deferDeliveryRow, finishDeliveryRow, getNotificationSecretRow, listDeliveryRows, nextDeliveryDueRow, notifierCursorRow, putNotificationSecretRow } from './sql-notifications.ts';
 import type { DeliveryOutcome, DeliveryRecord, NewDelivery } from '../../notifications/delivery-record.ts';
 import type { EventFilter, PlatformEvent } from '../../events/platform-event.ts';
 import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
@@ -484,6 +484,7 @@ export class SqlStore implements Store {
   addDeliveries = (deliveries: readonly NewDelivery[]): Promise<number> => addDeliveryRows(this.db, deliveries);
   claimDeliveries = (owner: string, now: string, leaseUntil: string, limit: number): Promise<DeliveryRecord[]> => claimDeliveryRows(this.db, owner, now, leaseUntil, limit);
   finishDelivery = (id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> => finishDeliveryRow(this.db, id, owner, outcome);
+  deferDelivery = (id: string, owner: string, nextAttemptAt: string): Promise<boolean> => deferDeliveryRow(this.db, id, owner, nextAttemptAt);
   listDeliveries = (project: string, limit: number): Promise<DeliveryRecord[]> => listDeliveryRows(this.db, project, limit);
   nextDeliveryDue = (): Promise<string | null> => nextDeliveryDueRow(this.db);
 
