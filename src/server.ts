@@ -359,7 +359,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       },
       notificationApi: {
         assertProject: async (name) => void (await engine.project(name)),
-        deliveries: (project, limit) => store.listDeliveries(project, limit),
+        deliveries: (project, limit, environments) => store.listDeliveries(project, limit, environments),
         signingSecretOf: (project) => projectNotifications.signingSecretOf(project),
       },
       auditTrail: new AuditTrail(store, systemClock),

@@ -3,19 +3,21 @@
 import type { FastifyInstance } from 'fastify';
 import { need } from '../auth/permission.ts';
 import { InvalidInputError } from '../errors.ts';
-import type { DeliveryRecord } from '../notifications/delivery-record.ts';
+import type { DeliveryLogEntry } from '../notifications/delivery-record.ts';
 
 export interface NotificationApiDeps {
   /** Throws NotFoundError for an unknown project. */
   assertProject(project: string): Promise<void>;
-  deliveries(project: string, limit: number): Promise<DeliveryRecord[]>;
+  /** `environments`: only deliveries of events in these (a token limited to environments). */
+  deliveries(project: string, limit: number, environments?: readonly string[]): Promise<DeliveryLogEntry[]>;
   /** The project's Standard Webhooks secret (created on first use). */
   signingSecretOf(project: string): Promise<string>;
 }
 
-export function deliveryView(d: DeliveryRecord): Record<string, unknown> {
+export function deliveryView(d: DeliveryLogEntry): Record<string, unknown> {
   return {
     event: { kind: d.kind, id: d.eventId },
+    environment: d.environment,
     target: d.targetHost,
     format: d.format,
     state: d.state,
@@ -36,8 +38,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: Notificat
     await deps.assertProject(project);
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidInputError(`limit must be an integer from 1 to 1000, got ${JSON.stringify(req.query.limit)}`);
-    // Deliveries are the project's, across environments: a token limited to environments sees none.
-    if (req.principal?.environments) return [];
-    return (await deps.deliveries(project, limit)).map(deliveryView);
+    // A token limited to environments sees the deliveries of its environments' events only.
+    return (await deps.deliveries(project, limit, req.principal?.environments ?? undefined)).map(deliveryView);
   });
 }

@@ -35,6 +35,9 @@ export const deliveryRecordSchema = z.object({
 export type DeliveryRecord = z.infer<typeof deliveryRecordSchema>;
 export type NewDelivery = Omit<DeliveryRecord, 'state' | 'attempts' | 'lastStatus' | 'leaseOwner' | 'leaseExpiresAt' | 'updatedAt'>;
 
+/** A delivery as the log shows it: with the environment of its event (null: a project-wide event, e.g. a run's). */
+export type DeliveryLogEntry = DeliveryRecord & { environment: string | null };
+
 /** What an attempt leaves: the outcome, and when to try again (pending) or null. */
 export interface DeliveryOutcome {
   state: DeliveryState;
@@ -62,8 +65,11 @@ export interface NotificationRecords {
   finishDelivery(id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean>;
   /** Frees the lease without an attempt, the delivery due again at `nextAttemptAt` (its target's rate); false when `owner` no longer holds it. */
   deferDelivery(id: string, owner: string, nextAttemptAt: string): Promise<boolean>;
-  /** A project's deliveries, newest first. */
-  listDeliveries(project: string, limit: number): Promise<DeliveryRecord[]>;
+  /**
+   * A project's deliveries, newest first. `environments`: only those of events in these
+   * environments (a token limited to environments), project-wide events left out.
+   */
+  listDeliveries(project: string, limit: number, environments?: readonly string[]): Promise<DeliveryLogEntry[]>;
   /** The earliest nextAttemptAt among pending deliveries, or null. */
   nextDeliveryDue(): Promise<string | null>;
 }

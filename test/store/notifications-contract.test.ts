@@ -19,7 +19,7 @@ await describeStoreContract('Store notifications contract', (stores) => {
     const listed = await a.listDeliveries('p', 10);
     assert.deepEqual(listed.map((d) => d.id).sort(), ['d1', 'd2', 'd4']);
     const d1 = listed.find((d) => d.id === 'd1');
-    assert.deepEqual(d1, { ...delivery('d1'), state: 'pending', attempts: 0, lastStatus: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: at(0) });
+    assert.deepEqual(d1, { ...delivery('d1'), state: 'pending', attempts: 0, lastStatus: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: at(0), environment: null }, 'no stored event: no environment');
     assert.equal(await b.nextDeliveryDue(), at(0));
   });
 
@@ -68,6 +68,19 @@ await describeStoreContract('Store notifications contract', (stores) => {
     assert.deepEqual(await b.claimDeliveries('B', at(4), at(64), 10), [], 'not due before its new time');
     const [again] = await b.claimDeliveries('B', at(5), at(65), 10);
     assert.deepEqual([again?.id, again?.attempts, again?.lastStatus, again?.nextAttemptAt], ['d1', 0, null, at(5)]);
+  });
+
+  void test('the log gives each delivery its event\'s environment, and filters by environments', async () => {
+    const { a, b } = stores();
+    const event = { at: at(1), project: 'p', release: null, run: null, commit: null, cause: 'commit', summary: 's', facts: {} };
+    const staging = await a.appendEvent({ ...event, id: 'e-staging', kind: 'rollout.promoted', environment: 'staging' });
+    const prod = await a.appendEvent({ ...event, id: 'e-prod', kind: 'rollout.promoted', environment: 'production' });
+    const run = await a.appendEvent({ ...event, id: 'e-run', kind: 'run.failed', environment: null });
+    await a.addDeliveries([staging, prod, run].map((e) => delivery(`d-${e.id}`, { eventId: e.id, eventSeq: e.seq, kind: e.kind })));
+    assert.deepEqual((await b.listDeliveries('p', 10)).map((d) => [d.eventId, d.environment]), [['e-run', null], ['e-prod', 'production'], ['e-staging', 'staging']]);
+    assert.deepEqual((await b.listDeliveries('p', 10, ['staging'])).map((d) => d.eventId), ['e-staging']);
+    assert.deepEqual((await b.listDeliveries('p', 1, ['staging', 'production'])).map((d) => d.eventId), ['e-prod'], 'the limit counts what is shown');
+    assert.deepEqual(await b.listDeliveries('p', 10, []), []);
   });
 
   void test('the notifier cursor only moves forward, from either server', async () => {

@@ -5,6 +5,7 @@ import { printJson, table } from '../format.ts';
 
 interface DeliveryJson {
   event: { kind: string; id: string };
+  environment: string | null;
   target: string;
   format: string;
   state: string;
@@ -27,8 +28,8 @@ export function notificationsCommand(program: Command, ctx: CliContext): void {
       if (!list.length) return console.log(`${name}: no notifications sent (declare targets under notifications: in sluice.yaml)`);
       console.log(
         table([
-          ['EVENT', 'TARGET', 'STATE', 'ATTEMPTS', 'LAST STATUS', 'NEXT ATTEMPT', 'CREATED'],
-          ...list.map((d) => [d.event.kind, d.target, d.state, String(d.attempts), d.lastStatus ?? '-', d.nextAttemptAt ?? '-', d.createdAt]),
+          ['EVENT', 'ENV', 'TARGET', 'STATE', 'ATTEMPTS', 'LAST STATUS', 'NEXT ATTEMPT', 'CREATED'],
+          ...list.map((d) => [d.event.kind, d.environment ?? '-', d.target, d.state, String(d.attempts), d.lastStatus ?? '-', d.nextAttemptAt ?? '-', d.createdAt]),
         ]),
       );
     });

@@ -1,7 +1,8 @@
 // The notification outbox in SQL. Claims are compare-and-set on the lease (as runs are
 // claimed): of two servers racing for one delivery, exactly one update applies.
-import type { Kysely, Selectable } from 'kysely';
-import { deliveryRecordSchema, type DeliveryOutcome, type DeliveryRecord, type NewDelivery } from '../../notifications/delivery-record.ts';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { z } from 'zod';
+import { deliveryRecordSchema, type DeliveryLogEntry, type DeliveryOutcome, type DeliveryRecord, type NewDelivery } from '../../notifications/delivery-record.ts';
 import type { Database, NotificationDeliveryRow } from './database.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 
@@ -93,8 +94,17 @@ export async function deferDeliveryRow(db: Kysely<Database>, id: string, owner: 
   return Number(r.numUpdatedRows) > 0;
 }
 
-export async function listDeliveryRows(db: Kysely<Database>, project: string, limit: number): Promise<DeliveryRecord[]> {
-  return (await db.selectFrom('notificationDeliveries').selectAll().where('project', '=', project).orderBy('eventSeq', 'desc').orderBy('createdAt', 'desc').limit(limit).execute()).map(fromRow);
+/** The environment is the event's (stored once, in `events`): the log joins it rather than copying it into every delivery. */
+export async function listDeliveryRows(db: Kysely<Database>, project: string, limit: number, environments?: readonly string[]): Promise<DeliveryLogEntry[]> {
+  let q = db
+    .selectFrom('notificationDeliveries as d')
+    .leftJoin('events as e', 'e.seq', 'd.eventSeq')
+    .selectAll('d')
+    .select('e.environment as eventEnvironment')
+    .where('d.project', '=', project);
+  if (environments !== undefined) q = environments.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('e.environment', 'in', environments);
+  const rows = await q.orderBy('d.eventSeq', 'desc').orderBy('d.createdAt', 'desc').limit(limit).execute();
+  return rows.map(({ eventEnvironment, ...r }) => ({ ...fromRow(r), environment: z.string().nullable().parse(eventEnvironment ?? null) }));
 }
 
 export async function nextDeliveryDueRow(db: Kysely<Database>): Promise<string | null> {

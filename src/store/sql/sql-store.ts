@@ -16,7 +16,7 @@ import { getPreviewRow, getPullRequestRow, listPreviewRows, listPullRequestRows,
 import { listAlertChangeRows, listAlertStateRows, putAlertStateRow } from './sql-alerts.ts';
 import type { AlertChange, AlertStateFilter, AlertStateRecord } from '../../alerts/alert-records.ts';
 import { addDeliveryRows, advanceNotifierCursorRow, claimDeliveryRows, deferDeliveryRow, finishDeliveryRow, getNotificationSecretRow, listDeliveryRows, nextDeliveryDueRow, notifierCursorRow, putNotificationSecretRow } from './sql-notifications.ts';
-import type { DeliveryOutcome, DeliveryRecord, NewDelivery } from '../../notifications/delivery-record.ts';
+import type { DeliveryLogEntry, DeliveryOutcome, DeliveryRecord, NewDelivery } from '../../notifications/delivery-record.ts';
 import type { EventFilter, PlatformEvent } from '../../events/platform-event.ts';
 import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, readAuditHead } from './sql-audit.ts';
 import { backoffDelay } from '../../backoff.ts';
@@ -485,7 +485,7 @@ export class SqlStore implements Store {
   claimDeliveries = (owner: string, now: string, leaseUntil: string, limit: number): Promise<DeliveryRecord[]> => claimDeliveryRows(this.db, owner, now, leaseUntil, limit);
   finishDelivery = (id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> => finishDeliveryRow(this.db, id, owner, outcome);
   deferDelivery = (id: string, owner: string, nextAttemptAt: string): Promise<boolean> => deferDeliveryRow(this.db, id, owner, nextAttemptAt);
-  listDeliveries = (project: string, limit: number): Promise<DeliveryRecord[]> => listDeliveryRows(this.db, project, limit);
+  listDeliveries = (project: string, limit: number, environments?: readonly string[]): Promise<DeliveryLogEntry[]> => listDeliveryRows(this.db, project, limit, environments);
   nextDeliveryDue = (): Promise<string | null> => nextDeliveryDueRow(this.db);
 
   acquireLease = (name: string, owner: string, until: string, now: string, takeOverFrom?: string): Promise<boolean> => acquireLeaseRow(this.db, name, owner, until, now, takeOverFrom);
