@@ -24,6 +24,7 @@ import { newWebhookSecret } from '../hooks/signatures.ts';
 import { defaultRunLogPolicy } from './run-log-policy.ts';
 import { traceRunEnded } from './tracing.ts';
 import { LogSink } from './log-sink.ts';
+import { abortRequest } from './rollout/abort-request.ts';
 
 export interface RunDetail {
   run: Run;
@@ -345,7 +346,7 @@ export class Engine {
   async abort(name: string, environment: string, actor: string): Promise<Rollout> {
     const r = await this.rollout(name, environment);
     if (r.state === 'promoted' || r.state === 'aborted') throw new IllegalTransitionError(`the rollout of release ${r.release}`, r.state, 'aborted');
-    if (!r.abortRequested) await this.deps.store.updateRollout(r.id, { abortRequested: `aborted by ${actor}` });
+    if (!r.abortRequested) await this.deps.store.updateRollout(r.id, abortRequest(`aborted by ${actor}`, `token:${actor}`));
     this.deps.deployer.wakeRollout(r.id);
     return this.rollout(name, environment);
   }

@@ -97,7 +97,7 @@ export class RunExecutor {
     }
     // A green release waiting for a switch that will never come is taken down.
     if (outcome.state !== 'succeeded') {
-      await this.deps.deployer.abandonRun(run.id, `run #${run.number} ${outcome.state}: ${reason ?? ''}`).catch((e) => this.logger.error(`abandoning rollouts of run ${run.id}`, e));
+      await this.deps.deployer.abandonRun(run.id, `run #${run.number} ${outcome.state}: ${reason ?? ''}`, outcome.state === 'failed').catch((e) => this.logger.error(`abandoning rollouts of run ${run.id}`, e));
     }
     await store.updateRun(run.id, { state: outcome.state, reason, finishedAt: now, leaseOwner: null, leaseExpiresAt: null }, ['running']);
     // Recorded, not awaited by anyone downstream: emit stores the event and returns (never throws).

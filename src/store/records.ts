@@ -189,6 +189,8 @@ export interface Rollout {
   decisionsJson: string;
   promoteRequested: string | null;
   abortRequested: string | null;
+  /** Who asked for the abort, as data (`alert:NAME`, `token:NAME`, `run`, `server`; engine/rollout/abort-request.ts). */
+  abortCause: string | null;
   reason: string | null;
   bakeUntil: string | null;
   scaleDownAt: string | null;

@@ -95,7 +95,7 @@ export async function storedRollout(store: SqlStore, target: Release, stable: Re
   const r: Rollout = {
     id: `rollout-${target.number}`, project: target.project, environment: target.environment, release: target.number, stable: stable?.number ?? null, runId: null,
     strategyJson: JSON.stringify(plan), state: 'progressing', phase: 'start', step: 0, stepStartedAt: null, windowJson: null, looks: 0,
-    weightsJson: JSON.stringify({ stable: 0, canary: 100, baseline: 0 }), decisionsJson: '[]', promoteRequested: null, abortRequested: null, reason: null,
+    weightsJson: JSON.stringify({ stable: 0, canary: 100, baseline: 0 }), decisionsJson: '[]', promoteRequested: null, abortRequested: null, abortCause: null, reason: null,
     bakeUntil: null, scaleDownAt: null, createdAt: '2030-01-01T00:00:00.000Z', updatedAt: '2030-01-01T00:00:00.000Z', finishedAt: null, ...patch,
   };
   await store.createRollout(r);

@@ -3,7 +3,7 @@
 // alerts then end in one rollback, whichever breached first); otherwise through the deployer's
 // rollback, like `sluice rollback`, with the alert's figures as the reason.
 import type { Store } from '../../store/store.ts';
-import { ALERT_ROLLBACK_PREFIX } from '../rollout/bake.ts';
+import { abortRequest } from '../rollout/abort-request.ts';
 
 export interface AlertRollbackDeps {
   store: Pick<Store, 'getRelease' | 'latestRollout' | 'updateRollout'>;
@@ -19,10 +19,10 @@ export async function rollBackForAlert(deps: AlertRollbackDeps, project: string,
   // A rollback's own release is already the previous one back: going further back is a person's call.
   if (live.rolledBackFrom !== null) return { started: null, note: `release ${release} is itself a rollback of release ${live.rolledBackFrom}` };
   if (live.state === 'failed') return { started: null, note: `release ${release} has already failed` };
-  const why = `${ALERT_ROLLBACK_PREFIX}${alert}: ${reason}`;
+  const why = `alert ${alert}: ${reason}`;
   const rollout = await deps.store.latestRollout(project, environment);
   if (rollout && rollout.release === release && rollout.state === 'progressing' && rollout.phase === 'bake') {
-    if (!rollout.abortRequested) await deps.store.updateRollout(rollout.id, { abortRequested: why });
+    if (!rollout.abortRequested) await deps.store.updateRollout(rollout.id, abortRequest(why, `alert:${alert}`));
     deps.wakeRollout(rollout.id);
     return { started: null, note: `the bake of release ${release} rolls it back` };
   }

@@ -16,6 +16,7 @@ import { isHolderDead, pidAlive } from '../lease-owner.ts';
 import type { EngineConfig } from '../engine-config.ts';
 import type { Logger } from '../logger.ts';
 import type { StageResult } from '../stage-result.ts';
+import { abortRequest } from '../rollout/abort-request.ts';
 import { RolloutDriver, RolloutWakers, terminalRollout } from '../rollout/rollout-driver.ts';
 import type { RolloutDeps } from '../rollout/rollout-deps.ts';
 import type { ReleaseEventInput } from '../rollout/release-event.ts';
@@ -238,10 +239,10 @@ export class Deployer {
     return r !== undefined && r.phase === 'ready' && !terminalRollout.has(r.state);
   }
 
-  /** A run that stopped (failed verify, cancel) takes its unfinished rollouts down with it. */
-  async abandonRun(runId: string, reason: string): Promise<void> {
+  /** A run that stopped (failed verify, cancel) takes its unfinished rollouts down with it; `failed`: the change failed (a failed verify). */
+  async abandonRun(runId: string, reason: string, failed: boolean): Promise<void> {
     for (const r of await this.deps.store.listRollouts({ runId, states: ['progressing', 'paused'] })) {
-      await this.deps.store.updateRollout(r.id, { abortRequested: reason });
+      await this.deps.store.updateRollout(r.id, abortRequest(reason, failed ? 'run' : 'server'));
       await this.driver(this.logTo(r.project, r.environment)).drive(r.id);
     }
   }
@@ -249,7 +250,7 @@ export class Deployer {
   private async abortOthers(project: string, environment: string, reason: string, log: (line: string) => void): Promise<void> {
     for (const r of await this.deps.store.listRollouts({ states: ['progressing', 'paused'] })) {
       if (r.project !== project || r.environment !== environment) continue;
-      await this.deps.store.updateRollout(r.id, { abortRequested: reason });
+      await this.deps.store.updateRollout(r.id, abortRequest(reason, 'server'));
       await this.driver(log).drive(r.id);
     }
   }

@@ -14,9 +14,7 @@ import { analysisOf, defaultBakeAnalysis, planOf } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { appendDecisions, countDecisions, decisionLine, newDecisions } from './decisions.ts';
 import { instanceBreach } from './instance-breach.ts';
-
-/** An abort request of an alert (src/engine/alerts) starts so: a bake rolls back on it, as on its own breach. */
-export const ALERT_ROLLBACK_PREFIX = 'alert ';
+import { alertAsked } from './abort-request.ts';
 
 export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
   const plan = planOf(v.rollout.strategyJson, `rollout ${v.rollout.id}`);
@@ -34,7 +32,7 @@ export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
 export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch | null> {
   const { rollout, target } = v;
   // An alert that fired first: one rollback, with the alert's figures as its reason.
-  if (rollout.abortRequested?.startsWith(ALERT_ROLLBACK_PREFIX)) return rollBack(deps, v, rollout.abortRequested);
+  if (alertAsked(rollout)) return rollBack(deps, v, rollout.abortRequested, rollout.abortCause);
   const crashed = await instanceBreach(deps, v);
   if (crashed !== null) return rollBack(deps, v, `bake: ${crashed}`);
   const analysis = analysisOf(planOf(rollout.strategyJson, `rollout ${rollout.id}`)) ?? defaultBakeAnalysis;
@@ -55,7 +53,8 @@ export async function checkBake(deps: RolloutDeps, v: RolloutView): Promise<Roll
 }
 
 /** Puts the stable release back as a new release that records what it rolled back from. */
-async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Promise<RolloutPatch> {
+/** `cause`: who asked (the bake's own checks: `analysis`). */
+async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string, cause = 'analysis'): Promise<RolloutPatch> {
   const { store, clock } = deps;
   const stable = v.stable!;
   const { project, environment } = v.target;
@@ -73,9 +72,6 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
     createdAt: clock.now().toISOString(),
   });
   deps.log(`${reason}: rolling back to release ${stable.number} as release ${release.number}`);
-  // An alert's request names it (`alert NAME: …`): the rollback's cause is that alert, not the bake's analysis.
-  const alertName = reason.startsWith(ALERT_ROLLBACK_PREFIX) ? /^(\S+):/.exec(reason.slice(ALERT_ROLLBACK_PREFIX.length))?.[1] : undefined;
-  const cause = alertName !== undefined ? `alert:${alertName}` : 'analysis';
   await deps.emit?.({
     kind: 'rollback',
     release,

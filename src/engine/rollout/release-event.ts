@@ -21,16 +21,3 @@ export interface ReleaseEventInput {
 
 export type EmitReleaseEvent = (event: ReleaseEventInput) => Promise<void>;
 
-/**
- * Who or what ended a rollout early, from the rollout's `abortRequested` (null: its own checks),
- * and whether the abort judged the change (a failure for DORA) or only made way for other work
- * (a newer run, a rollback or redeploy, a cancelled run, a removed preview).
- */
-export function abortCause(abortRequested: string | null): { cause: string; failure: boolean } {
-  if (abortRequested === null) return { cause: 'analysis', failure: true };
-  const person = /^aborted by (.+)$/.exec(abortRequested);
-  if (person) return { cause: `token:${person[1]!}`, failure: true };
-  // A run that failed after its deploy (a failed verify) takes its rollout down: the change failed.
-  if (/^run #\d+ failed\b/.test(abortRequested)) return { cause: 'run', failure: true };
-  return { cause: 'server', failure: false };
-}

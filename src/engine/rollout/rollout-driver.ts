@@ -15,7 +15,7 @@ import { planOf, type RolloutPlan } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { environmentLabel } from '../../metrics/metric-catalog.ts';
 import { storedDecisions, type StoredDecision } from './decisions.ts';
-import { abortCause } from './release-event.ts';
+import { abortCause, abortRequest } from './abort-request.ts';
 
 export const terminalRollout = new Set(['promoted', 'aborted']);
 
@@ -82,6 +82,7 @@ export class RolloutDriver {
       decisionsJson: '[]',
       promoteRequested: null,
       abortRequested: null,
+      abortCause: null,
       reason: null,
       bakeUntil: null,
       scaleDownAt: null,
@@ -141,7 +142,7 @@ export class RolloutDriver {
       await this.deps.emit({ kind: 'rollout.promoted', release: target, at, summary: `${r.environment}: rollout of release ${r.release} promoted`, facts: { strategy, ...rollbackOf } });
       return;
     }
-    const { cause, failure } = abortCause(r.abortRequested);
+    const { cause, failure } = abortCause(r);
     const step = phase === 'bake' ? 'bake' : r.step;
     let decisions: StoredDecision[] = [];
     try {
@@ -166,7 +167,7 @@ export class RolloutDriver {
     for (;;) {
       if (opts.signal?.aborted) {
         const r = await this.deps.store.getRollout(id);
-        if (r && !terminalRollout.has(r.state) && !r.abortRequested) await this.deps.store.updateRollout(id, { abortRequested: `the run was ${String(opts.signal.reason ?? 'cancelled')}` });
+        if (r && !terminalRollout.has(r.state) && !r.abortRequested) await this.deps.store.updateRollout(id, abortRequest(`the run was ${String(opts.signal.reason ?? 'cancelled')}`, 'server'));
       }
       let r: Rollout;
       try {
@@ -177,7 +178,7 @@ export class RolloutDriver {
         failures++;
         this.deps.log(`rollout step failed (${failures}/5): ${errorMessage(error)}`);
         if (failures >= 5) {
-          await this.deps.store.updateRollout(id, { abortRequested: `rollout step failed: ${errorMessage(error)}` });
+          await this.deps.store.updateRollout(id, abortRequest(`rollout step failed: ${errorMessage(error)}`, 'server'));
         }
         if (failures >= 8) throw error;
         await this.deps.clock.sleep(tick);

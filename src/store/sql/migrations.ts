@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { auditChainMigration } from './audit-chain-migration.ts';
 import { secretGrantsMigration } from './secret-grants-migration.ts';
 import { certificatesMigration } from './certificates-migration.ts';
+import { abortCauseMigration } from './abort-cause-migration.ts';
 import { leaseMigration } from './lease-migration.ts';
 import { notificationsMigration } from './notifications-migration.ts';
 
@@ -352,6 +353,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0014_alerts': alerts(caps),
       '0015_notifications': notificationsMigration,
       '0017_alert_lease': leaseMigration,
+      '0018_abort_cause': abortCauseMigration,
     }),
   };
 }
