@@ -110,11 +110,23 @@ void test('a backup taken while runs write restores into a new directory where a
   assert.equal(restoredKeys.decrypt(account.sealedKey, acmeAccountKeyAad(directoryUrl)), 'account key 55e1');
   assert.equal(restoredKeys.decrypt((await restoredStore.getNotificationSecret('shop')) ?? '', signingSecretAad('shop')), signingSecret);
   assert.deepEqual((await restoredStore.listDeliveries('shop', 10)).map((d) => [d.id, d.eventId, d.state]), [[outboxRow.id, outboxRow.eventId, 'pending']]);
+  // The alert evaluation lease of the server that made the backup: the restored server takes it over (its holder's pid is gone).
+  const backedUpHolder = (await restoredStore.getLease('alerts'))?.owner ?? 'none';
+  assert.match(backedUpHolder, /^[^:]+:\d+:[0-9a-f]+$/);
   await restoredStore.close();
 
   const again = await TestServer.startAt(restoredDir);
   t.after(() => again.close());
   t.after(() => fs.rmSync(restoredParent, { recursive: true, force: true }));
+  const leaseOf = async (): Promise<string | undefined> => {
+    const store = openSqliteStore(path.join(restoredDir, 'sluice.db'));
+    try {
+      return (await store.getLease('alerts'))?.owner;
+    } finally {
+      await store.close();
+    }
+  };
+  await again.waitFor('the restored server to evaluate alerts', async () => ((await leaseOf()) ?? backedUpHolder) !== backedUpHolder || undefined, 30_000);
   const runs = await again.json<RunJson[]>(['runs', 'shop']);
   for (const r of endedBefore) {
     const now = runs.find((x) => x.id === r.id);
