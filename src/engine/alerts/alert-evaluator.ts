@@ -1,8 +1,9 @@
 // Watches every environment's alerts on the data plane's own figures. One tick: one router
-// metrics request for all environments (and one instance list when a restarts alert exists),
-// each environment's sliding window moved on, each alert's state machine stepped. Only a change
-// of state is written (with its explanation) and emitted; the latest figures stay in memory
-// for `sluice alerts`. States are loaded from the store at start: a restart keeps them.
+// traffic request for all environments (the rows changed since the last one; and one instance
+// list when a restarts alert exists), each environment's sliding window moved on, each alert's
+// state machine stepped. Only a change of state is written (with its explanation) and emitted;
+// the latest figures stay in memory for `sluice alerts`. States are loaded from the store at
+// start (and when this server takes the evaluation lease over): a restart keeps them.
 import type { AlertChange, AlertStateRecord } from '../../alerts/alert-records.ts';
 import type { EventLog } from '../../events/event-log.ts';
 import { errorMessage } from '../../errors.ts';
