@@ -7,6 +7,7 @@ import { auditChainMigration } from './audit-chain-migration.ts';
 import { secretGrantsMigration } from './secret-grants-migration.ts';
 import { certificatesMigration } from './certificates-migration.ts';
 import { notificationsMigration } from './notifications-migration.ts';
+import { flagsMigration } from './flags-migration.ts';
 
 export interface DialectCapabilities {
   /** Column type of an auto-incrementing integer key: 'integer' (SQLite) or 'bigserial' (PostgreSQL). */
@@ -350,6 +351,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0013_events': events(caps),
       '0014_alerts': alerts(caps),
       '0015_notifications': notificationsMigration,
+      '0016_flags': flagsMigration(caps.serialType),
     }),
   };
 }

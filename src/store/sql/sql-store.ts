@@ -14,6 +14,8 @@ import { isUniqueViolation } from './is-unique-violation.ts';
 import { appendEventRow, listEventRows } from './sql-events.ts';
 import { getPreviewRow, getPullRequestRow, listPreviewRows, listPullRequestRows, updatePreviewRow, upsertPreviewRow, upsertPullRequestRow } from './sql-previews.ts';
 import { listAlertChangeRows, listAlertStateRows, putAlertStateRow } from './sql-alerts.ts';
+import { deleteFlagStateRows, getFlagStateRow, listFlagChangeRows, listFlagStateRows, putFlagStateRow } from './sql-flags.ts';
+import type { FlagChange, FlagChangeFilter, FlagEnvironmentState } from '../../flags/flag-records.ts';
 import type { AlertChange, AlertStateFilter, AlertStateRecord } from '../../alerts/alert-records.ts';
 import { addDeliveryRows, advanceNotifierCursorRow, claimDeliveryRows, finishDeliveryRow, getNotificationSecretRow, listDeliveryRows, nextDeliveryDueRow, notifierCursorRow, putNotificationSecretRow } from './sql-notifications.ts';
 import type { DeliveryOutcome, DeliveryRecord, NewDelivery } from '../../notifications/delivery-record.ts';
@@ -485,4 +487,10 @@ export class SqlStore implements Store {
   finishDelivery = (id: string, owner: string, outcome: DeliveryOutcome): Promise<boolean> => finishDeliveryRow(this.db, id, owner, outcome);
   listDeliveries = (project: string, limit: number): Promise<DeliveryRecord[]> => listDeliveryRows(this.db, project, limit);
   nextDeliveryDue = (): Promise<string | null> => nextDeliveryDueRow(this.db);
+
+  getFlagState = (project: string, environment: string): Promise<FlagEnvironmentState | undefined> => getFlagStateRow(this.db, project, environment);
+  listFlagStates = (): Promise<FlagEnvironmentState[]> => listFlagStateRows(this.db);
+  putFlagState = (state: FlagEnvironmentState, expectedVersion: number | null, changes: FlagChange[]): Promise<boolean> => putFlagStateRow(this.db, state, expectedVersion, changes);
+  listFlagChanges = (filter: FlagChangeFilter): Promise<FlagChange[]> => listFlagChangeRows(this.db, filter);
+  deleteFlagState = (project: string, environment: string): Promise<void> => deleteFlagStateRows(this.db, project, environment);
 }
