@@ -85,14 +85,14 @@ void test('set: --on, --off, --variant, --percent, --disable, --enable compose w
   await flags.set('shop', 'production', 'checkout', { kind: 'on' }, 'alice');
   assert.deepEqual(publisher.last.flags.checkout, { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' });
   await flags.set('shop', 'production', 'checkout', { kind: 'percent', percent: 25 }, 'alice');
-  assert.deepEqual(publisher.last.flags.checkout!.targeting, { fractional: [['on', 25], ['off', 75]] });
-  assert.equal(publisher.last.flags.checkout!.defaultVariant, 'off');
+  assert.deepEqual(publisher.last.flags.checkout.targeting, { fractional: [['on', 25], ['off', 75]] });
+  assert.equal(publisher.last.flags.checkout.defaultVariant, 'off');
   await flags.set('shop', 'production', 'color', { kind: 'percent', percent: 12.5, variant: 'blue' }, 'bob');
   assert.deepEqual(publisher.last.flags.color!.targeting, { fractional: [['blue', 1250], ['red', 8750]] });
   await flags.set('shop', 'production', 'checkout', { kind: 'disable' }, 'alice');
-  assert.equal(publisher.last.flags.checkout!.state, 'DISABLED');
+  assert.equal(publisher.last.flags.checkout.state, 'DISABLED');
   await flags.set('shop', 'production', 'checkout', { kind: 'enable' }, 'alice');
-  assert.equal(publisher.last.flags.checkout!.state, 'ENABLED');
+  assert.equal(publisher.last.flags.checkout.state, 'ENABLED');
   const view = await flags.set('shop', 'production', 'color', { kind: 'variant', variant: 'green' }, 'bob');
   assert.deepEqual(view.served, { state: 'ENABLED', variants: { red: 'red', blue: 'blue', green: 'green' }, defaultVariant: 'green' });
   assert.equal(view.version, 7);
