@@ -14,6 +14,7 @@ import { analysisOf, defaultBakeAnalysis, planOf } from './rollout-plan.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { appendDecisions, countDecisions, decisionLine, newDecisions } from './decisions.ts';
 import { instanceBreach } from './instance-breach.ts';
+import { flagsGoLive } from './flags-live.ts';
 
 /** An abort request of an alert (src/engine/alerts) starts so: a bake rolls back on it, as on its own breach. */
 export const ALERT_ROLLBACK_PREFIX = 'alert ';
@@ -102,6 +103,7 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string): Prom
   await store.updateRelease(project, environment, release.number, { state: 'live' });
   const patch = await markAborted(deps, v, reason);
   await store.updateEnvironment(project, environment, { currentRelease: release.number, desiredRelease: release.number, state: 'healthy' });
+  await flagsGoLive(deps, release, v.stableConfig);
   await deps.emit?.({
     kind: 'release.live',
     release,
