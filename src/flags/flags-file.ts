@@ -74,7 +74,7 @@ export function parseFlagsFile(input: string | Uint8Array): ParseFlagsResult {
   const problems: RuleProblem[] = [];
   for (const [name, rule] of Object.entries(result.data.$evaluators ?? {})) problems.push(...checkTargeting(rule, { evaluators: evaluatorNames }, ['$evaluators', name]));
   for (const [key, flag] of Object.entries(result.data.flags)) problems.push(...flagProblems(key, flag, evaluatorNames));
-  if (problems.length > 0) return { ok: false, errors: sorted(problems.map((p) => at(context, p.path, 'value', p.message))) };
+  if (problems.length > 0) return { ok: false, errors: sorted(problems.map((p) => at(context, p.path, p.atKey ? 'key' : 'value', p.message))) };
   const flags: Record<string, FlagDefinition> = {};
   const clientFlags: string[] = [];
   for (const [key, raw] of Object.entries(result.data.flags)) {

@@ -20,6 +20,8 @@ export type RulePath = readonly (string | number)[];
 export interface RuleProblem {
   path: RulePath;
   message: string;
+  /** Point at the key (an unknown operator) rather than its value. */
+  atKey?: boolean;
 }
 
 export interface RuleContext {
@@ -58,7 +60,7 @@ function walk(node: unknown, path: RulePath, context: RuleContext, problems: Rul
   const at = [...path, op];
   if (!KNOWN.has(op)) {
     const hint = didYouMean(op, [...KNOWN]);
-    problems.push({ path: at, message: `unknown operator "${op}"${hint ? ` (did you mean "${hint}"?)` : ''}: JSONLogic's operators and flagd's fractional, sem_ver, starts_with, ends_with, $ref` });
+    problems.push({ path: at, atKey: true, message: `unknown operator "${op}"${hint ? ` (did you mean "${hint}"?)` : ''}: JSONLogic's operators and flagd's fractional, sem_ver, starts_with, ends_with, $ref` });
     return;
   }
   const before = problems.length;
