@@ -4,7 +4,7 @@
 // its line and column, like sluice.yaml (the same YAML reader and zod issue mapping).
 import { LineCounter, isMap, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { at, issueToSpecIssues, specErrorMap, type IssueContext, type SpecIssue } from '../spec/spec-issues.ts';
+import { at, issueToSpecIssues, sortIssues, specErrorMap, yamlIssue, type IssueContext, type SpecIssue } from '../spec/spec-issues.ts';
 import { specText } from '../spec/spec-text.ts';
 import { flagDefinitionSchema, type FlagDefinition, type FlagValue } from './flag-definition.ts';
 import { checkTargeting, type RuleProblem } from './targeting-rules.ts';
@@ -55,10 +55,7 @@ export function parseFlagsFile(input: string | Uint8Array): ParseFlagsResult {
   if (!decoded.ok) return { ok: false, errors: decoded.errors };
   const lineCounter = new LineCounter();
   const doc = parseDocument(decoded.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const errors: SpecIssue[] = doc.errors.map((error) => {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    return { line, col, message: `YAML: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`, path: [] };
-  });
+  const errors: SpecIssue[] = doc.errors.map((error) => yamlIssue(error, lineCounter));
   if (errors.length > 0) return { ok: false, errors };
   let data: unknown;
   try {
@@ -69,12 +66,12 @@ export function parseFlagsFile(input: string | Uint8Array): ParseFlagsResult {
   const context: IssueContext = { doc, lineCounter, data };
   if (!isMap(doc.contents)) return { ok: false, errors: [at(context, [], 'value', 'expected a map with the key "flags" (flagd\'s flag-definition format)')] };
   const result = rawFileSchema.safeParse(data, { error: specErrorMap });
-  if (!result.success) return { ok: false, errors: sorted(result.error.issues.flatMap((issue) => issueToSpecIssues(issue, context))) };
+  if (!result.success) return { ok: false, errors: sortIssues(result.error.issues.flatMap((issue) => issueToSpecIssues(issue, context))) };
   const evaluatorNames = Object.keys(result.data.$evaluators ?? {});
   const problems: RuleProblem[] = [];
   for (const [name, rule] of Object.entries(result.data.$evaluators ?? {})) problems.push(...checkTargeting(rule, { evaluators: evaluatorNames }, ['$evaluators', name]));
   for (const [key, flag] of Object.entries(result.data.flags)) problems.push(...flagProblems(key, flag, evaluatorNames));
-  if (problems.length > 0) return { ok: false, errors: sorted(problems.map((p) => at(context, p.path, p.atKey ? 'key' : 'value', p.message))) };
+  if (problems.length > 0) return { ok: false, errors: sortIssues(problems.map((p) => at(context, p.path, p.atKey ? 'key' : 'value', p.message))) };
   const flags: Record<string, FlagDefinition> = {};
   const clientFlags: string[] = [];
   for (const [key, raw] of Object.entries(result.data.flags)) {
@@ -115,8 +112,4 @@ export function flagProblems(key: string, flag: Omit<RawFlag, 'client'> & { defa
 
 function article(type: string): string {
   return type === 'object' ? 'an object' : `a ${type}`;
-}
-
-function sorted(issues: SpecIssue[]): SpecIssue[] {
-  return issues.sort((a, b) => a.line - b.line || a.col - b.col);
 }
