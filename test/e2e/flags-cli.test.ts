@@ -124,6 +124,13 @@ void test('flags: deploy, set, get, list, history, revert, bad input, redeploy, 
   assert.match(failed.reason ?? '', /flags\.yaml:5:18: flags\.x\.targeting\.fractionl: unknown operator "fractionl" \(did you mean "fractional"\?\)/);
   assert.equal((await server.json<FlagJson>(['flag', 'get', 'shop', 'new-checkout', '--env', 'production'])).served?.defaultVariant, 'on');
 
+  // A rollback puts release 1 back: its flag file's definitions come back with its code.
+  const rolledBack = await server.cli(['rollback', 'shop', '--env', 'production', '--to', '1']);
+  assert.equal(rolledBack.code, 0, rolledBack.stderr);
+  const back = await server.json<{ flags: FlagJson[] }>(['flag', 'list', 'shop', '--env', 'production']);
+  assert.deepEqual(back.flags.map((f) => `${f.key}:${f.archived}:${f.client}`), ['banner:false:false', 'new-checkout:false:true']);
+  assert.equal(back.flags.find((f) => f.key === 'new-checkout')?.served?.defaultVariant, 'on', 'the override outlives the rollback too');
+
   // Permissions: a viewer reads, may not change; a deployer limited to staging changes staging only.
   const viewer = (await server.json<{ token: string }>(['token', 'create', 'ro', '--role', 'viewer'])).token;
   assert.equal((await server.cli(['flag', 'list', 'shop', '--env', 'production'], { token: viewer })).code, 0);

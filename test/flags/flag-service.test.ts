@@ -12,6 +12,7 @@ import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.ts';
 import { FlagService, type ReleaseFlagFile } from '../../src/engine/flags/flag-service.ts';
 import type { EnvironmentFlags } from '../../src/flags/environment-flags.ts';
 import type { FlagPublisher } from '../../src/flags/flag-publisher.ts';
+import type { FlagCommand } from '../../src/flags/flag-overrides.ts';
 import { parseFlagsFile } from '../../src/flags/flags-file.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -178,4 +179,15 @@ void test('a failing publisher: the change is stored, the command says it is not
   assert.deepEqual(publisher.withdrawn, ['shop/pr-7']);
   await flags.withdraw('shop', 'production');
   assert.equal((await flags.list('shop', 'production')).version, 0);
+});
+
+void test('concurrent changes of one environment each get their own version (compare-and-set, tried again)', async (t) => {
+  const { flags, publisher } = await fixture(t);
+  await flags.releaseLive('shop', 'production', 1, v1, () => {});
+  const commands: Array<[string, FlagCommand]> = [['color', { kind: 'variant', variant: 'blue' }], ['checkout', { kind: 'off' }], ['color', { kind: 'disable' }], ['checkout', { kind: 'on' }], ['color', { kind: 'percent', percent: 40, variant: 'green' }]];
+  const views = await Promise.all(commands.map(([key, c], i) => flags.set('shop', 'production', key, c, `user${i}`)));
+  assert.deepEqual(views.map((v) => v.version).sort(), [2, 3, 4, 5, 6]);
+  const all = [...(await flags.history('shop', 'production', 'checkout')), ...(await flags.history('shop', 'production', 'color'))].filter((c) => c.action === 'set');
+  assert.deepEqual(all.map((c) => c.version).sort(), [2, 3, 4, 5, 6]);
+  assert.equal(publisher.last.version, 6, 'the newest state is published last');
 });
