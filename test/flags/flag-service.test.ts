@@ -191,3 +191,13 @@ void test('concurrent changes of one environment each get their own version (com
   assert.deepEqual(all.map((c) => c.version).sort(), [2, 3, 4, 5, 6]);
   assert.equal(publisher.last.version, 6, 'the newest state is published last');
 });
+
+void test('a deploy does not wait longer than deployPublishMs for a publisher that never answers: a warning, and the state is stored', async (t) => {
+  const { store } = await fixture(t);
+  const never: FlagPublisher = { publish: () => new Promise(() => {}), withdraw: () => Promise.resolve() };
+  const flags = new FlagService({ store, clock: { now: () => new Date(), sleep: () => Promise.resolve() }, logger: { info: () => {}, error: () => {} }, publisher: never, deployPublishMs: 50 });
+  const log: string[] = [];
+  await flags.releaseLive('shop', 'production', 1, v1, (l) => log.push(l));
+  assert.match(log.at(-1)!, /^warning: flags of production stored but not yet served: not confirmed within 50 ms/);
+  assert.equal((await store.getFlagState('shop', 'production'))?.version, 1);
+});

@@ -19,6 +19,8 @@ export interface FlagServiceDeps {
   logger: Pick<Logger, 'info' | 'error'>;
   /** The evaluation endpoints (the data plane's OFREP server); absent: flags are stored, not served. */
   publisher?: FlagPublisher;
+  /** How long a deploy waits for its flags to be served before it goes on with a warning (default 10 s). */
+  deployPublishMs?: number;
 }
 
 /** A release's flags as it carries them in its configuration; absent: its file had no `flags:`. */
@@ -31,6 +33,17 @@ const NO_FLAGS: FlagFile = { flags: {}, evaluators: {}, clientFlags: [] };
 /** Compare-and-set rounds before a change gives up (each lost round means another change got in). */
 const WRITE_ATTEMPTS = 8;
 const HISTORY_SCAN = 1000;
+const DEPLOY_PUBLISH_MS = 10_000;
+const PREVIOUS_PUBLISH_MS = 30_000;
+
+/** The promise, or a rejection after `ms`: a deploy never hangs on an endpoint that does not answer. */
+function bounded(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`not confirmed within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}
 
 export class FlagService {
   readonly #deps: FlagServiceDeps;
@@ -51,7 +64,7 @@ export class FlagService {
     if (lines === null) return;
     for (const line of lines) log(line);
     try {
-      await this.#publish(project, environment);
+      await bounded(this.#publish(project, environment), this.#deps.deployPublishMs ?? DEPLOY_PUBLISH_MS);
     } catch (error) {
       log(`warning: flags of ${environment} stored but not yet served: ${errorMessage(error)} (published again at the next change or server start)`);
     }
@@ -160,7 +173,8 @@ export class FlagService {
     const publisher = this.#deps.publisher;
     if (!publisher) return Promise.resolve();
     const id = `${project}/${environment}`;
-    const run = (this.#publishing.get(id) ?? Promise.resolve())
+    // After the one before (bounded: a publish that never answers must not hold every later one).
+    const run = bounded(this.#publishing.get(id) ?? Promise.resolve(), PREVIOUS_PUBLISH_MS)
       .catch(() => undefined)
       .then(async () => {
         // The newest state, whatever this call was for: a later version covers an earlier one.
