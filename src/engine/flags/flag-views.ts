@@ -27,7 +27,7 @@ export interface FlagListView {
   environment: string;
   /** The environment's flag version (0: no flags yet). */
   version: number;
-  /** The release whose flag file is live. */
+  /** The release whose flag file last changed the definitions (a release with the same file changes nothing). */
   release: number | null;
   flags: FlagView[];
 }
