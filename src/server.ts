@@ -23,7 +23,8 @@ import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
 import type { Engine } from './engine/engine.ts';
 import { AuditTrail } from './engine/audit/audit-trail.ts';
 import type { Logger } from './engine/logger.ts';
-import { errorMessage } from './errors.ts';
+import { NotFoundError, errorMessage } from './errors.ts';
+import type { FlagPublisher } from './flags/flag-publisher.ts';
 import { textLogger, type LogFormat } from './server/create-logger.ts';
 import { openSandbox, SANDBOX_OFF_WARNING, type SandboxMode } from './sandbox/open-sandbox.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
@@ -48,7 +49,7 @@ import { openTracing } from './tracing/open-tracing.ts';
  * starts (a process of its own, on another core), not before (docs/decisions/0012).
  */
 async function loadServing() {
-  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims, certificateManager, recorder, exposition, outbox, projectNotifications, postNotification, certificateFailed] = await Promise.all([
+  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims, certificateManager, recorder, exposition, outbox, projectNotifications, postNotification, certificateFailed, flagService] = await Promise.all([
     import('./api/create-api.ts'),
     import('./artifact/artifact-store.ts'),
     import('./engine/clock.ts'),
@@ -72,6 +73,7 @@ async function loadServing() {
     import('./notifications/project-notifications.ts'),
     import('./notifications/post-notification.ts'),
     import('./certificates/certificate-failed-events.ts'),
+    import('./engine/flags/flag-service.ts'),
   ]);
   return {
     ...api,
@@ -97,6 +99,7 @@ async function loadServing() {
     ...projectNotifications,
     ...postNotification,
     ...certificateFailed,
+    ...flagService,
   };
 }
 
@@ -239,6 +242,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     ProjectNotifications,
     httpPoster,
     certificateFailedEvents,
+    FlagService,
   } = await loadServing();
   // Built while the data plane starts (docs/decisions/0022): nothing below talks to it before
   // `await dpStarting`, and the API listens and the engine starts only after it.
@@ -285,7 +289,11 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // Events are counted in plain memory; prom-client loads with the first scrape (src/metrics).
   const metrics = new MetricRecorder();
   const eventLog = new EventLog(store, systemClock, logger);
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog });
+  // Feature flags: stored per environment, published to the evaluation endpoints by a FlagPublisher
+  // (the data plane's OFREP server plugs in here as `{ publisher: … }`); without one, flags are stored, not served.
+  const flagPublishing: { publisher?: FlagPublisher } = {};
+  const flags = new FlagService({ store, clock: systemClock, logger, ...flagPublishing });
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
@@ -364,6 +372,14 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       },
       auditTrail: new AuditTrail(store, systemClock),
       metricsApi: new MetricsExposition({ recorder: metrics, store, router, runtime, version: packageVersion(), logs: logs.ingest, events: { listEvents: (filter) => eventLog.list(filter) }, warn: (m) => logger.warn(m) }),
+      flagApi: {
+        assertEnvironment: async (project, environment) => {
+          await engine.project(project);
+          const env = await store.getEnvironment(project, environment);
+          if (!env || env.state === 'removed') throw new NotFoundError('environment', environment, `not in ${project}: sluice status ${project}`);
+        },
+        flags,
+      },
       doraApi: {
         assertProject: (name) => engine.project(name),
         listEvents: (filter) => eventLog.list(filter),
@@ -432,6 +448,11 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   if (address && typeof address === 'object') url = `http://${localHost}:${address.port}`; // --port 0 picks a free port
   await engine.start();
   alerts.start();
+  // The data plane may have lost what it served (a new machine, a wiped state): every environment's flags again.
+  void flags.republishAll(async (p, e) => ((await store.getEnvironment(p, e))?.state ?? 'removed') !== 'removed').then(
+    (n) => n > 0 && logger.info(`flags of ${n} environment(s) published`),
+    (e: unknown) => logger.warn(`flags not published at start: ${errorMessage(e)}`),
+  );
   const apiPort = address && typeof address === 'object' ? address.port : opts.port;
   if (publicUrl?.startsWith('https:') && opts.httpsPort != null) {
     // The router forwards the API's public name to the API; its certificate is ordered like any domain's.

@@ -11,6 +11,8 @@ export const auditActions: Readonly<Record<string, string>> = {
   'POST /api/projects/:name/environments/:env/redeploy': 'environment.redeploy',
   'POST /api/projects/:name/environments/:env/promote': 'rollout.promote',
   'POST /api/projects/:name/environments/:env/abort': 'rollout.abort',
+  'PUT /api/projects/:name/environments/:env/flags/:key': 'flag.set',
+  'POST /api/projects/:name/environments/:env/flags/:key/revert': 'flag.revert',
   'GET /api/secrets/:group/:key': 'secret.read',
   'PUT /api/secrets/:group/:key': 'secret.set',
   'DELETE /api/secrets/:group/:key': 'secret.unset',

@@ -21,6 +21,7 @@ import { registerTracingHook } from './tracing-hook.ts';
 import type { Tracing } from '../engine/tracing.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { registerDoraRoute } from './dora-route.ts';
+import { registerFlagRoutes } from './flag-routes.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -90,5 +91,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerTokenRoutes(app, opts.tokens);
   registerMetricsRoute(app, deps.metricsApi);
   registerDoraRoute(app, deps.doraApi);
+  registerFlagRoutes(app, deps.flagApi, auditor);
   return { app, routes };
 }

@@ -19,6 +19,7 @@ import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
 import type { MetricsApiDeps } from './metrics-route.ts';
 import type { DoraApiDeps } from './dora-route.ts';
+import type { FlagApiDeps } from './flag-routes.ts';
 
 export interface ApiDeps {
   engine: Engine;
@@ -31,6 +32,7 @@ export interface ApiDeps {
   notificationApi: NotificationApiDeps;
   metricsApi: MetricsApiDeps;
   doraApi: DoraApiDeps;
+  flagApi: FlagApiDeps;
   logApi: LogApiDeps;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;

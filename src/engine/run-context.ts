@@ -16,6 +16,7 @@ import type { StageResult } from './stage-result.ts';
 import type { SecretService } from './secrets/secret-service.ts';
 import type { RunTrace, StageSpan, Tracing } from './tracing.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { FlagFile } from '../flags/flags-file.ts';
 
 export interface EngineDeps {
   store: Store;
@@ -46,6 +47,8 @@ export interface RunContext {
   project: Project;
   /** null until the checkout stage has read the pipeline file. */
   spec: Spec | null;
+  /** The flag file `flags:` names, read and checked by the checkout stage; undefined: none. */
+  flags?: { fileName: string; file: FlagFile };
   sink: LogSink;
   signal: AbortSignal;
   workspace: string;

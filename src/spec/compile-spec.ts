@@ -54,6 +54,7 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
       tags: raw.triggers?.tags ?? [],
     },
     notifications: (raw.notifications ?? []).map((n) => ({ url: n.url.trim(), format: n.format ?? 'webhook', events: n.events })),
+    flags: raw.flags ?? null,
   };
   return deepFreeze(spec);
 }

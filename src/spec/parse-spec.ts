@@ -1,11 +1,10 @@
 // sluice.yaml text → compiled Spec, or every problem in it with its line and column.
 import { LineCounter, isMap, parseDocument } from 'yaml';
-import type { YAMLError } from 'yaml';
 import { compileSpec } from './compile-spec.ts';
 import { duplicateDomains } from './duplicate-domains.ts';
 import { rawSpecSchema } from './schema.ts';
 import type { Spec } from './spec.ts';
-import { at, issueToSpecIssues, specErrorMap } from './spec-issues.ts';
+import { at, issueToSpecIssues, sortIssues, specErrorMap, yamlIssue } from './spec-issues.ts';
 import type { IssueContext, SpecIssue } from './spec-issues.ts';
 import { specText } from './spec-text.ts';
 import { keysInOrder } from './yaml-locate.ts';
@@ -57,25 +56,4 @@ export function parseSpec(input: string | Uint8Array): ParseSpecResult {
 /** `FILE:LINE:COL: message`, the form editors and `sluice validate` print. */
 export function formatSpecIssue(file: string, issue: SpecIssue): string {
   return `${file}:${issue.line}:${issue.col}: ${issue.message}`;
-}
-
-function yamlIssue(error: YAMLError, lineCounter: LineCounter): SpecIssue {
-  const { line, col } = lineCounter.linePos(error.pos[0]);
-  // yaml's messages may end with " at line L, column C:" and a snippet; the position is ours.
-  const message = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
-  return { line, col, message: `YAML: ${message}`, path: [] };
-}
-
-function sortIssues(issues: SpecIssue[]): SpecIssue[] {
-  const seen = new Set<string>();
-  return issues
-    .map((issue, index) => ({ issue, index }))
-    .sort((a, b) => a.issue.line - b.issue.line || a.issue.col - b.issue.col || a.index - b.index)
-    .map(({ issue }) => issue)
-    .filter((issue) => {
-      const key = `${issue.line}:${issue.col}:${issue.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
 }

@@ -1,7 +1,7 @@
 // zod issues → SpecIssues that point at the text: the value node of a wrong value, the key
 // node of an unknown key, the parent map of a missing key.
 import { z } from 'zod';
-import type { Document, LineCounter, Node } from 'yaml';
+import type { Document, LineCounter, Node, YAMLError } from 'yaml';
 import { didYouMean } from './did-you-mean.ts';
 import { locate } from './yaml-locate.ts';
 import type { SpecPath } from './yaml-locate.ts';
@@ -150,4 +150,27 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value === 'number' ? 'the number' : ''} ${String(value)}`.trim();
   return typeof value;
+}
+
+/** A YAML syntax error at its line and column. */
+export function yamlIssue(error: YAMLError, lineCounter: LineCounter): SpecIssue {
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  // yaml's messages may end with " at line L, column C:" and a snippet; the position is ours.
+  const message = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+  return { line, col, message: `YAML: ${message}`, path: [] };
+}
+
+/** By position, first of each (line, column, message) kept. */
+export function sortIssues(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => a.issue.line - b.issue.line || a.issue.col - b.issue.col || a.index - b.index)
+    .map(({ issue }) => issue)
+    .filter((issue) => {
+      const key = `${issue.line}:${issue.col}:${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }

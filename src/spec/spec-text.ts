@@ -8,7 +8,8 @@ export type SpecText = { readonly ok: true; readonly text: string } | { readonly
 /** At most this many NUL bytes are reported; one is enough to refuse the file. */
 const MAX_NUL_ISSUES = 10;
 
-export function specText(input: string | Uint8Array): SpecText {
+/** `what` names the file in messages (sluice.yaml, or the flag file it names). */
+export function specText(input: string | Uint8Array, what = 'the pipeline file'): SpecText {
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
   if (bytes > COUNT_LIMITS.fileBytes) {
     return { ok: false, errors: [{ line: 1, col: 1, message: `the file is ${bytes} bytes: at most ${COUNT_LIMITS.fileBytes} (1 MiB)`, path: [] }] };
@@ -27,7 +28,7 @@ export function specText(input: string | Uint8Array): SpecText {
   }
   const errors: SpecIssue[] = [];
   for (let at = text.indexOf('\0'); at !== -1 && errors.length < MAX_NUL_ISSUES; at = text.indexOf('\0', at + 1)) {
-    errors.push({ ...position(text, at), message: 'NUL byte (0x00): not allowed in the pipeline file', path: [] });
+    errors.push({ ...position(text, at), message: `NUL byte (0x00): not allowed in ${what}`, path: [] });
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, text };
 }

@@ -174,4 +174,6 @@ export type Spec = {
   readonly previews: PreviewsSpec;
   readonly triggers: TriggersSpec;
   readonly notifications: readonly NotificationSpec[];
+  /** The flag file's path in the repository (`flags:`); null: the project defines no flags. */
+  readonly flags: string | null;
 };

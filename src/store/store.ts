@@ -7,6 +7,7 @@ import type { DomainClaim } from '../domains/domain-claim.ts';
 import type { EventRecords } from '../events/event-log.ts';
 import type { AlertRecords } from '../alerts/alert-records.ts';
 import type { NotificationRecords } from '../notifications/delivery-record.ts';
+import type { FlagRecords } from '../flags/flag-records.ts';
 import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
@@ -33,7 +34,7 @@ export interface LeaseRecord {
   expiresAt: string;
 }
 
-export interface Store extends EventRecords, AlertRecords, NotificationRecords {
+export interface Store extends EventRecords, AlertRecords, NotificationRecords, FlagRecords {
   migrate(): Promise<void>;
   close(): Promise<void>;
 

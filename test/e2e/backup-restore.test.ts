@@ -23,10 +23,14 @@ const secretValue = 'backed-up value 7f3a';
 void test('a backup taken while runs write restores into a new directory where a server serves it all', async (t) => {
   // A custom domain: its claim is durable state the backup carries.
   // And the access log: its lines, like every log line, are in the backup (logs.db, a part of the file).
-  const withDomain = (files: Record<string, string>): Record<string, string> => ({ ...files, 'sluice.yaml': `${files['sluice.yaml']}    domains: [shop.example.com]\n    accessLog: all\n` });
+  // And feature flags: the environment's definitions, its overrides and their history.
+  const flagFile = 'flags:\n  checkout: { state: ENABLED, variants: { on: true, off: false }, defaultVariant: off }\n';
+  const withDomain = (files: Record<string, string>): Record<string, string> => ({ ...files, 'sluice.yaml': `${files['sluice.yaml']}    domains: [shop.example.com]\n    accessLog: all\nflags: flags.yaml\n`, 'flags.yaml': flagFile });
   const { server, repo } = await deployedProject(t, 'shop', withDomain(appFiles('v1')));
   const set = await server.cli(['secret', 'set', 'app', 'TOKEN'], { input: secretValue });
   assert.equal(set.code, 0, set.stderr);
+  const flagSet = await server.cli(['flag', 'set', 'shop', 'checkout', '--env', 'production', '--percent', '30']);
+  assert.equal(flagSet.code, 0, flagSet.stderr);
   const work = tempDir('backup');
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -138,6 +142,10 @@ void test('a backup taken while runs write restores into a new directory where a
   for (const r of releasesBefore) assert.ok(releases.some((x) => x.number === r.number && x.commit === r.commit && x.artifact === r.artifact), `release ${r.number} restored`);
   const claims = await again.json<Array<{ domain: string; environment: string }>>(['domains', 'shop']);
   assert.deepEqual(claims.map((c) => [c.domain, c.environment]), [['shop.example.com', 'production']], 'the domain claims are in the backup');
+  const flag = await again.json<{ version: number; override: unknown }>(['flag', 'get', 'shop', 'checkout', '--env', 'production']);
+  assert.deepEqual([flag.version, flag.override], [2, { state: 'ENABLED', defaultVariant: 'off', targeting: { fractional: [['on', 30], ['off', 70]] } }], 'the flag state is in the backup');
+  const flagHistory = await again.json<Array<{ version: number; actor: string }>>(['flag', 'history', 'shop', 'checkout', '--env', 'production']);
+  assert.deepEqual(flagHistory.map((c) => `${c.version} ${c.actor}`), ['2 admin', '1 release 1'], 'and its history');
   const got = await again.cli(['secret', 'get', 'app', 'TOKEN']);
   assert.equal(got.code, 0, got.stderr);
   assert.equal(got.stdout, `${secretValue}\n`);

@@ -14,7 +14,7 @@ void test('src/ has no import cycle, type imports included', () => {
 
 /** What the engine may import outside itself: the ports and pure code. */
 const allowed = [
-  /^\.\.\/(\.\.\/)*(spec|analysis|hooks|secrets|audit)\//, // pure
+  /^\.\.\/(\.\.\/)*(spec|analysis|hooks|secrets|audit|flags)\//, // pure (flags: also the FlagPublisher port)
   /^\.\.\/(\.\.\/)*sandbox\/sandbox-limits\.ts$/, // pure: the limits' type and defaults
   /^\.\.\/(\.\.\/)*errors\.ts$/,
   /^\.\.\/(\.\.\/)*config\/environment\.ts$/,

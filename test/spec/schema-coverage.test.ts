@@ -28,6 +28,7 @@ const NOTIFY = 'test/spec/notification-keys.test.ts: notification targets compil
 
 /** JSON path of a key (`*` a map entry, `[]` a list item) → `FILE: TEST NAME` of a test that exercises it. */
 const COVERAGE: Record<string, string> = {
+  flags: 'test/e2e/flags-cli.test.ts: flags: deploy, set, get, list, history, revert, bad input, redeploy, archive, invalid file, permissions, audit',
   notifications: NOTIFY,
   'notifications[].url': NOTIFY,
   'notifications[].format': NOTIFY,

@@ -30,6 +30,9 @@ import { entryText } from '../../logs/log-entry.ts';
 import { retainReleases, type ReleaseRetention } from './release-retention.ts';
 import { projectStatus, type ProjectStatus } from './project-status.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
+import type { FlagFile } from '../../flags/flags-file.ts';
+import type { FlagService } from '../flags/flag-service.ts';
+import { flagsGoLive } from '../rollout/flags-live.ts';
 
 export interface DeployRequest {
   project: string;
@@ -38,6 +41,8 @@ export interface DeployRequest {
   environment: EnvironmentSpec;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** The run's flag file, read and checked at checkout; absent: sluice.yaml names none. */
+  flags?: { fileName: string; file: FlagFile };
   /** Told the number of the release this request deploys, once known (its events carry it). */
   onRelease?: (release: number) => void;
   /** The run's commit with its committer time (read once by the deploy stage): platform events carry it. */
@@ -70,6 +75,8 @@ export interface DeployerDeps {
   metrics?: Metrics;
   /** Where platform events are recorded (notifications, DORA); absent: nowhere. */
   eventLog?: EventLog;
+  /** Feature flags: definitions go live with releases, a torn-down environment's flags are withdrawn. Absent: none. */
+  flags?: FlagService;
 }
 
 export class Deployer {
@@ -98,7 +105,7 @@ export class Deployer {
     const { store, runtime, router, clock, config } = this.deps;
     const secrets = this.deps.secrets;
     const emit = this.emitter(events);
-    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(emit ? { emit } : {}) };
+    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(emit ? { emit } : {}), ...(this.deps.flags ? { flags: this.deps.flags } : {}) };
     return new RolloutDriver(deps, this.wakers);
   }
 
@@ -172,7 +179,7 @@ export class Deployer {
           // Checked at checkout too; again here, since a grant may be revoked while a run waits at a gate.
           await this.deps.secrets.assertGranted(req.project, [...groups, ...certificateGroupsOf([req.environment])]);
           const refs = await this.deps.secrets.snapshot(groups);
-          config = releaseConfigOf(req.spec, req.environment, refs, req.run.preview !== null ? req.spec.previews.scaleToZeroMs : null);
+          config = releaseConfigOf(req.spec, req.environment, refs, req.run.preview !== null ? req.spec.previews.scaleToZeroMs : null, req.flags);
           checkReferences(config);
         } catch (error) {
           return { state: 'failed', reason: `configuration of ${env}: ${errorMessage(error)}` };
@@ -346,6 +353,7 @@ export class Deployer {
         if (r.project === project && r.environment === environment && r.scaleDownAt) await store.updateRollout(r.id, { scaleDownAt: null });
       }
       log(`switched back to release ${target.number}'s running instances as release ${release.number}`);
+      await flagsGoLive({ flags: this.deps.flags, log }, release, config);
       await emit?.({
         kind: 'release.live', release, at: clock.now().toISOString(), summary: `${environment}: release ${release.number} (release ${target.number} switched back) is live`,
         facts: { strategy: 'switchBack', previous: currentNumber, bakeSeconds: 0, ...(currentNumber !== null ? { rollbackOf: currentNumber } : {}) },
@@ -414,6 +422,7 @@ export class Deployer {
       for (const host of new Set([...hosts, ...hosts.map((h) => `next.${h}`), ...domains])) await this.deps.router.removeRoute(host);
       await this.deps.domains?.release(project, environment);
       await Promise.all(instances.map((i) => this.deps.runtime.stopInstance(i.id)));
+      await this.deps.flags?.withdraw(project, environment).catch((error: unknown) => log(`warning: flags of ${environment} not withdrawn: ${errorMessage(error)}`));
       await store.updateEnvironment(project, environment, { currentRelease: null, desiredRelease: null, state: 'removed', reason, updatedAt: clock.now().toISOString() });
       log(`removed: ${reason}`);
     } finally {

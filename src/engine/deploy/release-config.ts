@@ -9,6 +9,7 @@ import type { SecretRef } from '../secrets/secret-service.ts';
 import type { SandboxLimits } from '../../sandbox/sandbox-limits.ts';
 import { ALERT_ACTIONS, ALERT_METRICS, type AlertSpec } from '../../spec/alert-spec.ts';
 import type { AccessLogPolicy, HstsPolicy } from '../../router/router.ts';
+import { flagFileSchema, type FlagFile } from '../../flags/flags-file.ts';
 
 export interface ReleaseService {
   name: string;
@@ -43,6 +44,8 @@ export interface ReleaseConfig {
   alertWindowMs?: number;
   /** The router's access log of the environment's hosts into the log store; null or absent: off. */
   accessLog?: AccessLogPolicy | null;
+  /** The flag file checked out with the commit (`flags:` in sluice.yaml); absent: none. Live with the release. */
+  flags?: { fileName: string; file: FlagFile };
 }
 
 export interface ReleaseDomain {
@@ -67,8 +70,9 @@ export function withOwnInstances(json: string): string {
   return JSON.stringify(rest);
 }
 
-export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secretRefs: SecretRef[] = [], scaleToZeroMs: number | null = null): ReleaseConfig {
+export function releaseConfigOf(spec: Spec, environment: EnvironmentSpec, secretRefs: SecretRef[] = [], scaleToZeroMs: number | null = null, flags?: ReleaseConfig['flags']): ReleaseConfig {
   return {
+    ...(flags ? { flags } : {}),
     services: spec.services.map((s) => ({
       name: s.name,
       start: s.start,
@@ -120,6 +124,7 @@ const releaseConfigSchema = z.object({
     .optional(),
   alertWindowMs: count.optional(),
   accessLog: z.object({ sample: z.number().gt(0).max(1) }).nullable().optional(),
+  flags: z.object({ fileName: z.string(), file: flagFileSchema }).optional(),
 });
 
 /** A release's stored configuration, checked (`record` names the release in the error). */

@@ -15,6 +15,7 @@ import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { appendDecisions, countDecisions, decisionLine, newDecisions } from './decisions.ts';
 import { instanceBreach } from './instance-breach.ts';
 import { alertAsked } from './abort-request.ts';
+import { flagsGoLive } from './flags-live.ts';
 
 export async function startBake(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch> {
   const plan = planOf(v.rollout.strategyJson, `rollout ${v.rollout.id}`);
@@ -98,6 +99,7 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string, cause
   await store.updateRelease(project, environment, release.number, { state: 'live' });
   const patch = await markAborted(deps, v, reason);
   await store.updateEnvironment(project, environment, { currentRelease: release.number, desiredRelease: release.number, state: 'healthy' });
+  await flagsGoLive(deps, release, v.stableConfig);
   await deps.emit?.({
     kind: 'release.live',
     release,

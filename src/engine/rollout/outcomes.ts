@@ -5,6 +5,7 @@ import { errorMessage } from '../../errors.ts';
 import { domainNamesOf, type ReleaseConfig } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 import { planOf } from './rollout-plan.ts';
+import { flagsGoLive } from './flags-live.ts';
 
 /** Removes the routes of the domains `from` has and `live` has not. */
 async function dropDomainRoutes(deps: RolloutDeps, from: ReleaseConfig | null, live: ReleaseConfig | null): Promise<void> {
@@ -19,6 +20,7 @@ export async function markLive(deps: RolloutDeps, v: RolloutView): Promise<void>
   await store.updateRelease(project, environment, number, { state: 'live' });
   await store.updateEnvironment(project, environment, { currentRelease: number, desiredRelease: number, state: 'healthy', reason: null, updatedAt: clock.now().toISOString() });
   await dropDomainRoutes(deps, v.stableConfig, v.targetConfig);
+  await flagsGoLive(deps, v.target, v.targetConfig);
   await deps.emit?.({
     kind: 'release.live',
     release: v.target,

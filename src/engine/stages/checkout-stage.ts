@@ -8,6 +8,7 @@ import type { Spec } from '../../spec/spec.ts';
 import { previewSpec } from '../previews/preview-spec.ts';
 import { ErrorCode, SluiceError } from '../../errors.ts';
 import { secretGroupsNamed } from '../../spec/secret-groups-named.ts';
+import type { FlagFile } from '../../flags/flags-file.ts';
 
 export const specFile = 'sluice.yaml';
 
@@ -28,6 +29,11 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
   }
   ctx.sink.line(null, 'system', `${specFile} is valid`);
   let spec = parsed.spec;
+  if (spec.flags !== null) {
+    const flags = await readFlagFile(ctx, spec.flags);
+    if ('failed' in flags) return { state: 'failed', reason: flags.failed };
+    ctx.flags = flags;
+  }
   if (ctx.run.preview !== null) {
     const merged = await previewSettings(ctx, spec);
     if ('failed' in merged) {
@@ -66,6 +72,25 @@ export const checkoutStage: StageImpl = async (ctx, stage) => {
   await store.addSteps(steps);
   return { state: 'succeeded' };
 };
+
+/** The flag file at the run's commit, checked like sluice.yaml (its errors in the log as FILE:LINE:COL: message). */
+async function readFlagFile(ctx: RunContext, fileName: string): Promise<{ fileName: string; file: FlagFile } | { failed: string }> {
+  const text = await ctx.deps.sourceOf(ctx.project).readFile(ctx.run.commitSha, fileName);
+  if (text === null) {
+    const failed = `${fileName} (named by flags: in ${specFile}) is missing at commit ${ctx.run.commitSha.slice(0, 12)}`;
+    ctx.sink.line(null, 'stderr', failed);
+    return { failed };
+  }
+  const { parseFlagsFile } = await import('../../flags/flags-file.ts');
+  const { formatSpecIssue } = await import('../../spec/parse-spec.ts');
+  const parsed = parseFlagsFile(text);
+  if (!parsed.ok) {
+    for (const issue of parsed.errors) ctx.sink.line(null, 'stderr', formatSpecIssue(fileName, issue));
+    return { failed: `${fileName} is invalid: ${parsed.errors.length} error(s), first: ${formatSpecIssue(fileName, parsed.errors[0]!)}` };
+  }
+  ctx.sink.line(null, 'system', `${fileName} is valid: ${Object.keys(parsed.file.flags).length} flag(s)`);
+  return { fileName, file: parsed.file };
+}
 
 /**
  * A preview run's spec: the head's, with the `previews` settings of the base branch's file at the

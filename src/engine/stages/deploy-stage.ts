@@ -15,6 +15,7 @@ async function withRequest(ctx: RunContext, stage: Stage, act: (req: DeployReque
   let release: number | null = null;
   return act({
     project: ctx.project.name, run: ctx.run, spec, environment: env, signal: ctx.signal,
+    ...(ctx.flags ? { flags: ctx.flags } : {}),
     log: (line) => ctx.sink.deployEvent(env.name, release, line),
     onRelease: (n) => (release = n),
     ...(ctx.deps.eventLog ? { commit: await commitOfRun(ctx, env.name) } : {}),

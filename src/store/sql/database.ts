@@ -77,6 +77,26 @@ export interface NotificationDeliveryRow {
   updatedAt: string;
 }
 
+/** An environment's flag state (src/flags/flag-records.ts) as JSON, with its version for compare-and-set. */
+export interface FlagStateRow {
+  project: string;
+  environment: string;
+  version: number;
+  stateJson: string;
+  updatedAt: string;
+}
+
+/** One change of one flag (before, after, who) as JSON. */
+export interface FlagChangeRow {
+  id: Generated<number>;
+  project: string;
+  environment: string;
+  key: string;
+  version: number;
+  at: string;
+  changeJson: string;
+}
+
 export interface Database {
   projects: Project;
   runs: Run;
@@ -107,6 +127,8 @@ export interface Database {
   notifierCursor: { id: number; seq: number };
   notificationSecrets: { project: string; sealed: string; createdAt: string };
   leases: { name: string; owner: string; expiresAt: string };
+  flagStates: FlagStateRow;
+  flagChanges: FlagChangeRow;
 }
 
 /** The domain list is a JSON column. */

@@ -9,6 +9,7 @@ import { certificatesMigration } from './certificates-migration.ts';
 import { abortCauseMigration } from './abort-cause-migration.ts';
 import { leaseMigration } from './lease-migration.ts';
 import { notificationsMigration } from './notifications-migration.ts';
+import { flagsMigration } from './flags-migration.ts';
 
 export interface DialectCapabilities {
   /** Column type of an auto-incrementing integer key: 'integer' (SQLite) or 'bigserial' (PostgreSQL). */
@@ -352,6 +353,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0013_events': events(caps),
       '0014_alerts': alerts(caps),
       '0015_notifications': notificationsMigration,
+      '0016_flags': flagsMigration(caps.serialType),
       '0017_alert_lease': leaseMigration,
       '0018_abort_cause': abortCauseMigration,
     }),

@@ -11,9 +11,12 @@ import { deleteCertificateRow, getAcmeAccountRow, getCertificateRow, listCertifi
 import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
 import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
+import { isNumberingConflict, numberRetries } from './numbering-conflict.ts';
 import { appendEventRow, listEventRows } from './sql-events.ts';
 import { getPreviewRow, getPullRequestRow, listPreviewRows, listPullRequestRows, updatePreviewRow, upsertPreviewRow, upsertPullRequestRow } from './sql-previews.ts';
 import { listAlertChangeRows, listAlertStateRows, putAlertStateRow } from './sql-alerts.ts';
+import { deleteFlagStateRows, getFlagStateRow, listFlagChangeRows, listFlagStateRows, putFlagStateRow } from './sql-flags.ts';
+import type { FlagChange, FlagChangeFilter, FlagEnvironmentState } from '../../flags/flag-records.ts';
 import type { AlertChange, AlertStateFilter, AlertStateRecord } from '../../alerts/alert-records.ts';
 import { addDeliveryRows, advanceNotifierCursorRow, claimDeliveryRows, deferDeliveryRow, finishDeliveryRow, getNotificationSecretRow, listDeliveryRows, nextDeliveryDueRow, notifierCursorRow, putNotificationSecretRow } from './sql-notifications.ts';
 import type { DeliveryLogEntry, DeliveryOutcome, DeliveryRecord, NewDelivery } from '../../notifications/delivery-record.ts';
@@ -26,20 +29,6 @@ import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLin
 import type { AuditFilter, LeaseRecord, NewAuditEntry, NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
 import { acquireLeaseRow, getLeaseRow, releaseLeaseRow } from './sql-leases.ts';
 import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
-
-// Each round of contention lets at least one caller through, so N racing callers need up to
-// N attempts; the random pause spreads them out.
-const numberRetries = 40;
-
-/** A numbering transaction lost a race and may simply be tried again: a retryable conflict, a duplicate number, SQLite
- * refusing to upgrade a read transaction to a write (SQLITE_BUSY at once, without busy_timeout),
- * or PostgreSQL aborting a serialization failure or deadlock. */
-function isNumberingConflict(error: unknown): boolean {
-  if (error instanceof SluiceError && error.code === ErrorCode.conflict && error.retryable) return true;
-  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-  const retryableCode = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === '40001' || code === '40P01');
-  return retryableCode || isUniqueViolation(error);
-}
 
 export class SqlStore implements Store {
   private readonly db: Kysely<Database>;
@@ -491,4 +480,9 @@ export class SqlStore implements Store {
   acquireLease = (name: string, owner: string, until: string, now: string, takeOverFrom?: string): Promise<boolean> => acquireLeaseRow(this.db, name, owner, until, now, takeOverFrom);
   getLease = (name: string): Promise<LeaseRecord | undefined> => getLeaseRow(this.db, name);
   releaseLease = (name: string, owner: string): Promise<void> => releaseLeaseRow(this.db, name, owner);
+  getFlagState = (project: string, environment: string): Promise<FlagEnvironmentState | undefined> => getFlagStateRow(this.db, project, environment);
+  listFlagStates = (): Promise<FlagEnvironmentState[]> => listFlagStateRows(this.db);
+  putFlagState = (state: FlagEnvironmentState, expectedVersion: number | null, changes: FlagChange[]): Promise<boolean> => putFlagStateRow(this.db, state, expectedVersion, changes);
+  listFlagChanges = (filter: FlagChangeFilter): Promise<FlagChange[]> => listFlagChangeRows(this.db, filter);
+  deleteFlagState = (project: string, environment: string): Promise<void> => deleteFlagStateRows(this.db, project, environment);
 }
