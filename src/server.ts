@@ -41,6 +41,9 @@ import { certificateId } from './certificates/certificate-record.ts';
 import type { CertificateFailure, CertificateManager as CertificateManagerType } from './certificates/certificate-manager.ts';
 import type { TracingConfig } from './tracing/tracing-config.ts';
 import { openTracing } from './tracing/open-tracing.ts';
+import { FlagKeyMaker } from './flags/ofrep/flag-keys.ts';
+import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane-flag-publisher.ts';
+import type { FlagPublisher } from './flags/flag-publisher.ts';
 
 /**
  * What the server needs only once the data plane is on its way: loaded while the data plane
@@ -156,6 +159,8 @@ export interface RunningServer {
   url: string;
   routerPort: number;
   engine: Engine;
+  /** Publishes environments' flags to the data plane (the flag store and deploy hook call it). */
+  flagPublisher: FlagPublisher;
   close(): Promise<void>;
 }
 
@@ -264,7 +269,11 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const tracing = await openTracing(opts.tracing ?? null, { serviceVersion: opts.tracing ? packageVersion() : '', hostName: hostname, instanceId: config.owner }, (m) => logger.warn(m));
   if (opts.tracing) logger.info(`tracing: spans go to ${opts.tracing.url} (${opts.tracing.protocol})`);
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
-  const runtime = new ProcessRuntime(dpClient, artifacts, dataDir);
+  // Flag evaluation keys come from the master key (docs/decisions/0034); instances get theirs at start.
+  const flagKeys = new FlagKeyMaker(masterKey);
+  const runtime = new ProcessRuntime(dpClient, artifacts, dataDir, flagsEnvironment(dpClient, flagKeys));
+  // What a deploy or a `sluice flag` change calls to make every evaluation endpoint serve the new flags.
+  const flagPublisher: FlagPublisher = new DataPlaneFlagPublisher(dpClient, flagKeys);
   const router = new EdgeRouterClient(dpClient);
   const sources = new Map<string, Source>();
   const sourceOf = (project: Project): Source => {
@@ -383,6 +392,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         },
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
+      flagKeyApi: { assertProject: async (name) => void (await engine.project(name)), clientKey: (project, env) => flagKeys.key('client', project, env) },
       logApi: { store: logs.store, appends: logs.ingest, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
@@ -441,6 +451,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     url,
     routerPort: dp.routerPort,
     engine,
+    flagPublisher,
     async close() {
       certificates?.stop();
       dpSupervisor?.stop();
