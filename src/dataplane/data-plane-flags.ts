@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { errorMessage, InvalidInputError, NotFoundError } from '../errors.ts';
 import { writeFileDurable } from '../fs/write-file-durable.ts';
-import { EnvironmentEvaluator, loadFlagdCore, type FlagdCoreClass } from '../flags/environment-evaluator.ts';
+import { EnvironmentEvaluator, loadFlagd, type FlagdModule } from '../flags/environment-evaluator.ts';
 import { environmentFlagsSchema, type EnvironmentFlags } from '../flags/environment-flags.ts';
 import type { FlagKeyHashes } from '../flags/ofrep/flag-keys.ts';
 import type { ServedFlags } from '../flags/ofrep/ofrep-handler.ts';
@@ -40,7 +40,7 @@ export class DataPlaneFlags {
   private readonly dir: string;
   private readonly log: (line: string) => void;
   private readonly served = new Map<string, ServedFlags>();
-  private core: Promise<FlagdCoreClass> | null = null;
+  private core: Promise<FlagdModule> | null = null;
 
   constructor(dataDir: string, log: (line: string) => void) {
     this.dir = flagsDirOf(dataDir);
@@ -52,8 +52,8 @@ export class DataPlaneFlags {
     return this.served.get(`${project}/${environment}`);
   }
 
-  private flagdCore(): Promise<FlagdCoreClass> {
-    this.core ??= loadFlagdCore();
+  private flagdCore(): Promise<FlagdModule> {
+    this.core ??= loadFlagd();
     return this.core;
   }
 
@@ -67,14 +67,14 @@ export class DataPlaneFlags {
       return;
     }
     if (files.length === 0) return;
-    const FlagdCore = await this.flagdCore();
+    const flagd = await this.flagdCore();
     for (const file of files) {
       try {
         const checked = flagsBodySchema.safeParse(JSON.parse(fs.readFileSync(path.join(this.dir, file), 'utf8')));
         if (!checked.success) throw new Error(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
         const body = checked.data;
         if (file !== fileName(body.flags.project, body.flags.environment)) throw new Error(`it names ${body.flags.project}/${body.flags.environment}`);
-        this.served.set(`${body.flags.project}/${body.flags.environment}`, { evaluator: new EnvironmentEvaluator(FlagdCore, body.flags), keys: body.keys });
+        this.served.set(`${body.flags.project}/${body.flags.environment}`, { evaluator: new EnvironmentEvaluator(flagd, body.flags), keys: body.keys });
       } catch (error) {
         this.log(`error: skipping flags ${JSON.stringify(file)} of the data-plane state: ${errorMessage(error)}`);
       }
@@ -93,7 +93,7 @@ export class DataPlaneFlags {
     if (body.flags.project !== project || body.flags.environment !== environment) throw new InvalidInputError(`the body names ${body.flags.project}/${body.flags.environment}, the path ${project}/${environment}`);
     const current = this.lookup(project, environment);
     if (current && current.evaluator.version > body.flags.version) return this.versionOf(current);
-    const evaluator = new EnvironmentEvaluator(await this.flagdCore(), body.flags);
+    const evaluator = new EnvironmentEvaluator(await this.flagdCore(), body.flags, current?.evaluator);
     writeFileDurable(path.join(this.dir, fileName(project, environment)), JSON.stringify(body), { mode: 0o600 });
     const served = { evaluator, keys: body.keys };
     this.served.set(`${project}/${environment}`, served);

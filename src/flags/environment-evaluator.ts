@@ -15,23 +15,35 @@ interface FlagdFlag {
   readonly metadata: Metadata;
   evaluate(ctx: Record<string, unknown>): { value?: unknown; variant?: string; reason: string; errorCode?: string; errorMessage?: string; flagMetadata: Metadata };
 }
-interface FlagdEngine {
-  setConfigurations(json: string): string[];
-  getFlag(key: string): FlagdFlag | undefined;
-}
 interface FlagdLogger {
   error(...args: unknown[]): void;
   warn(...args: unknown[]): void;
   info(...args: unknown[]): void;
   debug(...args: unknown[]): void;
 }
-/** flagd-core's FlagdCore constructor. */
-export type FlagdCoreClass = new (storage: undefined, logger: FlagdLogger) => FlagdEngine;
+/** flagd-core's FeatureFlag constructor: one flag, its targeting compiled once. */
+export interface FlagdModule {
+  FeatureFlag: new (key: string, flag: unknown, logger: FlagdLogger) => FlagdFlag;
+}
 
 /** Loads flagd-core (and its JSONLogic engine) on first use: a data plane without flags never pays for it. */
-export async function loadFlagdCore(): Promise<FlagdCoreClass> {
-  const mod = (await import('@openfeature/flagd-core')) as unknown as { FlagdCore: FlagdCoreClass };
-  return mod.FlagdCore;
+export async function loadFlagd(): Promise<FlagdModule> {
+  return (await import('@openfeature/flagd-core')) as unknown as FlagdModule;
+}
+
+const quiet = (): void => {};
+const silent: FlagdLogger = { error: quiet, warn: quiet, info: quiet, debug: quiet };
+
+/**
+ * flagd's `$ref` expansion, as its parser does it (flagd-core's transform): the configuration
+ * serialized, each `{"$ref":"NAME"}` replaced by the evaluator's JSON.
+ */
+function expandRefs(flags: EnvironmentFlags): Record<string, Record<string, unknown>> {
+  let text = JSON.stringify({ flags: flags.flags, $evaluators: flags.evaluators });
+  if (Object.keys(flags.evaluators).length > 0) {
+    for (const [name, rule] of Object.entries(flags.evaluators)) text = text.replaceAll(`{"$ref":"${name}"}`, JSON.stringify(rule));
+  }
+  return (JSON.parse(text) as { flags: Record<string, Record<string, unknown>> }).flags;
 }
 
 const errorCodes: ReadonlySet<string> = new Set<EvaluationErrorCode>(['FLAG_NOT_FOUND', 'PARSE_ERROR', 'TYPE_MISMATCH', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL']);
@@ -66,23 +78,33 @@ export class EnvironmentEvaluator {
   /** Keys evaluated by a bulk request: live flags, then archived ones (FLAG_NOT_FOUND). */
   readonly keys: readonly string[];
   readonly clientFlags: ReadonlySet<string>;
-  private readonly engine: FlagdEngine;
+  private readonly compiled = new Map<string, { json: string; flag: FlagdFlag }>();
   private readonly archived: ReadonlySet<string>;
   private readonly needsTargetingKey: ReadonlySet<string>;
 
-  /** Throws InvalidInputError naming what flagd refuses (a default variant not among the variants, a bad state). */
-  constructor(FlagdCore: FlagdCoreClass, flags: EnvironmentFlags) {
+  /**
+   * Builds each flag as flagd's parser does (FeatureFlag, after `$ref` expansion). A flag whose
+   * definition is the same as in `previous` keeps its compiled targeting: a change of one flag
+   * costs one compilation, not fifty. Throws InvalidInputError naming what flagd refuses (a
+   * default variant not among the variants, a bad state).
+   */
+  constructor(flagd: FlagdModule, flags: EnvironmentFlags, previous?: EnvironmentEvaluator) {
     this.project = flags.project;
     this.environment = flags.environment;
     this.version = flags.version;
-    const warnings: string[] = [];
-    const quiet = (): void => {};
-    this.engine = new FlagdCore(undefined, { error: quiet, info: quiet, debug: quiet, warn: (...args: unknown[]) => warnings.push(args.map(String).join(' ')) });
-    try {
-      this.engine.setConfigurations(JSON.stringify({ flags: flags.flags, $evaluators: flags.evaluators }));
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause;
-      throw new InvalidInputError(`flags of ${flags.project}/${flags.environment} v${flags.version} refused by flagd: ${String((error as Error).message)}${cause instanceof Error ? `: ${cause.message}` : ''}`);
+    for (const [key, def] of Object.entries(expandRefs(flags))) {
+      // flagd's parser merges the flag set's metadata (Sluice has none) under the flag's own.
+      const json = JSON.stringify({ ...def, metadata: { ...(def.metadata as object | undefined) } });
+      const known = previous?.compiled.get(key);
+      if (known && known.json === json) {
+        this.compiled.set(key, known);
+        continue;
+      }
+      try {
+        this.compiled.set(key, { json, flag: new flagd.FeatureFlag(key, JSON.parse(json), silent) });
+      } catch (error) {
+        throw new InvalidInputError(`flag ${JSON.stringify(key)} of ${flags.project}/${flags.environment} v${flags.version} refused by flagd: ${(error as Error).message}`);
+      }
     }
     this.archived = new Set(flags.archived.filter((k) => !(k in flags.flags)));
     this.keys = [...Object.keys(flags.flags), ...this.archived];
@@ -92,7 +114,7 @@ export class EnvironmentEvaluator {
 
   /** OFREP's untyped evaluation: the value as flagd resolves it; the provider checks its type against the call. */
   evaluate(key: string, context: EvaluationContext): Evaluation {
-    const flag = this.engine.getFlag(key);
+    const flag = this.compiled.get(key)?.flag;
     if (!flag) {
       const details = this.archived.has(key) ? `flag '${key}' was removed from the flag file (archived)` : `flag '${key}' not found`;
       return { key, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND', errorDetails: details, metadata: {} };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { FlagdCore } from '@openfeature/flagd-core';
-import { EnvironmentEvaluator, loadFlagdCore } from '../../src/flags/environment-evaluator.ts';
+import { EnvironmentEvaluator, loadFlagd } from '../../src/flags/environment-evaluator.ts';
 import type { EnvironmentFlags } from '../../src/flags/environment-flags.ts';
 import type { Evaluation } from '../../src/flags/flag-evaluator.ts';
 import { readTestbedCases, testbedDir, type TestbedCase } from './flagd-testbed-kit.ts';
@@ -27,7 +27,7 @@ function resolved(e: Evaluation, c: TestbedCase): { value: unknown; reason: stri
 }
 
 void describe('EnvironmentEvaluator', async () => {
-  const Core = await loadFlagdCore();
+  const Core = await loadFlagd();
   const evaluator = new EnvironmentEvaluator(Core, envFlags());
   const { cases, skipped } = readTestbedCases();
 
