@@ -4,7 +4,8 @@
 // never shown here: instances get it as SLUICE_FLAGS_TOKEN (docs/decisions/0034).
 import type { FastifyInstance } from 'fastify';
 import { need, seesEnvironment } from '../auth/permission.ts';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../errors.ts';
+import { assertDnsLabel } from '../engine/names.ts';
 
 export interface FlagKeyApiDeps {
   /** Throws NotFoundError for an unknown project. */
@@ -12,14 +13,12 @@ export interface FlagKeyApiDeps {
   clientKey(project: string, environment: string): string;
 }
 
-const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
 export function registerFlagKeyRoutes(app: FastifyInstance, deps: FlagKeyApiDeps): void {
   app.get<{ Params: Record<string, string> }>('/api/projects/:name/environments/:env/flag-keys', { config: { permission: need.viewer } }, async (req) => {
     const { name, env } = req.params as { name: string; env: string };
     await deps.assertProject(name);
     if (!seesEnvironment(req.principal, env)) throw new NotFoundError('environment', env);
-    if (!label.test(env)) throw new InvalidInputError(`environment ${JSON.stringify(env.slice(0, 100))} is not a DNS label`);
+    assertDnsLabel('environment', env);
     return { project: name, environment: env, clientKey: deps.clientKey(name, env), ofrepPath: '/_sluice/ofrep/v1' };
   });
 }

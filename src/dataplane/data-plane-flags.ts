@@ -10,10 +10,9 @@ import { errorMessage, InvalidInputError, NotFoundError } from '../errors.ts';
 import { writeFileDurable } from '../fs/write-file-durable.ts';
 import { EnvironmentEvaluator, loadFlagd, type FlagdModule } from '../flags/environment-evaluator.ts';
 import { environmentFlagsSchema, type EnvironmentFlags } from '../flags/environment-flags.ts';
-import type { FlagKeyHashes } from '../flags/ofrep/flag-keys.ts';
+import { dnsLabel, type FlagKeyHashes } from '../flags/ofrep/flag-keys.ts';
 import type { ServedFlags } from '../flags/ofrep/ofrep-handler.ts';
 
-const label = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'not a DNS label');
 const hash = z.string().regex(/^[0-9a-f]{64}$/, 'not a hex SHA-256');
 
 /** PUT /flags/:project/:environment, and each file of <data>/dataplane/flags. */
@@ -88,7 +87,7 @@ export class DataPlaneFlags {
     if (!checked.success) throw new InvalidInputError(`flags of ${project}/${environment}: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const body: FlagsBody = checked.data;
     for (const [what, v] of [['project', project], ['environment', environment]] as const) {
-      if (!label.safeParse(v).success) throw new InvalidInputError(`${what} ${JSON.stringify(v.slice(0, 100))} is not a DNS label`);
+      if (!dnsLabel.test(v)) throw new InvalidInputError(`${what} ${JSON.stringify(v.slice(0, 100))} is not a DNS label`);
     }
     if (body.flags.project !== project || body.flags.environment !== environment) throw new InvalidInputError(`the body names ${body.flags.project}/${body.flags.environment}, the path ${project}/${environment}`);
     const current = this.lookup(project, environment);
@@ -102,7 +101,7 @@ export class DataPlaneFlags {
 
   delete(project: string, environment: string): void {
     const key = `${project}/${environment}`;
-    if (!label.safeParse(project).success || !label.safeParse(environment).success) throw new NotFoundError('flags of environment', key);
+    if (!dnsLabel.test(project) || !dnsLabel.test(environment)) throw new NotFoundError('flags of environment', key);
     const had = this.served.delete(key);
     const file = path.join(this.dir, fileName(project, environment));
     const existed = fs.existsSync(file);

@@ -19,7 +19,8 @@ export interface FlagKeyHashes {
   client: string;
 }
 
-const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Project and environment names are DNS labels (src/engine/names.ts), without dots: the key splits on them. */
+export const dnsLabel = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const mac = /^[A-Za-z0-9_-]{43}$/;
 
 /** The scope a key names, or null when it is not a key at all (a malformed value is not worth a hash). */
@@ -28,7 +29,7 @@ export function parseFlagKey(key: string): FlagKeyScope | null {
   const parts = key.split('.');
   if (parts.length !== 5 || parts[0] !== 'sfk') return null;
   const [, kind, project, environment, m] = parts as [string, string, string, string, string];
-  if ((kind !== 'server' && kind !== 'client') || !label.test(project) || !label.test(environment) || !mac.test(m)) return null;
+  if ((kind !== 'server' && kind !== 'client') || !dnsLabel.test(project) || !dnsLabel.test(environment) || !mac.test(m)) return null;
   return { kind, project, environment };
 }
 
