@@ -81,6 +81,17 @@ void describe('EnvironmentEvaluator', async () => {
     assert.ok(hit.reason !== 'ERROR' && hit.variant);
   });
 
+  void it('a new version built on the previous one answers the new definitions (unchanged flags keep their compiled rules)', () => {
+    const v1 = new EnvironmentEvaluator(Core, envFlags());
+    const changed = { ...testkit.flags, 'targeting-key-flag': { state: 'ENABLED' as const, variants: { hit: 'hit', miss: 'miss' }, defaultVariant: 'hit' } };
+    const v2 = new EnvironmentEvaluator(Core, envFlags({ version: 2, flags: changed }), v1);
+    const ctx = { targetingKey: 'f20bd32d-703b-48b6-bc8e-79d53c85134a' };
+    const before = v1.evaluate('targeting-key-flag', ctx);
+    const after = v2.evaluate('targeting-key-flag', ctx);
+    assert.deepEqual([before.reason !== 'ERROR' && before.variant, after.reason !== 'ERROR' && after.variant, after.reason], ['miss', 'hit', 'STATIC']);
+    for (const c of cases.filter((x) => x.flagKey !== 'targeting-key-flag')) assert.deepEqual(v2.evaluate(c.flagKey, c.context), v1.evaluate(c.flagKey, c.context), c.name);
+  });
+
   void it('refuses flags flagd refuses, naming them', () => {
     assert.throws(() => new EnvironmentEvaluator(Core, envFlags({ flags: { f: { state: 'ENABLED', variants: { a: 1 }, defaultVariant: 'b' } } })), /refused by flagd.*Default variant b/);
   });
