@@ -1,9 +1,10 @@
 // Flags end to end with the real server and data plane (bin/sluice.js): a deployed, sandboxed
 // instance evaluates through SLUICE_FLAGS_URL with its SLUICE_FLAGS_TOKEN; `sluice flag keys`
-// gives the browser key that /_sluice/ofrep answers on the environment's host; evaluation goes
-// on with the server killed. Flags are published the way the server does (DataPlaneFlagPublisher
-// over the data-plane socket, keys from the master key): the flag store that publishes them at
-// deploy is another part of issue 14.
+// gives the browser key that /_sluice/ofrep answers on the environment's host; a killed data
+// plane's successor serves the stored flags on the same port; evaluation goes on with the server
+// killed. Flags are published the way the server does (DataPlaneFlagPublisher over the
+// data-plane socket, keys from the master key): the flag store that publishes them at deploy is
+// another part of issue 14.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -36,7 +37,7 @@ s.listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', () => { s.close(() => process.exit(0)); s.closeIdleConnections(); });
 `;
 
-void test('an instance evaluates its flags over SLUICE_FLAGS_URL; browsers use the public key on the host; the server killed, evaluation goes on', async (t) => {
+void test('an instance evaluates its flags over SLUICE_FLAGS_URL; browsers use the public key on the host; a data plane or server killed, evaluation goes on', async (t) => {
   const { server } = await deployedProject(t, 'shop', { 'sluice.yaml': pipeline({ start: 'node --disable-wasm-trap-handler server.js' }), 'server.js': app, VERSION: 'v1\n' });
   const host = prodHost('shop');
   const env = JSON.parse((await viaRouter(server.routerPort, host, '/env')).body) as { url?: string; token?: string };
@@ -59,6 +60,16 @@ void test('an instance evaluates its flags over SLUICE_FLAGS_URL; browsers use t
   });
   assert.equal(browser.status, 200, browser.body);
   assert.deepEqual((JSON.parse(browser.body) as { flags: Array<{ key: string }> }).flags.map((f) => f.key), ['banner-text', 'theme']);
+
+  // The data plane killed: the server starts another, which serves the flags from its disk on the same port.
+  const oldDp = server.dataPlanePid();
+  assert.ok(oldDp);
+  const dp = new DataPlaneClient(socketPathOf(server.dataDir));
+  process.kill(oldDp, 'SIGKILL');
+  await server.waitFor('a new data plane', async () => ((await dp.health())?.pid ?? oldDp) !== oldDp, 60_000);
+  assert.equal(`http://127.0.0.1:${(await dp.health())?.flagsPort}`, env.url, 'SLUICE_FLAGS_URL stays true');
+  await server.waitFor('the instance to answer again', async () => (await viaRouter(server.routerPort, host, '/flag')).status === 200, 30_000);
+  assert.deepEqual(await viaRouter(server.routerPort, host, '/flag'), { status: 200, body: '200 Hello' });
 
   await server.kill9();
   await publisher.publish(shopFlags(2, { flags: { ...shopFlags(1).flags, 'banner-text': { state: 'ENABLED', variants: { hello: 'Hello', bye: 'Goodbye' }, defaultVariant: 'bye' } } }));
