@@ -43,6 +43,8 @@ import { certificateId } from './certificates/certificate-record.ts';
 import type { CertificateFailure, CertificateManager as CertificateManagerType } from './certificates/certificate-manager.ts';
 import type { TracingConfig } from './tracing/tracing-config.ts';
 import { openTracing } from './tracing/open-tracing.ts';
+import { FlagKeyMaker } from './flags/ofrep/flag-keys.ts';
+import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane-flag-publisher.ts';
 
 /**
  * What the server needs only once the data plane is on its way: loaded while the data plane
@@ -160,6 +162,8 @@ export interface RunningServer {
   url: string;
   routerPort: number;
   engine: Engine;
+  /** Publishes environments' flags to the data plane (the flag store and deploy hook call it). */
+  flagPublisher: FlagPublisher;
   close(): Promise<void>;
 }
 
@@ -269,7 +273,11 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const tracing = await openTracing(opts.tracing ?? null, { serviceVersion: opts.tracing ? packageVersion() : '', hostName: hostname, instanceId: config.owner }, (m) => logger.warn(m));
   if (opts.tracing) logger.info(`tracing: spans go to ${opts.tracing.url} (${opts.tracing.protocol})`);
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
-  const runtime = new ProcessRuntime(dpClient, artifacts, dataDir);
+  // Flag evaluation keys come from the master key (docs/decisions/0034); instances get theirs at start.
+  const flagKeys = new FlagKeyMaker(masterKey);
+  const runtime = new ProcessRuntime(dpClient, artifacts, dataDir, flagsEnvironment(dpClient, flagKeys));
+  // What a deploy or a `sluice flag` change calls to make every evaluation endpoint serve the new flags.
+  const flagPublisher: FlagPublisher = new DataPlaneFlagPublisher(dpClient, flagKeys);
   const router = new EdgeRouterClient(dpClient);
   const sources = new Map<string, Source>();
   const sourceOf = (project: Project): Source => {
@@ -289,10 +297,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // Events are counted in plain memory; prom-client loads with the first scrape (src/metrics).
   const metrics = new MetricRecorder();
   const eventLog = new EventLog(store, systemClock, logger);
-  // Feature flags: stored per environment, published to the evaluation endpoints by a FlagPublisher
-  // (the data plane's OFREP server plugs in here as `{ publisher: … }`); without one, flags are stored, not served.
-  const flagPublishing: { publisher?: FlagPublisher } = {};
-  const flags = new FlagService({ store, clock: systemClock, logger, ...flagPublishing });
+  // Feature flags: stored per environment, published to the data plane's evaluation endpoints.
+  const flags = new FlagService({ store, clock: systemClock, logger, publisher: flagPublisher });
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
@@ -402,6 +408,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         },
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
+      flagKeyApi: { assertProject: async (name) => void (await engine.project(name)), clientKey: (project, env) => flagKeys.key('client', project, env) },
       logApi: { store: logs.store, appends: logs.ingest, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
@@ -465,6 +472,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     url,
     routerPort: dp.routerPort,
     engine,
+    flagPublisher,
     async close() {
       certificates?.stop();
       dpSupervisor?.stop();

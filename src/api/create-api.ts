@@ -12,6 +12,7 @@ import { registerLogRoutes } from './log-routes.ts';
 import { registerHookRoutes } from './hook-routes.ts';
 import { registerSecretRoutes } from './secret-routes.ts';
 import { registerDomainRoutes } from './domain-routes.ts';
+import { registerFlagKeyRoutes } from './flag-key-routes.ts';
 import { registerAlertRoutes } from './alert-routes.ts';
 import { registerBackupRoute } from './backup-route.ts';
 import { registerTokenRoutes } from './token-routes.ts';
@@ -92,5 +93,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerMetricsRoute(app, deps.metricsApi);
   registerDoraRoute(app, deps.doraApi);
   registerFlagRoutes(app, deps.flagApi, auditor);
+  if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
   return { app, routes };
 }

@@ -1,6 +1,7 @@
 // The JSON HTTP API. Handlers stay thin: the engine does the work; errors become statuses in
 // error-status.ts only.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FlagKeyApiDeps } from './flag-key-routes.ts';
 import { InvalidInputError } from '../errors.ts';
 import { need, seesEnvironment, seesProject } from '../auth/permission.ts';
 import type { RunDetail } from '../engine/engine.ts';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   doraApi: DoraApiDeps;
   flagApi: FlagApiDeps;
   logApi: LogApiDeps;
+  /** The environments' public flag keys (absent: no route). */
+  flagKeyApi?: FlagKeyApiDeps;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;
 }

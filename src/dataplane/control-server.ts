@@ -24,7 +24,7 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
 
 export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => void): Array<[string, RegExp, Handler]> {
   return [
-    ['GET', /^\/health$/, async () => ({ pid: process.pid, routerPort: dp.routerPort, httpsPort: dp.httpsPort, startedAt: dp.startedAt })],
+    ['GET', /^\/health$/, async () => ({ pid: process.pid, routerPort: dp.routerPort, httpsPort: dp.httpsPort, flagsPort: dp.flags.port, startedAt: dp.startedAt })],
     ['GET', /^\/instances$/, async () => dp.instances()],
     [
       'PUT',
@@ -74,6 +74,9 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
       },
     ],
     ['DELETE', /^\/acme-challenges\/([^/]+)$/, async (_b, [token]) => ({ token, deleted: dp.router.challenges.delete(token!) })],
+    ['GET', /^\/flags$/, async () => dp.flags.flags.list()],
+    ['PUT', /^\/flags\/([^/]+)\/([^/]+)$/, async (body, [project, environment]) => dp.flags.flags.put(project!, environment!, body)],
+    ['DELETE', /^\/flags\/([^/]+)\/([^/]+)$/, async (_b, [project, environment]) => (dp.flags.flags.delete(project!, environment!), { deleted: `${project}/${environment}` })],
     ['POST', /^\/master-key$/, async (body) => (dp.rekey(Buffer.from(String((body as { key?: string }).key ?? ''), 'base64')), { rekeyed: true })],
     ['POST', /^\/shutdown$/, async () => (setImmediate(shutdown), { stopping: true })],
   ];

@@ -76,7 +76,7 @@ export class DataPlaneClient {
     await this.request('DELETE', `/acme-challenges/${encodeURIComponent(token)}`);
   }
 
-  async health(): Promise<{ pid: number; routerPort: number; httpsPort?: number | null; startedAt: string } | null> {
+  async health(): Promise<{ pid: number; routerPort: number; httpsPort?: number | null; flagsPort?: number; startedAt: string } | null> {
     try {
       return await this.request('GET', '/health', undefined, 2000);
     } catch {

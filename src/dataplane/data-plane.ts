@@ -22,6 +22,7 @@ import { ScaleToZero, type SleepingHost } from './scale-to-zero.ts';
 import { checkScaleToZero } from './sleep-groups.ts';
 import { AccessLogSpool } from './access-log-spool.ts';
 import { instanceScope } from '../logs/instance-scope.ts';
+import { FlagEndpoints } from './flag-endpoints.ts';
 
 export interface DataPlaneOptions {
   dataDir: string;
@@ -50,6 +51,10 @@ export interface DataPlaneOptions {
   logSweepMs?: number;
   /** Instances run inside this sandbox; null or absent: unsandboxed (`--sandbox none`). */
   sandbox?: Sandbox | null;
+  /** OFREP's loopback port (--flags-port); absent: the one kept in <data>/dataplane/flags-port, else a free one. */
+  flagsPort?: number;
+  /** Evaluations per key per second before 429; default defaultFlagsRatePerKey. */
+  flagsRatePerKey?: number;
 }
 
 /** An instance as GET /instances lists it: a sleeping one has no process, hence no pid or port. */
@@ -75,6 +80,8 @@ export class DataPlane {
   private readonly access: AccessLogSpool;
   /** TLS certificates of the router (sealed in the state); see data-plane-certificates.ts. */
   readonly certificates: DataPlaneCertificates;
+  /** Flag evaluation over OFREP: its loopback port and /_sluice/ofrep on environments' hosts. */
+  readonly flags: FlagEndpoints;
   private idleTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
@@ -88,6 +95,12 @@ export class DataPlane {
     this.statePath = statePathOf(opts.dataDir);
     this.state = loadDesiredState(this.statePath, opts.log);
     this.access = new AccessLogSpool(accessLogDir(opts.dataDir), instanceShare(this.logPolicy(), 1), opts.log);
+    this.flags = new FlagEndpoints({
+      dataDir: opts.dataDir,
+      log: opts.log,
+      ...(opts.flagsPort === undefined ? {} : { port: opts.flagsPort }),
+      ...(opts.flagsRatePerKey === undefined ? {} : { ratePerKey: opts.flagsRatePerKey }),
+    });
     this.router = new EdgeRouter({
       port: opts.routerPort,
       host: opts.routerHost,
@@ -98,6 +111,7 @@ export class DataPlane {
       onColdRoute: (host) => this.scale.onColdRoute(host),
       coldWaitMs: opts.wakeTimeoutMs ?? 30_000,
       onAccess: (line) => this.access.write(line),
+      onSluicePath: (req, res, host) => this.flags.onRouterRequest(req, res, host),
     });
     this.vault = new SecretVault(opts.masterKey ?? null, opts.previousMasterKeys);
     this.certificates = new DataPlaneCertificates({ state: this.state, vault: this.vault, router: this.router, save: () => this.save(), log: opts.log });
@@ -129,6 +143,8 @@ export class DataPlane {
   async start(): Promise<void> {
     // Before the listener: the first handshake already finds its certificate.
     await this.certificates.restore();
+    // Flags serve from their stored state before any instance asks (and while the control plane is down).
+    await this.flags.start();
     this.routerPort = await this.router.listen();
     // Instances an earlier data plane left running under their shims are adopted (same pid,
     // port and log); anything else it left (an instance without a shim) is ended.
@@ -203,6 +219,7 @@ export class DataPlane {
     await this.scale.drain();
     await this.supervisor.stopAll();
     await this.router.close();
+    await this.flags.close();
     await this.access.close();
   }
 
@@ -341,6 +358,7 @@ export class DataPlane {
       }),
     };
     this.router.setRoutes(table);
+    this.flags.setRoutes(this.state.routes);
   }
 
   /** The master key was rotated: re-seal the secrets in the persisted state. */

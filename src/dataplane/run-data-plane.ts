@@ -19,6 +19,8 @@ export async function runDataPlane(opts: {
   routerFd?: number;
   httpsPort?: number;
   httpsFd?: number;
+  /** OFREP's loopback port; absent: the stored one, else a free one (src/dataplane/flag-endpoints.ts). */
+  flagsPort?: number;
   path: string;
   home: string;
   masterKey?: Buffer;
@@ -87,5 +89,5 @@ export async function runDataPlane(opts: {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   const https = dp.httpsPort === null ? '' : `, https on ${opts.routerHost ?? '127.0.0.1'}:${dp.httpsPort}`;
-  log(`data plane ${process.pid}: router on ${opts.routerHost ?? '127.0.0.1'}:${dp.routerPort}${https}, control on ${socketPath}`);
+  log(`data plane ${process.pid}: router on ${opts.routerHost ?? '127.0.0.1'}:${dp.routerPort}${https}, flags on 127.0.0.1:${dp.flags.port}, control on ${socketPath}`);
 }

@@ -1,9 +1,10 @@
 // Resource limits of a sandboxed step or instance, applied with setrlimit (prlimit) inside the
-// sandbox. Memory is RLIMIT_AS (address space), not a cgroup: it works on every host that runs
-// bubblewrap, with or without a delegated cgroup v2 tree.
+// sandbox. Memory is RLIMIT_DATA (private writable memory), not a cgroup: it works on every host
+// that runs bubblewrap, with or without a delegated cgroup v2 tree. Not RLIMIT_AS: V8 reserves
+// ~10 GiB of address space for WebAssembly, so Node's fetch (undici's wasm parser) failed under it.
 
 export interface SandboxLimits {
-  /** RLIMIT_AS in bytes. */
+  /** RLIMIT_DATA in bytes (Linux counts private writable mappings, heap included). */
   memoryBytes: number;
   /** RLIMIT_NPROC: processes and threads of the sandbox's user (counted per sandbox: each has its own user namespace). */
   processes: number;

@@ -77,7 +77,7 @@ export function bwrapArgs(sandbox: Sandbox, plan: SandboxPlan): BwrapArgs {
     command.push('--', 'unshare', '--user', '--map-current-user', '--');
   }
   const l = plan.limits;
-  command.push('prlimit', `--as=${l.memoryBytes}`, `--nproc=${l.processes}`, `--nofile=${l.openFiles}`, `--fsize=${l.fileSizeBytes}`);
+  command.push('prlimit', `--data=${l.memoryBytes}`, `--nproc=${l.processes}`, `--nofile=${l.openFiles}`, `--fsize=${l.fileSizeBytes}`);
   command.push('--', '/bin/sh', '-c', plan.command);
   return { options: args, command };
 }

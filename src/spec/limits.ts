@@ -42,7 +42,7 @@ export const HSTS_MAX_AGE: DurationBound = { minMs: 0, maxMs: 730 * D };
 
 /** Bounds of the sandbox limits (`limits:` of a step or service). */
 export const SANDBOX_LIMIT_BOUNDS = {
-  /** Below ~256 MiB of address space not even a shell with Node's libraries loads. */
+  /** Below this, not even Node starts. */
   memoryBytes: { min: 64 * 1024 ** 2, max: 1024 ** 4 },
   processes: { min: 8, max: 1_000_000 },
   openFiles: { min: 16, max: 1_048_576 },

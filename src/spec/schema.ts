@@ -161,7 +161,7 @@ const B = SANDBOX_LIMIT_BOUNDS;
 const D = DEFAULT_SANDBOX_LIMITS;
 export const sandboxLimitsSchema = z
   .strictObject({
-    memory: sizeSchema(B.memoryBytes.min, B.memoryBytes.max).optional().meta({ default: formatSize(D.memoryBytes) }).describe(`Address space of each process (RLIMIT_AS; default ${formatSize(D.memoryBytes)}).`),
+    memory: sizeSchema(B.memoryBytes.min, B.memoryBytes.max).optional().meta({ default: formatSize(D.memoryBytes) }).describe(`Private writable memory of each process (RLIMIT_DATA: heap and anonymous mappings; default ${formatSize(D.memoryBytes)}).`),
     processes: countSchema(B.processes.min, B.processes.max).optional().meta({ default: D.processes }).describe(`Processes and threads at once (default ${D.processes}).`),
     openFiles: countSchema(B.openFiles.min, B.openFiles.max).optional().meta({ default: D.openFiles }).describe(`Open files per process (default ${D.openFiles}).`),
     fileSize: sizeSchema(B.fileSizeBytes.min, B.fileSizeBytes.max).optional().meta({ default: formatSize(D.fileSizeBytes) }).describe(`Largest file it may write (default ${formatSize(D.fileSizeBytes)}).`),

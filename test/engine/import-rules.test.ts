@@ -22,7 +22,7 @@ const allowed = [
   /^\.\.\/(\.\.\/)*logs\/(log-store|log-writer|log-entry)\.ts$/, // the LogStore's types, the writer port, pure line handling
   /^\.\.\/(\.\.\/)*runner\/runner\.ts$/,
   /^\.\.\/(\.\.\/)*runtime\/runtime\.ts$/,
-  /^\.\.\/(\.\.\/)*router\/(router|route-table)\.ts$/,
+  /^\.\.\/(\.\.\/)*router\/(router|route-table|traffic-answer)\.ts$/,
   /^\.\.\/(\.\.\/)*source\/source\.ts$/,
   /^\.\.\/(\.\.\/)*artifact\/artifacts\.ts$/,
   /^\.\.\/(\.\.\/)*domains\/domain-claim\.ts$/, // pure: the claim's type

@@ -141,4 +141,10 @@ void test('crossing a limit fails the step and names the limit', async (t) => {
   // Within its limits the same kind of work succeeds: the failures above are the limits' doing.
   const fine = await runIn(runner, ws, 'head -c 3000000 /dev/zero > big && for i in $(seq 4); do sleep 0.1 & done; wait');
   assert.equal(fine.result.outcome, 'succeeded', fine.out.join('\n'));
+
+  // The memory limit leaves V8's reserved address space alone: Node's fetch (a WebAssembly HTTP
+  // parser, ~10 GiB of guard regions) runs under the default limits; it failed under RLIMIT_AS.
+  const wasm = await runIn(runner, ws, `node -e "fetch('http://127.0.0.1:65500/').catch((e) => console.log('fetch ran:', String(e.cause && (e.cause.code || e.cause.message))))"`);
+  assert.equal(wasm.result.outcome, 'succeeded', wasm.out.join('\n'));
+  assert.ok(wasm.out.some((l) => l.includes('fetch ran: ECONNREFUSED')), wasm.out.join('\n'));
 });

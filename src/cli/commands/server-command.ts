@@ -224,10 +224,11 @@ export function serverCommand(program: Command, ctx: CliContext): void {
     .option('--router-fd <n>', 'serve the router on this inherited, already listening socket (set by the server)')
     .option('--https-port <n>', 'router HTTPS port; absent: no HTTPS listener')
     .option('--https-fd <n>', 'serve HTTPS on this inherited, already listening socket (set by the server)')
+    .option('--flags-port <n>', 'OFREP flag evaluation on 127.0.0.1 (SLUICE_FLAGS_URL); default: the port kept in <data>/dataplane/flags-port, else a free one')
     .option('--log-max <size>', 'the file stdout appends to is rotated at this size', formatSize(defaultOutputRotation.maxBytes))
     .option('--log-keep <n>', 'rotated log files kept', String(defaultOutputRotation.keep))
     .option('--sandbox <mode>', 'bwrap or none (the server passes its own)', 'none')
-    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; httpsPort?: string; httpsFd?: string; logMax: string; logKeep: string; sandbox: string }) => {
+    .action(async (flags: { data: string; routerPort: string; routerHost: string; logFormat: string; instanceLogMax: string; instanceLogAge: string; routerFd?: string; httpsPort?: string; httpsFd?: string; flagsPort?: string; logMax: string; logKeep: string; sandbox: string }) => {
       const { runDataPlane } = await import('../../dataplane/run-data-plane.ts');
       const { createLogger, parseLogFormat } = await import('../../server/create-logger.ts');
       const logger = await createLogger(parseLogFormat(flags.logFormat), 'dataplane');
@@ -242,6 +243,7 @@ export function serverCommand(program: Command, ctx: CliContext): void {
         ...(flags.routerFd === undefined ? {} : { routerFd: intOption('--router-fd', flags.routerFd, 3, 1024) }),
         ...(flags.httpsPort === undefined ? {} : { httpsPort: intOption('--https-port', flags.httpsPort, 0, 65535) }),
         ...(flags.httpsFd === undefined ? {} : { httpsFd: intOption('--https-fd', flags.httpsFd, 3, 1024) }),
+        ...(flags.flagsPort === undefined ? {} : { flagsPort: intOption('--flags-port', flags.flagsPort, 0, 65535) }),
         path: ctx.env.path,
         home: ctx.env.home,
         masterKey,

@@ -42,7 +42,12 @@ export interface EdgeRouterOptions {
   httpsFd?: number;
   /** Where the access lines of routes with an access log go (synchronously: the sink must not block). */
   onAccess?: (line: AccessLine) => void;
+  /** Answers /_sluice/… on any host itself (OFREP for browsers, src/dataplane/flag-endpoints.ts); absent: proxied like any path. */
+  onSluicePath?: (req: IncomingMessage, res: ServerResponse, rawHost: string | undefined) => void;
 }
+
+/** Paths the platform answers on every environment's host (never proxied to the app when onSluicePath is set). */
+export const sluicePathPrefix = '/_sluice/';
 
 /** Raw Host values seen recently → route; bounded so junk Host headers cannot grow it. */
 const hostCacheLimit = 1024;
@@ -276,6 +281,10 @@ export class EdgeRouter {
   private dispatch(req: IncomingMessage, res: ServerResponse, started: number, held: boolean): void {
     // HTTP/2 names the host in :authority (the compatibility API adds no Host header).
     const rawHost = req.headers.host ?? (req.headers[':authority'] as string | undefined);
+    if (this.opts.onSluicePath && req.url?.startsWith(sluicePathPrefix)) {
+      this.opts.onSluicePath(req, res, rawHost);
+      return;
+    }
     const route = this.lookup(rawHost);
     if (!route) {
       sendPlain(res, 404, `no route for host ${JSON.stringify((rawHost ?? '').slice(0, 200))}\n`);

@@ -9,19 +9,20 @@ import { instanceLogPath } from '../../dataplane/data-plane-paths.ts';
 import type { InstanceInfo, InstanceRequest, Runtime } from '../runtime.ts';
 import type { InstanceStatus } from './types.ts';
 
+/** Variables the platform adds to every instance from its labels (SLUICE_FLAGS_URL/TOKEN); the service's own env wins. */
+export type PlatformEnv = (labels: Record<string, string>) => Promise<{ env: Record<string, string>; secretEnv: Record<string, string> }>;
+
 export class ProcessRuntime implements Runtime {
   private readonly client: DataPlaneClient;
   private readonly artifacts: ArtifactStore;
   private readonly dataDir: string;
+  private readonly platformEnv: PlatformEnv | null;
 
-  constructor(
-    client: DataPlaneClient,
-    artifacts: ArtifactStore,
-    dataDir: string,
-  ) {
+  constructor(client: DataPlaneClient, artifacts: ArtifactStore, dataDir: string, platformEnv: PlatformEnv | null = null) {
     this.client = client;
     this.artifacts = artifacts;
     this.dataDir = dataDir;
+    this.platformEnv = platformEnv;
   }
 
   async prepare(release: { key: string; artifactDigest: string }): Promise<string> {
@@ -58,11 +59,14 @@ export class ProcessRuntime implements Runtime {
   }
 
   async startInstance(req: InstanceRequest): Promise<void> {
+    const platform = this.platformEnv ? await this.platformEnv(req.labels ?? {}) : { env: {}, secretEnv: {} };
+    const own = new Set([...Object.keys(req.env), ...Object.keys(req.secretEnv ?? {})]);
+    const keep = (vars: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(vars).filter(([k]) => !own.has(k)));
     await this.client.request('PUT', `/instances/${encodeURIComponent(req.id)}`, {
       cwd: req.workdir,
       command: req.command,
-      env: req.env,
-      secretEnv: req.secretEnv,
+      env: { ...keep(platform.env), ...req.env },
+      secretEnv: { ...keep(platform.secretEnv), ...req.secretEnv },
       health: req.health,
       labels: req.labels,
       ...(req.limits ? { limits: req.limits } : {}),

@@ -1,0 +1,195 @@
+// bench/flags: feature flag evaluation (issue 14). In one run, on this machine:
+// - anchor: flagd-core's own evaluator in-process (a rule flag and a fractional flag, µs/evaluation),
+//   beside Sluice's EnvironmentEvaluator (the router's path for flag rollouts);
+// - single evaluation over OFREP (the data plane's loopback port), wrk with 1 and 50 keep-alive
+//   connections, evaluations/s (target ≥ 10k/s);
+// - bulk evaluation of 50 flags, server time (request in → response finished) p50 (target < 1 ms);
+// - publish → served by both endpoints (loopback port and /_sluice/ofrep on the router), p99 (target < 100 ms).
+// The data plane runs in this process (its event loop serves nothing else); wrk is a separate process.
+// Usage: bench/flags [--seconds 4] [--repeats 3]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { FlagdCore } from '@openfeature/flagd-core';
+import { FailureLimiter } from '../src/auth/failure-limiter.ts';
+import { createControlServer, listenOnSocket } from '../src/dataplane/control-server.ts';
+import { DataPlaneClient } from '../src/dataplane/data-plane-client.ts';
+import { DataPlaneFlagPublisher } from '../src/dataplane/data-plane-flag-publisher.ts';
+import { socketPathOf } from '../src/dataplane/data-plane-paths.ts';
+import { DataPlane } from '../src/dataplane/data-plane.ts';
+import { EnvironmentEvaluator, loadFlagd } from '../src/flags/environment-evaluator.ts';
+import type { EnvironmentFlags } from '../src/flags/environment-flags.ts';
+import type { FlagDefinition } from '../src/flags/flag-definition.ts';
+import { FlagKeyMaker } from '../src/flags/ofrep/flag-keys.ts';
+import { createOfrepHandler } from '../src/flags/ofrep/ofrep-handler.ts';
+import { benchMain, machine, median, quantile } from './bench-kit.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, repeats: { type: 'string', default: '3' } } });
+const seconds = Number(values.seconds);
+const repeats = Number(values.repeats);
+
+const rule: FlagDefinition = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off', targeting: { if: [{ ends_with: [{ var: 'email' }, '@example.com'] }, 'on', null] } };
+const split: FlagDefinition = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off', targeting: { fractional: [['on', 25], ['off', 75]] } };
+
+/** 50 flags: static, rules, splits, strings and objects, like a real application's set. */
+function fiftyFlags(version: number, banner = 'Hello'): EnvironmentFlags {
+  const flags: Record<string, FlagDefinition> = { rule, split, banner: { state: 'ENABLED', variants: { a: banner, b: 'other' }, defaultVariant: 'a' } };
+  for (let i = 0; Object.keys(flags).length < 50; i++) {
+    const kind = i % 4;
+    flags[`flag-${i}`] =
+      kind === 0 ? { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' }
+      : kind === 1 ? { ...rule }
+      : kind === 2 ? { ...split }
+      : { state: 'ENABLED', variants: { small: { items: 3 }, big: { items: 50 } }, defaultVariant: 'big' };
+  }
+  return { project: 'bench', environment: 'production', version, flags, evaluators: {}, clientFlags: ['banner'], archived: [] };
+}
+
+/** µs per evaluation, median of `repeats` runs of n evaluations each. */
+function perEvaluation(n: number, fn: (i: number) => void): number {
+  for (let i = 0; i < 20_000; i++) fn(i); // warm-up: JIT and the compiled JSONLogic
+  const runs: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn(i);
+    runs.push(((performance.now() - t0) * 1000) / n);
+  }
+  return median(runs);
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((ok, fail) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.once('error', fail);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) ok(out);
+      else fail(new Error(`${command} exited ${code}:\n${out.slice(-2000)}`));
+    });
+  });
+}
+
+async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promise<void> {
+  const load0 = os.loadavg()[0]!;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-flags-'));
+  onCleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const lines: string[] = [];
+  const report = (line: string): void => {
+    lines.push(line);
+    console.log(line);
+  };
+
+  // Anchor: flagd's evaluator in-process, and ours around it.
+  const flagd = new FlagdCore();
+  flagd.setConfigurations(JSON.stringify({ flags: { rule, split } }));
+  const users = Array.from({ length: 1024 }, (_, i) => ({ targetingKey: `user-${i}`, email: i % 2 ? `u${i}@example.com` : `u${i}@other.org` }));
+  const flagdRule = perEvaluation(200_000, (i) => flagd.resolveBooleanEvaluation('rule', false, users[i & 1023]));
+  const flagdSplit = perEvaluation(200_000, (i) => flagd.resolveBooleanEvaluation('split', false, users[i & 1023]));
+  const ours = new EnvironmentEvaluator(await loadFlagd(), fiftyFlags(1));
+  const oursRule = perEvaluation(200_000, (i) => ours.evaluate('rule', users[i & 1023]!));
+  const oursSplit = perEvaluation(200_000, (i) => ours.evaluate('split', users[i & 1023]!));
+  report(`anchor, in-process (median of ${repeats} × 200k): flagd-core rule ${flagdRule.toFixed(2)} µs, fractional ${flagdSplit.toFixed(2)} µs; Sluice's EnvironmentEvaluator rule ${oursRule.toFixed(2)} µs, fractional ${oursSplit.toFixed(2)} µs`);
+
+  // The data plane, its control socket and the control plane's publisher.
+  const dp = new DataPlane({ dataDir, routerPort: 0, path: process.env.PATH ?? '/usr/bin:/bin', home: os.homedir(), log: () => {}, flagsRatePerKey: 10_000_000 });
+  await dp.start();
+  onCleanup(() => dp.stop());
+  const control = createControlServer(dp, dataDir, () => {});
+  await listenOnSocket(control, socketPathOf(dataDir));
+  onCleanup(() => new Promise<void>((r) => control.close(() => r())));
+  const keys = new FlagKeyMaker(randomBytes(32));
+  const publisher = new DataPlaneFlagPublisher(new DataPlaneClient(socketPathOf(dataDir)), keys);
+  await publisher.publish(fiftyFlags(1));
+  const serverKey = keys.key('server', 'bench', 'production');
+  const base = `http://127.0.0.1:${dp.flags.port}`;
+
+  // Single evaluation over OFREP with wrk (POST, a context per request).
+  const lua = path.join(dataDir, 'post.lua');
+  fs.writeFileSync(
+    lua,
+    `wrk.method = "POST"
+wrk.body = '{"context":{"targetingKey":"user-42","email":"ann@example.com"}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer ${serverKey}"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %.1f\\n", summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50)))
+end
+`,
+  );
+  const wrk = async (flag: string, conns: number): Promise<{ rps: number; errors: number; p50Us: number }> => {
+    const out = await run('wrk', ['-t1', `-c${conns}`, `-d${seconds}s`, '--timeout', '5s', '-s', lua, `${base}/ofrep/v1/evaluate/flags/${flag}`]);
+    const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+    if (!line) throw new Error(`wrk printed no result:\n${out}`);
+    const [requests, durationUs, errors, p50] = line.slice(7).split(' ').map(Number) as [number, number, number, number];
+    return { rps: requests / (durationUs / 1e6), errors, p50Us: p50 };
+  };
+  for (const flag of ['rule', 'split']) {
+    for (const conns of [1, 50]) {
+      const rs = [];
+      for (let r = 0; r < repeats; r++) rs.push(await wrk(flag, conns));
+      report(`single evaluation over OFREP, ${flag === 'rule' ? 'rule' : 'fractional'} flag, ${conns} connection(s): ${Math.round(median(rs.map((r) => r.rps))).toLocaleString('en')} evaluations/s (median of ${repeats} × ${seconds} s; p50 ${median(rs.map((r) => r.p50Us)).toFixed(0)} µs; errors ${rs.reduce((a, r) => a + r.errors, 0)})`);
+    }
+  }
+
+  // Bulk of 50 flags: server time, from the request event to the response's end, on a handler of its own.
+  const times: number[] = [];
+  const handle = createOfrepHandler({ lookup: (p, e) => dp.flags.flags.lookup(p, e), limiter: new FailureLimiter({ max: 1e9, windowMs: 1000 }) });
+  const timed = http.createServer((req, res) => {
+    const t0 = performance.now();
+    res.once('finish', () => times.push(performance.now() - t0));
+    handle(req, res, req.url ?? '/');
+  });
+  await new Promise<void>((r) => timed.listen(0, '127.0.0.1', r));
+  onCleanup(() => new Promise<void>((r) => timed.close(() => r())));
+  const timedUrl = `http://127.0.0.1:${(timed.address() as { port: number }).port}/ofrep/v1/evaluate/flags`;
+  for (let i = 0; i < 2500; i++) {
+    const res = await fetch(timedUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serverKey}` }, body: JSON.stringify({ context: { targetingKey: `user-${i}`, email: 'ann@example.com' } }) });
+    const body = (await res.json()) as { flags: unknown[] };
+    if (res.status !== 200 || body.flags.length !== 50) throw new Error(`bulk answered ${res.status} with ${body.flags.length} flags`);
+  }
+  const bulk = times.slice(500); // after warm-up
+  report(`bulk evaluation of 50 flags, server time: p50 ${median(bulk).toFixed(3)} ms, p99 ${quantile(bulk, 0.99).toFixed(3)} ms (${bulk.length} requests after 500 of warm-up)`);
+
+  // Publish → served by both endpoints: the loopback port and /_sluice/ofrep on the environment's host.
+  dp.setRoute('production.bench.localhost', { backends: [{ release: 'r1', weight: 100, instances: ['bench.production.web.r1.1'] }] });
+  const clientKey = keys.key('client', 'bench', 'production');
+  const served = async (version: number): Promise<boolean> => {
+    const [a, b] = await Promise.all([
+      fetch(`${base}/ofrep/v1/evaluate/flags/banner`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serverKey}` }, body: '{"context":{}}' }).then((r) => r.json() as Promise<{ value: string }>),
+      new Promise<{ value: string }>((ok, fail) => {
+        const req = http.request({ port: dp.routerPort, host: '127.0.0.1', method: 'POST', path: '/_sluice/ofrep/v1/evaluate/flags/banner', headers: { host: 'production.bench.localhost', 'content-type': 'application/json', authorization: `Bearer ${clientKey}` } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c));
+          res.on('end', () => ok(JSON.parse(text) as { value: string }));
+        });
+        req.on('error', fail);
+        req.end('{"context":{}}');
+      }),
+    ]);
+    return a.value === `v${version}` && b.value === `v${version}`;
+  };
+  const publishMs: number[] = [];
+  let stale = 0;
+  for (let v = 2; v < 202; v++) {
+    const t0 = performance.now();
+    await publisher.publish(fiftyFlags(v, `v${v}`));
+    const returned = performance.now();
+    if (!(await served(v))) stale++;
+    publishMs.push(returned - t0);
+  }
+  report(`flag change → served everywhere (publish over the control socket until both endpoints serve it, 200 changes): p50 ${median(publishMs).toFixed(2)} ms, p99 ${quantile(publishMs, 0.99).toFixed(2)} ms; stale answers right after publish returned: ${stale}`);
+
+  const header = `# bench/flags, ${new Date().toISOString()}\n\n- machine: ${machine()}; load average at start ${load0.toFixed(1)}, at end ${os.loadavg()[0]!.toFixed(1)}\n`;
+  fs.writeFileSync(path.join(import.meta.dirname, 'RESULTS-flags.md'), `${header}${lines.map((l) => `- ${l}`).join('\n')}\n`);
+}
+
+await benchMain('bench/flags', 10 * 60_000, main);
