@@ -2,9 +2,9 @@
 // instance evaluates through SLUICE_FLAGS_URL with its SLUICE_FLAGS_TOKEN; `sluice flag keys`
 // gives the browser key that /_sluice/ofrep answers on the environment's host; a killed data
 // plane's successor serves the stored flags on the same port; evaluation goes on with the server
-// killed. Flags are published the way the server does (DataPlaneFlagPublisher over the
-// data-plane socket, keys from the master key): the flag store that publishes them at deploy is
-// another part of issue 14.
+// killed (there, flags are published the way the server does: DataPlaneFlagPublisher over the
+// data-plane socket, keys from the master key). The second test goes through the whole path: the
+// repository's flag file deployed, then `sluice flag set`, each seen by the app's own evaluation.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -74,4 +74,31 @@ void test('an instance evaluates its flags over SLUICE_FLAGS_URL; browsers use t
   await server.kill9();
   await publisher.publish(shopFlags(2, { flags: { ...shopFlags(1).flags, 'banner-text': { state: 'ENABLED', variants: { hello: 'Hello', bye: 'Goodbye' }, defaultVariant: 'bye' } } }));
   assert.deepEqual(await viaRouter(server.routerPort, host, '/flag'), { status: 200, body: '200 Goodbye' }, 'served while the control plane is down');
+});
+
+const bannerFile = `flags:
+  banner-text:
+    state: ENABLED
+    variants: { hello: Hello, bye: Goodbye, hi: Hi }
+    defaultVariant: hello
+`;
+
+void test('the flag file deployed and each `sluice flag` change are what the app evaluates once the command returns', async (t) => {
+  const files = { 'sluice.yaml': `${pipeline({ start: 'node server.js' })}flags: flags.yaml\n`, 'flags.yaml': bannerFile, 'server.js': app, VERSION: 'v1\n' };
+  const { server } = await deployedProject(t, 'shop', files);
+  const host = prodHost('shop');
+  // Published by the deploy itself: the release went live with its flag file.
+  assert.deepEqual(await viaRouter(server.routerPort, host, '/flag'), { status: 200, body: '200 Hello' });
+
+  await server.json(['flag', 'set', 'shop', 'banner-text', '--env', 'production', '--variant', 'bye']);
+  assert.deepEqual(await viaRouter(server.routerPort, host, '/flag'), { status: 200, body: '200 Goodbye' }, 'served when the command returned');
+
+  await server.json(['flag', 'set', 'shop', 'banner-text', '--env', 'production', '--disable']);
+  const disabled = await viaRouter(server.routerPort, host, '/flag');
+  assert.equal(disabled.status, 200, disabled.body);
+  assert.equal(disabled.body, '200 undefined', 'a disabled flag has no value: the code default applies');
+
+  const history = await server.json<Array<{ version: number }>>(['flag', 'history', 'shop', 'banner-text', '--env', 'production']);
+  await server.json(['flag', 'revert', 'shop', 'banner-text', '--env', 'production', '--to', String(Math.min(...history.map((h) => h.version)))]);
+  assert.deepEqual(await viaRouter(server.routerPort, host, '/flag'), { status: 200, body: '200 Hello' }, 'reverted to the deployed definition');
 });
