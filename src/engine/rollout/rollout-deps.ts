@@ -9,6 +9,7 @@ import type { ReleaseConfig } from '../deploy/release-config.ts';
 import type { DomainClaims } from '../domains/domain-claims.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { EmitReleaseEvent } from './release-event.ts';
+import type { Retiring } from '../deploy/retiring.ts';
 
 export interface RolloutDeps {
   store: Store;
@@ -25,6 +26,8 @@ export interface RolloutDeps {
   metrics?: Metrics;
   /** Platform events (release.live, rollout.promoted/aborted, rollback); never throws. Absent: none. */
   emit?: EmitReleaseEvent;
+  /** Stops of old instances a rolling update hands off instead of waiting for; absent: it waits. */
+  retiring?: Retiring;
 }
 
 /** A rollout with what its strategy needs loaded: the releases and their configurations. */
