@@ -1,7 +1,9 @@
 // Shared pieces of the pipeline benchmarks: statistics, the machine line, timing helpers, and
 // a main() wrapper that bounds a benchmark in time and ends what it started on any exit path.
+import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 export const execFileAsync = promisify(execFile);
@@ -99,4 +101,15 @@ export async function waitRunOf<T extends { id: string; commit: string; state: s
     await sleep(100);
   }
   throw new Error(`no run of ${sha} ended within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+/**
+ * Turns the example's default production bake (60 s) off in `dir`'s sluice.yaml (the caller
+ * commits it): a bake holds production's deploy lock and its run for 60 s after each commit goes
+ * live, and these benches deploy one commit after the other.
+ */
+export function exampleWithoutBake(dir: string): void {
+  const specFile = path.join(dir, 'sluice.yaml');
+  fs.writeFileSync(specFile, fs.readFileSync(specFile, 'utf8').replace('    approval: false\n', '    approval: false\n    bake: 0\n'));
+  if (!fs.readFileSync(specFile, 'utf8').includes('bake: 0')) throw new Error('could not turn the bake off in the example');
 }

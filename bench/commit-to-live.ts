@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { TestServer, runCli, tempDir, type RunJson } from '../test/e2e/harness.ts';
-import { benchMain, execFileAsync, isoMs, machine, secs, sleep, summary, waitRunOf } from './bench-kit.ts';
+import { benchMain, exampleWithoutBake, execFileAsync, isoMs, machine, secs, sleep, summary, waitRunOf } from './bench-kit.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(name);
@@ -62,11 +62,7 @@ async function measureMode(mode: 'poll' | 'trigger', onCleanup: (fn: () => Promi
   const dir = path.join(parent, 'hello');
   const init = await runCli(['init', '--example', 'hello', dir]);
   if (init.code !== 0) throw new Error(`sluice init: ${init.stderr}`);
-  // No bake: it would hold production's deploy lock 60 s after each commit goes live, and this
-  // measures commit to live, one commit after the other.
-  const specFile = path.join(dir, 'sluice.yaml');
-  fs.writeFileSync(specFile, fs.readFileSync(specFile, 'utf8').replace('    approval: false\n', '    approval: false\n    bake: 0\n'));
-  if (!fs.readFileSync(specFile, 'utf8').includes('bake: 0')) throw new Error('could not turn the bake off in the example');
+  exampleWithoutBake(dir);
   await git(dir, 'commit', '-q', '-am', 'bench: no bake');
   const server = await TestServer.start(mode === 'poll' ? ['--poll-interval', '1s'] : ['--poll-interval', '1h']);
   onCleanup(() => server.close());

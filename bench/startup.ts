@@ -15,6 +15,7 @@ import { memoryOf } from './preview-density-kit.ts';
 import { bin, freePort, root, runCli, shebangFlags, tempDir } from '../test/e2e/harness.ts';
 import { DataPlaneClient } from '../src/dataplane/data-plane-client.ts';
 import { socketPathOf } from '../src/dataplane/data-plane-paths.ts';
+import { DATA_PLANE_NODE_FLAGS } from '../src/server/ensure-data-plane.ts';
 
 const argOf = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(name);
@@ -209,7 +210,7 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
   say(`| \`sluice server\` on a new data directory until it answers HTTP (starts the data plane) | **${ms(median(answer.compiled))}** | ${ms(median(answer.plain))} | ${base(answer.baseline)} | < ${TARGET.answerMs} ms: ${verdict(median(answer.compiled) < TARGET.answerMs)} |`);
   say(`| server RSS, idle, after running the deployment | **${mib(first.server)}** | | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.server <= TARGET.rssMiB)} |`);
   say(`| server RSS, idle, restarted | **${mib(restarted.server)}** | ${mib(idle[2]!.server)} | ${baseIdle ? mib(baseIdle.server) : ''} | ≤ ${TARGET.rssMiB} MiB: ${verdict(restarted.server <= TARGET.rssMiB)} |`);
-  say(`| data plane RSS, idle (2 × 2 instances, started with \`--max-semi-space-size=1\`) | **${mib(first.dataPlane)}** (${idle.map((x) => mib(x.dataPlane)).join(', ')} at each idle sample) | | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.dataPlane <= TARGET.rssMiB)} |`);
+  say(`| data plane RSS, idle (2 × 2 instances, started with \`${DATA_PLANE_NODE_FLAGS.join(' ')}\`) | **${mib(first.dataPlane)}** (${idle.map((x) => mib(x.dataPlane)).join(', ')} at each idle sample) | | | ≤ ${TARGET.rssMiB} MiB: ${verdict(first.dataPlane <= TARGET.rssMiB)} |`);
   if (OUT) {
     fs.appendFileSync(OUT, `${out.join('\n')}\n\n`);
     console.log(`\nappended to ${OUT}`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool, request } from 'undici';
 import { TestServer, runCli, tempDir, type RunJson } from '../test/e2e/harness.ts';
-import { benchMain, execFileAsync, machine, ms, quantile, secs, sleep, waitRunOf } from './bench-kit.ts';
+import { benchMain, exampleWithoutBake, execFileAsync, machine, ms, quantile, secs, sleep, waitRunOf } from './bench-kit.ts';
 
 const arg = (name: string, dflt: string): number => {
   const i = process.argv.indexOf(name);
@@ -130,6 +130,8 @@ await benchMain('zero-downtime', 175_000, async (onCleanup) => {
   const dir = path.join(parent, 'hello');
   const init = await runCli(['init', '--example', 'hello', dir]);
   if (init.code !== 0) throw new Error(`sluice init: ${init.stderr}`);
+  exampleWithoutBake(dir);
+  await git(dir, 'commit', '-q', '-am', 'bench: no bake');
   const server = await TestServer.start(['--poll-interval', '1s']);
   onCleanup(() => server.close());
   const added = await server.api('POST', '/api/projects', { name: 'hello', repo: dir });

@@ -72,6 +72,8 @@ export class RunExecutor {
       outcome = { state: signal.aborted ? 'cancelled' : 'failed', reason: errorMessage(error) };
       sink.line(null, 'system', `error: ${errorMessage(error)}`);
     }
+    // Deploy stages hand the stops of old instances off (their drain overlaps the next stage).
+    await this.deps.deployer.settled(run.project);
     await sink.flush();
     await fs.rm(ctx.workspace, { recursive: true, force: true }).catch(() => {});
     const now = clock.now().toISOString();

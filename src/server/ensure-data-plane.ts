@@ -14,8 +14,12 @@ import { httpsFd, RouterPortKeeper, routerFd } from './router-port-keeper.ts';
 /**
  * V8 flags of the data plane. It idles most of its life: a 1 MiB young generation (instead of up to
  * 16 MiB grown during start-up and never given back) keeps it about 7 MiB smaller; bench/startup.ts.
+ * `--liftoff-only`: WebAssembly stays in V8's baseline compiler. The only WebAssembly here is
+ * undici's HTTP parser (llhttp), compiled at the router's first upstream connection; its TurboFan
+ * tier-up took ~36 MiB of malloc on Node 20, of which ~10 MiB stayed resident for good
+ * (docs/decisions/0037-data-plane-wasm-baseline-and-deploy-waits.md).
  */
-export const DATA_PLANE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+export const DATA_PLANE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--liftoff-only'];
 
 export interface EnsureDataPlaneOptions {
   dataDir: string;

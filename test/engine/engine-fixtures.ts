@@ -96,7 +96,7 @@ export async function openFixture(source: Source = fakeSource(() => 'a'.repeat(4
       path: '/usr/bin:/bin', home: dir, baseDomain: 'localhost', routerPort: 0, keepArtifacts: 1, keepReleases: 5,
     };
     return {
-      store: s, runner: new LocalRunner(), artifacts: new ArtifactStore({ dir: join(dir, 'artifacts') }), sourceOf: () => source, deployer: {} as Deployer, clock, config,
+      store: s, runner: new LocalRunner(), artifacts: new ArtifactStore({ dir: join(dir, 'artifacts') }), sourceOf: () => source, deployer: { settled: async () => {} } as unknown as Deployer, clock, config,
       secrets: {} as SecretService, // recovery and triggers never read secrets
       redact: (line) => line,
       logs,

@@ -14,7 +14,7 @@ export async function claimedRun(t: import('node:test').TestContext): Promise<{ 
   const me = newOwner(hostname, process.pid);
   const created = await fx.store.createRun({ id: randomUUID(), project: 'app', commitSha: 'a'.repeat(40), branch: 'main', ref: 'main', author: 'Ada', message: 'm', trigger: 'manual', state: 'queued', createdAt: '2030-01-01T00:00:00.000Z' });
   await fx.store.updateRun(created.id, { state: 'running', leaseOwner: me, leaseExpiresAt: '2030-01-01T00:00:10.000Z' });
-  const deps = { ...fx.deps(me), deployer: { abandonRun: async () => {} } as unknown as Deployer };
+  const deps = { ...fx.deps(me), deployer: { abandonRun: async () => {}, settled: async () => {} } as unknown as Deployer };
   return {
     fx,
     run: created,

@@ -48,7 +48,7 @@ void test('the executor ends each stage span and then the run span, with the sta
   const run = await fx.store.createRun({ id: randomUUID(), project: 'app', commitSha: 'a'.repeat(40), branch: 'main', ref: 'main', author: 'Ada', message: 'm', trigger: 'manual', state: 'queued', createdAt: '2030-01-01T00:00:00.000Z' });
   await fx.store.updateRun(run.id, { state: 'running', leaseOwner: me, leaseExpiresAt: '2030-01-01T00:00:10.000Z' });
   const tracing = recordingTracing();
-  const deps = { ...fx.deps(me), deployer: { abandonRun: async () => {} } as unknown as Deployer, tracing };
+  const deps = { ...fx.deps(me), deployer: { abandonRun: async () => {}, settled: async () => {} } as unknown as Deployer, tracing };
   // The fixture's source cannot check out: the checkout stage fails, and the run with it.
   await new RunExecutor(deps, quietLogger).execute((await fx.store.getRun(run.id))!, new AbortController().signal);
   const stored = (await fx.store.getRun(run.id))!;

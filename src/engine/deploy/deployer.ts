@@ -29,6 +29,7 @@ import type { LogWriter } from '../../logs/log-writer.ts';
 import { entryText } from '../../logs/log-entry.ts';
 import { retainReleases, type ReleaseRetention } from './release-retention.ts';
 import { projectStatus, type ProjectStatus } from './project-status.ts';
+import { Retiring } from './retiring.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { FlagFile } from '../../flags/flags-file.ts';
 import type { FlagService } from '../flags/flag-service.ts';
@@ -81,6 +82,8 @@ export interface DeployerDeps {
 
 export class Deployer {
   private readonly wakers = new RolloutWakers();
+  /** Old instances still draining after a rolling update (retiring.ts). */
+  private readonly retiring = new Retiring();
 
   private readonly deps: DeployerDeps;
 
@@ -105,7 +108,7 @@ export class Deployer {
     const { store, runtime, router, clock, config } = this.deps;
     const secrets = this.deps.secrets;
     const emit = this.emitter(events);
-    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(emit ? { emit } : {}), ...(this.deps.flags ? { flags: this.deps.flags } : {}) };
+    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(emit ? { emit } : {}), ...(this.deps.flags ? { flags: this.deps.flags } : {}), retiring: this.retiring };
     return new RolloutDriver(deps, this.wakers);
   }
 
@@ -125,8 +128,17 @@ export class Deployer {
     };
   }
 
-  /** Waits for the environment's deploy lease; false when the signal ends the wait. */
+  /**
+   * Waits for the environment's deploy lease, then for the old instances of its last rolling
+   * update still draining; false when the signal ends the wait.
+   */
   private async lock(project: string, environment: string, holder: string, signal?: AbortSignal): Promise<boolean> {
+    if (!(await this.lease(project, environment, holder, signal))) return false;
+    await this.retiring.settled(project, environment);
+    return true;
+  }
+
+  private async lease(project: string, environment: string, holder: string, signal?: AbortSignal): Promise<boolean> {
     const { store, clock, config } = this.deps;
     await store.ensureEnvironment(project, environment, clock.now().toISOString());
     for (;;) {
@@ -139,6 +151,14 @@ export class Deployer {
       }
       await clock.sleep(250, signal);
     }
+  }
+
+  /**
+   * Resolves once no old instance of the project's environments is still being stopped: a run
+   * ends only then, so that a finished run never leaves the previous release's instances behind.
+   */
+  settled(project: string): Promise<void> {
+    return this.retiring.settled(project);
   }
 
   private unlock(project: string, environment: string, holder: string): Promise<void> {

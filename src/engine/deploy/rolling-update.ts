@@ -8,6 +8,8 @@ import type { Router, DesiredBackend } from '../../router/router.ts';
 import type { InstanceInfo, Runtime } from '../../runtime/runtime.ts';
 import { domainNamesOf, instanceEnv, type ReleaseConfig, type ReleaseService } from './release-config.ts';
 import { releaseKey } from './release-retention.ts';
+import type { Retiring } from './retiring.ts';
+import { hostsOf, type HostNaming } from './hosts.ts';
 
 export interface RolloutTarget {
   project: string;
@@ -33,6 +35,16 @@ export interface RolloutDeps {
   hostsOf(project: string, environment: string, service: string, first: boolean, domains: readonly string[]): string[];
   log: (line: string) => void;
   secretValues: (config: ReleaseConfig) => Promise<Record<string, string>>;
+  /**
+   * Where the stops of the old instances go once the traffic is on the new release: the update
+   * returns without waiting for their drain. Absent: it waits for them.
+   */
+  retiring?: Retiring;
+}
+
+/** The rolling update's view of a strategy's dependencies (host names from the naming). */
+export function rollingDepsOf(d: Pick<RolloutDeps, 'runtime' | 'router' | 'log' | 'secretValues' | 'retiring'> & { naming: HostNaming }): RolloutDeps {
+  return { runtime: d.runtime, router: d.router, hostsOf: (p, e, s, f, x) => hostsOf(d.naming, p, e, s, f, x), log: d.log, secretValues: d.secretValues, ...(d.retiring ? { retiring: d.retiring } : {}) };
 }
 
 export function instanceId(t: { project: string; environment: string; release: number }, service: string, index: number): string {
@@ -62,7 +74,8 @@ async function route(deps: RolloutDeps, hosts: string[], backends: DesiredBacken
   }
 }
 
-async function rollService(deps: RolloutDeps, t: RolloutTarget, service: ReleaseService, first: boolean, workdir: string, current: InstanceInfo[], values: Record<string, string>): Promise<void> {
+/** Returns the stops of the old instances still under way (the traffic is already off them). */
+async function rollService(deps: RolloutDeps, t: RolloutTarget, service: ReleaseService, first: boolean, workdir: string, current: InstanceInfo[], values: Record<string, string>): Promise<Array<Promise<void>>> {
   const env = instanceEnv(service, values);
   const hosts = deps.hostsOf(t.project, t.environment, service.name, first, first ? domainNamesOf(t.config) : []);
   const mine = (i: InstanceInfo): boolean => i.labels.service === service.name;
@@ -126,18 +139,29 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
     await Promise.allSettled(stops);
     throw error;
   }
-  await Promise.all(stops);
+  return stops;
 }
 
 /** Moves an environment to the target release; throws (leaving the caller to restore) when an instance cannot become ready. */
 export async function rollingUpdate(deps: RolloutDeps, t: RolloutTarget): Promise<void> {
+  // The stops of an earlier update of this environment end first: they may hold the ids this one starts.
+  await deps.retiring?.settled(t.project, t.environment);
   const workdir = await deps.runtime.prepare({ key: releaseKey({ project: t.project, environment: t.environment, number: t.release }), artifactDigest: t.artifactDigest });
   const inEnv = (i: InstanceInfo): boolean => i.labels.project === t.project && i.labels.environment === t.environment;
   const current = (await deps.runtime.listInstances()).filter(inEnv);
   const values = await deps.secretValues(t.config);
-  for (const [i, service] of t.config.services.entries()) {
-    await rollService(deps, t, service, i === 0, workdir, current, values);
+  const stops: Array<Promise<void>> = [];
+  try {
+    for (const [i, service] of t.config.services.entries()) {
+      stops.push(...(await rollService(deps, t, service, i === 0, workdir, current, values)));
+    }
+  } catch (error) {
+    // A caller that restores the previous release must not race the stops still draining.
+    await Promise.allSettled(stops);
+    throw error;
   }
+  if (deps.retiring) deps.retiring.add(t.project, t.environment, stops, deps.log);
+  else await Promise.all(stops);
   // Services the new release no longer has: take them out of traffic, then stop them.
   const names = new Set(t.config.services.map((s) => s.name));
   const gone = current.filter((i) => !names.has(i.labels.service ?? ''));
@@ -149,6 +173,7 @@ export async function rollingUpdate(deps: RolloutDeps, t: RolloutTarget): Promis
 
 /** Stops every instance of a release that never went live (first deploy failed). */
 export async function removeRelease(deps: RolloutDeps, t: { project: string; environment: string; release: number }): Promise<void> {
+  await deps.retiring?.settled(t.project, t.environment);
   const all = await deps.runtime.listInstances();
   for (const i of all) {
     if (i.labels.project === t.project && i.labels.environment === t.environment && i.labels.release === String(t.release)) await deps.runtime.stopInstance(i.id);

@@ -3,8 +3,7 @@
 // automatically (as a new release, like a rollback).
 import { errorMessage } from '../../errors.ts';
 import { formatDuration } from '../../spec/duration.ts';
-import { rollingUpdate } from '../deploy/rolling-update.ts';
-import { hostsOf } from '../deploy/hosts.ts';
+import { rollingDepsOf, rollingUpdate } from '../deploy/rolling-update.ts';
 import { parseReleaseConfig, withOwnInstances } from '../deploy/release-config.ts';
 import { judgeThresholds } from '../../analysis/judge.ts';
 import { metricsDelta } from '../../analysis/window-stats.ts';
@@ -84,7 +83,7 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string, cause
   });
   try {
     await rollingUpdate(
-      { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f, d) => hostsOf(deps.naming, p, e, s, f, d), log: deps.log, secretValues: deps.secretValues },
+      rollingDepsOf(deps),
       { project, environment, release: release.number, artifactDigest: release.artifactDigest, config: parseReleaseConfig(release.configJson, `release ${project}/${environment}#${release.number}`) },
     );
   } catch (error) {

@@ -2,21 +2,18 @@
 // is idempotent, so a resumed rollout simply converges again), then bake.
 import { errorMessage } from '../../errors.ts';
 import { hostsOf } from '../deploy/hosts.ts';
-import { removeRelease, rollingUpdate, type RolloutDeps as RollingDeps } from '../deploy/rolling-update.ts';
+import { removeRelease, rollingDepsOf, rollingUpdate } from '../deploy/rolling-update.ts';
 import { checkBake, startBake } from './bake.ts';
 import { markAborted, markLive } from './outcomes.ts';
 import { planOf } from './rollout-plan.ts';
 import { domainNamesOf, generationOf } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView } from './rollout-deps.ts';
 
-export function rollingDeps(deps: RolloutDeps): RollingDeps {
-  return { runtime: deps.runtime, router: deps.router, hostsOf: (p, e, s, f, d) => hostsOf(deps.naming, p, e, s, f, d), log: deps.log, secretValues: deps.secretValues };
-}
 
 export async function advanceRolling(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch | null> {
   const { rollout, target } = v;
   if (rollout.phase === 'bake') return checkBake(deps, v);
-  const roll = rollingDeps(deps);
+  const roll = rollingDepsOf(deps);
   const { strategy } = planOf(rollout.strategyJson);
   const pace = strategy.kind === 'rolling' ? { maxSurge: strategy.maxSurge, maxUnavailable: strategy.maxUnavailable } : undefined;
   try {

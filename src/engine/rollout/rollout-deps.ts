@@ -10,6 +10,7 @@ import type { DomainClaims } from '../domains/domain-claims.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { EmitReleaseEvent } from './release-event.ts';
 import type { FlagService } from '../flags/flag-service.ts';
+import type { Retiring } from '../deploy/retiring.ts';
 
 export interface RolloutDeps {
   store: Store;
@@ -28,6 +29,8 @@ export interface RolloutDeps {
   emit?: EmitReleaseEvent;
   /** Feature flags: a release going live brings its flag file's definitions. Absent: flags are left alone. */
   flags?: Pick<FlagService, 'releaseLive'>;
+  /** Stops of old instances a rolling update hands off instead of waiting for; absent: it waits. */
+  retiring?: Retiring;
 }
 
 /** A rollout with what its strategy needs loaded: the releases and their configurations. */
