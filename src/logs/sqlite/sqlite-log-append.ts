@@ -7,25 +7,25 @@ import { indexedText } from './sqlite-log-words.ts';
 import { readBlock, type Prepare } from './sqlite-log-search.ts';
 
 /** Runs inside the caller's transaction; returns the last id. */
-export function appendLines(prepare: Prepare, entries: readonly NewLogEntry[]): number {
+export function appendLines(prepare: Prepare, entries: readonly NewLogEntry[], times: readonly number[]): number {
   const meta = prepare("select value from log_meta where key = 'last_id'").get() as { value: number };
   let id = meta.value;
   let start = 0;
   let bytes = 0;
   const blocks: Block[] = [];
-  entries.forEach((e, i) => {
+  const cut = (end: number): void => {
+    const first = id + 1 + start;
+    blocks.push(blockOf(entries.slice(start, end), (j) => first + j, times.slice(start, end)));
+    start = end;
+    bytes = 0;
+  };
+  for (let i = 0; i < entries.length; i++) {
     // UTF-16 length bounds the UTF-8 bytes from below and by 3× from above: cheap and close enough for a block's size.
-    const size = e.text.length + 1;
-    if (i > start && (i - start >= blockMaxLines || bytes + size > blockMaxBytes)) {
-      const first = id + 1 + start;
-      blocks.push(blockOf(entries.slice(start, i), (j) => first + j));
-      start = i;
-      bytes = 0;
-    }
+    const size = entries[i]!.text.length + 1;
+    if (i > start && (i - start >= blockMaxLines || bytes + size > blockMaxBytes)) cut(i);
     bytes += size;
-  });
-  const first = id + 1 + start;
-  blocks.push(blockOf(entries.slice(start), (j) => first + j));
+  }
+  cut(entries.length);
   id += entries.length;
   prepare("update log_meta set value = ? where key = 'last_id'").run(id);
   const [head, ...rest] = blocks;

@@ -51,8 +51,8 @@ export class SqliteLogStore implements LogStore {
 
   async append(entries: readonly NewLogEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
-    checkNewEntries(entries);
-    const last = this.#db.transaction(() => appendLines(this.#prepare, entries)).immediate();
+    const times = checkNewEntries(entries);
+    const last = this.#db.transaction(() => appendLines(this.#prepare, entries, times)).immediate();
     if (this.#cap !== null && this.#usedBytes() > this.#cap && this.#retainTotal(this.#cap) > 0) this.#shrink();
     return last;
   }
