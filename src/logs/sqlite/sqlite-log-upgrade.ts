@@ -19,6 +19,8 @@ const movePerTransaction = 16 * blockMaxLines;
 export interface UpgradeFaults {
   /** Called after each block is written, inside its transaction, with how many blocks were written so far. */
   afterBlock?: (blocks: number) => void;
+  /** Called after each move transaction commits, with how many were committed so far. */
+  afterTransaction?: (transactions: number) => void;
 }
 
 /** Moves every line of the old layout into blocks, then drops the old tables; returns how many lines moved. */
@@ -51,7 +53,10 @@ export function upgradeOldLayout(db: Sqlite.Database, prepare: Prepare, faults: 
     return rows.length;
   });
   let moved = 0;
-  for (let n = move.immediate(); n > 0; n = move.immediate()) moved += n;
+  for (let n = move.immediate(), done = 1; n > 0; n = move.immediate(), done++) {
+    moved += n;
+    faults.afterTransaction?.(done);
+  }
   db.exec('begin immediate; drop table if exists log_lines; drop table if exists log_blocks; drop table if exists log_text; commit;');
   db.pragma('incremental_vacuum');
   return moved;
