@@ -38,29 +38,15 @@ export class SqliteLogStore implements LogStore {
   readonly #cap: number | null;
   readonly #words: string;
   readonly #indexer: BlockIndexer;
-  readonly #statements = new Map<string, Sqlite.Statement>();
-  readonly #prepare: Prepare = (sql) => {
-    let stmt = this.#statements.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      this.#statements.set(sql, stmt);
-    }
-    return stmt;
-  };
+  readonly #prepare: Prepare;
 
-  readonly #readStatements = new Map<string, Sqlite.Statement>();
-  readonly #read: Prepare = (sql) => {
-    let stmt = this.#readStatements.get(sql);
-    if (!stmt) {
-      stmt = this.#reader.prepare(sql);
-      this.#readStatements.set(sql, stmt);
-    }
-    return stmt;
-  };
+  readonly #read: Prepare;
 
   constructor(db: Sqlite.Database, reader: Sqlite.Database, file: string, options: SqliteLogStoreOptions = {}) {
     this.#db = db;
     this.#reader = reader;
+    this.#prepare = cachedPrepare(db);
+    this.#read = cachedPrepare(reader);
     this.#file = file;
     this.#cap = options.maxBytesTotal ?? null;
     this.#words = wordsFileOf(file);
@@ -185,6 +171,16 @@ export class SqliteLogStore implements LogStore {
     if (this.#reader.open) this.#reader.close();
     if (this.#db.open) this.#db.close();
   }
+}
+
+/** Prepares each statement once per connection. */
+function cachedPrepare(db: Sqlite.Database): Prepare {
+  const statements = new Map<string, Sqlite.Statement>();
+  return (sql) => {
+    let stmt = statements.get(sql);
+    if (!stmt) statements.set(sql, (stmt = db.prepare(sql)));
+    return stmt;
+  };
 }
 
 /** The composition root's factory: the log database at `file` (e.g. <data>/logs.db), created 0600 in WAL mode. */
