@@ -36,6 +36,7 @@ import type { Source } from './source/source.ts';
 import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
 import { moveRunLogRows, openLogs } from './server/open-log-store.ts';
+import { RunEndSignal, watchRunEnds } from './engine/run-end-signal.ts';
 import { defaultLogStorePolicy, type LogStorePolicy } from './logs/log-store-policy.ts';
 import type { Project, Run } from './store/records.ts';
 import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
@@ -190,9 +191,14 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   await assertPortFree(opts.host, opts.port);
   // The embedded SQLite file, or PostgreSQL when --database names one (several servers can share it).
   // The PostgreSQL driver (pg) is loaded only when asked for: a SQLite server never pays its memory.
-  const store = opts.database
-    ? (await import('./store/postgres/open-postgres-store.ts')).openPostgresStore({ connectionString: opts.database })
-    : openSqliteStore(path.join(dataDir, 'sluice.db'));
+  // Every run's end is announced to runEnds (a followed run's log stream ends at once, not at its next poll).
+  const runEnds = new RunEndSignal();
+  const store = watchRunEnds(
+    opts.database
+      ? (await import('./store/postgres/open-postgres-store.ts')).openPostgresStore({ connectionString: opts.database })
+      : openSqliteStore(path.join(dataDir, 'sluice.db')),
+    runEnds,
+  );
   await store.migrate();
   // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
   if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
@@ -409,7 +415,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
       flagKeyApi: { assertProject: async (name) => void (await engine.project(name)), clientKey: (project, env) => flagKeys.key('client', project, env) },
-      logApi: { store: logs.store, appends: logs.ingest, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
+      logApi: { store: logs.store, appends: logs.ingest, runEnds, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();

@@ -29,6 +29,8 @@ export interface FollowRequest {
   after: number;
   /** Asked whenever the stream is caught up: an `end` event's data to finish with, or null to go on. */
   finished?: () => Promise<unknown>;
+  /** Resolves when what `finished` looks at may have changed (the run ended), so the end comes at once rather than at the next poll. */
+  changed?: (timeoutMs: number, signal: AbortSignal) => Promise<void>;
 }
 
 export async function followLogs(sse: SseStream, req: FollowRequest, opts: FollowOptions): Promise<void> {
@@ -65,9 +67,21 @@ export async function followLogs(sse: SseStream, req: FollowRequest, opts: Follo
         if (!(await sse.drained())) break;
         continue;
       }
-      await req.appends.waitForAppend(seen, Math.min(opts.pollMs, opts.heartbeatMs - idle), sse.signal);
+      await waitForChange(req, seen, Math.min(opts.pollMs, opts.heartbeatMs - idle), sse.signal);
     }
   } finally {
     sse.end();
+  }
+}
+
+/** Until an append after `seen`, the run's end, the timeout or the client leaving; the losing wait is cancelled. */
+async function waitForChange(req: FollowRequest, seen: number, timeoutMs: number, closed: AbortSignal): Promise<void> {
+  if (!req.changed) return req.appends.waitForAppend(seen, timeoutMs, closed);
+  const done = new AbortController();
+  const signal = AbortSignal.any([closed, done.signal]);
+  try {
+    await Promise.race([req.appends.waitForAppend(seen, timeoutMs, signal), req.changed(timeoutMs, signal)]);
+  } finally {
+    done.abort();
   }
 }

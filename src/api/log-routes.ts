@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
 import { need } from '../auth/permission.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { RunEndSignal } from '../engine/run-end-signal.ts';
 import { terminalRunStates } from '../store/records.ts';
 import type { LogEntry, LogFilter, LogSearch, LogStore } from '../logs/log-store.ts';
 import { checkParameters, isSearch, maxSearchLimit, parseCursor, parseLogSearch, searchParameters } from '../logs/parse-log-search.ts';
@@ -31,6 +32,8 @@ export interface LogApiDeps {
   pollMs?: number;
   now?: () => Date;
   logError(message: string, error: unknown): void;
+  /** Announces runs' ends: a followed run's stream ends when the run does, not at the next poll. */
+  runEnds?: Pick<RunEndSignal, 'wait'>;
   /** The ingest's state: while appends fail (a full disk), a search answer says so (`warning`). */
   health?: () => { error: string | null; failingSince: string | null };
 }
@@ -153,6 +156,8 @@ export function registerLogRoutes(app: FastifyInstance, engine: Engine, deps: Lo
       const { run: now } = await engine.run(run.id);
       return terminalRunStates.has(now.state) ? { state: now.state, reason: now.reason } : null;
     };
-    await stream(reply, () => ({ store: deps.store, appends: deps.appends, filter: filterOf(search), after, finished }), []);
+    const runEnds = deps.runEnds;
+    const changed = runEnds ? (timeoutMs: number, signal: AbortSignal): Promise<void> => runEnds.wait(run.id, timeoutMs, signal) : undefined;
+    await stream(reply, () => ({ store: deps.store, appends: deps.appends, filter: filterOf(search), after, finished, ...(changed ? { changed } : {}) }), []);
   });
 }

@@ -7,7 +7,8 @@ import { logLevels, logSources, logStreams, type LogEntry, type LogFilter, type 
 export const maxSearchLimit = 10_000;
 
 /** The rank stored for a level: trace 0 … fatal 5, so `minLevel` is a `>=` comparison. */
-export const levelRank = (level: LogLevel): number => logLevels.indexOf(level);
+const ranks = new Map<string, number>(logLevels.map((l, i) => [l, i]));
+export const levelRank = (level: LogLevel): number => ranks.get(level) ?? -1;
 
 /** A word character of a token: letters, digits, underscore (any script). */
 const nonWord = /[^\p{L}\p{N}_]/u;
@@ -100,7 +101,7 @@ export function isoMillis(at: string): number | null {
   const minute = digits(at, 14, 2);
   const second = digits(at, 17, 2);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const monthDays = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  const monthDays = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
   if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return null;
   // Days from the civil date (H. Hinnant's algorithm): years 0000–9999 alike, unlike Date.UTC.
   const y = month <= 2 ? year - 1 : year;
@@ -112,19 +113,30 @@ export function isoMillis(at: string): number | null {
   return days * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + digits(at, 20, 3);
 }
 
-/** Refuses a batch holding a line this code would not write (the log-entry module builds them; this is the last guard). */
-export function checkNewEntries(entries: readonly NewLogEntry[]): void {
-  entries.forEach((e, i) => {
+const levels = new Set<string>(logLevels);
+
+/**
+ * Refuses a batch holding a line this code would not write (the log-entry module builds them; this
+ * is the last guard). Returns each line's time in milliseconds, which the SQLite store keeps.
+ */
+export function checkNewEntries(entries: readonly NewLogEntry[]): number[] {
+  const times = new Array<number>(entries.length);
+  // A plain loop: this runs for every line appended.
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const ms = isoMillis(e.at);
     const bad =
-      isoMillis(e.at) === null ? 'at' :
+      ms === null ? 'at' :
       !sources.has(e.source) ? 'source' :
       !streams.has(e.stream) ? 'stream' :
-      e.level !== null && !logLevels.includes(e.level) ? 'level' :
+      e.level !== null && !levels.has(e.level) ? 'level' :
       typeof e.project !== 'string' || e.project === '' ? 'project' :
       typeof e.text !== 'string' ? 'text' :
       e.release !== null && !Number.isSafeInteger(e.release) ? 'release' : null;
     if (bad) throw new InvalidInputError(`log line ${i} of the batch has an invalid ${bad}: ${JSON.stringify(e[bad as keyof NewLogEntry])}`, { index: i, field: bad });
-  });
+    times[i] = ms!;
+  }
+  return times;
 }
 
 /** A line as both stores return it (snake_case columns; PostgreSQL gives bigint ids as text). */

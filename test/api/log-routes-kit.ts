@@ -5,6 +5,7 @@ import { NotFoundError, SluiceError } from '../../src/errors.ts';
 import { statusOfCode } from '../../src/api/error-status.ts';
 import { registerLogRoutes } from '../../src/api/log-routes.ts';
 import type { Engine } from '../../src/engine/engine.ts';
+import type { RunEndSignal } from '../../src/engine/run-end-signal.ts';
 import { LogIngest } from '../../src/logs/log-ingest.ts';
 import type { NewLogEntry } from '../../src/logs/log-store.ts';
 import { MemoryLogStore } from '../logs/memory-log-store.ts';
@@ -25,7 +26,7 @@ export function entry(text: string, over: Partial<NewLogEntry> = {}): NewLogEntr
   };
 }
 
-export async function startLogApi(opts: { heartbeatMs?: number } = {}): Promise<LogApiKit> {
+export async function startLogApi(opts: { heartbeatMs?: number; pollMs?: number; runEnds?: RunEndSignal } = {}): Promise<LogApiKit> {
   const store = new MemoryLogStore();
   const ingest = new LogIngest(store, { flushMs: 5 });
   const run = { state: 'running' };
@@ -48,7 +49,7 @@ export async function startLogApi(opts: { heartbeatMs?: number } = {}): Promise<
     if (error instanceof SluiceError) return reply.code(statusOfCode[error.code]).send({ code: error.code, message: error.message });
     return reply.code(500).send({ message: (error as Error).message });
   });
-  registerLogRoutes(app, engine, { store, appends: ingest, heartbeatMs: opts.heartbeatMs ?? 15_000, pollMs: 1000, logError: () => {} });
+  registerLogRoutes(app, engine, { store, appends: ingest, heartbeatMs: opts.heartbeatMs ?? 15_000, pollMs: opts.pollMs ?? 1000, logError: () => {}, ...(opts.runEnds ? { runEnds: opts.runEnds } : {}) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { entry, startLogApi, type LogApiKit } from './log-routes-kit.ts';
 import { openSse, type SseEvent } from './sse-client.ts';
+import { RunEndSignal, watchRunEnds } from '../../src/engine/run-end-signal.ts';
+import type { Store } from '../../src/store/store.ts';
 
 async function get(kit: LogApiKit, path: string): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${kit.url}${path}`);
@@ -138,6 +140,44 @@ void test("a run's follow ends with an end event once the run is over and its li
   assert.deepEqual(lines(sse.events), ['building', 'done']);
   assert.deepEqual(sse.events.at(-1)!.data, { state: 'succeeded', reason: null });
   await sse.ended;
+});
+
+void test("a run's follow ends when the run does, woken by the run's end: no append and no poll needed", async (t) => {
+  const runEnds = new RunEndSignal();
+  // A poll far longer than the wait below: only the run's end can finish the stream in time.
+  const kit = await startLogApi({ pollMs: 10 * 60_000, heartbeatMs: 10 * 60_000, runEnds });
+  t.after(() => kit.close());
+  kit.ingest.add(entry('building', { source: 'step', runId: 'run-1' }));
+  const sse = openSse(`${kit.url}/api/runs/run-1/logs?follow=1`);
+  await sse.until((e) => lines(e).length === 1);
+  kit.run.state = 'failed';
+  runEnds.notify('run-1');
+  await sse.until((e) => e.some((x) => x.event === 'end'));
+  assert.deepEqual(lines(sse.events), ['building']);
+  assert.deepEqual(sse.events.at(-1)!.data, { state: 'failed', reason: null });
+  await sse.ended;
+});
+
+void test('watchRunEnds announces a run once updateRun stores a terminal state, and only then', async () => {
+  const calls: Array<{ id: string; state?: string }> = [];
+  const fake = {
+    async updateRun(id: string, patch: { state?: string }, from?: string[]) {
+      calls.push({ id, ...(patch.state === undefined ? {} : { state: patch.state }) });
+      return from === undefined || from.includes('running');
+    },
+  } as unknown as Store;
+  const runEnds = new RunEndSignal();
+  const store = watchRunEnds(fake, runEnds);
+  const ended = (id: string): Promise<boolean> => Promise.race([runEnds.wait(id, 60_000).then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+  await store.updateRun('a', { state: 'running' });
+  await store.updateRun('b', { state: 'succeeded' }, ['queued']); // not changed: the run was not queued
+  await store.updateRun('c', { reason: 'x' });
+  assert.deepEqual([await ended('a'), await ended('b'), await ended('c')], [false, false, false]);
+  const waiting = runEnds.wait('d', 60_000);
+  await store.updateRun('d', { state: 'cancelled' }, ['running']);
+  await waiting;
+  assert.equal(await ended('d'), true, 'a wait that starts after the end returns at once');
+  assert.equal(calls.length, 4);
 });
 
 void test('a slow client: the server reads the store only as the socket drains, then the client gets every line in order', async (t) => {

@@ -93,6 +93,8 @@ void test('the word index never leaves out a block holding a match: runs of a su
   // Many blocks: the special lines spread among corpus lines.
   const entries = corpus(6000, 11).map((e, i) => (i % 500 === 0 ? { ...e, text: special[(i / 500) % special.length]! } : e));
   for (let i = 0; i < entries.length; i += 1500) await store.append(entries.slice(i, i + 1500));
+  // The index worker has reached every block, so the index (not the read of unindexed blocks) decides.
+  await store.indexed();
   const texts = entries.map((e) => e.text);
   const queries: LogText[] = [
     { substrings: ['istanbul'] }, { substrings: ['abi\u0307c'] }, { substrings: ['.abi'] }, { substrings: ['kelvin'] }, { substrings: [' kelvin'] }, { substrings: ['\u212Aelvin'] },
@@ -107,4 +109,41 @@ void test('the word index never leaves out a block holding a match: runs of a su
     assert.deepEqual(got, expected, JSON.stringify(text));
   }
   await store.close();
+});
+
+void test('a line is found before the word index reaches it, and the same after: a search reads the blocks past the index', async (t) => {
+  const file = join(tempDir(t), 'logs.db');
+  const writer = openSqliteLogStore(file);
+  await writer.migrate();
+  const entries = corpus(8000, 13);
+  for (let i = 0; i < entries.length; i += 2000) await writer.append(entries.slice(i, i + 2000));
+  await writer.indexed();
+  await writer.close();
+  // As if the worker had not come yet: no rows, `through` at 0.
+  const words = new Sqlite(`${file}-words`);
+  words.exec("delete from log_block_words; delete from log_indexed; update log_index_state set value = 0 where key = 'through'");
+  words.close();
+  const queries: LogText[] = [{ tokens: ['timeout'] }, { substrings: ['ETIMEDOUT 10.0.0.1'] }, { substrings: ['req-1a'] }, { tokens: ['POST'], substrings: ['/api/cart'] }];
+  const expected = queries.map((text) => {
+    const match = textMatcher(text)!;
+    return entries.map((e, i) => ({ id: i + 1, text: e.text })).filter((e) => match(e.text)).map((e) => e.id).reverse().slice(0, 500);
+  });
+  const search = async (store: ReturnType<typeof openSqliteLogStore>): Promise<number[][]> =>
+    Promise.all(queries.map(async (text) => (await store.search({ text, limit: 500 })).entries.map((e) => e.id)));
+  // A store that only searches (no migrate, so no indexer): everything is past the index.
+  const reader = openSqliteLogStore(file);
+  assert.deepEqual(await search(reader), expected);
+  await reader.close();
+  // The writer's start rebuilds the index from the blocks; the answers stay the same.
+  const again = openSqliteLogStore(file);
+  await again.migrate();
+  await again.indexed();
+  const check = new Sqlite(`${file}-words`, { readonly: true });
+  const through = check.prepare("select value from log_index_state where key = 'through'").pluck(true).get();
+  const rows = check.prepare('select count(*) from log_indexed').pluck(true).get();
+  check.close();
+  assert.equal(through, entries.length, 'the index reached the last line');
+  assert.ok(typeof rows === 'number' && rows > 1, `${String(rows)} blocks indexed`);
+  assert.deepEqual(await search(again), expected);
+  await again.close();
 });

@@ -3,6 +3,7 @@
 // never reused, the old tables go, the file keeps its mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { LogEntry, NewLogEntry } from '../../src/logs/log-store.ts';
 import { logLevels } from '../../src/logs/log-store.ts';
 import { openSqliteLogStore } from '../../src/logs/sqlite/sqlite-log-store.ts';
 import { openLogDatabase } from '../../src/logs/sqlite/sqlite-log-schema.ts';
+import { blockMaxLines } from '../../src/logs/sqlite/sqlite-log-block.ts';
 import { corpus } from './log-corpus.ts';
 import { line } from './log-store-fixtures.ts';
 
@@ -83,3 +85,64 @@ void test('an old-layout logs.db is moved into blocks in place: every line with 
   assert.deepEqual(tables, []);
   assert.equal(statSync(file).mode & 0o777, 0o600);
 });
+
+/** Runs upgrade-crash-child.ts on `file`, which kills itself after the n-th block or transaction; resolves with how it ended. */
+function upgradeUntilKilled(file: string, where: 'block' | 'transaction', n: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./upgrade-crash-child.ts', import.meta.url).pathname, file, where, String(n)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/** Every line of the store, oldest first. */
+async function everyLine(store: ReturnType<typeof openSqliteLogStore>): Promise<LogEntry[]> {
+  const all: LogEntry[] = [];
+  for (let before: number | undefined; ; ) {
+    const page = await store.search({ limit: 5000, ...(before === undefined ? {} : { before }) });
+    all.push(...page.entries);
+    if (page.next === null) return all.reverse();
+    before = page.next;
+  }
+}
+
+// A move transaction takes 16 blocks of 1024 lines: killed inside the second transaction (four of
+// its blocks written, none committed), and just after the second transaction committed.
+const crashes = [
+  { where: 'block', n: 20, committed: 1 },
+  { where: 'transaction', n: 2, committed: 2 },
+] as const;
+for (const { where, n, committed } of crashes) {
+  void test(`an upgrade killed (SIGKILL) after ${where} ${n}: the next start finishes it, no line lost or doubled`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-logs-upgrade-crash-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'logs.db');
+    const entries = [...corpus(60_000, 5), line('needle_after_crash', { level: 'warn' })];
+    const kept = writeOldFile(file, entries);
+    const ended = await upgradeUntilKilled(file, where, n);
+    assert.deepEqual(ended, { code: null, signal: 'SIGKILL' }, 'the child died in the middle of the upgrade');
+
+    // Half-way: what the committed transactions moved is in blocks and gone from log_lines; the rest waits there.
+    const mid = new Sqlite(file, { readonly: true });
+    const left = mid.prepare('select count(*) from log_lines').pluck().get() as number;
+    const inBlocks = mid.prepare('select coalesce(sum(lines), 0) from log_block_meta').pluck().get() as number;
+    mid.close();
+    assert.equal(inBlocks, 16 * blockMaxLines * committed, 'the committed transactions moved their lines, the killed one none');
+    assert.equal(inBlocks + left, kept.length, 'each line is in exactly one layout');
+
+    const store = openSqliteLogStore(file);
+    await store.migrate();
+    assert.deepEqual(await everyLine(store), kept, 'every line once, with its id and fields, in id order');
+    const stats = await store.stats();
+    assert.equal(stats.lines, kept.length);
+    assert.equal(stats.lastId, entries.length + 5, 'last_id is kept');
+    await store.indexed();
+    assert.deepEqual((await store.search({ text: { tokens: ['needle_after_crash'] }, limit: 10 })).entries.map((e) => e.id), [entries.length]);
+    assert.equal(await store.append([line('after the upgrade')]), entries.length + 6);
+    await store.close();
+    const db = new Sqlite(file, { readonly: true });
+    const tables = db.prepare("select name from sqlite_master where type = 'table' and name in ('log_lines', 'log_blocks', 'log_text')").pluck().all();
+    db.close();
+    assert.deepEqual(tables, []);
+  });
+}

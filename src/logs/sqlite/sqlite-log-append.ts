@@ -1,31 +1,31 @@
 // One append: the lines numbered from log_meta, cut into blocks of consecutive lines (at most
-// blockMaxLines / blockMaxBytes), each written as one row with one FTS5 row of its words. A row
-// per block instead of per line (and words instead of trigrams) is what makes indexed ingest fast.
+// blockMaxLines / blockMaxBytes), each written as one row. A row per block instead of per line is
+// what makes ingest fast; the words of a block are indexed after, off this path
+// (sqlite-log-indexer.ts).
 import type { NewLogEntry } from '../log-store.ts';
 import { blockMaxBytes, blockMaxLines, blockOf, encodeBlock, joinBlocks, withBytes, type Block, type EncodedBlock } from './sqlite-log-block.ts';
-import { indexedText } from './sqlite-log-words.ts';
 import { readBlock, type Prepare } from './sqlite-log-search.ts';
 
 /** Runs inside the caller's transaction; returns the last id. */
-export function appendLines(prepare: Prepare, entries: readonly NewLogEntry[]): number {
+export function appendLines(prepare: Prepare, entries: readonly NewLogEntry[], times: readonly number[]): number {
   const meta = prepare("select value from log_meta where key = 'last_id'").get() as { value: number };
   let id = meta.value;
   let start = 0;
   let bytes = 0;
   const blocks: Block[] = [];
-  entries.forEach((e, i) => {
+  const cut = (end: number): void => {
+    const first = id + 1 + start;
+    blocks.push(blockOf(entries.slice(start, end), (j) => first + j, times.slice(start, end)));
+    start = end;
+    bytes = 0;
+  };
+  for (let i = 0; i < entries.length; i++) {
     // UTF-16 length bounds the UTF-8 bytes from below and by 3× from above: cheap and close enough for a block's size.
-    const size = e.text.length + 1;
-    if (i > start && (i - start >= blockMaxLines || bytes + size > blockMaxBytes)) {
-      const first = id + 1 + start;
-      blocks.push(blockOf(entries.slice(start, i), (j) => first + j));
-      start = i;
-      bytes = 0;
-    }
+    const size = entries[i]!.text.length + 1;
+    if (i > start && (i - start >= blockMaxLines || bytes + size > blockMaxBytes)) cut(i);
     bytes += size;
-  });
-  const first = id + 1 + start;
-  blocks.push(blockOf(entries.slice(start), (j) => first + j));
+  }
+  cut(entries.length);
   id += entries.length;
   prepare("update log_meta set value = ? where key = 'last_id'").run(id);
   const [head, ...rest] = blocks;
@@ -57,8 +57,6 @@ export function replaceBlock(prepare: Prepare, id: number, b: EncodedBlock): voi
   prepare('update log_block_data set heads = ?, fields = ?, text = ? where id = ?').run(b.heads, b.fields, b.text, id);
   prepare('delete from log_block_projects where block_id = ?').run(id);
   writeProjects(prepare, id, b);
-  prepare('delete from log_block_words where rowid = ?').run(id);
-  prepare('insert into log_block_words (rowid, text) values (?, ?)').run(id, indexedText(b.text));
 }
 
 /** Inserts a new block after every other (its lines are newer than any stored). */
@@ -69,7 +67,6 @@ export function writeBlock(prepare: Prepare, b: EncodedBlock): void {
   prepare('insert into log_block_meta (id, first_id, last_id, min_at, max_at, cum_max_at, lines, bytes) values (?, ?, ?, ?, ?, ?, ?, ?)').run(id, b.firstId, b.lastId, b.minAt, b.maxAt, cumMaxAt, b.lines, b.bytes);
   prepare('insert into log_block_data (id, heads, fields, text) values (?, ?, ?, ?)').run(id, b.heads, b.fields, b.text);
   writeProjects(prepare, id, b);
-  prepare('insert into log_block_words (rowid, text) values (?, ?)').run(id, indexedText(b.text));
 }
 
 export function writeProjects(prepare: Prepare, id: number, b: EncodedBlock): void {

@@ -51,32 +51,58 @@ export interface EncodedBlock {
   projects: Map<string, { lines: number; bytes: number }>;
 }
 
-const headKey = (e: NewLogEntry): string => `${e.source}\u0000${e.project}\u0000${e.environment ?? '\u0001'}\u0000${e.release ?? '\u0001'}\u0000${e.runId ?? '\u0001'}\u0000${e.stepId ?? '\u0001'}\u0000${e.service ?? '\u0001'}\u0000${e.instance ?? '\u0001'}\u0000${e.stream}`;
+/**
+ * The heads of a block being built: a line's head is found among those of its instance (or step)
+ * by comparing fields, not by building a string key per line (the key was most of an append).
+ */
+class HeadIndex {
+  readonly heads: Head[] = [];
+  readonly #byOwner = new Map<string | null, number[]>();
 
-/** A new block from entries, the i-th numbered idOf(i). */
-export function blockOf(entries: readonly NewLogEntry[], idOf: (i: number) => number): Block {
-  const index = new Map<string, number>();
-  const block = { ids: [] as number[], at: [] as number[], ends: [] as number[], head: [] as number[], level: [] as number[], heads: [] as Head[], text: '', bytes: [] as number[] };
-  const texts: string[] = [];
-  let end = 0;
-  entries.forEach((e, i) => {
-    const key = headKey(e);
-    let h = index.get(key);
-    if (h === undefined) {
-      h = block.heads.length;
-      index.set(key, h);
-      block.heads.push([e.source, e.project, e.environment, e.release, e.runId, e.stepId, e.service, e.instance, e.stream]);
+  of(e: NewLogEntry): number {
+    const owner = e.instance ?? e.stepId;
+    let list = this.#byOwner.get(owner);
+    if (list === undefined) {
+      list = [];
+      this.#byOwner.set(owner, list);
     }
-    end += (i === 0 ? 0 : 1) + e.text.length;
-    block.ids.push(idOf(i));
-    block.at.push(atMs(e.at));
-    block.ends.push(end);
-    block.head.push(h);
-    block.level.push(e.level === null ? noLevel : levelRank(e.level));
-    block.bytes.push(Buffer.byteLength(e.text));
-    texts.push(e.text);
-  });
+    for (const h of list) {
+      const x = this.heads[h]!;
+      if (x[0] === e.source && x[1] === e.project && x[2] === e.environment && x[3] === e.release && x[4] === e.runId && x[5] === e.stepId && x[6] === e.service && x[7] === e.instance && x[8] === e.stream) return h;
+    }
+    const h = this.heads.length;
+    this.heads.push([e.source, e.project, e.environment, e.release, e.runId, e.stepId, e.service, e.instance, e.stream]);
+    list.push(h);
+    return h;
+  }
+}
+
+const nonAscii = /[\u0080-\uffff]/;
+
+/**
+ * A new block from entries, the i-th numbered idOf(i); `times` are the lines' times in ms when
+ * the caller has them already (checkNewEntries), else they are read from `at`.
+ */
+export function blockOf(entries: readonly NewLogEntry[], idOf: (i: number) => number, times?: readonly number[]): Block {
+  const n = entries.length;
+  const heads = new HeadIndex();
+  const block = { ids: new Array<number>(n), at: new Array<number>(n), ends: new Array<number>(n), head: new Array<number>(n), level: new Array<number>(n), heads: heads.heads, text: '', bytes: new Array<number>(n) };
+  const texts = new Array<string>(n);
+  let end = -1;
+  for (let i = 0; i < n; i++) {
+    const e = entries[i]!;
+    end += 1 + e.text.length;
+    block.ids[i] = idOf(i);
+    block.at[i] = times?.[i] ?? atMs(e.at);
+    block.ends[i] = end;
+    block.head[i] = heads.of(e);
+    block.level[i] = e.level === null ? noLevel : levelRank(e.level);
+    block.bytes[i] = e.text.length;
+    texts[i] = e.text;
+  }
   block.text = texts.join('\n');
+  // UTF-8 bytes are UTF-16 units for ASCII text: one native scan of the block instead of a count per line.
+  if (nonAscii.test(block.text)) for (let i = 0; i < n; i++) block.bytes[i] = Buffer.byteLength(texts[i]!);
   return block;
 }
 
@@ -158,7 +184,9 @@ export function encodeBlock(block: Block): EncodedBlock {
   let minAt = Infinity;
   let maxAt = -Infinity;
   let bytes = 0;
-  const projects = new Map<string, { lines: number; bytes: number }>();
+  // Counted per head (an array index), then summed per project (a block has a handful of heads).
+  const headLines = new Array<number>(block.heads.length).fill(0);
+  const headBytes = new Array<number>(block.heads.length).fill(0);
   for (let i = 0; i < n; i++) {
     const t = block.at[i]!;
     at[i] = t;
@@ -166,16 +194,22 @@ export function encodeBlock(block: Block): EncodedBlock {
     if (t > maxAt) maxAt = t;
     idDelta[i] = block.ids[i]! - firstId;
     ends[i] = block.ends[i]!;
-    head[i] = block.head[i]!;
+    const h = block.head[i]!;
+    head[i] = h;
     level[i] = block.level[i]!;
     bytes += block.bytes[i]!;
-    const project = block.heads[block.head[i]!]![1];
+    headLines[h]! += 1;
+    headBytes[h]! += block.bytes[i]!;
+  }
+  const projects = new Map<string, { lines: number; bytes: number }>();
+  block.heads.forEach(([, project], h) => {
+    if (headLines[h] === 0) return;
     const p = projects.get(project);
     if (p) {
-      p.lines += 1;
-      p.bytes += block.bytes[i]!;
-    } else projects.set(project, { lines: 1, bytes: block.bytes[i]! });
-  }
+      p.lines += headLines[h]!;
+      p.bytes += headBytes[h]!;
+    } else projects.set(project, { lines: headLines[h]!, bytes: headBytes[h]! });
+  });
   return {
     firstId,
     lastId: block.ids[n - 1]!,

@@ -1,6 +1,8 @@
 // Deleting lines: by age, by bytes per project, by bytes on disk, by run, by project. A block whose
-// lines all go is dropped with its word row; a block that keeps some is written again without the
-// others (ids stay; its counts, time range and words follow), so block metadata stays exact.
+// lines all go is dropped; a block that keeps some is written again without the others (ids stay;
+// its counts and time range follow), so block metadata stays exact. The word index keeps a dropped
+// block's row until the indexer sweeps it, and a shrunk block's row as it was: it names a block
+// for words it no longer holds, which the exact match rules out (sqlite-log-indexer.ts).
 import type { LogRetention } from '../log-store.ts';
 import { encodeBlock, keepLines, withBytes, type Block } from './sqlite-log-block.ts';
 import { replaceBlock } from './sqlite-log-append.ts';
@@ -70,7 +72,6 @@ export function removeProject(prepare: Prepare, project: string): number {
 function dropBlock(prepare: Prepare, id: number, lines: number): number {
   for (const table of ['log_block_meta', 'log_block_data']) prepare(`delete from ${table} where id = ?`).run(id);
   prepare('delete from log_block_projects where block_id = ?').run(id);
-  prepare('delete from log_block_words where rowid = ?').run(id);
   return lines;
 }
 

@@ -8,15 +8,17 @@
 //                     disjoint and ordered by block id; small rows, so scanning them is cheap.
 // log_block_data      the block itself: heads, fields, text (apart, so the metadata stays dense).
 // log_block_projects  lines and bytes per project and block (filters and retention by project).
-// log_block_words     FTS5, unicode61 words (letters, digits, underscore, as tokens are) with
-//                     positions, contentless: "which blocks hold these words (in this order)".
-//                     Words are cheap to index where trigrams were most of an append
-//                     (docs/decisions/0027-log-blocks.md).
+// w.log_block_words   in a file of its own (logs.db-words), attached as `w`: FTS5, unicode61
+//                     words (letters, digits, underscore, as tokens are) with positions,
+//                     contentless: "which blocks hold these words (in this order)". Written by a
+//                     worker thread off the append path (sqlite-log-indexer.ts; decisions 0027, 0036).
+//                     A logs.db of decision 0027 kept it in the main file: dropped, rebuilt there.
 //
 // A file of the layout before (log_lines, one row per line) is moved into blocks by
 // sqlite-log-upgrade.ts when migrate() runs.
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import Sqlite from 'better-sqlite3';
+import { wordsFileOf, wordsSchema } from './sqlite-log-words.ts';
 
 const schema = `
 create table if not exists log_meta (key text primary key, value integer not null) strict;
@@ -47,7 +49,7 @@ create table if not exists log_block_projects (
   primary key (project, block_id)
 ) strict, without rowid;
 create index if not exists log_block_projects_block on log_block_projects (block_id);
-create virtual table if not exists log_block_words using fts5 (text, content='', contentless_delete=1, tokenize="unicode61 remove_diacritics 0 categories 'L* N*' tokenchars '_'");
+drop table if exists main.log_block_words;
 `;
 
 /** Opens (creating with mode 0600) the log database and sets the connection's pragmas. */
@@ -69,4 +71,23 @@ export function openLogDatabase(file: string): Sqlite.Database {
 
 export function migrateLogDatabase(db: Sqlite.Database): void {
   db.exec(`begin immediate; ${schema} commit;`);
+}
+
+/** The word index's tables, through a connection that has its file attached as `w`. */
+export function migrateWords(db: Sqlite.Database): void {
+  // Pragmas outside a transaction, as the main file's; auto_vacuum before the first table.
+  db.pragma('w.auto_vacuum = INCREMENTAL');
+  db.pragma('w.journal_mode = WAL');
+  db.pragma(`w.journal_size_limit = ${4 * 1024 * 1024}`);
+  db.exec(`begin; ${wordsSchema} commit;`);
+}
+
+/** Opens the log database at `file` with its words file attached as `w`. */
+export function openLogDatabaseWithWords(file: string): Sqlite.Database {
+  const db = openLogDatabase(file);
+  const words = wordsFileOf(file);
+  closeSync(openSync(words, 'a', 0o600));
+  chmodSync(words, 0o600);
+  db.prepare('attach database ? as w').run(words);
+  return db;
 }

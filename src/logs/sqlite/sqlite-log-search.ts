@@ -11,7 +11,7 @@ import { checkFilter } from '../log-query.ts';
 import type { LogEntry, LogFilter, LogText } from '../log-store.ts';
 import { decodeBlock, entryAt, type Block, type StoredBlock } from './sqlite-log-block.ts';
 import { matchingLines } from './sqlite-log-match.ts';
-import { wordQuery } from './sqlite-log-words.ts';
+import { indexedThrough, wordQuery } from './sqlite-log-words.ts';
 
 export type Prepare = (sql: string) => Sqlite.Statement;
 export type Order = 'asc' | 'desc';
@@ -69,8 +69,9 @@ export function findLines(prepare: Prepare, q: Query): LogEntry[] {
   }
   const words = wordQuery(q.text);
   if (words !== null) {
-    where.push('id in (select rowid from log_block_words where log_block_words match ?)');
-    params.push(words);
+    // Blocks the index has not reached yet are read whatever their words (sqlite-log-indexer.ts).
+    where.push('(last_id > ? or id in (select rowid from w.log_block_words where log_block_words match ?))');
+    params.push(indexedThrough(prepare), words);
   }
   const blocks = prepare(`select id from log_block_meta where ${where.join(' and ')} order by id ${q.order} limit ?`).pluck(true);
   const found: LogEntry[] = [];

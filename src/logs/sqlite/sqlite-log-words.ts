@@ -4,6 +4,8 @@
 // are asked for (SQLite's and JavaScript's Unicode tables agree on ASCII letters and digits),
 // the three characters that JavaScript folds or lowercases into ASCII are folded alike before
 // indexing, and words are cut where JavaScript cuts them (test/logs/sqlite-log-store.test.ts).
+import { realpathSync } from 'node:fs';
+import type Sqlite from 'better-sqlite3';
 import type { LogText } from '../log-store.ts';
 
 const needsFolding = /[\u0130\u017F\u212A\p{M}]/u;
@@ -68,3 +70,21 @@ export function wordQuery(text: LogText | undefined): string | null {
 
 /** Whether the substring ends inside a word (its last run reaches its end): that word is then a prefix. */
 const wordEndsAtEnd = (s: string): boolean => /[\p{L}\p{N}_]$/u.test(s);
+
+// The index's own file (sqlite-log-indexer.ts fills it), attached to the log database as `w`.
+export const wordsSchema = `
+create virtual table if not exists w.log_block_words using fts5 (text, content='', contentless_delete=1, tokenize="unicode61 remove_diacritics 0 categories 'L* N*' tokenchars '_'");
+create table if not exists w.log_indexed (block_id integer primary key) strict;
+create table if not exists w.log_index_state (key text primary key, value integer not null) strict;
+insert or ignore into w.log_index_state (key, value) values ('through', 0);
+`;
+
+/** The words file of the log database at `file`: beside the file a link points to, where SQLite puts its WAL. */
+export function wordsFileOf(file: string): string {
+  return `${realpathSync(file)}-words`;
+}
+
+/** Every block whose last line id is at most this has its words in the index. */
+export function indexedThrough(prepare: (sql: string) => Sqlite.Statement): number {
+  return (prepare("select value from w.log_index_state where key = 'through'").get() as { value: number }).value;
+}
