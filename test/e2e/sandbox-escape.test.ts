@@ -71,8 +71,8 @@ function changesAllowed(rel: string, aProject: string, bLog: string): boolean {
   if (rel === bLog) return false;
   return (
     /^sluice\.db(-wal|-shm|-journal)?$/.test(rel) ||
-    // The log store: A's run and instance lines (B's own spool file above must not change).
-    /^logs\.db(-wal|-shm|-journal)?$/.test(rel) ||
+    // The log store and its word index: A's run and instance lines (B's own spool file above must not change).
+    /^logs\.db(-words)?(-wal|-shm|-journal)?$/.test(rel) ||
     rel === 'dataplane/state.json' ||
     rel.startsWith('dataplane/shims/') ||
     rel.startsWith('logs/') ||
