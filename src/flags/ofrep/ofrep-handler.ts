@@ -60,17 +60,27 @@ function corsHeaders(origin: string | null | undefined): Record<string, string> 
 
 type Body = { ok: true; context: EvaluationContext } | { ok: false; code: 'PARSE_ERROR' | 'INVALID_CONTEXT'; details: string };
 
+/** The body, collected by events: a stream's async iterator costs more than the evaluation itself. */
+function readBody(req: IncomingMessage): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > hardBodyLimit) {
+        req.destroy();
+        resolve({ chunks, size });
+        return;
+      }
+      if (size <= maxContextBytes) chunks.push(chunk);
+    });
+    req.once('end', () => resolve({ chunks, size }));
+    req.once('error', reject);
+  });
+}
+
 async function readContext(req: IncomingMessage): Promise<Body> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > hardBodyLimit) {
-      req.destroy();
-      break;
-    }
-    if (size <= maxContextBytes) chunks.push(chunk as Buffer);
-  }
+  const { chunks, size } = await readBody(req);
   if (size > maxContextBytes) return { ok: false, code: 'INVALID_CONTEXT', details: `the request body is over ${maxContextBytes / 1024} KiB` };
   let parsed: unknown;
   try {
