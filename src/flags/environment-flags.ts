@@ -17,6 +17,12 @@ export interface EnvironmentFlags {
   clientFlags: string[];
   /** Keys removed from the file: evaluating one answers FLAG_NOT_FOUND (the code default). */
   archived: string[];
+  /**
+   * Keys of flags under a flag rollout (`sluice flag rollout`): the router attributes every
+   * request of the environment's hosts to the variant its user gets, for the rollout's analysis.
+   * Absent: none (state written before flag rollouts existed).
+   */
+  attributed?: string[];
 }
 
 export const environmentFlagsSchema: z.ZodType<EnvironmentFlags> = z.object({
@@ -27,4 +33,5 @@ export const environmentFlagsSchema: z.ZodType<EnvironmentFlags> = z.object({
   evaluators: z.record(z.string(), z.unknown()),
   clientFlags: z.array(z.string()),
   archived: z.array(z.string()),
+  attributed: z.array(z.string()).optional(),
 });

@@ -82,3 +82,21 @@ export interface ReleaseMetrics {
 }
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+
+/**
+ * Cumulative counters for one (host, flag, variant): the requests the router attributed to
+ * the variant of a flag under a rollout that their user gets (the same fractional bucket the
+ * evaluation computes from the targeting key). Same counters and histogram as ReleaseMetrics.
+ */
+export interface FlagVariantMetrics {
+  host: string;
+  /** The data plane's flag scope of the host. */
+  project: string;
+  environment: string;
+  flag: string;
+  variant: string;
+  requests: number;
+  errors5xx: number;
+  connectFailures: number;
+  latency: { bounds: number[]; counts: number[]; sum: number };
+}
