@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { need, seesEnvironment } from '../auth/permission.ts';
 import type { AlertView } from '../engine/alerts/alert-views.ts';
 import { NotFoundError } from '../errors.ts';
+import { errorResponses, projectParams } from './schemas/common-schemas.ts';
+import { alertListSchema, envQuerySchema } from './schemas/observe-schemas.ts';
 
 export interface AlertApiDeps {
   /** Throws NotFoundError for an unknown project. */
@@ -14,7 +16,7 @@ type Params = Record<string, string>;
 type Query = Record<string, string | undefined>;
 
 export function registerAlertRoutes(app: FastifyInstance, deps: AlertApiDeps): void {
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/alerts', { config: { permission: need.viewer } }, async (req) => {
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/alerts', { schema: { summary: 'Alerts and their state', params: projectParams, querystring: envQuerySchema, response: { 200: alertListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     const project = req.params.name!;
     await deps.assertProject(project);
     const env = req.query.env;

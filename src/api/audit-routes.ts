@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
 import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { need } from '../auth/permission.ts';
+import { errorResponses } from './schemas/common-schemas.ts';
+import { auditListSchema, auditQuerySchema, auditVerificationSchema } from './schemas/admin-schemas.ts';
 
 type Query = Record<string, string | undefined>;
 
@@ -24,9 +26,9 @@ function sinceOf(value: string | undefined): string | undefined {
 }
 
 export function registerAuditRoutes(app: FastifyInstance, trail: AuditTrail): void {
-  app.get<{ Querystring: Query }>('/api/audit', { config: { permission: need.adminGlobal } }, async (req) => {
+  app.get<{ Querystring: Query }>('/api/audit', { schema: { summary: 'Audit entries, newest first', querystring: auditQuerySchema, response: { 200: auditListSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req) => {
     const project = req.query.project || undefined;
     return trail.list({ limit: limitOf(req.query.limit), since: sinceOf(req.query.since), ...(project !== undefined ? { project } : {}) });
   });
-  app.get('/api/audit/verify', { config: { permission: need.adminGlobal } }, async () => trail.verify());
+  app.get('/api/audit/verify', { schema: { summary: 'Verify the whole hash chain', response: { 200: auditVerificationSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async () => trail.verify());
 }

@@ -23,6 +23,8 @@ import type { Tracing } from '../engine/tracing.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { registerDoraRoute } from './dora-route.ts';
 import { registerFlagRoutes } from './flag-routes.ts';
+import { registerOpenApiRoute } from './openapi-route.ts';
+import { jsonSerializerCompiler, zodValidatorCompiler } from './zod-compilers.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -71,6 +73,10 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
     }
   });
   const routes = guardRequests(app, { tokens: opts.tokens, hosts: opts.hosts, publicOrigin: opts.publicOrigin, failures: new FailureLimiter(opts.failureLimit), warn: opts.warn, now: Date.now });
+  // Route schemas are zod (src/api/schemas/); before the routes, so that every one is described.
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(jsonSerializerCompiler);
+  registerOpenApiRoute(app);
   // Before the routes, so that it applies to every one of them.
   const auditor = registerAuditHook(app, {
     trail: deps.auditTrail,

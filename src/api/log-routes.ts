@@ -22,6 +22,8 @@ import { logEntryView, type LogEntryView } from './log-view.ts';
 import { principalOf } from './request-guard.ts';
 import { startSse } from './sse.ts';
 import { visibleRun } from './visible-run.ts';
+import { environmentParams, errorResponses, runParams } from './schemas/common-schemas.ts';
+import { logAnswerSchema, logQuerySchema, sseStreamSchema } from './schemas/observe-schemas.ts';
 
 export interface LogApiDeps {
   store: LogStore;
@@ -108,7 +110,7 @@ export function registerLogRoutes(app: FastifyInstance, engine: Engine, deps: Lo
     return followLogs(sse, run(), followOpts).catch((error: unknown) => deps.logError('following logs', error));
   };
 
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', { config: { permission: need.viewer } }, async (req, reply) => {
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', { schema: { summary: "An environment's log lines: the newest, a search, or followed", params: environmentParams, querystring: logQuerySchema, response: { 200: { description: 'an array (no search parameters), a page (search), or with follow=1 a text/event-stream', content: { 'application/json': { schema: logAnswerSchema }, 'text/event-stream': { schema: sseStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
     checkParameters(req.query, [...searchParameters, 'tail', 'follow', 'after']);
     await engine.project(req.params.name!);
     const scope = { project: req.params.name!, environment: req.params.env! };
@@ -130,7 +132,7 @@ export function registerLogRoutes(app: FastifyInstance, engine: Engine, deps: Lo
     await stream(reply, () => ({ store: deps.store, appends: deps.appends, filter: filterOf(search), after }), initial);
   });
 
-  app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', { config: { permission: need.viewer } }, async (req, reply) => {
+  app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', { schema: { summary: "A run's log lines: all, after an id, a search, or followed", params: runParams, querystring: logQuerySchema, response: { 200: { description: 'an array (no search parameters), a page (search), or with follow=1 a text/event-stream', content: { 'application/json': { schema: logAnswerSchema }, 'text/event-stream': { schema: sseStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
     checkParameters(req.query, [...searchParameters, 'follow', 'after']);
     const { run } = visibleRun(principalOf(req), await engine.run(req.params.id!), req.params.id!);
     const follow = following(req.query);

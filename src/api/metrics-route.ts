@@ -3,6 +3,8 @@
 // only its projects' series (src/metrics/visible-series.ts).
 import type { FastifyInstance } from 'fastify';
 import { need } from '../auth/permission.ts';
+import { errorResponses } from './schemas/common-schemas.ts';
+import { metricsTextSchema } from './schemas/observe-schemas.ts';
 import type { Principal } from '../auth/principal.ts';
 import { principalOf } from './request-guard.ts';
 
@@ -11,7 +13,7 @@ export interface MetricsApiDeps {
 }
 
 export function registerMetricsRoute(app: FastifyInstance, deps: MetricsApiDeps): void {
-  app.get('/metrics', { config: { permission: need.viewer } }, async (req, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (a token limited to projects sees their series only)', response: { 200: { content: { 'text/plain': { schema: metricsTextSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
     const exposition = await deps.render(principalOf(req));
     return reply.header('content-type', exposition.contentType).header('cache-control', 'no-store').send(exposition.text);
   });

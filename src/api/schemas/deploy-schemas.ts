@@ -1,0 +1,53 @@
+// Releases and rollouts of an environment (src/api/views.ts releaseView, rolloutView), and the
+// requests that move them: rollback, promote.
+import { z } from 'zod';
+
+const time = z.string().describe('ISO 8601 time');
+
+export const releaseSchema = z
+  .object({
+    number: z.number().int(),
+    commit: z.string(),
+    artifact: z.string(),
+    createdAt: time,
+    state: z.string(),
+    rolledBackFrom: z.number().int().optional(),
+    run: z.number().int().optional().describe('the number of the run that made it'),
+    reason: z.string().optional(),
+    config: z.looseObject({ services: z.array(z.looseObject({ name: z.string() })) }).describe('services, secret references (never values), domains'),
+    changes: z.record(z.string(), z.unknown()).describe('what changed in the configuration since the release before'),
+  })
+  .meta({ id: 'Release' });
+export type ReleaseJson = z.output<typeof releaseSchema>;
+export const releaseListSchema = z.array(releaseSchema);
+
+export const rolloutDecisionSchema = z
+  .looseObject({ at: time, metric: z.string(), verdict: z.string(), reason: z.string() })
+  .meta({ id: 'RolloutDecision', description: 'one analysis verdict (samples, statistic, p-value … beside these)' });
+
+export const rolloutSchema = z
+  .object({
+    strategy: z.string().describe('rolling, canary, blueGreen, …'),
+    state: z.string(),
+    phase: z.string(),
+    step: z.number().int(),
+    steps: z.array(z.unknown()).optional(),
+    release: z.number().int(),
+    stable: z.number().int().nullable(),
+    weights: z.looseObject({ stable: z.number(), canary: z.number(), baseline: z.number() }).describe('percent of requests per side'),
+    decisions: z.array(rolloutDecisionSchema),
+    reason: z.string().optional(),
+    abortRequested: time.optional(),
+    bakeUntil: time.optional(),
+    bakeMs: z.number(),
+    createdAt: time,
+    updatedAt: time,
+    finishedAt: time.nullable(),
+  })
+  .meta({ id: 'Rollout' });
+export type RolloutJson = z.output<typeof rolloutSchema>;
+
+export const rollbackBodySchema = z
+  .object({ to: z.number({ error: 'to must be a release number' }).int('to must be a release number').positive('to must be a release number').nullish().describe('release number (default: the one before)') })
+  .meta({ id: 'RollbackRequest' });
+export const promoteBodySchema = z.object({ full: z.boolean({ error: 'full must be true or false' }).optional().describe('skip the remaining steps') }).meta({ id: 'PromoteRequest' });

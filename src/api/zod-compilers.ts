@@ -1,0 +1,33 @@
+// Route schemas are zod schemas (src/api/schemas/). Requests are checked against them; a refusal is
+// an InvalidInputError, so it reaches clients through the one error mapping (create-api.ts,
+// error-status.ts) with a message naming the field, as the handlers' own checks always did.
+// The request keeps what it sent (no defaults filled, no fields stripped): handlers read it as before.
+// Answers are serialized with JSON.stringify, never through the schema, so no field is ever
+// dropped; test/api/openapi-responses.test.ts checks that answers match their schemas.
+import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
+import { z } from 'zod';
+import { InvalidInputError } from '../errors.ts';
+
+/** The message of a refusal: the schema's own (`x-refusal`), else its first issue's, naming the field. */
+export function refusalOf(schema: z.ZodType, error: z.ZodError, part: string): string {
+  const own = z.globalRegistry.get(schema)?.['x-refusal'];
+  if (typeof own === 'string') return own;
+  const issue = error.issues[0];
+  if (!issue) return `the ${part} is not valid`;
+  if (issue.path.length === 0) return issue.code === 'invalid_type' ? `the ${part} must be a JSON object` : `${part}: ${issue.message}`;
+  const key = String(issue.path[issue.path.length - 1]);
+  // The schemas' own messages name their field ("name is required"); zod's generic ones do not.
+  return issue.message.includes(key) ? issue.message : `${part} ${issue.path.join('.')}: ${issue.message}`;
+}
+
+export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+  const part = httpPart === 'querystring' ? 'query' : (httpPart ?? 'request');
+  return (data: unknown) => {
+    // A bodyless POST reaches handlers as "no fields" (they always read it so).
+    const input = part === 'body' && (data === null || data === undefined) ? {} : data;
+    const result = schema.safeParse(input);
+    return result.success ? {} : { error: new InvalidInputError(refusalOf(schema, result.error, part)) };
+  };
+};
+
+export const jsonSerializerCompiler: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data);
