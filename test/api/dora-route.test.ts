@@ -8,6 +8,7 @@ import { statusOfCode } from '../../src/api/error-status.ts';
 import { registerDoraRoute } from '../../src/api/dora-route.ts';
 import type { Principal } from '../../src/auth/principal.ts';
 import type { EventFilter, PlatformEvent } from '../../src/events/platform-event.ts';
+import { jsonSerializerCompiler, zodValidatorCompiler } from '../../src/api/zod-compilers.ts';
 
 const now = new Date('2030-01-31T00:00:00.000Z');
 
@@ -22,6 +23,9 @@ async function app(principal: Principal = { name: 'viewer', role: 'viewer', proj
   const filters: EventFilter[] = [];
   const events = [live('2030-01-10T00:00:00.000Z', 1, '2030-01-09T23:00:00.000Z'), live('2030-01-20T00:00:00.000Z', 2, '2030-01-19T22:00:00.000Z')];
   const a = Fastify();
+  // Route schemas are zod, as in createApi.
+  a.setValidatorCompiler(zodValidatorCompiler);
+  a.setSerializerCompiler(jsonSerializerCompiler);
   a.decorateRequest('principal', null);
   a.addHook('onRequest', async (req) => {
     req.principal = principal;

@@ -9,6 +9,7 @@ import type { RunEndSignal } from '../../src/engine/run-end-signal.ts';
 import { LogIngest } from '../../src/logs/log-ingest.ts';
 import type { NewLogEntry } from '../../src/logs/log-store.ts';
 import { MemoryLogStore } from '../logs/memory-log-store.ts';
+import { jsonSerializerCompiler, zodValidatorCompiler } from '../../src/api/zod-compilers.ts';
 
 export interface LogApiKit {
   url: string;
@@ -41,6 +42,9 @@ export async function startLogApi(opts: { heartbeatMs?: number; pollMs?: number;
     },
   } as unknown as Engine;
   const app = Fastify();
+  // Route schemas are zod, as in createApi.
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(jsonSerializerCompiler);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     req.principal = { name: 'test', role: 'admin', projects: null, environments: null };

@@ -81,3 +81,4 @@ export const flagHistoryQuerySchema = z.object({ limit: z.string().optional().de
 export const flagKeysSchema = z.object({ project: z.string(), environment: z.string(), clientKey: z.string(), ofrepPath: z.string() }).meta({ id: 'FlagKeys' });
 export type FlagKeysJson = z.output<typeof flagKeysSchema>;
 export const flagParams = z.object({ name: z.string().describe('project name'), env: z.string().describe('environment name'), key: z.string().describe('flag key') });
+export type FlagDefinitionJson = z.output<typeof flagDefinitionSchema>;

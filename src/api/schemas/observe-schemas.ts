@@ -125,4 +125,5 @@ export const hookAnswerSchema = z
   .object({ status: z.enum(['accepted', 'duplicate', 'ignored']), deliveryId: z.string().nullable(), reason: z.string().optional() })
   .meta({ id: 'HookAnswer' });
 /** The delivery as the git host sent it: its signature covers these exact bytes, so it is not parsed before it is verified. */
-export const hookBodySchema = z.string().describe('the git host’s JSON or form payload, verified by its signature header');
+export const hookBodySchema = z.unknown().describe('the git host’s JSON or form payload, verified by its signature header');
+export type LogPageJson = z.output<typeof logPageSchema>;

@@ -2,21 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson, table } from '../format.ts';
-
-interface AlertJson {
-  name: string;
-  environment: string;
-  state: string;
-  since: string | null;
-  value: number | null;
-  threshold: number;
-  samples: number;
-  metric: string;
-  comparison: 'above' | 'below';
-  forSeconds: number;
-  action: string;
-  lastChange: { at: string; from: string; to: string; reason: string } | null;
-}
+import type { AlertJson } from '../../api/schemas/observe-schemas.ts';
 
 /** A figure in its metric's unit, as in sluice.yaml. */
 function shown(metric: string, value: number | null): string {

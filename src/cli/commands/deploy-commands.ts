@@ -1,36 +1,10 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { ago, printJson, table } from '../format.ts';
-
-interface StatusJson {
-  project: string;
-  dataPlane?: 'up' | 'down';
-  environments: Array<{ name: string; url: string; state: string; release: { number: number; commit: string } | null; reason?: string }>;
-}
-interface ReleaseJson {
-  number: number;
-  commit: string;
-  artifact: string;
-  createdAt: string;
-  state: string;
-  rolledBackFrom?: number;
-  reason?: string;
-}
+import type { ProjectStatusJson } from '../../api/schemas/project-schemas.ts';
+import type { ReleaseJson, RolloutJson } from '../../api/schemas/deploy-schemas.ts';
 
 const enc = encodeURIComponent;
-
-interface RolloutJson {
-  strategy: string;
-  state: string;
-  phase: string;
-  step: number;
-  steps?: unknown[];
-  release: number;
-  stable: number | null;
-  weights: { stable: number; canary: number; baseline: number };
-  decisions: Array<{ at: string; metric: string; verdict: string; reason: string }>;
-  reason?: string;
-}
 
 function printRollout(r: RolloutJson): void {
   const step = r.steps ? ` step ${r.step + 1}/${r.steps.length}` : '';
@@ -98,7 +72,7 @@ export function deployCommands(program: Command, ctx: CliContext): void {
     .argument('<project>')
     .option('--json', 'print JSON')
     .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
-      const s = await ctx.api(cmd).get<StatusJson>(`/api/projects/${enc(name)}/status`);
+      const s = await ctx.api(cmd).get<ProjectStatusJson>(`/api/projects/${enc(name)}/status`);
       if (o.json) return printJson(s);
       if (!s.environments.length) return console.log(`${name}: no environments yet (the first run plans them)`);
       console.log(

@@ -2,12 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson, table } from '../format.ts';
-
-interface DomainJson {
-  domain: string;
-  environment: string;
-  certificate: { state: string; notAfter: string | null; issuer: string | null; lastError: string | null };
-}
+import type { DomainJson } from '../../api/schemas/observe-schemas.ts';
 
 export function domainsCommand(program: Command, ctx: CliContext): void {
   program

@@ -3,38 +3,7 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.ts';
 import { ago, printJson, table } from '../format.ts';
-
-interface FlagDefinitionJson {
-  state: string;
-  variants: Record<string, unknown>;
-  defaultVariant: string | null;
-  targeting?: Record<string, unknown>;
-}
-interface FlagJson {
-  key: string;
-  type: string;
-  archived: boolean;
-  archivedAt: string | null;
-  client: boolean;
-  definition: FlagDefinitionJson;
-  override: { state?: string; defaultVariant?: string; targeting?: Record<string, unknown> } | null;
-  served: FlagDefinitionJson | null;
-}
-interface FlagListJson {
-  project: string;
-  environment: string;
-  version: number;
-  release: number | null;
-  flags: FlagJson[];
-}
-interface FlagChangeJson {
-  key: string;
-  version: number;
-  at: string;
-  actor: string;
-  action: string;
-  summary: string;
-}
+import type { FlagChangeJson, FlagDetailJson, FlagJson, FlagListJson } from '../../api/schemas/flag-schemas.ts';
 
 const enc = encodeURIComponent;
 const flagPath = (name: string, env: string, key?: string): string => `/api/projects/${enc(name)}/environments/${enc(env)}/flags${key === undefined ? '' : `/${enc(key)}`}`;
@@ -86,7 +55,7 @@ export function flagCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--env <env>', 'the environment')
     .option('--json', 'print JSON')
     .action(async (name: string, key: string, o: { env: string; json?: boolean }, cmd: Command) => {
-      const f = await ctx.api(cmd).get<FlagJson & { version: number }>(flagPath(name, o.env, key));
+      const f = await ctx.api(cmd).get<FlagDetailJson>(flagPath(name, o.env, key));
       if (o.json) return printJson(f);
       printFlag(f);
     });
@@ -108,7 +77,7 @@ export function flagCommands(program: Command, ctx: CliContext): void {
       const chosen = [o.on && 'on', o.off && 'off', o.variant !== undefined && 'variant', o.percent !== undefined && 'percent', o.disable && 'disable', o.enable && 'enable'].filter((x): x is string => typeof x === 'string');
       if (chosen.length !== 1) throw new Error('give exactly one of --on, --off, --variant V, --percent N[:VARIANT], --disable, --enable');
       const body = commandBody(chosen[0]!, o);
-      const f = await ctx.api(cmd).request<FlagJson & { version: number; published: boolean }>('PUT', flagPath(name, o.env, key), body);
+      const f = await ctx.api(cmd).request<FlagDetailJson>('PUT', flagPath(name, o.env, key), body);
       if (o.json) return printJson(f);
       console.log(`${name}/${o.env} ${key}: ${servedText(f)} (version ${f.version}${f.published ? ', served' : ', stored; no evaluation endpoint configured'})`);
     });
@@ -138,7 +107,7 @@ export function flagCommands(program: Command, ctx: CliContext): void {
     .action(async (name: string, key: string, o: { env: string; to: string; json?: boolean }, cmd: Command) => {
       const to = Number(o.to);
       if (!/^\d+$/.test(o.to)) throw new Error(`--to ${o.to}: expected a version number (sluice flag history shows them)`);
-      const f = await ctx.api(cmd).post<FlagJson & { version: number }>(`${flagPath(name, o.env, key)}/revert`, { to });
+      const f = await ctx.api(cmd).post<FlagDetailJson>(`${flagPath(name, o.env, key)}/revert`, { to });
       if (o.json) return printJson(f);
       console.log(`${name}/${o.env} ${key}: ${servedText(f)} (version ${f.version}, back to ${to})`);
     });

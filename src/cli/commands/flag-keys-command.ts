@@ -4,13 +4,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson } from '../format.ts';
-
-interface FlagKeysJson {
-  project: string;
-  environment: string;
-  clientKey: string;
-  ofrepPath: string;
-}
+import type { FlagKeysJson } from '../../api/schemas/flag-schemas.ts';
 
 export function flagKeysCommand(program: Command, ctx: CliContext): void {
   const flag = program.commands.find((c) => c.name() === 'flag') ?? program.command('flag').description('feature flags of an environment');

@@ -5,17 +5,7 @@ import type { Command } from 'commander';
 import { ApiError, type ApiClient } from '../api-client.ts';
 import type { CliContext } from '../context.ts';
 import { backoffDelay } from '../../backoff.ts';
-
-interface LogJson {
-  id?: number;
-  at: string;
-  stream: string;
-  line: string;
-  instance?: string | null;
-  source?: string;
-  environment?: string | null;
-  release?: number | null;
-}
+import type { LogEntryJson as LogJson, LogPageJson } from '../../api/schemas/observe-schemas.ts';
 
 interface LogsFlags {
   env?: string;
@@ -70,7 +60,7 @@ async function search(api: ApiClient, base: string, params: URLSearchParams, lim
     const page = new URLSearchParams(params);
     page.set('limit', String(Math.min(pageMax, limit - found.length)));
     if (before !== null) page.set('before', String(before));
-    const r: { entries: LogJson[]; next: number | null; warning?: string } = await api.get(`${base}?${page.toString()}`);
+    const r: LogPageJson = await api.get(`${base}?${page.toString()}`);
     if (r.warning && before === null) process.stderr.write(`warning: ${r.warning}\n`);
     found.push(...r.entries);
     if (r.next === null) break;
@@ -83,7 +73,7 @@ async function search(api: ApiClient, base: string, params: URLSearchParams, lim
 async function wholeRun(api: ApiClient, id: string, print: (l: LogJson) => void): Promise<void> {
   let after = 0;
   for (;;) {
-    const page = await api.get<Array<LogJson & { id: number }>>(`/api/runs/${enc(id)}/logs?after=${after}`);
+    const page = await api.get<LogJson[]>(`/api/runs/${enc(id)}/logs?after=${after}`);
     if (page.length === 0) return;
     for (const l of page) print(l);
     after = page[page.length - 1]!.id;

@@ -2,18 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson, table } from '../format.ts';
-
-interface DeliveryJson {
-  event: { kind: string; id: string };
-  environment: string | null;
-  target: string;
-  format: string;
-  state: string;
-  attempts: number;
-  lastStatus: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-}
+import type { DeliveryJson } from '../../api/schemas/observe-schemas.ts';
 
 export function notificationsCommand(program: Command, ctx: CliContext): void {
   program

@@ -3,14 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson, table } from '../format.ts';
-
-interface ProjectJson {
-  name: string;
-  repo: string;
-  branch: string;
-  /** `secret` only in answers to admins (add, show, rotate); `secretSet` always. */
-  webhooks: { secret?: string; secretSet: boolean; urls: Record<string, string> };
-}
+import type { ProjectJson } from '../../api/schemas/project-schemas.ts';
 
 /** A local path is sent absolute: the server may run in another directory. */
 export function normalizeRepo(repo: string): string {

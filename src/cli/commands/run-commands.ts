@@ -3,31 +3,8 @@ import type { ApiClient } from '../api-client.ts';
 import { logsCommand } from './logs-command.ts';
 import type { CliContext } from '../context.ts';
 import { ago, duration, printJson, runRef, table } from '../format.ts';
+import type { RunJson } from '../../api/schemas/run-schemas.ts';
 
-interface StageJson {
-  name: string;
-  state: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  reason?: string;
-  steps?: Array<{ name: string; state: string; exitCode: number | null; startedAt: string | null; finishedAt: string | null; reason?: string }>;
-}
-interface RunJson {
-  id: string;
-  number: number;
-  project: string;
-  commit: string;
-  branch: string;
-  state: string;
-  trigger: string;
-  message: string;
-  author: string;
-  reason?: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  stages: StageJson[];
-}
 const enc = encodeURIComponent;
 
 function printRun(r: RunJson): void {

@@ -2,18 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { printJson, table } from '../format.ts';
-
-interface TokenJson {
-  name: string;
-  role: string;
-  projects: string[] | null;
-  environments: string[] | null;
-  createdBy: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  token?: string;
-}
+import type { TokenJson } from '../../api/schemas/admin-schemas.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
