@@ -7,6 +7,7 @@ import { FailureLimiter, type FailureLimit } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
 import type { SessionService } from '../auth/session-service.ts';
 import { registerSessionRoutes, type AuthConfig } from './session-routes.ts';
+import { registerWebUiRoutes } from './web-ui-routes.ts';
 import { statusOfCode } from './error-status.ts';
 import { guardRequests, MAX_HEADER_BYTES, type RouteEntry } from './request-guard.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
@@ -37,6 +38,8 @@ export interface ApiOptions {
   hosts: ReadonlySet<string>;
   publicOrigin: string | null;
   failureLimit: FailureLimit;
+  /** The built dashboard (dist/web); null: not served (tests of the API alone). */
+  webRoot: string | null;
   /** Spans for API requests; absent or off: no hook at all. */
   tracing?: Tracing;
 }
@@ -102,5 +105,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerDoraRoute(app, deps.doraApi);
   registerFlagRoutes(app, deps.flagApi, auditor);
   if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
+  if (opts.webRoot !== null) registerWebUiRoutes(app, opts.webRoot);
   return { app, routes };
 }
