@@ -91,6 +91,21 @@ function refuseOversizedHeaders(raw: readonly string[]): void {
   }
 }
 
+/**
+ * Counts a failed authentication of the request's address and throws: the error itself, or past
+ * the limit a 429 (rate_limited, with retryAfterS). The guard and the token sign-in both use it.
+ */
+export function refuseFailedAuthentication(opts: Pick<GuardOptions, 'failures' | 'warn' | 'now'>, req: FastifyRequest, error: SluiceError): never {
+  const { retryAfterMs, first } = opts.failures.fail(req.ip, opts.now());
+  if (retryAfterMs > 0) {
+    if (first) opts.warn(`authentication: too many failures from ${req.ip}; answering 429 for ${Math.ceil(retryAfterMs / 1000)} s`);
+    const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    throw new SluiceError(ErrorCode.rateLimited, `too many failed authentications from ${req.ip}: try again in ${retryAfterS} s`, { details: { retryAfterS } });
+  }
+  opts.warn(`authentication failed from ${req.ip} for ${req.method} ${req.routeOptions.url ?? ''}: ${error.message}`);
+  throw error;
+}
+
 /** A change carried by the session cookie: the page's own origin sent it, with the session's CSRF token. */
 function assertSameSite(req: FastifyRequest, cookie: string): void {
   // A foreign Origin was refused above; here it must be present at all.
@@ -145,14 +160,7 @@ export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonl
       }
     } catch (error) {
       if (!(error instanceof SluiceError) || error.code !== ErrorCode.unauthenticated) throw error;
-      const { retryAfterMs, first } = opts.failures.fail(req.ip, opts.now());
-      if (retryAfterMs > 0) {
-        if (first) opts.warn(`authentication: too many failures from ${req.ip}; answering 429 for ${Math.ceil(retryAfterMs / 1000)} s`);
-        const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        throw new SluiceError(ErrorCode.rateLimited, `too many failed authentications from ${req.ip}: try again in ${retryAfterS} s`, { details: { retryAfterS } });
-      }
-      opts.warn(`authentication failed from ${req.ip} for ${req.method} ${req.routeOptions.url ?? ''}: ${error.message}`);
-      throw error;
+      refuseFailedAuthentication(opts, req, error);
     }
     if (cookie !== undefined && isMutation(req.method)) assertSameSite(req, cookie);
     assertAllowed(req.principal, permission, isMutation(req.method));

@@ -10,6 +10,7 @@ import type { FailureLimiter } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
 import type { ActiveSession } from '../auth/session-service.ts';
 import { clearSessionCookie, isHttps, sessionCookieOf } from './session-cookie.ts';
+import { refuseFailedAuthentication } from './request-guard.ts';
 import { startSession } from './start-session.ts';
 
 export interface AuthConfig {
@@ -47,13 +48,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     } catch (error) {
       if (!(error instanceof SluiceError) || error.code !== ErrorCode.unauthenticated) throw error;
       // Counted like any failed authentication: past the limit, 429 instead of 401.
-      const { retryAfterMs } = deps.failures.fail(req.ip, Date.now());
-      if (retryAfterMs > 0) {
-        const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        throw new SluiceError(ErrorCode.rateLimited, `too many failed authentications from ${req.ip}: try again in ${retryAfterS} s`, { details: { retryAfterS } });
-      }
-      deps.warn(`sign-in failed from ${req.ip}: ${error.message}`);
-      throw error;
+      refuseFailedAuthentication({ failures: deps.failures, warn: deps.warn, now: Date.now }, req, error);
     }
     const started = await startSession(reply, principal, { kind: 'token', token });
     return reply.code(201).send(sessionView(started));

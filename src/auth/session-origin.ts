@@ -4,7 +4,3 @@
 export type SessionOrigin =
   | { readonly kind: 'token'; readonly token: string }
   | { readonly kind: 'oidc'; readonly issuer: string; readonly subject: string; readonly expiresAt?: Date };
-
-export type SessionKind = SessionOrigin['kind'];
-
-export const sessionKinds: readonly SessionKind[] = ['token', 'oidc'];
