@@ -9,6 +9,9 @@ import { benchMain, machine, median, sleep } from './bench-kit.ts';
 import { memoryOf } from './preview-density-kit.ts';
 
 const reps = Number(process.argv[process.argv.indexOf('--reps') + 1] || 3) || 3;
+// --api-only: only the idle server (no dashboard calls), to run in a checkout without a dashboard
+// (the commit before it) as the baseline of the first figure.
+const apiOnly = process.argv.includes('--api-only');
 
 async function rssNow(pid: number): Promise<number> {
   const xs: number[] = [];
@@ -31,7 +34,7 @@ async function loadDashboard(url: string, cookie: string): Promise<void> {
 
 await benchMain('web-ui', 20 * 60_000, async (onCleanup) => {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  const size = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'scripts/web-size.ts', '--json'], { cwd: root, encoding: 'utf8' })) as { initialJsGzipBytes: number };
+  const size = apiOnly ? { initialJsGzipBytes: Number.NaN } : (JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'scripts/web-size.ts', '--json'], { cwd: root, encoding: 'utf8' })) as { initialJsGzipBytes: number });
   const repo = new TestRepo({ 'sluice.yaml': 'build:\n  - run: "true"\n' });
   onCleanup(() => repo.remove());
   const before: number[] = [];
@@ -44,6 +47,11 @@ await benchMain('web-ui', 20 * 60_000, async (onCleanup) => {
     const pid = server.child!.pid!;
     await sleep(10_000);
     before.push(await rssNow(pid));
+    if (apiOnly) {
+      await server.close();
+      console.log(`rep ${rep + 1}: server idle RSS ${before.at(-1)!.toFixed(1)} MiB (no dashboard calls)`);
+      continue;
+    }
     const signIn = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: adminTokenOf(server.url) }) });
     const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
     for (let i = 0; i < 50; i++) await loadDashboard(server.url, cookie);
@@ -53,6 +61,7 @@ await benchMain('web-ui', 20 * 60_000, async (onCleanup) => {
     console.log(`rep ${rep + 1}: server idle RSS ${before.at(-1)!.toFixed(1)} MiB before any page, ${after.at(-1)!.toFixed(1)} MiB after 50 dashboard loads`);
   }
   console.log(`\n${machine()}`);
+  if (apiOnly) return void console.log(`server idle RSS (as installed, median of ${reps}): ${median(before).toFixed(1)} MiB`);
   console.log(`initial JavaScript: ${(size.initialJsGzipBytes / 1024).toFixed(1)} KB gzipped (budget 150 KB)`);
   console.log(`server idle RSS (as installed, median of ${reps}): ${median(before).toFixed(1)} MiB before any page, ${median(after).toFixed(1)} MiB with the dashboard served (target ≤ 70 MiB)`);
 });
