@@ -67,6 +67,10 @@ void test('a backup taken while runs write restores into a new directory where a
   // backup stores first.
   const visit = await viaRouter(server.routerPort, prodHost('shop'), '/backup-marker-5c1e');
   assert.equal(visit.status, 200, visit.body);
+  // A dashboard session (migration 0020_sessions): the store keeps its hash, so it survives the restore.
+  const signIn = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: fs.readFileSync(path.join(server.dataDir, 'admin.token'), 'utf8').trim() }) });
+  assert.equal(signIn.status, 201, await signIn.clone().text());
+  const sessionCookie = signIn.headers.getSetCookie().find((c) => c.startsWith('sluice_session='))!.split(';')[0]!;
   const file = path.join(work, 'shop.db');
   const backup = await server.cli(['backup', file]);
   // Still running (its build waits for the gate): the backup was taken while it wrote.
@@ -121,6 +125,9 @@ void test('a backup taken while runs write restores into a new directory where a
 
   const again = await TestServer.startAt(restoredDir);
   t.after(() => again.close());
+  const who = await fetch(`${again.url}/api/whoami`, { headers: { cookie: sessionCookie } });
+  assert.equal(who.status, 200, 'the dashboard session is in the backup');
+  assert.equal(((await who.json()) as { name: string }).name, 'admin');
   t.after(() => fs.rmSync(restoredParent, { recursive: true, force: true }));
   const leaseOf = async (): Promise<string | undefined> => {
     const store = openSqliteStore(path.join(restoredDir, 'sluice.db'));
