@@ -5,12 +5,13 @@ import { ago, printJson, table } from '../format.ts';
 interface StatusJson {
   project: string;
   dataPlane?: 'up' | 'down';
-  environments: Array<{ name: string; url: string; state: string; release: { number: number; commit: string } | null; reason?: string }>;
+  environments: Array<{ name: string; url: string; state: string; release: { number: number; commit: string; image?: string } | null; reason?: string }>;
 }
 interface ReleaseJson {
   number: number;
   commit: string;
   artifact: string;
+  image?: string;
   createdAt: string;
   state: string;
   rolledBackFrom?: number;
@@ -107,6 +108,7 @@ export function deployCommands(program: Command, ctx: CliContext): void {
           ...s.environments.map((e) => [e.name, e.state, e.release ? `#${e.release.number}` : '-', e.release ? e.release.commit.slice(0, 10) : '-', e.url]),
         ]),
       );
+      for (const e of s.environments) if (e.release?.image) console.log(`${e.name} image: ${e.release.image}`);
       if (s.dataPlane === 'down') console.log('the data plane is down: nothing is served until the server has started it again');
     });
   program
@@ -120,8 +122,8 @@ export function deployCommands(program: Command, ctx: CliContext): void {
       if (o.json) return printJson(list);
       console.log(
         table([
-          ['#', 'STATE', 'COMMIT', 'ARTIFACT', 'CREATED', 'NOTE'],
-          ...list.map((r) => [String(r.number), r.state, r.commit.slice(0, 10), r.artifact.slice(0, 19), ago(r.createdAt), r.rolledBackFrom ? `rolled back from #${r.rolledBackFrom}` : (r.reason ?? '')]),
+          ['#', 'STATE', 'COMMIT', 'ARTIFACT', 'CREATED', 'NOTE', ...(list.some((r) => r.image) ? ['IMAGE'] : [])],
+          ...list.map((r) => [String(r.number), r.state, r.commit.slice(0, 10), r.artifact.slice(0, 19), ago(r.createdAt), r.rolledBackFrom ? `rolled back from #${r.rolledBackFrom}` : (r.reason ?? ''), ...(list.some((x) => x.image) ? [r.image ?? '-'] : [])]),
         ]),
       );
     });
