@@ -60,7 +60,7 @@ void test('a commit of an image: project pushes PROJECT:rN, the release records 
 void test('bad input: image: on a server without --registry, or with an unreachable registry, fails the build with the reason and records no release', { skip: missing ?? false }, async (t) => {
   const closed = await freePort();
   for (const [args, reason] of [
-    [[], /^image: sluice\.yaml has image: but this server has no registry to push it to: start it with `sluice server --registry URL`/],
+    [[], /^sluice\.yaml has image: but this server has no registry to push it to: start it with `sluice server --registry URL`/],
     [['--registry', `http://127.0.0.1:${closed}`], new RegExp(`^image: cannot reach registry http://127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED`)],
   ] as const) {
     const { server, repo } = await registeredProject(t, 'imgbad', withImage(appFiles('v1'), `${reg.host}/base/busybox:1`), { args: [...args] });
