@@ -15,6 +15,8 @@ export const ErrorCode = {
   illegalTransition: 'illegal_transition',
   source: 'source_error',
   artifact: 'artifact_error',
+  /** Building or pushing an OCI image: the registry, the base image or the credentials. */
+  image: 'image_error',
   runtime: 'runtime_error',
   timeout: 'timeout',
   unavailable: 'unavailable',
@@ -93,6 +95,12 @@ export class SourceError extends SluiceError {
 export class ArtifactError extends SluiceError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(ErrorCode.artifact, message, { details });
+  }
+}
+
+export class ImageError extends SluiceError {
+  constructor(message: string, opts: { cause?: unknown; retryable?: boolean; details?: Record<string, unknown> } = {}) {
+    super(ErrorCode.image, message, opts);
   }
 }
 

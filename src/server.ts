@@ -1,5 +1,6 @@
 // The composition root: the only place that picks concrete drivers (SQLite store, local
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
+import { openImagePublisher, type RegistryOptions } from './server/open-image-publisher.ts';
 import { EventLog } from './events/event-log.ts';
 import { packageRoot } from './config/package-root.ts';
 import { SingletonLease } from './engine/singleton-lease.ts';
@@ -157,6 +158,8 @@ export interface ServerOptions {
   notifyDenyPrivate?: boolean;
   /** The first retry of a failed notification (default 1 s), doubling up to 1 h; given up after 24 h. */
   notifyRetryMs?: number;
+  /** --registry and --registry-credentials: where `image:` projects' images are pushed; null or absent: none (their build fails, naming --registry). */
+  registry?: RegistryOptions | null;
 }
 
 /** How long a stopping server waits for the last spans to reach the collector. */
@@ -322,7 +325,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing, metrics, logs: logs.runLogs, eventLog }, logger);
+  const images = opts.registry ? openImagePublisher(opts.registry, (g, k) => secrets.readInternal(g, k)) : undefined;
+  const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, ...(images ? { images } : {}), sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing, metrics, logs: logs.runLogs, eventLog }, logger);
 
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;
   // Certificates are ordered only where HTTPS is served: without --https-port nothing would use

@@ -13,6 +13,7 @@ export const statusOfCode: Record<ErrorCode, number> = {
   [ErrorCode.illegalTransition]: 409,
   [ErrorCode.source]: 422,
   [ErrorCode.artifact]: 422,
+  [ErrorCode.image]: 502,
   [ErrorCode.runtime]: 502,
   [ErrorCode.timeout]: 504,
   [ErrorCode.unavailable]: 503,

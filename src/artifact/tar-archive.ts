@@ -16,11 +16,10 @@ const GZIP_LEVEL = 6;
 export const TAR_PATH = '/usr/local/bin:/usr/bin:/bin';
 const TAR_ENV = { PATH: TAR_PATH, LC_ALL: 'C' };
 
+/** Options common to the artifact and an image layer (owner and prefix differ). */
 const PACK_ARGS = [
   '--sort=name',
   '--mtime=@0',
-  '--owner=0',
-  '--group=0',
   '--numeric-owner',
   '--format=gnu',
   // Keep only "executable or not": umask differences (0664 vs 0644) must not change the digest.
@@ -34,14 +33,40 @@ const PACK_ARGS = [
 ] as const;
 
 export interface PackedFile { sha256: string; size: number }
+/** A packed OCI layer: `sha256`/`size` of the .tar.gz, `diffId` of the tar inside (the image config's rootfs.diff_ids). */
+export interface PackedLayer extends PackedFile { diffId: string }
 
 /** Writes a deterministic .tar.gz of `workspace` (without its top-level .git) to `outFile`. */
 export async function packDirectory(workspace: string, outFile: string): Promise<PackedFile> {
-  const tar = spawn('tar', [...PACK_ARGS, '-C', workspace, '-cf', '-', '.'], { env: TAR_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { sha256, size } = await pack(workspace, outFile, ['--owner=0', '--group=0']);
+  return { sha256, size };
+}
+
+/**
+ * The same files as packDirectory, as an image layer: under `prefix` (an absolute path such
+ * as /app, its directory included), owned by `uid`:`uid` (non-root).
+ */
+export async function packLayer(workspace: string, outFile: string, opts: { prefix: string; uid: number }): Promise<PackedLayer> {
+  const prefix = opts.prefix.replace(/^\/+|\/+$/g, '');
+  // "." → "app", "./x" → "app/x": the archive names the prefix directory first, then its files.
+  // Flag S: symbolic link targets stay as written (a relative ./x must not become app/x).
+  const transform = `--transform=s,^\\.,${prefix.replace(/[\\,&]/g, '\\$&')},S`;
+  return pack(workspace, outFile, [`--owner=${opts.uid}`, `--group=${opts.uid}`, transform]);
+}
+
+async function pack(workspace: string, outFile: string, args: readonly string[]): Promise<PackedLayer> {
+  const tar = spawn('tar', [...PACK_ARGS, ...args, '-C', workspace, '-cf', '-', '.'], { env: TAR_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = collect(tar.stderr);
   const exited = waitExit(tar);
+  const raw = createHash('sha256');
   const hash = createHash('sha256');
   let size = 0;
+  const rawTap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      raw.update(chunk);
+      done(null, chunk);
+    },
+  });
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
@@ -51,14 +76,14 @@ export async function packDirectory(workspace: string, outFile: string): Promise
   });
   const gzip = createGzip({ level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
   try {
-    await Promise.all([pipeline(tar.stdout, gzip, tap, createWriteStream(outFile, { mode: 0o644 })), exited]);
+    await Promise.all([pipeline(tar.stdout, rawTap, gzip, tap, createWriteStream(outFile, { mode: 0o644 })), exited]);
   } catch (error) {
     tar.kill('SIGKILL');
     throw new ArtifactError(`cannot pack ${workspace}: ${(await stderr).trim() || String(error)}`, { workspace });
   }
   const code = await exited;
   if (code !== 0) throw new ArtifactError(`cannot pack ${workspace}: tar exited with ${code}: ${(await stderr).trim()}`, { workspace });
-  return { sha256: hash.digest('hex'), size };
+  return { sha256: hash.digest('hex'), size, diffId: raw.digest('hex') };
 }
 
 /** Extracts a .tar.gz stream into `dest` (which must exist). */

@@ -17,11 +17,14 @@ import type { SecretService } from './secrets/secret-service.ts';
 import type { RunTrace, StageSpan, Tracing } from './tracing.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { FlagFile } from '../flags/flags-file.ts';
+import type { ImagePublisher } from '../image/image-publisher.ts';
 
 export interface EngineDeps {
   store: Store;
   runner: Runner;
   artifacts: Artifacts;
+  /** Builds and pushes `image:` projects' OCI images (--registry); absent: their build fails, naming the option. */
+  images?: ImagePublisher;
   sourceOf: (project: Project) => Source;
   deployer: Deployer;
   clock: Clock;

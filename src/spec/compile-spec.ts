@@ -8,6 +8,7 @@ import { alertThreshold, type AlertSpec } from './alert-spec.ts';
 import { ALERT_WINDOW_DEFAULT_MS } from './limits.ts';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from '../sandbox/sandbox-limits.ts';
 import { SPEC_DEFAULTS } from './spec.ts';
+import { DEFAULT_IMAGE_WORKDIR } from './image-key.ts';
 import type { AccessLogSpec, AnalysisSpec, DomainSpec, EnvVars, HstsSpec, EnvironmentSpec, HealthSpec, ServiceSpec, Spec, StepSpec, StrategySpec } from './spec.ts';
 
 type RawService = NonNullable<RawSpec['services']>[string];
@@ -55,6 +56,7 @@ export function compileSpec(raw: RawSpec, order: { services?: readonly string[];
     },
     notifications: (raw.notifications ?? []).map((n) => ({ url: n.url.trim(), format: n.format ?? 'webhook', events: n.events })),
     flags: raw.flags ?? null,
+    image: raw.image ? { base: raw.image.base, workdir: raw.image.workdir?.replace(/\/$/, '') ?? DEFAULT_IMAGE_WORKDIR } : null,
   };
   return deepFreeze(spec);
 }

@@ -11,6 +11,7 @@ import type { DurationBound } from './limits.ts';
 import { PERCENT_PATTERN } from './percent.ts';
 import { notificationsSchema } from './notification-schema.ts';
 import { flagsKeySchema } from './flags-key.ts';
+import { imageKeySchema } from './image-key.ts';
 import { hostNameProblem } from './host-name.ts';
 import { ENV_VAR_NAME, isReservedSecretGroup, RESERVED_SECRET_GROUP_PREFIX, SECRET_GROUP_NAME } from './names.ts';
 import { ALERT_ACTIONS, ALERT_METRICS, alertProblems } from './alert-spec.ts';
@@ -486,6 +487,7 @@ export const rawSpecSchema = z.strictObject({
   triggers: triggersSchema.optional(),
   notifications: notificationsSchema.optional().describe('Where the project\'s events (run.failed, rollback, …) are sent.'),
   flags: flagsKeySchema.optional(),
+  image: imageKeySchema.optional(),
 });
 
 export type RawSpec = z.output<typeof rawSpecSchema>;

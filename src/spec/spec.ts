@@ -176,4 +176,13 @@ export type Spec = {
   readonly notifications: readonly NotificationSpec[];
   /** The flag file's path in the repository (`flags:`); null: the project defines no flags. */
   readonly flags: string | null;
+  /** `image:`: also build an OCI image of each run; null: the artifact only. */
+  readonly image: ImageSpec | null;
+};
+
+export type ImageSpec = {
+  /** The base image reference as written (validated by src/spec/image-reference.ts). */
+  readonly base: string;
+  /** Absolute; where the artifact's files are in the image and its working directory. */
+  readonly workdir: string;
 };

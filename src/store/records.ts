@@ -56,6 +56,8 @@ export interface Run {
   state: RunState;
   reason: string | null;
   artifactDigest: string | null;
+  /** The OCI image the build pushed (`host/repo:rN@sha256:…`); null without `image:` in sluice.yaml. */
+  image: string | null;
   specJson: string | null;
   attempt: number;
   cancelRequested: number;
@@ -136,6 +138,8 @@ export interface Release {
   runNumber: number | null;
   commitSha: string;
   artifactDigest: string;
+  /** The run's image, pinned by digest (a rollback copies it: same digest, no rebuild); null: none. */
+  image: string | null;
   configJson: string;
   state: string;
   reason: string | null;

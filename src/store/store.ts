@@ -10,13 +10,14 @@ import type { NotificationRecords } from '../notifications/delivery-record.ts';
 import type { FlagRecords } from '../flags/flag-records.ts';
 import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
-export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
+export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'image' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
   preview?: number | null;
   configSha?: string | null;
   fromFork?: number;
   triggeredBy?: string | null;
 };
-export type NewRelease = Omit<Release, 'number'>;
+/** `image` may be left out: a release without an OCI image (most tests, projects without `image:`). */
+export type NewRelease = Omit<Release, 'number' | 'image'> & { image?: string | null };
 export type NewLogLine = Omit<LogLine, 'id'>;
 export type NewAuditEntry = Omit<AuditRecord, 'id' | 'prevHash' | 'hash'>;
 

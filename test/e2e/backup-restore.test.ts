@@ -17,6 +17,7 @@ import { Keyring, loadMasterKey } from '../../src/secrets/keyring.ts';
 import { runCli, tempDir, terminal, TestServer, viaRouter, type RunJson } from './harness.ts';
 import { appFiles, deployedProject, prodHost, type ReleaseJson } from './fixtures.ts';
 import { StepSignals } from './step-signals.ts';
+import { pushBusyboxBase, registryMissing, startRegistry } from '../image/registry-kit.ts';
 
 const secretValue = 'backed-up value 7f3a';
 
@@ -25,8 +26,17 @@ void test('a backup taken while runs write restores into a new directory where a
   // And the access log: its lines, like every log line, are in the backup (logs.db, a part of the file).
   // And feature flags: the environment's definitions, its overrides and their history.
   const flagFile = 'flags:\n  checkout: { state: ENABLED, variants: { on: true, off: false }, defaultVariant: off }\n';
-  const withDomain = (files: Record<string, string>): Record<string, string> => ({ ...files, 'sluice.yaml': `${files['sluice.yaml']}    domains: [shop.example.com]\n    accessLog: all\nflags: flags.yaml\n`, 'flags.yaml': flagFile });
-  const { server, repo } = await deployedProject(t, 'shop', withDomain(appFiles('v1')));
+  // And the releases' OCI image (0021), when a registry can run here.
+  const noRegistry = registryMissing();
+  if (noRegistry) console.log(`# the image part is skipped: ${noRegistry}`);
+  const reg = noRegistry ? null : await startRegistry();
+  if (reg) {
+    t.after(() => reg.stop());
+    pushBusyboxBase(reg, 'base/busybox:1', { index: true });
+  }
+  const imageYaml = reg ? `image:\n  base: ${reg.host}/base/busybox:1\n` : '';
+  const withDomain = (files: Record<string, string>): Record<string, string> => ({ ...files, 'sluice.yaml': `${files['sluice.yaml']}    domains: [shop.example.com]\n    accessLog: all\nflags: flags.yaml\n${imageYaml}`, 'flags.yaml': flagFile });
+  const { server, repo } = await deployedProject(t, 'shop', withDomain(appFiles('v1')), { args: reg ? ['--registry', reg.url] : [] });
   const set = await server.cli(['secret', 'set', 'app', 'TOKEN'], { input: secretValue });
   assert.equal(set.code, 0, set.stderr);
   const flagSet = await server.cli(['flag', 'set', 'shop', 'checkout', '--env', 'production', '--percent', '30']);
@@ -146,7 +156,8 @@ void test('a backup taken while runs write restores into a new directory where a
     assert.equal(now.commit, r.commit);
   }
   const releases = await again.json<ReleaseJson[]>(['releases', 'shop', '--env', 'production']);
-  for (const r of releasesBefore) assert.ok(releases.some((x) => x.number === r.number && x.commit === r.commit && x.artifact === r.artifact), `release ${r.number} restored`);
+  for (const r of releasesBefore) assert.ok(releases.some((x) => x.number === r.number && x.commit === r.commit && x.artifact === r.artifact && x.image === r.image), `release ${r.number} restored`);
+  if (reg) assert.match(releasesBefore[0]?.image ?? '', /\/shop:r\d+@sha256:[a-f0-9]{64}$/, 'the backed-up release has its image');
   const claims = await again.json<Array<{ domain: string; environment: string }>>(['domains', 'shop']);
   assert.deepEqual(claims.map((c) => [c.domain, c.environment]), [['shop.example.com', 'production']], 'the domain claims are in the backup');
   const flag = await again.json<{ version: number; override: unknown }>(['flag', 'get', 'shop', 'checkout', '--env', 'production']);

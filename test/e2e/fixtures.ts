@@ -173,6 +173,8 @@ export interface ReleaseJson {
   number: number;
   commit: string;
   artifact: string;
+  /** `host/repo:rN@sha256:…` when the project has `image:`. */
+  image?: string;
   state: string;
   rolledBackFrom?: number;
   reason?: string;

@@ -9,7 +9,7 @@ import type { DomainClaim } from '../../src/domains/domain-claim.ts';
 
 const run: Run = {
   id: 'run-7', project: 'shop', number: 7, commitSha: 'c'.repeat(40), branch: 'main', ref: 'refs/heads/main', author: 'Ada <ada@example.com>', message: 'fix: checkout', trigger: 'webhook:github',
-  preview: null, state: 'failed', reason: null, artifactDigest: null, specJson: null, attempt: 0, cancelRequested: 0, leaseOwner: null, leaseExpiresAt: null, approvedBy: null, approvedAt: null,
+  preview: null, state: 'failed', reason: null, artifactDigest: null, image: null, specJson: null, attempt: 0, cancelRequested: 0, leaseOwner: null, leaseExpiresAt: null, approvedBy: null, approvedAt: null,
   triggeredBy: null, createdAt: '2026-12-05T00:00:00.000Z', startedAt: null, finishedAt: null, configSha: null, fromFork: 0,
 };
 

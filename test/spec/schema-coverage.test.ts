@@ -26,8 +26,14 @@ const PREVIEW = 'test/e2e/hooks-hosts.test.ts: a signed push deploys; a signed p
 
 const NOTIFY = 'test/spec/notification-keys.test.ts: notification targets compile with their format (webhook by default), events and secret references';
 
+const IMAGE_KEYS = 'test/spec/image-key.test.ts: a base that is not a valid reference, a workdir that is not absolute or not plain, an unknown key: refused at line and column';
+const IMAGE_E2E = 'test/e2e/image-registry.test.ts: a commit of an image: project pushes PROJECT:rN, the release records its digest, the app serves as processes, a rollback keeps the earlier digest';
+
 /** JSON path of a key (`*` a map entry, `[]` a list item) → `FILE: TEST NAME` of a test that exercises it. */
 const COVERAGE: Record<string, string> = {
+  image: IMAGE_E2E,
+  'image.base': IMAGE_KEYS,
+  'image.workdir': IMAGE_KEYS,
   flags: 'test/e2e/flags-cli.test.ts: flags: deploy, set, get, list, history, revert, bad input, redeploy, archive, invalid file, permissions, audit',
   notifications: NOTIFY,
   'notifications[].url': NOTIFY,

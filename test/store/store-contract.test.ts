@@ -246,6 +246,21 @@ await describeStoreContract('Store contract', (stores) => {
     assert.deepEqual(await b.getRelease('p', 'staging', 2), { ...s2, state: 'rolled_back', reason: 'bad' });
   });
 
+  void test('a run and its releases keep the OCI image reference (0021): null without one, the digest kept as written', async () => {
+    const { a, b } = stores();
+    await a.createProject(project('p'));
+    const run = await a.createRun(newRun('p'));
+    assert.equal(run.image, null);
+    const image = `127.0.0.1:5000/p:r1@sha256:${'c'.repeat(64)}`;
+    await a.updateRun(run.id, { image });
+    assert.equal((await b.getRun(run.id))?.image, image);
+    const plain = await a.createRelease(newRelease('p', 'prod', 'sha256:1'));
+    assert.equal(plain.image, null);
+    const withImage = await b.createRelease(newRelease('p', 'prod', 'sha256:1', { image }));
+    assert.equal((await a.getRelease('p', 'prod', withImage.number))?.image, image);
+    assert.deepEqual((await a.listReleases('p', 'prod')).map((r) => r.image), [image, null]);
+  });
+
   void test('fork previews: a run keeps its base-branch commit and fork flag; pull requests and previews keep where their head lives', async () => {
     const { a, b } = stores();
     await a.createProject(project('p'));

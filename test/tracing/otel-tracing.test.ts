@@ -28,6 +28,7 @@ function runOf(id = randomUUID()): Run {
     state: 'running',
     reason: null,
     artifactDigest: null,
+    image: null,
     specJson: null,
     attempt: 0,
     cancelRequested: 0,

@@ -9,6 +9,7 @@ export const releaseSchema = z
     number: z.number().int(),
     commit: z.string(),
     artifact: z.string(),
+    image: z.string().optional().describe('the OCI image pushed for the release (REPO:rN@sha256:…), when the project has `image:`'),
     createdAt: time,
     state: z.string(),
     rolledBackFrom: z.number().int().optional(),

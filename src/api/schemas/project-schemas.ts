@@ -44,7 +44,7 @@ export const environmentStatusSchema = z
     name: z.string(),
     url: z.string(),
     state: z.string(),
-    release: z.object({ number: z.number().int(), commit: z.string(), artifact: z.string(), createdAt: time }).nullable(),
+    release: z.object({ number: z.number().int(), commit: z.string(), artifact: z.string(), image: z.string().optional(), createdAt: time }).nullable(),
     reason: z.string().optional(),
     dataPlane: z.literal('down').optional(),
   })

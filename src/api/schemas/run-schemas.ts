@@ -34,6 +34,7 @@ export const runSchema = z
     trigger: z.string(),
     reason: z.string().optional(),
     artifact: z.string().nullable(),
+    image: z.string().optional().describe('the OCI image the build pushed (REPO:rN@sha256:…), when the project has `image:`'),
     attempt: z.number().int(),
     createdAt: time,
     startedAt: time.nullable(),

@@ -81,6 +81,7 @@ export function deployCommands(program: Command, ctx: CliContext): void {
           ...s.environments.map((e) => [e.name, e.state, e.release ? `#${e.release.number}` : '-', e.release ? e.release.commit.slice(0, 10) : '-', e.url]),
         ]),
       );
+      for (const e of s.environments) if (e.release?.image) console.log(`${e.name} image: ${e.release.image}`);
       if (s.dataPlane === 'down') console.log('the data plane is down: nothing is served until the server has started it again');
     });
   program
@@ -94,8 +95,8 @@ export function deployCommands(program: Command, ctx: CliContext): void {
       if (o.json) return printJson(list);
       console.log(
         table([
-          ['#', 'STATE', 'COMMIT', 'ARTIFACT', 'CREATED', 'NOTE'],
-          ...list.map((r) => [String(r.number), r.state, r.commit.slice(0, 10), r.artifact.slice(0, 19), ago(r.createdAt), r.rolledBackFrom ? `rolled back from #${r.rolledBackFrom}` : (r.reason ?? '')]),
+          ['#', 'STATE', 'COMMIT', 'ARTIFACT', 'CREATED', 'NOTE', ...(list.some((r) => r.image) ? ['IMAGE'] : [])],
+          ...list.map((r) => [String(r.number), r.state, r.commit.slice(0, 10), r.artifact.slice(0, 19), ago(r.createdAt), r.rolledBackFrom ? `rolled back from #${r.rolledBackFrom}` : (r.reason ?? ''), ...(list.some((x) => x.image) ? [r.image ?? '-'] : [])]),
         ]),
       );
     });

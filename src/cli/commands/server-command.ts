@@ -15,6 +15,8 @@ import { acmeSettingsOf, type AcmeFlags } from '../../config/acme-options.ts';
 import { tracingConfigOf } from '../../tracing/tracing-config.ts';
 
 export interface ServerFlags extends AcmeFlags {
+  registry?: string;
+  registryCredentials?: string;
   data?: string;
   host: string;
   port: string;
@@ -53,6 +55,14 @@ export function intOption(name: string, value: string, min: number, max: number)
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function registryOf(flags: ServerFlags): { url: string; credentialsGroup: string | null } | null {
+  if (flags.registry === undefined) {
+    if (flags.registryCredentials !== undefined) throw new Error('--registry-credentials needs --registry URL');
+    return null;
+  }
+  return { url: urlOption('--registry', flags.registry).replace(/\/+$/, ''), credentialsGroup: flags.registryCredentials ?? null };
 }
 
 export function urlOption(name: string, value: string): string {
@@ -141,6 +151,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--notify-deny-private', 'refuse notification targets on loopback, private and link-local addresses (checked on the address connected to, against SSRF)')
     .option('--notify-retry <duration>', 'first retry of a failed notification after this long, doubling (with jitter) up to 1h; given up after 24h', '1s')
     .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it')
+    .option('--registry <url>', 'OCI registry the images of projects with `image:` are pushed to, as PROJECT:rN (http:// for a loopback registry)')
+    .option('--registry-credentials <group>', 'secret group with the keys username and password for --registry (Basic, or for its token service)')
     .option('--sandbox <mode>', 'bwrap: steps and instances run inside bubblewrap (recommended; refuses to start where it cannot run); none: unsandboxed, warned about (the default for now: docs/decisions/0016)', 'none');
 }
 
@@ -188,6 +200,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     tracing: tracingConfigOf(ctx.env.otel),
     notifyDenyPrivate: flags.notifyDenyPrivate === true,
     notifyRetryMs: retryOption(flags.notifyRetry),
+    registry: registryOf(flags),
   }, logger);
   startOutputRotation(outputRotationOf(flags), (line) => logger.warn(line));
   return { ...server, logger };

@@ -8,7 +8,8 @@ export interface EnvironmentStatus {
   name: string;
   url: string;
   state: string;
-  release: { number: number; commit: string; artifact: string; createdAt: string } | null;
+  /** `image`: the release's OCI image (`host/repo:rN@sha256:…`) when its project has `image:`. */
+  release: { number: number; commit: string; artifact: string; image?: string; createdAt: string } | null;
   reason?: string;
   /** Present while the data plane cannot be reached: the environment is then `degraded`. */
   dataPlane?: 'down';
@@ -46,7 +47,7 @@ export async function projectStatus(deps: { store: Store; runtime: Runtime }, pr
       name: env.name,
       url: urlOf(env.name),
       state: down ? 'degraded' : state,
-      release: release ? { number: release.number, commit: release.commitSha, artifact: release.artifactDigest, createdAt: release.createdAt } : null,
+      release: release ? { number: release.number, commit: release.commitSha, artifact: release.artifactDigest, ...(release.image ? { image: release.image } : {}), createdAt: release.createdAt } : null,
       ...(env.reason ? { reason: env.reason } : {}),
       ...(down ? { dataPlane: 'down' as const } : {}),
     });

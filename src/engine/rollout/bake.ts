@@ -65,6 +65,7 @@ async function rollBack(deps: RolloutDeps, v: RolloutView, reason: string, cause
     runNumber: stable.runNumber,
     commitSha: stable.commitSha,
     artifactDigest: stable.artifactDigest,
+    image: stable.image,
     configJson: withOwnInstances(stable.configJson),
     state: 'deploying',
     reason: `automatic rollback: ${reason}`,

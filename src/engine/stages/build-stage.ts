@@ -5,6 +5,7 @@ import path from 'node:path';
 import { requireSpec, type StageImpl } from '../run-context.ts';
 import { runSteps } from './run-steps.ts';
 import { findSecretInTree } from './find-secret-in-tree.ts';
+import { publishImage } from './publish-image.ts';
 
 export const buildStage: StageImpl = async (ctx, stage) => {
   const { sourceOf, artifacts, store } = ctx.deps;
@@ -27,6 +28,7 @@ export const buildStage: StageImpl = async (ctx, stage) => {
   await store.updateRun(ctx.run.id, { artifactDigest: artifact.digest });
   ctx.run.artifactDigest = artifact.digest;
   ctx.sink.line(null, 'system', `artifact ${artifact.digest} (${artifact.size} bytes)`);
+  const image = spec.image ? await publishImage(ctx, spec.image, dir, artifact.digest) : null;
   await fs.rm(dir, { recursive: true, force: true });
-  return result;
+  return image && image.state !== 'succeeded' ? image : result;
 };

@@ -121,6 +121,7 @@ export class SqlStore implements Store {
         finishedAt: null,
         reason: null,
         artifactDigest: null,
+        image: null,
         specJson: null,
         triggeredBy: run.triggeredBy ?? null,
       };
@@ -290,7 +291,7 @@ export class SqlStore implements Store {
         .where('project', '=', release.project)
         .where('environment', '=', release.environment)
         .executeTakeFirst();
-      const full: Release = { ...release, number: Number(top?.n ?? 0) + 1 };
+      const full: Release = { ...release, image: release.image ?? null, number: Number(top?.n ?? 0) + 1 };
       await tx.insertInto('releases').values(full).execute();
       return full;
     });
