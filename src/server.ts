@@ -23,7 +23,7 @@ import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
 import type { Engine } from './engine/engine.ts';
 import { AuditTrail } from './engine/audit/audit-trail.ts';
 import type { Logger } from './engine/logger.ts';
-import { NotFoundError, errorMessage } from './errors.ts';
+import { ErrorCode, NotFoundError, SluiceError, errorMessage } from './errors.ts';
 import type { FlagPublisher } from './flags/flag-publisher.ts';
 import { textLogger, type LogFormat } from './server/create-logger.ts';
 import { openSandbox, SANDBOX_OFF_WARNING, type SandboxMode } from './sandbox/open-sandbox.ts';
@@ -46,6 +46,8 @@ import type { TracingConfig } from './tracing/tracing-config.ts';
 import { openTracing } from './tracing/open-tracing.ts';
 import { FlagKeyMaker } from './flags/ofrep/flag-keys.ts';
 import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane-flag-publisher.ts';
+import type { OidcSettings } from './config/oidc-options.ts';
+import { openOidc } from './server/open-oidc.ts';
 
 /**
  * What the server needs only once the data plane is on its way: loaded while the data plane
@@ -154,6 +156,8 @@ export interface ServerOptions {
   notifyDenyPrivate?: boolean;
   /** The first retry of a failed notification (default 1 s), doubling up to 1 h; given up after 24 h. */
   notifyRetryMs?: number;
+  /** Single sign-on with OpenID Connect (--oidc-*); null or absent: off. */
+  oidc?: OidcSettings | null;
 }
 
 /** How long a stopping server waits for the last spans to reach the collector. */
@@ -363,6 +367,17 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // A wildcard address is reached through loopback from this machine (and is not a Host the API answers for).
   const localHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let url = `http://${localHost}:${opts.port}`;
+  const oidc = opts.oidc
+    ? openOidc(opts.oidc, {
+        masterKey,
+        readSecret: (group, key) => secrets.readInternal(group, key),
+        apiBase: () => publicUrl ?? url,
+        startSession: async () => {
+          throw new SluiceError(ErrorCode.unavailable, 'dashboard sessions are not in this build yet');
+        },
+        logger,
+      })
+    : null;
   const { app } = createApi(
     {
       engine,
@@ -416,6 +431,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       },
       flagKeyApi: { assertProject: async (name) => void (await engine.project(name)), clientKey: (project, env) => flagKeys.key('client', project, env) },
       logApi: { store: logs.store, appends: logs.ingest, runEnds, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
+      ...(oidc ? { oidcApi: oidc.api } : {}),
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();
@@ -461,6 +477,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   if (address && typeof address === 'object') url = `http://${localHost}:${address.port}`; // --port 0 picks a free port
   await engine.start();
   alerts.start();
+  oidc?.start();
   // The data plane may have lost what it served (a new machine, a wiped state): every environment's flags again.
   void flags.republishAll(async (p, e) => ((await store.getEnvironment(p, e))?.state ?? 'removed') !== 'removed').then(
     (n) => n > 0 && logger.info(`flags of ${n} environment(s) published`),
@@ -480,6 +497,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     engine,
     flagPublisher,
     async close() {
+      oidc?.stop();
       certificates?.stop();
       dpSupervisor?.stop();
       await app.close();

@@ -23,6 +23,7 @@ import type { Tracing } from '../engine/tracing.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { registerDoraRoute } from './dora-route.ts';
 import { registerFlagRoutes } from './flag-routes.ts';
+import { registerOidcRoutes } from './oidc-routes.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -94,5 +95,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerDoraRoute(app, deps.doraApi);
   registerFlagRoutes(app, deps.flagApi, auditor);
   if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
+  // Without --oidc-issuer the routes still exist and answer 503 naming the option (login null: nothing else is called).
+  registerOidcRoutes(app, deps.oidcApi ?? { login: null, startSession: async () => {}, secure: () => false, logError: opts.logErrors }, auditor);
   return { app, routes };
 }

@@ -21,6 +21,7 @@ import { projectView, releaseView, rolloutView, runView } from './views.ts';
 import type { MetricsApiDeps } from './metrics-route.ts';
 import type { DoraApiDeps } from './dora-route.ts';
 import type { FlagApiDeps } from './flag-routes.ts';
+import type { OidcRouteDeps } from './oidc-routes.ts';
 
 export interface ApiDeps {
   engine: Engine;
@@ -37,6 +38,8 @@ export interface ApiDeps {
   logApi: LogApiDeps;
   /** The environments' public flag keys (absent: no route). */
   flagKeyApi?: FlagKeyApiDeps;
+  /** Single sign-on (--oidc-issuer); absent: its routes answer that it is not configured. */
+  oidcApi?: OidcRouteDeps;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;
 }
