@@ -12,6 +12,7 @@ import { guardRequests } from '../src/api/request-guard.ts';
 import { FailureLimiter, defaultFailureLimit } from '../src/auth/failure-limiter.ts';
 import { need, seesProject, type Permission } from '../src/auth/permission.ts';
 import { TokenService } from '../src/auth/token-service.ts';
+import { defaultSessionPolicy, SessionService } from '../src/auth/session-service.ts';
 import { systemClock } from '../src/engine/clock.ts';
 import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -26,7 +27,7 @@ function app(store: Store, guarded: TokenService | null): FastifyInstance {
   const a = Fastify({ logger: false });
   let permission: Permission = need.public;
   if (guarded) {
-    guardRequests(a, { tokens: guarded, hosts: new Set(['127.0.0.1']), publicOrigin: null, failures: new FailureLimiter(defaultFailureLimit), warn: () => {}, now: Date.now });
+    guardRequests(a, { tokens: guarded, sessions: new SessionService({ store, clock: systemClock, tokens: guarded, policy: defaultSessionPolicy }), hosts: new Set(['127.0.0.1']), publicOrigin: null, failures: new FailureLimiter(defaultFailureLimit), warn: () => {}, now: Date.now });
     permission = need.viewer;
   }
   a.get('/api/projects', { config: { permission } }, async (req) => (await store.listProjects()).filter((p) => seesProject(req.principal ?? null, p.name)).map((p) => ({ name: p.name, branch: p.branch })));

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { servedHosts } from './api/request-guard.ts';
 import { defaultFailureLimit } from './auth/failure-limiter.ts';
 import { TokenService } from './auth/token-service.ts';
+import { defaultSessionPolicy, SessionService, type SessionPolicy } from './auth/session-service.ts';
 import { ensureAdminToken } from './server/ensure-admin-token.ts';
 import { ownChildEnv } from './config/environment.ts';
 import { packageVersion } from './config/package-version.ts';
@@ -146,6 +147,8 @@ export interface ServerOptions {
   publicUrl?: string | null;
   /** Failed authentications per source address per minute before 429 (default 30). */
   authFailuresPerMinute?: number;
+  /** Dashboard sessions' idle and absolute expiry (default defaultSessionPolicy: 12 h, 7 d). */
+  sessions?: SessionPolicy;
   /** The ACME CA certificates are ordered from (default Let's Encrypt production). */
   acme?: AcmeSettings;
   /** bwrap: refuse to start where bubblewrap cannot run; none (default for now, docs/decisions/0016): unsandboxed, warned about. */
@@ -363,6 +366,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   });
   const watchedAlerts = new WatchedEnvironments(store, config);
   const tokens = new TokenService({ store, clock: systemClock });
+  const sessions = new SessionService({ store, clock: systemClock, tokens, policy: opts.sessions ?? defaultSessionPolicy });
   let dpSupervisor: { stop(): void } | null = null;
   // A wildcard address is reached through loopback from this machine (and is not a Host the API answers for).
   const localHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -444,6 +448,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       logErrors: (m, e) => logger.error(m, e),
       warn: (m) => logger.warn(m),
       tokens,
+      sessions,
+      authConfig: () => ({ oidc: false }),
       hosts: servedHosts(opts.host, publicUrl),
       publicOrigin: publicUrl ? new URL(publicUrl).origin.toLowerCase() : null,
       failureLimit: { ...defaultFailureLimit, max: opts.authFailuresPerMinute ?? defaultFailureLimit.max },

@@ -22,6 +22,8 @@ export const auditActions: Readonly<Record<string, string>> = {
   'POST /api/projects/:name/rotate-webhook-secret': 'project.rotate-webhook-secret',
   'POST /api/tokens': 'token.create',
   'POST /api/tokens/:token/revoke': 'token.revoke',
+  'POST /api/session': 'session.sign-in',
+  'DELETE /api/session': 'session.sign-out',
   'POST /api/backup': 'backup.create',
   'POST /api/dataplane/shutdown': 'dataplane.shutdown',
   'POST /hooks/:host/:project': 'webhook.receive',

@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ErrorCode, InvalidInputError, SluiceError } from '../errors.ts';
 import { FailureLimiter, type FailureLimit } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
+import type { SessionService } from '../auth/session-service.ts';
+import { registerSessionRoutes, type AuthConfig } from './session-routes.ts';
 import { statusOfCode } from './error-status.ts';
 import { guardRequests, MAX_HEADER_BYTES, type RouteEntry } from './request-guard.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
@@ -29,6 +31,9 @@ export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
   warn: (message: string) => void;
   tokens: TokenService;
+  sessions: SessionService;
+  /** What the sign-in page offers (OpenID Connect fills in `oidc`). */
+  authConfig: () => AuthConfig;
   /** Host names the API answers for (servedHosts()). */
   hosts: ReadonlySet<string>;
   publicOrigin: string | null;
@@ -71,7 +76,9 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
       done(new InvalidInputError(`the body is not JSON: ${(error as Error).message}`), undefined);
     }
   });
-  const routes = guardRequests(app, { tokens: opts.tokens, hosts: opts.hosts, publicOrigin: opts.publicOrigin, failures: new FailureLimiter(opts.failureLimit), warn: opts.warn, now: Date.now });
+  const failures = new FailureLimiter(opts.failureLimit);
+  app.decorate('sessionGate', { sessions: opts.sessions, publicOrigin: opts.publicOrigin });
+  const routes = guardRequests(app, { tokens: opts.tokens, sessions: opts.sessions, hosts: opts.hosts, publicOrigin: opts.publicOrigin, failures, warn: opts.warn, now: Date.now });
   // Before the routes, so that it applies to every one of them.
   const auditor = registerAuditHook(app, {
     trail: deps.auditTrail,
@@ -91,6 +98,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerAuditRoutes(app, deps.auditTrail);
   registerBackupRoute(app, deps.backupApi);
   registerTokenRoutes(app, opts.tokens);
+  registerSessionRoutes(app, { tokens: opts.tokens, failures, warn: opts.warn, authConfig: opts.authConfig });
   registerMetricsRoute(app, deps.metricsApi);
   registerDoraRoute(app, deps.doraApi);
   registerFlagRoutes(app, deps.flagApi, auditor);

@@ -6,15 +6,22 @@
 //    can carry it, and a bodyless POST cannot sneak through).
 // 4. The route's declared permission: public, or a token (request.principal) of at least the
 //    role, within its projects and environments. Failed authentications count per address.
+//    Without an Authorization header, the dashboard's session cookie stands for the token; a
+//    change carried by the cookie must also come with an Origin header and the session's CSRF
+//    token (x-csrf-token), since a browser sends cookies on its own.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ErrorCode, ForbiddenError, InvalidInputError, NotFoundError, SluiceError, UnauthenticatedError } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { assertAllowed, seesEnvironment, seesProject, type Permission } from '../auth/permission.ts';
 import type { FailureLimiter } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
+import type { ActiveSession, SessionService } from '../auth/session-service.ts';
+import { csrfMatches } from '../auth/session-value.ts';
+import { clearSessionCookie, isHttps, sessionCookieOf } from './session-cookie.ts';
 
 export interface GuardOptions {
   tokens: TokenService;
+  sessions: SessionService;
   /** Host names (lowercase, IPv6 without brackets) the API answers for. */
   hosts: ReadonlySet<string>;
   /** --public-url's origin (scheme://host[:port], lowercase): a reverse proxy in front may rewrite Host, not Origin. */
@@ -50,6 +57,13 @@ function isMutation(method: string): boolean {
   return method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The dashboard session that authenticated the request; null for a bearer token or none. */
+    session: ActiveSession | null;
+  }
+}
+
 export function principalOf(req: FastifyRequest): Principal {
   if (!req.principal) throw new UnauthenticatedError('this route needs a token');
   return req.principal;
@@ -77,9 +91,20 @@ function refuseOversizedHeaders(raw: readonly string[]): void {
   }
 }
 
+/** A change carried by the session cookie: the page's own origin sent it, with the session's CSRF token. */
+function assertSameSite(req: FastifyRequest, cookie: string): void {
+  // A foreign Origin was refused above; here it must be present at all.
+  if (req.headers.origin === undefined) throw new ForbiddenError('a change made with the session cookie needs an Origin header (browsers send it)', { csrf: true });
+  const given = req.headers['x-csrf-token'];
+  if (typeof given !== 'string' || !csrfMatches(cookie, given)) {
+    throw new ForbiddenError(`a change made with the session cookie needs the session's CSRF token in x-csrf-token (GET /api/session gives it); ${given === undefined ? 'none was sent' : 'the one sent is wrong'}`, { csrf: true });
+  }
+}
+
 /** Installs the guard; returns the route table as routes are added (what the permission tests read). */
 export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonly RouteEntry[] {
   app.decorateRequest('principal', null);
+  app.decorateRequest('session', null);
   const table: RouteEntry[] = [];
   // A route without a declared permission is a bug: refuse to build the server at all.
   app.addHook('onRoute', (route) => {
@@ -87,7 +112,7 @@ export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonl
     if (!permission) throw new Error(`route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
     for (const method of [route.method].flat()) table.push({ method, url: route.url, permission });
   });
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const hostHeader = req.headers.host ?? '';
     const host = hostnameOf(hostHeader);
     if (host === null || !opts.hosts.has(host)) {
@@ -106,8 +131,18 @@ export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonl
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/json') throw new InvalidInputError(`${req.method} needs Content-Type: application/json (got ${type ? JSON.stringify(type) : 'none'})`);
     }
+    const cookie = req.headers.authorization === undefined ? sessionCookieOf(req.headers.cookie) : undefined;
     try {
-      req.principal = await opts.tokens.authenticate(req.headers.authorization);
+      if (cookie !== undefined) {
+        req.session = await opts.sessions.authenticate(cookie).catch((error: unknown) => {
+          // The browser may drop a cookie that signs nobody in.
+          if (error instanceof SluiceError && error.code === ErrorCode.unauthenticated) clearSessionCookie(reply, isHttps(req, opts.publicOrigin));
+          throw error;
+        });
+        req.principal = req.session.principal;
+      } else {
+        req.principal = await opts.tokens.authenticate(req.headers.authorization);
+      }
     } catch (error) {
       if (!(error instanceof SluiceError) || error.code !== ErrorCode.unauthenticated) throw error;
       const { retryAfterMs, first } = opts.failures.fail(req.ip, opts.now());
@@ -119,6 +154,7 @@ export function guardRequests(app: FastifyInstance, opts: GuardOptions): readonl
       opts.warn(`authentication failed from ${req.ip} for ${req.method} ${req.routeOptions.url ?? ''}: ${error.message}`);
       throw error;
     }
+    if (cookie !== undefined && isMutation(req.method)) assertSameSite(req, cookie);
     assertAllowed(req.principal, permission, isMutation(req.method));
     // A token limited to projects or environments finds nothing outside them: 404, as if absent.
     const params = req.params as Record<string, string | undefined>;

@@ -106,6 +106,8 @@ export class TokenService {
     }
     const t = (await this.store.listTokens()).find((r) => r.name === name);
     if (!t) throw new NotFoundError('token', name);
+    // Its dashboard sessions end with it (each request checks the token too; this frees the rows).
+    await this.store.deleteTokenSessions(t.id);
     return viewOf(t);
   }
 
@@ -124,6 +126,25 @@ export class TokenService {
     if (id === null) throw new UnauthenticatedError(`not a Sluice token: expected ${tokenPrefix} and 64 hex digits (${tokenLength} characters), got ${value.length} characters`);
     const row = await this.store.getTokenById(id);
     if (!row || !tokenMatches(value, row.hash)) throw new UnauthenticatedError('unknown token');
+    return this.principalOfRow(row);
+  }
+
+  /**
+   * The principal of the token with this public id, as it is now (a dashboard session signed in
+   * with it calls this on every request): revoked, expired or gone is an UnauthenticatedError.
+   */
+  async principalOfId(id: string): Promise<Principal> {
+    const row = await this.store.getTokenById(id);
+    if (!row) throw new UnauthenticatedError('the token this session was signed in with no longer exists');
+    return this.principalOfRow(row);
+  }
+
+  /** The expiry of the token with this public id; null: it never expires. */
+  async expiryOfId(id: string): Promise<string | null> {
+    return (await this.store.getTokenById(id))?.expiresAt ?? null;
+  }
+
+  private async principalOfRow(row: TokenRecord): Promise<Principal> {
     if (row.revokedAt !== null) throw new UnauthenticatedError(`token ${row.name} was revoked at ${row.revokedAt}`);
     if (row.expiresAt !== null && row.expiresAt <= this.clock.now().toISOString()) throw new UnauthenticatedError(`token ${row.name} expired at ${row.expiresAt}`);
     const view = viewOf(row);

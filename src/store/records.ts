@@ -266,6 +266,30 @@ export interface SecretGrant {
   createdAt: string;
 }
 
+/** A dashboard session (migration 0020_sessions): only the hash of its cookie value is kept. */
+export interface SessionRecord {
+  /** SHA-256 (hex) of the cookie value. */
+  id: string;
+  /** How the person signed in: 'token' or 'oidc' (src/auth/session-origin.ts). */
+  kind: string;
+  /** The principal's name: the token's, or the OIDC identity's (the actor in the audit trail). */
+  name: string;
+  role: string;
+  /** JSON array of project names, or null for every project. */
+  projects: string | null;
+  /** JSON array of environment names, or null for every environment. */
+  environments: string | null;
+  /** A token sign-in: the token's public id (its revocation or expiry ends the session). */
+  tokenId: string | null;
+  /** An OIDC sign-in: the issuer and subject of the identity. */
+  issuer: string | null;
+  subject: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  /** The absolute end: the configured maximum age, or earlier when the token or identity expires first. */
+  expiresAt: string;
+}
+
 /** An API token: only its hash is kept. `id` is the public part of the value, used to find the row. */
 export interface TokenRecord {
   name: string;

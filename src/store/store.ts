@@ -8,7 +8,7 @@ import type { EventRecords } from '../events/event-log.ts';
 import type { AlertRecords } from '../alerts/alert-records.ts';
 import type { NotificationRecords } from '../notifications/delivery-record.ts';
 import type { FlagRecords } from '../flags/flag-records.ts';
-import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
+import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
   preview?: number | null;
@@ -157,6 +157,18 @@ export interface Store extends EventRecords, AlertRecords, NotificationRecords, 
   listTokens(): Promise<TokenRecord[]>;
   /** Marks a live token revoked; false when no live token has that name. */
   revokeToken(name: string, at: string): Promise<boolean>;
+
+  /** Dashboard sessions, by the hash of the cookie value. */
+  createSession(session: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Sets lastSeenAt (never earlier than it was). */
+  touchSession(id: string, at: string): Promise<void>;
+  /** False when there was no such session. */
+  deleteSession(id: string): Promise<boolean>;
+  /** Deletes sessions past their absolute expiry (`now`) or idle since before `idleBefore`; returns how many. */
+  deleteStaleSessions(now: string, idleBefore: string): Promise<number>;
+  /** Deletes every session signed in with the token of this id; returns how many. */
+  deleteTokenSessions(tokenId: string): Promise<number>;
 
   /** TLS certificates (ACME and provided), in id order. */
   listCertificates(): Promise<CertificateRecord[]>;

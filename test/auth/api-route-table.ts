@@ -5,6 +5,7 @@ import { createApi } from '../../src/api/create-api.ts';
 import type { ApiDeps } from '../../src/api/routes.ts';
 import type { RouteEntry } from '../../src/api/request-guard.ts';
 import { TokenService } from '../../src/auth/token-service.ts';
+import { defaultSessionPolicy, SessionService } from '../../src/auth/session-service.ts';
 import { defaultFailureLimit } from '../../src/auth/failure-limiter.ts';
 import { systemClock } from '../../src/engine/clock.ts';
 
@@ -15,6 +16,8 @@ export async function apiRouteTable(): Promise<readonly RouteEntry[]> {
     logErrors: () => {},
     warn: () => {},
     tokens: new TokenService({ store: {} as Store, clock: systemClock }),
+    sessions: new SessionService({ store: {} as Store, clock: systemClock, tokens: new TokenService({ store: {} as Store, clock: systemClock }), policy: defaultSessionPolicy }),
+    authConfig: () => ({ oidc: false }),
     hosts: new Set(['127.0.0.1']),
     publicOrigin: null,
     failureLimit: defaultFailureLimit,

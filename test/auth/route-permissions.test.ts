@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { guardRequests } from '../../src/api/request-guard.ts';
 import { TokenService } from '../../src/auth/token-service.ts';
+import { defaultSessionPolicy, SessionService } from '../../src/auth/session-service.ts';
 import { FailureLimiter, defaultFailureLimit } from '../../src/auth/failure-limiter.ts';
 import { systemClock } from '../../src/engine/clock.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -15,7 +16,8 @@ void test('every route of the API declares a permission, and the expected routes
   assert.ok(routes.length >= 30, `the table holds the API's routes (${routes.length})`);
   for (const r of routes) assert.ok(r.permission, `${r.method} ${r.url} declares a permission`);
   const publicOnes = routes.filter((r) => 'public' in r.permission).map((r) => `${r.method} ${r.url}`).sort();
-  assert.deepEqual(publicOnes, ['GET /api/health', 'GET /healthz', 'HEAD /api/health', 'HEAD /healthz', 'POST /hooks/:host/:project']);
+  // The dashboard's sign-in page asks what it offers, and signing in is the authentication itself.
+  assert.deepEqual(publicOnes, ['GET /api/auth/config', 'GET /api/health', 'GET /healthz', 'HEAD /api/auth/config', 'HEAD /api/health', 'HEAD /healthz', 'POST /api/session', 'POST /hooks/:host/:project']);
   const roleOf = (method: string, url: string): string | undefined => {
     const p = routes.find((r) => r.method === method && r.url === url)?.permission;
     return p && 'role' in p ? `${p.role}${p.global ? ' global' : ''}` : undefined;
@@ -35,7 +37,7 @@ void test('every route of the API declares a permission, and the expected routes
 
 void test('a route without a permission stops the server from being built', async () => {
   const app = Fastify();
-  guardRequests(app, { tokens: new TokenService({ store: {} as Store, clock: systemClock }), hosts: new Set(['127.0.0.1']), publicOrigin: null, failures: new FailureLimiter(defaultFailureLimit), warn: () => {}, now: Date.now });
+  guardRequests(app, { tokens: new TokenService({ store: {} as Store, clock: systemClock }), sessions: new SessionService({ store: {} as Store, clock: systemClock, tokens: new TokenService({ store: {} as Store, clock: systemClock }), policy: defaultSessionPolicy }), hosts: new Set(['127.0.0.1']), publicOrigin: null, failures: new FailureLimiter(defaultFailureLimit), warn: () => {}, now: Date.now });
   assert.throws(() => app.get('/api/forgotten', async () => ({})), /declares no permission/);
   await app.close();
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { defaultLogStorePolicy } from '../../logs/log-store-policy.ts';
 import { formatDuration, parseDuration } from '../../spec/duration.ts';
+import { defaultSessionPolicy } from '../../auth/session-service.ts';
 import { formatSize, parseSize } from '../../spec/size.ts';
 import { defaultInstanceLogPolicy } from '../../dataplane/instance-log-policy.ts';
 import { defaultRunLogPolicy } from '../../engine/run-log-policy.ts';
@@ -42,6 +43,8 @@ export interface ServerFlags extends AcmeFlags, OidcFlags {
   startDataPlane: boolean;
   publicUrl?: string;
   authFailures: string;
+  sessionIdle: string;
+  sessionMaxAge: string;
   sandbox: string;
   notifyDenyPrivate?: boolean;
   notifyRetry: string;
@@ -110,6 +113,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--host <host>', 'API address (beyond loopback: every call needs a token; put TLS in front, see README "Trust")', '127.0.0.1')
     .option('--public-url <url>', 'the URL the API is reached at from elsewhere (webhook URLs; its host is answered besides loopback)')
     .option('--auth-failures <n>', 'failed authentications per source address per minute before 429', '30')
+    .option('--session-idle <duration>', 'a dashboard session unused this long ends', formatDuration(defaultSessionPolicy.idleMs))
+    .option('--session-max-age <duration>', 'a dashboard session ends this long after sign-in', formatDuration(defaultSessionPolicy.maxAgeMs))
     .option('--port <n>', 'API port', '7070')
     .option('--router-port <n>', 'edge router port', '8080')
     .option('--router-host <host>', 'edge router address', '127.0.0.1')
@@ -186,6 +191,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     outputRotation: outputRotationOf(flags),
     publicUrl: flags.publicUrl === undefined ? null : urlOption('--public-url', flags.publicUrl),
     authFailuresPerMinute: intOption('--auth-failures', flags.authFailures, 1, 1_000_000),
+    sessions: { idleMs: durationOption('--session-idle', flags.sessionIdle), maxAgeMs: durationOption('--session-max-age', flags.sessionMaxAge) },
     acme: acmeSettingsOf(flags),
     oidc: oidcSettingsOf(flags),
     tracing: tracingConfigOf(ctx.env.otel),

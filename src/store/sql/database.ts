@@ -2,7 +2,7 @@
 import type { Generated } from 'kysely';
 import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
 import type { CertificateRecord } from '../../certificates/certificate-record.ts';
-import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
+import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
 
 /** A domain claim as stored: the certificate reference flattened, hsts as 0/1. */
 export interface DomainClaimRow {
@@ -117,6 +117,7 @@ export interface Database {
   auditHead: { id: number; lastId: number; lastHash: string };
   secretGrants: SecretGrant;
   tokens: TokenRecord;
+  sessions: SessionRecord;
   domainClaims: DomainClaimRow;
   certificates: CertificateRow;
   acmeAccounts: AcmeAccountRecord;

@@ -6,6 +6,7 @@ import type { AuditHead } from '../../audit/audit-chain.ts';
 import { listDomainClaims, replaceDomainClaimsIn } from './sql-domain-claims.ts';
 import type { DomainClaim } from '../../domains/domain-claim.ts';
 import { insertToken, revokeTokenNamed } from './sql-tokens.ts';
+import { deleteSessionRow, deleteStaleSessionRows, deleteTokenSessionRows, getSessionRow, insertSession, touchSessionRow } from './sql-sessions.ts';
 import { deleteSecretGrant, insertSecretGrant, latestSecretRows, listSecretGrantRows, secretGroupNames } from './sql-secrets.ts';
 import { deleteCertificateRow, getAcmeAccountRow, getCertificateRow, listCertificateRows, putAcmeAccountRow, putCertificateRow } from './sql-certificates.ts';
 import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
@@ -25,7 +26,7 @@ import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, r
 import { backoffDelay } from '../../backoff.ts';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
-import type { AuditRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
+import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
 import type { AuditFilter, LeaseRecord, NewAuditEntry, NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
 import { acquireLeaseRow, getLeaseRow, releaseLeaseRow } from './sql-leases.ts';
 import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
@@ -449,6 +450,13 @@ export class SqlStore implements Store {
   revokeToken(name: string, at: string): Promise<boolean> {
     return revokeTokenNamed(this.db, name, at);
   }
+
+  createSession = (session: SessionRecord): Promise<void> => insertSession(this.db, session);
+  getSession = (id: string): Promise<SessionRecord | undefined> => getSessionRow(this.db, id);
+  touchSession = (id: string, at: string): Promise<void> => touchSessionRow(this.db, id, at);
+  deleteSession = (id: string): Promise<boolean> => deleteSessionRow(this.db, id);
+  deleteStaleSessions = (now: string, idleBefore: string): Promise<number> => deleteStaleSessionRows(this.db, now, idleBefore);
+  deleteTokenSessions = (tokenId: string): Promise<number> => deleteTokenSessionRows(this.db, tokenId);
 
   listDomainClaims = (filter?: { project?: string }): Promise<DomainClaim[]> => listDomainClaims(this.db, filter);
   replaceDomainClaims = (project: string, environment: string, claims: DomainClaim[]): Promise<void> => this.numbered((tx) => replaceDomainClaimsIn(tx, project, environment, claims));

@@ -1,0 +1,79 @@
+// The dashboard's sign-in: what the sign-in page shows (GET /api/auth/config, public), signing
+// in with a pasted API token (POST /api/session, public: it is the authentication), who is
+// signed in with the CSRF token for changes (GET /api/session), and signing out
+// (DELETE /api/session, which deletes the session on the server).
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ErrorCode, InvalidInputError, SluiceError, UnauthenticatedError } from '../errors.ts';
+import { need, type Permission } from '../auth/permission.ts';
+import type { FailureLimiter } from '../auth/failure-limiter.ts';
+import type { TokenService } from '../auth/token-service.ts';
+import type { ActiveSession } from '../auth/session-service.ts';
+import { clearSessionCookie, isHttps, sessionCookieOf } from './session-cookie.ts';
+import { principalOf } from './request-guard.ts';
+import { startSession } from './start-session.ts';
+
+export interface AuthConfig {
+  /** Whether "Sign in with SSO" is offered (OpenID Connect is configured). */
+  oidc: boolean;
+}
+
+export interface SessionRouteDeps {
+  tokens: TokenService;
+  failures: FailureLimiter;
+  warn: (message: string) => void;
+  authConfig: () => AuthConfig;
+}
+
+const signInSchema = z.object({ token: z.string().min(1).max(1000) }).strict();
+
+/** Signing out changes one thing: the caller's own session. Any role may, even one limited to environments. */
+const ownSession: Permission = { role: 'viewer', oneEnvironment: true };
+
+function sessionView(s: ActiveSession): Record<string, unknown> {
+  const { principal } = s;
+  return { name: principal.name, role: principal.role, projects: principal.projects, environments: principal.environments, via: s.kind, csrfToken: s.csrfToken, expiresAt: s.expiresAt, idleExpiresAt: s.idleExpiresAt };
+}
+
+export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
+  app.get('/api/auth/config', { config: { permission: need.public } }, async () => deps.authConfig());
+
+  app.post('/api/session', { config: { permission: need.public } }, async (req, reply) => {
+    const parsed = signInSchema.safeParse(req.body);
+    if (!parsed.success) throw new InvalidInputError('sign in with {"token": "sluice_…"}: the body must hold the API token and nothing else');
+    const { token } = parsed.data;
+    let principal;
+    try {
+      principal = await deps.tokens.authenticate(`Bearer ${token}`);
+    } catch (error) {
+      if (!(error instanceof SluiceError) || error.code !== ErrorCode.unauthenticated) throw error;
+      // Counted like any failed authentication: past the limit, 429 instead of 401.
+      const { retryAfterMs } = deps.failures.fail(req.ip, Date.now());
+      if (retryAfterMs > 0) {
+        const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
+        throw new SluiceError(ErrorCode.rateLimited, `too many failed authentications from ${req.ip}: try again in ${retryAfterS} s`, { details: { retryAfterS } });
+      }
+      deps.warn(`sign-in failed from ${req.ip}: ${error.message}`);
+      throw error;
+    }
+    const started = await startSession(reply, principal, { kind: 'token', token });
+    return reply.code(201).send(sessionView(started));
+  });
+
+  app.get('/api/session', { config: { permission: need.viewer } }, async (req) => {
+    // A bearer token has no session: the answer says who it is, with nothing to sign out of.
+    if (!req.session) {
+      const p = principalOf(req);
+      return { name: p.name, role: p.role, projects: p.projects, environments: p.environments, via: 'bearer' };
+    }
+    return sessionView(req.session);
+  });
+
+  app.delete('/api/session', { config: { permission: ownSession } }, async (req, reply) => {
+    const cookie = req.session ? sessionCookieOf(req.headers.cookie) : undefined;
+    if (cookie === undefined) throw new UnauthenticatedError('no session to sign out of: this request is not signed in with the session cookie');
+    await app.sessionGate.sessions.end(cookie);
+    clearSessionCookie(reply, isHttps(req, app.sessionGate.publicOrigin));
+    return reply.code(204).send();
+  });
+}
