@@ -24,7 +24,7 @@ import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
 import type { Engine } from './engine/engine.ts';
 import { AuditTrail } from './engine/audit/audit-trail.ts';
 import type { Logger } from './engine/logger.ts';
-import { ErrorCode, NotFoundError, SluiceError, errorMessage } from './errors.ts';
+import { NotFoundError, errorMessage } from './errors.ts';
 import type { FlagPublisher } from './flags/flag-publisher.ts';
 import { textLogger, type LogFormat } from './server/create-logger.ts';
 import { openSandbox, SANDBOX_OFF_WARNING, type SandboxMode } from './sandbox/open-sandbox.ts';
@@ -376,9 +376,6 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         masterKey,
         readSecret: (group, key) => secrets.readInternal(group, key),
         apiBase: () => publicUrl ?? url,
-        startSession: async () => {
-          throw new SluiceError(ErrorCode.unavailable, 'dashboard sessions are not in this build yet');
-        },
         logger,
       })
     : null;
@@ -449,7 +446,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       warn: (m) => logger.warn(m),
       tokens,
       sessions,
-      authConfig: () => ({ oidc: false }),
+      authConfig: () => ({ oidc: oidc !== null }),
       hosts: servedHosts(opts.host, publicUrl),
       publicOrigin: publicUrl ? new URL(publicUrl).origin.toLowerCase() : null,
       failureLimit: { ...defaultFailureLimit, max: opts.authFailuresPerMinute ?? defaultFailureLimit.max },

@@ -104,6 +104,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerFlagRoutes(app, deps.flagApi, auditor);
   if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
   // Without --oidc-issuer the routes still exist and answer 503 naming the option (login null: nothing else is called).
-  registerOidcRoutes(app, deps.oidcApi ?? { login: null, startSession: async () => {}, secure: () => false, logError: opts.logErrors }, auditor);
+  registerOidcRoutes(app, deps.oidcApi ?? { login: null, logError: opts.logErrors }, auditor);
   return { app, routes };
 }

@@ -5,17 +5,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, errorMessage, SluiceError } from '../errors.ts';
 import { need } from '../auth/permission.ts';
 import { loginCookieMaxAgeS, loginCookieName } from '../auth/oidc-login-cookie.ts';
-import { safeReturnPath, type OidcLogin, type SignedIn } from '../auth/oidc-login.ts';
+import { safeReturnPath, type OidcLogin } from '../auth/oidc-login.ts';
+import { cookieOf, isHttps } from './session-cookie.ts';
+import { startSession } from './start-session.ts';
 import type { ApiAuditor } from './audit-hook.ts';
 import { statusOfCode } from './error-status.ts';
 
 export interface OidcRouteDeps {
   /** null: no --oidc-issuer; the routes exist and say so. */
   login: OidcLogin | null;
-  /** Starts the dashboard session of a signed-in user (sets its cookie on the reply). */
-  startSession: (reply: FastifyReply, signedIn: SignedIn) => Promise<void>;
-  /** Whether the API is reached over HTTPS (--public-url https://…): the cookie is then Secure. */
-  secure: () => boolean;
   logError: (message: string, error: unknown) => void;
 }
 
@@ -23,15 +21,6 @@ export const oidcCallbackPath = '/api/auth/oidc/callback';
 const cookiePath = '/api/auth/oidc/';
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** The value of one cookie of the request, or undefined. */
-export function cookieOf(req: FastifyRequest, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 // SameSite=Lax, not Strict: the callback is a navigation coming from the provider's site, and a
 // Strict cookie would not be sent with it. Path limits it to these two routes.
@@ -55,10 +44,11 @@ function configured(deps: OidcRouteDeps): OidcLogin {
 
 export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps, auditor: ApiAuditor): void {
   // The SSO button links here (with ?return=/the/page): off to the provider.
+  const secure = (req: FastifyRequest): boolean => isHttps(req, app.sessionGate.publicOrigin);
   app.get('/api/auth/oidc/login', { config: { permission: need.public } }, async function oidcLogin(req, reply) {
     try {
       const { url, cookie } = await configured(deps).begin(safeReturnPath((req.query as { return?: unknown }).return));
-      return reply.code(302).header('cache-control', 'no-store').header('set-cookie', loginCookie(cookie, loginCookieMaxAgeS, deps.secure())).header('location', url).send();
+      return reply.code(302).header('cache-control', 'no-store').header('set-cookie', loginCookie(cookie, loginCookieMaxAgeS, secure(req))).header('location', url).send();
     } catch (error) {
       return errorPage(reply, error, deps);
     }
@@ -67,13 +57,13 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps, au
   // The provider sends the browser back here with ?code&state (or ?error).
   app.get(oidcCallbackPath, { config: { permission: need.public } }, async function oidcCallback(req, reply) {
     // Whatever happens, the pending sign-in is used up.
-    void reply.header('set-cookie', loginCookie('', 0, deps.secure()));
+    void reply.header('set-cookie', loginCookie('', 0, secure(req)));
     try {
       const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
       const login = configured(deps);
-      const signedIn = await login.finish(query, cookieOf(req, loginCookieName));
-      req.principal = signedIn.principal;
-      await deps.startSession(reply, signedIn);
+      const signedIn = await login.finish(query, cookieOf(req.headers.cookie, loginCookieName));
+      // The session keeps this principal (role and scopes as mapped now) until it ends.
+      await startSession(reply, signedIn.principal, { kind: 'oidc', issuer: signedIn.issuer, subject: signedIn.subject, expiresAt: new Date(signedIn.expiresAt) });
       await auditor.recordNow(req, login.issuer);
       return reply.code(303).header('cache-control', 'no-store').header('location', signedIn.returnTo).send();
     } catch (error) {

@@ -14,7 +14,7 @@ export interface OidcParts {
 
 export function openOidc(
   settings: OidcSettings,
-  deps: { masterKey: Buffer; readSecret: (group: string, key: string) => Promise<string | null>; apiBase: () => string; startSession: OidcRouteDeps['startSession']; logger: Logger },
+  deps: { masterKey: Buffer; readSecret: (group: string, key: string) => Promise<string | null>; apiBase: () => string; logger: Logger },
 ): OidcParts {
   const login = new OidcLogin({
     settings,
@@ -26,7 +26,7 @@ export function openOidc(
     warn: (m) => deps.logger.warn(m),
   });
   return {
-    api: { login, startSession: deps.startSession, secure: () => deps.apiBase().startsWith('https:'), logError: (m, e) => deps.logger.error(m, e) },
+    api: { login, logError: (m, e) => deps.logger.error(m, e) },
     start: () => login.start(),
     stop: () => login.stop(),
   };
