@@ -3,6 +3,7 @@
 import { InvalidInputError } from '../errors.ts';
 import { parseRoleMap, type RoleRule } from '../auth/oidc-role-map.ts';
 import { parseDuration } from '../spec/duration.ts';
+import { ENV_VAR_NAME, SECRET_GROUP_NAME } from '../spec/names.ts';
 
 export interface OidcFlags {
   oidcIssuer?: string;
@@ -53,7 +54,9 @@ export function oidcSettingsOf(flags: OidcFlags): OidcSettings | null {
   if (!flags.oidcClientId) throw new InvalidInputError('--oidc-issuer needs --oidc-client-id ID (the client registered at the provider)');
   if (!flags.oidcClientSecret) throw new InvalidInputError('--oidc-issuer needs --oidc-client-secret GROUP/KEY (the secret group and key holding the client secret: sluice secret set GROUP KEY)');
   const m = /^([^/]+)\/([^/]+)$/.exec(flags.oidcClientSecret);
-  if (!m) throw new InvalidInputError(`--oidc-client-secret must be GROUP/KEY (a secret group and key), got ${JSON.stringify(flags.oidcClientSecret)}`);
+  if (!m || !SECRET_GROUP_NAME.test(m[1]!) || !ENV_VAR_NAME.test(m[2]!)) {
+    throw new InvalidInputError(`--oidc-client-secret must be GROUP/KEY (a secret group, and a key that is an environment variable name: sso/CLIENT_SECRET), got ${JSON.stringify(flags.oidcClientSecret)}`);
+  }
   if (!flags.oidcRoleMap) throw new InvalidInputError('--oidc-issuer needs --oidc-role-map GROUP=ROLE,… (without it nobody could sign in)');
   const claim = flags.oidcClaim ?? defaultOidcClaim;
   if (!/^[\w.:/-]{1,100}$/.test(claim)) throw new InvalidInputError(`--oidc-claim must be a claim name (letters, digits, "_", ".", ":", "/", "-"), got ${JSON.stringify(claim)}`);

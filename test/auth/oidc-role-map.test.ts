@@ -39,10 +39,10 @@ void test('a malformed role map is refused naming the entry', () => {
 });
 
 void test('the --oidc-* options are checked together at start', () => {
-  const ok = { oidcIssuer: 'https://id.example.com/realms/x', oidcClientId: 'sluice', oidcClientSecret: 'sso/client-secret', oidcRoleMap: 'admins=admin' };
+  const ok = { oidcIssuer: 'https://id.example.com/realms/x', oidcClientId: 'sluice', oidcClientSecret: 'sso/CLIENT_SECRET', oidcRoleMap: 'admins=admin' };
   assert.equal(oidcSettingsOf({}), null);
   const s = oidcSettingsOf(ok)!;
-  assert.deepEqual(s.clientSecret, { group: 'sso', key: 'client-secret' });
+  assert.deepEqual(s.clientSecret, { group: 'sso', key: 'CLIENT_SECRET' });
   assert.equal(s.claim, 'groups');
   assert.equal(s.sessionMaxMs, 8 * 3_600_000);
   assert.equal(oidcSettingsOf({ ...ok, oidcIssuer: 'http://127.0.0.1:9000/' })!.issuer.port, '9000');
@@ -53,6 +53,7 @@ void test('the --oidc-* options are checked together at start', () => {
     [{ ...ok, oidcClientId: undefined }, /needs --oidc-client-id/],
     [{ ...ok, oidcClientSecret: undefined }, /needs --oidc-client-secret GROUP\/KEY/],
     [{ ...ok, oidcClientSecret: 'just-a-secret' }, /must be GROUP\/KEY/],
+    [{ ...ok, oidcClientSecret: 'sso/client-secret' }, /must be GROUP\/KEY \(a secret group, and a key that is an environment variable name/],
     [{ ...ok, oidcRoleMap: undefined }, /needs --oidc-role-map/],
     [{ ...ok, oidcRoleMap: 'admins=owner' }, /unknown role "owner"/],
     [{ ...ok, oidcClaim: 'groups claim' }, /--oidc-claim must be a claim name/],
