@@ -3,7 +3,7 @@
 # so a second start costs nothing (tsc's incremental check alone takes seconds).
 cd "$(dirname "$0")/.." || exit 1
 stamp=dist/.built
-if [ -f "$stamp" ] && [ -f dist/sluice/main.js ] && [ -z "$(find src tsconfig.json tsconfig.build.json package.json -newer "$stamp" -print -quit)" ]; then
+if [ -f "$stamp" ] && [ -f dist/sluice/main.js ] && [ -f dist/web/index.html ] && [ -z "$(find src web tsconfig.json tsconfig.build.json package.json -newer "$stamp" -print -quit)" ]; then
   exit 0
 fi
 echo "building dist/ (npm run build)"

@@ -447,6 +447,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       tokens,
       sessions,
       authConfig: () => ({ oidc: oidc !== null }),
+      webRoot: path.join(packageRoot(), 'dist', 'web'),
       hosts: servedHosts(opts.host, publicUrl),
       publicOrigin: publicUrl ? new URL(publicUrl).origin.toLowerCase() : null,
       failureLimit: { ...defaultFailureLimit, max: opts.authFailuresPerMinute ?? defaultFailureLimit.max },

@@ -7,6 +7,7 @@ import { FailureLimiter, type FailureLimit } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
 import type { SessionService } from '../auth/session-service.ts';
 import { registerSessionRoutes, type AuthConfig } from './session-routes.ts';
+import { registerWebUiRoutes } from './web-ui-routes.ts';
 import { statusOfCode } from './error-status.ts';
 import { guardRequests, MAX_HEADER_BYTES, type RouteEntry } from './request-guard.ts';
 import { registerRoutes, type ApiDeps } from './routes.ts';
@@ -38,6 +39,8 @@ export interface ApiOptions {
   hosts: ReadonlySet<string>;
   publicOrigin: string | null;
   failureLimit: FailureLimit;
+  /** The built dashboard (dist/web); null: not served (tests of the API alone). */
+  webRoot: string | null;
   /** Spans for API requests; absent or off: no hook at all. */
   tracing?: Tracing;
 }
@@ -105,5 +108,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
   // Without --oidc-issuer the routes still exist and answer 503 naming the option (login null: nothing else is called).
   registerOidcRoutes(app, deps.oidcApi ?? { login: null, logError: opts.logErrors }, auditor);
+  if (opts.webRoot !== null) registerWebUiRoutes(app, opts.webRoot);
   return { app, routes };
 }

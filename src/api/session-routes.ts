@@ -1,6 +1,6 @@
 // The dashboard's sign-in: what the sign-in page shows (GET /api/auth/config, public), signing
-// in with a pasted API token (POST /api/session, public: it is the authentication), who is
-// signed in with the CSRF token for changes (GET /api/session), and signing out
+// in with a pasted API token (POST /api/session, public: it is the authentication), whether and
+// who is signed in, with the CSRF token for changes (GET /api/session), and signing out
 // (DELETE /api/session, which deletes the session on the server).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -10,7 +10,6 @@ import type { FailureLimiter } from '../auth/failure-limiter.ts';
 import type { TokenService } from '../auth/token-service.ts';
 import type { ActiveSession } from '../auth/session-service.ts';
 import { clearSessionCookie, isHttps, sessionCookieOf } from './session-cookie.ts';
-import { principalOf } from './request-guard.ts';
 import { startSession } from './start-session.ts';
 
 export interface AuthConfig {
@@ -60,13 +59,22 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     return reply.code(201).send(sessionView(started));
   });
 
-  app.get('/api/session', { config: { permission: need.viewer } }, async (req) => {
-    // A bearer token has no session: the answer says who it is, with nothing to sign out of.
-    if (!req.session) {
-      const p = principalOf(req);
-      return { name: p.name, role: p.role, projects: p.projects, environments: p.environments, via: 'bearer' };
+  // Public: the page asks it on every load, and being signed out is an answer, not an error
+  // (a 401 would be logged in the browser's console). A bearer token is checked as anywhere.
+  app.get('/api/session', { config: { permission: need.public } }, async (req, reply) => {
+    if (req.headers.authorization !== undefined) {
+      const p = await deps.tokens.authenticate(req.headers.authorization);
+      return { signedIn: true, name: p.name, role: p.role, projects: p.projects, environments: p.environments, via: 'bearer' };
     }
-    return sessionView(req.session);
+    const cookie = sessionCookieOf(req.headers.cookie);
+    if (cookie === undefined) return { signedIn: false };
+    try {
+      return { signedIn: true, ...sessionView(await app.sessionGate.sessions.authenticate(cookie)) };
+    } catch (error) {
+      if (!(error instanceof UnauthenticatedError)) throw error;
+      clearSessionCookie(reply, isHttps(req, app.sessionGate.publicOrigin));
+      return { signedIn: false, reason: error.message };
+    }
   });
 
   app.delete('/api/session', { config: { permission: ownSession } }, async (req, reply) => {

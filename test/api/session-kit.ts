@@ -42,6 +42,7 @@ export async function startSessionApi(opts: { policy: SessionPolicy; failureLimi
     tokens,
     sessions,
     authConfig: () => ({ oidc: false }),
+    webRoot: null,
     hosts: new Set(['127.0.0.1', 'dash.example.com']),
     publicOrigin: opts.publicOrigin ?? null,
     failureLimit: opts.failureLimit ?? { max: 1000, windowMs: 60_000 },

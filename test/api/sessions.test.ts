@@ -54,6 +54,9 @@ void test('signing in with a token: an HttpOnly, SameSite=Strict cookie the API 
   assert.equal(((await session.json()) as { csrfToken: string }).csrfToken, body.csrfToken);
   const bearer = await call(kit, 'GET', '/api/session', { authorization: `Bearer ${kit.adminToken}` });
   assert.deepEqual(((await bearer.json()) as { via: string }).via, 'bearer');
+  const nobody = await call(kit, 'GET', '/api/session', {});
+  assert.equal(nobody.status, 200, 'signed out is an answer, not an error');
+  assert.deepEqual(await nobody.json(), { signedIn: false });
   const audit = await kit.audit.list({ limit: 10 });
   assert.ok(audit.some((e) => e.action === 'session.sign-in' && e.actor === 'admin' && e.outcome === 'ok'), JSON.stringify(audit));
 });
@@ -129,6 +132,10 @@ void test('signing out deletes the session on the server: the old cookie is refu
   const after = await call(kit, 'GET', '/api/whoami', { cookie });
   assert.equal(after.status, 401);
   assert.match(((await after.json()) as { message: string }).message, /sign in again/);
+  const probe = await call(kit, 'GET', '/api/session', { cookie });
+  assert.equal(probe.status, 200);
+  assert.equal(((await probe.json()) as { signedIn: boolean }).signedIn, false);
+  assert.match(probe.headers.getSetCookie().join(), /sluice_session=;.*Max-Age=0/, 'the dead cookie is dropped');
   const audit = await kit.audit.list({ limit: 10 });
   assert.ok(audit.some((e) => e.action === 'session.sign-out' && e.actor === 'admin' && e.outcome === 'ok'));
 });

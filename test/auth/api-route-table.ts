@@ -18,6 +18,7 @@ export async function apiRouteTable(): Promise<readonly RouteEntry[]> {
     tokens: new TokenService({ store: {} as Store, clock: systemClock }),
     sessions: new SessionService({ store: {} as Store, clock: systemClock, tokens: new TokenService({ store: {} as Store, clock: systemClock }), policy: defaultSessionPolicy }),
     authConfig: () => ({ oidc: false }),
+    webRoot: '/nonexistent',
     hosts: new Set(['127.0.0.1']),
     publicOrigin: null,
     failureLimit: defaultFailureLimit,

@@ -16,8 +16,9 @@ void test('every route of the API declares a permission, and the expected routes
   assert.ok(routes.length >= 30, `the table holds the API's routes (${routes.length})`);
   for (const r of routes) assert.ok(r.permission, `${r.method} ${r.url} declares a permission`);
   const publicOnes = routes.filter((r) => 'public' in r.permission).map((r) => `${r.method} ${r.url}`).sort();
-  // The dashboard's sign-in page asks what it offers, and signing in is the authentication itself.
-  assert.deepEqual(publicOnes, ['GET /api/auth/config', 'GET /api/health', 'GET /healthz', 'HEAD /api/auth/config', 'HEAD /api/health', 'HEAD /healthz', 'POST /api/session', 'POST /hooks/:host/:project']);
+  // The dashboard's page and assets (its data comes from the API); its sign-in page asks what it
+  // offers and whether anyone is signed in; signing in is the authentication itself.
+  assert.deepEqual(publicOnes, ['GET /*', 'GET /api/auth/config', 'GET /api/health', 'GET /api/session', 'GET /assets/:name', 'GET /healthz', 'HEAD /*', 'HEAD /api/auth/config', 'HEAD /api/health', 'HEAD /api/session', 'HEAD /assets/:name', 'HEAD /healthz', 'POST /api/session', 'POST /hooks/:host/:project']);
   const roleOf = (method: string, url: string): string | undefined => {
     const p = routes.find((r) => r.method === method && r.url === url)?.permission;
     return p && 'role' in p ? `${p.role}${p.global ? ' global' : ''}` : undefined;

@@ -1,0 +1,7 @@
+// The dashboard's entry point (web/index.html loads it).
+import { render } from 'preact';
+import { App } from './app.tsx';
+import './styles.css';
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);
