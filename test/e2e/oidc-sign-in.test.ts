@@ -14,6 +14,7 @@ const users = {
 const sessionMaxS = 8;
 
 interface SessionJson {
+  signedIn: boolean;
   name: string;
   role: string;
   projects: string[] | null;
@@ -93,6 +94,7 @@ void test('sign-in with OpenID Connect: PKCE over real HTTP, roles from groups, 
   assert.equal(alice.browser.cookie(server.url, 'sluice_oidc_login'), undefined, 'the pending sign-in is used up');
   assert.ok(alice.browser.cookie(server.url, 'sluice_session'));
   const aliceSession = (await (await session(alice.browser)).json()) as SessionJson;
+  assert.equal(aliceSession.signedIn, true);
   assert.equal(aliceSession.name, 'oidc:alice@example.test');
   assert.equal(aliceSession.role, 'deployer');
   assert.equal(aliceSession.projects, null);
@@ -124,7 +126,7 @@ void test('sign-in with OpenID Connect: PKCE over real HTTP, roles from groups, 
   const page = await carol.res.text();
   assert.match(page, /carol@example\.test may not use Sluice: none of your groups \(claim &#34;groups&#34;: marketing\) is given a role/);
   assert.equal(carol.browser.cookie(server.url, 'sluice_session'), undefined);
-  assert.equal((await session(carol.browser)).status, 401);
+  assert.deepEqual(await (await session(carol.browser)).json(), { signedIn: false });
 
   // A callback whose state is not the one this browser's sign-in started with.
   {
@@ -156,6 +158,7 @@ void test('sign-in with OpenID Connect: PKCE over real HTTP, roles from groups, 
   }
 
   // Expiry: alice's session ends no later than --oidc-session-max after she signed in.
-  const endedAt = await until('alice\'s session ends', async () => ((await session(alice.browser)).status === 401 ? Date.now() : undefined), 60_000);
+  const endedAt = await until('alice\'s session ends', async () => ((await alice.browser.request(`${server.url}/api/projects`)).status === 401 ? Date.now() : undefined), 60_000);
+  assert.deepEqual(await (await session(alice.browser)).json(), { signedIn: false });
   assert.ok(endedAt >= Date.parse(aliceSession.expiresAt) - 1000, 'not before its end');
 });
