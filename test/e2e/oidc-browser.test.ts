@@ -56,7 +56,8 @@ void test('a viewer signs in through the SSO button and can change nothing', asy
   assert.match((await who.textContent()) ?? '', /oidc:bob@example\.test · viewer/);
 
   // No control that changes something, anywhere on the page.
-  const labels = await page.locator('button, [role=button], input[type=submit]').evaluateAll((els) => els.map((e) => (e.textContent ?? '') + ' ' + (e.getAttribute('aria-label') ?? '') + ' ' + (e.getAttribute('value') ?? '')));
+  const controls = page.locator('button, [role=button], input[type=submit], a');
+  const labels = await controls.allTextContents();
   assert.deepEqual(labels.filter((l) => mutating.test(l)), [], `mutating controls: ${labels.join(' | ')}`);
   // The server refuses the change anyway, sent from the page as its API client sends changes.
   const answer = await page.evaluate(async () => {

@@ -15,17 +15,19 @@ export interface TestUser {
 
 export interface TestProvider {
   issuer: string;
+  /** Where it listens (the issuer's port unless opts.issuer names another, e.g. a proxy's). */
+  port: number;
   close(): Promise<void>;
 }
 
 /** A provider for `users` (by login name) that lets `redirectUri` receive codes for clientId. */
-export async function startProvider(users: Record<string, TestUser>, redirectUri: string, opts: { port?: number; extraClients?: Configuration['clients'] } = {}): Promise<TestProvider> {
+export async function startProvider(users: Record<string, TestUser>, redirectUri: string, opts: { port?: number; issuer?: string; extraClients?: Configuration['clients'] } = {}): Promise<TestProvider> {
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', resolve);
   });
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = opts.issuer ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const provider = new Provider(issuer, {
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_post' }, ...(opts.extraClients ?? [])],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
@@ -41,6 +43,7 @@ export async function startProvider(users: Record<string, TestUser>, redirectUri
   server.on('request', provider.callback());
   return {
     issuer,
+    port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -2,6 +2,7 @@
 // HTTP: the authorization code flow with PKCE, roles mapped from groups, a refused user, a wrong
 // state, a tampered code, an issuer that is down when the server starts, and the session's end.
 import { test } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { authHeaders, freePort, sleep, TestRepo, TestServer } from './harness.ts';
 import { clientSecret, clientId, CookieBrowser, startProvider, type TestProvider } from './oidc-kit.ts';
@@ -161,4 +162,49 @@ void test('sign-in with OpenID Connect: PKCE over real HTTP, roles from groups, 
   const endedAt = await until('alice\'s session ends', async () => ((await alice.browser.request(`${server.url}/api/projects`)).status === 401 ? Date.now() : undefined), 60_000);
   assert.deepEqual(await (await session(alice.browser)).json(), { signedIn: false });
   assert.ok(endedAt >= Date.parse(aliceSession.expiresAt) - 1000, 'not before its end');
+});
+
+void test('an ID token for another audience is refused: no session', async (t) => {
+  // The provider's issuer is a proxy in front of it, which redeems codes as another registered
+  // client: the provider then issues an ID token whose aud is that client, not Sluice's.
+  const proxyPort = await freePort();
+  const issuer = `http://127.0.0.1:${proxyPort}`;
+  const server = await TestServer.start(['--oidc-issuer', issuer, '--oidc-client-id', clientId, '--oidc-client-secret', 'sso/CLIENT_SECRET', '--oidc-role-map', 'readers=viewer']);
+  const callback = `${server.url}/api/auth/oidc/callback`;
+  const provider = await startProvider(users, callback, { issuer, extraClients: [{ client_id: 'other-app', client_secret: clientSecret, redirect_uris: [callback], token_endpoint_auth_method: 'client_secret_post' }] });
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (req.method === 'POST' && req.url === '/token') body = Buffer.from(body.toString().replace(`client_id=${clientId}`, 'client_id=other-app'));
+      const headers = { ...req.headers, 'content-length': String(body.length) };
+      const up = http.request({ host: '127.0.0.1', port: provider.port, method: req.method, path: req.url, headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
+  t.after(async () => {
+    proxy.closeAllConnections();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await provider.close();
+    await server.close();
+  });
+  assert.equal((await server.cli(['secret', 'set', 'sso', 'CLIENT_SECRET'], { input: clientSecret })).code, 0);
+  const browser = new CookieBrowser();
+  const start = await until('the provider is discovered', async () => {
+    const r = await browser.request(`${server.url}/api/auth/oidc/login`);
+    return r.status === 302 ? r : undefined;
+  });
+  const authorize = new URL(start.headers.get('location')!);
+  authorize.searchParams.set('client_id', 'other-app');
+  const res = await browser.request(await browser.signInAtProvider(authorize.href, 'bob', callback));
+  const page = await res.text();
+  assert.equal(res.status, 400, page);
+  assert.match(page, /the sign-in was refused: unexpected JWT claim value/);
+  assert.equal(browser.cookie(server.url, 'sluice_session'), undefined);
 });
