@@ -48,6 +48,8 @@ import type { TracingConfig } from './tracing/tracing-config.ts';
 import { openTracing } from './tracing/open-tracing.ts';
 import { FlagKeyMaker } from './flags/ofrep/flag-keys.ts';
 import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane-flag-publisher.ts';
+import type { OidcSettings } from './config/oidc-options.ts';
+import { openOidc } from './server/open-oidc.ts';
 
 /**
  * What the server needs only once the data plane is on its way: loaded while the data plane
@@ -160,6 +162,8 @@ export interface ServerOptions {
   notifyRetryMs?: number;
   /** --registry and --registry-credentials: where `image:` projects' images are pushed; null or absent: none (their build fails, naming --registry). */
   registry?: RegistryOptions | null;
+  /** Single sign-on with OpenID Connect (--oidc-*); null or absent: off. */
+  oidc?: OidcSettings | null;
 }
 
 /** How long a stopping server waits for the last spans to reach the collector. */
@@ -371,6 +375,14 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // A wildcard address is reached through loopback from this machine (and is not a Host the API answers for).
   const localHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let url = `http://${localHost}:${opts.port}`;
+  const oidc = opts.oidc
+    ? openOidc(opts.oidc, {
+        masterKey,
+        readSecret: (group, key) => secrets.readInternal(group, key),
+        apiBase: () => publicUrl ?? url,
+        logger,
+      })
+    : null;
   const { app } = createApi(
     {
       engine,
@@ -424,6 +436,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       },
       flagKeyApi: { assertProject: async (name) => void (await engine.project(name)), clientKey: (project, env) => flagKeys.key('client', project, env) },
       logApi: { store: logs.store, appends: logs.ingest, runEnds, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
+      ...(oidc ? { oidcApi: oidc.api } : {}),
       apiBase: () => publicUrl ?? url,
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();
@@ -437,7 +450,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       warn: (m) => logger.warn(m),
       tokens,
       sessions,
-      authConfig: () => ({ oidc: false }),
+      authConfig: () => ({ oidc: oidc !== null }),
       webRoot: path.join(packageRoot(), 'dist', 'web'),
       hosts: servedHosts(opts.host, publicUrl),
       publicOrigin: publicUrl ? new URL(publicUrl).origin.toLowerCase() : null,
@@ -472,6 +485,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   if (address && typeof address === 'object') url = `http://${localHost}:${address.port}`; // --port 0 picks a free port
   await engine.start();
   alerts.start();
+  oidc?.start();
   // The data plane may have lost what it served (a new machine, a wiped state): every environment's flags again.
   void flags.republishAll(async (p, e) => ((await store.getEnvironment(p, e))?.state ?? 'removed') !== 'removed').then(
     (n) => n > 0 && logger.info(`flags of ${n} environment(s) published`),
@@ -491,6 +505,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     engine,
     flagPublisher,
     async close() {
+      oidc?.stop();
       certificates?.stop();
       dpSupervisor?.stop();
       await app.close();

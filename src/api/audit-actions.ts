@@ -27,6 +27,7 @@ export const auditActions: Readonly<Record<string, string>> = {
   'POST /api/backup': 'backup.create',
   'POST /api/dataplane/shutdown': 'dataplane.shutdown',
   'POST /hooks/:host/:project': 'webhook.receive',
+  'GET /api/auth/oidc/callback': 'session.sign-in-oidc',
 };
 
 const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -28,6 +28,7 @@ import { registerDoraRoute } from './dora-route.ts';
 import { registerFlagRoutes } from './flag-routes.ts';
 import { registerOpenApiRoute } from './openapi-route.ts';
 import { jsonSerializerCompiler, zodValidatorCompiler } from './zod-compilers.ts';
+import { registerOidcRoutes } from './oidc-routes.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -111,6 +112,8 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerDoraRoute(app, deps.doraApi);
   registerFlagRoutes(app, deps.flagApi, auditor);
   if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
+  // Without --oidc-issuer the routes still exist and answer 503 naming the option (login null: nothing else is called).
+  registerOidcRoutes(app, deps.oidcApi ?? { login: null, logError: opts.logErrors }, auditor);
   if (opts.webRoot !== null) registerWebUiRoutes(app, opts.webRoot);
   return { app, routes };
 }

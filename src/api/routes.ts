@@ -26,6 +26,7 @@ import { addProjectBodySchema, previewListSchema, principalSchema, projectListSc
 import { rejectBodySchema, runListSchema, runSchema, runsQuerySchema, triggerBodySchema } from './schemas/run-schemas.ts';
 import { promoteBodySchema, releaseListSchema, releaseSchema, rollbackBodySchema, rolloutSchema } from './schemas/deploy-schemas.ts';
 import { healthSchema, stoppedSchema } from './schemas/server-schemas.ts';
+import type { OidcRouteDeps } from './oidc-routes.ts';
 
 export interface ApiDeps {
   engine: Engine;
@@ -42,6 +43,8 @@ export interface ApiDeps {
   logApi: LogApiDeps;
   /** The environments' public flag keys (absent: no route). */
   flagKeyApi?: FlagKeyApiDeps;
+  /** Single sign-on (--oidc-issuer); absent: its routes answer that it is not configured. */
+  oidcApi?: OidcRouteDeps;
   apiBase(): string;
   onShutdownDataPlane(): Promise<void>;
 }

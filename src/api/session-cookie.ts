@@ -4,14 +4,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const sessionCookieName = 'sluice_session';
 
-/** The session cookie's value in a Cookie header; undefined when absent. */
-export function sessionCookieOf(header: string | undefined): string | undefined {
+/** One cookie's value in a Cookie header; undefined when absent. */
+export function cookieOf(header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === sessionCookieName) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
+}
+
+/** The session cookie's value in a Cookie header; undefined when absent. */
+export function sessionCookieOf(header: string | undefined): string | undefined {
+  return cookieOf(header, sessionCookieName);
 }
 
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);

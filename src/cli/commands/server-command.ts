@@ -12,9 +12,10 @@ import { errorMessage } from '../../errors.ts';
 import { parseSandboxMode } from '../../sandbox/open-sandbox.ts';
 import { letsEncryptProduction, letsEncryptStaging } from '../../certificates/acme-settings.ts';
 import { acmeSettingsOf, type AcmeFlags } from '../../config/acme-options.ts';
+import { defaultOidcClaim, defaultOidcScope, defaultOidcSessionMax, oidcSettingsOf, type OidcFlags } from '../../config/oidc-options.ts';
 import { tracingConfigOf } from '../../tracing/tracing-config.ts';
 
-export interface ServerFlags extends AcmeFlags {
+export interface ServerFlags extends AcmeFlags, OidcFlags {
   registry?: string;
   registryCredentials?: string;
   data?: string;
@@ -131,6 +132,13 @@ export function addServerOptions(cmd: Command): Command {
     .option('--acme-directory <url>', `ACME directory certificates are ordered from (Let's Encrypt staging: ${letsEncryptStaging})`, letsEncryptProduction)
     .option('--acme-email <email>', "contact address of the ACME account (the CA's expiry notices)")
     .option('--acme-ca-bundle <file>', "PEM of CAs trusted for the ACME directory's own HTTPS, besides the system's (private CAs, test servers)")
+    .option('--oidc-issuer <url>', 'single sign-on: the OpenID provider (its issuer URL); register <public-url>/api/auth/oidc/callback as the redirect URI')
+    .option('--oidc-client-id <id>', 'single sign-on: the client ID registered at the provider')
+    .option('--oidc-client-secret <group/key>', 'single sign-on: the secret group and key holding the client secret (sluice secret set GROUP KEY)')
+    .option('--oidc-claim <name>', `single sign-on: the claim whose values (groups) --oidc-role-map maps (default ${defaultOidcClaim})`)
+    .option('--oidc-role-map <map>', 'single sign-on: GROUP=ROLE[:PROJECTS[:ENVIRONMENTS]],… e.g. "sluice-admins=admin,shop-team=deployer:shop" (names joined by "+"; the highest role wins; a user without a mapped group is refused)')
+    .option('--oidc-scope <scopes>', `single sign-on: the scopes asked for (default "${defaultOidcScope}")`)
+    .option('--oidc-session-max <duration>', `single sign-on: a session ends this long after sign-in at the latest (default ${defaultOidcSessionMax})`)
     .option('--base-domain <domain>', 'environments answer at ENV.PROJECT.DOMAIN', 'localhost')
     .option('--max-runs <n>', 'runs executing at once', '2')
     .option('--poll-interval <duration>', 'how often tracked branches are polled', '2s')
@@ -197,6 +205,7 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     authFailuresPerMinute: intOption('--auth-failures', flags.authFailures, 1, 1_000_000),
     sessions: { idleMs: durationOption('--session-idle', flags.sessionIdle), maxAgeMs: durationOption('--session-max-age', flags.sessionMaxAge) },
     acme: acmeSettingsOf(flags),
+    oidc: oidcSettingsOf(flags),
     tracing: tracingConfigOf(ctx.env.otel),
     notifyDenyPrivate: flags.notifyDenyPrivate === true,
     notifyRetryMs: retryOption(flags.notifyRetry),
