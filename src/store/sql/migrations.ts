@@ -10,6 +10,7 @@ import { abortCauseMigration } from './abort-cause-migration.ts';
 import { leaseMigration } from './lease-migration.ts';
 import { notificationsMigration } from './notifications-migration.ts';
 import { flagsMigration } from './flags-migration.ts';
+import { flagRolloutsMigration } from './flag-rollouts-migration.ts';
 
 export interface DialectCapabilities {
   /** Column type of an auto-incrementing integer key: 'integer' (SQLite) or 'bigserial' (PostgreSQL). */
@@ -356,6 +357,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0016_flags': flagsMigration(caps.serialType),
       '0017_alert_lease': leaseMigration,
       '0018_abort_cause': abortCauseMigration,
+      '0019_flag_rollouts': flagRolloutsMigration,
     }),
   };
 }
