@@ -7,12 +7,14 @@ import { InvalidInputError } from '../errors.ts';
 import type { FlagService } from '../engine/flags/flag-service.ts';
 import { flagCommandSchema } from '../flags/flag-overrides.ts';
 import type { ApiAuditor } from './audit-hook.ts';
+import { registerFlagRolloutRoutes, type FlagRolloutApiDeps } from './flag-rollout-routes.ts';
 import { principalOf } from './request-guard.ts';
 
 export interface FlagApiDeps {
   /** Throws NotFoundError for an unknown project or environment. */
   assertEnvironment(project: string, environment: string): Promise<void>;
   flags: Pick<FlagService, 'list' | 'get' | 'history' | 'set' | 'revert'>;
+  rollouts: FlagRolloutApiDeps['rollouts'];
 }
 
 type Params = Record<string, string>;
@@ -20,6 +22,7 @@ type Query = Record<string, string | undefined>;
 const base = '/api/projects/:name/environments/:env/flags';
 
 export function registerFlagRoutes(app: FastifyInstance, deps: FlagApiDeps, auditor: ApiAuditor): void {
+  registerFlagRolloutRoutes(app, deps, auditor);
   app.get<{ Params: Params }>(base, { config: { permission: need.viewer } }, async (req) => {
     await deps.assertEnvironment(req.params.name!, req.params.env!);
     return deps.flags.list(req.params.name!, req.params.env!);

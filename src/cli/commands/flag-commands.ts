@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.ts';
 import { ago, printJson, table } from '../format.ts';
+import { flagRolloutCommand } from './flag-rollout-command.ts';
 
 interface FlagDefinitionJson {
   state: string;
@@ -63,6 +64,7 @@ function printFlag(f: FlagJson & { version?: number }): void {
 
 export function flagCommands(program: Command, ctx: CliContext): void {
   const flag = program.command('flag').description('feature flags of an environment: defined in the flag file, changed at run time');
+  flagRolloutCommand(flag, ctx);
 
   flag
     .command('list')
