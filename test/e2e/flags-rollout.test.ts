@@ -117,7 +117,7 @@ void test('flag rollouts: a failing variant is turned off by itself, a healthy o
   const before = await routerCounts(server, 'shade');
   const app = await load(pool, 'fr', 'shade', 10_000, 'user');
   const after = await routerCounts(server, 'shade');
-  const router = Object.fromEntries(Object.keys(after).map((v) => [v, after[v]! - (before[v] ?? 0)]).filter(([, n]) => n !== 0));
+  const router: Record<string, number> = Object.fromEntries(Object.keys(after).map((v): [string, number] => [v, after[v]! - (before[v] ?? 0)]).filter(([, n]) => n !== 0));
   assert.deepEqual(router, app, 'the router attributed each user to the variant the app evaluated');
   assert.ok((app.on ?? 0) > 4000 && (app.off ?? 0) > 4000, JSON.stringify(app));
   const aborted = await server.json<RolloutJson>(['flag', 'rollout', 'fr', 'shade', '--env', 'production', '--abort']);
