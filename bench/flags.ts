@@ -27,8 +27,9 @@ import type { FlagDefinition } from '../src/flags/flag-definition.ts';
 import { FlagKeyMaker } from '../src/flags/ofrep/flag-keys.ts';
 import { createOfrepHandler } from '../src/flags/ofrep/ofrep-handler.ts';
 import { benchMain, machine, median, quantile } from './bench-kit.ts';
+import { failingCohortOff } from './flag-rollout-off.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, repeats: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, repeats: { type: 'string', default: '3' }, only: { type: 'string' } } });
 const seconds = Number(values.seconds);
 const repeats = Number(values.repeats);
 
@@ -110,6 +111,13 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
   await publisher.publish(fiftyFlags(1));
   const serverKey = keys.key('server', 'bench', 'production');
   const base = `http://127.0.0.1:${dp.flags.port}`;
+  if (values.only === 'rollout-off') {
+    // Only the flag rollout part (bench/flags --only rollout-off): appended to RESULTS-flags.md.
+    const line = await failingCohortOff(publisher, base, serverKey, 15);
+    console.log(line);
+    fs.appendFileSync(path.join(import.meta.dirname, 'RESULTS-flags.md'), `\n## failing cohort → flag off, ${new Date().toISOString()}\n\n- machine: ${machine()}; load average at start ${load0.toFixed(1)}, at end ${os.loadavg()[0]!.toFixed(1)}\n- ${line}\n`);
+    return;
+  }
 
   // Single evaluation over OFREP with wrk (POST, a context per request).
   const lua = path.join(dataDir, 'post.lua');
@@ -187,6 +195,8 @@ end
     publishMs.push(returned - t0);
   }
   report(`flag change → served everywhere (publish over the control socket until both endpoints serve it, 200 changes): p50 ${median(publishMs).toFixed(2)} ms, p99 ${quantile(publishMs, 0.99).toFixed(2)} ms; stale answers right after publish returned: ${stale}`);
+
+  report(await failingCohortOff(publisher, base, serverKey, 15));
 
   const header = `# bench/flags, ${new Date().toISOString()}\n\n- machine: ${machine()}; load average at start ${load0.toFixed(1)}, at end ${os.loadavg()[0]!.toFixed(1)}\n`;
   fs.writeFileSync(path.join(import.meta.dirname, 'RESULTS-flags.md'), `${header}${lines.map((l) => `- ${l}`).join('\n')}\n`);

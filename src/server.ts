@@ -4,6 +4,9 @@ import { openImagePublisher, type RegistryOptions } from './server/open-image-pu
 import { EventLog } from './events/event-log.ts';
 import { packageRoot } from './config/package-root.ts';
 import { SingletonLease } from './engine/singleton-lease.ts';
+import { FlagRolloutDriver } from './engine/flags/flag-rollout-driver.ts';
+import { FlagRolloutService } from './engine/flags/flag-rollout-service.ts';
+import { ACTIVE_FLAG_ROLLOUT_STATES } from './flags/flag-rollout-records.ts';
 import { AlertEvaluator } from './engine/alerts/alert-evaluator.ts';
 import { alertViews } from './engine/alerts/alert-views.ts';
 import { WatchedEnvironments } from './engine/alerts/watched-environments.ts';
@@ -314,7 +317,17 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const metrics = new MetricRecorder();
   const eventLog = new EventLog(store, systemClock, logger);
   // Feature flags: stored per environment, published to the data plane's evaluation endpoints.
-  const flags = new FlagService({ store, clock: systemClock, logger, publisher: flagPublisher });
+  const flags = new FlagService({
+    store, clock: systemClock, logger, publisher: flagPublisher,
+    // The router attributes requests to variants only for flags under a rollout.
+    attributed: async (project, environment) => (await store.listFlagRollouts({ states: ACTIVE_FLAG_ROLLOUT_STATES, project, environment })).map((r) => r.flag),
+  });
+  // Flag rollouts (docs/decisions/0038): one driver, resumed from the store at every start.
+  const flagRollouts = new FlagRolloutDriver(
+    { store, flags, figures: router, clock: systemClock, log: (line) => logger.info(line), events: eventLog },
+    { lease: new SingletonLease({ store, clock: systemClock, name: 'flag-rollouts', owner: config.owner, hostname, leaseMs: config.leaseMs }) },
+  );
+  const flagRolloutService = new FlagRolloutService({ store, flags, clock: systemClock, wake: () => flagRollouts.wake() });
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
@@ -411,6 +424,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
           if (!env || env.state === 'removed') throw new NotFoundError('environment', environment, `not in ${project}: sluice status ${project}`);
         },
         flags,
+        rollouts: flagRolloutService,
       },
       doraApi: {
         assertProject: (name) => engine.project(name),
@@ -441,6 +455,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       onShutdownDataPlane: async () => {
         dpSupervisor?.stop();
         await alerts.stop();
+        await flagRollouts.stop();
         await engine.stop();
         await dpClient.request('POST', '/shutdown').catch(() => {});
       },
@@ -486,6 +501,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   await engine.start();
   alerts.start();
   oidc?.start();
+  flagRollouts.start();
   // The data plane may have lost what it served (a new machine, a wiped state): every environment's flags again.
   void flags.republishAll(async (p, e) => ((await store.getEnvironment(p, e))?.state ?? 'removed') !== 'removed').then(
     (n) => n > 0 && logger.info(`flags of ${n} environment(s) published`),
@@ -510,6 +526,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       dpSupervisor?.stop();
       await app.close();
       await alerts.stop();
+      await flagRollouts.stop();
       await outbox.stop();
       await engine.stop();
       await notifier.close();

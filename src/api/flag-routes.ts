@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors.ts';
 import type { FlagService } from '../engine/flags/flag-service.ts';
 import { flagCommandSchema } from '../flags/flag-overrides.ts';
 import type { ApiAuditor } from './audit-hook.ts';
+import { registerFlagRolloutRoutes, type FlagRolloutApiDeps } from './flag-rollout-routes.ts';
 import { principalOf } from './request-guard.ts';
 import { environmentParams, errorResponses } from './schemas/common-schemas.ts';
 import { flagCommandBodySchema, flagDetailSchema, flagHistoryQuerySchema, flagHistorySchema, flagListSchema, flagParams, flagRevertBodySchema } from './schemas/flag-schemas.ts';
@@ -15,6 +16,7 @@ export interface FlagApiDeps {
   /** Throws NotFoundError for an unknown project or environment. */
   assertEnvironment(project: string, environment: string): Promise<void>;
   flags: Pick<FlagService, 'list' | 'get' | 'history' | 'set' | 'revert'>;
+  rollouts: FlagRolloutApiDeps['rollouts'];
 }
 
 type Params = Record<string, string>;
@@ -22,6 +24,7 @@ type Query = Record<string, string | undefined>;
 const base = '/api/projects/:name/environments/:env/flags';
 
 export function registerFlagRoutes(app: FastifyInstance, deps: FlagApiDeps, auditor: ApiAuditor): void {
+  registerFlagRolloutRoutes(app, deps, auditor);
   app.get<{ Params: Params }>(base, { schema: { summary: "The environment's flags", params: environmentParams, response: { 200: flagListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     await deps.assertEnvironment(req.params.name!, req.params.env!);
     return deps.flags.list(req.params.name!, req.params.env!);

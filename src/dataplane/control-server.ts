@@ -53,6 +53,7 @@ export function controlRoutes(dp: DataPlane, dataDir: string, shutdown: () => vo
     ['GET', /^\/sleeping$/, async () => dp.sleepingHosts()],
     ['GET', /^\/routes\/applied$/, async () => dp.router.appliedRoutes()],
     ['GET', /^\/metrics$/, async () => dp.router.metrics()],
+    ['GET', /^\/flag-metrics$/, async () => dp.router.flagMetrics()],
     [
       'GET',
       /^\/traffic$/,

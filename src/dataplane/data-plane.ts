@@ -112,6 +112,7 @@ export class DataPlane {
       coldWaitMs: opts.wakeTimeoutMs ?? 30_000,
       onAccess: (line) => this.access.write(line),
       onSluicePath: (req, res, host) => this.flags.onRouterRequest(req, res, host),
+      flagsOf: (scope) => this.flags.flags.lookup(scope.project, scope.environment)?.evaluator,
     });
     this.vault = new SecretVault(opts.masterKey ?? null, opts.previousMasterKeys);
     this.certificates = new DataPlaneCertificates({ state: this.state, vault: this.vault, router: this.router, save: () => this.save(), log: opts.log });
@@ -346,6 +347,7 @@ export class DataPlane {
           ...(route.sticky ? { sticky: route.sticky } : {}),
           ...(route.hsts ? { hsts: route.hsts } : {}),
           ...(route.accessLog && !route.forward ? accessLogOf(route) : {}),
+          ...(route.flagScope && !route.forward ? { flagScope: route.flagScope } : {}),
           // A forwarded host (the API's own name) has one fixed target, always there.
           backends: route.forward
             ? [{ release: 'forward', weight: 100, targets: [{ id: `forward:${route.forward.port}`, host: '127.0.0.1', port: route.forward.port }] }]

@@ -47,6 +47,7 @@ const routeObject = z.object({
   hsts: z.object({ maxAgeSeconds: z.number().int().min(0).max(2 ** 31 - 1), includeSubDomains: z.boolean() }).optional(),
   forward: z.object({ port: z.number().int().min(1).max(65535) }).optional(),
   accessLog: z.object({ sample: z.number().gt(0).max(1) }).optional(),
+  flagScope: z.object({ project: nonEmpty, environment: nonEmpty }).optional(),
 });
 
 /** Routes stored by older versions were a bare backend list. */

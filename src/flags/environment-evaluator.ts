@@ -78,6 +78,8 @@ export class EnvironmentEvaluator {
   /** Keys evaluated by a bulk request: live flags, then archived ones (FLAG_NOT_FOUND). */
   readonly keys: readonly string[];
   readonly clientFlags: ReadonlySet<string>;
+  /** Keys of flags under a flag rollout: the router counts each request under the variant its user gets. */
+  readonly attributed: readonly string[];
   private readonly compiled = new Map<string, { json: string; flag: FlagdFlag }>();
   private readonly archived: ReadonlySet<string>;
   private readonly needsTargetingKey: ReadonlySet<string>;
@@ -109,6 +111,7 @@ export class EnvironmentEvaluator {
     this.archived = new Set(flags.archived.filter((k) => !(k in flags.flags)));
     this.keys = [...Object.keys(flags.flags), ...this.archived];
     this.clientFlags = new Set(flags.clientFlags);
+    this.attributed = [...new Set(flags.attributed ?? [])];
     this.needsTargetingKey = new Set(Object.keys(flags.flags).filter((key) => bucketsByTargetingKey(flags.flags[key]!.targeting, flags.evaluators)));
   }
 

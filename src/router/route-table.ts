@@ -27,6 +27,19 @@ export interface Route {
   hsts?: Hsts;
   /** Access log lines of this host's requests, a `sample` share of them. */
   accessLog?: RouteAccessLog;
+  /** The environment whose flags the host's users are evaluated against (variant attribution). */
+  flagScope?: FlagScope;
+}
+
+/**
+ * The environment a host serves, for its flags: when the data plane serves flags for it, the
+ * router resolves each request's targeting key (x-sluice-user header, else the sluice-uid
+ * cookie, else a new one it sets), passes it to the instance as x-sluice-user, and counts the
+ * request under the variant its user gets of each flag under a rollout (docs/decisions/0039).
+ */
+export interface FlagScope {
+  project: string;
+  environment: string;
 }
 
 /** The share of requests the router writes to the access log: 0 < sample ≤ 1 (1: every request). */
@@ -88,6 +101,12 @@ export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
  * the variant of a flag under a rollout that their user gets (the same fractional bucket the
  * evaluation computes from the targeting key). Same counters and histogram as ReleaseMetrics.
  */
+/**
+ * The variant name the router counts a request under when the flag gives its user no variant
+ * (disabled, not found, an evaluation error): the app then runs its code default.
+ */
+export const noVariant = '(default)';
+
 export interface FlagVariantMetrics {
   host: string;
   /** The data plane's flag scope of the host. */

@@ -1,9 +1,9 @@
 // The Router port, as the engine sees it: which releases (and which of their instances)
 // serve a host, with what weights. The data plane resolves instance ids to ready targets.
-import type { AccessLogPolicy, Hsts, ReleaseMetrics, RouteTable, StickySessions } from './route-table.ts';
+import type { AccessLogPolicy, FlagScope, FlagVariantMetrics, Hsts, ReleaseMetrics, RouteTable, StickySessions } from './route-table.ts';
 import type { TrafficAnswer, TrafficCursor } from './traffic-answer.ts';
 
-export type { AccessLogPolicy, Hsts, StickySessions } from './route-table.ts';
+export type { AccessLogPolicy, FlagScope, Hsts, StickySessions } from './route-table.ts';
 
 export interface DesiredBackend {
   release: string;
@@ -37,6 +37,8 @@ export interface DesiredRoute {
   accessLog?: AccessLogPolicy;
   /** Every request for the host goes to 127.0.0.1:port (the API's own --public-url name); backends are then ignored. */
   forward?: { port: number };
+  /** The environment the host serves, for variant attribution (see FlagScope); absent in state written before it. */
+  flagScope?: FlagScope;
 }
 
 export interface SetRouteOptions {
@@ -44,6 +46,7 @@ export interface SetRouteOptions {
   sticky?: StickySessions;
   hsts?: HstsPolicy;
   accessLog?: AccessLogPolicy;
+  flagScope?: FlagScope;
 }
 
 export interface Router {
@@ -58,4 +61,6 @@ export interface Router {
   metrics(): Promise<ReleaseMetrics[]>;
   /** The counters changed since `since`, compactly: what the alert evaluator reads every tick. */
   traffic(since?: TrafficCursor): Promise<TrafficAnswer>;
+  /** Cumulative counters per (host, flag under a rollout, variant): what a flag rollout's analysis reads. */
+  flagMetrics(): Promise<FlagVariantMetrics[]>;
 }

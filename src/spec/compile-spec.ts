@@ -174,7 +174,7 @@ function compileStrategy(strategy: RawStrategy | undefined): StrategySpec {
   };
 }
 
-function compileAnalysis(analysis: RawAnalysis | undefined): AnalysisSpec | null {
+export function compileAnalysis(analysis: RawAnalysis | undefined): AnalysisSpec | null {
   if (analysis === undefined) return null;
   return {
     maxErrorRate: analysis.maxErrorRate === undefined ? null : parsePercent(analysis.maxErrorRate),

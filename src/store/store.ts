@@ -8,6 +8,7 @@ import type { EventRecords } from '../events/event-log.ts';
 import type { AlertRecords } from '../alerts/alert-records.ts';
 import type { NotificationRecords } from '../notifications/delivery-record.ts';
 import type { FlagRecords } from '../flags/flag-records.ts';
+import type { FlagRolloutRecords } from '../flags/flag-rollout-records.ts';
 import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'image' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
@@ -35,7 +36,7 @@ export interface LeaseRecord {
   expiresAt: string;
 }
 
-export interface Store extends EventRecords, AlertRecords, NotificationRecords, FlagRecords {
+export interface Store extends EventRecords, AlertRecords, NotificationRecords, FlagRecords, FlagRolloutRecords {
   migrate(): Promise<void>;
   close(): Promise<void>;
 

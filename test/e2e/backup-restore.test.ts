@@ -41,6 +41,10 @@ void test('a backup taken while runs write restores into a new directory where a
   assert.equal(set.code, 0, set.stderr);
   const flagSet = await server.cli(['flag', 'set', 'shop', 'checkout', '--env', 'production', '--percent', '30']);
   assert.equal(flagSet.code, 0, flagSet.stderr);
+  // And a flag rollout in progress (held at its first step by a long pause).
+  const rollout = await server.cli(['flag', 'rollout', 'shop', 'checkout', '--env', 'production', '--variant', 'on', '--steps', '30,100', '--pause', '1h']);
+  assert.equal(rollout.code, 0, rollout.stderr);
+  await server.waitFor('the flag rollout at its first step', async () => (await server.json<{ weights: { canary: number } }>(['flag', 'rollout', 'shop', 'checkout', '--env', 'production'])).weights.canary === 30);
   const work = tempDir('backup');
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -161,9 +165,11 @@ void test('a backup taken while runs write restores into a new directory where a
   const claims = await again.json<Array<{ domain: string; environment: string }>>(['domains', 'shop']);
   assert.deepEqual(claims.map((c) => [c.domain, c.environment]), [['shop.example.com', 'production']], 'the domain claims are in the backup');
   const flag = await again.json<{ version: number; override: unknown }>(['flag', 'get', 'shop', 'checkout', '--env', 'production']);
-  assert.deepEqual([flag.version, flag.override], [2, { state: 'ENABLED', defaultVariant: 'off', targeting: { fractional: [['on', 30], ['off', 70]] } }], 'the flag state is in the backup');
+  assert.deepEqual([flag.version, flag.override], [3, { state: 'ENABLED', defaultVariant: 'off', targeting: { fractional: [['on', 30], ['off', 70]] } }], 'the flag state is in the backup');
   const flagHistory = await again.json<Array<{ version: number; actor: string }>>(['flag', 'history', 'shop', 'checkout', '--env', 'production']);
-  assert.deepEqual(flagHistory.map((c) => `${c.version} ${c.actor}`), ['2 admin', '1 release 1'], 'and its history');
+  assert.deepEqual(flagHistory.map((c) => `${c.version} ${c.actor}`), ['3 admin', '2 admin', '1 release 1'], 'and its history');
+  const restoredRollout = await again.json<{ state: string; step: number; variant: string; weights: { canary: number } }>(['flag', 'rollout', 'shop', 'checkout', '--env', 'production']);
+  assert.deepEqual([restoredRollout.state, restoredRollout.step, restoredRollout.variant, restoredRollout.weights.canary], ['progressing', 0, 'on', 30], 'the flag rollout is in the backup and goes on');
   const got = await again.cli(['secret', 'get', 'app', 'TOKEN']);
   assert.equal(got.code, 0, got.stderr);
   assert.equal(got.stdout, `${secretValue}\n`);

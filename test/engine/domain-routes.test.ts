@@ -77,6 +77,10 @@ void test('blue/green: the domains stay on blue until the switch, get no next. h
   assert.ok(router.routes.has('next.production.app.localhost'));
   assert.deepEqual(router.options.get('new.example.com')?.hsts, hsts);
   assert.equal(router.options.get('production.app.localhost')?.hsts, undefined);
+  // Every host of the environment carries its flag scope (variant attribution), previews and domains too.
+  for (const host of ['production.app.localhost', 'next.production.app.localhost', 'new.example.com']) {
+    assert.deepEqual(router.options.get(host)?.flagScope, { project: 'app', environment: 'production' }, host);
+  }
   await fx.store.updateRollout(rollout.id, { promoteRequested: 'full' });
   await driver.advance(rollout.id); // ready → switch
   await driver.advance(rollout.id); // the switch

@@ -3,7 +3,7 @@
 import type { RolloutDeps } from '../../src/engine/rollout/rollout-deps.ts';
 import type { RolloutPlan } from '../../src/engine/rollout/rollout-plan.ts';
 import type { DesiredBackend, Router } from '../../src/router/router.ts';
-import type { ReleaseMetrics, RouteTable } from '../../src/router/route-table.ts';
+import type { FlagVariantMetrics, ReleaseMetrics, RouteTable } from '../../src/router/route-table.ts';
 import { trafficFromMetrics, type TrafficAnswer } from '../../src/router/traffic-answer.ts';
 import type { InstanceInfo, InstanceRequest, Runtime } from '../../src/runtime/runtime.ts';
 import type { Release, Rollout } from '../../src/store/records.ts';
@@ -44,6 +44,7 @@ export class MemoryRuntime implements Runtime {
 export class MemoryRouter implements Router {
   readonly routes = new Map<string, DesiredBackend[]>();
   figures: ReleaseMetrics[] = [];
+  flagFigures: FlagVariantMetrics[] = [];
 
   async setRoute(host: string, backends: DesiredBackend[]): Promise<void> {
     this.routes.set(host, backends);
@@ -59,6 +60,9 @@ export class MemoryRouter implements Router {
   }
   async traffic(): Promise<TrafficAnswer> {
     return trafficFromMetrics(await this.metrics());
+  }
+  async flagMetrics(): Promise<FlagVariantMetrics[]> {
+    return this.flagFigures;
   }
 }
 

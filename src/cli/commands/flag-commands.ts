@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import type { CliContext } from '../context.ts';
 import { ago, printJson, table } from '../format.ts';
 import type { FlagChangeJson, FlagDetailJson, FlagJson, FlagListJson } from '../../api/schemas/flag-schemas.ts';
+import { flagRolloutCommand } from './flag-rollout-command.ts';
 
 const enc = encodeURIComponent;
 const flagPath = (name: string, env: string, key?: string): string => `/api/projects/${enc(name)}/environments/${enc(env)}/flags${key === undefined ? '' : `/${enc(key)}`}`;
@@ -32,6 +33,7 @@ function printFlag(f: FlagJson & { version?: number }): void {
 
 export function flagCommands(program: Command, ctx: CliContext): void {
   const flag = program.command('flag').description('feature flags of an environment: defined in the flag file, changed at run time');
+  flagRolloutCommand(flag, ctx);
 
   flag
     .command('list')

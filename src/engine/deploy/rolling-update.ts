@@ -61,12 +61,14 @@ function backendsOf(release: number, fresh: string[], old: InstanceInfo[]): Desi
   return backends;
 }
 
-async function route(deps: RolloutDeps, hosts: string[], backends: DesiredBackend[], config: ReleaseConfig): Promise<void> {
-  const given = {
+async function route(deps: RolloutDeps, t: RolloutTarget, hosts: string[], backends: DesiredBackend[]): Promise<void> {
+  const config = t.config;
+  const opts = {
     ...(config.scaleToZeroMs ? { scaleToZeroMs: config.scaleToZeroMs } : {}),
     ...(config.accessLog ? { accessLog: config.accessLog } : {}),
+    // Every host of the environment: its users are evaluated against the environment's flags.
+    flagScope: { project: t.project, environment: t.environment },
   };
-  const opts = Object.keys(given).length ? given : undefined;
   const domains = new Set(domainNamesOf(config));
   for (const host of hosts) {
     const hsts = config.hsts && domains.has(host) ? config.hsts : undefined;
@@ -97,7 +99,7 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
     }
     if (victims.length === 0) return;
     // Out of the route first; stopInstance drains while the rollout goes on.
-    await route(deps, hosts, backendsOf(t.release, fresh, old), t.config);
+    await route(deps, t, hosts, backendsOf(t.release, fresh, old));
     for (const victim of victims) stops.push(deps.runtime.stopInstance(victim.id));
   };
 
@@ -128,10 +130,10 @@ async function rollService(deps: RolloutDeps, t: RolloutTarget, service: Release
       starting.delete(done.id);
       if (done.error !== undefined) throw done.error instanceof Error ? done.error : new Error(errorMessage(done.error));
       fresh.push(done.id);
-      await route(deps, hosts, backendsOf(t.release, fresh, old), t.config);
+      await route(deps, t, hosts, backendsOf(t.release, fresh, old));
       deps.log(`${service.name}: instance ${fresh.length}/${wanted} of release ${t.release} is ready and receives traffic`);
     }
-    await route(deps, hosts, backendsOf(t.release, fresh, []), t.config);
+    await route(deps, t, hosts, backendsOf(t.release, fresh, []));
     for (const victim of old) stops.push(deps.runtime.stopInstance(victim.id));
     old = [];
   } catch (error) {

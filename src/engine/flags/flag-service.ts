@@ -21,6 +21,8 @@ export interface FlagServiceDeps {
   publisher?: FlagPublisher;
   /** How long a deploy waits for its flags to be served before it goes on with a warning (default 10 s). */
   deployPublishMs?: number;
+  /** Keys of the environment's flags under an active flag rollout (EnvironmentFlags.attributed); absent: none. */
+  attributed?: (project: string, environment: string) => Promise<string[]>;
 }
 
 /** A release's flags as it carries them in its configuration; absent: its file had no `flags:`. */
@@ -113,6 +115,25 @@ export class FlagService {
     return this.#published(project, environment, key, version!);
   }
 
+  /**
+   * Puts a flag's override back as it was (a flag rollout aborted: what the flag served before
+   * it), stored as a `set` change with its summary, then published.
+   */
+  async restoreOverride(project: string, environment: string, key: string, override: FlagOverride | null, actor: string, summary: string): Promise<FlagView & { version: number; published: boolean }> {
+    const version = await this.#write(project, environment, (before) => {
+      const definition = liveDefinition(before, project, environment, key);
+      const mismatch = override ? overrideMismatch(definition, override) : undefined;
+      if (mismatch) throw new InvalidInputError(`flag ${key} cannot go back to what it served before: ${mismatch}`);
+      return this.#overrideChange(before!, key, override ?? undefined, actor, 'set', summary);
+    });
+    return this.#published(project, environment, key, version!);
+  }
+
+  /** Publishes the environment's flags again (what is attributed changed: a flag rollout began or ended). */
+  republish(project: string, environment: string): Promise<void> {
+    return this.#publish(project, environment);
+  }
+
   /** The environment is gone: its endpoints stop answering and its flag state is removed. */
   async withdraw(project: string, environment: string): Promise<void> {
     await this.#deps.publisher?.withdraw(project, environment);
@@ -179,7 +200,9 @@ export class FlagService {
       .then(async () => {
         // The newest state, whatever this call was for: a later version covers an earlier one.
         const state = await this.#deps.store.getFlagState(project, environment);
-        if (state) await publisher.publish(environmentFlagsOf(state));
+        if (!state) return;
+        const attributed = (await this.#deps.attributed?.(project, environment)) ?? [];
+        await publisher.publish({ ...environmentFlagsOf(state), ...(attributed.length ? { attributed } : {}) });
       });
     this.#publishing.set(id, run);
     void run.finally(() => {

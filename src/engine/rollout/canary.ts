@@ -4,7 +4,7 @@
 // router's own metrics, a person, or the pause timer moves it on.
 import { errorMessage } from '../../errors.ts';
 import { checkBake, startBake } from './bake.ts';
-import { appendDecisions, countDecisions, decisionLine, storedDecisions } from './decisions.ts';
+import { appendDecisions, countDecisions, decisionLine, stepVerdict, storedDecisions } from './decisions.ts';
 import { envInstances, roleOf, startAll, stopWhere, type ReleaseRef } from './instances.ts';
 import { judgeWindow } from './judge-window.ts';
 import { snapshot, windowOf } from './metrics-window.ts';
@@ -14,8 +14,10 @@ import { generationOf } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView, Weights } from './rollout-deps.ts';
 import { setTraffic } from './traffic.ts';
 
-/** An inconclusive step waits at most this much longer than its pause before asking a person. */
-const maxExtensionMs = 60_000;
+/** An inconclusive step waits at most this much longer than its pause (60 s, or 4 pauses) before asking a person. */
+export function inconclusiveTooLong(elapsedMs: number, pauseMs: number): boolean {
+  return elapsedMs >= pauseMs + Math.max(60_000, 4 * pauseMs);
+}
 
 function refs(v: RolloutView): { canary: ReleaseRef; stable: ReleaseRef } {
   const t = v.target;
@@ -118,8 +120,7 @@ async function inStep(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch |
     if (verdict === 'fail') return { ...(await abort(deps, v, `analysis failed at step ${rollout.step + 1}: ${judged.reason}`)), ...patch };
   } else if (analysis) {
     // Between looks: the last verdict stands.
-    const last = storedDecisions(rollout).filter((d) => d.step === rollout.step);
-    verdict = last.length === 0 ? 'inconclusive' : last.some((d) => d.verdict === 'inconclusive') ? 'inconclusive' : 'pass';
+    verdict = stepVerdict(storedDecisions(rollout), rollout.step);
   }
   if (step.pauseMs === null) {
     if (rollout.state !== 'paused') return { ...patch, state: 'paused', reason: `step ${rollout.step + 1} waits for a person: sluice promote or sluice abort` };
@@ -127,7 +128,7 @@ async function inStep(deps: RolloutDeps, v: RolloutView): Promise<RolloutPatch |
   }
   if (elapsed < step.pauseMs) return Object.keys(patch).length ? patch : null;
   if (verdict === 'inconclusive') {
-    if (elapsed >= step.pauseMs + Math.max(maxExtensionMs, 4 * step.pauseMs) && rollout.state !== 'paused') {
+    if (inconclusiveTooLong(elapsed, step.pauseMs) && rollout.state !== 'paused') {
       return { ...patch, state: 'paused', reason: `step ${rollout.step + 1}: too little traffic to judge the canary; promote or abort` };
     }
     return Object.keys(patch).length ? patch : null;

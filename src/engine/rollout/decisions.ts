@@ -62,3 +62,9 @@ export function appendDecisions(rollout: Pick<Rollout, 'id' | 'decisionsJson'>, 
 export function newDecisions(decisions: readonly Decision[]): NewDecision[] {
   return decisions.map((d) => ({ metric: d.metric, verdict: d.verdict, samples: d.samples, statistic: d.statistic, pValue: d.pValue, threshold: d.threshold, reason: d.reason }));
 }
+
+/** Between two looks the last verdict of the step stands: none yet, or any inconclusive, is inconclusive. */
+export function stepVerdict(decisions: readonly StoredDecision[], step: number): 'pass' | 'inconclusive' {
+  const last = decisions.filter((d) => d.step === step);
+  return last.length === 0 || last.some((d) => d.verdict === 'inconclusive') ? 'inconclusive' : 'pass';
+}

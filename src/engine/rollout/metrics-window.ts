@@ -10,7 +10,8 @@ import type { RolloutDeps } from './rollout-deps.ts';
 
 export type Snapshot = Record<string, ReleaseMetrics>;
 
-function add(a: ReleaseMetrics | undefined, b: ReleaseMetrics): ReleaseMetrics {
+/** Counters summed (host '*'): per release over an environment's hosts, or per flag variant. */
+export function addMetrics(a: ReleaseMetrics | undefined, b: ReleaseMetrics): ReleaseMetrics {
   if (!a) return structuredClone(b);
   return {
     release: a.release,
@@ -33,13 +34,13 @@ export async function snapshot(deps: RolloutDeps, project: string, environment: 
   }
   const out: Snapshot = {};
   for (const m of await deps.router.metrics()) {
-    if (hosts.has(m.host)) out[m.release] = add(out[m.release], m);
+    if (hosts.has(m.host)) out[m.release] = addMetrics(out[m.release], m);
   }
   return out;
 }
 
 const count = z.number().min(0);
-const snapshotSchema = z.record(
+export const snapshotSchema = z.record(
   z.string(),
   z.object({
     release: z.string(),

@@ -62,6 +62,8 @@ export async function setTraffic(
     ...(r.config.scaleToZeroMs ? { scaleToZeroMs: r.config.scaleToZeroMs } : {}),
     ...(opts.sticky ? { sticky: { cookie: 'sluice-release' } } : {}),
     ...(r.config.accessLog ? { accessLog: r.config.accessLog } : {}),
+    // Every host of the environment (next.* previews and custom domains too): variant attribution.
+    flagScope: { project: r.project, environment: r.environment },
   };
   for (const { host, backends, hsts } of routes) await deps.router.setRoute(host, backends, opts.pin, hsts ? { ...routeOpts, hsts } : routeOpts);
   const deadline = deps.clock.now().getTime() + 5000;

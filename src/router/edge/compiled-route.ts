@@ -2,6 +2,7 @@ import type { Pool } from 'undici';
 import { InvalidInputError } from '../../errors.ts';
 import type { Route, RouteTable } from '../route-table.ts';
 import type { AccessLine, RouteAccess } from './access-log.ts';
+import type { FlagVariantRegistry, HostFlagStats } from './flag-variant-stats.ts';
 import type { HostActivity, HostActivityRegistry } from './host-activity.ts';
 import type { ReleaseStats, ReleaseStatsRegistry } from './release-stats.ts';
 import { checkSticky, releaseCookieValue, stickySetCookie } from './sticky-cookie.ts';
@@ -47,6 +48,8 @@ export interface CompiledRoute {
   readonly hsts?: string;
   /** The access log of the host, when the route asks for one and the router has somewhere to write. */
   readonly access?: RouteAccess;
+  /** The host's flag scope and its per-variant counters (variant attribution). */
+  readonly flags?: HostFlagStats;
 }
 
 export function normalizeHost(host: string): string {
@@ -66,6 +69,7 @@ export function compileTable(
   pools: TargetPools,
   stats: ReleaseStatsRegistry,
   activity: HostActivityRegistry,
+  flagStats: FlagVariantRegistry,
   onAccess?: (line: AccessLine) => void,
 ): { byHost: Map<string, CompiledRoute>; poolKeys: Set<string>; applied: RouteTable } {
   const byHost = new Map<string, CompiledRoute>();
@@ -76,7 +80,7 @@ export function compileTable(
     if (!host) throw new InvalidInputError('route host is empty');
     if (byHost.has(host)) throw new InvalidInputError(`duplicate route for host ${host}`, { host });
     const compiled = compileRoute(host, route, pools, stats, poolKeys, activity.get(host), onAccess);
-    byHost.set(host, compiled);
+    byHost.set(host, route.flagScope ? { ...compiled, flags: flagStats.get(host, checkFlagScope(host, route.flagScope)) } : compiled);
     applied.routes.push({ ...structuredClone(route), host });
   }
   return { byHost, poolKeys, applied };
@@ -132,6 +136,13 @@ function compileRoute(
   const hsts = route.hsts ? hstsValue(host, route.hsts) : undefined;
   const access = route.accessLog && onAccess ? { policy: { ...route.accessLog }, write: onAccess } : undefined;
   return { host, backends, serving, totalWeight, pin, sticky, blame, activity, hsts, access };
+}
+
+function checkFlagScope(host: string, scope: NonNullable<Route['flagScope']>): NonNullable<Route['flagScope']> {
+  if (typeof scope.project !== 'string' || !scope.project || typeof scope.environment !== 'string' || !scope.environment) {
+    throw new InvalidInputError(`flagScope of ${host} must name a project and an environment`, { host });
+  }
+  return { project: scope.project, environment: scope.environment };
 }
 
 function hstsValue(host: string, hsts: NonNullable<Route['hsts']>): string {

@@ -1,6 +1,6 @@
 // The Router port for the built-in edge router, which lives in the data-plane process.
 import type { DataPlaneClient } from '../../dataplane/data-plane-client.ts';
-import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import type { FlagVariantMetrics, ReleaseMetrics, RouteTable } from '../route-table.ts';
 import type { TrafficAnswer, TrafficCursor } from '../traffic-answer.ts';
 import type { DesiredBackend, DesiredRoute, HeaderPin, Router, SetRouteOptions } from '../router.ts';
 
@@ -18,6 +18,7 @@ export class EdgeRouterClient implements Router {
     if (opts.sticky !== undefined) route.sticky = opts.sticky;
     if (opts.hsts !== undefined) route.hsts = opts.hsts;
     if (opts.accessLog !== undefined) route.accessLog = opts.accessLog;
+    if (opts.flagScope !== undefined) route.flagScope = opts.flagScope;
     await this.client.request('PUT', `/routes/${encodeURIComponent(host)}`, route);
   }
 
@@ -31,6 +32,10 @@ export class EdgeRouterClient implements Router {
 
   metrics(): Promise<ReleaseMetrics[]> {
     return this.client.request('GET', '/metrics');
+  }
+
+  flagMetrics(): Promise<FlagVariantMetrics[]> {
+    return this.client.request('GET', '/flag-metrics');
   }
 
   traffic(since?: TrafficCursor): Promise<TrafficAnswer> {

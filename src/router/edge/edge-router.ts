@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ReleaseMetrics, RouteTable } from '../route-table.ts';
+import type { FlagVariantMetrics, ReleaseMetrics, RouteTable } from '../route-table.ts';
 import type { TrafficAnswer, TrafficCursor } from '../traffic-answer.ts';
 import { logAccess, type AccessLine } from './access-log.ts';
 import { acmeChallengePrefix, AcmeChallenges } from './acme-challenges.ts';
@@ -12,11 +12,13 @@ import { sendPlain, sendPlainRaw } from './plain-response.ts';
 import { ProxyExchange } from './proxy-exchange.ts';
 import { hasBody, upstreamHeaders } from './proxy-headers.ts';
 import { HostActivityRegistry, type HostActivitySample } from './host-activity.ts';
+import { FlagVariantRegistry } from './flag-variant-stats.ts';
 import { ReleaseStatsRegistry } from './release-stats.ts';
 import { cookieValue } from './sticky-cookie.ts';
 import { TargetPools } from './target-pools.ts';
 import { SniCertificates } from './sni-certificates.ts';
 import { proxyUpgrade } from './upgrade-proxy.ts';
+import { attributionOf, type FlagsOf } from './variant-attribution.ts';
 
 export interface EdgeRouterOptions {
   port: number;
@@ -44,6 +46,8 @@ export interface EdgeRouterOptions {
   onAccess?: (line: AccessLine) => void;
   /** Answers /_sluice/… on any host itself (OFREP for browsers, src/dataplane/flag-endpoints.ts); absent: proxied like any path. */
   onSluicePath?: (req: IncomingMessage, res: ServerResponse, rawHost: string | undefined) => void;
+  /** The flags served for an environment (variant attribution on routes with a flagScope); absent: no attribution. */
+  flagsOf?: FlagsOf;
 }
 
 /** Paths the platform answers on every environment's host (never proxied to the app when onSluicePath is set). */
@@ -74,6 +78,7 @@ export class EdgeRouter {
   private readonly log: (line: string) => void;
   private readonly pools: TargetPools;
   private readonly stats = new ReleaseStatsRegistry();
+  private readonly flagStats = new FlagVariantRegistry();
   private readonly activity = new HostActivityRegistry();
   private readonly waiters: ColdWaiters;
   private readonly upgraded = new Set<Duplex>();
@@ -139,7 +144,8 @@ export class EdgeRouter {
     let compiled: ReturnType<typeof compileTable>;
     try {
       this.stats.beginTable();
-      compiled = compileTable(table, this.pools, this.stats, this.activity, this.opts.onAccess);
+      this.flagStats.beginTable();
+      compiled = compileTable(table, this.pools, this.stats, this.activity, this.flagStats, this.opts.onAccess);
     } catch (error) {
       this.pools.retainOnly(this.poolKeysInUse()); // drop pools made for the rejected table
       throw error;
@@ -148,6 +154,7 @@ export class EdgeRouter {
     this.hostCache = new Map();
     this.applied = compiled.applied;
     this.stats.endTable();
+    this.flagStats.endTable();
     this.pools.retainOnly(compiled.poolKeys);
     this.activity.retainOnly(compiled.byHost.keys());
     // Held requests go on once their host has a target again (or has no route: they get 404).
@@ -183,6 +190,12 @@ export class EdgeRouter {
   /** Cumulative counters per (host, release) since this router started. */
   metrics(): ReleaseMetrics[] {
     return this.stats.snapshot();
+  }
+
+  /** Cumulative counters per (host, flag under a rollout, variant); a flag no longer attributed is dropped. */
+  flagMetrics(): FlagVariantMetrics[] {
+    const flagsOf = this.opts.flagsOf;
+    return this.flagStats.snapshot((scope) => flagsOf?.(scope)?.attributed);
   }
 
   /** The counters changed since `since`, compactly (what alerts read every tick). */
@@ -314,7 +327,9 @@ export class EdgeRouter {
       return;
     }
     if (!held) route.activity.requests++;
-    new ProxyExchange(req, res, route, backend, target, pinned !== undefined, stickyFrom, upstreamHeaders(req), hasBody(req), started).start();
+    const attribution = attributionOf(req.headers, route.flags, this.opts.flagsOf);
+    const headers = upstreamHeaders(req, false, attribution?.key);
+    new ProxyExchange(req, res, route, backend, target, pinned !== undefined, stickyFrom, headers, hasBody(req), started, attribution).start();
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -7,6 +7,7 @@ import { pickRetry } from './compiled-route.ts';
 import { downstreamHeaders, isSecure } from './proxy-headers.ts';
 import { sendPlain } from './plain-response.ts';
 import { appendSetCookie } from './sticky-cookie.ts';
+import type { Attribution } from './variant-attribution.ts';
 
 const maxTries = 3;
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -52,6 +53,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly headers: string[];
   private readonly withBody: boolean;
   private readonly started: number;
+  /** Variant attribution of the request (a route with a flag scope whose environment has flags); null otherwise. */
+  private readonly attribution: Attribution | null;
 
   constructor(
     req: IncomingMessage,
@@ -64,6 +67,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     headers: string[],
     withBody: boolean,
     started: number,
+    attribution: Attribution | null = null,
   ) {
     this.req = req;
     this.res = res;
@@ -75,6 +79,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.headers = headers;
     this.withBody = withBody;
     this.started = started;
+    this.attribution = attribution;
     route.activity.open++;
     res.on('close', this.onClientClose);
     res.on('error', noop);
@@ -105,6 +110,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       // The release that answered is not the one the cookie names (none, gone, or a retry moved on): stick to this one.
       const sticky = this.backend.sticky;
       if (this.stickyFrom !== null && sticky && this.stickyFrom !== sticky.value) appendSetCookie(out, sticky.setCookie);
+      if (this.attribution?.setCookie !== undefined) appendSetCookie(out, this.attribution.setCookie);
       // HSTS only over HTTPS (RFC 6797 §7.2: a browser ignores it over plain HTTP anyway).
       if (this.route.hsts && isSecure(this.req)) out['strict-transport-security'] = this.route.hsts;
       // HTTP/2 has no reason phrase.
@@ -151,7 +157,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     const code = errorCode(error);
     const poolGone = poolGoneCodes.has(code);
     if (connectFailureCodes.has(code) || poolGone) {
-      if (!poolGone) this.backend.stats.connectFailed();
+      if (!poolGone) {
+        this.backend.stats.connectFailed();
+        if (this.attribution) for (const s of this.attribution.stats) s.connectFailed();
+      }
       if (this.retryAllowed()) {
         (this.tried ??= []).push(this.target);
         const next = pickRetry(this.route, this.backend, this.tried, this.pinned);
@@ -190,6 +199,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.route.activity.open--;
     const ms = performance.now() - this.started;
     this.backend.stats.record(status, ms);
+    if (this.attribution) for (const s of this.attribution.stats) s.record(status, ms);
     logAccess(this.route.access, this.req, this.route.host, status, this.bytes, ms, this.target.id);
     // Drop whatever body the target did not read, so the client connection can be reused.
     if (this.withBody && !this.req.complete) {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
+import { userHeader } from './targeting-key.ts';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.
 // `expect` is answered by this server itself (node sends 100 Continue) and undici refuses it.
@@ -29,8 +30,10 @@ export function isSecure(req: IncomingMessage): boolean {
  * keeping the client's Host, appending to X-Forwarded-For and setting the other X-Forwarded-*.
  * With `upgrade`, Connection/Upgrade are kept so the target sees the upgrade request.
  * An HTTP/2 request is turned into HTTP/1.1 headers: no pseudo-headers, :authority as Host.
+ * With `user` (variant attribution), the client's x-sluice-user headers are replaced by one
+ * carrying the resolved targeting key, so the app evaluates its flags for the same user.
  */
-export function upstreamHeaders(req: IncomingMessage, upgrade = false): string[] {
+export function upstreamHeaders(req: IncomingMessage, upgrade = false, user?: string): string[] {
   const raw = req.rawHeaders;
   const listed = connectionListed(req.headers.connection);
   const out: string[] = [];
@@ -48,8 +51,10 @@ export function upstreamHeaders(req: IncomingMessage, upgrade = false): string[]
       if (lower === 'x-forwarded-for') priorFor = priorFor === undefined ? raw[i + 1]! : `${priorFor}, ${raw[i + 1]!}`;
       continue;
     }
+    if (user !== undefined && lower === userHeader) continue;
     out.push(name, raw[i + 1]!);
   }
+  if (user !== undefined) out.push(userHeader, user);
   const client = req.socket.remoteAddress ?? 'unknown';
   out.push(
     'x-forwarded-for',

@@ -3,6 +3,7 @@ import type { Generated } from 'kysely';
 import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
 import type { CertificateRecord } from '../../certificates/certificate-record.ts';
 import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
+import type { FlagRollout } from '../../flags/flag-rollout-records.ts';
 
 /** A domain claim as stored: the certificate reference flattened, hsts as 0/1. */
 export interface DomainClaimRow {
@@ -97,6 +98,15 @@ export interface FlagChangeRow {
   changeJson: string;
 }
 
+/** A flag rollout (src/flags/flag-rollout-records.ts); state and phase are checked when read. */
+export type FlagRolloutRow = Omit<FlagRollout, 'state' | 'phase' | 'promoteRequested'> & {
+  state: string;
+  phase: string;
+  promoteRequested: string | null;
+  /** `project/env/flag` while active, else null (unique). */
+  activeKey: string | null;
+};
+
 export interface Database {
   projects: Project;
   runs: Run;
@@ -130,6 +140,7 @@ export interface Database {
   leases: { name: string; owner: string; expiresAt: string };
   flagStates: FlagStateRow;
   flagChanges: FlagChangeRow;
+  flagRollouts: FlagRolloutRow;
 }
 
 /** The domain list is a JSON column. */

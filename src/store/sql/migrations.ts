@@ -12,6 +12,7 @@ import { notificationsMigration } from './notifications-migration.ts';
 import { flagsMigration } from './flags-migration.ts';
 import { sessionsMigration } from './sessions-migration.ts';
 import { releaseImageMigration } from './release-image-migration.ts';
+import { flagRolloutsMigration } from './flag-rollouts-migration.ts';
 
 export interface DialectCapabilities {
   /** Column type of an auto-incrementing integer key: 'integer' (SQLite) or 'bigserial' (PostgreSQL). */
@@ -358,6 +359,7 @@ export function migrationProvider(caps: DialectCapabilities): MigrationProvider 
       '0016_flags': flagsMigration(caps.serialType),
       '0017_alert_lease': leaseMigration,
       '0018_abort_cause': abortCauseMigration,
+      '0019_flag_rollouts': flagRolloutsMigration,
       '0020_sessions': sessionsMigration,
       '0021_release_image': releaseImageMigration,
     }),

@@ -18,6 +18,8 @@ import { getPreviewRow, getPullRequestRow, listPreviewRows, listPullRequestRows,
 import { listAlertChangeRows, listAlertStateRows, putAlertStateRow } from './sql-alerts.ts';
 import { deleteFlagStateRows, getFlagStateRow, listFlagChangeRows, listFlagStateRows, putFlagStateRow } from './sql-flags.ts';
 import type { FlagChange, FlagChangeFilter, FlagEnvironmentState } from '../../flags/flag-records.ts';
+import type { FlagRollout, FlagRolloutFilter } from '../../flags/flag-rollout-records.ts';
+import { createFlagRolloutRow, getFlagRolloutRow, latestFlagRolloutRow, listFlagRolloutRows, updateFlagRolloutRow } from './sql-flag-rollouts.ts';
 import type { AlertChange, AlertStateFilter, AlertStateRecord } from '../../alerts/alert-records.ts';
 import { addDeliveryRows, advanceNotifierCursorRow, claimDeliveryRows, deferDeliveryRow, finishDeliveryRow, getNotificationSecretRow, listDeliveryRows, nextDeliveryDueRow, notifierCursorRow, putNotificationSecretRow } from './sql-notifications.ts';
 import type { DeliveryLogEntry, DeliveryOutcome, DeliveryRecord, NewDelivery } from '../../notifications/delivery-record.ts';
@@ -494,4 +496,9 @@ export class SqlStore implements Store {
   putFlagState = (state: FlagEnvironmentState, expectedVersion: number | null, changes: FlagChange[]): Promise<boolean> => putFlagStateRow(this.db, state, expectedVersion, changes);
   listFlagChanges = (filter: FlagChangeFilter): Promise<FlagChange[]> => listFlagChangeRows(this.db, filter);
   deleteFlagState = (project: string, environment: string): Promise<void> => deleteFlagStateRows(this.db, project, environment);
+  createFlagRollout = (rollout: FlagRollout): Promise<boolean> => createFlagRolloutRow(this.db, rollout);
+  getFlagRollout = (id: string): Promise<FlagRollout | undefined> => getFlagRolloutRow(this.db, id);
+  latestFlagRollout = (project: string, environment: string, flag: string): Promise<FlagRollout | undefined> => latestFlagRolloutRow(this.db, project, environment, flag);
+  listFlagRollouts = (filter: FlagRolloutFilter): Promise<FlagRollout[]> => listFlagRolloutRows(this.db, filter);
+  updateFlagRollout = (id: string, patch: Partial<FlagRollout>): Promise<void> => updateFlagRolloutRow(this.db, id, patch);
 }
