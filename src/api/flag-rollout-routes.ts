@@ -2,12 +2,13 @@
 // flag (viewer); start, abort, promote (deployer, one environment, audited). The answer has the
 // shape of `GET …/rollout` (DESIGN.md) with strategy 'flag'.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { need } from '../auth/permission.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { FlagRolloutService } from '../engine/flags/flag-rollout-service.ts';
 import type { ApiAuditor } from './audit-hook.ts';
 import { principalOf } from './request-guard.ts';
+import { errorResponses } from './schemas/common-schemas.ts';
+import { flagParams, flagRolloutPromoteSchema, flagRolloutSchema, flagRolloutStartSchema } from './schemas/flag-schemas.ts';
 
 export interface FlagRolloutApiDeps {
   assertEnvironment(project: string, environment: string): Promise<void>;
@@ -17,30 +18,24 @@ export interface FlagRolloutApiDeps {
 type Params = { name: string; env: string; key: string };
 const path = '/api/projects/:name/environments/:env/flags/:key/rollout';
 
-const startSchema = z.strictObject({
-  variant: z.string().min(1),
-  steps: z.union([z.string(), z.array(z.number())]),
-  pause: z.string().optional(),
-  analysis: z.string().optional(),
-});
 
 export function registerFlagRolloutRoutes(app: FastifyInstance, deps: FlagRolloutApiDeps, auditor: ApiAuditor): void {
-  app.get<{ Params: Params }>(path, { config: { permission: need.viewer } }, async (req) => {
+  app.get<{ Params: Params }>(path, { schema: { summary: "A flag's current or last rollout", params: flagParams, response: { 200: flagRolloutSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     await deps.assertEnvironment(req.params.name, req.params.env);
     return deps.rollouts.status(req.params.name, req.params.env, req.params.key);
   });
 
-  app.post<{ Params: Params }>(path, { config: { permission: need.deployerOneEnvironment } }, async (req) => {
+  app.post<{ Params: Params }>(path, { schema: { summary: 'Start a flag rollout guarded by live analysis', params: flagParams, body: flagRolloutStartSchema, response: { 200: flagRolloutSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const { name, env, key } = req.params;
     await deps.assertEnvironment(name, env);
-    const parsed = startSchema.safeParse(req.body ?? {});
+    const parsed = flagRolloutStartSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new InvalidInputError('expected {variant, steps: "5,25,50,100", pause?: "1m", analysis?: "maxErrorRate=1%,maxP99=500ms"}');
     const view = await deps.rollouts.start(name, env, key, parsed.data, principalOf(req).name);
     await auditor.recordNow(req, `${name}/${env} flag ${key} rollout of ${view.variant} (${view.steps.join(',')}%)`);
     return view;
   });
 
-  app.post<{ Params: Params }>(`${path}/abort`, { config: { permission: need.deployerOneEnvironment } }, async (req) => {
+  app.post<{ Params: Params }>(`${path}/abort`, { schema: { summary: 'Abort a flag rollout: the flag serves what it did before', params: flagParams, response: { 200: flagRolloutSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const { name, env, key } = req.params;
     await deps.assertEnvironment(name, env);
     const view = await deps.rollouts.abort(name, env, key, principalOf(req).name);
@@ -48,7 +43,7 @@ export function registerFlagRolloutRoutes(app: FastifyInstance, deps: FlagRollou
     return view;
   });
 
-  app.post<{ Params: Params }>(`${path}/promote`, { config: { permission: need.deployerOneEnvironment } }, async (req) => {
+  app.post<{ Params: Params }>(`${path}/promote`, { schema: { summary: 'Move a flag rollout to its next step (or all the way with full)', params: flagParams, body: flagRolloutPromoteSchema, response: { 200: flagRolloutSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const { name, env, key } = req.params;
     await deps.assertEnvironment(name, env);
     const full = (req.body as { full?: unknown } | undefined)?.full === true;

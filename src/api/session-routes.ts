@@ -12,6 +12,8 @@ import type { ActiveSession } from '../auth/session-service.ts';
 import { clearSessionCookie, isHttps, sessionCookieOf } from './session-cookie.ts';
 import { refuseFailedAuthentication } from './request-guard.ts';
 import { startSession } from './start-session.ts';
+import { errorResponses } from './schemas/common-schemas.ts';
+import { authConfigSchema, sessionSchema, sessionStateSchema, signInBodySchema } from './schemas/session-schemas.ts';
 
 export interface AuthConfig {
   /** Whether "Sign in with SSO" is offered (OpenID Connect is configured). */
@@ -36,9 +38,9 @@ function sessionView(s: ActiveSession): Record<string, unknown> {
 }
 
 export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
-  app.get('/api/auth/config', { config: { permission: need.public } }, async () => deps.authConfig());
+  app.get('/api/auth/config', { schema: { summary: 'What the sign-in page offers', response: { 200: authConfigSchema, ...errorResponses } }, config: { permission: need.public } }, async () => deps.authConfig());
 
-  app.post('/api/session', { config: { permission: need.public } }, async (req, reply) => {
+  app.post('/api/session', { schema: { summary: 'Sign in with an API token: sets the session cookie', body: signInBodySchema, response: { 201: sessionSchema, ...errorResponses } }, config: { permission: need.public } }, async (req, reply) => {
     const parsed = signInSchema.safeParse(req.body);
     if (!parsed.success) throw new InvalidInputError('sign in with {"token": "sluice_…"}: the body must hold the API token and nothing else');
     const { token } = parsed.data;
@@ -56,7 +58,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
 
   // Public: the page asks it on every load, and being signed out is an answer, not an error
   // (a 401 would be logged in the browser's console). A bearer token is checked as anywhere.
-  app.get('/api/session', { config: { permission: need.public } }, async (req, reply) => {
+  app.get('/api/session', { schema: { summary: 'Whether and who is signed in, with the CSRF token', response: { 200: sessionStateSchema, ...errorResponses } }, config: { permission: need.public } }, async (req, reply) => {
     if (req.headers.authorization !== undefined) {
       const p = await deps.tokens.authenticate(req.headers.authorization);
       return { signedIn: true, name: p.name, role: p.role, projects: p.projects, environments: p.environments, via: 'bearer' };
@@ -72,7 +74,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     }
   });
 
-  app.delete('/api/session', { config: { permission: ownSession } }, async (req, reply) => {
+  app.delete('/api/session', { schema: { summary: 'Sign out: the session ends on the server', response: { 204: { description: 'signed out', content: {} }, ...errorResponses } }, config: { permission: ownSession } }, async (req, reply) => {
     const cookie = req.session ? sessionCookieOf(req.headers.cookie) : undefined;
     if (cookie === undefined) throw new UnauthenticatedError('no session to sign out of: this request is not signed in with the session cookie');
     await app.sessionGate.sessions.end(cookie);

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { need } from '../auth/permission.ts';
+import { apiErrorSchema } from './schemas/common-schemas.ts';
+import { assetParams, assetSchema, htmlPageSchema } from './schemas/session-schemas.ts';
 
 const types: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -46,7 +48,7 @@ export function registerWebUiRoutes(app: FastifyInstance, root: string): void {
   const gzipped = new Set<string>();
   if (built) for (const f of fs.readdirSync(path.join(root, 'assets'))) if (f.endsWith('.gz')) gzipped.add(f.slice(0, -3));
 
-  app.get<{ Params: { name: string } }>('/assets/:name', { config: { permission: need.public } }, async (req, reply) => {
+  app.get<{ Params: { name: string } }>('/assets/:name', { schema: { summary: "A built file of the dashboard (hashed name, cached a year)", params: assetParams, response: { 200: { description: 'the file', content: { 'application/javascript': { schema: assetSchema }, 'text/css': { schema: assetSchema } } }, 404: { description: 'no such file', content: { 'application/json': { schema: apiErrorSchema } } } } }, config: { permission: need.public } }, async (req, reply) => {
     const name = req.params.name;
     const ext = assetName.exec(name)?.[1];
     const file = built && ext !== undefined ? path.join(root, 'assets', name) : null;
@@ -54,7 +56,7 @@ export function registerWebUiRoutes(app: FastifyInstance, root: string): void {
     return sendFile(reply, file, types[`.${ext}`]!, 'public, max-age=31536000, immutable', gzipped.has(name) && acceptsGzip(req));
   });
 
-  app.get('/*', { config: { permission: need.public } }, async (req, reply) => {
+  app.get('/*', { schema: { summary: 'The dashboard: every other path answers its page, so that each view has a URL', response: { 200: { description: 'the page', content: { 'text/html': { schema: htmlPageSchema } } }, 503: { description: 'the dashboard is not built (npm run build)', content: { 'text/plain': { schema: htmlPageSchema } } } } }, config: { permission: need.public } }, async (req, reply) => {
     const pathname = req.url.split('?')[0] ?? '/';
     if (notUi.test(pathname)) return reply.callNotFound();
     if (!built) {

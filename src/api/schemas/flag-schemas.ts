@@ -82,3 +82,40 @@ export const flagKeysSchema = z.object({ project: z.string(), environment: z.str
 export type FlagKeysJson = z.output<typeof flagKeysSchema>;
 export const flagParams = z.object({ name: z.string().describe('project name'), env: z.string().describe('environment name'), key: z.string().describe('flag key') });
 export type FlagDefinitionJson = z.output<typeof flagDefinitionSchema>;
+
+const flagRolloutStartMessage = 'expected {variant, steps: "5,25,50,100", pause?: "1m", analysis?: "maxErrorRate=1%,maxP99=500ms"}';
+/** POST …/flags/:key/rollout. Any refusal gives the one message that lists the fields (x-refusal). */
+export const flagRolloutStartSchema = z
+  .strictObject({
+    variant: z.string().min(1).describe('the variant rolled out'),
+    steps: z.union([z.string(), z.array(z.number())]).describe('percentages, increasing, the last 100: "5,25,50,100"'),
+    pause: z.string().optional().describe('time at each step before the next (e.g. 1m)'),
+    analysis: z.string().optional().describe('maxErrorRate=1%,maxP99=500ms'),
+  })
+  .meta({ id: 'FlagRolloutRequest', 'x-refusal': flagRolloutStartMessage });
+export const flagRolloutPromoteSchema = z.object({ full: z.boolean({ error: 'full must be true or false' }).optional().describe('serve the variant to everyone at once') }).meta({ id: 'FlagRolloutPromoteRequest' });
+
+/** A flag rollout: the shape of GET …/rollout (strategy 'flag'; the variant's share is the canary weight) and its own fields. */
+export const flagRolloutSchema = z
+  .object({
+    id: z.string(),
+    strategy: z.literal('flag'),
+    project: z.string(),
+    environment: z.string(),
+    flag: z.string(),
+    variant: z.string(),
+    state: z.string().describe('progressing, paused, promoted, aborted'),
+    phase: z.string(),
+    step: z.number().int().describe('index into steps'),
+    steps: z.array(z.number()),
+    pauseMs: z.number(),
+    analysis: z.unknown().describe('the analysis plan, or null'),
+    weights: z.object({ stable: z.number(), canary: z.number(), baseline: z.number() }),
+    decisions: z.array(z.looseObject({ at: z.string(), metric: z.string(), verdict: z.string(), reason: z.string() })),
+    reason: z.string().nullable(),
+    startedBy: z.string(),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'FlagRollout' });
+export type FlagRolloutJson = z.output<typeof flagRolloutSchema>;
