@@ -18,7 +18,7 @@ void test('every route of the API declares a permission, and the expected routes
   const publicOnes = routes.filter((r) => 'public' in r.permission).map((r) => `${r.method} ${r.url}`).sort();
   // The dashboard's page and assets (its data comes from the API); its sign-in page asks what it
   // offers and whether anyone is signed in; signing in is the authentication itself.
-  assert.deepEqual(publicOnes, ['GET /*', 'GET /api/auth/config', 'GET /api/health', 'GET /api/session', 'GET /assets/:name', 'GET /healthz', 'HEAD /*', 'HEAD /api/auth/config', 'HEAD /api/health', 'HEAD /api/session', 'HEAD /assets/:name', 'HEAD /healthz', 'POST /api/session', 'POST /hooks/:host/:project']);
+  assert.deepEqual(publicOnes, ['GET /*', 'GET /api/auth/config', 'GET /api/auth/oidc/callback', 'GET /api/auth/oidc/login', 'GET /api/health', 'GET /api/session', 'GET /assets/:name', 'GET /healthz', 'HEAD /*', 'HEAD /api/auth/config', 'HEAD /api/auth/oidc/callback', 'HEAD /api/auth/oidc/login', 'HEAD /api/health', 'HEAD /api/session', 'HEAD /assets/:name', 'HEAD /healthz', 'POST /api/session', 'POST /hooks/:host/:project']);
   const roleOf = (method: string, url: string): string | undefined => {
     const p = routes.find((r) => r.method === method && r.url === url)?.permission;
     return p && 'role' in p ? `${p.role}${p.global ? ' global' : ''}` : undefined;

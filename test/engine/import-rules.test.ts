@@ -25,6 +25,7 @@ const allowed = [
   /^\.\.\/(\.\.\/)*router\/(router|route-table|traffic-answer)\.ts$/,
   /^\.\.\/(\.\.\/)*source\/source\.ts$/,
   /^\.\.\/(\.\.\/)*artifact\/artifacts\.ts$/,
+  /^\.\.\/(\.\.\/)*image\/image-publisher\.ts$/, // the ImagePublisher port (never the registry client)
   /^\.\.\/(\.\.\/)*domains\/domain-claim\.ts$/, // pure: the claim's type
   /^\.\.\/(\.\.\/)*alerts\/alert-records\.ts$/, // pure: alert states and their change records
   /^\.\.\/(\.\.\/)*events\/(event-log|platform-event)\.ts$/, // the event log (over the store's port) and its record
