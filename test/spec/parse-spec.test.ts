@@ -373,7 +373,7 @@ previews:
 
 void test('an unknown key far from every allowed key lists the allowed ones', () => {
   const [error] = invalid('deploy: []\n');
-  assert.equal(error?.message, 'deploy: unknown key "deploy" (allowed: build, test, services, buildSecrets, environments, previews, triggers, notifications, flags)');
+  assert.equal(error?.message, 'deploy: unknown key "deploy" (allowed: build, test, services, buildSecrets, environments, previews, triggers, notifications, flags, image)');
 });
 
 void test('order, defaults and stringified env values', () => {
