@@ -76,7 +76,8 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
 
   app.delete('/api/session', { schema: { summary: 'Sign out: the session ends on the server', response: { 204: { description: 'signed out', content: {} }, ...errorResponses } }, config: { permission: ownSession } }, async (req, reply) => {
     const cookie = req.session ? sessionCookieOf(req.headers.cookie) : undefined;
-    if (cookie === undefined) throw new UnauthenticatedError('no session to sign out of: this request is not signed in with the session cookie');
+    // Authenticated, by a bearer token: a bad request, not a missing authentication.
+    if (cookie === undefined) throw new InvalidInputError('no session to sign out of: this request is not signed in with the session cookie');
     await app.sessionGate.sessions.end(cookie);
     clearSessionCookie(reply, isHttps(req, app.sessionGate.publicOrigin));
     return reply.code(204).send();
