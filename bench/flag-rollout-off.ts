@@ -43,10 +43,13 @@ export async function failingCohortOff(publisher: FlagPublisher, ofrepBase: stri
     const ms: number[] = [];
     for (let round = 0; round < rounds; round++) {
       failing = false;
-      await service.start('bench', 'production', 'checkout', { variant: 'on', steps: '50,100', pause: '1h', analysis: 'maxErrorRate=1%,interval=1ms,minSamples=100' }, 'bench');
+      await service.start('bench', 'production', 'checkout', { variant: 'on', steps: '50,100', pause: '1h', analysis: 'maxErrorRate=1%,interval=1s,minSamples=100' }, 'bench');
       await driver.pass(); // step 1: 50 %
+      const stepAt = Date.now();
       let user = '';
       for (let i = 0; user === ''; i++) if ((await variantOf(`u${round}-${i}`)) === 'on') user = `u${round}-${i}`;
+      // The first look is due one analysis interval (1 s, the shortest allowed) after the step began.
+      await new Promise((r) => setTimeout(r, Math.max(0, stepAt + 1050 - Date.now())));
       failing = true;
       const pass = driver.pass(); // the look fails, the flag goes back
       let answer = 'on';
