@@ -181,10 +181,13 @@ void test('a burst of 20 events to one target is paced at its rate, none dropped
   n.start();
   const started = Date.now();
   for (let i = 1; i <= 20; i++) await events.emit(runFailed(i));
+  // On a loaded machine emitting takes a while, and the bucket refills meanwhile: an event that
+  // finds a token is sent at once, not put off. Every other one beyond the burst must be.
+  const refills = Math.floor((Date.now() - started) / 100);
   await waitFor('20 deliveries', () => receiver.accepted.size === 20);
   const elapsed = Date.now() - started;
   assert.ok(elapsed >= 18 * 100, `20 deliveries in ${elapsed} ms: not paced`);
-  assert.ok(putOff >= 18, `${putOff} deliveries put off`);
+  assert.ok(putOff >= 18 - refills, `${putOff} deliveries put off (${refills} refills while emitting)`);
   assert.equal(receiver.duplicates, 0);
   assert.equal(receiver.attempts.length, 20, 'put off, not attempted and failed');
   await waitFor('the log to say delivered', async () => (await store.listDeliveries('shop', 30)).every((d) => d.state === 'delivered' && d.attempts === 1));
