@@ -1,37 +1,32 @@
 // The composition root: the only place that picks concrete drivers (SQLite store, local
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
-import { openImagePublisher, type RegistryOptions } from './server/open-image-publisher.ts';
+import { openImagePublisher } from './server/open-image-publisher.ts';
 import { EventLog } from './events/event-log.ts';
 import { packageRoot } from './config/package-root.ts';
 import { SingletonLease } from './engine/singleton-lease.ts';
-import { FlagRolloutDriver } from './engine/flags/flag-rollout-driver.ts';
-import { FlagRolloutService } from './engine/flags/flag-rollout-service.ts';
-import { ACTIVE_FLAG_ROLLOUT_STATES } from './flags/flag-rollout-records.ts';
 import { AlertEvaluator } from './engine/alerts/alert-evaluator.ts';
 import { alertViews } from './engine/alerts/alert-views.ts';
 import { WatchedEnvironments } from './engine/alerts/watched-environments.ts';
-import { defaultOutputRotation, type OutputRotation } from './server/rotate-own-output.ts';
-import { randomUUID } from 'node:crypto';
+import { defaultOutputRotation } from './server/rotate-own-output.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { servedHosts } from './api/request-guard.ts';
 import { defaultFailureLimit } from './auth/failure-limiter.ts';
 import { TokenService } from './auth/token-service.ts';
-import { defaultSessionPolicy, SessionService, type SessionPolicy } from './auth/session-service.ts';
+import { defaultSessionPolicy, SessionService } from './auth/session-service.ts';
 import { ensureAdminToken } from './server/ensure-admin-token.ts';
 import { ownChildEnv } from './config/environment.ts';
 import { packageVersion } from './config/package-version.ts';
 import type { EngineConfig } from './engine/engine-config.ts';
-import { defaultRunLogPolicy, type RunLogPolicy } from './engine/run-log-policy.ts';
-import type { InstanceLogPolicy } from './dataplane/instance-log-policy.ts';
+import { defaultRunLogPolicy } from './engine/run-log-policy.ts';
 import type { Engine } from './engine/engine.ts';
 import { AuditTrail } from './engine/audit/audit-trail.ts';
 import type { Logger } from './engine/logger.ts';
 import { NotFoundError, errorMessage } from './errors.ts';
 import type { FlagPublisher } from './flags/flag-publisher.ts';
-import { textLogger, type LogFormat } from './server/create-logger.ts';
-import { openSandbox, SANDBOX_OFF_WARNING, type SandboxMode } from './sandbox/open-sandbox.ts';
+import { textLogger } from './server/create-logger.ts';
+import { openSandbox, SANDBOX_OFF_WARNING } from './sandbox/open-sandbox.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
 import { assertPortFree } from './server/check-port.ts';
 import { ensureDataPlane } from './server/ensure-data-plane.ts';
@@ -42,132 +37,21 @@ import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
 import { moveRunLogRows, openLogs } from './server/open-log-store.ts';
 import { RunEndSignal, watchRunEnds } from './engine/run-end-signal.ts';
-import { defaultLogStorePolicy, type LogStorePolicy } from './logs/log-store-policy.ts';
+import { defaultLogStorePolicy } from './logs/log-store-policy.ts';
 import type { Project, Run } from './store/records.ts';
-import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
+import { defaultAcmeSettings } from './certificates/acme-settings.ts';
 import { certificateId } from './certificates/certificate-record.ts';
 import type { CertificateFailure, CertificateManager as CertificateManagerType } from './certificates/certificate-manager.ts';
-import type { TracingConfig } from './tracing/tracing-config.ts';
 import { openTracing } from './tracing/open-tracing.ts';
 import { FlagKeyMaker } from './flags/ofrep/flag-keys.ts';
 import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane-flag-publisher.ts';
-import type { OidcSettings } from './config/oidc-options.ts';
 import { openOidc } from './server/open-oidc.ts';
+import { openFlags } from './server/open-flags.ts';
+import { loadServing } from './server/load-serving.ts';
+import type { ServerOptions } from './server/server-options.ts';
+import { backupApi } from './server/backup-api.ts';
 
-/**
- * What the server needs only once the data plane is on its way: loaded while the data plane
- * starts (a process of its own, on another core), not before (docs/decisions/0012).
- */
-async function loadServing() {
-  const [api, artifact, clock, deployer, engine, owner, edge, runner, runtime, supervisor, git, notifyPost, notifier, target, targetOf, domainClaims, certificateManager, recorder, exposition, outbox, projectNotifications, postNotification, certificateFailed, flagService] = await Promise.all([
-    import('./api/create-api.ts'),
-    import('./artifact/artifact-store.ts'),
-    import('./engine/clock.ts'),
-    import('./engine/deploy/deployer.ts'),
-    import('./engine/engine.ts'),
-    import('./engine/lease-owner.ts'),
-    import('./router/edge/edge-router-client.ts'),
-    import('./runner/local/local-runner.ts'),
-    import('./runtime/process/process-runtime.ts'),
-    import('./server/supervise-data-plane.ts'),
-    import('./source/git/git-source.ts'),
-    import('./notify/post-commit-status.ts'),
-    import('./notify/status-notifier.ts'),
-    import('./notify/status-target.ts'),
-    import('./engine/notify/status-target-of.ts'),
-    import('./engine/domains/domain-claims.ts'),
-    import('./certificates/certificate-manager.ts'),
-    import('./metrics/metric-recorder.ts'),
-    import('./metrics/metrics-exposition.ts'),
-    import('./notifications/notifier.ts'),
-    import('./notifications/project-notifications.ts'),
-    import('./notifications/post-notification.ts'),
-    import('./certificates/certificate-failed-events.ts'),
-    import('./engine/flags/flag-service.ts'),
-  ]);
-  return {
-    ...api,
-    ...artifact,
-    ...clock,
-    ...deployer,
-    ...engine,
-    ...owner,
-    ...edge,
-    ...runner,
-    ...runtime,
-    ...supervisor,
-    ...git,
-    ...notifyPost,
-    ...notifier,
-    ...target,
-    ...targetOf,
-    ...domainClaims,
-    ...certificateManager,
-    ...recorder,
-    ...exposition,
-    ...outbox,
-    ...projectNotifications,
-    ...postNotification,
-    ...certificateFailed,
-    ...flagService,
-  };
-}
-
-export interface ServerOptions {
-  dataDir: string;
-  host: string;
-  port: number;
-  routerPort: number;
-  routerHost: string;
-  /** The router's HTTPS port; null or absent: no HTTPS listener. */
-  httpsPort?: number | null;
-  baseDomain: string;
-  maxRuns: number;
-  pollIntervalMs: number;
-  keepArtifacts: number;
-  /** Releases kept per environment beyond the live, previous and rollback target; default 5. */
-  keepReleases?: number;
-  /** Instance log caps, handed to a data plane this server starts (an adopted one keeps its own); default defaultInstanceLogPolicy. */
-  instanceLogs?: InstanceLogPolicy;
-  /** Run log caps and retention; default defaultRunLogPolicy. */
-  runLogs?: RunLogPolicy;
-  /** The log store's retention (<data>/logs.db); default defaultLogStorePolicy. */
-  logStore?: LogStorePolicy;
-  /** Followers of logs get a heartbeat after this long idle (default 15 s). */
-  logHeartbeatMs?: number;
-  path: string;
-  home: string;
-  masterKey: string | undefined;
-  previousMasterKey: string | undefined;
-  /** postgres://… to keep the state in PostgreSQL instead of <data>/sluice.db. */
-  database?: string;
-  /** False: the data plane is started by its own service; the server waits for it and adopts it. */
-  startDataPlane?: boolean;
-  /** Given to a data plane the server starts (default text). */
-  logFormat?: LogFormat;
-  /** Size rotation of the data plane's <data>/logs/dataplane.log, given to a data plane the server starts; default defaultOutputRotation. */
-  outputRotation?: OutputRotation;
-  /** The URL the API is reached at from elsewhere (webhook URLs; its host is served besides loopback). */
-  publicUrl?: string | null;
-  /** Failed authentications per source address per minute before 429 (default 30). */
-  authFailuresPerMinute?: number;
-  /** Dashboard sessions' idle and absolute expiry (default defaultSessionPolicy: 12 h, 7 d). */
-  sessions?: SessionPolicy;
-  /** The ACME CA certificates are ordered from (default Let's Encrypt production). */
-  acme?: AcmeSettings;
-  /** bwrap: refuse to start where bubblewrap cannot run; none (default for now, docs/decisions/0016): unsandboxed, warned about. */
-  sandbox?: SandboxMode;
-  /** OpenTelemetry traces over OTLP/HTTP (tracingConfigOf the OTEL_* variables); null or absent: off, nothing of OpenTelemetry loaded. */
-  tracing?: TracingConfig | null;
-  /** --notify-deny-private: notification targets on loopback, private and link-local addresses are refused. */
-  notifyDenyPrivate?: boolean;
-  /** The first retry of a failed notification (default 1 s), doubling up to 1 h; given up after 24 h. */
-  notifyRetryMs?: number;
-  /** --registry and --registry-credentials: where `image:` projects' images are pushed; null or absent: none (their build fails, naming --registry). */
-  registry?: RegistryOptions | null;
-  /** Single sign-on with OpenID Connect (--oidc-*); null or absent: off. */
-  oidc?: OidcSettings | null;
-}
+export type { ServerOptions } from './server/server-options.ts';
 
 /** How long a stopping server waits for the last spans to reach the collector. */
 const tracingFlushMs = 2_000;
@@ -316,18 +200,10 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // Events are counted in plain memory; prom-client loads with the first scrape (src/metrics).
   const metrics = new MetricRecorder();
   const eventLog = new EventLog(store, systemClock, logger);
-  // Feature flags: stored per environment, published to the data plane's evaluation endpoints.
-  const flags = new FlagService({
-    store, clock: systemClock, logger, publisher: flagPublisher,
-    // The router attributes requests to variants only for flags under a rollout.
-    attributed: async (project, environment) => (await store.listFlagRollouts({ states: ACTIVE_FLAG_ROLLOUT_STATES, project, environment })).map((r) => r.flag),
+  const { flags, rollouts: flagRolloutService, driver: flagRollouts } = openFlags({
+    FlagService, store, clock: systemClock, logger, publisher: flagPublisher, figures: router, events: eventLog,
+    lease: { owner: config.owner, hostname, leaseMs: config.leaseMs },
   });
-  // Flag rollouts (docs/decisions/0038): one driver, resumed from the store at every start.
-  const flagRollouts = new FlagRolloutDriver(
-    { store, flags, figures: router, clock: systemClock, log: (line) => logger.info(line), events: eventLog },
-    { lease: new SingletonLease({ store, clock: systemClock, name: 'flag-rollouts', owner: config.owner, hostname, leaseMs: config.leaseMs }) },
-  );
-  const flagRolloutService = new FlagRolloutService({ store, flags, clock: systemClock, wake: () => flagRollouts.wake() });
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
@@ -432,22 +308,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         environments: async (project) => (await store.listEnvironments(project)).map((e) => e.name),
         now: () => systemClock.now(),
       },
-      backupApi: {
-        backup: async (hint) => {
-          // In the data directory: writable under the service unit, and on the store's own disk.
-          const file = path.join(dataDir, `.backup-${randomUUID()}.db`);
-          const remove = (): void => fs.rmSync(file, { force: true });
-          try {
-            await store.backup(file, hint);
-            await logs.snapshotInto(file);
-          } catch (error) {
-            remove();
-            throw error;
-          }
-          return { file, remove };
-        },
-        masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
-      },
+      backupApi: backupApi(store, logs, dataDir, opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir)),
       flagKeyApi: { assertProject: async (name) => void (await engine.project(name)), clientKey: (project, env) => flagKeys.key('client', project, env) },
       logApi: { store: logs.store, appends: logs.ingest, runEnds, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       ...(oidc ? { oidcApi: oidc.api } : {}),
