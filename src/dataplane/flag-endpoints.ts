@@ -105,6 +105,12 @@ export class FlagEndpoints {
     for (const [host, stored] of Object.entries(routes)) {
       const route: DesiredRoute = Array.isArray(stored) ? { backends: stored as DesiredRoute['backends'] } : stored;
       if (route.forward) continue;
+      // The deployer names the environment of a route it writes; a route stored before it did
+      // (or one without instances yet) is known by its instances' ids.
+      if (route.flagScope) {
+        hosts.set(host.toLowerCase(), route.flagScope);
+        continue;
+      }
       const id = route.backends.flatMap((b) => b.instances)[0];
       if (id === undefined) continue;
       const { project, environment } = instanceScope(id);

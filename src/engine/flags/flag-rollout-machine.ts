@@ -10,6 +10,7 @@ import { describeOverride } from '../../flags/apply-definitions.ts';
 import { inconclusiveTooLong } from '../rollout/canary.ts';
 import { appendDecisions, decisionLine, stepVerdict, storedDecisions } from '../rollout/decisions.ts';
 import { judgeStats } from '../rollout/judge-window.ts';
+import { stepEntry } from '../rollout/step-entry.ts';
 import type { FlagRolloutDeps } from './flag-rollout-deps.ts';
 import { cohorts, flagSnapshot, flagWindowOf } from './flag-figures.ts';
 
@@ -27,16 +28,7 @@ async function enterStep(deps: FlagRolloutDeps, r: FlagRollout, plan: FlagRollou
   if (percent >= 100) return promote(deps, r);
   await deps.flags.set(r.project, r.environment, r.flag, { kind: 'percent', percent, variant: r.variant }, r.startedBy);
   deps.log(`${label(r)}: step ${step + 1}/${plan.steps.length}: ${percent}% of users get ${r.variant}`);
-  return {
-    phase: 'step',
-    step,
-    state: 'progressing',
-    reason: null,
-    stepStartedAt: deps.clock.now().toISOString(),
-    windowJson: JSON.stringify(await flagSnapshot(deps.figures, r.project, r.environment, r.flag)),
-    looks: 0,
-    promoteRequested: null,
-  };
+  return stepEntry(step, deps.clock.now(), await flagSnapshot(deps.figures, r.project, r.environment, r.flag));
 }
 
 async function promote(deps: FlagRolloutDeps, r: FlagRollout): Promise<FlagRolloutPatch> {

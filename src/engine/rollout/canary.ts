@@ -13,6 +13,7 @@ import { planOf } from './rollout-plan.ts';
 import { generationOf } from '../deploy/release-config.ts';
 import type { RolloutDeps, RolloutPatch, RolloutView, Weights } from './rollout-deps.ts';
 import { setTraffic } from './traffic.ts';
+import { stepEntry } from './step-entry.ts';
 
 /** An inconclusive step waits at most this much longer than its pause (60 s, or 4 pauses) before asking a person. */
 export function inconclusiveTooLong(elapsedMs: number, pauseMs: number): boolean {
@@ -57,17 +58,7 @@ async function enterStep(deps: RolloutDeps, v: RolloutView, step: number): Promi
   const w = weightsAt(weight);
   await applyWeights(deps, v, w);
   deps.log(`canary step ${step + 1}/${plan.strategy.steps.length}: canary ${w.canary}%, baseline ${w.baseline}%, stable ${w.stable}%`);
-  return {
-    phase: 'step',
-    step,
-    state: 'progressing',
-    reason: null,
-    stepStartedAt: deps.clock.now().toISOString(),
-    windowJson: JSON.stringify(await snapshot(deps, v.target.project, v.target.environment, v.targetConfig)),
-    looks: 0,
-    weightsJson: JSON.stringify(w),
-    promoteRequested: null,
-  };
+  return { ...stepEntry(step, deps.clock.now(), await snapshot(deps, v.target.project, v.target.environment, v.targetConfig)), weightsJson: JSON.stringify(w) };
 }
 
 async function abort(deps: RolloutDeps, v: RolloutView, reason: string): Promise<RolloutPatch> {
