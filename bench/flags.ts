@@ -133,17 +133,40 @@ done = function(summary, latency, requests)
 end
 `,
   );
-  const wrk = async (flag: string, conns: number): Promise<{ rps: number; errors: number; p50Us: number }> => {
-    const out = await run('wrk', ['-t1', `-c${conns}`, `-d${seconds}s`, '--timeout', '5s', '-s', lua, `${base}/ofrep/v1/evaluate/flags/${flag}`]);
+  // Anchor for one connection, where the round trip is the throughput: a bare node:http server in
+  // this process that reads and parses the same body and answers a fixed evaluation.
+  const bare = http.createServer({ keepAliveTimeout: 30_000, noDelay: true }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const text = '{"key":"rule","reason":"TARGETING_MATCH","variant":"on","value":true,"metadata":{}}';
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length) });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+  onCleanup(() => new Promise<void>((r) => bare.close(() => r())));
+  const bareBase = `http://127.0.0.1:${(bare.address() as { port: number }).port}`;
+  const wrkAt = async (url: string, conns: number): Promise<{ rps: number; errors: number; p50Us: number }> => {
+    const out = await run('wrk', ['-t1', `-c${conns}`, `-d${seconds}s`, '--timeout', '5s', '-s', lua, url]);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error(`wrk printed no result:\n${out}`);
     const [requests, durationUs, errors, p50] = line.slice(7).split(' ').map(Number) as [number, number, number, number];
     return { rps: requests / (durationUs / 1e6), errors, p50Us: p50 };
   };
+  // Interleaved, so that both see the same moments of a shared machine.
+  const oneOurs: number[] = [];
+  const oneBare: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    oneBare.push((await wrkAt(`${bareBase}/`, 1)).rps);
+    oneOurs.push((await wrkAt(`${base}/ofrep/v1/evaluate/flags/rule`, 1)).rps);
+  }
+  report(`one connection, interleaved (median of ${repeats} × ${seconds} s): OFREP rule flag ${Math.round(median(oneOurs)).toLocaleString('en')} evaluations/s, bare node:http answering the same body ${Math.round(median(oneBare)).toLocaleString('en')}/s: ${(median(oneOurs) / median(oneBare)).toFixed(2)}×`);
   for (const flag of ['rule', 'split']) {
     for (const conns of [1, 50]) {
       const rs = [];
-      for (let r = 0; r < repeats; r++) rs.push(await wrk(flag, conns));
+      for (let r = 0; r < repeats; r++) rs.push(await wrkAt(`${base}/ofrep/v1/evaluate/flags/${flag}`, conns));
       report(`single evaluation over OFREP, ${flag === 'rule' ? 'rule' : 'fractional'} flag, ${conns} connection(s): ${Math.round(median(rs.map((r) => r.rps))).toLocaleString('en')} evaluations/s (median of ${repeats} × ${seconds} s; p50 ${median(rs.map((r) => r.p50Us)).toFixed(0)} µs; errors ${rs.reduce((a, r) => a + r.errors, 0)})`);
     }
   }
