@@ -2,7 +2,7 @@
 // value), and for an unlimited admin: set a value, grant or revoke a group, and reveal one value.
 // A reveal is the API's audited read (GET /api/secrets/GROUP/KEY, admins only, recorded before the
 // value is decrypted); the value stays in this page's memory until hidden, for a minute at most.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SecretListingJson, SecretOverviewJson, SecretValueJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
 import { when } from '../format.ts';
@@ -167,7 +167,12 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
 function Reveal({ api, onError, group, secret }: Pick<PageProps, 'api' | 'onError'> & { group: string; secret: SecretListingJson }) {
   const [value, setValue] = useState<SecretValueJson | null>(null);
   const action = useAction(onError);
+  // Focus follows the control that replaces the one pressed (keyboard users stay in place).
+  const hide = useRef<HTMLButtonElement>(null);
+  const reveal = useRef<HTMLButtonElement>(null);
+  const moved = useRef(false);
   useEffect(() => {
+    if (moved.current) (value === null ? reveal : hide).current?.focus();
     if (value === null) return;
     const timer = setTimeout(() => setValue(null), revealMs);
     return () => clearTimeout(timer);
@@ -176,7 +181,7 @@ function Reveal({ api, onError, group, secret }: Pick<PageProps, 'api' | 'onErro
     return (
       <span class="revealed">
         <code aria-label={`value of ${secret.key}`}>{value.value}</code>{' '}
-        <button type="button" onClick={() => setValue(null)}>
+        <button type="button" ref={hide} onClick={() => setValue(null)}>
           Hide
         </button>
       </span>
@@ -184,7 +189,18 @@ function Reveal({ api, onError, group, secret }: Pick<PageProps, 'api' | 'onErro
   }
   return (
     <>
-      <button type="button" disabled={action.busy} aria-label={`Reveal ${secret.key} (audited)`} onClick={() => action.run(async () => setValue(await api.request<SecretValueJson>('GET', `/api/secrets/${seg(group)}/${seg(secret.key)}`)))}>
+      <button
+        type="button"
+        ref={reveal}
+        disabled={action.busy}
+        aria-label={`Reveal ${secret.key} (audited)`}
+        onClick={() =>
+          action.run(async () => {
+            setValue(await api.request<SecretValueJson>('GET', `/api/secrets/${seg(group)}/${seg(secret.key)}`));
+            moved.current = true;
+          })
+        }
+      >
         Reveal
       </button>
       {action.error !== null && <ErrorNote error={action.error} />}
