@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntryJson, AuditVerificationJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
+import { ScrollArea } from '../scroll-area.tsx';
 import { when } from '../format.ts';
 import { withSearch } from '../link.tsx';
 import { navigate, useLocation } from '../location.ts';
@@ -76,7 +77,7 @@ export function AuditPage({ api, onError }: PageProps) {
       {entries.error !== null && <ErrorNote error={entries.error} />}
       {shown === null && entries.error === null && <p aria-busy="true">Loading…</p>}
       {shown !== null && (
-        <div class="scroll">
+        <ScrollArea label="Audit entries">
           <table>
             <caption class="sr-only">Audit entries, newest first</caption>
             <thead>
@@ -117,7 +118,7 @@ export function AuditPage({ api, onError }: PageProps) {
             </tbody>
           </table>
           {shown.length === 0 && <p class="muted">No entries match.</p>}
-        </div>
+        </ScrollArea>
       )}
     </section>
   );

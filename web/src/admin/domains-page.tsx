@@ -2,6 +2,7 @@
 import { useCallback } from 'preact/hooks';
 import type { DomainJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
+import { ScrollArea } from '../scroll-area.tsx';
 import { when } from '../format.ts';
 import { withSearch } from '../link.tsx';
 import { navigate, useLocation } from '../location.ts';
@@ -38,7 +39,7 @@ export function DomainsPage(props: PageProps) {
         </p>
       )}
       {domains.data !== null && domains.data.length > 0 && (
-        <div class="scroll">
+        <ScrollArea label={`Domains of ${project}`}>
           <table>
             <caption class="sr-only">Domains of {project}</caption>
             <thead>
@@ -67,7 +68,7 @@ export function DomainsPage(props: PageProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
     </section>
   );

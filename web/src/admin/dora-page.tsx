@@ -5,6 +5,7 @@ import { useCallback, useId } from 'preact/hooks';
 import type { DoraJson, DoraPeriodJson, ProjectStatusJson } from '../api-types.ts';
 import { LineChart } from '../charts/line-chart.tsx';
 import { ErrorNote } from '../error-note.tsx';
+import { ScrollArea } from '../scroll-area.tsx';
 import { duration } from '../format.ts';
 import { withSearch } from '../link.tsx';
 import { navigate, useLocation } from '../location.ts';
@@ -48,16 +49,18 @@ export function DoraPage(props: PageProps) {
       {names !== null && project !== null && (
         <form class="filters" aria-label="What to measure" onSubmit={(e) => e.preventDefault()}>
           <ProjectPicker names={names} value={project} onChange={(p) => go({ project: p })} />
-          <label class="field">
-            Environment
-            <select value={environment ?? ''} onChange={(e) => go({ env: e.currentTarget.value })}>
-              {(deployed ?? []).map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </label>
+          {deployed !== null && deployed.length > 0 && (
+            <label class="field">
+              Environment
+              <select value={environment ?? ''} onChange={(e) => go({ env: e.currentTarget.value })}>
+                {deployed.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <label class="field">
             Window
             <select value={since} onChange={(e) => go({ env: environment ?? undefined, since: e.currentTarget.value })}>
@@ -70,6 +73,7 @@ export function DoraPage(props: PageProps) {
       )}
       {status.error !== null && <ErrorNote error={status.error} />}
       {deployed !== null && deployed.length === 0 && <p>Nothing of {project} is deployed yet: the keys start with its first release.</p>}
+      {deployed !== null && deployed.length > 0 && environment !== null && !deployed.includes(environment) && <p>Nothing is deployed to {environment} yet.</p>}
       {report.error !== null && <ErrorNote error={report.error} />}
       {ready && report.data === null && report.error === null && <p aria-busy="true">Loading…</p>}
       {report.data !== null && <DoraReport report={report.data} />}
@@ -121,7 +125,7 @@ function DoraReport({ report }: { report: DoraJson }) {
             ]}
             tableId={tableId}
           />
-          <div class="scroll">
+          <ScrollArea label="The keys per period">
             <table id={tableId}>
               <caption>The keys per period</caption>
               <thead>
@@ -145,7 +149,7 @@ function DoraReport({ report }: { report: DoraJson }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollArea>
         </>
       )}
     </>

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SecretListingJson, SecretOverviewJson, SecretValueJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
+import { ScrollArea } from '../scroll-area.tsx';
 import { when } from '../format.ts';
 import { Link, withSearch } from '../link.tsx';
 import { navigate, useLocation } from '../location.ts';
@@ -27,6 +28,10 @@ export function SecretsPage(props: PageProps) {
   const changed = (): void => {
     overview.reload();
     setRound((n) => n + 1);
+  };
+  const onSet = (g: string): void => {
+    changed();
+    if (g !== group) navigate(withSearch('/secrets', { group: g }));
   };
 
   return (
@@ -55,7 +60,7 @@ export function SecretsPage(props: PageProps) {
           </nav>
           <div>
             {group !== null ? <GroupView {...props} group={group} grants={overview.data.grants.filter((g) => g.group === group)} round={round} onChanged={changed} /> : <p>Choose a group.</p>}
-            {admin && <SetValueForm {...props} group={group} onSet={(g) => (g === group ? changed() : navigate(withSearch('/secrets', { group: g })))} />}
+            {admin && <SetValueForm {...props} group={group} onSet={onSet} />}
           </div>
         </div>
       )}
@@ -79,15 +84,15 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
     });
 
   return (
-    <div aria-labelledby="group-title">
-      <h2 id="group-title">Group {group}</h2>
+    <div>
+      <h2>Group {group}</h2>
       {keys.error !== null && <ErrorNote error={keys.error} />}
       {keys.data === null && keys.error === null && <p aria-busy="true">Loading…</p>}
       {keys.data !== null &&
         (keys.data.length === 0 ? (
           <p class="muted">No keys in this group.</p>
         ) : (
-          <div class="scroll">
+          <ScrollArea label={`Keys of ${group}`}>
             <table>
               <caption class="sr-only">Keys of {group}</caption>
               <thead>
@@ -119,7 +124,7 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollArea>
         ))}
       <h3>Grants</h3>
       <p class="muted">Projects whose sluice.yaml may name this group.</p>
@@ -179,8 +184,8 @@ function Reveal({ api, onError, group, secret }: Pick<PageProps, 'api' | 'onErro
   }, [value]);
   if (value !== null) {
     return (
-      <span class="revealed">
-        <code aria-label={`value of ${secret.key}`}>{value.value}</code>{' '}
+      <span class="revealed" role="group" aria-label={`value of ${secret.key}`}>
+        <code>{value.value}</code>{' '}
         <button type="button" ref={hide} onClick={() => setValue(null)}>
           Hide
         </button>

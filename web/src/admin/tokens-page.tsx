@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import type { TokenJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
+import { ScrollArea } from '../scroll-area.tsx';
 import { when } from '../format.ts';
 import { isGlobalAdmin, type PageProps } from '../page-props.ts';
 import { useAction } from '../use-action.ts';
@@ -36,7 +37,7 @@ export function TokensPage(props: PageProps) {
       {tokens.error !== null && <ErrorNote error={tokens.error} />}
       {tokens.data === null && tokens.error === null && <p aria-busy="true">Loading…</p>}
       {tokens.data !== null && (
-        <div class="scroll">
+        <ScrollArea label="API tokens">
           <table>
             <caption class="sr-only">API tokens</caption>
             <thead>
@@ -96,7 +97,7 @@ export function TokensPage(props: PageProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
       {revoke.error !== null && <ErrorNote error={revoke.error} />}
       {admin && tokens.error === null && <CreateTokenForm {...props} onCreated={tokens.reload} />}
@@ -161,9 +162,10 @@ function CreateTokenForm({ api, onError, onCreated }: PageProps & { onCreated: (
           <p>
             Token <code>{created.name}</code> ({created.role}). Copy it now: it is shown only this once.
           </p>
-          <code class="secret" tabIndex={0} aria-label={`the value of token ${created.name}`}>
-            {created.token}
-          </code>
+          <label class="field">
+            Token value
+            <input class="secret" readOnly value={created.token} onFocus={(e) => e.currentTarget.select()} spellcheck={false} />
+          </label>
         </div>
       )}
     </form>
