@@ -23,9 +23,11 @@ function percent(ratio: number | null): string {
   return ratio === null ? '—' : `${(ratio * 100).toFixed(ratio < 0.1 ? 1 : 0)}%`;
 }
 
-function day(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+function dayOf(ms: number): string {
+  return new Date(ms).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
+
+const day = (iso: string): string => dayOf(Date.parse(iso));
 
 export function DoraPage(props: PageProps) {
   const { api, onError } = props;
@@ -114,16 +116,25 @@ function DoraReport({ report }: { report: DoraJson }) {
       {series.length > 0 && (
         <>
           <h2>Deploys per period</h2>
-          <LineChart title="Deploys per period" desc={`Deploys to ${report.environment} per period from ${day(report.since)} to ${day(report.until)}`} series={[{ name: 'deploys', points: series.map((p) => ({ at: at(p), value: p.deploymentFrequency.deploys })) }]} tableId={tableId} />
-          <h2>Lead time and failures</h2>
+          <LineChart title="Deploys per period" desc={`Deploys to ${report.environment} per period from ${day(report.since)} to ${day(report.until)}`} series={[{ name: 'deploys', points: series.map((p) => ({ at: at(p), value: p.deploymentFrequency.deploys })) }]} tableId={tableId} timeLabel={dayOf} />
+          <h2>Lead time</h2>
           <LineChart
-            title="Median lead time (hours) and change failure rate (%) per period"
-            desc="Periods without a deploy have no point."
-            series={[
-              { name: 'lead time p50 (h)', points: series.flatMap((p) => (p.leadTimeForChanges.p50Seconds === null ? [] : [{ at: at(p), value: p.leadTimeForChanges.p50Seconds / 3600 }])) },
-              { name: 'change failure rate (%)', points: series.flatMap((p) => (p.changeFailureRate.ratio === null ? [] : [{ at: at(p), value: p.changeFailureRate.ratio * 100 }])) },
-            ]}
+            title="Median lead time per period, in hours"
+            desc="From commit to live; periods without a deploy have no point."
+            series={[{ name: 'lead time p50', points: series.flatMap((p) => (p.leadTimeForChanges.p50Seconds === null ? [] : [{ at: at(p), value: p.leadTimeForChanges.p50Seconds / 3600 }])) }]}
+            unit=" h"
             tableId={tableId}
+            timeLabel={dayOf}
+          />
+          <h2>Change failure rate</h2>
+          <LineChart
+            title="Change failure rate per period, in percent"
+            desc="Failed changes of all changes; periods without a change have no point."
+            series={[{ name: 'change failure rate', points: series.flatMap((p) => (p.changeFailureRate.ratio === null ? [] : [{ at: at(p), value: p.changeFailureRate.ratio * 100 }])) }]}
+            yMax={100}
+            unit="%"
+            tableId={tableId}
+            timeLabel={dayOf}
           />
           <ScrollArea label="The keys per period">
             <table id={tableId}>

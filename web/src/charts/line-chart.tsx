@@ -40,6 +40,8 @@ export interface LineChartProps {
   tableId?: string;
   /** Where the time axis ends (default: the last point or marker), e.g. now for a live rollout. */
   until?: number;
+  /** How the time axis's ends are written (default: the UTC clock time); a chart over days gives a date. */
+  timeLabel?: (ms: number) => string;
 }
 
 const width = 640;
@@ -54,7 +56,7 @@ function label(value: number, unit: string): string {
   return `${Number(value.toPrecision(3))}${unit}`;
 }
 
-export function LineChart({ title, desc, series, markers = [], yMin = 0, yMax, unit = '', tableId, until }: LineChartProps) {
+export function LineChart({ title, desc, series, markers = [], yMin = 0, yMax, unit = '', tableId, until, timeLabel = clock }: LineChartProps) {
   const id = useId();
   const times = [...series.flatMap((s) => s.points.map((p) => p.at)), ...markers.map((m) => m.at), ...(until === undefined ? [] : [until])];
   const values = series.flatMap((s) => s.points.map((p) => p.value));
@@ -88,10 +90,10 @@ export function LineChart({ title, desc, series, markers = [], yMin = 0, yMax, u
           {times.length > 0 && (
             <>
               <text x={pad.left} y={height - 8}>
-                {clock(t0)}
+                {timeLabel(t0)}
               </text>
               <text x={width - pad.right} y={height - 8} text-anchor="end">
-                {clock(t1)}
+                {timeLabel(t1)}
               </text>
             </>
           )}
