@@ -48,7 +48,9 @@ export async function signInWithToken(page: Page, base: string, token: string): 
 
 export interface Sample {
   server: TestServer;
+  /** The admin token, and a viewer's. */
   token: string;
+  viewerToken: string;
   close(): Promise<void>;
 }
 
@@ -66,20 +68,21 @@ export async function startSample(): Promise<Sample> {
   try {
     const token = adminTokenOf(server.url);
     assert.ok(token, 'the admin token');
-    const ok = async (method: string, p: string, body?: unknown): Promise<void> => {
-      const r = await server.api(method, p, body);
+    const ok = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+      const r = await server.api<T>(method, p, body);
       assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
     };
     await ok('PUT', '/api/secrets/shop-config/DATABASE_URL', { value: 'postgres://shop:s3cret@db.internal/shop' });
     await ok('PUT', '/api/secrets/shop-config/STRIPE_KEY', { value: 'sk_test_0123456789' });
     await ok('PUT', '/api/secrets/shop-config/STRIPE_KEY', { value: 'sk_test_9876543210' });
     await ok('PUT', `/api/secrets/shop-config/grants/${sampleProject}`);
     await ok('POST', '/api/tokens', { name: 'ci-deployer', role: 'deployer', projects: [sampleProject], expires: '90d' });
-    await ok('POST', '/api/tokens', { name: 'dashboard-viewer', role: 'viewer' });
+    const viewer = await ok<{ token: string }>('POST', '/api/tokens', { name: 'dashboard-viewer', role: 'viewer' });
     await ok('POST', '/api/projects', { name: sampleProject, repo: repo.dir });
     const run = await server.waitRun(sampleProject, repo.head(), 120_000);
     assert.equal(run.state, 'succeeded', JSON.stringify(run));
-    return { server, token, close };
+    return { server, token, viewerToken: viewer.token, close };
   } catch (error) {
     await close();
     throw error;

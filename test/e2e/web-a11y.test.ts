@@ -89,9 +89,15 @@ void test('every dashboard page: no serious or critical axe violation, no consol
   assert.equal(await page.evaluate<string | undefined>('document.activeElement?.textContent?.trim()'), 'Hide', 'focus moves to Hide');
   await page.keyboard.press('Enter');
   await page.getByText('postgres://shop:s3cret@db.internal/shop').waitFor({ state: 'detached', timeout: 5_000 }); // hidden again
+  // A viewer may not reveal: refused naming the role, and the refusal is in the audit log too.
+  const refused = await fetch(`${base}/api/secrets/shop-config/DATABASE_URL`, { headers: { authorization: `Bearer ${sample.viewerToken}` } });
+  assert.equal(refused.status, 403);
+  assert.equal(((await refused.json()) as { details?: { needed?: string } }).details?.needed, 'admin');
   await visit(page, base, dashboardPages.find((p) => p.heading === 'Audit log')!);
   const row = page.getByRole('row').filter({ hasText: 'secret.read' }).filter({ hasText: 'shop-config/DATABASE_URL@1' });
   assert.equal(await row.count(), 1, 'the reveal is in the audit log');
+  const deniedRow = page.getByRole('row').filter({ hasText: 'secret.read' }).filter({ hasText: 'dashboard-viewer' });
+  assert.match((await deniedRow.textContent()) ?? '', /denied\s*403/);
   await page.getByRole('status').filter({ hasText: 'Chain verified' }).waitFor({ timeout: 5_000 });
   await context.close();
 });
