@@ -47,6 +47,7 @@ export function AuditPage({ api, onError }: PageProps) {
       <form
         class="filters"
         aria-label="Filters"
+        aria-busy={names === null ? 'true' : undefined}
         onSubmit={(e) => {
           e.preventDefault();
           navigate(withSearch('/audit', { project: form.project, since: isoOf(form.since), limit: form.limit, outcome: form.outcome }));

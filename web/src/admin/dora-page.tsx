@@ -74,6 +74,7 @@ export function DoraPage(props: PageProps) {
         </form>
       )}
       {status.error !== null && <ErrorNote error={status.error} />}
+      {project !== null && status.data === null && status.error === null && <p aria-busy="true">Loading…</p>}
       {deployed !== null && deployed.length === 0 && <p>Nothing of {project} is deployed yet: the keys start with its first release.</p>}
       {deployed !== null && deployed.length > 0 && environment !== null && !deployed.includes(environment) && <p>Nothing is deployed to {environment} yet.</p>}
       {report.error !== null && <ErrorNote error={report.error} />}
