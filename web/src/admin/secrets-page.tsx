@@ -158,7 +158,7 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
             Project
             <input value={project} onInput={(e) => setProject(e.currentTarget.value)} autocomplete="off" />
           </label>
-          <button type="submit" disabled={action.busy}>
+          <button type="submit" disabled={action.busy || project.trim() === ''}>
             Grant {group}
           </button>
         </form>
@@ -250,7 +250,7 @@ function SetValueForm({ api, onError, group, onSet }: PageProps & { group: strin
         Value
         <input type="password" value={value} onInput={(e) => setValue(e.currentTarget.value)} autocomplete="new-password" />
       </label>
-      <button type="submit" disabled={action.busy}>
+      <button type="submit" disabled={action.busy || g.trim() === '' || key.trim() === ''}>
         Set value
       </button>
       {done !== null && <p role="status">{done}</p>}
