@@ -73,13 +73,13 @@ export async function startSample(): Promise<Sample> {
       assert.ok(r.status < 300, `${method} ${p}: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body;
     };
+    await ok('POST', '/api/projects', { name: sampleProject, repo: repo.dir });
     await ok('PUT', '/api/secrets/shop-config/DATABASE_URL', { value: 'postgres://shop:s3cret@db.internal/shop' });
     await ok('PUT', '/api/secrets/shop-config/STRIPE_KEY', { value: 'sk_test_0123456789' });
     await ok('PUT', '/api/secrets/shop-config/STRIPE_KEY', { value: 'sk_test_9876543210' });
     await ok('PUT', `/api/secrets/shop-config/grants/${sampleProject}`);
     await ok('POST', '/api/tokens', { name: 'ci-deployer', role: 'deployer', projects: [sampleProject], expires: '90d' });
     const viewer = await ok<{ token: string }>('POST', '/api/tokens', { name: 'dashboard-viewer', role: 'viewer' });
-    await ok('POST', '/api/projects', { name: sampleProject, repo: repo.dir });
     const run = await server.waitRun(sampleProject, repo.head(), 120_000);
     assert.equal(run.state, 'succeeded', JSON.stringify(run));
     return { server, token, viewerToken: viewer.token, close };
