@@ -23,6 +23,10 @@ function percent(ratio: number | null): string {
   return ratio === null ? '—' : `${(ratio * 100).toFixed(ratio < 0.1 ? 1 : 0)}%`;
 }
 
+function median(seconds: number | null): string {
+  return seconds === null ? '—' : `${duration(seconds)} median`;
+}
+
 function dayOf(ms: number): string {
   return new Date(ms).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
@@ -98,7 +102,7 @@ function DoraReport({ report }: { report: DoraJson }) {
         </div>
         <div>
           <dt>Lead time for changes</dt>
-          <dd>{duration(report.leadTimeForChanges.p50Seconds)} median</dd>
+          <dd>{median(report.leadTimeForChanges.p50Seconds)}</dd>
           <dd class="muted-inline">p90 {duration(report.leadTimeForChanges.p90Seconds)}</dd>
         </div>
         <div>
@@ -110,7 +114,7 @@ function DoraReport({ report }: { report: DoraJson }) {
         </div>
         <div>
           <dt>Time to restore</dt>
-          <dd>{duration(report.timeToRestore.p50Seconds)} median</dd>
+          <dd>{median(report.timeToRestore.p50Seconds)}</dd>
           <dd class="muted-inline">{report.timeToRestore.incidents} incidents</dd>
         </div>
       </dl>

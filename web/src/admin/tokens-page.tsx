@@ -61,7 +61,7 @@ export function TokensPage(props: PageProps) {
                   <td>
                     {when(t.createdAt)} <span class="muted-inline">by {t.createdBy}</span>
                   </td>
-                  <td>{when(t.expiresAt)}</td>
+                  <td>{t.expiresAt === null ? 'never' : when(t.expiresAt)}</td>
                   <td>
                     {t.revokedAt !== null ? (
                       <span class="state state-revoked">revoked {when(t.revokedAt)}</span>
