@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntryJson, AuditVerificationJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
 import { ScrollArea } from '../scroll-area.tsx';
+import { Options, TableHead } from '../table-parts.tsx';
 import { when } from '../format.ts';
 import { withSearch } from '../link.tsx';
 import { navigate, useLocation } from '../location.ts';
@@ -65,12 +66,7 @@ export function AuditPage({ api, onError }: PageProps) {
         <label class="field">
           Outcome
           <select value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.currentTarget.value })}>
-            <option value="">Any</option>
-            {outcomes.map((o) => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
+            <Options values={[['', 'Any'], ...outcomes]} />
           </select>
         </label>
         <button type="submit">Show</button>
@@ -81,17 +77,7 @@ export function AuditPage({ api, onError }: PageProps) {
         <ScrollArea label="Audit entries">
           <table>
             <caption class="sr-only">Audit entries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Source</th>
-              </tr>
-            </thead>
+            <TableHead columns={['#', 'Time', 'Actor', 'Action', 'Target', 'Outcome', 'Source']} />
             <tbody>
               {shown.map((e) => (
                 <tr key={e.id}>

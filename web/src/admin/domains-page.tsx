@@ -3,6 +3,7 @@ import { useCallback } from 'preact/hooks';
 import type { DomainJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
 import { ScrollArea } from '../scroll-area.tsx';
+import { TableHead } from '../table-parts.tsx';
 import { when } from '../format.ts';
 import { withSearch } from '../link.tsx';
 import { navigate, useLocation } from '../location.ts';
@@ -42,15 +43,7 @@ export function DomainsPage(props: PageProps) {
         <ScrollArea label={`Domains of ${project}`}>
           <table>
             <caption class="sr-only">Domains of {project}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Domain</th>
-                <th scope="col">Environment</th>
-                <th scope="col">Certificate</th>
-                <th scope="col">Valid until</th>
-                <th scope="col">Issuer</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Domain', 'Environment', 'Certificate', 'Valid until', 'Issuer']} />
             <tbody>
               {domains.data.map((d) => (
                 <tr key={d.domain}>

@@ -6,6 +6,7 @@ import type { DoraJson, DoraPeriodJson, ProjectStatusJson } from '../api-types.t
 import { LineChart } from '../charts/line-chart.tsx';
 import { ErrorNote } from '../error-note.tsx';
 import { ScrollArea } from '../scroll-area.tsx';
+import { Options, TableHead } from '../table-parts.tsx';
 import { duration } from '../format.ts';
 import { withSearch } from '../link.tsx';
 import { navigate, useLocation } from '../location.ts';
@@ -59,11 +60,7 @@ export function DoraPage(props: PageProps) {
             <label class="field">
               Environment
               <select value={environment ?? ''} onChange={(e) => go({ env: e.currentTarget.value })}>
-                {deployed.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
+                <Options values={deployed} />
               </select>
             </label>
           )}
@@ -144,15 +141,7 @@ function DoraReport({ report }: { report: DoraJson }) {
           <ScrollArea label="The keys per period">
             <table id={tableId}>
               <caption>The keys per period</caption>
-              <thead>
-                <tr>
-                  <th scope="col">From</th>
-                  <th scope="col">Deploys</th>
-                  <th scope="col">Lead time p50</th>
-                  <th scope="col">Failure rate</th>
-                  <th scope="col">Restore p50</th>
-                </tr>
-              </thead>
+              <TableHead columns={['From', 'Deploys', 'Lead time p50', 'Failure rate', 'Restore p50']} />
               <tbody>
                 {series.map((p) => (
                   <tr key={p.since}>

@@ -5,6 +5,7 @@ import { useEffect } from 'preact/hooks';
 import type { ProjectJson } from '../api-types.ts';
 import type { PageProps } from '../page-props.ts';
 import { ErrorNote } from '../error-note.tsx';
+import { Options } from '../table-parts.tsx';
 import { useApiData } from '../use-api-data.ts';
 
 export function useProjects({ api, onError }: Pick<PageProps, 'api' | 'onError'>): { names: string[] | null; error: unknown } {
@@ -17,12 +18,7 @@ export function ProjectPicker({ names, value, onChange, allowAll = false }: { na
     <label class="field">
       Project
       <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
-        {allowAll && <option value="">All projects</option>}
-        {names.map((n) => (
-          <option key={n} value={n}>
-            {n}
-          </option>
-        ))}
+        <Options values={allowAll ? [['', 'All projects'], ...names] : names} />
       </select>
     </label>
   );

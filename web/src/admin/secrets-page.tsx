@@ -6,6 +6,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SecretListingJson, SecretOverviewJson, SecretValueJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
 import { ScrollArea } from '../scroll-area.tsx';
+import { TableHead } from '../table-parts.tsx';
+import { TextField } from '../text-field.tsx';
 import { when } from '../format.ts';
 import { Link, withSearch } from '../link.tsx';
 import { navigate, useLocation } from '../location.ts';
@@ -95,15 +97,7 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
           <ScrollArea label={`Keys of ${group}`}>
             <table>
               <caption class="sr-only">Keys of {group}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Set by</th>
-                  <th scope="col">Set at</th>
-                  {admin && <th scope="col">Value</th>}
-                </tr>
-              </thead>
+              <TableHead columns={['Key', 'Version', 'Set by', 'Set at', ...(admin ? ['Value'] : [])]} />
               <tbody>
                 {keys.data.map((k) => (
                   <tr key={k.key}>
@@ -154,10 +148,7 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
             change('PUT', `/api/secrets/${seg(group)}/grants/${seg(project.trim())}`);
           }}
         >
-          <label class="field">
-            Project
-            <input value={project} onInput={(e) => setProject(e.currentTarget.value)} autocomplete="off" />
-          </label>
+          <TextField label="Project" value={project} onValue={setProject} />
           <button type="submit" disabled={action.busy || project.trim() === ''}>
             Grant {group}
           </button>
@@ -238,18 +229,9 @@ function SetValueForm({ api, onError, group, onSet }: PageProps & { group: strin
       }}
     >
       <h2 id="set-title">Set a value</h2>
-      <label class="field">
-        Group
-        <input value={g} onInput={(e) => setG(e.currentTarget.value)} autocomplete="off" />
-      </label>
-      <label class="field">
-        Key
-        <input value={key} onInput={(e) => setKey(e.currentTarget.value)} autocomplete="off" spellcheck={false} />
-      </label>
-      <label class="field">
-        Value
-        <input type="password" value={value} onInput={(e) => setValue(e.currentTarget.value)} autocomplete="new-password" />
-      </label>
+      <TextField label="Group" value={g} onValue={setG} />
+      <TextField label="Key" value={key} onValue={setKey} />
+      <TextField label="Value" value={value} onValue={setValue} secret />
       <button type="submit" disabled={action.busy || g.trim() === '' || key.trim() === ''}>
         Set value
       </button>

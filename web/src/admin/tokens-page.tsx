@@ -4,11 +4,19 @@ import { useState } from 'preact/hooks';
 import type { TokenJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
 import { ScrollArea } from '../scroll-area.tsx';
+import { Options, TableHead } from '../table-parts.tsx';
+import { TextField } from '../text-field.tsx';
 import { when } from '../format.ts';
 import { isGlobalAdmin, type PageProps } from '../page-props.ts';
 import { useAction } from '../use-action.ts';
 import { useApiData } from '../use-api-data.ts';
 import './admin.css';
+
+const roleOptions = [
+  ['viewer', 'viewer: reads'],
+  ['deployer', 'deployer: runs, approves, rolls back'],
+  ['admin', 'admin: everything'],
+] as const;
 
 function scopeOf(t: TokenJson): string {
   const parts = [t.projects ? `projects ${t.projects.join(', ')}` : null, t.environments ? `environments ${t.environments.join(', ')}` : null].filter((p) => p !== null);
@@ -40,16 +48,7 @@ export function TokensPage(props: PageProps) {
         <ScrollArea label="API tokens">
           <table>
             <caption class="sr-only">API tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Role', 'Scope', 'Created', 'Expires', 'State']} />
             <tbody>
               {tokens.data.map((t) => (
                 <tr key={t.name}>
@@ -129,30 +128,16 @@ function CreateTokenForm({ api, onError, onCreated }: PageProps & { onCreated: (
       }}
     >
       <h2 id="create-title">Create a token</h2>
-      <label class="field">
-        Name
-        <input value={name} onInput={(e) => setName(e.currentTarget.value)} autocomplete="off" />
-      </label>
+      <TextField label="Name" value={name} onValue={setName} />
       <label class="field">
         Role
         <select value={role} onChange={(e) => setRole(e.currentTarget.value as TokenJson['role'])}>
-          <option value="viewer">viewer: reads</option>
-          <option value="deployer">deployer: runs, approves, rolls back</option>
-          <option value="admin">admin: everything</option>
+          <Options values={roleOptions} />
         </select>
       </label>
-      <label class="field">
-        Projects <span class="muted-inline">(comma-separated; empty: all)</span>
-        <input value={projects} onInput={(e) => setProjects(e.currentTarget.value)} autocomplete="off" />
-      </label>
-      <label class="field">
-        Environments <span class="muted-inline">(comma-separated; empty: all)</span>
-        <input value={environments} onInput={(e) => setEnvironments(e.currentTarget.value)} autocomplete="off" />
-      </label>
-      <label class="field">
-        Expires after <span class="muted-inline">(e.g. 90d; empty: never)</span>
-        <input value={expires} onInput={(e) => setExpires(e.currentTarget.value)} autocomplete="off" />
-      </label>
+      <TextField label="Projects" hint="comma-separated; empty: all" value={projects} onValue={setProjects} />
+      <TextField label="Environments" hint="comma-separated; empty: all" value={environments} onValue={setEnvironments} />
+      <TextField label="Expires after" hint="e.g. 90d; empty: never" value={expires} onValue={setExpires} />
       <button type="submit" disabled={action.busy}>
         Create token
       </button>
