@@ -1,5 +1,5 @@
-// GET /api/projects/:name/dora?env=production&since=30d: the four DORA keys of one environment
-// (viewer), computed from stored events by src/dora.
+// GET /api/projects/:name/dora?env=production&since=30d[&every=1d]: the four DORA keys of one
+// environment (viewer), computed from stored events by src/dora; with `every`, also per period.
 import type { FastifyInstance } from 'fastify';
 import { need, seesEnvironment } from '../auth/permission.ts';
 import { NotFoundError } from '../errors.ts';
@@ -10,11 +10,11 @@ import { doraReport, type DoraSources } from '../dora/dora-report.ts';
 export type DoraApiDeps = DoraSources & { assertProject(name: string): Promise<unknown> };
 
 export function registerDoraRoute(app: FastifyInstance, deps: DoraApiDeps): void {
-  app.get<{ Params: { name: string }; Querystring: { env?: string; since?: string } }>('/api/projects/:name/dora', { schema: { summary: 'The four DORA keys of one environment', params: projectParams, querystring: doraQuerySchema, response: { 200: doraSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  app.get<{ Params: { name: string }; Querystring: { env?: string; since?: string; every?: string } }>('/api/projects/:name/dora', { schema: { summary: 'The four DORA keys of one environment', params: projectParams, querystring: doraQuerySchema, response: { 200: doraSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     await deps.assertProject(req.params.name);
     const env = req.query.env || 'production';
     // A token limited to other environments learns nothing about this one, not even that it exists.
     if (!seesEnvironment(req.principal, env)) throw new NotFoundError('environment', `${req.params.name}/${env}`);
-    return doraReport(deps, req.params.name, env, req.query.since || '30d');
+    return doraReport(deps, req.params.name, env, req.query.since || '30d', req.query.every || undefined);
   });
 }

@@ -18,7 +18,14 @@ export interface DoraReport extends DoraKeys {
   environment: string;
   since: string;
   until: string;
+  /** With `every`: the same keys per period, oldest first (a chart over time). */
+  series?: DoraPeriod[];
 }
+
+export type DoraPeriod = DoraKeys & { since: string; until: string };
+
+/** At most this many periods in one series. */
+export const MAX_PERIODS = 400;
 
 /** Commits that went live this long before the window still count as seen (docs/dora.md). */
 export const LOOKBACK_MS = 30 * 86_400_000;
@@ -45,8 +52,36 @@ export function doraEvents(sources: Pick<DoraSources, 'listEvents'>, project: st
   return sources.listEvents({ project, ...(environment === undefined ? {} : { environment }), kinds: DORA_EVENT_KINDS, since: new Date(from.getTime() - LOOKBACK_MS).toISOString(), limit: MAX_EVENTS });
 }
 
-export async function doraReport(sources: DoraSources, project: string, environment: string, since: string): Promise<DoraReport> {
+/** A period length (`1d`, `7d`) checked: at least an hour, at most the window, at most MAX_PERIODS of them in it. */
+export function periodMs(every: string, window: number): number {
+  let ms: number;
+  try {
+    ms = parseDuration(every);
+  } catch (error) {
+    throw new InvalidInputError(`every: ${errorMessage(error)}`, { every });
+  }
+  if (ms < 3600_000) throw new InvalidInputError(`every must be at least 1h (got ${JSON.stringify(every)})`, { every });
+  if (ms > window) throw new InvalidInputError(`every must be at most the window since (got ${JSON.stringify(every)})`, { every });
+  if (Math.ceil(window / ms) > MAX_PERIODS) throw new InvalidInputError(`every ${every} makes more than ${MAX_PERIODS} periods in the window; ask for longer periods`, { every });
+  return ms;
+}
+
+/**
+ * The keys per period from the same events as the whole window: periods end 1 ms before the
+ * next begins (a window includes both ends), the last one ends at `until`.
+ */
+export function doraSeries(events: readonly PlatformEvent[], environment: string, from: Date, until: Date, stepMs: number): DoraPeriod[] {
+  const out: DoraPeriod[] = [];
+  for (let start = from.getTime(); start < until.getTime(); start += stepMs) {
+    const window = { environment, since: new Date(start).toISOString(), until: new Date(Math.min(start + stepMs - 1, until.getTime())).toISOString() };
+    out.push({ since: window.since, until: window.until, ...doraKeys(events, window) });
+  }
+  return out;
+}
+
+export async function doraReport(sources: DoraSources, project: string, environment: string, since: string, every?: string): Promise<DoraReport> {
   const ms = windowMs(since);
+  const step = every === undefined ? undefined : periodMs(every, ms);
   const known = await sources.environments(project);
   if (!known.includes(environment)) {
     throw new InvalidInputError(`project ${project} has no environment ${environment}${known.length ? ` (it has: ${known.join(', ')})` : ' (nothing was deployed yet)'}`, { project, environment });
@@ -55,5 +90,7 @@ export async function doraReport(sources: DoraSources, project: string, environm
   const from = new Date(until.getTime() - ms);
   const events = await doraEvents(sources, project, environment, from);
   const window = { environment, since: from.toISOString(), until: until.toISOString() };
-  return { project, ...window, ...doraKeys(events, window) };
+  const report: DoraReport = { project, ...window, ...doraKeys(events, window) };
+  if (step !== undefined) report.series = doraSeries(events, environment, from, until, step);
+  return report;
 }

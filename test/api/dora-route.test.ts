@@ -103,3 +103,33 @@ void test('an unknown project is a 404; an environment outside a limited token i
   assert.equal((await a.inject({ method: 'GET', url: '/api/projects/shop/dora?env=production' })).statusCode, 404);
   assert.equal((await a.inject({ method: 'GET', url: '/api/projects/shop/dora?env=staging' })).statusCode, 200);
 });
+
+void test('every=7d: the keys per period, oldest first, adding up to the window', async (t) => {
+  const { app: a } = await app();
+  t.after(() => a.close());
+  const res = await a.inject({ method: 'GET', url: '/api/projects/shop/dora?since=28d&every=7d' });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json<{ deploymentFrequency: { deploys: number }; series: { since: string; until: string; deploymentFrequency: { deploys: number } }[] }>();
+  assert.deepEqual(
+    body.series.map((p) => [p.since, p.until, p.deploymentFrequency.deploys]),
+    [
+      ['2030-01-03T00:00:00.000Z', '2030-01-09T23:59:59.999Z', 0],
+      ['2030-01-10T00:00:00.000Z', '2030-01-16T23:59:59.999Z', 1],
+      ['2030-01-17T00:00:00.000Z', '2030-01-23T23:59:59.999Z', 1],
+      ['2030-01-24T00:00:00.000Z', '2030-01-30T23:59:59.999Z', 0],
+    ],
+  );
+  assert.equal(body.deploymentFrequency.deploys, 2);
+  // Without `every`, no series.
+  assert.equal('series' in (await a.inject({ method: 'GET', url: '/api/projects/shop/dora' })).json<object>(), false);
+  for (const [every, message] of [
+    ['10m', /every must be at least 1h/],
+    ['60d', /every must be at most the window/],
+    ['1h', /more than 400 periods/],
+    ['weekly', /every: invalid duration "weekly"/],
+  ] as const) {
+    const bad = await a.inject({ method: 'GET', url: `/api/projects/shop/dora?since=28d&every=${every}` });
+    assert.equal(bad.statusCode, 400, every);
+    assert.match(bad.json<{ message: string }>().message, message);
+  }
+});

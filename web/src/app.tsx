@@ -1,12 +1,28 @@
 // The dashboard: asks the API who is signed in, shows the sign-in page when nobody is (keeping
 // the page asked for in ?next=), else the shell with the page of the current path.
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
 import { ApiClient, ApiError, type SessionInfo } from './api-client.ts';
+import { AuditPage } from './admin/audit-page.tsx';
+import { DomainsPage } from './admin/domains-page.tsx';
+import { DoraPage } from './admin/dora-page.tsx';
+import { SecretsPage } from './admin/secrets-page.tsx';
+import { TokensPage } from './admin/tokens-page.tsx';
 import { ErrorNote } from './error-note.tsx';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
 import { OverviewPage } from './overview-page.tsx';
+import type { PageProps } from './page-props.ts';
 import { Shell } from './shell.tsx';
 import { SignInPage } from './sign-in-page.tsx';
+
+/** The pages by path (besides the Overview); the shell's navigation lists them. */
+const pageOf: Readonly<Record<string, (props: PageProps) => JSX.Element>> = {
+  '/secrets': SecretsPage,
+  '/tokens': TokensPage,
+  '/audit': AuditPage,
+  '/dora': DoraPage,
+  '/domains': DomainsPage,
+};
 
 type Auth = { state: 'checking' } | { state: 'signed-out'; notice: string | null } | { state: 'signed-in'; session: SessionInfo } | { state: 'failed'; error: unknown };
 
@@ -72,10 +88,13 @@ export function App() {
   if (auth.state === 'checking') return <p aria-busy="true">Loading…</p>;
   if (auth.state === 'failed') return <ErrorNote error={auth.error} />;
   if (auth.state === 'signed-out') return path === '/sign-in' ? <SignInPage api={api} next={safeNext(search.get('next'))} notice={auth.notice} onSignedIn={signedIn} /> : null;
+  const Page = pageOf[path];
   return (
     <Shell session={auth.session} path={path} onSignOut={signOut}>
       {path === '/' ? (
         <OverviewPage api={api} onError={onError} />
+      ) : Page ? (
+        <Page api={api} session={auth.session} onError={onError} />
       ) : path === '/sign-in' ? null : (
         <section>
           <h1>Not found</h1>

@@ -4,7 +4,14 @@ import type { ComponentChildren } from 'preact';
 import type { SessionInfo } from './api-client.ts';
 import { navigate } from './location.ts';
 
-const pages = [{ path: '/', label: 'Overview' }] as const;
+const pages = [
+  { path: '/', label: 'Overview' },
+  { path: '/secrets', label: 'Secrets' },
+  { path: '/tokens', label: 'Tokens' },
+  { path: '/audit', label: 'Audit' },
+  { path: '/dora', label: 'DORA' },
+  { path: '/domains', label: 'Domains' },
+] as const;
 
 export function Shell({ session, path, onSignOut, children }: { session: SessionInfo; path: string; onSignOut: () => void; children: ComponentChildren }) {
   return (

@@ -38,6 +38,9 @@ export const secretGrantSchema = z.object({ group: z.string(), project: z.string
 export const secretOverviewSchema = z.object({ groups: z.array(z.string()), grants: z.array(secretGrantSchema) }).meta({ id: 'SecretOverview' });
 export const secretValueSchema = z.object({ key: z.string(), version: z.number().int(), value: z.string() }).meta({ id: 'SecretValue' });
 export const setSecretBodySchema = z.object({ value: z.string({ error: 'value must be a string' }) }).meta({ id: 'SetSecretRequest' });
+export type SecretListingJson = z.output<typeof secretListingSchema>;
+export type SecretOverviewJson = z.output<typeof secretOverviewSchema>;
+export type SecretValueJson = z.output<typeof secretValueSchema>;
 export const grantCreatedSchema = secretGrantSchema.extend({ created: z.boolean() }).meta({ id: 'SecretGrantAnswer' });
 export const secretUnsetSchema = z.object({ unset: z.string().describe('GROUP/KEY') });
 export const grantRevokedSchema = z.object({ revoked: z.object({ group: z.string(), project: z.string() }) });
@@ -62,6 +65,7 @@ export const auditEntrySchema = z
     hash: z.string(),
   })
   .meta({ id: 'AuditEntry' });
+export type AuditEntryJson = z.output<typeof auditEntrySchema>;
 export const auditListSchema = z.array(auditEntrySchema);
 export const auditQuerySchema = z.object({
   project: z.string().optional(),
@@ -76,6 +80,7 @@ export const auditVerificationSchema = z
     firstBreak: z.object({ id: z.number().int(), problem: z.enum(['edited', 'removed', 'reordered', 'inserted']), message: z.string() }).nullable(),
   })
   .meta({ id: 'AuditVerification' });
+export type AuditVerificationJson = z.output<typeof auditVerificationSchema>;
 
 export const backupBodySchema = z
   .object({ file: z.string({ error: 'file must be a file name' }).min(1, 'file must be a file name').max(4096, 'file must be a file name').optional().describe("the operator's file name (for advice)") })

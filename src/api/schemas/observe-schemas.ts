@@ -103,20 +103,30 @@ export type DeliveryJson = z.output<typeof deliverySchema>;
 export const deliveryListSchema = z.array(deliverySchema);
 export const limitQuerySchema = z.object({ limit: z.string().optional().describe('1-1000, default 100') });
 
+const doraKeysShape = {
+  since: time,
+  until: time,
+  deploymentFrequency: z.object({ perDay: z.number().nullable(), deploys: z.number().int() }),
+  leadTimeForChanges: z.object({ p50Seconds: z.number().nullable(), p90Seconds: z.number().nullable() }),
+  changeFailureRate: z.object({ ratio: z.number().nullable(), failed: z.number().int(), total: z.number().int() }),
+  timeToRestore: z.object({ p50Seconds: z.number().nullable(), incidents: z.number().int() }),
+};
+export const doraPeriodSchema = z.object(doraKeysShape).meta({ id: 'DoraPeriod' });
+export type DoraPeriodJson = z.output<typeof doraPeriodSchema>;
 export const doraSchema = z
   .object({
     project: z.string(),
     environment: z.string(),
-    since: time,
-    until: time,
-    deploymentFrequency: z.object({ perDay: z.number().nullable(), deploys: z.number().int() }),
-    leadTimeForChanges: z.object({ p50Seconds: z.number().nullable(), p90Seconds: z.number().nullable() }),
-    changeFailureRate: z.object({ ratio: z.number().nullable(), failed: z.number().int(), total: z.number().int() }),
-    timeToRestore: z.object({ p50Seconds: z.number().nullable(), incidents: z.number().int() }),
+    ...doraKeysShape,
+    series: z.array(doraPeriodSchema).optional().describe('with `every`: the keys per period, oldest first'),
   })
   .meta({ id: 'DoraReport' });
 export type DoraJson = z.output<typeof doraSchema>;
-export const doraQuerySchema = z.object({ env: z.string().optional().describe('default production'), since: z.string().optional().describe('a duration (30d) or an ISO time') });
+export const doraQuerySchema = z.object({
+  env: z.string().optional().describe('default production'),
+  since: z.string().optional().describe('a duration (30d) or an ISO time'),
+  every: z.string().optional().describe('a period (1d, 7d): the keys per period as `series`'),
+});
 
 export const metricsTextSchema = z.string().describe('Prometheus text exposition format');
 
