@@ -108,7 +108,8 @@ test:
 `;
   const { server, name } = await setup(t, 'resumed', { 'sluice.yaml': slow }, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' } });
   const first = await firstRun(server, name);
-  await server.waitFor('the slow step to run', async () => stageOf(await apiRun(server, first.id), 'build').steps[0]?.state === 'running');
+  // The build stage exists only once checkout has read sluice.yaml: until then, keep waiting.
+  await server.waitFor('the slow step to run', async () => (await apiRun(server, first.id)).stages.find((s) => s.name === 'build')?.steps[0]?.state === 'running');
   await server.stopGracefully();
   await server.launch();
   signals.openGate('resumed');

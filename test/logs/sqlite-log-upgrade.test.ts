@@ -57,6 +57,8 @@ void test('an old-layout logs.db is moved into blocks in place: every line with 
   const kept = writeOldFile(file, entries);
 
   const store = openSqliteLogStore(file);
+  // Closed even when an assertion fails: its index worker would otherwise hold the file open until the runner's timeout.
+  t.after(() => store.close());
   await store.migrate();
   const stats = await store.stats();
   assert.equal(stats.lines, kept.length);
@@ -131,6 +133,7 @@ for (const { where, n, committed } of crashes) {
     assert.equal(inBlocks + left, kept.length, 'each line is in exactly one layout');
 
     const store = openSqliteLogStore(file);
+    t.after(() => store.close());
     await store.migrate();
     assert.deepEqual(await everyLine(store), kept, 'every line once, with its id and fields, in id order');
     const stats = await store.stats();

@@ -79,7 +79,10 @@ export function migrateWords(db: Sqlite.Database): void {
   db.pragma('w.auto_vacuum = INCREMENTAL');
   db.pragma('w.journal_mode = WAL');
   db.pragma(`w.journal_size_limit = ${4 * 1024 * 1024}`);
-  db.exec(`begin; ${wordsSchema} commit;`);
+  // Immediate: the schema's reads then its insert would upgrade a read lock to a write lock, which
+  // fails at once (SQLITE_BUSY, no busy wait) when the index worker committed in between, as it
+  // does while it indexes (a second migrate of a running store, test/logs/sqlite-log-upgrade).
+  db.exec(`begin immediate; ${wordsSchema} commit;`);
 }
 
 /** Opens the log database at `file` with its words file attached as `w`. */
