@@ -1,7 +1,8 @@
 // Live updates for every page (docs/decisions/0045-live-updates.md). Stable API — other pages use it:
 //
-//   <LiveProvider> (app.tsx, while signed in) opens ONE EventSource per tab to GET /api/stream,
-//   shared by every hook (browsers allow few connections per host; log tails need theirs).
+//   <LiveProvider onSignedOut> (app.tsx, while signed in) opens ONE EventSource per tab to
+//   GET /api/stream, shared by every hook (browsers allow few connections per host; log tails
+//   need theirs). When the stream is refused because the session ended, onSignedOut is called.
 //
 //   const state = useLive(topic, onChange)
 //     topic     '*'                      every change the session may see
@@ -71,8 +72,12 @@ export class LiveConnection {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  constructor(url = '/api/stream') {
+  readonly #onSignedOut: () => void;
+
+  /** `onSignedOut`: the stream was refused and the session is gone (the app goes to sign-in). */
+  constructor(url = '/api/stream', onSignedOut: () => void = () => {}) {
     this.#url = url;
+    this.#onSignedOut = onSignedOut;
   }
 
   open(): void {
@@ -133,18 +138,34 @@ export class LiveConnection {
       if (source.readyState !== EventSource.CLOSED) return;
       source.close();
       clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => {
-        if (!this.#closed) this.#connect();
-      }, this.#retryMs);
+      this.#timer = setTimeout(() => void this.#retry(), this.#retryMs);
       this.#retryMs = Math.min(this.#retryMs * 2, 15_000);
     });
+  }
+
+  /** Refused (the session may have ended: then stop and say so) or unreachable: try again. */
+  async #retry(): Promise<void> {
+    if (this.#closed) return;
+    const session = await fetch('/api/session', { credentials: 'same-origin' }).then(
+      async (r) => (r.ok ? ((await r.json()) as { signedIn?: boolean }) : null),
+      () => null,
+    );
+    if (this.#closed) return;
+    if (session?.signedIn === false) {
+      this.close();
+      this.#onSignedOut();
+      return;
+    }
+    this.#connect();
   }
 }
 
 const LiveContext = createContext<LiveConnection | null>(null);
 
-export function LiveProvider({ children, url }: { children: ComponentChildren; url?: string }) {
-  const [connection] = useState(() => new LiveConnection(url));
+export function LiveProvider({ children, url, onSignedOut }: { children: ComponentChildren; url?: string; onSignedOut?: () => void }) {
+  const signedOut = useRef(onSignedOut);
+  signedOut.current = onSignedOut;
+  const [connection] = useState(() => new LiveConnection(url, () => signedOut.current?.()));
   useEffect(() => {
     connection.open();
     return () => connection.close();
