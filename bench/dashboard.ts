@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { TestRepo, TestServer, adminTokenOf, authHeaders } from '../test/e2e/harness.ts';
 import { openSse } from '../test/api/sse-client.ts';
+import { chromiumPath, signInWithToken } from '../test/e2e/browser-kit.ts';
 import { benchMain, machine, median, quantile, waitRunOf } from './bench-kit.ts';
 
 const arg = (name: string, dflt: string): string => {
@@ -22,7 +23,6 @@ const arg = (name: string, dflt: string): string => {
 const PROJECTS = Number(arg('--projects', '50'));
 const REPS = Number(arg('--reps', '7'));
 const TICKS = Number(arg('--ticks', '400'));
-const chromiumPath = '/usr/bin/chromium';
 const repoRoot = path.join(import.meta.dirname, '..');
 
 const servicePipeline = `build:
@@ -39,13 +39,6 @@ const tickPipeline = (ticks: number): string => `build:
   - name: ticks
     run: node -e "let n=0;const t=setInterval(()=>{console.log('tick '+(n++)+' '+Date.now());if(n>=${ticks})clearInterval(t)},20)"
 `;
-
-async function signIn(page: Page, url: string, token: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel('API token').fill(token);
-  await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: 30_000 });
-}
 
 /** performance.now() (ms since navigation start) when `expression` first holds, checked every frame. */
 async function when(page: Page, expression: string): Promise<number> {
@@ -85,7 +78,7 @@ await benchMain('dashboard', 900_000, async (onCleanup) => {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   const errors: string[] = [];
   page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-  await signIn(page, server.url, adminTokenOf(server.url)!);
+  await signInWithToken(page, server.url, adminTokenOf(server.url)!, 30_000);
 
   // 1. The Overview. The first load warms the browser's cache of the assets, as a returning user has it.
   const shell: number[] = [];

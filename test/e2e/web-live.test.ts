@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { TestRepo, TestServer, adminTokenOf, root } from './harness.ts';
+import { chromiumPath, signInWithToken as signIn } from './browser-kit.ts';
 
-const chromiumPath = '/usr/bin/chromium';
 
 /** The example project's files (examples/hello), with the production gate on when asked. */
 function exampleFiles(gated: boolean): Record<string, string> {
@@ -20,13 +20,6 @@ function exampleFiles(gated: boolean): Record<string, string> {
   // One instance each: the test is about the dashboard, not about capacity.
   files['sluice.yaml'] = files['sluice.yaml']!.replace('instances: 2', 'instances: 1').replace('approval: false', gated ? 'approval: true\n    bake: 0' : 'approval: false\n    bake: 0');
   return files;
-}
-
-async function signIn(page: Page, url: string, token: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel('API token').fill(token);
-  await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: 15_000 });
 }
 
 async function noSidewaysScroll(page: Page, where: string): Promise<void> {
@@ -78,7 +71,8 @@ void test('the dashboard live: a commit goes green without a reload; a productio
   await stages.getByText('deploy:production').waitFor({ timeout: 30_000 });
   // The run's state in the heading turns green as the stream says so.
   await page.getByRole('heading', { name: /hello · run #2 succeeded/ }).waitFor({ timeout: 90_000 });
-  assert.equal(await stages.locator('.stage[data-state="succeeded"]').count(), await stages.locator('.stage').count(), 'every stage succeeded');
+  assert.ok((await stages.locator('.stage').count()) >= 5, 'the whole graph is drawn');
+  assert.equal(await stages.locator('.stage:not([data-state="succeeded"]):not([data-state="skipped"])').count(), 0, 'every stage succeeded');
   // The step log streamed in: the unit test's output is there.
   await page.locator('.log').getByText(/pass 1/).first().waitFor({ timeout: 15_000 });
   assert.equal(await page.evaluate('window.__sameDocument'), true, 'no reload');
@@ -91,7 +85,7 @@ void test('the dashboard live: a commit goes green without a reload; a productio
   // Scenario 3: a gated project waits at approval:production.
   assert.equal((await server.cli(['project', 'add', 'gated', '--repo', gated.dir])).code, 0);
   const gatedCard = page.getByRole('article', { name: 'gated' });
-  await gatedCard.getByText('waiting').waitFor({ timeout: 90_000 });
+  await gatedCard.locator('.state-waiting').first().waitFor({ timeout: 90_000 });
   const viewer = (await server.json<{ token: string }>(['token', 'create', 'watcher', '--role', 'viewer'])).token;
   const viewerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const viewerPage = await viewerContext.newPage();

@@ -24,7 +24,7 @@ interface Detail {
 /** Samples kept per environment: 15 minutes at 5 s, as the server keeps. */
 const keepSamples = 180;
 /** Runs read per project: enough to find the commit message of each live release. */
-const runsRead = 20;
+const runsRead = 10;
 
 type Traffic = Record<string, Record<string, TrafficSampleJson[]>>;
 
@@ -223,6 +223,7 @@ export function OverviewPage({ api, onError }: { api: ApiClient; onError: (error
 
   useLive('*', (c) => {
     if (c === null || c.kind === 'project') return later('*');
+    if (c.kind === 'flag') return; // not shown here
     if (c.kind !== 'traffic') return later(c.project);
     setTraffic((all) => {
       const mine = { ...all[c.project] };
