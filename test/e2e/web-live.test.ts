@@ -3,6 +3,7 @@
 //     (the Overview links the new run as the stream announces it; its page follows stages and log);
 //   scenario 3: a production gate waits; a viewer sees no button; the admin approves it with the
 //     keyboard alone and watches the run finish.
+//   a lost stream (the server crashes and restarts) shows a banner and resumes.
 // No console errors; nothing scrolls sideways at 360 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,8 +46,10 @@ void test('the dashboard live: a commit goes green without a reload; a productio
   assert.equal(first.state, 'succeeded', JSON.stringify(first));
 
   const problems: string[] = [];
+  // While the server is down on purpose, the browser logs its failed reconnects (net::ERR_…).
+  let outage = false;
   const watch = (page: Page): void => {
-    page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
+    page.on('console', (m) => void (m.type() === 'error' && !(outage && /net::ERR_/.test(m.text())) && problems.push(`console: ${m.text()}`)));
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   };
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
@@ -81,6 +84,17 @@ void test('the dashboard live: a commit goes green without a reload; a productio
   // Back on the Overview the live release is the new commit, with its message.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await card.getByText('Say hello from the dashboard test').first().waitFor({ timeout: 15_000 });
+
+  // A lost stream: the server crashes; the page says so, and once the server is back it
+  // resumes (the cursor is of the old process: a reset, and the page re-reads). The next part
+  // sees a new project appear through the resumed stream.
+  outage = true;
+  await server.kill9();
+  const banner = page.getByRole('status').filter({ hasText: 'reconnecting' });
+  await banner.waitFor({ timeout: 15_000 });
+  await server.launch();
+  await banner.waitFor({ state: 'detached', timeout: 30_000 });
+  outage = false;
 
   // Scenario 3: a gated project waits at approval:production.
   assert.equal((await server.cli(['project', 'add', 'gated', '--repo', gated.dir])).code, 0);

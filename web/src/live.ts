@@ -25,40 +25,11 @@
 // up, a new EventSource passes ?after=), and the server replays what was missed or says reset.
 import { createContext, h, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { LiveChangeJson } from '../../src/api/schemas/live-schemas.ts';
+import { matches, type LiveChange, type LiveTopic } from './live-topic.ts';
 
-export type LiveChange = LiveChangeJson;
+export { matches, type LiveChange, type LiveTopic };
 export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'off';
-export type LiveTopic = string | ((change: LiveChange) => boolean);
 export type LiveListener = (change: LiveChange | null) => void;
-
-/** Whether a change belongs to a topic (see the list above). */
-export function matches(topic: LiveTopic, c: LiveChange): boolean {
-  if (typeof topic === 'function') return topic(c);
-  if (topic === '*') return true;
-  const colon = topic.indexOf(':');
-  const kind = topic.slice(0, colon);
-  const rest = topic.slice(colon + 1);
-  const slash = rest.indexOf('/');
-  const project = slash < 0 ? rest : rest.slice(0, slash);
-  const env = slash < 0 ? null : rest.slice(slash + 1);
-  if (kind === 'run') return c.kind === 'run' && c.run.id === rest;
-  if (c.project !== project) return false;
-  switch (kind) {
-    case 'project':
-      return true;
-    case 'environment':
-      return (c.kind === 'environment' || c.kind === 'event') && c.environment === env;
-    case 'flag':
-      return c.kind === 'flag' && c.environment === env;
-    case 'event':
-      return c.kind === 'event';
-    case 'traffic':
-      return c.kind === 'traffic';
-    default:
-      return false;
-  }
-}
 
 /** One shared EventSource, reopened with backoff when the browser gives up on it. */
 export class LiveConnection {
