@@ -69,7 +69,7 @@ void test('the dashboard live: a commit goes green without a reload; a productio
   await runLink.click();
   await page.getByRole('heading', { name: /hello · run #2/ }).waitFor({ timeout: 15_000 });
   assert.equal(new URL(page.url()).pathname, '/projects/hello/runs/2');
-  await page.getByText(sha.slice(0, 12)).waitFor();
+  await page.getByText(sha.slice(0, 12), { exact: true }).waitFor();
   const stages = page.getByRole('list', { name: 'Stages' });
   await stages.getByText('deploy:production').waitFor({ timeout: 30_000 });
   // The run's state in the heading turns green as the stream says so.
