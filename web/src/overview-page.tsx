@@ -173,22 +173,38 @@ export function OverviewPage({ api, onError }: { api: ApiClient; onError: (error
     [onError],
   );
 
+  // Answers are applied once per animation frame: 50 projects' answers are one render, not 100.
+  const arrived = useRef<{ details: Record<string, Detail>; traffic: Traffic; frame: number } | null>(null);
+  useEffect(() => () => cancelAnimationFrame(arrived.current?.frame ?? 0), []);
+  const apply = useCallback((add: (batch: { details: Record<string, Detail>; traffic: Traffic }) => void) => {
+    if (!arrived.current) {
+      const frame = requestAnimationFrame(() => {
+        const batch = arrived.current!;
+        arrived.current = null;
+        if (Object.keys(batch.details).length) setDetails((d) => ({ ...d, ...batch.details }));
+        if (Object.keys(batch.traffic).length) setTraffic((t) => ({ ...t, ...batch.traffic }));
+      });
+      arrived.current = { details: {}, traffic: {}, frame };
+    }
+    add(arrived.current);
+  }, []);
+
   const loadProject = useCallback(
     (name: string) =>
       Promise.all([api.request<ProjectStatusJson>('GET', `/api/projects/${enc(name)}/status`), api.request<RunJson[]>('GET', `/api/projects/${enc(name)}/runs?limit=${runsRead}`)]).then(
-        ([status, runs]) => setDetails((d) => ({ ...d, [name]: { status, runs } })),
+        ([status, runs]) => apply((b) => (b.details[name] = { status, runs })),
         fail,
       ),
-    [api, fail],
+    [api, fail, apply],
   );
 
   const loadTraffic = useCallback(
     (name: string) =>
       api.request<TrafficJson>('GET', `/api/projects/${enc(name)}/traffic`).then(
-        (t) => setTraffic((all) => ({ ...all, [name]: Object.fromEntries(t.environments.map((e) => [e.environment, e.samples])) })),
+        (t) => apply((b) => (b.traffic[name] = Object.fromEntries(t.environments.map((e) => [e.environment, e.samples])))),
         fail,
       ),
-    [api, fail],
+    [api, fail, apply],
   );
 
   const loadAll = useCallback(() => {
