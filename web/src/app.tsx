@@ -9,9 +9,11 @@ import { DoraPage } from './admin/dora-page.tsx';
 import { SecretsPage } from './admin/secrets-page.tsx';
 import { TokensPage } from './admin/tokens-page.tsx';
 import { ErrorNote } from './error-note.tsx';
+import { LiveProvider } from './live.ts';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
 import { OverviewPage } from './overview-page.tsx';
 import type { PageProps } from './page-props.ts';
+import { RunPage, runRefOf } from './run-page.tsx';
 import { Shell } from './shell.tsx';
 import { SignInPage } from './sign-in-page.tsx';
 
@@ -90,22 +92,26 @@ export function App() {
   if (auth.state === 'signed-out') return path === '/sign-in' ? <SignInPage api={api} next={safeNext(search.get('next'))} notice={auth.notice} onSignedIn={signedIn} /> : null;
   const Page = pageOf[path];
   return (
-    <Shell session={auth.session} path={path} onSignOut={signOut}>
-      {path === '/' ? (
-        <OverviewPage api={api} onError={onError} />
-      ) : Page ? (
-        <Page api={api} session={auth.session} onError={onError} />
-      ) : path === '/sign-in' ? null : (
-        <section>
-          <h1>Not found</h1>
-          <p>
-            No page at <code>{path}</code>.{' '}
-            <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
-              Overview
-            </a>
-          </p>
-        </section>
-      )}
-    </Shell>
+    <LiveProvider onSignedOut={() => signedOut('Your session ended. Sign in again to continue.')}>
+      <Shell session={auth.session} path={path} onSignOut={signOut}>
+        {path === '/' ? (
+          <OverviewPage api={api} onError={onError} />
+        ) : Page ? (
+          <Page api={api} session={auth.session} onError={onError} />
+        ) : runRefOf(path) !== null ? (
+          <RunPage key={path} api={api} session={auth.session} runRef={runRefOf(path)!} onError={onError} />
+        ) : path === '/sign-in' ? null : (
+          <section>
+            <h1>Not found</h1>
+            <p>
+              No page at <code>{path}</code>.{' '}
+              <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+                Overview
+              </a>
+            </p>
+          </section>
+        )}
+      </Shell>
+    </LiveProvider>
   );
 }
