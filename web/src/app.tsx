@@ -2,6 +2,8 @@
 // the page asked for in ?next=), else the shell with the page of the current path.
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError, type SessionInfo } from './api-client.ts';
+import { EnvironmentPage } from './environment/environment-page.tsx';
+import { matchEnvironmentPath } from './environment/environment-path.ts';
 import { ErrorNote } from './error-note.tsx';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
 import { OverviewPage } from './overview-page.tsx';
@@ -69,6 +71,7 @@ export function App() {
     );
   }, [api, onError, signedOut]);
 
+  const environmentPage = matchEnvironmentPath(path);
   if (auth.state === 'checking') return <p aria-busy="true">Loading…</p>;
   if (auth.state === 'failed') return <ErrorNote error={auth.error} />;
   if (auth.state === 'signed-out') return path === '/sign-in' ? <SignInPage api={api} next={safeNext(search.get('next'))} notice={auth.notice} onSignedIn={signedIn} /> : null;
@@ -76,6 +79,8 @@ export function App() {
     <Shell session={auth.session} path={path} onSignOut={signOut}>
       {path === '/' ? (
         <OverviewPage api={api} onError={onError} />
+      ) : environmentPage ? (
+        <EnvironmentPage key={path} api={api} session={auth.session} project={environmentPage.project} environment={environmentPage.environment} onError={onError} />
       ) : path === '/sign-in' ? null : (
         <section>
           <h1>Not found</h1>

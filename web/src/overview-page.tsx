@@ -3,6 +3,7 @@
 // 10 s while the page is visible (never faster than every 5 s).
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from './api-client.ts';
+import { environmentPath, followLink } from './environment/environment-path.ts';
 import { ErrorNote } from './error-note.tsx';
 
 interface Project {
@@ -95,8 +96,11 @@ export function OverviewPage({ api, onError }: { api: ApiClient; onError: (error
                 {environments.map((env) => (
                   <tr key={env.name}>
                     <td>
-                      <a href={env.url} rel="noreferrer">
+                      <a href={environmentPath(project.name, env.name)} onClick={(e) => followLink(e, environmentPath(project.name, env.name))}>
                         {env.name}
+                      </a>{' '}
+                      <a href={env.url} rel="noreferrer" class="muted" aria-label={`${env.name} site`}>
+                        ↗
                       </a>
                     </td>
                     <td>
