@@ -1,6 +1,6 @@
 // A button for a change that needs a second thought: it opens a modal dialog (the browser's
 // <dialog>: focus stays inside, Escape cancels) that says what will happen; only its confirm
-// button acts. A refusal is shown in the dialog (a 403 names the role that is needed).
+// button acts. The focus starts on Cancel for a destructive change, else on the confirm button. A refusal is shown in the dialog (a 403 names the role that is needed).
 import type { ComponentChildren } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { ErrorNote } from '../error-note.tsx';
@@ -48,10 +48,10 @@ export function ConfirmAction({ label, name, confirmLabel, children, danger = fa
         {children}
         {error !== null && <ErrorNote error={error} />}
         <div class="actions">
-          <button type="button" class={danger ? 'danger' : 'primary'} disabled={busy} onClick={() => void confirm()}>
+          <button type="button" class={danger ? 'danger' : 'primary'} autofocus={!danger} disabled={busy} onClick={() => void confirm()}>
             {confirmLabel}
           </button>
-          <button type="button" disabled={busy} onClick={() => dialog.current?.close()}>
+          <button type="button" autofocus={danger} disabled={busy} onClick={() => dialog.current?.close()}>
             Cancel
           </button>
         </div>

@@ -35,16 +35,20 @@ export function mayChange(session: SessionInfo, project: string, environment: st
 async function load(api: ApiClient, project: string, environment: string): Promise<EnvironmentData> {
   const base = `/api/projects/${encodeURIComponent(project)}`;
   const here = `${base}/environments/${encodeURIComponent(environment)}`;
-  const [status, releases, rollout, alerts] = await Promise.all([
+  const [status, releases, alerts] = await Promise.all([
     api.request<ProjectStatusJson>('GET', `${base}/status`),
     api.request<ReleaseJson[]>('GET', `${here}/releases`),
-    // No rollout yet is a 404: the page says so.
-    api.request<RolloutJson>('GET', `${here}/rollout`).catch((e: unknown) => {
-      if (e instanceof ApiError && e.status === 404) return null;
-      throw e;
-    }),
     api.request<AlertJson[]>('GET', `${base}/alerts?env=${encodeURIComponent(environment)}`),
   ]);
+  // Every deploy makes a rollout, so only an environment without releases has none: asking then
+  // would be a 404, which the browser logs as an error.
+  const rollout =
+    releases.length === 0
+      ? null
+      : await api.request<RolloutJson>('GET', `${here}/rollout`).catch((e: unknown) => {
+          if (e instanceof ApiError && e.status === 404) return null;
+          throw e;
+        });
   return { status: status.environments.find((e) => e.name === environment) ?? null, releases, rollout, alerts, readAt: Date.now() };
 }
 
