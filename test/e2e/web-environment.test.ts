@@ -88,7 +88,8 @@ void test('the environment page: roll back to a release, abort a canary in progr
     await page.getByRole('heading', { name: 'envroll · production' }).waitFor({ timeout: 15_000 });
     assert.equal(new URL(page.url()).pathname, '/projects/envroll/environments/production');
     const releases = page.getByRole('region', { name: 'Releases' });
-    const r2 = releases.getByRole('listitem').filter({ hasText: 'Release 2' });
+    const release = (n: number) => releases.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `Release ${n}`, exact: true }) });
+    const r2 = release(2);
     await r2.waitFor({ timeout: 15_000 });
     const r2Text = await r2.innerText();
     assert.match(r2Text, /live/);
@@ -116,7 +117,7 @@ void test('the environment page: roll back to a release, abort a canary in progr
     assert.equal(await focusedText(page), 'Roll back');
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Rolled back to release 1: release 3 is live.' }).waitFor({ timeout: 60_000 });
-    await releases.getByRole('listitem').filter({ hasText: 'Release 3' }).filter({ hasText: 'live' }).waitFor({ timeout: 15_000 });
+    await release(3).filter({ hasText: 'live' }).waitFor({ timeout: 15_000 });
 
     // The effect, through the API and the router.
     const status = await envStatus(server, 'envroll', 'production');
@@ -134,7 +135,7 @@ void test('the environment page: roll back to a release, abort a canary in progr
     const look = await other.newPage();
     look.on('pageerror', (e) => problems.push(`viewer page error: ${e.message}`));
     await signIn(look, `${server.url}/projects/envroll/environments/production`, viewer.token);
-    await look.getByRole('listitem').filter({ hasText: 'Release 3' }).waitFor({ timeout: 15_000 });
+    await look.getByRole('heading', { name: 'Release 3', exact: true }).waitFor({ timeout: 15_000 });
     assert.equal(await look.getByRole('button', { name: /Roll back|Promote|Abort/ }).count(), 0);
     await other.close();
   });

@@ -43,13 +43,13 @@ export function ConfirmAction({ label, name, confirmLabel, children, danger = fa
       <button type="button" class={danger ? 'danger' : undefined} aria-label={name} onClick={() => (setError(null), dialog.current?.showModal())}>
         {label}
       </button>
-      <dialog ref={dialog} class="confirm" aria-label={name ?? label}>
+      <dialog ref={dialog} class="confirm" aria-label={name ?? label} aria-busy={busy}>
         <h2>{name ?? label}</h2>
         {children}
         {error !== null && <ErrorNote error={error} />}
         <div class="actions">
           <button type="button" class={danger ? 'danger' : 'primary'} autofocus={!danger} disabled={busy} onClick={() => void confirm()}>
-            {confirmLabel}
+            {busy ? 'Working…' : confirmLabel}
           </button>
           <button type="button" autofocus={danger} disabled={busy} onClick={() => dialog.current?.close()}>
             Cancel

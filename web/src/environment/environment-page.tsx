@@ -1,6 +1,7 @@
 // The environment page (/projects/NAME/environments/ENV): its state and live release, the latest
 // rollout with its analysis, the releases with what changed and a rollback to any of them, and the
-// alerts. One reload() reads everything again; it runs after every change made here and on a timer
+// alerts. One reload() reads everything again; it runs after every change made here (not awaited:
+// the confirmation closes first, then the page may drop the button that opened it) and on a timer
 // (every 5 s while a rollout is under way, else every 15 s, and only while the page is visible).
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ReleaseJson, RolloutJson } from '../../../src/api/schemas/deploy-schemas.ts';
@@ -101,17 +102,17 @@ export function EnvironmentPage({ api, session, project, environment, onError }:
   const rollBack = async (to: number): Promise<void> => {
     const release = await api.request<ReleaseJson>('POST', `${here}/rollback`, { to });
     setNotice(`Rolled back to release ${to}: release ${release.number} is live.`);
-    await reload();
+    void reload();
   };
   const promote = async (): Promise<void> => {
     const r = await api.request<RolloutJson>('POST', `${here}/promote`, {});
     setNotice(`Promote requested for release ${r.release}.`);
-    await reload();
+    void reload();
   };
   const abort = async (): Promise<void> => {
     const r = await api.request<RolloutJson>('POST', `${here}/abort`);
     setNotice(`Abort requested for release ${r.release}.`);
-    await reload();
+    void reload();
   };
 
   const status = data?.status ?? null;

@@ -63,7 +63,7 @@ export function ReleasesSection({ releases, live, canRollBack, rollBack, onError
           {releases.map((r) => (
             <li key={r.number} class={r.number === live ? 'release live' : 'release'}>
               <div class="release-head">
-                <strong>Release {r.number}</strong>
+                <h3>Release {r.number}</h3>
                 <span class={`state state-${r.state}`}>{r.number === live ? 'live' : r.state}</span>
                 {r.run !== undefined && <span class="muted">run #{r.run}</span>}
                 {r.rolledBackFrom !== undefined && <span class="muted">rollback from {r.rolledBackFrom}</span>}
