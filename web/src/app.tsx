@@ -5,6 +5,7 @@ import { ApiClient, ApiError, type SessionInfo } from './api-client.ts';
 import { EnvironmentPage } from './environment/environment-page.tsx';
 import { matchEnvironmentPath } from './environment/environment-path.ts';
 import { ErrorNote } from './error-note.tsx';
+import { LiveProvider } from './live.ts';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
 import { OverviewPage } from './overview-page.tsx';
 import { Shell } from './shell.tsx';
@@ -76,22 +77,24 @@ export function App() {
   if (auth.state === 'failed') return <ErrorNote error={auth.error} />;
   if (auth.state === 'signed-out') return path === '/sign-in' ? <SignInPage api={api} next={safeNext(search.get('next'))} notice={auth.notice} onSignedIn={signedIn} /> : null;
   return (
-    <Shell session={auth.session} path={path} onSignOut={signOut}>
-      {path === '/' ? (
-        <OverviewPage api={api} onError={onError} />
-      ) : environmentPage ? (
-        <EnvironmentPage key={path} api={api} session={auth.session} project={environmentPage.project} environment={environmentPage.environment} onError={onError} />
-      ) : path === '/sign-in' ? null : (
-        <section>
-          <h1>Not found</h1>
-          <p>
-            No page at <code>{path}</code>.{' '}
-            <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
-              Overview
-            </a>
-          </p>
-        </section>
-      )}
-    </Shell>
+    <LiveProvider>
+      <Shell session={auth.session} path={path} onSignOut={signOut}>
+        {path === '/' ? (
+          <OverviewPage api={api} onError={onError} />
+        ) : environmentPage ? (
+          <EnvironmentPage key={path} api={api} session={auth.session} project={environmentPage.project} environment={environmentPage.environment} onError={onError} />
+        ) : path === '/sign-in' ? null : (
+          <section>
+            <h1>Not found</h1>
+            <p>
+              No page at <code>{path}</code>.{' '}
+              <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+                Overview
+              </a>
+            </p>
+          </section>
+        )}
+      </Shell>
+    </LiveProvider>
   );
 }

@@ -1,14 +1,17 @@
 // The environment page (/projects/NAME/environments/ENV): its state and live release, the latest
 // rollout with its analysis, the releases with what changed and a rollback to any of them, and the
-// alerts. One reload() reads everything again; it runs after every change made here (not awaited:
-// the confirmation closes first, then the page may drop the button that opened it) and on a timer
-// (every 5 s while a rollout is under way, else every 15 s, and only while the page is visible).
+// alerts. One reload() reads everything again: on every live change of the environment (releases,
+// rollouts, its events; web/src/live.ts), after every change made here (not awaited: the
+// confirmation closes first, then the page may drop the button that opened it), and on a timer
+// while the page is visible: every 30 s with the stream open (alert values are not pushed), and
+// while it is down every 5 s during a rollout, else every 15 s.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ReleaseJson, RolloutJson } from '../../../src/api/schemas/deploy-schemas.ts';
 import type { AlertJson } from '../../../src/api/schemas/observe-schemas.ts';
 import type { ProjectStatusJson } from '../../../src/api/schemas/project-schemas.ts';
 import { ApiError, type ApiClient, type SessionInfo } from '../api-client.ts';
 import { ErrorNote } from '../error-note.tsx';
+import { useLiveReload } from '../live.ts';
 import { AlertsSection } from './alerts-section.tsx';
 import { followLink } from './environment-path.ts';
 import { ReleasesSection } from './releases-section.tsx';
@@ -25,6 +28,7 @@ interface EnvironmentData {
   readAt: number;
 }
 
+const liveMs = 30_000;
 const activeMs = 5_000;
 const idleMs = 15_000;
 
@@ -89,12 +93,17 @@ export function EnvironmentPage({ api, session, project, environment, onError }:
     void reload();
   }, [reload]);
 
+  const live = useLiveReload(`environment:${project}/${environment}`, () => void reload());
+
   useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void reload();
-    }, active ? activeMs : idleMs);
+    const timer = setInterval(
+      () => {
+        if (document.visibilityState === 'visible') void reload();
+      },
+      live === 'open' ? liveMs : active ? activeMs : idleMs,
+    );
     return () => clearInterval(timer);
-  }, [reload, active]);
+  }, [reload, active, live]);
 
   const here = `/api/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}`;
   const canChange = mayChange(session, project, environment);
