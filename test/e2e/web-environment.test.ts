@@ -66,10 +66,13 @@ void test('the environment page: roll back to a release, abort a canary in progr
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  const watch = (p: Page, who: string): void => {
+    p.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${who} console: ${m.text()}`);
+    });
+    p.on('pageerror', (e) => problems.push(`${who} page error: ${e.message}`));
+  };
+  watch(page, 'admin');
 
   // Two projects at once: a rolling one with a secret group, and a canary held at a pause.
   assert.equal(await setSecret(server, 'cfg', 'API_KEY', 'one'), 1);
@@ -131,9 +134,9 @@ void test('the environment page: roll back to a release, abort a canary in progr
 
     // A viewer sees the page and no button that changes anything.
     const viewer = await server.json<{ token: string }>(['token', 'create', 'watcher', '--role', 'viewer']);
-    const other = await context.browser()!.newContext({ viewport: { width: 360, height: 740 } });
+    const other = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const look = await other.newPage();
-    look.on('pageerror', (e) => problems.push(`viewer page error: ${e.message}`));
+    watch(look, 'viewer');
     await signIn(look, `${server.url}/projects/envroll/environments/production`, viewer.token);
     await look.getByRole('heading', { name: 'Release 3', exact: true }).waitFor({ timeout: 15_000 });
     assert.equal(await look.getByRole('button', { name: /Roll back|Promote|Abort/ }).count(), 0);

@@ -119,7 +119,7 @@ export function EnvironmentPage({ api, session, project, environment, onError }:
     void reload();
   };
   const abort = async (): Promise<void> => {
-    const r = await api.request<RolloutJson>('POST', `${here}/abort`);
+    const r = await api.request<RolloutJson>('POST', `${here}/abort`, {});
     setNotice(`Abort requested for release ${r.release}.`);
     void reload();
   };
