@@ -183,6 +183,10 @@ void test('the environment page: roll back to a release, abort a canary in progr
     assert.equal(r.state, 'aborted');
     assert.deepEqual(r.weights, { stable: 100, canary: 0, baseline: 0 });
     assert.match(r.reason ?? '', /abort/);
+    // The newest decisions first; every one of them behind "Show all".
+    const shown = Math.min(r.decisions.length, 12);
+    assert.equal(await table.locator('tbody tr').count(), shown);
+    if (r.decisions.length > shown) await page.getByRole('button', { name: `Show all ${r.decisions.length} decisions` }).click();
     assert.equal(await table.locator('tbody tr').count(), r.decisions.length, 'every decision is in the table');
     const run = await server.waitRun('envcanary', canarySha, 60_000);
     assert.equal(run.state, 'failed');

@@ -1,6 +1,7 @@
 // The environment's latest rollout: its state and weights, the new release's share of traffic
 // over time, every analysis decision as a chart per metric and as a table (the charts' accessible
 // alternative), and Promote and Abort while it is under way.
+import { useState } from 'preact/hooks';
 import type { RolloutDecisionJson, RolloutJson } from '../../../src/api/schemas/deploy-schemas.ts';
 import { LineChart } from '../charts/line-chart.tsx';
 import { ConfirmAction } from './confirm-action.tsx';
@@ -14,7 +15,9 @@ function DecisionCharts({ decisions, until }: { decisions: readonly RolloutDecis
   return (
     <>
       {[...decisionsByMetric(decisions)].map(([metric, list]) => {
-        const comparative = list.some((d) => d.pValue !== null);
+        // The limits (maxErrorRate, maxP99) judge a statistic; the comparisons a p-value, which is
+        // absent while there are too few samples (src/analysis/*-decisions.ts).
+        const comparative = list.some((d) => d.pValue !== null) || !metric.startsWith('max');
         const value = (d: RolloutDecisionJson): number | null => (comparative ? d.pValue : d.statistic);
         const points = (pick: (d: RolloutDecisionJson) => number | null) =>
           list.flatMap((d) => {
@@ -40,45 +43,57 @@ function DecisionCharts({ decisions, until }: { decisions: readonly RolloutDecis
   );
 }
 
+/** Rows shown before "Show all": a long rollout keeps up to 500 decisions. */
+const firstRows = 12;
+
 function DecisionTable({ decisions }: { decisions: readonly RolloutDecisionJson[] }) {
+  const [all, setAll] = useState(false);
+  const rows = [...decisions].reverse().slice(0, all ? undefined : firstRows);
   return (
-    <div class="scroll" role="region" aria-labelledby="decisions-caption" tabIndex={0}>
-      <table id="decisions-table">
-        <caption id="decisions-caption">Analysis decisions, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Step</th>
-            <th scope="col">Metric</th>
-            <th scope="col">Verdict</th>
-            <th scope="col">Samples (canary / baseline)</th>
-            <th scope="col">Statistic</th>
-            <th scope="col">p-value</th>
-            <th scope="col">Threshold</th>
-            <th scope="col">Reason</th>
-          </tr>
-        </thead>
-        <tbody>
-          {[...decisions].reverse().map((d, i) => (
-            <tr key={`${d.at}-${d.metric}-${i}`}>
-              <td>
-                <time dateTime={d.at}>{clock(d.at)}</time>
-              </td>
-              <td>{stepName(d.step)}</td>
-              <td>{d.metric}</td>
-              <td class={`verdict verdict-${d.verdict}`}>{d.verdict}</td>
-              <td>
-                {d.samples.canary} / {d.samples.baseline}
-              </td>
-              <td>{figure(d.statistic)}</td>
-              <td>{figure(d.pValue)}</td>
-              <td>{figure(d.threshold)}</td>
-              <td>{d.reason}</td>
+    <>
+      <div class="scroll" role="region" aria-labelledby="decisions-caption" tabIndex={0}>
+        <table id="decisions-table">
+          <caption id="decisions-caption">Analysis decisions, newest first ({decisions.length})</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Step</th>
+              <th scope="col">Metric</th>
+              <th scope="col">Verdict</th>
+              <th scope="col">Samples (canary / baseline)</th>
+              <th scope="col">Statistic</th>
+              <th scope="col">p-value</th>
+              <th scope="col">Threshold</th>
+              <th scope="col">Reason</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {rows.map((d, i) => (
+              <tr key={`${d.at}-${d.metric}-${i}`}>
+                <td>
+                  <time dateTime={d.at}>{clock(d.at)}</time>
+                </td>
+                <td>{stepName(d.step)}</td>
+                <td>{d.metric}</td>
+                <td class={`verdict verdict-${d.verdict}`}>{d.verdict}</td>
+                <td>
+                  {d.samples.canary} / {d.samples.baseline}
+                </td>
+                <td>{figure(d.statistic)}</td>
+                <td>{figure(d.pValue)}</td>
+                <td>{figure(d.threshold)}</td>
+                <td>{d.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {decisions.length > firstRows && (
+        <button type="button" aria-expanded={all} aria-controls="decisions-table" onClick={() => setAll(!all)}>
+          {all ? `Show the newest ${firstRows}` : `Show all ${decisions.length} decisions`}
+        </button>
+      )}
+    </>
   );
 }
 
