@@ -69,7 +69,7 @@ export function releaseView(r: Release, previous?: Release): Record<string, unkn
     ...(r.runNumber !== null ? { run: r.runNumber } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
     config,
-    changes: configChanges(previous ? parseReleaseConfig(previous.configJson) : null, config),
+    changes: { ...configChanges(previous ? parseReleaseConfig(previous.configJson) : null, config), commits: { from: previous?.commitSha ?? null, to: r.commitSha } },
   };
 }
 
@@ -80,6 +80,7 @@ export function rolloutView(r: Rollout): Record<string, unknown> {
     state: r.state,
     phase: r.phase,
     step: r.step,
+    stepStartedAt: r.stepStartedAt,
     ...(plan.strategy.steps ? { steps: plan.strategy.steps } : {}),
     release: r.release,
     stable: r.stable,

@@ -8,6 +8,8 @@ import { DomainsPage } from './admin/domains-page.tsx';
 import { DoraPage } from './admin/dora-page.tsx';
 import { SecretsPage } from './admin/secrets-page.tsx';
 import { TokensPage } from './admin/tokens-page.tsx';
+import { EnvironmentPage } from './environment/environment-page.tsx';
+import { matchEnvironmentPath } from './environment/environment-path.ts';
 import { ErrorNote } from './error-note.tsx';
 import { LiveProvider } from './live.ts';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
@@ -87,6 +89,7 @@ export function App() {
     );
   }, [api, onError, signedOut]);
 
+  const environmentPage = matchEnvironmentPath(path);
   if (auth.state === 'checking') return <p aria-busy="true">Loading…</p>;
   if (auth.state === 'failed') return <ErrorNote error={auth.error} />;
   if (auth.state === 'signed-out') return path === '/sign-in' ? <SignInPage api={api} next={safeNext(search.get('next'))} notice={auth.notice} onSignedIn={signedIn} /> : null;
@@ -98,6 +101,8 @@ export function App() {
           <OverviewPage api={api} onError={onError} />
         ) : Page ? (
           <Page api={api} session={auth.session} onError={onError} />
+        ) : environmentPage ? (
+          <EnvironmentPage key={path} api={api} session={auth.session} project={environmentPage.project} environment={environmentPage.environment} onError={onError} />
         ) : runRefOf(path) !== null ? (
           <RunPage key={path} api={api} session={auth.session} runRef={runRefOf(path)!} onError={onError} />
         ) : path === '/sign-in' ? null : (

@@ -9,6 +9,7 @@ import type { RunJson } from '../../src/api/schemas/run-schemas.ts';
 import type { TrafficJson, TrafficSampleJson } from '../../src/api/schemas/live-schemas.ts';
 import type { ApiClient } from './api-client.ts';
 import { Sparkline } from './charts/sparkline.tsx';
+import { environmentPath } from './environment/environment-path.ts';
 import { ErrorNote } from './error-note.tsx';
 import { useLive } from './live.ts';
 import { navigate } from './location.ts';
@@ -69,7 +70,7 @@ function TrafficCell({ samples, env }: { samples: TrafficSampleJson[] | undefine
   );
 }
 
-function EnvironmentRows({ envs, runs, traffic }: { envs: EnvironmentStatus[]; runs: RunJson[]; traffic: Record<string, TrafficSampleJson[]> | undefined }) {
+function EnvironmentRows({ project, envs, runs, traffic }: { project: string; envs: EnvironmentStatus[]; runs: RunJson[]; traffic: Record<string, TrafficSampleJson[]> | undefined }) {
   return (
     <table class="envs">
       <thead>
@@ -86,8 +87,9 @@ function EnvironmentRows({ envs, runs, traffic }: { envs: EnvironmentStatus[]; r
           return (
             <tr key={env.name}>
               <td data-label="Environment">
-                <a href={env.url} rel="noreferrer">
-                  {env.name}
+                <Link href={environmentPath(project, env.name)}>{env.name}</Link>{' '}
+                <a href={env.url} rel="noreferrer" class="muted" aria-label={`${env.name} site`}>
+                  ↗
                 </a>
               </td>
               <td data-label="Health">
@@ -147,11 +149,11 @@ function ProjectCard({ project, detail, traffic }: { project: ProjectJson; detai
         <p class="muted">No environments yet.</p>
       ) : (
         <>
-          {main.length > 0 && <EnvironmentRows envs={main} runs={detail.runs} traffic={traffic} />}
+          {main.length > 0 && <EnvironmentRows project={project.name} envs={main} runs={detail.runs} traffic={traffic} />}
           {previews.length > 0 && (
             <>
               <h3>Previews</h3>
-              <EnvironmentRows envs={previews} runs={detail.runs} traffic={traffic} />
+              <EnvironmentRows project={project.name} envs={previews} runs={detail.runs} traffic={traffic} />
             </>
           )}
         </>

@@ -4,6 +4,19 @@ import { z } from 'zod';
 
 const time = z.string().describe('ISO 8601 time');
 
+const secretRefSchema = z.object({ group: z.string(), key: z.string(), version: z.number().int() });
+
+const releaseChangesSchema = z
+  .object({
+    added: z.array(z.string()).describe('SERVICE.KEY (env, start, instances) new in this release'),
+    removed: z.array(z.string()),
+    changed: z.array(z.string()),
+    secrets: z.array(z.object({ key: z.string(), group: z.string(), from: z.number().int().nullable(), to: z.number().int().nullable() })).describe('secret versions that changed (null: absent)'),
+    commits: z.object({ from: z.string().nullable(), to: z.string() }).optional().describe('the commit range: the release before (null: none) to this one'),
+  })
+  .describe('what changed since the release before (never secret values)');
+export type ReleaseChangesJson = z.output<typeof releaseChangesSchema>;
+
 export const releaseSchema = z
   .object({
     number: z.number().int(),
@@ -15,16 +28,33 @@ export const releaseSchema = z
     rolledBackFrom: z.number().int().optional(),
     run: z.number().int().optional().describe('the number of the run that made it'),
     reason: z.string().optional(),
-    config: z.looseObject({ services: z.array(z.looseObject({ name: z.string() })) }).describe('services, secret references (never values), domains'),
-    changes: z.record(z.string(), z.unknown()).describe('what changed in the configuration since the release before'),
+    config: z
+      .looseObject({
+        services: z.array(z.looseObject({ name: z.string() })),
+        secretRefs: z.array(secretRefSchema).optional().describe('the secret versions the release runs with'),
+        secretGroups: z.array(z.string()).optional(),
+      })
+      .describe('services, secret references (never values), domains'),
+    changes: releaseChangesSchema,
   })
   .meta({ id: 'Release' });
 export type ReleaseJson = z.output<typeof releaseSchema>;
 export const releaseListSchema = z.array(releaseSchema);
 
 export const rolloutDecisionSchema = z
-  .looseObject({ at: time, metric: z.string(), verdict: z.string(), reason: z.string() })
-  .meta({ id: 'RolloutDecision', description: 'one analysis verdict (samples, statistic, p-value … beside these)' });
+  .looseObject({
+    at: time,
+    step: z.union([z.number().int(), z.literal('bake')]).describe('the step it judged (0-based), or the bake'),
+    metric: z.string(),
+    verdict: z.enum(['pass', 'fail', 'inconclusive']),
+    samples: z.object({ canary: z.number(), baseline: z.number() }),
+    statistic: z.number().nullable(),
+    pValue: z.number().nullable(),
+    threshold: z.number().nullable(),
+    reason: z.string(),
+  })
+  .meta({ id: 'RolloutDecision', description: 'one analysis verdict with its figures' });
+export type RolloutDecisionJson = z.output<typeof rolloutDecisionSchema>;
 
 export const rolloutSchema = z
   .object({
@@ -32,7 +62,8 @@ export const rolloutSchema = z
     state: z.string(),
     phase: z.string(),
     step: z.number().int(),
-    steps: z.array(z.unknown()).optional(),
+    steps: z.array(z.looseObject({ weight: z.number(), pauseMs: z.number().nullable() })).optional().describe('canary: the weight (percent) of each step'),
+    stepStartedAt: time.nullable().optional().describe('when the current step began'),
     release: z.number().int(),
     stable: z.number().int().nullable(),
     weights: z.looseObject({ stable: z.number(), canary: z.number(), baseline: z.number() }).describe('percent of requests per side'),

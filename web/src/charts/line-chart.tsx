@@ -1,8 +1,9 @@
 // A small time chart in inline SVG: lines (or steps, for values that hold until the next point,
 // such as traffic weights) over time, with optional markers (events such as analysis decisions).
 // Accessible: the SVG is an image with a title and a description, and `tableId` names the table
-// that carries the same figures (the accessible alternative a caller renders beside it).
-import { useId } from 'preact/hooks';
+// that carries the same figures (the accessible alternative a caller renders beside it). The
+// title is shown above the chart too; markers sit in a row under the time axis.
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import './line-chart.css';
 
 export interface ChartPoint {
@@ -44,9 +45,8 @@ export interface LineChartProps {
   timeLabel?: (ms: number) => string;
 }
 
-const width = 640;
 const height = 200;
-const pad = { left: 44, right: 12, top: 12, bottom: 28 };
+const pad = { left: 44, right: 12, top: 12, bottom: 40 };
 
 function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
@@ -58,6 +58,19 @@ function label(value: number, unit: string): string {
 
 export function LineChart({ title, desc, series, markers = [], yMin = 0, yMax, unit = '', tableId, until, timeLabel = clock }: LineChartProps) {
   const id = useId();
+  // Drawn at the width it is shown at, so its text keeps its size on a phone and on a desktop.
+  const box = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(640);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver((entries) => {
+      const w = Math.round(entries[0]?.contentRect.width ?? 0);
+      if (w > 0) setWidth(w);
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
   const times = [...series.flatMap((s) => s.points.map((p) => p.at)), ...markers.map((m) => m.at), ...(until === undefined ? [] : [until])];
   const values = series.flatMap((s) => s.points.map((p) => p.value));
   const t0 = times.length ? Math.min(...times) : 0;
@@ -74,8 +87,23 @@ export function LineChart({ title, desc, series, markers = [], yMin = 0, yMax, u
   };
   const ticks = [yMin, (yMin + top) / 2, top];
   return (
-    <figure class="line-chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-t`} aria-describedby={tableId ? `${id}-d ${tableId}` : `${id}-d`}>
+    <figure class="line-chart" ref={box}>
+      <figcaption>
+        <span class="chart-title">{title}</span>
+        {series.length > 1 && (
+          <span class="legend">
+            {series.map((s, i) => (
+              <span key={s.name} class="key">
+                <svg width="18" height="8" aria-hidden="true">
+                  <line class={`series series-${i}`} x1="0" x2="18" y1="4" y2="4" />
+                </svg>
+                {s.name}
+              </span>
+            ))}
+          </span>
+        )}
+      </figcaption>
+      <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-labelledby={`${id}-t`} aria-describedby={tableId ? `${id}-d ${tableId}` : `${id}-d`}>
         <title id={`${id}-t`}>{title}</title>
         <desc id={`${id}-d`}>{desc}</desc>
         <g class="axis" aria-hidden="true">
@@ -89,10 +117,10 @@ export function LineChart({ title, desc, series, markers = [], yMin = 0, yMax, u
           ))}
           {times.length > 0 && (
             <>
-              <text x={pad.left} y={height - 8}>
+              <text x={pad.left} y={height - 4}>
                 {timeLabel(t0)}
               </text>
-              <text x={width - pad.right} y={height - 8} text-anchor="end">
+              <text x={width - pad.right} y={height - 4} text-anchor="end">
                 {timeLabel(t1)}
               </text>
             </>
@@ -100,23 +128,11 @@ export function LineChart({ title, desc, series, markers = [], yMin = 0, yMax, u
         </g>
         {series.map((s, i) => (s.points.length ? <path key={s.name} class={`series series-${i}`} d={path(s)} /> : null))}
         {markers.map((m, i) => (
-          <circle key={`${m.at}-${i}`} class={`marker marker-${m.kind ?? 'plain'}`} cx={x(m.at)} cy={height - pad.bottom} r={4}>
+          <circle key={`${m.at}-${i}`} class={`marker marker-${m.kind ?? 'plain'}`} cx={x(m.at)} cy={height - pad.bottom + 12} r={4}>
             <title>{m.label}</title>
           </circle>
         ))}
       </svg>
-      {series.length > 1 && (
-        <figcaption class="legend">
-          {series.map((s, i) => (
-            <span key={s.name} class="key">
-              <svg width="18" height="8" aria-hidden="true">
-                <line class={`series series-${i}`} x1="0" x2="18" y1="4" y2="4" />
-              </svg>
-              {s.name}
-            </span>
-          ))}
-        </figcaption>
-      )}
     </figure>
   );
 }
