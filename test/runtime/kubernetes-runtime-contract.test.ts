@@ -25,6 +25,7 @@ describeRuntimeContract('kubernetes runtime (simulated API server)', async (t) =
   });
   return {
     runtime,
+    project: 'shop',
     release: (n) => ({ key: `shop/staging/r${n}`, artifactDigest: `sha256:${String(n).padStart(64, '0')}` }),
     command: 'exec node app.js',
   };

@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KubernetesRuntime } from '../../../src/runtime/kubernetes/kubernetes-runtime.ts';
-import type { Manifest } from '../../../src/runtime/kubernetes/manifests/index.ts';
-import type { InstanceRequest } from '../../../src/runtime/runtime.ts';
-import { FakeApiServer, type FakeApiServerOptions } from '../../kubernetes/fake-api-server.ts';
-import { waitFor } from '../../kubernetes/wait-for.ts';
-import { kubeBehaviour } from './kube-behaviour.ts';
-import { validateManifest } from './validate-manifest.ts';
+import { KubernetesRuntime } from '../../src/runtime/kubernetes/kubernetes-runtime.ts';
+import type { Manifest } from '../../src/runtime/kubernetes/manifests/index.ts';
+import type { InstanceRequest } from '../../src/runtime/runtime.ts';
+import { FakeApiServer, type FakeApiServerOptions } from '../kubernetes/fake-api-server.ts';
+import { waitFor } from '../kubernetes/wait-for.ts';
+import { kubeBehaviour } from './kubernetes/kube-behaviour.ts';
+import { validateManifest } from './kubernetes/validate-manifest.ts';
 
 const digest = `sha256:${'b'.repeat(64)}`;
 
@@ -158,7 +158,7 @@ void test('pod logs reach the instance log spool the server ingests', async (t) 
 });
 
 void test('@kubernetes/client-node is loaded only when the Kubernetes runtime connects', () => {
-  const dir = path.join(import.meta.dirname, '../../../src');
+  const dir = path.join(import.meta.dirname, '../../src');
   const offenders: string[] = [];
   for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(path.join(dir, file), 'utf8');
