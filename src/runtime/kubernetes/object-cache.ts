@@ -115,7 +115,7 @@ export class ObjectCache {
   #set(o: Manifest): void {
     const ns = o.metadata.namespace ?? '';
     let inNs = this.#objects.get(ns);
-    if (!inNs) this.#objects.set(ns, (inNs = new Map()));
+    if (!inNs) this.#objects.set(ns, (inNs = new Map<string, Manifest>()));
     inNs.set(o.metadata.name, o);
   }
 
