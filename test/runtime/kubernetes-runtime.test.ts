@@ -167,3 +167,13 @@ void test('@kubernetes/client-node is loaded only when the Kubernetes runtime co
   assert.deepEqual(offenders, [], 'no static value import of the client');
   assert.match(readFileSync(path.join(dir, 'runtime/kubernetes/kube-api.ts'), 'utf8'), /await import\('@kubernetes\/client-node'\)/);
 });
+
+void test('an API refusal is a RuntimeError naming the call and the API server\'s message', async (t) => {
+  const { runtime } = await setup(t);
+  // No prepare: the namespace does not exist, and the API server says so.
+  await assert.rejects(runtime.startInstance(req(`127.0.0.1:5000/shop:r1@${digest}`, 1, 1)), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'runtime_error');
+    assert.match(error.message, /^Kubernetes API: apply Secret sluice-shop-production\/web-r1-env: 404 namespaces "sluice-shop-production" not found$/);
+    return true;
+  });
+});
