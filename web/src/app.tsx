@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError, type SessionInfo } from './api-client.ts';
 import { ErrorNote } from './error-note.tsx';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
+import { logsFlagsPage } from './logs-flags-routes.tsx';
 import { OverviewPage } from './overview-page.tsx';
 import { Shell } from './shell.tsx';
 import { SignInPage } from './sign-in-page.tsx';
@@ -77,6 +78,7 @@ export function App() {
       {path === '/' ? (
         <OverviewPage api={api} onError={onError} />
       ) : path === '/sign-in' ? null : (
+        (logsFlagsPage({ api, onError, session: auth.session, path, search }) ?? (
         <section>
           <h1>Not found</h1>
           <p>
@@ -86,6 +88,7 @@ export function App() {
             </a>
           </p>
         </section>
+        ))
       )}
     </Shell>
   );

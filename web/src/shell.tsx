@@ -4,7 +4,11 @@ import type { ComponentChildren } from 'preact';
 import type { SessionInfo } from './api-client.ts';
 import { navigate } from './location.ts';
 
-const pages = [{ path: '/', label: 'Overview' }] as const;
+const pages = [
+  { path: '/', label: 'Overview' },
+  { path: '/logs', label: 'Logs' },
+  { path: '/flags', label: 'Flags' },
+] as const;
 
 export function Shell({ session, path, onSignOut, children }: { session: SessionInfo; path: string; onSignOut: () => void; children: ComponentChildren }) {
   return (
