@@ -42,6 +42,10 @@ import { openSqliteStore } from './store/sqlite/open-sqlite-store.ts';
 import { masterKeyFileOf, openSecrets } from './server/open-secrets.ts';
 import { moveRunLogRows, openLogs } from './server/open-log-store.ts';
 import { RunEndSignal, watchRunEnds } from './engine/run-end-signal.ts';
+import { ChangeFeed } from './live/change-feed.ts';
+import { watchChanges } from './live/watch-changes.ts';
+import { TrafficHistory } from './live/traffic-history.ts';
+import { TrafficCollector } from './metrics/collect-traffic.ts';
 import { defaultLogStorePolicy, type LogStorePolicy } from './logs/log-store-policy.ts';
 import type { Project, Run } from './store/records.ts';
 import { defaultAcmeSettings, type AcmeSettings } from './certificates/acme-settings.ts';
@@ -206,10 +210,16 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // The PostgreSQL driver (pg) is loaded only when asked for: a SQLite server never pays its memory.
   // Every run's end is announced to runEnds (a followed run's log stream ends at once, not at its next poll).
   const runEnds = new RunEndSignal();
+  // Every write of a run, environment or flag is told to the dashboard's streams (docs/decisions/0045).
+  const changes = new ChangeFeed();
   const store = watchRunEnds(
-    opts.database
-      ? (await import('./store/postgres/open-postgres-store.ts')).openPostgresStore({ connectionString: opts.database })
-      : openSqliteStore(path.join(dataDir, 'sluice.db')),
+    watchChanges(
+      opts.database
+        ? (await import('./store/postgres/open-postgres-store.ts')).openPostgresStore({ connectionString: opts.database })
+        : openSqliteStore(path.join(dataDir, 'sluice.db')),
+      changes,
+      (m, e) => logger.error(m, e),
+    ),
     runEnds,
   );
   await store.migrate();
@@ -316,6 +326,10 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // Events are counted in plain memory; prom-client loads with the first scrape (src/metrics).
   const metrics = new MetricRecorder();
   const eventLog = new EventLog(store, systemClock, logger);
+  eventLog.subscribe((e) => void changes.publish({ kind: 'event', project: e.project, environment: e.environment, event: { kind: e.kind, summary: e.summary, seq: e.seq } }));
+  // The sparklines' history: one sampler of the router's counters for the whole server.
+  const trafficCollector = new TrafficCollector({ router, runtime });
+  const traffic = new TrafficHistory({ collect: () => trafficCollector.collect(), onSample: (project, samples) => void changes.publish({ kind: 'traffic', project, samples }), logError: (m, e) => logger.warn(`${m}: ${errorMessage(e)}`) });
   // Feature flags: stored per environment, published to the data plane's evaluation endpoints.
   const flags = new FlagService({
     store, clock: systemClock, logger, publisher: flagPublisher,
@@ -449,6 +463,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         masterKeyAt: opts.masterKey !== undefined ? "the server's SLUICE_MASTER_KEY environment variable" : masterKeyFileOf(dataDir),
       },
       flagKeyApi: { assertProject: async (name) => void (await engine.project(name)), clientKey: (project, env) => flagKeys.key('client', project, env) },
+      liveApi: { feed: changes, traffic, assertProject: async (name) => void (await engine.project(name)) },
       logApi: { store: logs.store, appends: logs.ingest, runEnds, health: () => logs.ingest.status(), logError: (m, e) => logger.error(m, e), ...(opts.logHeartbeatMs === undefined ? {} : { heartbeatMs: opts.logHeartbeatMs }) },
       ...(oidc ? { oidcApi: oidc.api } : {}),
       apiBase: () => publicUrl ?? url,
@@ -502,6 +517,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   alerts.start();
   oidc?.start();
   flagRollouts.start();
+  traffic.start();
   // The data plane may have lost what it served (a new machine, a wiped state): every environment's flags again.
   void flags.republishAll(async (p, e) => ((await store.getEnvironment(p, e))?.state ?? 'removed') !== 'removed').then(
     (n) => n > 0 && logger.info(`flags of ${n} environment(s) published`),
@@ -524,6 +540,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       oidc?.stop();
       certificates?.stop();
       dpSupervisor?.stop();
+      traffic.stop();
       await app.close();
       await alerts.stop();
       await flagRollouts.stop();

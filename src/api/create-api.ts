@@ -29,6 +29,7 @@ import { registerFlagRoutes } from './flag-routes.ts';
 import { registerOpenApiRoute } from './openapi-route.ts';
 import { jsonSerializerCompiler, zodValidatorCompiler } from './zod-compilers.ts';
 import { registerOidcRoutes } from './oidc-routes.ts';
+import { registerLiveRoutes } from './live-routes.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -110,6 +111,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerSessionRoutes(app, { tokens: opts.tokens, failures, warn: opts.warn, authConfig: opts.authConfig });
   registerMetricsRoute(app, deps.metricsApi);
   registerDoraRoute(app, deps.doraApi);
+  registerLiveRoutes(app, deps.liveApi);
   registerFlagRoutes(app, deps.flagApi, auditor);
   if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
   // Without --oidc-issuer the routes still exist and answer 503 naming the option (login null: nothing else is called).

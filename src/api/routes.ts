@@ -21,6 +21,7 @@ import { projectView, releaseView, rolloutView, runView } from './views.ts';
 import type { MetricsApiDeps } from './metrics-route.ts';
 import type { DoraApiDeps } from './dora-route.ts';
 import type { FlagApiDeps } from './flag-routes.ts';
+import type { LiveApiDeps } from './live-routes.ts';
 import { environmentParams, errorResponses, projectParams, runParams } from './schemas/common-schemas.ts';
 import { addProjectBodySchema, previewListSchema, principalSchema, projectListSchema, projectSchema, projectStatusSchema, statusTargetBodySchema, statusTargetSchema } from './schemas/project-schemas.ts';
 import { rejectBodySchema, runListSchema, runSchema, runsQuerySchema, triggerBodySchema } from './schemas/run-schemas.ts';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   doraApi: DoraApiDeps;
   flagApi: FlagApiDeps;
   logApi: LogApiDeps;
+  /** The dashboard's live stream and traffic history. */
+  liveApi: LiveApiDeps;
   /** The environments' public flag keys (absent: no route). */
   flagKeyApi?: FlagKeyApiDeps;
   /** Single sign-on (--oidc-issuer); absent: its routes answer that it is not configured. */

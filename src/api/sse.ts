@@ -8,7 +8,7 @@ import type { FastifyReply } from 'fastify';
 
 export interface SseStream {
   /** False when the socket's buffer is full (or closed): wait for drained() before sending more. */
-  send(event: string, data: unknown, id?: number): boolean;
+  send(event: string, data: unknown, id?: number | string): boolean;
   /** A comment line (`: …`), which clients ignore: a heartbeat that keeps proxies from closing an idle stream. */
   comment(text: string): boolean;
   /** Resolves true once the socket can take more, false when it closed. */

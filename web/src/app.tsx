@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError, type SessionInfo } from './api-client.ts';
 import { ErrorNote } from './error-note.tsx';
+import { LiveProvider } from './live.ts';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
 import { logsFlagsPage } from './logs-flags-routes.tsx';
 import { OverviewPage } from './overview-page.tsx';
@@ -74,22 +75,24 @@ export function App() {
   if (auth.state === 'failed') return <ErrorNote error={auth.error} />;
   if (auth.state === 'signed-out') return path === '/sign-in' ? <SignInPage api={api} next={safeNext(search.get('next'))} notice={auth.notice} onSignedIn={signedIn} /> : null;
   return (
-    <Shell session={auth.session} path={path} onSignOut={signOut}>
-      {path === '/' ? (
-        <OverviewPage api={api} onError={onError} />
-      ) : path === '/sign-in' ? null : (
-        (logsFlagsPage({ api, onError, session: auth.session, path, search }) ?? (
-        <section>
-          <h1>Not found</h1>
-          <p>
-            No page at <code>{path}</code>.{' '}
-            <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
-              Overview
-            </a>
-          </p>
-        </section>
-        ))
-      )}
-    </Shell>
+    <LiveProvider>
+      <Shell session={auth.session} path={path} onSignOut={signOut}>
+        {path === '/' ? (
+          <OverviewPage api={api} onError={onError} />
+        ) : path === '/sign-in' ? null : (
+          (logsFlagsPage({ api, onError, session: auth.session, path, search }) ?? (
+            <section>
+              <h1>Not found</h1>
+              <p>
+                No page at <code>{path}</code>.{' '}
+                <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+                  Overview
+                </a>
+              </p>
+            </section>
+          ))
+        )}
+      </Shell>
+    </LiveProvider>
   );
 }

@@ -1,8 +1,7 @@
 // One flag of an environment (/projects/:name/environments/:env/flags/:key): what it serves and
 // why, its variants, the controls to change it (for people who may), its guarded rollout and
-// its history. One reload() reads all three again; it runs after each change, every 5 s while a
-// rollout runs (its decisions arrive) and every 15 s otherwise.
-import { useEffect, useState } from 'preact/hooks';
+// its history. One reload() reads all three again: after each change made here, and whenever the
+// live stream says the environment's flags or flag rollouts changed (a rollout's next decision).
 import type { FlagChangeJson, FlagDetailJson, FlagRolloutJson } from '../../src/api/schemas/flag-schemas.ts';
 import type { ApiClient, SessionInfo } from './api-client.ts';
 import { ErrorNote } from './error-note.tsx';
@@ -12,6 +11,7 @@ import { flagsApi, flagsPath } from './flag-paths.ts';
 import { FlagRolloutPanel } from './flag-rollout-panel.tsx';
 import { servedSummary } from './flags-page.tsx';
 import { Link } from './link.tsx';
+import { useLiveReload } from './live.ts';
 import { mayChange } from './may-change.ts';
 import { useLoad, useReload } from './use-api-read.ts';
 
@@ -42,10 +42,9 @@ interface Props {
 }
 
 export function FlagPage({ api, onError, session, project, environment, flagKey }: Props) {
-  const [rolling, setRolling] = useState(false);
-  const [reloads, reload] = useReload(rolling ? 5000 : 15_000);
+  const [reloads, reload] = useReload();
+  useLiveReload(`flag:${project}/${environment}`, reload);
   const current = useLoad(() => loadFlag(api, project, environment, flagKey), onError, flagsApi(project, environment, flagKey), reloads);
-  useEffect(() => setRolling(current.state === 'ok' && current.data.rollout !== null && ['progressing', 'paused'].includes(current.data.rollout.state)), [current]);
   const canChange = mayChange(session, project, environment);
 
   return (

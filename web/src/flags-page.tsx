@@ -1,10 +1,12 @@
 // Flags: /flags lists every environment the session may see (a link to each one's flags);
-// /projects/:name/environments/:env/flags lists that environment's flags with what each serves.
+// /projects/:name/environments/:env/flags lists that environment's flags with what each serves,
+// read again when the live stream announces a change of them.
 import type { FlagJson, FlagListJson } from '../../src/api/schemas/flag-schemas.ts';
 import type { ApiClient } from './api-client.ts';
 import { ErrorNote } from './error-note.tsx';
 import { flagsApi, flagsPath } from './flag-paths.ts';
 import { Link } from './link.tsx';
+import { useLiveReload } from './live.ts';
 import { useApiRead, useLoad, useReload } from './use-api-read.ts';
 
 interface Props {
@@ -68,7 +70,8 @@ export function servedSummary(flag: FlagJson): string {
 }
 
 export function FlagListPage({ api, onError, project, environment }: Props & { project: string; environment: string }) {
-  const [reloads] = useReload(15_000);
+  const [reloads, reload] = useReload();
+  useLiveReload(`flag:${project}/${environment}`, reload);
   const read = useApiRead<FlagListJson>(api, onError, flagsApi(project, environment), reloads);
   return (
     <section aria-labelledby="flags-title">

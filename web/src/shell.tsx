@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import type { SessionInfo } from './api-client.ts';
 import { navigate } from './location.ts';
+import { LiveBanner } from './live.ts';
 
 const pages = [
   { path: '/', label: 'Overview' },
@@ -42,6 +43,7 @@ export function Shell({ session, path, onSignOut, children }: { session: Session
         </button>
       </header>
       <main id="main" tabIndex={-1}>
+        <LiveBanner />
         {children}
       </main>
     </>

@@ -1,7 +1,7 @@
 // Reads one API path for a page and reads it again whenever `reloads` changes (a page's single
-// reload() after a change, or an update from the server). A 401 goes to the app (back to
+// reload() after a change, or a change announced by the live stream, web/src/live.ts). A 401 goes to the app (back to
 // sign-in); other errors are the page's to show. The data shown stays while a reload runs.
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from './api-client.ts';
 
 export type Read<T> = { state: 'loading' } | { state: 'ok'; data: T } | { state: 'failed'; error: unknown };
@@ -28,13 +28,8 @@ export function useLoad<T>(load: () => Promise<T>, onError: (error: unknown) => 
   return read;
 }
 
-/** A counter to pass as `reloads` and the function that bumps it; also bumps every `everyMs` while the page is visible (never under 5 s). */
-export function useReload(everyMs: number | null): [number, () => void] {
+/** A counter to pass as `reloads` and the function that bumps it (after a change, or from useLiveReload). */
+export function useReload(): [number, () => void] {
   const [n, setN] = useState(0);
-  useEffect(() => {
-    if (everyMs === null) return;
-    const timer = setInterval(() => document.visibilityState === 'visible' && setN((x) => x + 1), Math.max(everyMs, 5000));
-    return () => clearInterval(timer);
-  }, [everyMs]);
-  return [n, () => setN((x) => x + 1)];
+  return [n, useCallback(() => setN((x) => x + 1), [])];
 }
