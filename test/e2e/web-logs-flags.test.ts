@@ -63,7 +63,8 @@ async function watchedPage(browser: Browser): Promise<Watched> {
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     if (allowed > 0 && /status of 400/.test(m.text())) return void allowed--;
-    if (w.outage && /net::ERR_/.test(m.text())) return;
+    // The browser reports each refused reconnection (and an answer that is not a stream yet).
+    if (w.outage && /net::ERR_|EventSource's response has a MIME type/.test(m.text())) return;
     w.problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => w.problems.push(`page error: ${e.message}`));
