@@ -106,6 +106,7 @@ void test('Logs and Flags in a browser: toggle a flag (OFREP follows), search lo
   assert.equal(await flag(), '200 false', 'the deployed flag file: off');
 
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+  // Closed after the server (hooks run in order): the server must end the page's streams to stop.
   t.after(() => browser.close());
   const admin = await watchedPage(browser);
   const { page } = admin;
@@ -161,7 +162,7 @@ void test('Logs and Flags in a browser: toggle a flag (OFREP follows), search lo
   await press(page, rollout.getByRole('button', { name: 'Abort rollout' }));
   await rollout.getByText('Last rollout:').waitFor({ timeout: 30_000 });
   await rollout.getByText('aborted', { exact: true }).waitFor(wait);
-  assert.equal(await flag(), '200 false', 'aborted: what it served before');
+  await server.waitFor('the flag served as before the rollout', async () => (await flag()) === '200 false');
 
   // A viewer: the same page without a single mutating control.
   const viewerToken = (await server.json<{ token: string }>(['token', 'create', 'watcher', '--role', 'viewer'])).token;
@@ -176,10 +177,11 @@ void test('Logs and Flags in a browser: toggle a flag (OFREP follows), search lo
   // --- Scenario 7: search logs and follow a line to its run.
   await press(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Logs' }));
   await page.getByRole('heading', { name: 'Logs' }).waitFor(wait);
-  await page.locator('select[name=project] option[value=shop]').waitFor({ state: 'attached', ...wait });
+  // The choices come from the API (Preact sets an option's value as a property: match its text).
+  await page.locator('select[name=project] option', { hasText: /^shop$/ }).waitFor({ state: 'attached', ...wait });
   await page.getByLabel('Project').focus();
   await page.keyboard.type('shop');
-  await page.locator('select[name=env] option[value=production]').waitFor({ state: 'attached', ...wait });
+  await page.locator('select[name=env] option', { hasText: /^production$/ }).waitFor({ state: 'attached', ...wait });
   await page.getByLabel('Environment').focus();
   await page.keyboard.type('production');
   await typeInto(page, page.getByLabel('Text'), '"deploying release"');

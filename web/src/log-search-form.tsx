@@ -122,7 +122,7 @@ export function LogSearchForm({ api, query, error }: { api: ApiClient; query: Lo
       {text('until', 'Until', '10m or an ISO time')}
       <div class="wide actions">
         <button type="submit">Search</button>
-        <button type="button" aria-pressed={query.follow} onClick={() => navigate(logPagePath({ ...draft, follow: !query.follow }))}>
+        <button type="button" onClick={() => navigate(logPagePath({ ...draft, follow: !query.follow }))}>
           {query.follow ? 'Stop following' : 'Follow live'}
         </button>
       </div>
