@@ -6,6 +6,7 @@ import type { ApiClient } from './api-client.ts';
 import { ErrorNote } from './error-note.tsx';
 import { errorIdOf, fieldError, type FieldError } from './field-error.ts';
 import { flagsApi } from './flag-paths.ts';
+import { Options } from './options.tsx';
 
 type Command = { kind: 'on' | 'off' | 'enable' | 'disable' } | { kind: 'variant'; variant: string } | { kind: 'percent'; percent: number; variant?: string };
 type Where = 'buttons' | 'variant' | 'percent';
@@ -89,11 +90,7 @@ export function FlagChangeForm({ api, onError, flag, project, environment, onCha
         <label>
           Variant for everyone
           <select value={variant} onChange={(e) => setVariant(e.currentTarget.value)}>
-            {variants.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
+            <Options values={variants} />
           </select>
         </label>
         <div class="actions">
@@ -135,11 +132,7 @@ export function FlagChangeForm({ api, onError, flag, project, environment, onCha
           Of variant
           <select value={percentVariant} onChange={(e) => setPercentVariant(e.currentTarget.value)}>
             <option value="">on (default)</option>
-            {variants.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
+            <Options values={variants} />
           </select>
         </label>
         <div class="actions">

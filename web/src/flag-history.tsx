@@ -1,19 +1,12 @@
 // A flag's changes, newest first (…/flags/:key/history), each with a way back to it (revert).
 import { useState } from 'preact/hooks';
 import type { FlagChangeJson, FlagDetailJson } from '../../src/api/schemas/flag-schemas.ts';
-import type { ApiClient } from './api-client.ts';
 import { ErrorNote } from './error-note.tsx';
-import { flagsApi } from './flag-paths.ts';
+import { flagsApi, type FlagSectionProps } from './flag-paths.ts';
+import { TableHead } from './table-head.tsx';
 
-interface Props {
-  api: ApiClient;
-  onError: (error: unknown) => boolean;
-  project: string;
-  environment: string;
-  flagKey: string;
+interface Props extends FlagSectionProps {
   changes: readonly FlagChangeJson[];
-  canChange: boolean;
-  onChanged: () => void;
 }
 
 export function FlagHistory({ api, onError, project, environment, flagKey, changes, canChange, onChanged }: Props) {
@@ -49,15 +42,7 @@ export function FlagHistory({ api, onError, project, environment, flagKey, chang
       ) : (
         <div class="scroll">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">When</th>
-                <th scope="col">By</th>
-                <th scope="col">Change</th>
-                {canChange && <th scope="col">Revert</th>}
-              </tr>
-            </thead>
+            <TableHead columns={['Version', 'When', 'By', 'Change', ...(canChange ? ['Revert'] : [])]} />
             <tbody>
               {changes.map((c, i) => (
                 <tr key={c.version}>

@@ -14,6 +14,7 @@ import { Link } from './link.tsx';
 import { useLiveReload } from './live.ts';
 import { mayChange } from './may-change.ts';
 import { useLoad, useReload } from './use-api-read.ts';
+import { TableHead } from './table-head.tsx';
 
 interface FlagData {
   flag: FlagDetailJson;
@@ -74,12 +75,7 @@ export function FlagPage({ api, onError, session, project, environment, flagKey 
           <div class="scroll">
             <table>
               <caption>Variants</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Variant</th>
-                  <th scope="col">Value</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Variant', 'Value']} />
               <tbody>
                 {Object.entries(current.data.flag.definition.variants).map(([name, value]) => (
                   <tr key={name}>

@@ -1,4 +1,18 @@
-// The Flags pages' URLs and the API paths behind them.
+// The Flags pages' URLs and the API paths behind them, and what every section of a flag's page gets.
+import type { ApiClient } from './api-client.ts';
+
+/** The props every section of a flag's page (rollout, history) takes. */
+export interface FlagSectionProps {
+  api: ApiClient;
+  onError: (error: unknown) => boolean;
+  project: string;
+  environment: string;
+  flagKey: string;
+  /** Whether to show the controls that change something. */
+  canChange: boolean;
+  /** Called after a change made here: the page reads everything again. */
+  onChanged: () => void;
+}
 
 export function envPath(project: string, environment: string): string {
   return `/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}`;

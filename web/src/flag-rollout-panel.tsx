@@ -2,27 +2,21 @@
 // decision with its figures, promote and abort while it runs; a form to start one otherwise.
 import { useState } from 'preact/hooks';
 import type { FlagRolloutJson } from '../../src/api/schemas/flag-schemas.ts';
-import type { ApiClient } from './api-client.ts';
 import { ErrorNote } from './error-note.tsx';
 import { errorIdOf, fieldError, type FieldError } from './field-error.ts';
-import { flagsApi } from './flag-paths.ts';
+import { flagsApi, type FlagSectionProps } from './flag-paths.ts';
+import { Options } from './options.tsx';
+import { TableHead } from './table-head.tsx';
 
 const active = new Set(['progressing', 'paused']);
 const startFields = ['variant', 'steps', 'pause', 'analysis'] as const;
 type StartField = (typeof startFields)[number];
 const form = 'flag-rollout';
 
-interface Props {
-  api: ApiClient;
-  onError: (error: unknown) => boolean;
-  project: string;
-  environment: string;
-  flagKey: string;
+interface Props extends FlagSectionProps {
   variants: readonly string[];
   /** The rollout, or null when the flag has had none. */
   rollout: FlagRolloutJson | null;
-  canChange: boolean;
-  onChanged: () => void;
 }
 
 /** A decision's figure as shown: numbers to 3 significant digits, text as it is. */
@@ -48,19 +42,7 @@ function Decisions({ rollout }: { rollout: FlagRolloutJson }) {
     <div class="scroll">
       <table>
         <caption>Analysis decisions</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Step</th>
-            <th scope="col">Metric</th>
-            <th scope="col">Verdict</th>
-            <th scope="col">Samples (variant / rest)</th>
-            <th scope="col">Statistic</th>
-            <th scope="col">p</th>
-            <th scope="col">Threshold</th>
-            <th scope="col">Reason</th>
-          </tr>
-        </thead>
+        <TableHead columns={['When', 'Step', 'Metric', 'Verdict', 'Samples (variant / rest)', 'Statistic', 'p', 'Threshold', 'Reason']} />
         <tbody>
           {rollout.decisions.map((d, i) => (
             <tr key={i}>
@@ -168,11 +150,7 @@ export function FlagRolloutPanel({ api, onError, project, environment, flagKey, 
             <label>
               Variant to roll out
               <select name="variant" value={draft.variant} onChange={(e) => setDraft((d) => ({ ...d, variant: e.currentTarget.value }))} {...described('variant')}>
-                {variants.map((v) => (
-                  <option key={v} value={v}>
-                    {v}
-                  </option>
-                ))}
+                <Options values={variants} />
               </select>
             </label>
             {note('variant')}

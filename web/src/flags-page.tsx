@@ -8,6 +8,7 @@ import { flagsApi, flagsPath } from './flag-paths.ts';
 import { Link } from './link.tsx';
 import { useLiveReload } from './live.ts';
 import { useApiRead, useLoad, useReload } from './use-api-read.ts';
+import { TableHead } from './table-head.tsx';
 
 interface Props {
   api: ApiClient;
@@ -93,13 +94,7 @@ export function FlagListPage({ api, onError, project, environment }: Props & { p
           ) : (
             <div class="scroll">
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Flag</th>
-                    <th scope="col">Serves</th>
-                    <th scope="col">Changed here</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Flag', 'Serves', 'Changed here']} />
                 <tbody>
                   {read.data.flags.map((flag) => (
                     <tr key={flag.key}>

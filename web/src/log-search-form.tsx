@@ -7,6 +7,7 @@ import { errorIdOf, type FieldError } from './field-error.ts';
 import { Link } from './link.tsx';
 import { logPagePath, type LogFilter, type LogQuery } from './log-query.ts';
 import { navigate } from './location.ts';
+import { Options } from './options.tsx';
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 const streams = ['stdout', 'stderr', 'event', 'access'] as const;
@@ -61,11 +62,7 @@ export function LogSearchForm({ api, query, error }: { api: ApiClient; query: Lo
         {label}
         <select name={f} value={draft.filters[f]} onChange={set(f)} {...described(f)}>
           <option value="">{any}</option>
-          {options.map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
+          <Options values={options} />
         </select>
       </label>
       {note(f)}
@@ -92,22 +89,14 @@ export function LogSearchForm({ api, query, error }: { api: ApiClient; query: Lo
             Project
             <select name="project" value={draft.project} onChange={(e) => setDraft((d) => ({ ...d, project: e.currentTarget.value, env: '' }))}>
               <option value="">choose…</option>
-              {[...new Set([...choices.projects, ...(draft.project ? [draft.project] : [])])].map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
+              <Options values={[...new Set([...choices.projects, ...(draft.project ? [draft.project] : [])])]} />
             </select>
           </label>
           <label>
             Environment
             <select name="env" value={draft.env} onChange={(e) => setDraft((d) => ({ ...d, env: e.currentTarget.value }))}>
               <option value="">choose…</option>
-              {[...new Set([...choices.environments, ...(draft.env ? [draft.env] : [])])].map((env) => (
-                <option key={env} value={env}>
-                  {env}
-                </option>
-              ))}
+              <Options values={[...new Set([...choices.environments, ...(draft.env ? [draft.env] : [])])]} />
             </select>
           </label>
         </>
