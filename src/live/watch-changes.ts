@@ -33,7 +33,17 @@ interface RunOwner {
 
 export function watchChanges<S extends Store>(store: S, feed: ChangeFeed, logError: (message: string, error: unknown) => void = () => {}): S {
   const runs = new Recent<RunOwner>(5000);
-  const stages = new Recent<string>(20_000);
+  /** Stage and step id → run id. */
+  const parts = new Recent<string>(20_000);
+  /** Remembers whose rows these are; returns the run of the first. */
+  const learnParts = (list: ReadonlyArray<{ id: string; runId: string }>): string | undefined => {
+    for (const p of list) parts.set(p.id, p.runId);
+    return list[0]?.runId;
+  };
+  const learnedParts = <T extends { id: string; runId: string }>(list: T[]): T[] => {
+    learnParts(list);
+    return list;
+  };
   const rollouts = new Recent<{ project: string; environment: string }>(2000);
   const flagRollouts = new Recent<{ project: string; environment: string }>(2000);
   const learnRun = (r: { id: string; project: string; number: number } | undefined): void => {
@@ -90,31 +100,21 @@ export function watchChanges<S extends Store>(store: S, feed: ChangeFeed, logErr
     },
     async addStages(list) {
       await store.addStages(list);
-      for (const s of list) stages.set(s.id, s.runId);
-      run(list[0]?.runId);
+      run(learnParts(list));
     },
-    async listStages(runId) {
-      const list = await store.listStages(runId);
-      for (const s of list) stages.set(s.id, s.runId);
-      return list;
-    },
+    listStages: async (runId) => learnedParts(await store.listStages(runId)),
     async updateStage(id, patch) {
       await store.updateStage(id, patch);
-      run(stages.get(id));
+      run(parts.get(id));
     },
     async addSteps(list) {
       await store.addSteps(list);
-      for (const s of list) stages.set(s.id, s.runId);
-      run(list[0]?.runId);
+      run(learnParts(list));
     },
-    async listSteps(runId) {
-      const list = await store.listSteps(runId);
-      for (const s of list) stages.set(s.id, s.runId);
-      return list;
-    },
+    listSteps: async (runId) => learnedParts(await store.listSteps(runId)),
     async updateStep(id, patch) {
       await store.updateStep(id, patch);
-      run(stages.get(id));
+      run(parts.get(id));
     },
     async ensureEnvironment(project, name, now) {
       const env = await store.ensureEnvironment(project, name, now);

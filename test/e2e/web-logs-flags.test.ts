@@ -205,6 +205,7 @@ void test('Logs and Flags in a browser: toggle a flag (OFREP follows), search lo
 
   await press(page, deployLine.getByRole('link', { name: /^run / }));
   await page.waitForURL((u) => u.pathname === `/runs/${first.id}`, wait);
+  await page.getByRole('heading', { name: `shop · run #${first.number}` }).waitFor(wait);
   await page.goBack();
   await deployLine.waitFor(wait);
 

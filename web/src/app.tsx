@@ -7,6 +7,7 @@ import { LiveProvider } from './live.ts';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
 import { logsFlagsPage } from './logs-flags-routes.tsx';
 import { OverviewPage } from './overview-page.tsx';
+import { RunPage, runRefOf } from './run-page.tsx';
 import { Shell } from './shell.tsx';
 import { SignInPage } from './sign-in-page.tsx';
 
@@ -75,10 +76,12 @@ export function App() {
   if (auth.state === 'failed') return <ErrorNote error={auth.error} />;
   if (auth.state === 'signed-out') return path === '/sign-in' ? <SignInPage api={api} next={safeNext(search.get('next'))} notice={auth.notice} onSignedIn={signedIn} /> : null;
   return (
-    <LiveProvider>
+    <LiveProvider onSignedOut={() => signedOut('Your session ended. Sign in again to continue.')}>
       <Shell session={auth.session} path={path} onSignOut={signOut}>
         {path === '/' ? (
           <OverviewPage api={api} onError={onError} />
+        ) : runRefOf(path) !== null ? (
+          <RunPage key={path} api={api} session={auth.session} runRef={runRefOf(path)!} onError={onError} />
         ) : path === '/sign-in' ? null : (
           (logsFlagsPage({ api, onError, session: auth.session, path, search }) ?? (
             <section>

@@ -1,7 +1,8 @@
 // Live updates for every page (docs/decisions/0045-live-updates.md). Stable API — other pages use it:
 //
-//   <LiveProvider> (app.tsx, while signed in) opens ONE EventSource per tab to GET /api/stream,
-//   shared by every hook (browsers allow few connections per host; log tails need theirs).
+//   <LiveProvider onSignedOut> (app.tsx, while signed in) opens ONE EventSource per tab to
+//   GET /api/stream, shared by every hook (browsers allow few connections per host; log tails
+//   need theirs). When the stream is refused because the session ended, onSignedOut is called.
 //
 //   const state = useLive(topic, onChange)
 //     topic     '*'                      every change the session may see
@@ -24,40 +25,11 @@
 // up, a new EventSource passes ?after=), and the server replays what was missed or says reset.
 import { createContext, h, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { LiveChangeJson } from '../../src/api/schemas/live-schemas.ts';
+import { matches, type LiveChange, type LiveTopic } from './live-topic.ts';
 
-export type LiveChange = LiveChangeJson;
+export { matches, type LiveChange, type LiveTopic };
 export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'off';
-export type LiveTopic = string | ((change: LiveChange) => boolean);
 export type LiveListener = (change: LiveChange | null) => void;
-
-/** Whether a change belongs to a topic (see the list above). */
-export function matches(topic: LiveTopic, c: LiveChange): boolean {
-  if (typeof topic === 'function') return topic(c);
-  if (topic === '*') return true;
-  const colon = topic.indexOf(':');
-  const kind = topic.slice(0, colon);
-  const rest = topic.slice(colon + 1);
-  const slash = rest.indexOf('/');
-  const project = slash < 0 ? rest : rest.slice(0, slash);
-  const env = slash < 0 ? null : rest.slice(slash + 1);
-  if (kind === 'run') return c.kind === 'run' && c.run.id === rest;
-  if (c.project !== project) return false;
-  switch (kind) {
-    case 'project':
-      return true;
-    case 'environment':
-      return (c.kind === 'environment' || c.kind === 'event') && c.environment === env;
-    case 'flag':
-      return c.kind === 'flag' && c.environment === env;
-    case 'event':
-      return c.kind === 'event';
-    case 'traffic':
-      return c.kind === 'traffic';
-    default:
-      return false;
-  }
-}
 
 /** One shared EventSource, reopened with backoff when the browser gives up on it. */
 export class LiveConnection {
@@ -71,8 +43,12 @@ export class LiveConnection {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  constructor(url = '/api/stream') {
+  readonly #onSignedOut: () => void;
+
+  /** `onSignedOut`: the stream was refused and the session is gone (the app goes to sign-in). */
+  constructor(url = '/api/stream', onSignedOut: () => void = () => {}) {
     this.#url = url;
+    this.#onSignedOut = onSignedOut;
   }
 
   open(): void {
@@ -133,18 +109,34 @@ export class LiveConnection {
       if (source.readyState !== EventSource.CLOSED) return;
       source.close();
       clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => {
-        if (!this.#closed) this.#connect();
-      }, this.#retryMs);
+      this.#timer = setTimeout(() => void this.#retry(), this.#retryMs);
       this.#retryMs = Math.min(this.#retryMs * 2, 15_000);
     });
+  }
+
+  /** Refused (the session may have ended: then stop and say so) or unreachable: try again. */
+  async #retry(): Promise<void> {
+    if (this.#closed) return;
+    const session = await fetch('/api/session', { credentials: 'same-origin' }).then(
+      async (r) => (r.ok ? ((await r.json()) as { signedIn?: boolean }) : null),
+      () => null,
+    );
+    if (this.#closed) return;
+    if (session?.signedIn === false) {
+      this.close();
+      this.#onSignedOut();
+      return;
+    }
+    this.#connect();
   }
 }
 
 const LiveContext = createContext<LiveConnection | null>(null);
 
-export function LiveProvider({ children, url }: { children: ComponentChildren; url?: string }) {
-  const [connection] = useState(() => new LiveConnection(url));
+export function LiveProvider({ children, url, onSignedOut }: { children: ComponentChildren; url?: string; onSignedOut?: () => void }) {
+  const signedOut = useRef(onSignedOut);
+  signedOut.current = onSignedOut;
+  const [connection] = useState(() => new LiveConnection(url, () => signedOut.current?.()));
   useEffect(() => {
     connection.open();
     return () => connection.close();
