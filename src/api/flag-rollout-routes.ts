@@ -1,6 +1,6 @@
 // Flag rollouts over the API (docs/flags.md, "Flag rollouts"): the current or last rollout of a
-// flag (viewer); start, abort, promote (deployer, one environment, audited). The answer has the
-// shape of `GET …/rollout` (DESIGN.md) with strategy 'flag'.
+// flag and the list of its rollouts (viewer); start, abort, promote (deployer, one environment,
+// audited). A rollout has the shape of `GET …/rollout` (DESIGN.md) with strategy 'flag'.
 import type { FastifyInstance } from 'fastify';
 import { need } from '../auth/permission.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -8,11 +8,11 @@ import type { FlagRolloutService } from '../engine/flags/flag-rollout-service.ts
 import type { ApiAuditor } from './audit-hook.ts';
 import { principalOf } from './request-guard.ts';
 import { errorResponses } from './schemas/common-schemas.ts';
-import { flagParams, flagRolloutPromoteSchema, flagRolloutSchema, flagRolloutStartSchema } from './schemas/flag-schemas.ts';
+import { flagParams, flagRolloutListSchema, flagRolloutPromoteSchema, flagRolloutSchema, flagRolloutStartSchema } from './schemas/flag-schemas.ts';
 
 export interface FlagRolloutApiDeps {
   assertEnvironment(project: string, environment: string): Promise<void>;
-  rollouts: Pick<FlagRolloutService, 'start' | 'status' | 'abort' | 'promote'>;
+  rollouts: Pick<FlagRolloutService, 'start' | 'status' | 'list' | 'abort' | 'promote'>;
 }
 
 type Params = { name: string; env: string; key: string };
@@ -23,6 +23,13 @@ export function registerFlagRolloutRoutes(app: FastifyInstance, deps: FlagRollou
   app.get<{ Params: Params }>(path, { schema: { summary: "A flag's current or last rollout", params: flagParams, response: { 200: flagRolloutSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     await deps.assertEnvironment(req.params.name, req.params.env);
     return deps.rollouts.status(req.params.name, req.params.env, req.params.key);
+  });
+
+  // A list, empty when there is none: the dashboard asks on every view of a flag, and a 404 there
+  // would be an error in the browser's console for an ordinary state.
+  app.get<{ Params: Params }>(`${path}s`, { schema: { summary: "A flag's rollouts, newest first (the last 20)", params: flagParams, response: { 200: flagRolloutListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+    await deps.assertEnvironment(req.params.name, req.params.env);
+    return deps.rollouts.list(req.params.name, req.params.env, req.params.key);
   });
 
   app.post<{ Params: Params }>(path, { schema: { summary: 'Start a flag rollout guarded by live analysis', params: flagParams, body: flagRolloutStartSchema, response: { 200: flagRolloutSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {

@@ -20,7 +20,7 @@ import { checkParameters, isSearch, maxSearchLimit, parseCursor, parseLogSearch,
 import { followLogs, type AppendSignal } from './follow-logs.ts';
 import { logEntryView, type LogEntryView } from './log-view.ts';
 import { principalOf } from './request-guard.ts';
-import { startSse } from './sse.ts';
+import { startSse, type SseStream } from './sse.ts';
 import { visibleRun } from './visible-run.ts';
 import { environmentParams, errorResponses, runParams } from './schemas/common-schemas.ts';
 import { logAnswerSchema, logQuerySchema, sseStreamSchema } from './schemas/observe-schemas.ts';
@@ -103,11 +103,20 @@ export function registerLogRoutes(app: FastifyInstance, engine: Engine, deps: Lo
     const warning = health?.error ? { warning: `the log store cannot take lines since ${health.failingSince ?? 'recently'} (${health.error}): the newest lines are missing here; they wait in a bounded queue and the instance spools` } : {};
     return { entries: result.entries.map(logEntryView), next: result.next, ...warning };
   };
-  /** Streams until the client leaves; errors after the stream started can only be logged. */
+  const open = new Set<SseStream>();
+  // Before the server stops listening: a follower's open stream would hold app.close() (and a
+  // graceful stop of the server) for as long as the client stays.
+  app.addHook('preClose', async () => {
+    for (const s of open) s.end();
+  });
+  /** Streams until the client leaves or the server stops; errors after the stream started can only be logged. */
   const stream = (reply: FastifyReply, run: () => Parameters<typeof followLogs>[1], initial: LogEntry[]): Promise<void> => {
     const sse = startSse(reply);
+    open.add(sse);
     for (const e of initial) sse.send('line', logEntryView(e), e.id);
-    return followLogs(sse, run(), followOpts).catch((error: unknown) => deps.logError('following logs', error));
+    return followLogs(sse, run(), followOpts)
+      .catch((error: unknown) => deps.logError('following logs', error))
+      .finally(() => open.delete(sse));
   };
 
   app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', { schema: { summary: "An environment's log lines: the newest, a search, or followed", params: environmentParams, querystring: logQuerySchema, response: { 200: { description: 'an array (no search parameters), a page (search), or with follow=1 a text/event-stream', content: { 'application/json': { schema: logAnswerSchema }, 'text/event-stream': { schema: sseStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {

@@ -211,3 +211,17 @@ void test('a slow client: the server reads the store only as the socket drains, 
   assert.deepEqual(got, Array.from({ length: total }, (_, i) => i));
   sse.cut();
 });
+
+void test('a follower does not hold the server open: closing the app ends its stream', async (t) => {
+  const kit = await startLogApi();
+  t.after(() => kit.close());
+  const sse = openSse(`${kit.url}${env}?follow=1`);
+  assert.equal(await sse.status, 200);
+  kit.ingest.add(entry('before the stop'));
+  await sse.until((e) => lines(e).length === 1);
+  // No closeAllConnections first: app.close() alone must end the stream.
+  const closed = kit.app.close().then(() => 'closed');
+  const timeout = new Promise<string>((r) => setTimeout(() => r('still open after 5 s'), 5000).unref());
+  assert.equal(await Promise.race([closed, timeout]), 'closed');
+  await sse.ended;
+});

@@ -23,6 +23,10 @@ export const dashboardPages: readonly DashboardPage[] = [
   { url: '/audit', heading: 'Audit log', screenshot: 'audit' },
   { url: '/dora?project=PROJECT&env=production&since=7d', heading: 'DORA', screenshot: 'dora' },
   { url: '/domains?project=PROJECT', heading: 'Domains and certificates' },
+  { url: '/projects/PROJECT/environments/production', heading: 'PROJECT · production', screenshot: 'environment' },
+  { url: '/projects/PROJECT/runs/1', heading: 'run #1', screenshot: 'run' },
+  { url: '/logs?project=PROJECT&env=production', heading: 'Logs', screenshot: 'logs' },
+  { url: '/flags', heading: 'Flags', screenshot: 'flags' },
 ];
 
 export const sampleProject = 'shop';
@@ -34,7 +38,7 @@ export function urlOf(p: DashboardPage, project = sampleProject): string {
 /** Opens a page and waits for its heading and for nothing to be loading any more. */
 export async function visit(page: Page, base: string, p: DashboardPage, project = sampleProject): Promise<void> {
   await page.goto(`${base}${urlOf(p, project)}`);
-  await page.getByRole('heading', { level: 1, name: p.heading }).waitFor({ timeout: 15_000 });
+  await page.getByRole('heading', { level: 1, name: p.heading.replaceAll('PROJECT', project) }).waitFor({ timeout: 15_000 });
   await page.locator('[aria-busy=true]').first().waitFor({ state: 'detached', timeout: 15_000 });
 }
 

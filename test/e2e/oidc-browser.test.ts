@@ -36,6 +36,9 @@ void test('a viewer signs in through the SSO button and can change nothing', asy
     repo.remove();
   });
   assert.equal((await server.cli(['project', 'add', 'app', '--repo', repo.dir])).code, 0);
+  // A run, so that the run page (with its approve, reject and cancel for deployers) has one to show.
+  assert.equal((await server.cli(['trigger', 'app'])).code, 0);
+  await server.waitRun('app', repo.head());
   const set = await server.cli(['secret', 'set', 'sso', 'CLIENT_SECRET'], { input: clientSecret });
   assert.equal(set.code, 0, set.stderr);
   provider = await startProvider({ bob: { email: 'bob@example.test', groups: ['readers'] } }, `${server.url}/api/auth/oidc/callback`, { port: providerPort });

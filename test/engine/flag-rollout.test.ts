@@ -155,3 +155,17 @@ void test('bad input is refused with the problem named, and nothing is written',
   await assert.rejects(kit.service.start('shop', 'production', 'color', { variant: 'blue', steps: '10' }, 'alice'), /flag color is archived in shop\/production/);
   assert.equal(await kit.store.latestFlagRollout('shop', 'production', 'color'), undefined);
 });
+
+void test("a flag's rollouts as a list: empty before any, newest first after, other flags' apart", async (t) => {
+  const kit = await flagRolloutKit(t);
+  assert.deepEqual(await kit.service.list('shop', 'production', 'checkout'), [], 'none yet: an empty list, not a 404');
+  const first = await start(kit);
+  await kit.service.abort('shop', 'production', 'checkout', 'carol');
+  await kit.driver.pass();
+  kit.clock.advance(1000); // rollouts are ordered by their start time
+  const second = await start(kit, { steps: '50,100' });
+  await kit.service.start('shop', 'production', 'color', { variant: 'blue', steps: '10,100' }, 'bob');
+  const list = await kit.service.list('shop', 'production', 'checkout');
+  assert.deepEqual(list.map((r) => [r.id, r.state, r.steps]), [[second.id, 'progressing', [50, 100]], [first.id, 'aborted', [10, 50, 100]]]);
+  assert.deepEqual((await kit.service.list('shop', 'production', 'checkout', 1)).map((r) => r.id), [second.id]);
+});

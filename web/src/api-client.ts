@@ -4,12 +4,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly needed: string | null;
+  /** The API's `details`: a refused field's name is a key (a form shows the message beside it). */
+  readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(status: number, code: string, message: string, needed: string | null) {
+  constructor(status: number, code: string, message: string, needed: string | null, details: Readonly<Record<string, unknown>> = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.needed = needed;
+    this.details = details;
   }
 }
 
@@ -54,7 +57,7 @@ export class ApiClient {
       const message = isRecord(data) && typeof data.message === 'string' ? data.message : `${res.status} ${res.statusText}`;
       const code = isRecord(data) && typeof data.code === 'string' ? data.code : 'error';
       const details = isRecord(data) && isRecord(data.details) ? data.details : {};
-      throw new ApiError(res.status, code, message, typeof details.needed === 'string' ? details.needed : null);
+      throw new ApiError(res.status, code, message, typeof details.needed === 'string' ? details.needed : null, details);
     }
     return data as T;
   }

@@ -13,6 +13,7 @@ import { matchEnvironmentPath } from './environment/environment-path.ts';
 import { ErrorNote } from './error-note.tsx';
 import { LiveProvider } from './live.ts';
 import { navigate, safeNext, signInPath, useLocation } from './location.ts';
+import { logsFlagsPage } from './logs-flags-routes.tsx';
 import { OverviewPage } from './overview-page.tsx';
 import type { PageProps } from './page-props.ts';
 import { RunPage, runRefOf } from './run-page.tsx';
@@ -106,15 +107,17 @@ export function App() {
         ) : runRefOf(path) !== null ? (
           <RunPage key={path} api={api} session={auth.session} runRef={runRefOf(path)!} onError={onError} />
         ) : path === '/sign-in' ? null : (
-          <section>
-            <h1>Not found</h1>
-            <p>
-              No page at <code>{path}</code>.{' '}
-              <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
-                Overview
-              </a>
-            </p>
-          </section>
+          (logsFlagsPage({ api, onError, session: auth.session, path, search }) ?? (
+            <section>
+              <h1>Not found</h1>
+              <p>
+                No page at <code>{path}</code>.{' '}
+                <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+                  Overview
+                </a>
+              </p>
+            </section>
+          ))
         )}
       </Shell>
     </LiveProvider>

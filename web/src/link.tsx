@@ -1,14 +1,17 @@
-// A link inside the dashboard: changes the page without a reload (a modified click opens a tab).
+// An in-app link: a real <a href> (opens in a new tab, can be copied), followed without a page
+// load on a plain click or Enter.
 import type { ComponentChildren } from 'preact';
 import { navigate } from './location.ts';
 
-export function Link({ href, children, current }: { href: string; children: ComponentChildren; current?: boolean }) {
+export function Link({ href, children, class: className, label, current }: { href: string; children: ComponentChildren; class?: string; label?: string; current?: boolean }) {
   return (
     <a
       href={href}
+      class={className}
+      aria-label={label}
       aria-current={current ? 'page' : undefined}
       onClick={(e) => {
-        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button !== 0) return;
         e.preventDefault();
         navigate(href);
       }}

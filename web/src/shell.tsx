@@ -7,6 +7,8 @@ import { LiveBanner } from './live.ts';
 
 const pages = [
   { path: '/', label: 'Overview' },
+  { path: '/logs', label: 'Logs' },
+  { path: '/flags', label: 'Flags' },
   { path: '/secrets', label: 'Secrets' },
   { path: '/tokens', label: 'Tokens' },
   { path: '/audit', label: 'Audit' },

@@ -119,3 +119,4 @@ export const flagRolloutSchema = z
   })
   .meta({ id: 'FlagRollout' });
 export type FlagRolloutJson = z.output<typeof flagRolloutSchema>;
+export const flagRolloutListSchema = z.array(flagRolloutSchema);

@@ -55,6 +55,12 @@ export class FlagRolloutService {
     return flagRolloutView(await this.#latest(project, environment, key));
   }
 
+  /** A flag's rollouts, newest first (at most `limit`): none is an empty list, not an error. */
+  async list(project: string, environment: string, key: string, limit = 20): Promise<FlagRolloutView[]> {
+    const all = await this.#deps.store.listFlagRollouts({ project, environment });
+    return all.filter((r) => r.flag === key).reverse().slice(0, limit).map(flagRolloutView);
+  }
+
   async abort(project: string, environment: string, key: string, actor: string): Promise<FlagRolloutView> {
     const r = await this.#active(project, environment, key, 'abort');
     const patch = { abortRequested: `aborted by ${actor}`, abortCause: `token:${actor}` };
