@@ -12,13 +12,13 @@ void describe('PromQL presets', () => {
   });
 
   void it('finds the release in each preset’s label value, and nothing in another namespace’s', () => {
-    const scope = { project: 'shop', environment: 'production', namespace: 'shop-production' };
+    const scope = { project: 'shop', environment: 'production', namespace: 'sluice-shop-production' };
     assert.equal(releasePattern(promqlPresets.sluice, scope).exec('r7-baseline')?.[1], 'r7-baseline');
     assert.equal(releasePattern(promqlPresets.istio, scope).exec('web-r12')?.[1], 'r12');
     assert.equal(releasePattern(promqlPresets['ingress-nginx'], scope).exec('api-r3-baseline')?.[1], 'r3-baseline');
     const envoy = releasePattern(promqlPresets['envoy-gateway'], scope);
-    assert.equal(envoy.exec('httproute/shop-production/web-r4/rule/0')?.[1], 'r4');
-    assert.equal(envoy.exec('httproute/shop-staging/web-r4/rule/0'), null);
+    assert.equal(envoy.exec('httproute/sluice-shop-production/web-r4/rule/0')?.[1], 'r4');
+    assert.equal(envoy.exec('httproute/sluice-shop-staging/web-r4/rule/0'), null);
     assert.equal(releasePattern(promqlPresets.sluice, scope).exec('r7; drop'), null);
   });
 

@@ -3,6 +3,7 @@
 // label that tells releases apart. Sluice's own preset is the one tested against a real
 // Prometheus; the others follow each project's documented metric names (decision 0050) and
 // every field can be overridden.
+import { namespaceOf } from '../../runtime/kubernetes/manifests/names.ts';
 
 /** How a status label is written: a class ('5xx'), a code ('503') or a class digit ('5', Envoy). */
 export type StatusForm = 'class' | 'code' | 'digit';
@@ -96,9 +97,9 @@ export function isPresetName(name: string): name is PromqlPresetName {
   return Object.hasOwn(promqlPresets, name);
 }
 
-/** `{project}` etc. filled in from the scope (a missing namespace: `<project>-<environment>`). */
+/** `{project}` etc. filled in from the scope (a missing namespace: the Kubernetes runtime's for the environment). */
 export function fillScope(template: string, scope: FigureScope): string {
-  const namespace = scope.namespace ?? `${scope.project}-${scope.environment}`;
+  const namespace = scope.namespace ?? namespaceOf(scope.project, scope.environment);
   return template.replaceAll('{project}', scope.project).replaceAll('{environment}', scope.environment).replaceAll('{namespace}', namespace);
 }
 
