@@ -1,6 +1,7 @@
 // KubeObjects over @kubernetes/client-node, imported on first use: a server on the process
 // runtime never loads it (its idle memory stays as it was).
 import { readFile } from 'node:fs/promises';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { InvalidInputError, RuntimeError } from '../../errors.ts';
 import type { KubeObject, KubeObjects, ObjectRef } from './kube-objects.ts';
 import { FIELD_MANAGER } from '../../runtime/kubernetes/manifests/names.ts';
@@ -43,7 +44,7 @@ export async function openClientNodeObjects(kubeconfig: string): Promise<KubeObj
   return {
     async apply(manifest) {
       try {
-        return (await api.patch(manifest, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as KubeObject;
+        return (await api.patch(manifest as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as KubeObject;
       } catch (error) {
         throw failed(`applying ${manifest.kind} ${manifest.metadata.namespace}/${manifest.metadata.name}`, error);
       }
