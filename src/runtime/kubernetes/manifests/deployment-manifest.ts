@@ -68,6 +68,8 @@ export function deploymentManifest(input: DeploymentInput): Manifest {
               ports: [{ name: 'http', containerPort: CONTAINER_PORT, protocol: 'TCP' }],
               env,
               readinessProbe: probe,
+              // A crash's last log lines become its termination message: the reason the runtime reports, as the process runtime quotes stderr.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               // Only a limit: the request defaults to it (https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/).
               ...(memory ? { resources: { limits: { memory } } } : {}),
               securityContext: { allowPrivilegeEscalation: false },
