@@ -18,6 +18,8 @@ export interface PodFacts {
   name: string;
   image: string;
   command: string[];
+  /** The container's plain env values (valueFrom ones are left out). */
+  env: Record<string, string>;
   labels: Record<string, string>;
 }
 
@@ -259,7 +261,7 @@ export class FakeDeploymentController {
   #runKubelet(namespace: string, name: string, podSpec: JsonObject): void {
     const container = (podSpec.containers as JsonObject[])[0]!;
     const image = str(container.image);
-    const facts: PodFacts = { namespace, name, image, command: (container.command as string[] | undefined) ?? [], labels: (metaOf(this.#store.get('pods', namespace, name)!).labels as Record<string, string>) };
+    const facts: PodFacts = { namespace, name, image, command: (container.command as string[] | undefined) ?? [], env: Object.fromEntries(((container.env as JsonObject[] | undefined) ?? []).filter((e) => typeof e.value === 'string').map((e) => [str(e.name), str(e.value)])), labels: (metaOf(this.#store.get('pods', namespace, name)!).labels as Record<string, string>) };
     const key = `${namespace}/${name}`;
     if (!this.#opts.pullable(image)) {
       // ErrImagePull, then ImagePullBackOff while the kubelet backs off. https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff

@@ -5,7 +5,7 @@
 import type { HealthSpec } from '../../../spec/spec.ts';
 import type { SandboxLimits } from '../../../sandbox/sandbox-limits.ts';
 import type { Manifest } from './object-meta.ts';
-import { INSTANCES_ANNOTATION, labelsOf, namespaceOf, secretNameOf, selectorOf, workloadNameOf, type ReleaseObjectRef } from './names.ts';
+import { INSTANCE_LABELS_ANNOTATION, INSTANCES_ANNOTATION, READY_DEADLINE_ANNOTATION, labelsOf, namespaceOf, secretNameOf, selectorOf, workloadNameOf, type ReleaseObjectRef } from './names.ts';
 
 /** The port every instance listens on (given as PORT, as the process runtime does). */
 export const CONTAINER_PORT = 8080;
@@ -24,6 +24,8 @@ export interface DeploymentInput {
   limits?: SandboxLimits | undefined;
   /** The engine's instance ids on this Deployment; replicas is their count (0: scaled to zero). */
   instances: string[];
+  /** The labels the engine gives each instance (kept in an annotation, as label values are restricted). */
+  instanceLabels?: Record<string, string>;
 }
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
@@ -47,7 +49,11 @@ export function deploymentManifest(input: DeploymentInput): Manifest {
       name: workloadNameOf(ref),
       namespace: namespaceOf(ref.project, ref.environment),
       labels,
-      annotations: { [INSTANCES_ANNOTATION]: input.instances.join(',') },
+      annotations: {
+        [INSTANCES_ANNOTATION]: input.instances.join(','),
+        [INSTANCE_LABELS_ANNOTATION]: JSON.stringify(input.instanceLabels ?? { project: ref.project, environment: ref.environment, service: ref.service, release: String(ref.release), role: ref.role }),
+        [READY_DEADLINE_ANNOTATION]: String(health?.deadlineMs ?? 60_000),
+      },
     },
     spec: {
       replicas: input.instances.length,

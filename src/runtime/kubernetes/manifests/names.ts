@@ -25,6 +25,12 @@ export const LABEL = {
 } as const;
 /** The instance ids the engine started on a Deployment, comma-separated, in start order. */
 export const INSTANCES_ANNOTATION = 'sluice.dev/instances';
+/** The labels the engine gave the instances (JSON), returned as they were by listInstances. */
+export const INSTANCE_LABELS_ANNOTATION = 'sluice.dev/instance-labels';
+/** The service's readiness deadline in ms (the Deployment's progress deadline counts whole seconds). */
+export const READY_DEADLINE_ANNOTATION = 'sluice.dev/ready-deadline-ms';
+/** The ReplicaSet removes pods of lower cost first on scale-down: how a stop picks its pod. https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#pod-deletion-cost */
+export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 
 /** A DNS-1123 label from free text: lower-cased, other characters as '-', too long ones cut and told apart by a hash. */
 export function dnsLabel(text: string, max = 63): string {
