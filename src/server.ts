@@ -52,6 +52,9 @@ import { openTracing } from './tracing/open-tracing.ts';
 import { FlagKeyMaker } from './flags/ofrep/flag-keys.ts';
 import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane-flag-publisher.ts';
 import type { OidcSettings } from './config/oidc-options.ts';
+import type { ClusterSettings, PrometheusSettings } from './config/cluster-options.ts';
+import type { Router } from './router/router.ts';
+import type { Runtime } from './runtime/runtime.ts';
 import { openOidc } from './server/open-oidc.ts';
 
 /**
@@ -167,6 +170,10 @@ export interface ServerOptions {
   registry?: RegistryOptions | null;
   /** Single sign-on with OpenID Connect (--oidc-*); null or absent: off. */
   oidc?: OidcSettings | null;
+  /** --runtime kubernetes --kubeconfig --gateway: releases run on a cluster behind a Gateway; null or absent: processes behind the edge router. */
+  cluster?: ClusterSettings | null;
+  /** --prometheus: the analysis reads its figures from Prometheus; null or absent: from the router. */
+  prometheus?: PrometheusSettings | null;
 }
 
 /** How long a stopping server waits for the last spans to reach the collector. */
@@ -294,10 +301,20 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
   // Flag evaluation keys come from the master key (docs/decisions/0034); instances get theirs at start.
   const flagKeys = new FlagKeyMaker(masterKey);
-  const runtime = new ProcessRuntime(dpClient, artifacts, dataDir, flagsEnvironment(dpClient, flagKeys));
+  // --runtime kubernetes: the cluster's ports (client-node loaded only then); else processes behind the edge router.
+  const cluster = opts.cluster
+    ? await (await import('./server/open-cluster.ts')).openCluster(opts.cluster, {
+        dataDir,
+        imageOf: async (r) => (await store.getRelease(r.project, r.environment, r.number))?.image ?? null,
+        platformEnv: flagsEnvironment(dpClient, flagKeys),
+        log: (line) => logger.info(line),
+      })
+    : null;
+  const runtime: Runtime = cluster?.runtime ?? new ProcessRuntime(dpClient, artifacts, dataDir, flagsEnvironment(dpClient, flagKeys));
+  const figures = opts.prometheus ? (await import('./server/open-prometheus-figures.ts')).openPrometheusFigures(opts.prometheus) : undefined;
   // What a deploy or a `sluice flag` change calls to make every evaluation endpoint serve the new flags.
   const flagPublisher: FlagPublisher = new DataPlaneFlagPublisher(dpClient, flagKeys);
-  const router = new EdgeRouterClient(dpClient);
+  const router: Router = cluster?.router ?? new EdgeRouterClient(dpClient);
   const sources = new Map<string, Source>();
   const sourceOf = (project: Project): Source => {
     const key = `${project.name}\n${project.repo}`;
@@ -328,7 +345,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     { lease: new SingletonLease({ store, clock: systemClock, name: 'flag-rollouts', owner: config.owner, hostname, leaseMs: config.leaseMs }) },
   );
   const flagRolloutService = new FlagRolloutService({ store, flags, clock: systemClock, wake: () => flagRollouts.wake() });
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags });
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags, ...(figures ? { figures } : {}) });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
@@ -425,6 +442,13 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         },
         flags,
         rollouts: flagRolloutService,
+      },
+      renderApi: {
+        assertProject: (name) => engine.project(name),
+        releases: (project, environment) => engine.releases(project, environment),
+        rollout: async (project, environment) => (await store.latestRollout(project, environment)) ?? null,
+        naming: config,
+        ...(opts.cluster ? { gateway: opts.cluster.gateway } : {}),
       },
       doraApi: {
         assertProject: (name) => engine.project(name),
@@ -529,6 +553,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       await flagRollouts.stop();
       await outbox.stop();
       await engine.stop();
+      await cluster?.runtime.close();
       await notifier.close();
       // After the engine stopped: the spans of stages it interrupted are in the last batch.
       await tracing.shutdown(tracingFlushMs);

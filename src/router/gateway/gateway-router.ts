@@ -19,11 +19,16 @@ import {
   WEIGHT_SCALE,
   type GatewayRef,
 } from './httproute-manifest.ts';
-import type { KubeObject, KubeObjects } from './kube-objects.ts';
+import type { KubeApi } from '../../runtime/kubernetes/kube-api.ts';
+import type { Manifest } from '../../runtime/kubernetes/manifests/object-meta.ts';
 import { acceptanceOf } from './route-status.ts';
 
+/** An HTTPRoute as read back: its generation and status too. */
+type StoredRoute = Manifest & { metadata: { generation?: number }; status?: unknown };
+
 export interface GatewayRouterOptions {
-  objects: KubeObjects;
+  /** The Kubernetes API (the runtime's client: server-side apply as `sluice`, list, delete). */
+  api: Pick<KubeApi, 'apply' | 'list' | 'remove'>;
   gateway: GatewayRef;
   /** A route the Gateway refuses (Accepted or ResolvedRefs False), once per generation. */
   log?: (line: string) => void;
@@ -39,14 +44,14 @@ const specSchema = z.object({ rules: z.array(ruleSchema).default([]) });
 const managed = `${LABEL.managedBy}=${FIELD_MANAGER}`;
 
 export class GatewayRouter implements Router {
-  private readonly objects: KubeObjects;
+  private readonly api: GatewayRouterOptions['api'];
   private readonly gateway: GatewayRef;
   private readonly log: (line: string) => void;
   /** "namespace/name@generation" of refusals already logged. */
   private readonly told = new Set<string>();
 
   constructor(opts: GatewayRouterOptions) {
-    this.objects = opts.objects;
+    this.api = opts.api;
     this.gateway = opts.gateway;
     this.log = opts.log ?? (() => {});
   }
@@ -54,22 +59,22 @@ export class GatewayRouter implements Router {
   /** Sticky sessions, HSTS, access logs and scale to zero are the Gateway's own business: not carried. */
   async setRoute(host: string, backends: DesiredBackend[], headerRelease?: HeaderPin, _opts?: SetRouteOptions): Promise<void> {
     const manifest = httpRouteManifest({ host, gateway: this.gateway, backends, headerRelease });
-    if (manifest) await this.objects.apply(manifest);
+    if (manifest) await this.api.apply(manifest);
     else await this.removeRoute(host); // no instance named: nothing to route to
   }
 
   async removeRoute(host: string): Promise<void> {
     const name = httpRouteNameOf(host);
-    for (const r of await this.objects.list(HTTPROUTE_API_VERSION, 'HTTPRoute', managed)) {
+    for (const r of await this.routes()) {
       if (r.metadata.name === name && r.metadata.namespace) {
-        await this.objects.remove({ apiVersion: HTTPROUTE_API_VERSION, kind: 'HTTPRoute', namespace: r.metadata.namespace, name });
+        await this.api.remove({ apiVersion: HTTPROUTE_API_VERSION, kind: 'HTTPRoute', namespace: r.metadata.namespace, name });
       }
     }
   }
 
   async applied(): Promise<RouteTable> {
     const routes: Route[] = [];
-    for (const r of await this.objects.list(HTTPROUTE_API_VERSION, 'HTTPRoute', managed)) {
+    for (const r of await this.routes()) {
       const acceptance = acceptanceOf(r, this.gateway);
       if (acceptance.state === 'refused') this.tell(r, acceptance.why);
       if (acceptance.state !== 'accepted') continue;
@@ -91,7 +96,11 @@ export class GatewayRouter implements Router {
     return Promise.resolve([]);
   }
 
-  private tell(r: KubeObject, why: string): void {
+  private async routes(): Promise<StoredRoute[]> {
+    return (await this.api.list(HTTPROUTE_API_VERSION, 'HTTPRoute', managed)).items;
+  }
+
+  private tell(r: StoredRoute, why: string): void {
     const key = `${r.metadata.namespace}/${r.metadata.name}@${r.metadata.generation ?? 0}`;
     if (this.told.has(key)) return;
     this.told.add(key);
@@ -108,7 +117,7 @@ function parseJson(text: string | undefined): unknown {
 }
 
 /** The Router port's view of an accepted HTTPRoute; null for one Sluice did not write. */
-function routeOf(r: KubeObject): Route | null {
+function routeOf(r: StoredRoute): Route | null {
   const host = r.metadata.annotations?.[HOST_ANNOTATION];
   const known = backendsSchema.safeParse(parseJson(r.metadata.annotations?.[BACKENDS_ANNOTATION]));
   const spec = specSchema.safeParse(r.spec);

@@ -4,16 +4,15 @@
 import { FakeApiServer } from '../../kubernetes/fake-api-server.ts';
 import { FakeGatewayController } from '../../kubernetes/fake-gateway-controller.ts';
 import { namespaceManifest, serviceManifest } from '../../../src/runtime/kubernetes/manifests/index.ts';
-import { openClientNodeObjects } from '../../../src/router/gateway/client-node-objects.ts';
+import { openKubeApi, type KubeApi } from '../../../src/runtime/kubernetes/kube-api.ts';
 import { GatewayRouter } from '../../../src/router/gateway/gateway-router.ts';
-import type { KubeObjects } from '../../../src/router/gateway/kube-objects.ts';
 
 export const gateway = { namespace: 'gateways', name: 'public' };
 
 export interface GatewayHarness {
   server: FakeApiServer;
   controller: FakeGatewayController;
-  objects: KubeObjects;
+  api: KubeApi;
   router: GatewayRouter;
   log: string[];
   close(): Promise<void>;
@@ -24,17 +23,17 @@ export async function gatewayHarness(opts: { releases?: number[]; reconcileMs?: 
   const server = new FakeApiServer();
   await server.start();
   const controller = new FakeGatewayController(server.store, { gateways: [`${gateway.namespace}/${gateway.name}`], reconcileMs: opts.reconcileMs ?? 20 });
-  const objects = await openClientNodeObjects(server.kubeconfig());
-  await objects.apply(namespaceManifest('shop', 'production'));
+  const api = await openKubeApi({ yaml: server.kubeconfig() });
+  await api.apply(namespaceManifest('shop', 'production'));
   for (const release of opts.releases ?? [1, 2]) {
-    for (const role of ['primary', 'baseline'] as const) await objects.apply(serviceManifest({ project: 'shop', environment: 'production', service: 'web', release, role }));
+    for (const role of ['primary', 'baseline'] as const) await api.apply(serviceManifest({ project: 'shop', environment: 'production', service: 'web', release, role }));
   }
   const log: string[] = [];
   return {
     server,
     controller,
-    objects,
-    router: new GatewayRouter({ objects, gateway, log: (line) => log.push(line) }),
+    api,
+    router: new GatewayRouter({ api, gateway, log: (line) => log.push(line) }),
     log,
     async close() {
       controller.stop();
