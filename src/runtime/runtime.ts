@@ -1,5 +1,6 @@
 // The Runtime port: where instances of a release run. The process runtime (runtime/process)
-// runs them as local processes under the data plane; a Kubernetes driver will run pods.
+// runs them as local processes under the data plane; the Kubernetes runtime (runtime/kubernetes)
+// runs them as the replicas of a Deployment per release and service.
 import type { SandboxLimits } from '../sandbox/sandbox-limits.ts';
 
 export interface HealthCheck {

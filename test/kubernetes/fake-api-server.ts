@@ -27,10 +27,11 @@ interface Route {
 export class FakeApiServer {
   readonly store: FakeObjectStore;
   readonly controller: FakeDeploymentController;
-  readonly requests: Array<{ method: string; path: string; contentType: string | null; fieldManager: string | null }> = [];
+  readonly requests: Array<{ method: string; path: string; query: string; contentType: string | null; fieldManager: string | null }> = [];
   readonly #server: http.Server;
   readonly #bookmarkMs: number;
   readonly #watches = new Set<http.ServerResponse>();
+  #held: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(options: FakeApiServerOptions = {}) {
     this.store = new FakeObjectStore(options.historyLimit);
@@ -61,6 +62,19 @@ export class FakeApiServer {
     ].join('\n');
   }
 
+  /** New watches wait (their requests hang) until releaseWatches: a client that falls behind meanwhile. */
+  holdWatches(): void {
+    if (this.#held) return;
+    let resolve = (): void => {};
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#held = { promise, resolve };
+  }
+
+  releaseWatches(): void {
+    this.#held?.resolve();
+    this.#held = null;
+  }
+
   /** Ends every watch at once, as an API server restart does; clients must re-establish them. */
   dropWatches(): void {
     for (const res of this.#watches) res.destroy();
@@ -68,6 +82,7 @@ export class FakeApiServer {
   }
 
   async close(): Promise<void> {
+    this.releaseWatches();
     this.controller.stop();
     this.dropWatches();
     this.#server.closeAllConnections();
@@ -77,7 +92,7 @@ export class FakeApiServer {
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const contentType = req.headers['content-type']?.split(';')[0]?.trim() ?? null;
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, contentType, fieldManager: url.searchParams.get('fieldManager') });
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType, fieldManager: url.searchParams.get('fieldManager') });
     try {
       const body = await readBody(req);
       const discovery = this.#discovery(url.pathname);
@@ -114,7 +129,10 @@ export class FakeApiServer {
     const ns = route.namespace ?? '';
     const now = new Date().toISOString();
     if (route.name === null) {
-      if (method === 'GET' && query.get('watch') === 'true') return this.#watch(type, route.namespace, query, res);
+      if (method === 'GET' && query.get('watch') === 'true') {
+        if (this.#held) await this.#held.promise;
+        return this.#watch(type, route.namespace, query, res);
+      }
       if (method === 'GET') {
         // A list carries the store's resourceVersion: a watch from it misses nothing. https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes
         const items = this.store.list(type.resource, route.namespace, query.get('labelSelector')).map((o) => withKind(o, type));

@@ -5,16 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubernetesRuntime } from '../../src/runtime/kubernetes/kubernetes-runtime.ts';
 import { FakeApiServer } from '../kubernetes/fake-api-server.ts';
-import type { PodBehaviour, PodFacts } from '../kubernetes/fake-deployment-controller.ts';
+import { kubeBehaviour } from './kubernetes/kube-behaviour.ts';
 import { describeRuntimeContract } from './runtime-contract.ts';
-
-/** CONTRACT_APP acted out by the simulated kubelet, from its MODE. */
-export function kubeBehaviour(pod: PodFacts): PodBehaviour {
-  const mode = pod.env.MODE ?? 'ok';
-  if (mode === 'crash') return { kind: 'crash', exitCode: 3, logs: ['hello from the instance', 'Error: boom'] };
-  if (mode === 'sick') return { kind: 'never-ready', logs: ['hello from the instance'] };
-  return { kind: 'ready', logs: ['hello from the instance'] };
-}
 
 describeRuntimeContract('kubernetes runtime (simulated API server)', async (t) => {
   const api = new FakeApiServer({ behaviour: kubeBehaviour });
@@ -33,6 +25,7 @@ describeRuntimeContract('kubernetes runtime (simulated API server)', async (t) =
   });
   return {
     runtime,
+    project: 'shop',
     release: (n) => ({ key: `shop/staging/r${n}`, artifactDigest: `sha256:${String(n).padStart(64, '0')}` }),
     command: 'exec node app.js',
   };

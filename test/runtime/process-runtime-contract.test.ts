@@ -32,6 +32,7 @@ describeRuntimeContract('process runtime', async (t) => {
   } as unknown as ArtifactStore;
   return {
     runtime: new ProcessRuntime(new DataPlaneClient(socketPathOf(dataDir)), artifacts, dataDir),
+    project: 'shop',
     release: (n) => ({ key: `shop/staging/r${n}`, artifactDigest: `sha256:${String(n).padStart(64, '0')}` }),
     command: `exec "${process.execPath}" app.js`,
   };

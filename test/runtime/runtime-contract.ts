@@ -24,7 +24,9 @@ process.on('SIGTERM', () => { srv.close(); process.exit(0); });
 
 export interface RuntimeHarness {
   runtime: Runtime;
-  /** What `prepare` needs for release N of project `shop`, environment `staging`. */
+  /** The project the instances belong to (environment `staging`). */
+  project: string;
+  /** What `prepare` needs for release N of that project and environment. */
   release(n: number): { key: string; artifactDigest: string };
   /** The command that runs CONTRACT_APP in the prepared release. */
   command: string;
@@ -36,13 +38,13 @@ const health = (deadlineMs = 20_000): HealthCheck => ({ path: '/healthz', interv
 
 function request(h: RuntimeHarness, workdir: string, n: number, index: number, over: Partial<InstanceRequest> = {}): InstanceRequest {
   return {
-    id: `shop.staging.web.r${n}.${index}`,
+    id: `${h.project}.staging.web.r${n}.${index}`,
     workdir,
     command: h.command,
     env: { MODE: 'ok' },
     secretEnv: { TOKEN: `secret-of-r${n}` },
     health: health(),
-    labels: { project: 'shop', environment: 'staging', service: 'web', release: String(n) },
+    labels: { project: h.project, environment: 'staging', service: 'web', release: String(n) },
     ...over,
   };
 }

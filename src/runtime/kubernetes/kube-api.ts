@@ -37,9 +37,26 @@ export async function openKubeApi(source: KubeconfigSource): Promise<KubeApi> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const watcher = new k8s.Watch(kc);
   const notFound = (error: unknown): boolean => error instanceof k8s.ApiException && error.code === 404;
+  /** The API's answer as a RuntimeError naming the call, its status and the Status message; retryable when a retry can help. */
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!(error instanceof k8s.ApiException)) throw new RuntimeError(`Kubernetes API: ${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+      const code = error.code;
+      let message = '';
+      try {
+        message = (JSON.parse(String(error.body)) as { message?: string }).message ?? '';
+      } catch {
+        message = String(error.body).slice(0, 300);
+      }
+      throw new RuntimeError(`Kubernetes API: ${what}: ${code} ${message}`.trim(), { cause: error, retryable: code === 409 || code === 429 || code >= 500, details: { status: code } });
+    }
+  };
+  const name = (m: { kind: string; metadata: { namespace?: string; name: string } }): string => `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
   return {
-    async apply(manifest) {
-      return plain<Manifest>(await objects.patch(structuredClone(manifest) as never, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply));
+    apply(manifest) {
+      return call(`apply ${name(manifest)}`, async () => plain<Manifest>(await objects.patch(structuredClone(manifest) as never, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)));
     },
     async remove(ref) {
       try {
@@ -47,12 +64,14 @@ export async function openKubeApi(source: KubeconfigSource): Promise<KubeApi> {
         return true;
       } catch (error) {
         if (notFound(error)) return false;
-        throw error;
+        return call(`delete ${name({ kind: ref.kind, metadata: ref })}`, () => Promise.reject(error as Error));
       }
     },
-    async list(apiVersion, kind, labelSelector) {
-      const list = await objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
-      return { items: plain<Manifest[]>(list.items), resourceVersion: list.metadata?.resourceVersion ?? '' };
+    list(apiVersion, kind, labelSelector) {
+      return call(`list ${kind}`, async () => {
+        const list = await objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
+        return { items: plain<Manifest[]>(list.items), resourceVersion: list.metadata?.resourceVersion ?? '' };
+      });
     },
     async watch(path, params, onEvent, done) {
       const controller = await watcher.watch(path, { ...params, allowWatchBookmarks: true }, (type: string, object: unknown) => onEvent({ type, object } as WatchEvent), done);

@@ -61,6 +61,8 @@ export class KubernetesRuntime implements Runtime {
   readonly #locks = new Map<string, Promise<void>>();
   /** The manifest last applied per Deployment (a stop re-applies it with one replica fewer). */
   readonly #applied = new Map<string, Manifest>();
+  /** The namespace of each instance this process started (after a restart: found by a full scan). */
+  readonly #namespaceOf = new Map<string, string>();
   #closed = false;
 
   constructor(options: KubernetesRuntimeOptions) {
@@ -73,8 +75,8 @@ export class KubernetesRuntime implements Runtime {
       const api = await (this.#options.openApi ?? openKubeApi)(this.#options.kubeconfig);
       const deployments = new ObjectCache(api, { apiVersion: 'apps/v1', kind: 'Deployment', path: '/apis/apps/v1/deployments', labelSelector: selector });
       const pods = new ObjectCache(api, { apiVersion: 'v1', kind: 'Pod', path: '/api/v1/pods', labelSelector: selector });
-      pods.onChange(() => {
-        for (const p of pods.items() as PodView[]) if (isPodReady(p)) this.#view.everReady.add(p.metadata.uid ?? p.metadata.name);
+      pods.onChange((ns) => {
+        for (const p of (ns === null ? pods.items() : pods.items(ns)) as PodView[]) if (isPodReady(p)) this.#view.everReady.add(p.metadata.uid ?? p.metadata.name);
       });
       await Promise.all([deployments.start(), pods.start()]);
       const logs = new PodLogCopier(api, () => this.#instances(deployments, pods), (id, lines) => this.#spool(id, lines), this.#options.logPollMs ?? 2000);
@@ -113,7 +115,7 @@ export class KubernetesRuntime implements Runtime {
     const r = parseReleaseKey(key);
     const { api, deployments } = await this.#connect();
     const ns = namespaceOf(r.project, r.environment);
-    const mine = deployments.items().filter((d) => d.metadata.namespace === ns && d.metadata.labels?.[LABEL.release] === String(r.number));
+    const mine = deployments.items(ns).filter((d) => d.metadata.labels?.[LABEL.release] === String(r.number));
     for (const d of mine) {
       // The Secret is owned by the Deployment: the garbage collector removes it.
       await api.remove({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: d.metadata.name });
@@ -133,9 +135,10 @@ export class KubernetesRuntime implements Runtime {
     const { api, deployments } = await this.#connect();
     const ns = namespaceOf(ref.project, ref.environment);
     const name = workloadNameOf(ref);
+    this.#namespaceOf.set(req.id, ns);
     await this.#locked(`${ns}/${name}`, async () => {
       // What this process applied last is newer than the cache (a watch event may still be on its way).
-      const live = this.#applied.get(`${ns}/${name}`) ?? deployments.items().find((d) => d.metadata.namespace === ns && d.metadata.name === name);
+      const live = this.#applied.get(`${ns}/${name}`) ?? deployments.items(ns).find((d) => d.metadata.name === name);
       const ids = live ? instanceIdsOf(live) : [];
       if (ids.includes(req.id)) return; // idempotent
       const secretKeys = Object.keys(secretEnv);
@@ -152,8 +155,9 @@ export class KubernetesRuntime implements Runtime {
   async waitReady(id: string, timeoutMs: number): Promise<void> {
     const { deployments, pods } = await this.#connect();
     const deadline = Date.now() + timeoutMs;
+    const ns = this.#namespaceOf.get(id);
     for (;;) {
-      const view = this.#instances(deployments, pods).find((v) => v.info.id === id);
+      const view = this.#instances(deployments, pods, ns).find((v) => v.info.id === id);
       const s = view?.info;
       if (s?.state === 'ready') return;
       if (s?.state === 'failed') throw new RuntimeError(`instance ${id} failed: ${s.reason ?? 'unknown reason'}`, { details: { ...s } });
@@ -162,11 +166,14 @@ export class KubernetesRuntime implements Runtime {
       if (left <= 0) {
         throw new RuntimeError(`instance ${id} not ready within ${timeoutMs} ms (state ${s?.state ?? 'unknown'}${s?.reason ? `: ${s.reason}` : ''})`, { retryable: true, details: { id, ...s } });
       }
-      // Woken by any change of a Deployment or a Pod; a tick as well, for the time-based deadline.
+      // Woken by a change in its namespace; a tick as well, for the time-based deadline.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.min(left, 1000));
-        const offD = deployments.onChange(done);
-        const offP = pods.onChange(done);
+        const mine = (changed: string | null): void => {
+          if (changed === null || ns === undefined || changed === ns) done();
+        };
+        const offD = deployments.onChange(mine);
+        const offP = pods.onChange(mine);
         function done(): void {
           clearTimeout(timer);
           offD();
@@ -179,7 +186,8 @@ export class KubernetesRuntime implements Runtime {
 
   async stopInstance(id: string): Promise<void> {
     const { api, deployments, pods } = await this.#connect();
-    const view = this.#instances(deployments, pods).find((v) => v.info.id === id);
+    const ns = this.#namespaceOf.get(id);
+    const view = this.#instances(deployments, pods, ns).find((v) => v.info.id === id);
     if (!view) return;
     const d = view.deployment;
     const key = `${d.metadata.namespace ?? ''}/${d.metadata.name}`;
@@ -187,10 +195,10 @@ export class KubernetesRuntime implements Runtime {
     try {
       let podUid: string | null = null;
       await this.#locked(key, async () => {
-        const live = this.#applied.get(key) ?? deployments.items().find((x) => `${x.metadata.namespace ?? ''}/${x.metadata.name}` === key) ?? d;
+        const live = this.#applied.get(key) ?? deployments.items(d.metadata.namespace).find((x) => x.metadata.name === d.metadata.name) ?? d;
         const ids = instanceIdsOf(live);
         if (!ids.includes(id)) return;
-        const pod = this.#instances(deployments, pods).find((v) => v.info.id === id)?.pod ?? null;
+        const pod = this.#instances(deployments, pods, d.metadata.namespace).find((v) => v.info.id === id)?.pod ?? null;
         if (pod) {
           podUid = pod.metadata.uid ?? pod.metadata.name;
           await api.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace ?? '', annotations: { [POD_DELETION_COST]: '-1000' } } });
@@ -203,7 +211,7 @@ export class KubernetesRuntime implements Runtime {
       });
       // Drained: the pod ends within its termination grace period.
       const deadline = Date.now() + stopTimeoutMs;
-      while (podUid !== null && (pods.items() as PodView[]).some((p) => (p.metadata.uid ?? p.metadata.name) === podUid) && Date.now() < deadline) {
+      while (podUid !== null && pods.items(d.metadata.namespace).some((p) => (p.metadata.uid ?? p.metadata.name) === podUid) && Date.now() < deadline) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, 1000);
           const off = pods.onChange(done);
@@ -217,6 +225,7 @@ export class KubernetesRuntime implements Runtime {
     } finally {
       this.#view.stopping.delete(id);
       this.#view.assigned.delete(id);
+      this.#namespaceOf.delete(id);
     }
   }
 
@@ -229,8 +238,9 @@ export class KubernetesRuntime implements Runtime {
     return instanceLogPath(this.#options.dataDir, id);
   }
 
-  #instances(deployments: ObjectCache, pods: ObjectCache): InstanceView[] {
-    return viewInstances(deployments.items(), pods.items(), this.#view, Date.now());
+  /** The instances of one namespace, or of all (namespace undefined). */
+  #instances(deployments: ObjectCache, pods: ObjectCache, namespace?: string): InstanceView[] {
+    return viewInstances(deployments.items(namespace), pods.items(namespace), this.#view, Date.now());
   }
 
   async #spool(id: string, lines: Array<{ ts: string; line: string }>): Promise<void> {

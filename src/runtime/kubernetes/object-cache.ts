@@ -13,8 +13,9 @@ export class ObjectCache {
   readonly #kind: string;
   readonly #path: string;
   readonly #selector: string;
-  readonly #objects = new Map<string, Manifest>();
-  readonly #listeners = new Set<() => void>();
+  /** namespace → name → object: an environment's lookups stay small however many there are. */
+  readonly #objects = new Map<string, Map<string, Manifest>>();
+  readonly #listeners = new Set<(namespace: string | null) => void>();
   #resourceVersion = '';
   #watch: { abort(): void } | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -42,11 +43,14 @@ export class ObjectCache {
     this.#watch?.abort();
   }
 
-  items(): Manifest[] {
-    return [...this.#objects.values()];
+  /** Every object, or those of one namespace. */
+  items(namespace?: string): Manifest[] {
+    if (namespace !== undefined) return [...(this.#objects.get(namespace)?.values() ?? [])];
+    return [...this.#objects.values()].flatMap((m) => [...m.values()]);
   }
 
-  onChange(listener: () => void): () => void {
+  /** Called with the namespace of each change (null: anything may have changed, after a list). */
+  onChange(listener: (namespace: string | null) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -55,9 +59,9 @@ export class ObjectCache {
     const { items, resourceVersion } = await this.#api.list(this.#apiVersion, this.#kind, this.#selector);
     this.lists += 1;
     this.#objects.clear();
-    for (const o of items) this.#objects.set(keyOf(o), o);
+    for (const o of items) this.#set(o);
     this.#resourceVersion = resourceVersion;
-    this.#changed();
+    this.#changed(null);
   }
 
   async #startWatch(): Promise<void> {
@@ -82,9 +86,13 @@ export class ObjectCache {
         const rv = e.object.metadata.resourceVersion;
         if (rv) this.#resourceVersion = rv;
         if (e.type === 'BOOKMARK') return;
-        if (e.type === 'DELETED') this.#objects.delete(keyOf(e.object));
-        else this.#objects.set(keyOf(e.object), e.object);
-        this.#changed();
+        const ns = e.object.metadata.namespace ?? '';
+        if (e.type === 'DELETED') {
+          const inNs = this.#objects.get(ns);
+          inNs?.delete(e.object.metadata.name);
+          if (inNs?.size === 0) this.#objects.delete(ns);
+        } else this.#set(e.object);
+        this.#changed(ns);
       }, done);
       if (ended) this.#watch?.abort();
     } catch (error) {
@@ -104,9 +112,14 @@ export class ObjectCache {
     await this.#startWatch();
   }
 
-  #changed(): void {
-    for (const l of [...this.#listeners]) l();
+  #set(o: Manifest): void {
+    const ns = o.metadata.namespace ?? '';
+    let inNs = this.#objects.get(ns);
+    if (!inNs) this.#objects.set(ns, (inNs = new Map<string, Manifest>()));
+    inNs.set(o.metadata.name, o);
+  }
+
+  #changed(namespace: string | null): void {
+    for (const l of [...this.#listeners]) l(namespace);
   }
 }
-
-const keyOf = (o: Manifest): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;

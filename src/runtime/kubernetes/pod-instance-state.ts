@@ -3,8 +3,13 @@
 import type { InstanceState } from '../process/types.ts';
 import type { Manifest } from './manifests/index.ts';
 
-/** Early exits before the first readiness: the process runtime's limit too. */
-export const MAX_EARLY_EXITS = 5;
+/**
+ * Exits before the first readiness that fail the instance. The process runtime allows 5 with a
+ * 0.5 s back-off; the kubelet's back-off starts at 10 s and doubles, so 5 would take minutes,
+ * past a rollout's readiness wait: the second early exit fails it here.
+ * https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts
+ */
+export const MAX_EARLY_EXITS = 2;
 
 export interface ContainerStatus {
   image?: string;

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
-import { dns1123Label, validateManifest } from './validate-manifest.ts';
-import { releaseManifests, namespaceOf, workloadNameOf, type Manifest } from '../../../src/runtime/kubernetes/manifests/index.ts';
+import { dns1123Label, validateManifest } from './kubernetes/validate-manifest.ts';
+import { releaseManifests, namespaceOf, workloadNameOf, type Manifest } from '../../src/runtime/kubernetes/manifests/index.ts';
 
 const release = (over: Partial<Parameters<typeof releaseManifests>[0]> = {}): Manifest[] =>
   releaseManifests({
