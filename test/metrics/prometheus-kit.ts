@@ -33,16 +33,20 @@ function stopped(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts Prometheus scraping `target` (host:port) at `metricsPath`; resolves once it is ready. */
-export async function startPrometheus(target: string, metricsPath = '/metrics', deadlineMs = 30_000): Promise<RunningPrometheus> {
+/** Starts Prometheus scraping `target` (host:port) at /metrics, with a bearer token when given; resolves once it is ready. */
+export async function startPrometheus(target: string, opts: { bearerToken?: string; deadlineMs?: number } = {}): Promise<RunningPrometheus> {
+  const deadlineMs = opts.deadlineMs ?? 30_000;
   const dir = await mkdtemp(join(tmpdir(), 'sluice-prometheus-'));
+  const tokenFile = join(dir, 'token');
+  if (opts.bearerToken !== undefined) await writeFile(tokenFile, opts.bearerToken, { mode: 0o600 });
   const config = [
     'global:',
     '  scrape_interval: 1s',
     '  scrape_timeout: 1s',
     'scrape_configs:',
     '  - job_name: sluice',
-    `    metrics_path: ${metricsPath}`,
+    '    metrics_path: /metrics',
+    ...(opts.bearerToken === undefined ? [] : ['    authorization:', '      type: Bearer', `      credentials_file: ${tokenFile}`]),
     '    static_configs:',
     `      - targets: ['${target}']`,
     '',
