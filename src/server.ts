@@ -209,6 +209,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // Only the server's user may enter it (an older data directory may be wider).
   fs.chmodSync(dataDir, 0o700);
   await assertPortFree(opts.host, opts.port);
+  // --runtime kubernetes: the kubeconfig is read first, so a bad one stops the start with nothing running.
+  const connected = opts.cluster ? await (await import('./server/open-cluster.ts')).connectCluster(opts.cluster) : null;
   // The embedded SQLite file, or PostgreSQL when --database names one (several servers can share it).
   // The PostgreSQL driver (pg) is loaded only when asked for: a SQLite server never pays its memory.
   // Every run's end is announced to runEnds (a followed run's log stream ends at once, not at its next poll).
@@ -302,8 +304,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // Flag evaluation keys come from the master key (docs/decisions/0034); instances get theirs at start.
   const flagKeys = new FlagKeyMaker(masterKey);
   // --runtime kubernetes: the cluster's ports (client-node loaded only then); else processes behind the edge router.
-  const cluster = opts.cluster
-    ? await (await import('./server/open-cluster.ts')).openCluster(opts.cluster, {
+  const cluster = connected
+    ? connected.ports({
         dataDir,
         imageOf: async (r) => (await store.getRelease(r.project, r.environment, r.number))?.image ?? null,
         platformEnv: flagsEnvironment(dpClient, flagKeys),

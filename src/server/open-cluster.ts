@@ -7,7 +7,7 @@ import type { ClusterSettings } from '../config/cluster-options.ts';
 import { InvalidInputError } from '../errors.ts';
 import { GatewayRouter } from '../router/gateway/gateway-router.ts';
 import type { PlatformEnv } from '../runtime/process/process-runtime.ts';
-import { openKubeApi } from '../runtime/kubernetes/kube-api.ts';
+import { openKubeApi, type KubeApi } from '../runtime/kubernetes/kube-api.ts';
 import { KubernetesRuntime } from '../runtime/kubernetes/kubernetes-runtime.ts';
 
 export interface ClusterDeps {
@@ -28,16 +28,26 @@ export async function readKubeconfig(file: string): Promise<string> {
   }
 }
 
-export async function openCluster(settings: ClusterSettings, deps: ClusterDeps): Promise<{ runtime: KubernetesRuntime; router: GatewayRouter }> {
+export interface ConnectedCluster {
+  /** The cluster's Runtime and Router, sharing the one client. */
+  ports(deps: ClusterDeps): { runtime: KubernetesRuntime; router: GatewayRouter };
+}
+
+/** Reads and parses the kubeconfig: called before anything else starts, so a bad one leaves nothing running. */
+export async function connectCluster(settings: ClusterSettings): Promise<ConnectedCluster> {
   const yaml = await readKubeconfig(settings.kubeconfig);
-  let api;
+  let api: KubeApi;
   try {
     api = await openKubeApi({ yaml });
   } catch (error) {
     throw new InvalidInputError(`--kubeconfig ${settings.kubeconfig}: ${(error as Error).message}`);
   }
-  const runtime = new KubernetesRuntime({ kubeconfig: { yaml }, dataDir: deps.dataDir, imageOf: deps.imageOf, platformEnv: deps.platformEnv, openApi: () => Promise.resolve(api) });
-  const router = new GatewayRouter({ api, gateway: settings.gateway, log: deps.log });
-  deps.log(`kubernetes: deploying with ${settings.kubeconfig}; routes attach to Gateway ${settings.gateway.namespace}/${settings.gateway.name}`);
-  return { runtime, router };
+  return {
+    ports(deps) {
+      const runtime = new KubernetesRuntime({ kubeconfig: { yaml }, dataDir: deps.dataDir, imageOf: deps.imageOf, platformEnv: deps.platformEnv, openApi: () => Promise.resolve(api) });
+      const router = new GatewayRouter({ api, gateway: settings.gateway, log: deps.log });
+      deps.log(`kubernetes: deploying with ${settings.kubeconfig}; routes attach to Gateway ${settings.gateway.namespace}/${settings.gateway.name}`);
+      return { runtime, router };
+    },
+  };
 }

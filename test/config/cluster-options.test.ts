@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { clusterSettingsOf, prometheusSettingsOf } from '../../src/config/cluster-options.ts';
-import { openCluster, readKubeconfig } from '../../src/server/open-cluster.ts';
+import { connectCluster, readKubeconfig } from '../../src/server/open-cluster.ts';
 
 void describe('cluster options', () => {
   void it('the process runtime by default; kubernetes needs a kubeconfig and a Gateway', () => {
@@ -39,8 +39,7 @@ void describe('cluster options', () => {
       if (process.getuid?.() !== 0) await assert.rejects(readKubeconfig(locked), /not readable by this user/);
       const empty = join(dir, 'empty');
       writeFileSync(empty, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
-      const deps = { dataDir: dir, imageOf: () => Promise.resolve(null), platformEnv: null, log: () => {} };
-      await assert.rejects(openCluster({ kubeconfig: empty, gateway: { namespace: 'g', name: 'p' } }, deps), /--kubeconfig .*empty: /);
+      await assert.rejects(connectCluster({ kubeconfig: empty, gateway: { namespace: 'g', name: 'p' } }), /--kubeconfig .*empty: /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
