@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { need, seesEnvironment } from '../auth/permission.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
-import { renderRelease, type RenderSources } from '../render/render-release.ts';
+import type { RenderSources } from '../render/render-release.ts';
 import { parseGatewayRef, type GatewayRef } from '../router/gateway/httproute-manifest.ts';
 import { environmentParams, errorResponses } from './schemas/common-schemas.ts';
 import { renderQuerySchema, renderSchema } from './schemas/deploy-schemas.ts';
@@ -30,6 +30,8 @@ export function registerRenderRoute(app: FastifyInstance, deps: RenderApiDeps): 
         gateway = ref;
       }
       const release = req.query.release === undefined ? undefined : Number(req.query.release);
+      // Loaded on the first render: the manifest builders and the YAML writer stay out of an idle server.
+      const { renderRelease } = await import('../render/render-release.ts');
       return renderRelease({ ...deps, gateway }, req.params.name, req.params.env, release);
     },
   );
