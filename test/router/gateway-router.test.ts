@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { after, before, describe, it } from 'node:test';
-import { agrees } from '../../../src/engine/rollout/traffic.ts';
-import { GatewayRouter } from '../../../src/router/gateway/gateway-router.ts';
-import { httpRouteNameOf } from '../../../src/router/gateway/httproute-manifest.ts';
-import { serviceManifest } from '../../../src/runtime/kubernetes/manifests/index.ts';
-import { setAndReadBack } from '../router-contract.ts';
-import { gatewayHarness, type GatewayHarness } from './gateway-harness.ts';
+import { agrees } from '../../src/engine/rollout/traffic.ts';
+import { GatewayRouter } from '../../src/router/gateway/gateway-router.ts';
+import { httpRouteNameOf } from '../../src/router/gateway/httproute-manifest.ts';
+import { serviceManifest } from '../../src/runtime/kubernetes/manifests/index.ts';
+import { setAndReadBack } from './router-contract.ts';
+import { gatewayHarness, type GatewayHarness } from './gateway/gateway-harness.ts';
 
 const web = (release: string, weight: number) => ({ release, weight, instances: [`shop.production.web.${release}.1`] });
 const hostOf = (table: Awaited<ReturnType<GatewayRouter['applied']>>, host: string) => table.routes.find((r) => r.host === host);

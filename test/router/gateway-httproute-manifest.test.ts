@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { httpRouteManifest, parseGatewayRef } from '../../../src/router/gateway/httproute-manifest.ts';
-import { validateHttpRoute } from './validate-httproute.ts';
+import { httpRouteManifest, parseGatewayRef } from '../../src/router/gateway/httproute-manifest.ts';
+import { validateHttpRoute } from './gateway/validate-httproute.ts';
 
 const gateway = { namespace: 'gateways', name: 'public' };
 const canary = [
