@@ -7,7 +7,8 @@
 //   re-reconcile: the same 1,000 again once all are up (nothing to change: the idempotent path).
 //   memory: this process's RSS (and heap after a GC) before connecting and with 1,000
 //     environments in its caches.
-// Options: --environments N (1000), --concurrency C (50), --rounds R (3), --baseline B (20).
+// Options: --environments N (1000), --concurrency C (50), --rounds R (3), --baseline B (20),
+// --profile-sim DIR (a CPU profile of the simulated server).
 // Run with: node --expose-gc --import tsx bench/kubernetes.ts
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,7 +34,9 @@ interface Sim {
 }
 
 async function startSim(): Promise<Sim> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'kubernetes', 'sim-server.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const i = process.argv.indexOf('--profile-sim');
+  const profile = i >= 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[i + 1]!] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(import.meta.dirname, 'kubernetes', 'sim-server.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the simulated API server exited (${code})`)));
@@ -91,16 +94,23 @@ interface Round {
   heapAfter: number;
 }
 
-async function round(onCleanup: (fn: () => Promise<void> | void) => void): Promise<Round> {
-  const sim = await startSim();
-  onCleanup(() => sim.stop());
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'sluice-bench-k8s-'));
-  onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
+/** What a round has running, for the cleanup on an early exit (cleared after each round, so a round's memory is not kept). */
+const current: { sim: Sim | null; runtime: KubernetesRuntime | null; dataDir: string | null } = { sim: null, runtime: null, dataDir: null };
+
+async function endRound(): Promise<void> {
+  await current.runtime?.close();
+  await current.sim?.stop();
+  if (current.dataDir) rmSync(current.dataDir, { recursive: true, force: true });
+  current.runtime = current.sim = current.dataDir = null;
+}
+
+async function round(): Promise<Round> {
+  const sim = (current.sim = await startSim());
+  const dataDir = (current.dataDir = mkdtempSync(path.join(tmpdir(), 'sluice-bench-k8s-')));
   const image = `127.0.0.1:5000/p:r1@sha256:${'a'.repeat(64)}`;
   gc();
   const rssBefore = process.memoryUsage().rss;
-  const runtime = new KubernetesRuntime({ kubeconfig: { yaml: sim.kubeconfig }, dataDir, imageOf: async () => image, logPollMs: 60_000 });
-  onCleanup(() => runtime.close());
+  const runtime = (current.runtime = new KubernetesRuntime({ kubeconfig: { yaml: sim.kubeconfig }, dataDir, imageOf: async () => image, logPollMs: 60_000 }));
   // Baseline: one environment at a time on the idle simulated server (after a warm-up).
   await reconcile(runtime, 1_000_000);
   const single: number[] = [];
@@ -111,17 +121,17 @@ async function round(onCleanup: (fn: () => Promise<void> | void) => void): Promi
   const again = await all(ENVIRONMENTS, CONCURRENCY, (i) => reconcile(runtime, i));
   gc();
   const mem = process.memoryUsage();
-  await runtime.close();
-  await sim.stop();
+  await endRound();
   return { baseline: median(single), create, again, wallMs, rssBefore, rssAfter: mem.rss, heapAfter: mem.heapUsed };
 }
 
 await benchMain('kubernetes', 30 * 60_000, async (onCleanup) => {
+  onCleanup(endRound);
   console.log(machine());
   console.log(`${ENVIRONMENTS} environments, ${CONCURRENCY} at once, ${ROUNDS} rounds${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: memory without a GC first)'}`);
   const rounds: Round[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const x = await round(onCleanup);
+    const x = await round();
     rounds.push(x);
     console.log(
       `round ${r + 1}: one env alone median ${x.baseline.toFixed(1)} ms · create p50 ${median(x.create).toFixed(1)} ms p99 ${quantile(x.create, 0.99).toFixed(1)} ms (wall ${(x.wallMs / 1000).toFixed(2)} s) · ` +

@@ -13,6 +13,7 @@ const external = [
   'acme-client', // lazy, only with --https-port
   'prom-client', // lazy, first scrape
   '@opentelemetry/*', // lazy, only with OTEL_EXPORTER_OTLP_ENDPOINT
+  '@kubernetes/client-node', // lazy, only when the Kubernetes runtime connects
   'tsx', // only when running sources
 ];
 

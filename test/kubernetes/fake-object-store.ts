@@ -67,6 +67,8 @@ export class FakeObjectStore {
   /** etcd's revision: one counter for every write, so resourceVersions order all changes. */
   #rv = 1;
   readonly #objects = new Map<string, JsonObject>();
+  /** The same objects by resource, so a list reads only its kind. */
+  readonly #byResource = new Map<string, Map<string, JsonObject>>();
   #history: StoredEvent[] = [];
   /** The oldest resourceVersion a watch may start from; older ones are answered 410 Gone. */
   #compactedThrough = 0;
@@ -103,9 +105,8 @@ export class FakeObjectStore {
 
   list(resource: string, namespace: string | null, selector: string | null): JsonObject[] {
     const out: JsonObject[] = [];
-    for (const o of this.#objects.values()) {
+    for (const o of this.#byResource.get(resource)?.values() ?? []) {
       const m = metaOf(o);
-      if (o.__resource !== resource) continue;
       if (namespace !== null && (m.namespace ?? '') !== namespace) continue;
       if (!matchesSelector(m.labels as Record<string, string> | undefined, selector)) continue;
       out.push(structuredClone(o));
@@ -155,6 +156,7 @@ export class FakeObjectStore {
     const old = this.#objects.get(key);
     if (!old) throw new ApiError(404, 'NotFound', `${resource} "${name}" not found`);
     this.#objects.delete(key);
+    this.#byResource.get(resource)?.delete(key);
     const gone = structuredClone(old);
     metaOf(gone).resourceVersion = str(++this.#rv);
     this.#record(resource, 'DELETED', gone);
@@ -166,6 +168,9 @@ export class FakeObjectStore {
     stored.__resource = resource;
     metaOf(stored).resourceVersion = str(++this.#rv);
     this.#objects.set(key, stored);
+    let ofResource = this.#byResource.get(resource);
+    if (!ofResource) this.#byResource.set(resource, (ofResource = new Map<string, JsonObject>()));
+    ofResource.set(key, stored);
     this.#record(resource, type, stored);
     return strip(structuredClone(stored));
   }

@@ -61,6 +61,8 @@ export class KubernetesRuntime implements Runtime {
   readonly #locks = new Map<string, Promise<void>>();
   /** The manifest last applied per Deployment (a stop re-applies it with one replica fewer). */
   readonly #applied = new Map<string, Manifest>();
+  /** Namespaces this process applied (a prepare applies each once; a 404 later forgets it). */
+  readonly #namespaces = new Set<string>();
   /** The namespace of each instance this process started (after a restart: found by a full scan). */
   readonly #namespaceOf = new Map<string, string>();
   #closed = false;
@@ -106,7 +108,11 @@ export class KubernetesRuntime implements Runtime {
     const image = await this.#options.imageOf(r);
     if (!image) throw new RuntimeError(`release ${release.key} has no OCI image: the Kubernetes runtime runs images (add an image: block to sluice.yaml and a --registry)`, { details: { key: release.key } });
     const { api } = await this.#connect();
-    await api.apply(namespaceManifest(r.project, r.environment));
+    const ns = namespaceOf(r.project, r.environment);
+    if (!this.#namespaces.has(ns)) {
+      await api.apply(namespaceManifest(r.project, r.environment));
+      this.#namespaces.add(ns);
+    }
     // What the engine passes back as each instance's workdir: the image to run.
     return image;
   }
@@ -137,19 +143,33 @@ export class KubernetesRuntime implements Runtime {
     const name = workloadNameOf(ref);
     this.#namespaceOf.set(req.id, ns);
     await this.#locked(`${ns}/${name}`, async () => {
-      // What this process applied last is newer than the cache (a watch event may still be on its way).
-      const live = this.#applied.get(`${ns}/${name}`) ?? deployments.items(ns).find((d) => d.metadata.name === name);
-      const ids = live ? instanceIdsOf(live) : [];
-      if (ids.includes(req.id)) return; // idempotent
-      const secretKeys = Object.keys(secretEnv);
-      // The Secret first (pods read it when they start), then owned by the Deployment once that has a uid.
-      if (secretKeys.length > 0 && !live) await api.apply(secretManifest(ref, secretEnv, null));
-      const manifest = deploymentManifest({ ref, image: req.workdir, command: req.command, env, secretKeys, health: req.health, limits: req.limits, instances: [...ids, req.id], instanceLabels: req.labels });
-      const applied = await api.apply(manifest);
-      this.#applied.set(`${ns}/${name}`, manifest);
-      await api.apply(serviceManifest(ref));
-      if (secretKeys.length > 0) await api.apply(secretManifest(ref, secretEnv, { apiVersion: 'apps/v1', kind: 'Deployment', name, uid: applied.metadata.uid ?? '' }));
+      try {
+        await this.#apply(api, deployments, ref, req, env, secretEnv);
+      } catch (error) {
+        // The namespace was deleted behind our back: the next prepare applies it again.
+        if (error instanceof RuntimeError && error.details?.status === 404) this.#namespaces.delete(ns);
+        throw error;
+      }
     });
+  }
+
+  /** The Deployment with one more instance; with the first: the Secret before it, the Service and the Secret owned by it after. */
+  async #apply(api: KubeApi, deployments: ObjectCache, ref: ReleaseObjectRef, req: InstanceRequest, env: Record<string, string>, secretEnv: Record<string, string>): Promise<void> {
+    const ns = namespaceOf(ref.project, ref.environment);
+    const name = workloadNameOf(ref);
+    // What this process applied last is newer than the cache (a watch event may still be on its way).
+    const live = this.#applied.get(`${ns}/${name}`) ?? deployments.items(ns).find((d) => d.metadata.name === name);
+    const ids = live ? instanceIdsOf(live) : [];
+    if (ids.includes(req.id)) return; // idempotent
+    const secretKeys = Object.keys(secretEnv);
+    // The Secret first (pods read it when they start), then owned by the Deployment once that has a uid.
+    if (secretKeys.length > 0 && !live) await api.apply(secretManifest(ref, secretEnv, null));
+    const manifest = deploymentManifest({ ref, image: req.workdir, command: req.command, env, secretKeys, health: req.health, limits: req.limits, instances: [...ids, req.id], instanceLabels: req.labels });
+    const applied = await api.apply(manifest);
+    this.#applied.set(`${ns}/${name}`, manifest);
+    if (live) return; // the Service and the owned Secret came with the first instance
+    await api.apply(serviceManifest(ref));
+    if (secretKeys.length > 0) await api.apply(secretManifest(ref, secretEnv, { apiVersion: 'apps/v1', kind: 'Deployment', name, uid: applied.metadata.uid ?? '' }));
   }
 
   async waitReady(id: string, timeoutMs: number): Promise<void> {
