@@ -2,31 +2,22 @@
 // `image:` project (its image by digest, HTTPRoutes at weight 100, every object valid against
 // its official schema); and `sluice server --runtime kubernetes` refused before anything starts
 // when its kubeconfig cannot be read.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { appFiles, deployedProject, type ReleaseJson } from './fixtures.ts';
 import { freePort, runCli, tempDir } from './harness.ts';
-import { pushBusyboxBase, registryMissing, startRegistry, type TestRegistry } from '../image/registry-kit.ts';
+import { registryForFile } from '../image/registry-kit.ts';
 import type { Manifest } from '../../src/runtime/kubernetes/manifests/object-meta.ts';
 import { validateManifest } from '../runtime/kubernetes/validate-manifest.ts';
 import { validateHttpRoute } from '../router/gateway/validate-httproute.ts';
 
-const missing = registryMissing();
-if (missing) console.log(`# skipped: ${missing}`);
-let reg: TestRegistry;
-before(async () => {
-  if (missing) return;
-  reg = await startRegistry();
-  pushBusyboxBase(reg, 'base/busybox:1', { index: true });
-});
-after(async () => {
-  if (!missing) await reg.stop();
-});
+const { missing, registry } = registryForFile();
 
 void test('sluice render prints the live release’s manifests on a process-runtime server', { skip: missing ?? false }, async (t) => {
+  const reg = registry();
   const files = appFiles('v1');
   const withImage = { ...files, 'sluice.yaml': `${files['sluice.yaml']!}image:\n  base: ${reg.host}/base/busybox:1\n  workdir: /app\n` };
   const { server } = await deployedProject(t, 'rendered', withImage, { args: ['--registry', reg.url] });
