@@ -49,6 +49,8 @@ import type { CertificateFailure, CertificateManager as CertificateManagerType }
 import { openTracing } from './tracing/open-tracing.ts';
 import { FlagKeyMaker } from './flags/ofrep/flag-keys.ts';
 import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane-flag-publisher.ts';
+import type { Router } from './router/router.ts';
+import type { Runtime } from './runtime/runtime.ts';
 import { openOidc } from './server/open-oidc.ts';
 import { openFlags } from './server/open-flags.ts';
 import { loadServing } from './server/load-serving.ts';
@@ -90,6 +92,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // Only the server's user may enter it (an older data directory may be wider).
   fs.chmodSync(dataDir, 0o700);
   await assertPortFree(opts.host, opts.port);
+  // --runtime kubernetes: the kubeconfig is read first, so a bad one stops the start with nothing running.
+  const connected = opts.cluster ? await (await import('./server/open-cluster.ts')).connectCluster(opts.cluster) : null;
   // The embedded SQLite file, or PostgreSQL when --database names one (several servers can share it).
   // The PostgreSQL driver (pg) is loaded only when asked for: a SQLite server never pays its memory.
   // Every run's end is announced to runEnds (a followed run's log stream ends at once, not at its next poll).
@@ -188,10 +192,20 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const artifacts = new ArtifactStore({ dir: path.join(dataDir, 'artifacts') });
   // Flag evaluation keys come from the master key (docs/decisions/0034); instances get theirs at start.
   const flagKeys = new FlagKeyMaker(masterKey);
-  const runtime = new ProcessRuntime(dpClient, artifacts, dataDir, flagsEnvironment(dpClient, flagKeys));
+  // --runtime kubernetes: the cluster's ports (client-node loaded only then); else processes behind the edge router.
+  const cluster = connected
+    ? connected.ports({
+        dataDir,
+        imageOf: async (r) => (await store.getRelease(r.project, r.environment, r.number))?.image ?? null,
+        platformEnv: flagsEnvironment(dpClient, flagKeys),
+        log: (line) => logger.info(line),
+      })
+    : null;
+  const runtime: Runtime = cluster?.runtime ?? new ProcessRuntime(dpClient, artifacts, dataDir, flagsEnvironment(dpClient, flagKeys));
+  const figures = opts.prometheus ? (await import('./server/open-prometheus-figures.ts')).openPrometheusFigures(opts.prometheus) : undefined;
   // What a deploy or a `sluice flag` change calls to make every evaluation endpoint serve the new flags.
   const flagPublisher: FlagPublisher = new DataPlaneFlagPublisher(dpClient, flagKeys);
-  const router = new EdgeRouterClient(dpClient);
+  const router: Router = cluster?.router ?? new EdgeRouterClient(dpClient);
   const sources = new Map<string, Source>();
   const sourceOf = (project: Project): Source => {
     const key = `${project.name}\n${project.repo}`;
@@ -218,7 +232,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     FlagService, store, clock: systemClock, logger, publisher: flagPublisher, figures: router, events: eventLog,
     lease: { owner: config.owner, hostname, leaseMs: config.leaseMs },
   });
-  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags });
+  const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags, ...(figures ? { figures } : {}) });
   const notifier = new StatusNotifier({ resolve: async (name) => statusTargetOf(await store.getProject(name), secrets, defaultApiUrl), log: logger.info });
   const onRunState = (run: Run, state: string, reason: string | null): void => {
     const commitState = commitStateForRun(state);
@@ -316,6 +330,13 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
         flags,
         rollouts: flagRolloutService,
       },
+      renderApi: {
+        assertProject: (name) => engine.project(name),
+        releases: (project, environment) => engine.releases(project, environment),
+        rollout: async (project, environment) => (await store.latestRollout(project, environment)) ?? null,
+        naming: config,
+        ...(opts.cluster ? { gateway: opts.cluster.gateway } : {}),
+      },
       doraApi: {
         assertProject: (name) => engine.project(name),
         listEvents: (filter) => eventLog.list(filter),
@@ -407,6 +428,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       await flagRollouts.stop();
       await outbox.stop();
       await engine.stop();
+      await cluster?.runtime.close();
       await notifier.close();
       // After the engine stopped: the spans of stages it interrupted are in the last batch.
       await tracing.shutdown(tracingFlushMs);

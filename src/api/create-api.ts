@@ -25,6 +25,7 @@ import { registerTracingHook } from './tracing-hook.ts';
 import type { Tracing } from '../engine/tracing.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { registerDoraRoute } from './dora-route.ts';
+import { registerRenderRoute } from './render-route.ts';
 import { registerFlagRoutes } from './flag-routes.ts';
 import { registerOpenApiRoute } from './openapi-route.ts';
 import { jsonSerializerCompiler, zodValidatorCompiler } from './zod-compilers.ts';
@@ -112,6 +113,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerMetricsRoute(app, deps.metricsApi);
   registerDoraRoute(app, deps.doraApi);
   registerLiveRoutes(app, deps.liveApi);
+  registerRenderRoute(app, deps.renderApi);
   registerFlagRoutes(app, deps.flagApi, auditor);
   if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
   // Without --oidc-issuer the routes still exist and answer 503 naming the option (login null: nothing else is called).

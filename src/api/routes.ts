@@ -20,6 +20,7 @@ import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { projectView, releaseView, rolloutView, runView } from './views.ts';
 import type { MetricsApiDeps } from './metrics-route.ts';
 import type { DoraApiDeps } from './dora-route.ts';
+import type { RenderApiDeps } from './render-route.ts';
 import type { FlagApiDeps } from './flag-routes.ts';
 import type { LiveApiDeps } from './live-routes.ts';
 import { environmentParams, errorResponses, projectParams, runParams } from './schemas/common-schemas.ts';
@@ -40,6 +41,7 @@ export interface ApiDeps {
   notificationApi: NotificationApiDeps;
   metricsApi: MetricsApiDeps;
   doraApi: DoraApiDeps;
+  renderApi: RenderApiDeps;
   flagApi: FlagApiDeps;
   logApi: LogApiDeps;
   /** The dashboard's live stream and traffic history. */

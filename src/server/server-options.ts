@@ -1,6 +1,7 @@
 // The options of `sluice server` as the composition root takes them (src/cli reads the flags).
 import type { AcmeSettings } from '../certificates/acme-settings.ts';
 import type { OidcSettings } from '../config/oidc-options.ts';
+import type { ClusterSettings, PrometheusSettings } from '../config/cluster-options.ts';
 import type { InstanceLogPolicy } from '../dataplane/instance-log-policy.ts';
 import type { RunLogPolicy } from '../engine/run-log-policy.ts';
 import type { SessionPolicy } from '../auth/session-service.ts';
@@ -65,4 +66,8 @@ export interface ServerOptions {
   registry?: RegistryOptions | null;
   /** Single sign-on with OpenID Connect (--oidc-*); null or absent: off. */
   oidc?: OidcSettings | null;
+  /** --runtime kubernetes --kubeconfig --gateway: releases run on a cluster behind a Gateway; null or absent: processes behind the edge router. */
+  cluster?: ClusterSettings | null;
+  /** --prometheus: the analysis reads its figures from Prometheus; null or absent: from the router. */
+  prometheus?: PrometheusSettings | null;
 }

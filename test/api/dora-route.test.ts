@@ -2,13 +2,12 @@
 // and bad input answered 400 (or 404) with a message naming the problem.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { NotFoundError, SluiceError } from '../../src/errors.ts';
-import { statusOfCode } from '../../src/api/error-status.ts';
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../../src/errors.ts';
 import { registerDoraRoute } from '../../src/api/dora-route.ts';
 import type { Principal } from '../../src/auth/principal.ts';
 import type { EventFilter, PlatformEvent } from '../../src/events/platform-event.ts';
-import { jsonSerializerCompiler, zodValidatorCompiler } from '../../src/api/zod-compilers.ts';
+import { routeTestApp } from './route-test-app.ts';
 
 const now = new Date('2030-01-31T00:00:00.000Z');
 
@@ -22,30 +21,19 @@ function live(at: string, release: number, committedAt: string): PlatformEvent {
 async function app(principal: Principal = { name: 'viewer', role: 'viewer', projects: null, environments: null }): Promise<{ app: FastifyInstance; filters: EventFilter[] }> {
   const filters: EventFilter[] = [];
   const events = [live('2030-01-10T00:00:00.000Z', 1, '2030-01-09T23:00:00.000Z'), live('2030-01-20T00:00:00.000Z', 2, '2030-01-19T22:00:00.000Z')];
-  const a = Fastify();
-  // Route schemas are zod, as in createApi.
-  a.setValidatorCompiler(zodValidatorCompiler);
-  a.setSerializerCompiler(jsonSerializerCompiler);
-  a.decorateRequest('principal', null);
-  a.addHook('onRequest', async (req) => {
-    req.principal = principal;
-  });
-  a.setErrorHandler((error, _req, reply) => {
-    if (error instanceof SluiceError) return reply.code(statusOfCode[error.code]).send({ code: error.code, message: error.message });
-    return reply.code(500).send({ message: (error as Error).message });
-  });
-  registerDoraRoute(a, {
-    assertProject: async (name) => {
-      if (name !== 'shop') throw new NotFoundError('project', name);
-    },
-    listEvents: async (filter) => {
-      filters.push(filter);
-      return events.filter((e) => filter.since === undefined || e.at >= filter.since);
-    },
-    environments: async () => ['staging', 'production'],
-    now: () => now,
-  });
-  await a.ready();
+  const a = await routeTestApp(principal, (fastify) =>
+    registerDoraRoute(fastify, {
+      assertProject: async (name) => {
+        if (name !== 'shop') throw new NotFoundError('project', name);
+      },
+      listEvents: async (filter) => {
+        filters.push(filter);
+        return events.filter((e) => filter.since === undefined || e.at >= filter.since);
+      },
+      environments: async () => ['staging', 'production'],
+      now: () => now,
+    }),
+  );
   return { app: a, filters };
 }
 

@@ -35,7 +35,7 @@ export async function startSessionApi(opts: { policy: SessionPolicy; failureLimi
   const audit = new AuditTrail(store, clock);
   const admin = await tokens.create({ name: 'admin', role: 'admin', projects: null, environments: null, expiresInMs: null, createdBy: 'test' });
   const inert = {} as never;
-  const deps: ApiDeps = { engine: inert, secretApi: inert, backupApi: inert, deployer: inert, auditTrail: audit, domainApi: inert, alertApi: inert, notificationApi: inert, metricsApi: inert, doraApi: inert, flagApi: inert, logApi: inert, liveApi: inert, apiBase: () => 'http://127.0.0.1:1', onShutdownDataPlane: async () => {} };
+  const deps: ApiDeps = { engine: inert, secretApi: inert, backupApi: inert, deployer: inert, auditTrail: audit, domainApi: inert, alertApi: inert, notificationApi: inert, metricsApi: inert, doraApi: inert, renderApi: inert, flagApi: inert, logApi: inert, liveApi: inert, apiBase: () => 'http://127.0.0.1:1', onShutdownDataPlane: async () => {} };
   const { app } = createApi(deps, {
     logErrors: (m, e) => console.error(m, e),
     warn: () => {},

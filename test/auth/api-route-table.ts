@@ -11,7 +11,7 @@ import { systemClock } from '../../src/engine/clock.ts';
 
 export async function apiRouteTable(): Promise<readonly RouteEntry[]> {
   const inert = {} as never;
-  const deps: ApiDeps = { engine: inert, secretApi: inert, backupApi: inert, deployer: inert, auditTrail: inert, domainApi: inert, alertApi: inert, notificationApi: inert, metricsApi: inert, doraApi: inert, flagApi: inert, logApi: inert, liveApi: inert, flagKeyApi: inert, apiBase: () => 'http://127.0.0.1:1', onShutdownDataPlane: async () => {} };
+  const deps: ApiDeps = { engine: inert, secretApi: inert, backupApi: inert, deployer: inert, auditTrail: inert, domainApi: inert, alertApi: inert, notificationApi: inert, metricsApi: inert, doraApi: inert, renderApi: inert, flagApi: inert, logApi: inert, liveApi: inert, flagKeyApi: inert, apiBase: () => 'http://127.0.0.1:1', onShutdownDataPlane: async () => {} };
   const { app, routes } = createApi(deps, {
     logErrors: () => {},
     warn: () => {},

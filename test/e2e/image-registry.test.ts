@@ -1,28 +1,19 @@
 // `image:` end to end: a server with --registry pushes each run's image as PROJECT:rN from its
 // build stage; releases record it by digest (skopeo reads it back); the app still runs as
 // processes; a rollback puts back the earlier digest, built once. Bad input fails the build.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appFiles, deployedProject, envStatus, prodBody, registeredProject, type ReleaseJson } from './fixtures.ts';
 import { freePort } from './harness.ts';
-import { pushBusyboxBase, registryMissing, skopeo, startRegistry, type TestRegistry } from '../image/registry-kit.ts';
+import { registryForFile, skopeo } from '../image/registry-kit.ts';
 
-const missing = registryMissing();
-if (missing) console.log(`# skipped: ${missing}`);
-let reg: TestRegistry;
-before(async () => {
-  if (missing) return;
-  reg = await startRegistry();
-  pushBusyboxBase(reg, 'base/busybox:1', { index: true });
-});
-after(async () => {
-  if (!missing) await reg.stop();
-});
+const { missing, registry } = registryForFile();
 
 type ImageReleaseJson = ReleaseJson & { image?: string };
 const withImage = (files: Record<string, string>, base: string): Record<string, string> => ({ ...files, 'sluice.yaml': `${files['sluice.yaml']!}image:\n  base: ${base}\n  workdir: /app\n` });
 
 void test('a commit of an image: project pushes PROJECT:rN, the release records its digest, the app serves as processes, a rollback keeps the earlier digest', { skip: missing ?? false }, async (t) => {
+  const reg = registry();
   const base = `${reg.host}/base/busybox:1`;
   const { server, repo, first } = await deployedProject(t, 'imgapp', withImage(appFiles('v1'), base), { args: ['--registry', reg.url] });
   const run1 = await server.json<{ image?: string }>(['run', first.id]);
@@ -58,6 +49,7 @@ void test('a commit of an image: project pushes PROJECT:rN, the release records 
 });
 
 void test('bad input: image: on a server without --registry, or with an unreachable registry, fails the build with the reason and records no release', { skip: missing ?? false }, async (t) => {
+  const reg = registry();
   const closed = await freePort();
   for (const [args, reason] of [
     [[], /^sluice\.yaml has image: but this server has no registry to push it to: start it with `sluice server --registry URL`/],

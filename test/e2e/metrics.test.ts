@@ -3,12 +3,10 @@
 // query over traffic this test sent through the router.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { alive, freePort, sleep, tempDir, viaRouter, type TestServer } from './harness.ts';
+import { viaRouter, type TestServer } from './harness.ts';
 import { appFiles, deployedProject, prodHost } from './fixtures.ts';
 import { promtoolCheck } from '../metrics/promtool.ts';
+import { startPrometheus as startPrometheusKit } from '../metrics/prometheus-kit.ts';
 
 async function scrape(server: TestServer, token: string | undefined): Promise<{ status: number; type: string; text: string }> {
   const res = await fetch(`${server.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -26,48 +24,18 @@ async function sendRequests(server: TestServer, n: number): Promise<void> {
 
 const prod2xx = 'sluice_http_requests_total{project="shop",environment="production",service="web",release="r1",code="2xx"}';
 
-/** A real `prometheus` on loopback scraping the server every second with the token; ended by pid. */
+/** A real `prometheus` on loopback scraping the server every second with the token (test/metrics/prometheus-kit.ts); ended by pid. */
 async function startPrometheus(t: TestContext, server: TestServer, token: string): Promise<string> {
-  const dir = tempDir('prometheus');
-  const tokenFile = path.join(dir, 'token');
-  fs.writeFileSync(tokenFile, token, { mode: 0o600 });
-  const config = [
-    'global:',
-    '  scrape_interval: 1s',
-    '  scrape_timeout: 1s',
-    'scrape_configs:',
-    '  - job_name: sluice',
-    '    metrics_path: /metrics',
-    '    authorization:',
-    '      type: Bearer',
-    `      credentials_file: ${tokenFile}`,
-    '    static_configs:',
-    `      - targets: ['127.0.0.1:${server.port}']`,
-  ].join('\n');
-  fs.writeFileSync(path.join(dir, 'prometheus.yml'), `${config}\n`);
-  const port = await freePort();
-  const child = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('error', (error) => (log += `\n${error.message}`));
-  t.after(async () => {
-    if (child.pid !== undefined && alive(child.pid)) process.kill(child.pid, 'SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-    if (child.pid !== undefined && alive(child.pid)) process.kill(child.pid, 'SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const prometheus = await startPrometheusKit(`127.0.0.1:${server.port}`, { bearerToken: token });
+  t.after(() => prometheus.stop());
+  const base = prometheus.url;
   await server.waitFor(
     'Prometheus to scrape Sluice successfully',
     async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited ${child.exitCode}: ${log}`);
       const res = await fetch(`${base}/api/v1/targets`).catch(() => null);
       if (!res?.ok) return false;
       const body = (await res.json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };
-      const target = body.data.activeTargets[0];
-      if (target?.lastError && target.lastError !== '') log += `\nlast scrape: ${target.lastError}`;
-      return target?.health === 'up';
+      return body.data.activeTargets[0]?.health === 'up';
     },
     60_000,
   );

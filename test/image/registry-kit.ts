@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { after, before } from 'node:test';
 import { freePort, tempDir } from '../e2e/harness.ts';
 
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
@@ -136,4 +137,24 @@ export function pushBusyboxBase(registry: TestRegistry, name: string, opts: { in
 
 export function skopeo(args: string[]): string {
   return execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+}
+
+/**
+ * A registry for one test file, with a busybox base image pushed as `base/busybox:1` (an index):
+ * started before the file's tests and stopped after them; `missing` says why it cannot run here
+ * (printed, and the tests skip).
+ */
+export function registryForFile(): { missing: string | null; registry: () => TestRegistry } {
+  const missing = registryMissing();
+  if (missing) console.log(`# skipped: ${missing}`);
+  let reg: TestRegistry | undefined;
+  before(async () => {
+    if (missing) return;
+    reg = await startRegistry();
+    pushBusyboxBase(reg, 'base/busybox:1', { index: true });
+  });
+  after(async () => {
+    await reg?.stop();
+  });
+  return { missing, registry: () => reg! };
 }

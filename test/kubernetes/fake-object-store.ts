@@ -19,6 +19,8 @@ export const RESOURCE_TYPES: ResourceType[] = [
   { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, subresources: ['status'] },
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, subresources: ['status', 'log'] },
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, subresources: ['status', 'scale'] },
+  // Gateway API (a CRD on a real cluster): https://gateway-api.sigs.k8s.io/reference/spec/#httproute
+  { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes', kind: 'HTTPRoute', namespaced: true, subresources: ['status'] },
 ];
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -83,3 +83,16 @@ export const rollbackBodySchema = z
   .object({ to: z.number({ error: 'to must be a release number' }).int('to must be a release number').positive('to must be a release number').nullish().describe('release number (default: the one before)') })
   .meta({ id: 'RollbackRequest' });
 export const promoteBodySchema = z.object({ full: z.boolean({ error: 'full must be true or false' }).optional().describe('skip the remaining steps') }).meta({ id: 'PromoteRequest' });
+
+export const renderQuerySchema = z.object({
+  release: z.string().regex(/^\d+$/, 'release must be a release number').optional().describe('release number; default: the one rolling out, else the live one'),
+  gateway: z.string().optional().describe('NAMESPACE/NAME of the Gateway the HTTPRoutes attach to; default: the server’s --gateway, else sluice-system/sluice'),
+});
+export const renderSchema = z
+  .object({
+    release: z.number().int(),
+    weights: z.record(z.string(), z.number()).describe('each release’s share (0…100) on the routes, at the rollout’s current step'),
+    manifests: z.array(z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }) })),
+    yaml: z.string().describe('the manifests as multi-document YAML (secret values never included)'),
+  })
+  .meta({ id: 'RenderedRelease' });

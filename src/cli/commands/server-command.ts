@@ -14,8 +14,10 @@ import { letsEncryptProduction, letsEncryptStaging } from '../../certificates/ac
 import { acmeSettingsOf, type AcmeFlags } from '../../config/acme-options.ts';
 import { defaultOidcClaim, defaultOidcScope, defaultOidcSessionMax, oidcSettingsOf, type OidcFlags } from '../../config/oidc-options.ts';
 import { tracingConfigOf } from '../../tracing/tracing-config.ts';
+import { clusterSettingsOf, prometheusSettingsOf, type ClusterFlags } from '../../config/cluster-options.ts';
+import { promqlPresets } from '../../metrics/promql/promql-presets.ts';
 
-export interface ServerFlags extends AcmeFlags, OidcFlags {
+export interface ServerFlags extends AcmeFlags, OidcFlags, ClusterFlags {
   registry?: string;
   registryCredentials?: string;
   data?: string;
@@ -161,6 +163,11 @@ export function addServerOptions(cmd: Command): Command {
     .option('--no-start-data-plane', 'never start the data plane: wait for the one its own service starts, and adopt it')
     .option('--registry <url>', 'OCI registry the images of projects with `image:` are pushed to, as PROJECT:rN (http:// for a loopback registry)')
     .option('--registry-credentials <group>', 'secret group with the keys username and password for --registry (Basic, or for its token service)')
+    .option('--runtime <runtime>', 'process: releases run as processes behind the built-in router; kubernetes: on a cluster (--kubeconfig) behind a Gateway (--gateway)', 'process')
+    .option('--kubeconfig <file>', 'with --runtime kubernetes: the cluster to deploy to (its current context)')
+    .option('--gateway <namespace/name>', 'with --runtime kubernetes: the Gateway API Gateway the HTTPRoutes attach to')
+    .option('--prometheus <url>', 'canary analysis reads its figures from this Prometheus (default: from the router)')
+    .option('--prometheus-preset <name>', `metric names for --prometheus: ${Object.keys(promqlPresets).join(', ')} (default: sluice; envoy-gateway with --runtime kubernetes)`)
     .option('--sandbox <mode>', 'bwrap: steps and instances run inside bubblewrap (recommended; refuses to start where it cannot run); none: unsandboxed, warned about (the default for now: docs/decisions/0016)', 'none');
 }
 
@@ -210,6 +217,8 @@ export async function launchServer(ctx: CliContext, flags: ServerFlags): Promise
     notifyDenyPrivate: flags.notifyDenyPrivate === true,
     notifyRetryMs: retryOption(flags.notifyRetry),
     registry: registryOf(flags),
+    cluster: clusterSettingsOf(flags),
+    prometheus: prometheusSettingsOf(flags),
   }, logger);
   startOutputRotation(outputRotationOf(flags), (line) => logger.warn(line));
   return { ...server, logger };

@@ -18,7 +18,7 @@ import type { Logger } from '../logger.ts';
 import type { StageResult } from '../stage-result.ts';
 import { abortRequest } from '../rollout/abort-request.ts';
 import { RolloutDriver, RolloutWakers, terminalRollout } from '../rollout/rollout-driver.ts';
-import type { RolloutDeps } from '../rollout/rollout-deps.ts';
+import type { ReleaseFigures, RolloutDeps } from '../rollout/rollout-deps.ts';
 import type { ReleaseEventInput } from '../rollout/release-event.ts';
 import { hostsOf, urlOf } from './hosts.ts';
 import { checkReferences, domainNamesOf, generationOf, parseReleaseConfig, releaseConfigOf, withOwnInstances } from './release-config.ts';
@@ -78,6 +78,8 @@ export interface DeployerDeps {
   eventLog?: EventLog;
   /** Feature flags: definitions go live with releases, a torn-down environment's flags are withdrawn. Absent: none. */
   flags?: FlagService;
+  /** The analysis's figures (Prometheus); absent: the router's. */
+  figures?: ReleaseFigures;
 }
 
 export class Deployer {
@@ -108,7 +110,7 @@ export class Deployer {
     const { store, runtime, router, clock, config } = this.deps;
     const secrets = this.deps.secrets;
     const emit = this.emitter(events);
-    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(emit ? { emit } : {}), ...(this.deps.flags ? { flags: this.deps.flags } : {}), retiring: this.retiring };
+    const deps: RolloutDeps = { store, runtime, router, clock, naming: config, log, secretValues: (c) => secrets.resolve(c.secretRefs ?? []), ...(this.deps.domains ? { domains: this.deps.domains } : {}), ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}), ...(emit ? { emit } : {}), ...(this.deps.flags ? { flags: this.deps.flags } : {}), ...(this.deps.figures ? { figures: this.deps.figures } : {}), retiring: this.retiring };
     return new RolloutDriver(deps, this.wakers);
   }
 

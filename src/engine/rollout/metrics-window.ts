@@ -24,6 +24,8 @@ export function addMetrics(a: ReleaseMetrics | undefined, b: ReleaseMetrics): Re
 }
 
 export async function snapshot(deps: RolloutDeps, project: string, environment: string, config: ReleaseConfig): Promise<Snapshot> {
+  // A figures source (Prometheus) already sums per release over the environment.
+  if (deps.figures) return deps.figures.releaseFigures({ project, environment });
   const hosts = new Set<string>();
   for (const [i, s] of config.services.entries()) {
     // Custom domains carry most real traffic: the analysis counts them with the router's own names.

@@ -1,5 +1,6 @@
 // What a strategy works with: the Runtime and Router ports, the store, time, and naming.
 import type { Router } from '../../router/router.ts';
+import type { ReleaseMetrics } from '../../router/route-table.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import type { Release, Rollout } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
@@ -11,6 +12,14 @@ import type { Metrics } from '../../metrics/metrics.ts';
 import type { EmitReleaseEvent } from './release-event.ts';
 import type { FlagService } from '../flags/flag-service.ts';
 import type { Retiring } from '../deploy/retiring.ts';
+
+/**
+ * Where the analysis reads its per-release figures when not from the router: cumulative counters
+ * per release of one environment (e.g. Prometheus through a PromQL preset, src/metrics/promql).
+ */
+export interface ReleaseFigures {
+  releaseFigures(scope: { project: string; environment: string }): Promise<Record<string, ReleaseMetrics>>;
+}
 
 export interface RolloutDeps {
   store: Store;
@@ -31,6 +40,8 @@ export interface RolloutDeps {
   flags?: Pick<FlagService, 'releaseLive'>;
   /** Stops of old instances a rolling update hands off instead of waiting for; absent: it waits. */
   retiring?: Retiring;
+  /** The analysis's figures; absent: the router's own (router.metrics()). */
+  figures?: ReleaseFigures;
 }
 
 /** A rollout with what its strategy needs loaded: the releases and their configurations. */

@@ -39,7 +39,7 @@ function routesFor(deps: RolloutDeps, project: string, environment: string, conf
 }
 
 /** True when the router applies these backends: same releases, weights scaled only by ready capacity. */
-function agrees(applied: RouteTable, host: string, backends: DesiredBackend[]): boolean {
+export function agrees(applied: RouteTable, host: string, backends: DesiredBackend[]): boolean {
   const route = applied.routes.find((r) => r.host === host.toLowerCase());
   if (!route) return false;
   for (const want of backends) {
