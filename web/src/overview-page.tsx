@@ -4,7 +4,6 @@
 // for 50 projects: bench/RESULTS-dashboard.md). Live: a change of a project (docs/decisions/0045)
 // re-reads that project only (?project=); traffic samples arrive in the stream and are appended;
 // nothing polls.
-import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { OverviewEnvironmentJson, OverviewJson, OverviewProjectJson } from '../../src/api/schemas/overview-schemas.ts';
 import type { RunJson } from '../../src/api/schemas/run-schemas.ts';
@@ -14,7 +13,7 @@ import { Sparkline } from './charts/sparkline.tsx';
 import { environmentPath } from './environment/environment-path.ts';
 import { ErrorNote } from './error-note.tsx';
 import { useLive } from './live.ts';
-import { navigate } from './location.ts';
+import { Link } from './link.tsx';
 import './live.css';
 
 /** Samples kept per environment: 15 minutes at 5 s, as the server keeps. */
@@ -26,22 +25,6 @@ const enc = encodeURIComponent;
 
 export function runPath(run: Pick<RunJson, 'project' | 'number'>): string {
   return `/projects/${enc(run.project)}/runs/${run.number}`;
-}
-
-function Link({ href, children, label }: { href: string; children: ComponentChildren; label?: string }) {
-  return (
-    <a
-      href={href}
-      aria-label={label}
-      onClick={(e) => {
-        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
-        e.preventDefault();
-        navigate(href);
-      }}
-    >
-      {children}
-    </a>
-  );
 }
 
 function percent(rate: number | null | undefined): string {
