@@ -2,9 +2,10 @@
 //  1. The Overview with 50 projects, each deployed (one environment, a busybox httpd instance,
 //     a release and a run): from navigation start (performance.now() = 0) to the app's shell
 //     heading (the baseline: the page and its JavaScript alone), to all 50 project headings
-//     shown, and to all 50 filled in (status, runs and traffic read), each taken in the
-//     animation frame after the DOM change (a MutationObserver installed before the page's
-//     scripts). --reps N loads (7).
+//     shown, and to all 50 filled in (GET /api/overview read: environments, releases, runs,
+//     traffic), each taken in the animation frame after the DOM change (a MutationObserver
+//     installed before the page's scripts). --reps N loads (7). Beside it, from Node: that one
+//     read, and the 1 + 3 per project reads the page made before it.
 //  2. A step prints `tick N <Date.now()>` every 20 ms; the run page follows its log (SSE) and a
 //     MutationObserver takes the browser's clock as each line is added to the page (one machine,
 //     one clock): write → shown. Beside it, in the same run, a plain SSE client of the same
@@ -126,6 +127,13 @@ await benchMain('dashboard', 900_000, async (onCleanup) => {
     await Promise.all(names.flatMap((n) => [get(`/api/projects/${n}/status`), get(`/api/projects/${n}/runs?limit=10`), get(`/api/projects/${n}/traffic`)]));
     if (rep > 0) apiOnly.push(performance.now() - t0);
   }
+  // What the page reads now, one GET /api/overview: right after them, same server and load.
+  const overviewOnly: number[] = [];
+  for (let rep = 0; rep <= REPS; rep++) {
+    const t0 = performance.now();
+    await get('/api/overview');
+    if (rep > 0) overviewOnly.push(performance.now() - t0);
+  }
   const oneStatus: number[] = [];
   for (let rep = 0; rep < 20; rep++) {
     const t0 = performance.now();
@@ -139,7 +147,7 @@ await benchMain('dashboard', 900_000, async (onCleanup) => {
     oneRuns.push(performance.now() - t0);
   }
   const rows = await page.locator('table.envs tbody tr').count();
-  console.log(`overview: shell ${f(median(shell))}, ${PROJECTS} headings ${f(median(headings))}, all filled ${f(median(filled))} (${rows} environment rows)`);
+  console.log(`overview: shell ${f(median(shell))}, ${PROJECTS} headings ${f(median(headings))}, all filled ${f(median(filled))} (${rows} environment rows); from Node: /api/overview ${f(median(overviewOnly))}, ${1 + 3 * PROJECTS} reads ${f(median(apiOnly))}`);
 
   // 2. A step's lines into the browser.
   const ticker = new TestRepo({ 'sluice.yaml': tickPipeline(TICKS) });
@@ -192,8 +200,8 @@ await benchMain('dashboard', 900_000, async (onCleanup) => {
     `before: ${before}`,
     `after: ${after}`,
     `setup: ${PROJECTS} projects, each deployed to production (one busybox httpd instance, one release, one run), the server from dist/ as the e2e harness starts it (--sandbox bwrap, --poll-interval 60s, --max-runs 4); chromium ${browser.version()} headless, 1280×900, signed in with the admin token; the load average during the run is in the lines above`,
-    `Overview, navigation start → (median of ${REPS} loads after a warm-up; min-max): shell heading **${f(median(shell))}** (${f(Math.min(...shell))}-${f(Math.max(...shell))}); all ${PROJECTS} project headings **${f(median(headings))}** (${f(Math.min(...headings))}-${f(Math.max(...headings))}); all ${PROJECTS} filled in (status, runs, traffic) **${f(median(filled))}** (${f(Math.min(...filled))}-${f(Math.max(...filled))}); ${rows} environment rows. Target: < 500 ms`,
-    `beside it, the Overview's ${1 + 3 * PROJECTS} API reads from Node over 6 connections, no browser: median **${f(median(apiOnly))}** (${f(Math.min(...apiOnly))}-${f(Math.max(...apiOnly))}); one \`/status\` alone ${median(oneStatus).toFixed(1)} ms, one \`/runs?limit=10\` alone ${median(oneRuns).toFixed(1)} ms (medians of 20)`,
+    `Overview, navigation start → (median of ${REPS} loads after a warm-up; min-max): shell heading **${f(median(shell))}** (${f(Math.min(...shell))}-${f(Math.max(...shell))}); all ${PROJECTS} project headings **${f(median(headings))}** (${f(Math.min(...headings))}-${f(Math.max(...headings))}); all ${PROJECTS} filled in (environments, releases, runs, traffic) **${f(median(filled))}** (${f(Math.min(...filled))}-${f(Math.max(...filled))}); ${rows} environment rows. Target: < 500 ms`,
+    `beside it, from Node, no browser: the page's one \`GET /api/overview\` median **${f(median(overviewOnly))}** (${f(Math.min(...overviewOnly))}-${f(Math.max(...overviewOnly))}); the ${1 + 3 * PROJECTS} per-project API reads the page made before (projects, then status, runs, traffic of each) over 6 connections median **${f(median(apiOnly))}** (${f(Math.min(...apiOnly))}-${f(Math.max(...apiOnly))}); one \`/status\` alone ${median(oneStatus).toFixed(1)} ms, one \`/runs?limit=10\` alone ${median(oneRuns).toFixed(1)} ms (medians of 20)`,
     `step line written → shown in the run page (browser clock at the DOM insert), ${inBrowser.length} lines at one every 20 ms: p50 **${q(inBrowser, 0.5)}**, p95 **${q(inBrowser, 0.95)}**, p99 ${q(inBrowser, 0.99)}, max ${f(inBrowser.at(-1) ?? NaN)}. Beside it, a Node SSE client of the same follow: p50 ${q(inNode, 0.5)}, p95 ${q(inNode, 0.95)}, p99 ${q(inNode, 0.99)}. Target: p95 < 200 ms`,
     `console errors in the browser: ${errors.length === 0 ? 'none' : errors.join(' | ')}`,
   ];

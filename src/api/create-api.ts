@@ -31,6 +31,7 @@ import { registerOpenApiRoute } from './openapi-route.ts';
 import { jsonSerializerCompiler, zodValidatorCompiler } from './zod-compilers.ts';
 import { registerOidcRoutes } from './oidc-routes.ts';
 import { registerLiveRoutes } from './live-routes.ts';
+import { registerOverviewRoute } from './overview-route.ts';
 
 export interface ApiOptions {
   logErrors: (message: string, error: unknown) => void;
@@ -114,6 +115,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
   registerDoraRoute(app, deps.doraApi);
   registerLiveRoutes(app, deps.liveApi);
   registerRenderRoute(app, deps.renderApi);
+  registerOverviewRoute(app, () => ({ engine: deps.engine, deployer: deps.deployer, traffic: deps.liveApi.traffic, apiBase: () => deps.apiBase() }));
   registerFlagRoutes(app, deps.flagApi, auditor);
   if (deps.flagKeyApi) registerFlagKeyRoutes(app, deps.flagKeyApi);
   // Without --oidc-issuer the routes still exist and answer 503 naming the option (login null: nothing else is called).

@@ -13,6 +13,7 @@ import type { ChangeFeed } from '../live/change-feed.ts';
 import { environmentOf, type LiveChange } from '../live/live-change.ts';
 import type { TrafficHistory } from '../live/traffic-history.ts';
 import { principalOf } from './request-guard.ts';
+import { visibleTraffic } from './visible-views.ts';
 import { startSse, type SseStream } from './sse.ts';
 import { errorResponses, projectParams } from './schemas/common-schemas.ts';
 import { liveStreamSchema, streamQuerySchema, trafficSchema } from './schemas/live-schemas.ts';
@@ -131,6 +132,6 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveApiDeps): voi
     const name = req.params.name!;
     await deps.assertProject(name);
     const p = principalOf(req);
-    return { project: name, intervalMs: deps.traffic.intervalMs, environments: deps.traffic.of(name).filter((e) => seesEnvironment(p, e.environment)) };
+    return { project: name, intervalMs: deps.traffic.intervalMs, environments: visibleTraffic(deps.traffic, p, name) };
   });
 }

@@ -3,13 +3,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FlagKeyApiDeps } from './flag-key-routes.ts';
 import { InvalidInputError } from '../errors.ts';
-import { need, seesEnvironment, seesProject } from '../auth/permission.ts';
+import { need, seesEnvironment } from '../auth/permission.ts';
 import type { RunDetail } from '../engine/engine.ts';
 import { principalOf } from './request-guard.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Deployer } from '../engine/deploy/deployer.ts';
 import { isGitHost } from '../hooks/verify-and-parse.ts';
 import { visibleRun } from './visible-run.ts';
+import { visibleProjects, visibleRuns, visibleStatus } from './visible-views.ts';
 import type { SecretApiDeps } from './secret-routes.ts';
 import type { BackupApiDeps } from './backup-route.ts';
 import type { DomainApiDeps } from './domain-routes.ts';
@@ -77,7 +78,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/whoami', { schema: { summary: 'The caller: its token name, role and limits', response: { 200: principalSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => principalOf(req));
 
   app.get('/api/projects', { schema: { summary: 'The projects the caller sees', response: { 200: projectListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) =>
-    (await engine.listProjects()).filter((p) => seesProject(req.principal, p.name)).map((p) => projectView(p, deps.apiBase(), false)),
+    (await visibleProjects(engine, req.principal)).map((p) => projectView(p, deps.apiBase(), false)),
   );
 
   app.post('/api/projects', { schema: { summary: 'Register a repository', body: addProjectBodySchema, response: { 201: projectSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req, reply) => {
@@ -124,7 +125,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/runs', { schema: { summary: 'Runs, newest first', params: projectParams, querystring: runsQuerySchema, response: { 200: runListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
-    return (await engine.runs(req.params.name!, limit)).map((d) => runView(visibleRun(principalOf(req), d, d.run.id), false));
+    return (await visibleRuns(engine, principalOf(req), req.params.name!, limit)).map((d) => runView(d, false));
   });
 
   app.get<{ Params: Params }>('/api/runs/:id', { schema: { summary: 'One run with its stages and steps', params: runParams, response: { 200: runSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => runView(visibleRun(principalOf(req), await engine.run(req.params.id!), req.params.id!), true));
@@ -150,8 +151,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: Params }>('/api/projects/:name/status', { schema: { summary: 'Environments, their state and live release', params: projectParams, response: { 200: projectStatusSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     await engine.project(req.params.name!);
-    const status = await deployer.status(req.params.name!);
-    return { ...status, environments: status.environments.filter((e) => seesEnvironment(req.principal, e.name)) };
+    return visibleStatus(deployer, req.principal, req.params.name!);
   });
 
   app.get<{ Params: Params }>('/api/projects/:name/environments/:env/releases', { schema: { summary: 'Releases, newest first, with configuration changes', params: environmentParams, response: { 200: releaseListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) =>

@@ -29,6 +29,7 @@ void test('every route of the API declares a permission, and the expected routes
   }
   assert.equal(roleOf('GET', '/api/secrets/:group/:key'), 'admin global', 'secret values: admins only');
   assert.equal(roleOf('POST', '/api/dataplane/shutdown'), 'admin global');
+  assert.equal(roleOf('GET', '/api/overview'), 'viewer', 'the Overview in one read: viewers, scoped to what they see');
   assert.equal(roleOf('POST', '/api/backup'), 'admin global');
   assert.equal(roleOf('POST', '/api/tokens'), 'admin global');
   for (const r of routes.filter((x) => x.method === 'GET' && !x.url.startsWith('/api/secrets/:group/:key') && !x.url.startsWith('/api/tokens') && !x.url.startsWith('/api/audit'))) {

@@ -21,6 +21,11 @@ async function call(server: TestServer, method: string, p: string, authorization
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization !== null) headers.authorization = authorization;
   const res = await fetch(`${server.url}${p}`, { method, headers, body: method === 'GET' ? undefined : JSON.stringify(body ?? {}) });
+  // A stream let through (GET /api/stream) never ends by itself: its status is the answer.
+  if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, body: {} };
+  }
   const text = await res.text();
   let parsed: Answer['body'] = {};
   try {

@@ -1,31 +1,23 @@
 // Overview: every project the session may see, with each environment's health, live release
 // (commit and message), the last run's state and live requests/s and error rate; previews under
-// their project. Live: a change of a project (docs/decisions/0045) re-reads that project only;
-// traffic samples arrive in the stream and are appended; nothing polls.
-import type { ComponentChildren } from 'preact';
+// their project. All of it is one read, GET /api/overview (1 + 3 reads per project took seconds
+// for 50 projects: bench/RESULTS-dashboard.md). Live: a change of a project (docs/decisions/0045)
+// re-reads that project only (?project=); traffic samples arrive in the stream and are appended;
+// nothing polls.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ProjectJson, ProjectStatusJson } from '../../src/api/schemas/project-schemas.ts';
+import type { OverviewEnvironmentJson, OverviewJson, OverviewProjectJson } from '../../src/api/schemas/overview-schemas.ts';
 import type { RunJson } from '../../src/api/schemas/run-schemas.ts';
-import type { TrafficJson, TrafficSampleJson } from '../../src/api/schemas/live-schemas.ts';
+import type { TrafficSampleJson } from '../../src/api/schemas/live-schemas.ts';
 import type { ApiClient } from './api-client.ts';
 import { Sparkline } from './charts/sparkline.tsx';
 import { environmentPath } from './environment/environment-path.ts';
 import { ErrorNote } from './error-note.tsx';
 import { useLive } from './live.ts';
-import { navigate } from './location.ts';
+import { Link } from './link.tsx';
 import './live.css';
-
-type EnvironmentStatus = ProjectStatusJson['environments'][number];
-
-interface Detail {
-  status: ProjectStatusJson;
-  runs: RunJson[];
-}
 
 /** Samples kept per environment: 15 minutes at 5 s, as the server keeps. */
 const keepSamples = 180;
-/** Runs read per project: enough to find the commit message of each live release. */
-const runsRead = 10;
 
 type Traffic = Record<string, Record<string, TrafficSampleJson[]>>;
 
@@ -33,22 +25,6 @@ const enc = encodeURIComponent;
 
 export function runPath(run: Pick<RunJson, 'project' | 'number'>): string {
   return `/projects/${enc(run.project)}/runs/${run.number}`;
-}
-
-function Link({ href, children, label }: { href: string; children: ComponentChildren; label?: string }) {
-  return (
-    <a
-      href={href}
-      aria-label={label}
-      onClick={(e) => {
-        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
-        e.preventDefault();
-        navigate(href);
-      }}
-    >
-      {children}
-    </a>
-  );
 }
 
 function percent(rate: number | null | undefined): string {
@@ -70,7 +46,7 @@ function TrafficCell({ samples, env }: { samples: TrafficSampleJson[] | undefine
   );
 }
 
-function EnvironmentRows({ project, envs, runs, traffic }: { project: string; envs: EnvironmentStatus[]; runs: RunJson[]; traffic: Record<string, TrafficSampleJson[]> | undefined }) {
+function EnvironmentRows({ project, envs, traffic }: { project: string; envs: OverviewEnvironmentJson[]; traffic: Record<string, TrafficSampleJson[]> | undefined }) {
   return (
     <table class="envs">
       <thead>
@@ -83,7 +59,7 @@ function EnvironmentRows({ project, envs, runs, traffic }: { project: string; en
       </thead>
       <tbody>
         {envs.map((env) => {
-          const run = env.release ? runs.find((r) => r.commit === env.release!.commit) : undefined;
+          const run = env.run;
           return (
             <tr key={env.name}>
               <td data-label="Environment">
@@ -102,7 +78,7 @@ function EnvironmentRows({ project, envs, runs, traffic }: { project: string; en
                     {run && (
                       <>
                         {' '}
-                        · <Link href={runPath(run)}>run #{run.number}</Link>
+                        · <Link href={runPath({ project, number: run.number })}>run #{run.number}</Link>
                         <span class="release-message">{run.message.split('\n')[0]}</span>
                       </>
                     )}
@@ -122,14 +98,11 @@ function EnvironmentRows({ project, envs, runs, traffic }: { project: string; en
   );
 }
 
-function ProjectCard({ project, detail, traffic }: { project: ProjectJson; detail: Detail | undefined; traffic: Record<string, TrafficSampleJson[]> | undefined }) {
-  const envs = detail?.status.environments ?? [];
-  const main = envs.filter((e) => !e.name.startsWith('pr-'));
-  const previews = envs.filter((e) => e.name.startsWith('pr-'));
-  const last = detail?.runs[0];
+function ProjectCard({ detail, traffic }: { detail: OverviewProjectJson; traffic: Record<string, TrafficSampleJson[]> | undefined }) {
+  const { project, environments: main, previews, lastRun: last } = detail;
   const id = `p-${project.name}`;
   return (
-    <article class="project" aria-labelledby={id} data-loaded={detail ? 'true' : undefined}>
+    <article class="project" aria-labelledby={id} data-loaded="true">
       <h2 id={id}>{project.name}</h2>
       <p class="muted">
         {project.repo} · {project.branch}
@@ -137,23 +110,19 @@ function ProjectCard({ project, detail, traffic }: { project: ProjectJson; detai
           <>
             {' '}
             · last run{' '}
-            <Link href={runPath(last)}>#{last.number}</Link> <span class={`state state-${last.state}`}>{last.state}</span>
+            <Link href={runPath({ project: project.name, number: last.number })}>#{last.number}</Link> <span class={`state state-${last.state}`}>{last.state}</span>
           </>
         )}
       </p>
-      {!detail ? (
-        <p class="muted" aria-busy="true">
-          Loading…
-        </p>
-      ) : main.length === 0 && previews.length === 0 ? (
+      {main.length === 0 && previews.length === 0 ? (
         <p class="muted">No environments yet.</p>
       ) : (
         <>
-          {main.length > 0 && <EnvironmentRows project={project.name} envs={main} runs={detail.runs} traffic={traffic} />}
+          {main.length > 0 && <EnvironmentRows project={project.name} envs={main} traffic={traffic} />}
           {previews.length > 0 && (
             <>
               <h3>Previews</h3>
-              <EnvironmentRows project={project.name} envs={previews} runs={detail.runs} traffic={traffic} />
+              <EnvironmentRows project={project.name} envs={previews} traffic={traffic} />
             </>
           )}
         </>
@@ -162,9 +131,10 @@ function ProjectCard({ project, detail, traffic }: { project: ProjectJson; detai
   );
 }
 
+const trafficOf = (p: OverviewProjectJson): Record<string, TrafficSampleJson[]> => Object.fromEntries(p.traffic.map((e) => [e.environment, e.samples]));
+
 export function OverviewPage({ api, onError }: { api: ApiClient; onError: (error: unknown) => boolean }) {
-  const [projects, setProjects] = useState<ProjectJson[] | null>(null);
-  const [details, setDetails] = useState<Record<string, Detail>>({});
+  const [projects, setProjects] = useState<OverviewProjectJson[] | null>(null);
   const [traffic, setTraffic] = useState<Traffic>({});
   const [error, setError] = useState<unknown>(null);
 
@@ -175,50 +145,25 @@ export function OverviewPage({ api, onError }: { api: ApiClient; onError: (error
     [onError],
   );
 
-  // Answers are applied once per animation frame: 50 projects' answers are one render, not 100.
-  const arrived = useRef<{ details: Record<string, Detail>; traffic: Traffic; frame: number } | null>(null);
-  useEffect(() => () => cancelAnimationFrame(arrived.current?.frame ?? 0), []);
-  const apply = useCallback((add: (batch: { details: Record<string, Detail>; traffic: Traffic }) => void) => {
-    if (!arrived.current) {
-      const frame = requestAnimationFrame(() => {
-        const batch = arrived.current!;
-        arrived.current = null;
-        if (Object.keys(batch.details).length) setDetails((d) => ({ ...d, ...batch.details }));
-        if (Object.keys(batch.traffic).length) setTraffic((t) => ({ ...t, ...batch.traffic }));
-      });
-      arrived.current = { details: {}, traffic: {}, frame };
-    }
-    add(arrived.current);
-  }, []);
+  // Every project (on load and on a live reset) is one read.
+  const loadAll = useCallback(() => {
+    api.request<OverviewJson>('GET', '/api/overview').then((o) => {
+      setProjects(o.projects);
+      setTraffic(Object.fromEntries(o.projects.map((p) => [p.project.name, trafficOf(p)])));
+      setError(null);
+    }, fail);
+  }, [api, fail]);
 
+  // A changed project is re-read alone; it keeps its place in the list.
   const loadProject = useCallback(
     (name: string) =>
-      Promise.all([api.request<ProjectStatusJson>('GET', `/api/projects/${enc(name)}/status`), api.request<RunJson[]>('GET', `/api/projects/${enc(name)}/runs?limit=${runsRead}`)]).then(
-        ([status, runs]) => apply((b) => (b.details[name] = { status, runs })),
-        fail,
-      ),
-    [api, fail, apply],
+      api.request<OverviewJson>('GET', `/api/overview?project=${enc(name)}`).then((o) => {
+        const fresh = o.projects[0];
+        setProjects((all) => all && (fresh ? all.map((p) => (p.project.name === name ? fresh : p)) : all.filter((p) => p.project.name !== name)));
+        if (fresh) setTraffic((t) => ({ ...t, [name]: trafficOf(fresh) }));
+      }, fail),
+    [api, fail],
   );
-
-  const loadTraffic = useCallback(
-    (name: string) =>
-      api.request<TrafficJson>('GET', `/api/projects/${enc(name)}/traffic`).then(
-        (t) => apply((b) => (b.traffic[name] = Object.fromEntries(t.environments.map((e) => [e.environment, e.samples])))),
-        fail,
-      ),
-    [api, fail, apply],
-  );
-
-  const loadAll = useCallback(() => {
-    api.request<ProjectJson[]>('GET', '/api/projects').then((list) => {
-      setProjects(list);
-      setError(null);
-      for (const p of list) {
-        void loadProject(p.name);
-        void loadTraffic(p.name);
-      }
-    }, fail);
-  }, [api, fail, loadProject, loadTraffic]);
 
   useEffect(loadAll, [loadAll]);
 
@@ -260,7 +205,7 @@ export function OverviewPage({ api, onError }: { api: ApiClient; onError: (error
           No projects yet. Add one with <code>sluice project add NAME --repo PATH</code>.
         </p>
       )}
-      {projects?.map((project) => <ProjectCard key={project.name} project={project} detail={details[project.name]} traffic={traffic[project.name]} />)}
+      {projects?.map((p) => <ProjectCard key={p.project.name} detail={p} traffic={traffic[p.project.name]} />)}
     </section>
   );
 }

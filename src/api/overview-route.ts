@@ -1,0 +1,15 @@
+// GET /api/overview[?project=P]: the dashboard's Overview in one read (overview-view.ts).
+import type { FastifyInstance } from 'fastify';
+import { need } from '../auth/permission.ts';
+import { principalOf } from './request-guard.ts';
+import { overviewOf, type OverviewDeps } from './overview-view.ts';
+import { errorResponses } from './schemas/common-schemas.ts';
+import { overviewQuerySchema, overviewSchema } from './schemas/overview-schemas.ts';
+
+export function registerOverviewRoute(app: FastifyInstance, deps: () => OverviewDeps): void {
+  app.get<{ Querystring: { project?: string } }>(
+    '/api/overview',
+    { schema: { summary: 'Every project the caller sees with its environments, live releases, last run, previews and traffic (the Overview)', querystring: overviewQuerySchema, response: { 200: overviewSchema, ...errorResponses } }, config: { permission: need.viewer } },
+    async (req) => overviewOf(deps(), principalOf(req), req.query.project),
+  );
+}
