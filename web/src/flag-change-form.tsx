@@ -6,7 +6,7 @@ import type { ApiClient } from './api-client.ts';
 import { ErrorNote } from './error-note.tsx';
 import { errorIdOf, fieldError, type FieldError } from './field-error.ts';
 import { flagsApi } from './flag-paths.ts';
-import { Options } from './options.tsx';
+import { Options } from './table-parts.tsx';
 
 type Command = { kind: 'on' | 'off' | 'enable' | 'disable' } | { kind: 'variant'; variant: string } | { kind: 'percent'; percent: number; variant?: string };
 type Where = 'buttons' | 'variant' | 'percent';

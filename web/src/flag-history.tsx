@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import type { FlagChangeJson, FlagDetailJson } from '../../src/api/schemas/flag-schemas.ts';
 import { ErrorNote } from './error-note.tsx';
 import { flagsApi, type FlagSectionProps } from './flag-paths.ts';
-import { TableHead } from './table-head.tsx';
+import { TableHead } from './table-parts.tsx';
 
 interface Props extends FlagSectionProps {
   changes: readonly FlagChangeJson[];

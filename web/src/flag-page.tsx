@@ -14,7 +14,7 @@ import { Link } from './link.tsx';
 import { useLiveReload } from './live.ts';
 import { mayChange } from './may-change.ts';
 import { useLoad, useReload } from './use-api-read.ts';
-import { TableHead } from './table-head.tsx';
+import { TableHead } from './table-parts.tsx';
 
 interface FlagData {
   flag: FlagDetailJson;

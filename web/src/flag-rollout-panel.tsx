@@ -5,8 +5,7 @@ import type { FlagRolloutJson } from '../../src/api/schemas/flag-schemas.ts';
 import { ErrorNote } from './error-note.tsx';
 import { errorIdOf, fieldError, type FieldError } from './field-error.ts';
 import { flagsApi, type FlagSectionProps } from './flag-paths.ts';
-import { Options } from './options.tsx';
-import { TableHead } from './table-head.tsx';
+import { Options, TableHead } from './table-parts.tsx';
 
 const active = new Set(['progressing', 'paused']);
 const startFields = ['variant', 'steps', 'pause', 'analysis'] as const;

@@ -8,7 +8,7 @@ import { flagsApi, flagsPath } from './flag-paths.ts';
 import { Link } from './link.tsx';
 import { useLiveReload } from './live.ts';
 import { useApiRead, useLoad, useReload } from './use-api-read.ts';
-import { TableHead } from './table-head.tsx';
+import { TableHead } from './table-parts.tsx';
 
 interface Props {
   api: ApiClient;

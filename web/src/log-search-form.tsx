@@ -7,7 +7,7 @@ import { errorIdOf, type FieldError } from './field-error.ts';
 import { Link } from './link.tsx';
 import { logPagePath, type LogFilter, type LogQuery } from './log-query.ts';
 import { navigate } from './location.ts';
-import { Options } from './options.tsx';
+import { Options } from './table-parts.tsx';
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 const streams = ['stdout', 'stderr', 'event', 'access'] as const;
