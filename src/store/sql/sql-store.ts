@@ -422,37 +422,18 @@ export class SqlStore implements Store {
     return listAuditEntries(this.db, filter);
   }
 
-  auditChain(afterId: number, limit: number): Promise<AuditRecord[]> {
-    return auditEntriesAfter(this.db, afterId, limit);
-  }
-
-  auditHead(): Promise<AuditHead | undefined> {
-    return readAuditHead(this.db);
-  }
-
-  auditIdOfHash(hash: string): Promise<number | undefined> {
-    return auditIdOfHash(this.db, hash);
-  }
+  auditChain = (afterId: number, limit: number): Promise<AuditRecord[]> => auditEntriesAfter(this.db, afterId, limit);
+  auditHead = (): Promise<AuditHead | undefined> => readAuditHead(this.db);
+  auditIdOfHash = (hash: string): Promise<number | undefined> => auditIdOfHash(this.db, hash);
 
   grantSecretGroup = (grant: SecretGrant): Promise<boolean> => insertSecretGrant(this.db, grant);
   revokeSecretGrant = (group: string, project: string): Promise<boolean> => deleteSecretGrant(this.db, group, project);
   listSecretGrants = (filter: { project?: string; group?: string } = {}): Promise<SecretGrant[]> => listSecretGrantRows(this.db, filter);
 
-  createToken(token: TokenRecord): Promise<void> {
-    return insertToken(this.db, token);
-  }
-
-  getTokenById(id: string): Promise<TokenRecord | undefined> {
-    return this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
-  listTokens(): Promise<TokenRecord[]> {
-    return this.db.selectFrom('tokens').selectAll().orderBy('name').execute();
-  }
-
-  revokeToken(name: string, at: string): Promise<boolean> {
-    return revokeTokenNamed(this.db, name, at);
-  }
+  createToken = (token: TokenRecord): Promise<void> => insertToken(this.db, token);
+  getTokenById = (id: string): Promise<TokenRecord | undefined> => this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  listTokens = (): Promise<TokenRecord[]> => this.db.selectFrom('tokens').selectAll().orderBy('name').execute();
+  revokeToken = (name: string, at: string): Promise<boolean> => revokeTokenNamed(this.db, name, at);
 
   createSession = (session: SessionRecord): Promise<void> => insertSession(this.db, session);
   getSession = (id: string): Promise<SessionRecord | undefined> => getSessionRow(this.db, id);
