@@ -51,7 +51,6 @@ import { FlagKeyMaker } from './flags/ofrep/flag-keys.ts';
 import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane-flag-publisher.ts';
 import type { Router } from './router/router.ts';
 import type { Runtime } from './runtime/runtime.ts';
-import { openOidc } from './server/open-oidc.ts';
 import { openFlags } from './server/open-flags.ts';
 import { loadServing } from './server/load-serving.ts';
 import type { ServerOptions } from './server/server-options.ts';
@@ -292,8 +291,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // A wildcard address is reached through loopback from this machine (and is not a Host the API answers for).
   const localHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let url = `http://${localHost}:${opts.port}`;
+  // Loaded only with --oidc-issuer (openid-client is held by no other server).
   const oidc = opts.oidc
-    ? openOidc(opts.oidc, {
+    ? (await import('./server/open-oidc.ts')).openOidc(opts.oidc, {
         masterKey,
         readSecret: (group, key) => secrets.readInternal(group, key),
         apiBase: () => publicUrl ?? url,

@@ -28,7 +28,7 @@ import { registerDoraRoute } from './dora-route.ts';
 import { registerRenderRoute } from './render-route.ts';
 import { registerFlagRoutes } from './flag-routes.ts';
 import { registerOpenApiRoute } from './openapi-route.ts';
-import { jsonSerializerCompiler, zodValidatorCompiler } from './zod-compilers.ts';
+import { jsonSerializerCompiler, noDefaultCompilers, zodValidatorCompiler } from './zod-compilers.ts';
 import { registerOidcRoutes } from './oidc-routes.ts';
 import { registerLiveRoutes } from './live-routes.ts';
 import { registerOverviewRoute } from './overview-route.ts';
@@ -54,7 +54,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The application, and its route table with each route's declared permission. */
 export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstance; routes: readonly RouteEntry[] } {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, http: { maxHeaderSize: MAX_HEADER_BYTES } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    // Fastify then never loads its Ajv and fast-json-stringify compilers (ours are set below).
+    schemaController: { compilersFactory: noDefaultCompilers },
+  });
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof SluiceError) {
       if (error.code === ErrorCode.rateLimited) void reply.header('retry-after', String(error.details.retryAfterS));
@@ -84,12 +90,12 @@ export function createApi(deps: ApiDeps, opts: ApiOptions): { app: FastifyInstan
       done(new InvalidInputError(`the body is not JSON: ${(error as Error).message}`), undefined);
     }
   });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(jsonSerializerCompiler);
   const failures = new FailureLimiter(opts.failureLimit);
   app.decorate('sessionGate', { sessions: opts.sessions, publicOrigin: opts.publicOrigin });
   const routes = guardRequests(app, { tokens: opts.tokens, sessions: opts.sessions, hosts: opts.hosts, publicOrigin: opts.publicOrigin, failures, warn: opts.warn, now: Date.now });
   // Route schemas are zod (src/api/schemas/); before the routes, so that every one is described.
-  app.setValidatorCompiler(zodValidatorCompiler);
-  app.setSerializerCompiler(jsonSerializerCompiler);
   registerOpenApiRoute(app);
   // Before the routes, so that it applies to every one of them.
   const auditor = registerAuditHook(app, {

@@ -31,3 +31,18 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
 };
 
 export const jsonSerializerCompiler: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data);
+
+/**
+ * Stand-ins for Fastify's default compiler factories, given at construction so that Fastify never
+ * loads Ajv and fast-json-stringify (about 0.5 MB of code an idle server would hold for nothing;
+ * docs/decisions/0051-lean-bundle.md). setValidatorCompiler/setSerializerCompiler replace them
+ * before any route is compiled, so they are never called.
+ */
+export const noDefaultCompilers = {
+  buildValidator: () => (): never => {
+    throw new Error('no validator compiler was set');
+  },
+  buildSerializer: () => (): never => {
+    throw new Error('no serializer compiler was set');
+  },
+};

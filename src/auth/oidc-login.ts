@@ -9,6 +9,7 @@ import { backoffDelay } from '../backoff.ts';
 import { ErrorCode, errorMessage, ForbiddenError, InvalidInputError, SluiceError } from '../errors.ts';
 import type { OidcSettings } from '../config/oidc-options.ts';
 import { groupsOf, mapGroups } from './oidc-role-map.ts';
+import { safeReturnPath } from './safe-return-path.ts';
 import type { LoginCookieSealer, PendingLogin } from './oidc-login-cookie.ts';
 import type { Principal } from './principal.ts';
 
@@ -40,11 +41,6 @@ const requestTimeoutS = 10;
 
 function unavailable(message: string, cause?: unknown): SluiceError {
   return new SluiceError(ErrorCode.unavailable, message, { cause, retryable: true });
-}
-
-/** A path on this server to return to after signing in; anything else (another origin, "//host") goes to "/". */
-export function safeReturnPath(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 2000 ? value : '/';
 }
 
 export class OidcLogin {

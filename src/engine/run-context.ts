@@ -16,7 +16,7 @@ import type { StageResult } from './stage-result.ts';
 import type { SecretService } from './secrets/secret-service.ts';
 import type { RunTrace, StageSpan, Tracing } from './tracing.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { FlagFile } from '../flags/flags-file.ts';
+import type { FlagFile } from '../flags/flag-file.ts';
 import type { ImagePublisher } from '../image/image-publisher.ts';
 
 export interface EngineDeps {

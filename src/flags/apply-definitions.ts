@@ -4,7 +4,7 @@
 // Pure: the state before in, the state after, its changes and the deploy log's lines out.
 import { definitionDiff, overrideMismatch } from './flag-overrides.ts';
 import { snapshotOf, type FlagChange, type FlagChangeAction, type FlagEnvironmentState } from './flag-records.ts';
-import type { FlagFile } from './flags-file.ts';
+import type { FlagFile } from './flag-file.ts';
 
 export interface ReleaseFlags {
   project: string;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { EnvironmentFlags } from './environment-flags.ts';
 import { flagDefinitionSchema, type FlagDefinition } from './flag-definition.ts';
 import { composeFlag, flagOverrideSchema, type FlagOverride } from './flag-overrides.ts';
-import { flagFileSchema, type FlagFile } from './flags-file.ts';
+import { flagFileSchema, type FlagFile } from './flag-file.ts';
 
 export interface ArchivedFlag {
   definition: FlagDefinition;

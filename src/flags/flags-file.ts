@@ -6,22 +6,9 @@ import { LineCounter, isMap, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { at, issueToSpecIssues, sortIssues, specErrorMap, yamlIssue, type IssueContext, type SpecIssue } from '../spec/spec-issues.ts';
 import { specText } from '../spec/spec-text.ts';
-import { flagDefinitionSchema, type FlagDefinition, type FlagValue } from './flag-definition.ts';
+import type { FlagDefinition } from './flag-definition.ts';
+import { variantType, type FlagFile } from './flag-file.ts';
 import { checkTargeting, type RuleProblem } from './targeting-rules.ts';
-
-/** A flag file as Sluice keeps it with a release: `client` taken out of the flags into `clientFlags`. */
-export interface FlagFile {
-  flags: Record<string, FlagDefinition>;
-  evaluators: Record<string, unknown>;
-  /** Keys of the flags marked `client: true`, sorted. */
-  clientFlags: string[];
-}
-
-export const flagFileSchema: z.ZodType<FlagFile> = z.object({
-  flags: z.record(z.string(), flagDefinitionSchema),
-  evaluators: z.record(z.string(), z.unknown()),
-  clientFlags: z.array(z.string()),
-});
 
 export type ParseFlagsResult = { readonly ok: true; readonly file: FlagFile } | { readonly ok: false; readonly errors: readonly SpecIssue[] };
 
@@ -80,14 +67,6 @@ export function parseFlagsFile(input: string | Uint8Array): ParseFlagsResult {
     if (client === true) clientFlags.push(key);
   }
   return { ok: true, file: { flags, evaluators: result.data.$evaluators ?? {}, clientFlags: clientFlags.sort() } };
-}
-
-/** The type a variant's value has; a flag's variants share one. */
-export function variantType(value: FlagValue): 'boolean' | 'string' | 'number' | 'object' {
-  if (typeof value === 'boolean') return 'boolean';
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'number') return 'number';
-  return 'object';
 }
 
 /** What is wrong with one flag beyond its shape: variant types, the default variant, its targeting. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapGroups, parseRoleMap, groupsOf } from '../../src/auth/oidc-role-map.ts';
 import { oidcSettingsOf } from '../../src/config/oidc-options.ts';
-import { safeReturnPath } from '../../src/auth/oidc-login.ts';
+import { safeReturnPath } from '../../src/auth/safe-return-path.ts';
 
 void test('the role map: roles, project and environment limits, the highest role wins', () => {
   const rules = parseRoleMap('sluice-admins=admin, sluice-deployers=deployer,shop-team=deployer:shop,cart-team=deployer:cart+shop,shop-ops=deployer:shop:staging+production,readers=viewer,/org/team=ops=viewer:*:staging');

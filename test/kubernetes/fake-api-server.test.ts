@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { FakeApiServer } from './fake-api-server.ts';
-import { waitFor } from './wait-for.ts';
+import { waitFor } from '../wait-for.ts';
 
 interface Sim {
   api: FakeApiServer;
@@ -96,7 +96,7 @@ void test('watches: bookmarks carry the resourceVersion; a compacted version is 
       const seen: Array<{ type: string; rv: string | undefined }> = [];
       const ctl = await watch.watch('/api/v1/namespaces', { allowWatchBookmarks: true, resourceVersion: '1' }, (type, obj: KubernetesObject) => seen.push({ type, rv: obj.metadata?.resourceVersion }), () => {});
       await apply(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
-      await waitFor(() => seen.some((e) => e.type === 'BOOKMARK'), 5000, 'a bookmark');
+      await waitFor('a bookmark', () => seen.some((e) => e.type === 'BOOKMARK'), 5000);
       assert.ok(seen.filter((e) => e.type === 'ADDED').length >= 2);
       ctl.abort();
       api.store.compact();
@@ -112,12 +112,12 @@ void test('Deployment controller: pods ready after a delay, status through the s
   withSim(async ({ objects }) => {
     await apply(objects, ns);
     await apply(objects, deployment(2));
-    await waitFor(async () => (await statusOf(objects)).readyReplicas === 2, 5000, 'two ready replicas');
+    await waitFor('two ready replicas', async () => (await statusOf(objects)).readyReplicas === 2, 5000);
     const pods = await podsOf(objects);
     assert.equal(pods.length, 2);
     assert.ok(pods.every(ready));
     await apply(objects, deployment(0));
-    await waitFor(async () => (await podsOf(objects)).length === 0, 5000, 'no pods');
+    await waitFor('no pods', async () => (await podsOf(objects)).length === 0, 5000);
     assert.equal((await statusOf(objects)).replicas, 0);
   }));
 
@@ -126,11 +126,11 @@ void test('crash loop: CrashLoopBackOff with the exit code and the log tail as t
     async ({ objects }) => {
       await apply(objects, ns);
       await apply(objects, deployment(1));
-      await waitFor(async () => (await podsOf(objects))[0]?.status.containerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff', 5000, 'CrashLoopBackOff');
+      await waitFor('CrashLoopBackOff', async () => (await podsOf(objects))[0]?.status.containerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff', 5000);
       const c = (await podsOf(objects))[0]!.status.containerStatuses![0]!;
       assert.equal(c.lastState?.terminated?.exitCode, 3);
       assert.match(c.lastState?.terminated?.message ?? '', /boom/);
-      await waitFor(async () => ((await podsOf(objects))[0]?.status.containerStatuses?.[0]?.restartCount ?? 0) >= 2, 5000, 'restarts');
+      await waitFor('restarts', async () => ((await podsOf(objects))[0]?.status.containerStatuses?.[0]?.restartCount ?? 0) >= 2, 5000);
     },
     { behaviour: () => ({ kind: 'crash', exitCode: 3, logs: ['Error: boom'] }) },
   ));
@@ -141,11 +141,11 @@ void test('image pull failure: ErrImagePull, then ImagePullBackOff', () =>
       await apply(objects, ns);
       await apply(objects, deployment(1, 'reg.example/missing:r1'));
       const reasons = new Set<string>();
-      await waitFor(async () => {
+      await waitFor('both pull reasons', async () => {
         const reason = (await podsOf(objects))[0]?.status.containerStatuses?.[0]?.state.waiting?.reason;
         if (reason) reasons.add(reason);
         return reasons.has('ErrImagePull') && reasons.has('ImagePullBackOff');
-      }, 5000, 'both pull reasons');
+      }, 5000);
     },
     { pullable: (image) => !image.includes('missing') },
   ));
@@ -154,15 +154,15 @@ void test('node lost mid-rollout: its pods turn not ready, are evicted and repla
   withSim(async ({ api, objects }) => {
     await apply(objects, ns);
     await apply(objects, deployment(2));
-    await waitFor(async () => (await statusOf(objects)).readyReplicas === 2, 5000, 'ready');
+    await waitFor('ready', async () => (await statusOf(objects)).readyReplicas === 2, 5000);
     const before = await podsOf(objects);
     const lost = before[0]!.spec.nodeName!;
     api.controller.loseNode(lost);
-    await waitFor(async () => ((await statusOf(objects)).readyReplicas as number) < 2, 5000, 'a replica not ready');
-    await waitFor(async () => {
+    await waitFor('a replica not ready', async () => ((await statusOf(objects)).readyReplicas as number) < 2, 5000);
+    await waitFor('replaced on the other node', async () => {
       const pods = (await podsOf(objects)).filter((p) => !p.metadata.deletionTimestamp);
       return pods.length === 2 && pods.every((p) => p.spec.nodeName !== lost && ready(p));
-    }, 5000, 'replaced on the other node');
+    }, 5000);
   }));
 
 void test('deleting a Deployment takes the objects it owns (ownerReferences); deleting a namespace empties it', () =>
@@ -171,7 +171,7 @@ void test('deleting a Deployment takes the objects it owns (ownerReferences); de
     const d = await apply(objects, deployment(1));
     await apply(objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-env', namespace: 'demo', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata!.uid! }] }, data: {} } as KubernetesObject);
     await objects.delete(d);
-    await waitFor(async () => (await objects.list('v1', 'Secret', 'demo')).items.length === 0 && (await podsOf(objects)).length === 0, 5000, 'dependents gone');
+    await waitFor('dependents gone', async () => (await objects.list('v1', 'Secret', 'demo')).items.length === 0 && (await podsOf(objects)).length === 0, 5000);
     await apply(objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other', namespace: 'demo' }, data: {} } as KubernetesObject);
     await objects.delete(ns);
     assert.equal((await objects.list('v1', 'Secret', 'demo')).items.length, 0);

@@ -13,6 +13,7 @@ import { corpus } from './log-corpus.ts';
 import { line } from './log-store-fixtures.ts';
 import type { LogText } from '../../src/logs/log-store.ts';
 import { textMatcher } from '../../src/logs/log-query.ts';
+import { waitFor } from '../wait-for.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-logs-'));
@@ -146,4 +147,31 @@ void test('a line is found before the word index reaches it, and the same after:
   assert.ok(typeof rows === 'number' && rows > 1, `${String(rows)} blocks indexed`);
   assert.deepEqual(await search(again), expected);
   await again.close();
+});
+
+void test('the word index worker stops when there is nothing to index and starts again for the next lines; words it indexed before and after are found by the index', async (t) => {
+  const file = join(tempDir(t), 'logs.db');
+  const store = openSqliteLogStore(file, { indexIdleStopMs: 50 });
+  await store.migrate();
+  const inIndex = (word: string): boolean => {
+    const db = new Sqlite(`${file}-words`, { readonly: true });
+    try {
+      return db.prepare('select count(*) from log_block_words where log_block_words match ?').pluck(true).get(word) === 1;
+    } finally {
+      db.close();
+    }
+  };
+  await store.append([line('alpha request done')]);
+  assert.ok(store.indexing, 'an append starts the worker');
+  await store.indexed();
+  assert.ok(inIndex('alpha'));
+  await waitFor('the idle worker to stop', () => !store.indexing);
+  await store.append([line('bravo request done')]);
+  assert.ok(store.indexing, 'the next append starts it again');
+  await store.indexed();
+  assert.ok(inIndex('bravo'), 'the new worker indexed the new line');
+  assert.equal((await store.search({ text: { tokens: ['alpha'] }, limit: 10 })).entries.length, 1);
+  await waitFor('the idle worker to stop again', () => !store.indexing);
+  // Closing right after an idle stop waits for that worker (no thread left on the file).
+  await store.close();
 });

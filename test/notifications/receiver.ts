@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '../../src/notifications/standard-webhooks.ts';
+import { waitFor as waitUntil } from '../wait-for.ts';
 
 export interface Received {
   id: string;
@@ -65,11 +66,7 @@ export async function startReceiver(opts: { failFirst?: number; secret?: string 
   return r;
 }
 
-/** Polls `check` until it holds or the deadline passes (no fixed sleeps). */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Polls `check` until it holds, 20 s at most by default (deliveries wait on retries). */
+export function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  return waitUntil(what, check, timeoutMs);
 }

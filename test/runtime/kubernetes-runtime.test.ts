@@ -10,7 +10,7 @@ import { KubernetesRuntime } from '../../src/runtime/kubernetes/kubernetes-runti
 import type { Manifest } from '../../src/runtime/kubernetes/manifests/index.ts';
 import type { InstanceRequest } from '../../src/runtime/runtime.ts';
 import { FakeApiServer, type FakeApiServerOptions } from '../kubernetes/fake-api-server.ts';
-import { waitFor } from '../kubernetes/wait-for.ts';
+import { waitFor } from '../wait-for.ts';
 import { kubeBehaviour } from './kubernetes/kube-behaviour.ts';
 import { validateManifest } from './kubernetes/validate-manifest.ts';
 
@@ -76,7 +76,7 @@ void test('each release has its own Secret: removing a release removes its Secre
   // r2 goes (a rollback to r1): its Deployment's Secret goes with it; r1 still runs with r1's values.
   await runtime.stopInstance('shop.production.web.r2.1');
   assert.equal(await runtime.removeRelease('shop/production/r2'), true);
-  await waitFor(() => value('web-r2-env') === undefined, 5000, 'the r2 Secret collected');
+  await waitFor('the r2 Secret collected', () => value('web-r2-env') === undefined, 5000);
   assert.equal(value('web-r1-env'), 'token-of-r1');
 });
 
@@ -103,12 +103,12 @@ void test('a node lost mid-rollout: its instance turns unhealthy (node lost), th
   const workdir2 = await runtime.prepare({ key: 'shop/production/r2', artifactDigest: 'sha256:x' });
   await runtime.startInstance(req(workdir2, 2, 1));
   api.controller.loseNode(node);
-  await waitFor(async () => (await runtime.listInstances()).some((i) => i.state === 'unhealthy' && /^node node-\d is lost/.test(i.reason ?? '')), 5000, 'an unhealthy instance (node lost)');
+  await waitFor('an unhealthy instance (node lost)', async () => (await runtime.listInstances()).some((i) => i.state === 'unhealthy' && /^node node-\d is lost/.test(i.reason ?? '')), 5000);
   await runtime.waitReady('shop.production.web.r2.1', 10_000);
-  await waitFor(async () => {
+  await waitFor('every instance ready again', async () => {
     const list = await runtime.listInstances();
     return list.length === 3 && list.every((i) => i.state === 'ready');
-  }, 10_000, 'every instance ready again');
+  }, 10_000);
   const pods = api.store.list('pods', 'sluice-shop-production', null).filter((p) => !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp);
   assert.ok(pods.every((p) => (p.spec as { nodeName: string }).nodeName !== node));
 });
@@ -140,7 +140,7 @@ void test('a watch whose resourceVersion was compacted away (410 Gone) lists aga
   api.store.compact();
   api.releaseWatches();
   await runtime.waitReady('shop.production.web.r1.2', 10_000);
-  await waitFor(() => lists() > before, 5000, 'a re-list');
+  await waitFor('a re-list', () => lists() > before, 5000);
   assert.equal((await runtime.listInstances()).filter((i) => i.state === 'ready').length, 2);
 });
 
@@ -152,7 +152,7 @@ void test('pod logs reach the instance log spool the server ingests', async (t) 
   const pod = api.store.list('pods', 'sluice-shop-production', null)[0]!;
   api.controller.appendLog('sluice-shop-production', (pod.metadata as { name: string }).name, 'GET / 200');
   const file = runtime.logFileOf('shop.production.web.r1.1');
-  await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('GET / 200'), 5000, 'the line in the spool');
+  await waitFor('the line in the spool', () => existsSync(file) && readFileSync(file, 'utf8').includes('GET / 200'), 5000);
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { line: string }).line);
   assert.deepEqual(lines, ['hello from the instance', 'GET / 200'], 'each line once');
 });

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { HealthCheck, InstanceInfo, InstanceRequest, Runtime } from '../../src/runtime/runtime.ts';
-import { waitFor } from '../kubernetes/wait-for.ts';
+import { waitFor } from '../wait-for.ts';
 
 /** The instance program: logs a line, then by MODE: serves (ok), serves a failing /healthz (sick), or exits 3 after an error line (crash). */
 export const CONTRACT_APP = `
@@ -124,7 +124,7 @@ export function describeRuntimeContract(name: string, open: OpenHarness): void {
     await h.runtime.waitReady(req.id, 20_000);
     const file = h.runtime.logFileOf(req.id);
     assert.ok(file);
-    await waitFor(async () => (await readFile(file, 'utf8').catch(() => '')).includes('hello from the instance'), 10_000, 'the instance line in its log file');
+    await waitFor('the instance line in its log file', async () => (await readFile(file, 'utf8').catch(() => '')).includes('hello from the instance'), 10_000);
     const record = JSON.parse((await readFile(file, 'utf8')).split('\n').find((l) => l.includes('hello from the instance'))!) as { ts: string; stream: string; line: string };
     assert.equal(record.line, 'hello from the instance');
     assert.ok(!Number.isNaN(Date.parse(record.ts)));

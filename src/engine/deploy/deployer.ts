@@ -31,7 +31,7 @@ import { retainReleases, type ReleaseRetention } from './release-retention.ts';
 import { projectStatus, type ProjectStatus } from './project-status.ts';
 import { Retiring } from './retiring.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
-import type { FlagFile } from '../../flags/flags-file.ts';
+import type { FlagFile } from '../../flags/flag-file.ts';
 import type { FlagService } from '../flags/flag-service.ts';
 import { flagsGoLive } from '../rollout/flags-live.ts';
 

@@ -9,7 +9,7 @@ import type { SecretRef } from '../secrets/secret-service.ts';
 import type { SandboxLimits } from '../../sandbox/sandbox-limits.ts';
 import { ALERT_ACTIONS, ALERT_METRICS, type AlertSpec } from '../../spec/alert-spec.ts';
 import type { AccessLogPolicy, HstsPolicy } from '../../router/router.ts';
-import { flagFileSchema, type FlagFile } from '../../flags/flags-file.ts';
+import { flagFileSchema, type FlagFile } from '../../flags/flag-file.ts';
 
 export interface ReleaseService {
   name: string;

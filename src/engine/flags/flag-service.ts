@@ -7,7 +7,7 @@ import { applyDefinitions, describeOverride } from '../../flags/apply-definition
 import type { FlagPublisher } from '../../flags/flag-publisher.ts';
 import { applyCommand, composeFlag, overrideMismatch, type FlagCommand, type FlagOverride } from '../../flags/flag-overrides.ts';
 import { environmentFlagsOf, snapshotOf, type FlagChange, type FlagEnvironmentState, type FlagRecords } from '../../flags/flag-records.ts';
-import type { FlagFile } from '../../flags/flags-file.ts';
+import type { FlagFile } from '../../flags/flag-file.ts';
 import { ConflictError, InvalidInputError, NotFoundError, SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';

@@ -3,7 +3,7 @@
 import type { FlagDefinition } from '../../flags/flag-definition.ts';
 import { composeFlag, type FlagOverride } from '../../flags/flag-overrides.ts';
 import type { FlagEnvironmentState } from '../../flags/flag-records.ts';
-import { variantType } from '../../flags/flags-file.ts';
+import { variantType } from '../../flags/flag-file.ts';
 
 export interface FlagView {
   key: string;

@@ -8,7 +8,7 @@ import type { Spec } from '../../spec/spec.ts';
 import { previewSpec } from '../previews/preview-spec.ts';
 import { ErrorCode, SluiceError } from '../../errors.ts';
 import { secretGroupsNamed } from '../../spec/secret-groups-named.ts';
-import type { FlagFile } from '../../flags/flags-file.ts';
+import type { FlagFile } from '../../flags/flag-file.ts';
 
 export const specFile = 'sluice.yaml';
 

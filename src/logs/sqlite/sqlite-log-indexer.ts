@@ -13,6 +13,8 @@
 // results stay exact whatever the index's lag; the lag is bounded by making append wait while more
 // than `maxLagLines` lines are not indexed yet. The index is derived: not in backups, rebuilt from
 // the blocks when missing or when it does not belong to the logs.db beside it.
+// The worker runs only while there is work: it stops after `defaultIdleStopMs` with nothing to index and
+// starts again at the next append or sweep (an idle worker thread holds about 10 MiB).
 import { Worker } from 'node:worker_threads';
 import type Sqlite from 'better-sqlite3';
 import { indexedText, indexedThrough } from './sqlite-log-words.ts';
@@ -82,6 +84,8 @@ type FromWorker = { through: number } | { swept: true } | { error: string };
 const retryMs = 1000;
 /** Blocks per message: a transaction of the worker. */
 const blocksPerMessage = 8;
+/** How long the worker waits with nothing to index before it stops (it starts again on demand). */
+export const defaultIdleStopMs = 5000;
 
 /**
  * The main thread's side: feeds the worker the blocks past what it was sent (read back from the
@@ -91,20 +95,32 @@ export class BlockIndexer {
   readonly #prepare: Prepare;
   readonly #words: string;
   readonly #logs: string;
+  readonly #idleStopMs: number;
   #worker: Worker | null = null;
   #sent = 0;
   #through = 0;
   #error: string | null = null;
   #retry: NodeJS.Timeout | null = null;
+  #idle: NodeJS.Timeout | null = null;
+  /** Workers told to stop for idleness, until they exit (close waits for them). */
+  readonly #stopping = new Set<Promise<void>>();
   #waiters: Array<() => void> = [];
   /** Callers waiting for sweeps, in the order they were asked (the worker answers in order). */
   #sweeps: Array<() => void> = [];
   #closed = false;
+  /** start() ran: the worker may be spawned on demand from now on. */
+  #started = false;
 
-  constructor(prepare: Prepare, logsFile: string, wordsFile: string) {
+  constructor(prepare: Prepare, logsFile: string, wordsFile: string, idleStopMs = defaultIdleStopMs) {
     this.#prepare = prepare;
     this.#logs = logsFile;
     this.#words = wordsFile;
+    this.#idleStopMs = idleStopMs;
+  }
+
+  /** Whether the worker thread is up (it stops when idle). */
+  get running(): boolean {
+    return this.#worker !== null;
   }
 
   /** Starts the worker from where the index stands, sweeping rows of blocks that went meanwhile. */
@@ -114,7 +130,7 @@ export class BlockIndexer {
     // An index ahead of the lines (logs.db replaced by an older copy) cannot be trusted: rebuilt.
     if (indexedThrough(this.#prepare) > lastId) reader.exec("begin immediate; delete from w.log_block_words; delete from w.log_indexed; update w.log_index_state set value = 0 where key = 'through'; commit;");
     this.#through = this.#sent = indexedThrough(this.#prepare);
-    this.#spawn();
+    this.#started = true;
     void this.sweep();
     this.pump();
   }
@@ -126,12 +142,12 @@ export class BlockIndexer {
 
   /** While the index works, resolves once at most `maxLagLines` lines after `lastId` wait for it. */
   async keepUp(lastId: number): Promise<void> {
-    while (!this.#closed && this.#error === null && lastId - this.#through > maxLagLines) await new Promise<void>((r) => this.#waiters.push(r));
+    while (!this.#closed && this.#error === null && lastId - this.#through > maxLagLines) await this.#waitForWorker();
   }
 
   /** Resolves when every line up to `lastId` is indexed (or indexing fails or stops). */
   async caughtUp(lastId: number): Promise<void> {
-    while (!this.#closed && this.#error === null && this.#through < lastId) await new Promise<void>((r) => this.#waiters.push(r));
+    while (!this.#closed && this.#error === null && this.#through < lastId) await this.#waitForWorker();
   }
 
   /** The last indexing error while the index fails; null while it works. */
@@ -141,28 +157,61 @@ export class BlockIndexer {
 
   /** Sends the worker the blocks appended (or joined) since the last call, up to maxLagLines ahead. */
   pump(): void {
-    if (this.#closed || this.#error !== null || !this.#worker) return;
+    if (this.#closed || this.#error !== null || !this.#started) return;
     const next = this.#prepare(`select m.id, m.last_id as lastId, d.text from log_block_meta m join log_block_data d on d.id = m.id where m.last_id > ? order by m.id limit ${blocksPerMessage}`);
     while (this.#sent - this.#through < maxLagLines) {
       const blocks = next.all(this.#sent) as Array<{ id: number; lastId: number; text: string }>;
-      if (blocks.length === 0) return;
+      if (blocks.length === 0) break;
       for (const b of blocks) b.text = indexedText(b.text);
-      this.#worker.postMessage({ from: this.#sent, blocks });
+      this.#running().postMessage({ from: this.#sent, blocks });
       this.#sent = blocks[blocks.length - 1]!.lastId;
     }
+    this.#idleLater();
   }
 
   /** Has the worker drop the rows of blocks retention removed and give the pages back; resolves when it did (or cannot). */
   sweep(): Promise<void> {
-    if (this.#closed || this.#error !== null || !this.#worker) return Promise.resolve();
-    this.#worker.postMessage({ sweep: true });
-    return new Promise((r) => this.#sweeps.push(r));
+    if (this.#closed || this.#error !== null || !this.#started) return Promise.resolve();
+    this.#running().postMessage({ sweep: true });
+    const swept = new Promise<void>((r) => this.#sweeps.push(r));
+    this.#holdWhileAwaited();
+    this.#idleLater();
+    return swept;
+  }
+
+  /** The worker, started if it stopped (it starts from what the words file says is indexed). */
+  #running(): Worker {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
+    return this.#worker ?? this.#spawn();
+  }
+
+  /** Stops the worker once nothing is in flight for `idleStopMs`. */
+  #idleLater(): void {
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
+    if (!this.#worker || this.#sent !== this.#through || this.#sweeps.length > 0) return;
+    this.#idle = setTimeout(() => {
+      this.#idle = null;
+      const worker = this.#worker;
+      if (!worker || this.#sent !== this.#through || this.#sweeps.length > 0) return;
+      this.#worker = null;
+      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      this.#stopping.add(exited);
+      void exited.then(() => this.#stopping.delete(exited));
+      // Held until it exits, so that a close() awaiting it is not left behind by an empty event loop.
+      worker.ref();
+      worker.postMessage({ stop: true });
+    }, this.#idleStopMs);
+    this.#idle.unref();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#idle) clearTimeout(this.#idle);
     this.#wake();
+    await Promise.all(this.#stopping);
     const worker = this.#worker;
     this.#worker = null;
     if (!worker) return;
@@ -173,16 +222,14 @@ export class BlockIndexer {
     clearTimeout(timer);
   }
 
-  #spawn(): void {
+  #spawn(): Worker {
     const worker = new Worker(workerSource, { eval: true, workerData: { from: import.meta.url, words: this.#words, logs: this.#logs } });
-    // A derived index: the process need not stay up for it (the next start catches up).
     worker.unref();
     worker.on('message', (m: FromWorker) => {
       if ('swept' in m) this.#sweeps.shift()?.();
-      else if ('through' in m) {
-        this.#through = Math.max(this.#through, m.through);
-        this.pump();
-      } else if ('error' in m) this.#fail(m.error);
+      else if ('through' in m) this.#through = Math.max(this.#through, m.through);
+      else if ('error' in m) this.#fail(m.error);
+      if (!('error' in m)) this.pump();
       this.#wake();
     });
     worker.on('error', (e) => this.#fail(e.message));
@@ -192,6 +239,7 @@ export class BlockIndexer {
       if (!this.#closed) this.#fail('the index worker stopped');
     });
     this.#worker = worker;
+    return worker;
   }
 
   /** Searches stay exact (they read unindexed blocks); appends stop waiting; a retry starts over from what is indexed. */
@@ -204,10 +252,7 @@ export class BlockIndexer {
       if (this.#closed) return;
       this.#error = null;
       // A new worker starts from what its predecessor committed (its last answer may have been lost).
-      if (!this.#worker) {
-        this.#through = indexedThrough(this.#prepare);
-        this.#spawn();
-      }
+      if (!this.#worker) this.#through = indexedThrough(this.#prepare);
       this.#sent = this.#through;
       void this.sweep();
       this.pump();
@@ -215,10 +260,24 @@ export class BlockIndexer {
     this.#retry.unref();
   }
 
+  /** Resolves at the worker's next answer (or failure, or close). */
+  #waitForWorker(): Promise<void> {
+    const answered = new Promise<void>((r) => this.#waiters.push(r));
+    this.#holdWhileAwaited();
+    return answered;
+  }
+
+  /** The worker keeps the process up only while a caller awaits it (the index is derived: the next start catches up). */
+  #holdWhileAwaited(): void {
+    if (this.#waiters.length > 0 || this.#sweeps.length > 0) this.#worker?.ref();
+    else this.#worker?.unref();
+  }
+
   #wake(): void {
     if (this.#error !== null || this.#closed) for (const sweep of this.#sweeps.splice(0)) sweep();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w();
+    this.#holdWhileAwaited();
   }
 }

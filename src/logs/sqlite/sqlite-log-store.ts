@@ -24,6 +24,8 @@ export interface SqliteLogStoreOptions {
    * file past the cap by more than one batch and the WAL (docs/decisions/0023-log-store.md).
    */
   maxBytesTotal?: number | null;
+  /** How long the word index's worker thread stays up with nothing to index (default 5 s). */
+  indexIdleStopMs?: number;
 }
 
 export class SqliteLogStore implements LogStore {
@@ -50,7 +52,12 @@ export class SqliteLogStore implements LogStore {
     this.#file = file;
     this.#cap = options.maxBytesTotal ?? null;
     this.#words = wordsFileOf(file);
-    this.#indexer = new BlockIndexer(this.#read, file, this.#words);
+    this.#indexer = new BlockIndexer(this.#read, file, this.#words, options.indexIdleStopMs);
+  }
+
+  /** Whether the word index's worker thread is up: it runs while there are lines to index. */
+  get indexing(): boolean {
+    return this.#indexer.running;
   }
 
   async migrate(): Promise<void> {
