@@ -19,6 +19,7 @@ const external = [
   // Fastify's default compilers (Ajv, fast-json-stringify): never loaded, since createApi brings its own.
   '@fastify/ajv-compiler',
   '@fastify/fast-json-stringify-compiler',
+  'light-my-request', // Fastify's inject(), which only tests call (they run the sources)
 ];
 
 /**
