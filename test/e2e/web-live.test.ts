@@ -3,7 +3,8 @@
 //     (the Overview links the new run as the stream announces it; its page follows stages and log);
 //   scenario 3: a production gate waits; a viewer sees no button; the admin approves it with the
 //     keyboard alone and watches the run finish.
-//   a lost stream (the server crashes and restarts) shows a banner and resumes.
+//   a lost stream (the server crashes and restarts) shows a banner and resumes;
+//   a broken sluice.yaml: the failed run's page shows each problem with its line and column.
 // No console errors; nothing scrolls sideways at 360 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,6 +127,22 @@ void test('the dashboard live: a commit goes green without a reload; a productio
   // The viewer's page followed along, live.
   await viewerPage.getByRole('heading', { name: /gated · run #1 succeeded/ }).waitFor({ timeout: 15_000 });
   await viewerContext.close();
+
+  // A broken sluice.yaml: the run fails at checkout and its page shows each problem with its line
+  // and column, as `sluice validate` prints them.
+  hello.commit('Break the pipeline file', { 'sluice.yaml': exampleFiles(false)['sluice.yaml']!.replace('instances: 1', 'instances: 1\n    bogus: true') });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+  const brokenLink = card.getByRole('link', { name: '#3', exact: true });
+  await brokenLink.waitFor({ timeout: 30_000 });
+  await brokenLink.click();
+  await page.getByRole('heading', { name: /hello · run #3 failed/ }).waitFor({ timeout: 60_000 });
+  const located = page.locator('.log').getByText(/^sluice\.yaml:\d+:\d+: .*bogus/).first();
+  await located.waitFor({ timeout: 15_000 });
+  const shown = (await located.textContent()) ?? '';
+  const validated = await server.cli(['validate', path.join(hello.dir, 'sluice.yaml')]);
+  assert.equal(validated.code, 1);
+  assert.ok(validated.stderr.includes(shown.trim()) || validated.stdout.includes(shown.trim()), `the page shows what validate prints: ${shown} / ${validated.stderr}`);
+  await noSidewaysScroll(page, 'a failed run page');
 
   assert.deepEqual(problems, []);
 });
