@@ -26,7 +26,7 @@ import type { FlagApiDeps } from './flag-routes.ts';
 import type { LiveApiDeps } from './live-routes.ts';
 import { environmentParams, errorResponses, projectParams, runParams } from './schemas/common-schemas.ts';
 import { addProjectBodySchema, previewListSchema, principalSchema, projectListSchema, projectSchema, projectStatusSchema, statusTargetBodySchema, statusTargetSchema } from './schemas/project-schemas.ts';
-import { rejectBodySchema, runListSchema, runSchema, runsQuerySchema, triggerBodySchema } from './schemas/run-schemas.ts';
+import { cancelBodySchema, rejectBodySchema, runListSchema, runSchema, runsQuerySchema, triggerBodySchema } from './schemas/run-schemas.ts';
 import { promoteBodySchema, releaseListSchema, releaseSchema, rollbackBodySchema, rolloutSchema } from './schemas/deploy-schemas.ts';
 import { healthSchema, stoppedSchema } from './schemas/server-schemas.ts';
 import type { OidcRouteDeps } from './oidc-routes.ts';
@@ -133,10 +133,10 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   /** The run named by the route, 404 when the principal may not see it. */
   const runFor = async (req: FastifyRequest<{ Params: Params }>): Promise<RunDetail> => visibleRun(principalOf(req), await engine.run(req.params.id!), req.params.id!);
 
-  app.post<{ Params: Params }>('/api/runs/:id/cancel', { schema: { summary: 'Cancel a run', params: runParams, response: { 200: runSchema, ...errorResponses } }, config: { permission: need.deployer } }, async (req) => {
+  app.post<{ Params: Params }>('/api/runs/:id/cancel', { schema: { summary: 'Cancel a run (the reason, if given, joins "cancelled by NAME")', params: runParams, body: cancelBodySchema, response: { 200: runSchema, ...errorResponses } }, config: { permission: need.deployer } }, async (req) => {
     const { run } = await runFor(req);
     const p = principalOf(req);
-    return runView(visibleRun(p, await engine.run((await engine.cancel(run.id, p.name)).id), run.id), true);
+    return runView(visibleRun(p, await engine.run((await engine.cancel(run.id, p.name, optionalString(body(req), 'reason'))).id), run.id), true);
   });
   app.post<{ Params: Params }>('/api/runs/:id/approve', { schema: { summary: 'Approve a run waiting at a gate', params: runParams, response: { 200: runSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const { run } = await runFor(req);

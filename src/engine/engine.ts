@@ -262,11 +262,11 @@ export class Engine {
     return { run, stages, steps };
   }
 
-  async cancel(ref: string, actor: string): Promise<Run> {
+  async cancel(ref: string, actor: string, why?: string): Promise<Run> {
     const { run } = await this.run(ref);
     const id = run.id;
     const { store, clock } = this.deps;
-    const reason = `cancelled by ${actor}`;
+    const reason = `cancelled by ${actor}${why ? `: ${why}` : ''}`;
     if (terminalRunStates.has(run.state)) throw new IllegalTransitionError(`run #${run.number}`, run.state, 'cancelled');
     if (run.state === 'queued' || run.state === 'waiting') {
       const at = clock.now();

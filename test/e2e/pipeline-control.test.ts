@@ -60,7 +60,7 @@ void test('commits landing while a run is queued: only the newest is built, the 
   }
 });
 
-void test('cancel ends a running step and its processes', async (t) => {
+void test('cancel ends a running step and its processes, and keeps the reason given', async (t) => {
   // Long enough that only the cancel can end it (a slow machine cannot let it finish first).
   const { server, repo, name } = await setup(t, 'cancel', { 'sluice.yaml': 'build:\n  - run: sleep 600\ntest:\n  - run: "true"\n' });
   const run = await firstRun(server, name, (r) => r.commit === repo.head());
@@ -68,11 +68,11 @@ void test('cancel ends a running step and its processes', async (t) => {
     const found = processesIn(server.dataDir, ['sleep', '600']);
     return found.length ? found : null;
   });
-  const c = await server.cli(['cancel', run.id]);
+  const c = await server.cli(['cancel', run.id, '--reason', 'wrong branch']);
   assert.equal(c.code, 0, c.stderr);
   const done = await waitId(server, run.id, 20_000);
   assert.equal(done.state, 'cancelled', JSON.stringify(done));
-  assert.match(done.reason ?? '', /cancel/);
+  assert.match(done.reason ?? '', /^cancelled by \S+: wrong branch$/, 'the reason given is kept to the end');
   assert.notEqual(stageOf(done, 'build').state, 'succeeded');
   assert.equal(stageOf(done, 'test').state, 'skipped');
   assert.equal(stageOf(done, 'test').startedAt, null);

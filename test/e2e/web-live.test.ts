@@ -116,7 +116,7 @@ void test('the dashboard live: a commit goes green without a reload; a productio
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: /gated · run #1 waiting/ }).waitFor({ timeout: 15_000 });
   await page.locator('.stage[data-state="waiting"]').getByText('approval:production').waitFor();
-  await page.getByLabel('Reason (for a rejection)').focus();
+  await page.getByLabel('Reason (for a reject or cancel)').focus();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Approve', 'Tab from the reason reaches Approve');
   await page.keyboard.press('Enter');

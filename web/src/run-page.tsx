@@ -1,7 +1,7 @@
 // One run: what it builds, its stage graph with states and durations, each stage's steps, and its
 // log lines streaming live (GET /api/runs/:id/logs?follow=1, resumed by the browser with
-// Last-Event-ID, so a lost connection loses no line). Approve and reject a waiting gate (reject
-// takes a reason) and cancel, for deployers; a viewer sees no button (the server refuses anyway).
+// Last-Event-ID, so a lost connection loses no line). Approve and reject a waiting gate, and
+// cancel, for deployers (reject and cancel take a reason); a viewer sees no button (the server refuses anyway).
 // Reached as /runs/ID or /projects/NAME/runs/NUMBER; re-read whenever the stream says it changed.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { LogEntryJson } from '../../src/api/schemas/observe-schemas.ts';
@@ -164,7 +164,7 @@ function Actions({ run, api, onDone, onError }: { run: RunJson; api: ApiClient; 
   const [busy, setBusy] = useState(false);
   const act = (what: 'approve' | 'reject' | 'cancel'): void => {
     setBusy(true);
-    api.request<RunJson>('POST', `/api/runs/${encodeURIComponent(run.id)}/${what}`, what === 'reject' ? { reason: reason || null } : {}).then(
+    api.request<RunJson>('POST', `/api/runs/${encodeURIComponent(run.id)}/${what}`, what === 'approve' ? {} : { reason: reason || null }).then(
       (r) => {
         setBusy(false);
         setReason('');
@@ -187,12 +187,12 @@ function Actions({ run, api, onDone, onError }: { run: RunJson; api: ApiClient; 
         if (waiting) act('approve');
       }}
     >
+      <label>
+        Reason (for a reject or cancel)
+        <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} maxLength={500} disabled={busy} />
+      </label>
       {waiting && (
         <>
-          <label>
-            Reason (for a rejection)
-            <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} maxLength={500} disabled={busy} />
-          </label>
           <button type="submit" disabled={busy}>
             Approve
           </button>

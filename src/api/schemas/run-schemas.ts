@@ -54,4 +54,5 @@ export const runListSchema = z.array(runSchema);
 
 export const triggerBodySchema = z.object({ ref: optionalText('ref').describe('branch, tag or commit (default: the project branch)') }).meta({ id: 'TriggerRequest' });
 export const rejectBodySchema = z.object({ reason: optionalText('reason') }).meta({ id: 'RejectRequest' });
+export const cancelBodySchema = z.object({ reason: optionalText('reason') }).meta({ id: 'CancelRequest' });
 export const runsQuerySchema = z.object({ limit: z.string().optional().describe('1-500, default 50') });

@@ -87,7 +87,7 @@ export function runCommands(program: Command, ctx: CliContext): void {
     ['reject', 'refuse a run waiting for a person (it ends cancelled)'],
   ] as const) {
     const c = program.command(verb).description(what).argument('<run>', 'run id or PROJECT#NUMBER').option('--json', 'print JSON');
-    if (verb === 'reject') c.option('--reason <text>', 'why');
+    if (verb !== 'approve') c.option('--reason <text>', 'why (shown with the run)');
     c.action(async (id: string, o: { json?: boolean; reason?: string }, cmd: Command) => {
       const run = await ctx.api(cmd).post<RunJson>(`/api/runs/${enc(id)}/${verb}`, o.reason ? { reason: o.reason } : {});
       if (o.json) printJson(run);
