@@ -208,6 +208,16 @@ void test('Logs and Flags in a browser: toggle a flag (OFREP follows), search lo
   await page.getByRole('heading', { name: `shop · run #${first.number}` }).waitFor(wait);
   await page.goBack();
   await deployLine.waitFor(wait);
+  // The release link: the environment page, scrolled to that release and marking it.
+  await press(page, deployLine.getByRole('link', { name: 'release 1' }));
+  await page.waitForURL((u) => u.pathname === '/projects/shop/environments/production' && u.searchParams.get('release') === '1', wait);
+  const marked = page.locator('li.release[aria-current="true"]');
+  await marked.getByRole('heading', { name: 'Release 1' }).waitFor(wait);
+  assert.equal(await marked.count(), 1, 'one release is marked');
+  const inView = await page.evaluate<boolean>(`(() => { const r = document.querySelector('li.release[aria-current="true"]').getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; })()`);
+  assert.ok(inView, 'the release is scrolled into view');
+  await page.goBack();
+  await deployLine.waitFor(wait);
 
   // --- The live tail survives a lost connection without losing or repeating a line.
   await typeInto(page, page.getByLabel('Text'), 'tailmark');

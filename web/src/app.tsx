@@ -103,7 +103,7 @@ export function App() {
         ) : Page ? (
           <Page api={api} session={auth.session} onError={onError} />
         ) : environmentPage ? (
-          <EnvironmentPage key={path} api={api} session={auth.session} project={environmentPage.project} environment={environmentPage.environment} onError={onError} />
+          <EnvironmentPage key={path} api={api} session={auth.session} project={environmentPage.project} environment={environmentPage.environment} focusRelease={Number(search.get('release')) || null} onError={onError} />
         ) : runRefOf(path) !== null ? (
           <RunPage key={path} api={api} session={auth.session} runRef={runRefOf(path)!} onError={onError} />
         ) : path === '/sign-in' ? null : (

@@ -62,10 +62,12 @@ export interface EnvironmentPageProps {
   session: SessionInfo;
   project: string;
   environment: string;
+  /** `?release=N` (a log line's link): that release is marked and scrolled to once it is read. */
+  focusRelease: number | null;
   onError: (error: unknown) => boolean;
 }
 
-export function EnvironmentPage({ api, session, project, environment, onError }: EnvironmentPageProps) {
+export function EnvironmentPage({ api, session, project, environment, focusRelease, onError }: EnvironmentPageProps) {
   const [data, setData] = useState<EnvironmentData | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -157,7 +159,7 @@ export function EnvironmentPage({ api, session, project, environment, onError }:
             </p>
           )}
           <RolloutSection rollout={data.rollout} canChange={canChange} promote={promote} abort={abort} onError={onError} readAt={data.readAt} />
-          <ReleasesSection releases={data.releases} live={status?.release?.number ?? null} canRollBack={canChange} rollBack={rollBack} onError={onError} />
+          <ReleasesSection releases={data.releases} live={status?.release?.number ?? null} focus={focusRelease} canRollBack={canChange} rollBack={rollBack} onError={onError} />
           <AlertsSection alerts={data.alerts} />
         </>
       )}

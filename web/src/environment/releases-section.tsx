@@ -1,6 +1,7 @@
 // The releases of an environment, newest first, each with what changed since the one before:
 // the commit range, the configuration keys and the secret versions (never values). Any release
 // that went live can be rolled back to, after a confirmation.
+import { useEffect, useRef } from 'preact/hooks';
 import type { ReleaseJson } from '../../../src/api/schemas/deploy-schemas.ts';
 import { ConfirmAction } from './confirm-action.tsx';
 
@@ -47,12 +48,23 @@ function Changes({ release }: { release: ReleaseJson }) {
 export interface ReleasesSectionProps {
   releases: readonly ReleaseJson[];
   live: number | null;
+  /** A release to mark and scroll to (once: live re-reads do not move the page again). */
+  focus: number | null;
   canRollBack: boolean;
   rollBack: (to: number) => Promise<void>;
   onError: (error: unknown) => boolean;
 }
 
-export function ReleasesSection({ releases, live, canRollBack, rollBack, onError }: ReleasesSectionProps) {
+export function ReleasesSection({ releases, live, focus, canRollBack, rollBack, onError }: ReleasesSectionProps) {
+  const scrolledTo = useRef<number | null>(null);
+  const shown = focus !== null && releases.some((r) => r.number === focus);
+  useEffect(() => {
+    if (!shown || scrolledTo.current === focus) return;
+    scrolledTo.current = focus;
+    const item = document.getElementById(`release-${focus}`);
+    item?.scrollIntoView({ block: 'start' });
+    item?.focus({ preventScroll: true });
+  }, [focus, shown]);
   return (
     <section aria-labelledby="releases-title">
       <h2 id="releases-title">Releases</h2>
@@ -61,7 +73,7 @@ export function ReleasesSection({ releases, live, canRollBack, rollBack, onError
       ) : (
         <ol class="releases">
           {releases.map((r) => (
-            <li key={r.number} class={r.number === live ? 'release live' : 'release'}>
+            <li key={r.number} id={`release-${r.number}`} tabIndex={r.number === focus ? -1 : undefined} aria-current={r.number === focus ? 'true' : undefined} class={`release${r.number === live ? ' live' : ''}${r.number === focus ? ' focused' : ''}`}>
               <div class="release-head">
                 <h3>Release {r.number}</h3>
                 <span class={`state state-${r.state}`}>{r.number === live ? 'live' : r.state}</span>
