@@ -110,6 +110,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     runEnds,
   );
   await store.migrate();
+  // Several servers sharing a PostgreSQL store hear each other's changes (docs/decisions/0052);
+  // pg is loaded only then. After migrate(): the relay's channel is named after the schema.
+  const relay = opts.database ? await (await import('./live/postgres/pg-change-relay.ts')).openPgChangeRelay({ connectionString: opts.database, feed: changes, logger }) : null;
   // The store holds every secret (sealed) and the audit trail: the server's user alone reads it.
   if (!opts.database) for (const suffix of ['', '-wal', '-shm']) chmodIfThere(path.join(dataDir, `sluice.db${suffix}`), 0o600);
   let dataPlane: DataPlaneClient | null = null;
@@ -424,6 +427,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       dpSupervisor?.stop();
       traffic.stop();
       await app.close();
+      await relay?.close();
       await alerts.stop();
       await flagRollouts.stop();
       await outbox.stop();

@@ -4,7 +4,8 @@
 //   GET /api/projects/:name/traffic      each environment's recent requests/s and error rate
 // The stream says what changed, not the new state: pages re-read through the ordinary routes,
 // which apply the same permissions. A client too slow to read is not buffered for: its missed
-// changes are dropped and it gets a `reset` (re-read everything) once its socket drains.
+// changes are dropped and it gets a `reset` (re-read everything) once its socket drains; so does
+// every client when the feed says it may have missed changes (ChangeFeed.reset).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { need, seesEnvironment, seesProject } from '../auth/permission.ts';
@@ -94,11 +95,23 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveApiDeps): voi
         });
       }
     };
-    const unsubscribe = feed.subscribe((c) => {
-      if (!visible(c)) return;
-      if (live) write(c);
-      else queued.push(c);
-    });
+    const unsubscribe = feed.subscribe(
+      (c) => {
+        if (!visible(c)) return;
+        if (live) write(c);
+        else queued.push(c);
+      },
+      // The feed may have missed changes (its relay to other servers was cut): re-read everything.
+      // (No reset can come before `live`: nothing below awaits.)
+      (r) => {
+        if (congested) {
+          missed = true;
+          return;
+        }
+        lastWrite = Date.now();
+        sse.send('reset', { reason: r.reason }, idOf(r.seq));
+      },
+    );
     const heartbeat = setInterval(() => {
       if (Date.now() - lastWrite >= heartbeatMs) {
         lastWrite = Date.now();

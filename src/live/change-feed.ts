@@ -3,11 +3,14 @@
 // streams. The last `capacity` changes are kept so that a client that reconnects with
 // Last-Event-ID gets what it missed; older than that (or after a restart: another boot id),
 // the client is told to re-read everything. Changes made by another server sharing a
-// PostgreSQL store are not seen here (docs/decisions/0045).
+// PostgreSQL store come in through a relay (change-relay.ts, docs/decisions/0052), which calls
+// reset() when it may have missed some.
 import { randomUUID } from 'node:crypto';
 import type { LiveChange, NewLiveChange } from './live-change.ts';
 
 export type ChangeListener = (change: LiveChange) => void;
+/** `seq`: the feed's sequence after the reset (a cursor at or past it resumes). */
+export type ResetListener = (reset: { seq: number; reason: string }) => void;
 
 export class ChangeFeed {
   /** Names this process's sequence: a cursor of another boot cannot be resumed. */
@@ -15,6 +18,7 @@ export class ChangeFeed {
   readonly #ring: LiveChange[] = [];
   readonly #capacity: number;
   readonly #listeners = new Set<ChangeListener>();
+  readonly #resetListeners = new Set<ResetListener>();
   readonly #now: () => Date;
   #seq = 0;
 
@@ -44,9 +48,24 @@ export class ChangeFeed {
     return this.#ring.slice(seq + 1 - first.seq);
   }
 
-  /** Returns the function that removes the listener. */
-  subscribe(listener: ChangeListener): () => void {
+  /**
+   * Changes may have been missed (the relay lost its connection): every subscriber is told to
+   * re-read, and no cursor from before can be resumed. The reset takes a sequence number of its
+   * own, so a client that saw the last change but not the reset is reset when it resumes.
+   */
+  reset(reason: string): void {
+    this.#ring.length = 0;
+    const seq = ++this.#seq;
+    for (const listener of this.#resetListeners) listener({ seq, reason });
+  }
+
+  /** Returns the function that removes the listeners. */
+  subscribe(listener: ChangeListener, onReset?: ResetListener): () => void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    if (onReset) this.#resetListeners.add(onReset);
+    return () => {
+      this.#listeners.delete(listener);
+      if (onReset) this.#resetListeners.delete(onReset);
+    };
   }
 }

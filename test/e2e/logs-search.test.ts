@@ -3,12 +3,12 @@
 // stored safely, follow latency from an instance write, and a follow cut mid-stream and resumed
 // with Last-Event-ID with no line lost or repeated. Run twice: on the SQLite log store (<data>/logs.db)
 // and with --database postgres://… (src/logs/postgres), on a database of its own.
-import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { authHeaders, viaRouter } from './harness.ts';
 import { deployedProject, pipeline, prodHost, type LogJson } from './fixtures.ts';
 import { openSse, type SseEvent } from '../api/sse-client.ts';
+import { freshDatabase } from './postgres-kit.ts';
 import pg from 'pg';
 
 const app = `const http = require('node:http');
@@ -57,37 +57,6 @@ void test('logs on PostgreSQL (--database): the same flow against the log tables
     t.after(() => database.drop());
   }
 });
-
-const adminUrl = 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A new database on the local PostgreSQL (the one the store contract suite uses): parallel tests never share tables. */
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skip: string }> {
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    await admin.end().catch(() => {});
-    return { skip: `PostgreSQL not reachable at 127.0.0.1:5432/test: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  const name = `sluice_e2e_${randomBytes(6).toString('hex')}`;
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return {
-    url: `postgres://postgres@127.0.0.1:5432/${name}`,
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
 
 async function logsFlow(t: TestContext, args: string[]): Promise<void> {
   const { server } = await deployedProject(t, 'loggy', { 'sluice.yaml': pipeline(), 'server.js': app, VERSION: 'v1\n' }, { args });

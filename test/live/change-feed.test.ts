@@ -18,6 +18,24 @@ void test('since() gives what came after a cursor, or null once it is no longer 
   assert.equal(feed.since(6), null, 'a cursor from the future (another boot) cannot resume');
 });
 
+void test('reset() tells the reset listeners, takes a number of its own and forgets what came before', () => {
+  const feed = new ChangeFeed({ capacity: 10 });
+  const heard: Array<{ seq: number; reason: string }> = [];
+  const changes: number[] = [];
+  const unsubscribe = feed.subscribe((c) => changes.push(c.seq), (r) => heard.push(r));
+  feed.publish({ kind: 'project', project: 'a' });
+  feed.reset('missed');
+  feed.publish({ kind: 'project', project: 'b' });
+  assert.deepEqual(heard, [{ seq: 2, reason: 'missed' }]);
+  assert.deepEqual(changes, [1, 3]);
+  assert.equal(feed.since(0), null);
+  assert.equal(feed.since(1), null, 'a client that saw change 1 but not the reset is reset');
+  assert.deepEqual(feed.since(2)?.map((c) => c.seq), [3]);
+  unsubscribe();
+  feed.reset('again');
+  assert.equal(heard.length, 1, 'unsubscribed');
+});
+
 void test('the store decorator publishes runs, stages (via their run), environments and flags after the write', async () => {
   const runs = new Map<string, Run>();
   const stages = new Map<string, Stage>();

@@ -113,6 +113,30 @@ void test('Last-Event-ID resumes with what was missed; a cursor past what is kep
   }
 });
 
+void test('a reset of the feed (its relay was cut) tells every open stream to re-read; a cursor from before it cannot resume', async () => {
+  const live = await startLive(admin);
+  try {
+    const sse = openSse(`${live.url}/api/stream`);
+    await sse.until((e) => e.some((x) => x.event === 'ready'));
+    live.feed.publish({ kind: 'project', project: 'app' });
+    await sse.until((e) => changes(e).length === 1);
+    const before = changes(sse.events)[0]!.id!;
+    live.feed.reset('live updates from other servers were interrupted');
+    live.feed.publish({ kind: 'project', project: 'app' });
+    await sse.until((e) => changes(e).length === 2);
+    assert.deepEqual(sse.events.filter((e) => e.event !== 'ready').map((e) => [e.event, e.id]), [['change', `${live.feed.boot}:1`], ['reset', `${live.feed.boot}:2`], ['change', `${live.feed.boot}:3`]]);
+    assert.deepEqual(sse.events.find((e) => e.event === 'reset')?.data, { reason: 'live updates from other servers were interrupted' });
+    sse.cut();
+
+    const resumed = openSse(`${live.url}/api/stream`, { 'last-event-id': before });
+    await resumed.until((e) => e.some((x) => x.event === 'ready'));
+    assert.equal(resumed.events[0]!.event, 'reset', 'the change after the reset is kept, but what came before the reset may be missing');
+    resumed.cut();
+  } finally {
+    await live.close();
+  }
+});
+
 void test('closing the server ends open streams', async () => {
   const live = await startLive(admin);
   const sse = openSse(`${live.url}/api/stream`);

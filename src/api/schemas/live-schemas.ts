@@ -39,5 +39,5 @@ export const streamQuerySchema = z.object({
 export const liveStreamSchema = z
   .string()
   .describe(
-    'Server-Sent Events. `change` events (a LiveChange as data, `BOOT:SEQ` as id); `ready` once caught up ({boot, seq}); `reset` when changes were missed (a reconnect past what the server keeps, a restart, a client too slow to read): re-read everything. Reconnect with Last-Event-ID to resume. Heartbeat comments every 15 s.',
+    'Server-Sent Events. `change` events (a LiveChange as data, `BOOT:SEQ` as id); `ready` once caught up ({boot, seq}); `reset` when changes were missed (a reconnect past what the server keeps, a restart, a client too slow to read, the relay to other servers sharing the PostgreSQL store interrupted): re-read everything. Reconnect with Last-Event-ID to resume. Heartbeat comments every 15 s.',
   );
