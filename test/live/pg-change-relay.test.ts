@@ -1,10 +1,12 @@
 // The relay between servers sharing a PostgreSQL store (src/live/postgres/pg-change-relay.ts),
 // against the real PostgreSQL of the store contract suite: relays on one schema hear each
 // other's changes and not their own; another schema hears nothing; malformed notes are dropped;
-// an oversized change is shrunk; a terminated listening connection comes back and resets the feed.
+// an oversized change is shrunk; a terminated listening connection comes back and resets the feed;
+// an unreachable database is retried quietly.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import pg from 'pg';
 import { ChangeFeed } from '../../src/live/change-feed.ts';
 import type { LiveChange } from '../../src/live/live-change.ts';
@@ -140,7 +142,8 @@ void test('a terminated listening connection comes back: logged once, the feed r
   if (!env) return;
   const [schema] = env.schemas as [string];
   const a = await env.node(schema);
-  const b = await env.node(schema, { initialMs: 400, maxMs: 800 });
+  // Its first retry at least 500 ms later: time to publish while it is away.
+  const b = await env.node(schema, { initialMs: 1000, maxMs: 2000 });
   const pid = b.relay.pid!;
   await env.admin.query('select pg_terminate_backend($1)', [pid]);
   await waitFor('b notices', () => b.relay.pid === null);
@@ -161,4 +164,29 @@ void test('a terminated listening connection comes back: logged once, the feed r
   assert.deepEqual(projects(b), ['project while-b-away', 'project after']);
   assert.equal(a.changes.filter((c) => c.project === 'while-b-away').length, 0, 'never delivered, replaced by the reset');
   assert.deepEqual(a.logs, []);
+});
+
+void test('a relay that cannot reach PostgreSQL keeps trying, logs the outage once and crashes nothing', async () => {
+  // A "database" that hangs up on every connection: counts the attempts.
+  let attempts = 0;
+  const refuser = net.createServer((socket) => {
+    attempts++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => refuser.listen(0, '127.0.0.1', resolve));
+  const port = (refuser.address() as net.AddressInfo).port;
+  const logs: string[] = [];
+  const feed = new ChangeFeed();
+  const relay = new PgChangeRelay({ connectionString: `postgres://nobody@127.0.0.1:${port}/none`, feed, logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) }, retry: { initialMs: 10, maxMs: 40 } });
+  try {
+    await relay.start();
+    feed.publish({ kind: 'project', project: 'unsent' });
+    await waitFor('three attempts', () => attempts >= 3);
+    assert.equal(relay.pid, null);
+    assert.equal(logs.length, 1, logs.join('\n'));
+    assert.match(logs[0]!, /^live updates: lost the PostgreSQL connection that hears the other servers/);
+  } finally {
+    await relay.close();
+    await new Promise((resolve) => refuser.close(resolve));
+  }
 });

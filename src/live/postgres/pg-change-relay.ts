@@ -79,8 +79,9 @@ export class PgChangeRelay implements ChangeRelay {
   async #connect(): Promise<void> {
     if (this.#closed) return;
     const { connectionString, schema } = this.#opts;
-    // keepAlive: an idle listener on a dead network is found by TCP, not never.
-    const client = new pg.Client({ connectionString, keepAlive: true, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    // keepAlive: an idle listener on a dead network is found by TCP, not never; a connection
+    // attempt into a black hole gives up, so the next one is tried.
+    const client = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 10_000, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
     client.on('error', (e) => this.#lost(client, e));
     client.on('end', () => this.#lost(client, new Error('the connection ended')));
     client.on('notification', (n) => {
