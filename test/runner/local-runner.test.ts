@@ -112,6 +112,17 @@ void test('an AbortSignal cancels the step', async () => {
   const d = await runStep('echo should-not-run', { signal: pre.signal });
   assert.equal(d.result.outcome, 'cancelled');
   assert.equal(d.pid, null);
+
+  // Aborted while the runner checks the working directory (between run() and the spawn): before,
+  // no listener heard it and the step ran to its timeout (a server's SIGTERM waited 10 minutes).
+  const during = new AbortController();
+  const started = Date.now();
+  const pending = runStep('sleep 30', { signal: during.signal, timeoutMs: 60_000 });
+  during.abort();
+  const e = await pending;
+  assert.equal(e.result.outcome, 'cancelled');
+  assert.equal(e.pid, null, 'never spawned');
+  assert.ok(Date.now() - started < 10_000, `ended ${Date.now() - started} ms after the abort`);
 });
 
 void test('megabytes of output finish with the right line count', async () => {
