@@ -2,36 +2,25 @@
 // what the caller sees, resumed with Last-Event-ID, and a reset when the cursor cannot be served.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify from 'fastify';
-import { NotFoundError, SluiceError } from '../../src/errors.ts';
-import { statusOfCode } from '../../src/api/error-status.ts';
+import { NotFoundError } from '../../src/errors.ts';
 import { registerLiveRoutes } from '../../src/api/live-routes.ts';
-import { jsonSerializerCompiler, zodValidatorCompiler } from '../../src/api/zod-compilers.ts';
 import type { Principal } from '../../src/auth/principal.ts';
 import { ChangeFeed } from '../../src/live/change-feed.ts';
 import { liveChangeSchema } from '../../src/api/schemas/live-schemas.ts';
 import { openSse, type SseEvent } from '../api/sse-client.ts';
+import { routeTestApp } from '../api/route-test-app.ts';
 
 async function startLive(principal: Principal, feed = new ChangeFeed({ capacity: 5 })) {
-  const app = Fastify();
-  app.setValidatorCompiler(zodValidatorCompiler);
-  app.setSerializerCompiler(jsonSerializerCompiler);
-  app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req) => {
-    req.principal = principal;
-  });
-  app.setErrorHandler((error, _req, reply) => {
-    if (error instanceof SluiceError) return reply.code(statusOfCode[error.code]).send({ code: error.code, message: error.message });
-    return reply.code(500).send({ message: (error as Error).message });
-  });
-  registerLiveRoutes(app, {
-    feed,
-    traffic: { intervalMs: 5000, of: () => [{ environment: 'production', samples: [{ at: 't', rps: 1, errorRate: null }] }, { environment: 'staging', samples: [] }] },
-    assertProject: async (name) => {
-      if (!['app', 'other'].includes(name)) throw new NotFoundError('project', name);
-    },
-    heartbeatMs: 50,
-  });
+  const app = await routeTestApp(principal, (a) =>
+    registerLiveRoutes(a, {
+      feed,
+      traffic: { intervalMs: 5000, of: () => [{ environment: 'production', samples: [{ at: 't', rps: 1, errorRate: null }] }, { environment: 'staging', samples: [] }] },
+      assertProject: async (name) => {
+        if (!['app', 'other'].includes(name)) throw new NotFoundError('project', name);
+      },
+      heartbeatMs: 50,
+    }),
+  );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

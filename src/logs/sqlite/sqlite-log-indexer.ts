@@ -13,7 +13,7 @@
 // results stay exact whatever the index's lag; the lag is bounded by making append wait while more
 // than `maxLagLines` lines are not indexed yet. The index is derived: not in backups, rebuilt from
 // the blocks when missing or when it does not belong to the logs.db beside it.
-// The worker runs only while there is work: it stops after `defaultIdleStopMs` with nothing to index and
+// The worker runs only while there is work: it stops 5-10 s (`defaultIdleStopMs`) after its last work and
 // starts again at the next append or sweep (an idle worker thread holds about 10 MiB).
 import { Worker } from 'node:worker_threads';
 import type Sqlite from 'better-sqlite3';
@@ -102,6 +102,8 @@ export class BlockIndexer {
   #error: string | null = null;
   #retry: NodeJS.Timeout | null = null;
   #idle: NodeJS.Timeout | null = null;
+  /** When the worker was last given something to do (Date.now()). */
+  #lastWork = 0;
   /** Workers told to stop for idleness, until they exit (close waits for them). */
   readonly #stopping = new Set<Promise<void>>();
   #waiters: Array<() => void> = [];
@@ -181,20 +183,25 @@ export class BlockIndexer {
 
   /** The worker, started if it stopped (it starts from what the words file says is indexed). */
   #running(): Worker {
-    if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = null;
+    this.#lastWork = Date.now();
     return this.#worker ?? this.#spawn();
   }
 
-  /** Stops the worker once nothing is in flight for `idleStopMs`. */
+  /**
+   * Stops the worker once it has had nothing to do for `idleStopMs`. One timer at a time, checked
+   * when it fires (not re-armed at every append: pump is on the log writer's path).
+   */
   #idleLater(): void {
-    if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = null;
-    if (!this.#worker || this.#sent !== this.#through || this.#sweeps.length > 0) return;
+    if (this.#idle || !this.#worker) return;
     this.#idle = setTimeout(() => {
       this.#idle = null;
       const worker = this.#worker;
-      if (!worker || this.#sent !== this.#through || this.#sweeps.length > 0) return;
+      if (!worker) return;
+      const quiet = Date.now() - this.#lastWork;
+      if (this.#sent !== this.#through || this.#sweeps.length > 0 || quiet < this.#idleStopMs) {
+        this.#idleLater();
+        return;
+      }
       this.#worker = null;
       const exited = new Promise<void>((r) => worker.once('exit', () => r()));
       this.#stopping.add(exited);

@@ -62,7 +62,8 @@ export class LocalRunner implements Runner {
       const { uid, gid } = this.sandbox.identity;
       await chownTree(req.confinement?.workspace ?? req.cwd, uid, gid);
     }
-    // An abort during the checks above (a server's SIGTERM) has already fired: nothing would hear it.
+    // An abort during the checks above (a server's SIGTERM) has already fired, and a listener added
+    // now would never hear it; from here to the listener in spawnStep nothing awaits.
     if (req.signal?.aborted) return early('cancelled', 'cancelled before start');
     return this.spawnStep(req, startedAt);
   }
@@ -202,8 +203,6 @@ export class LocalRunner implements Runner {
         timers.push(setTimeout(() => stop('timed_out', `step timed out after ${formatDuration(req.timeoutMs)}`), delay));
       }
       req.signal?.addEventListener('abort', onAbort, { once: true });
-      // An abort that came before the listener (it never fires for a signal already aborted).
-      if (req.signal?.aborted) onAbort();
       if (req.onStart) {
         try {
           req.onStart(pid);
