@@ -24,6 +24,8 @@ export const ErrorCode = {
   secretNotGranted: 'secret_not_granted',
   /** JSON read back from the store does not match its shape. */
   storedDataInvalid: 'stored_data_invalid',
+  /** What this server's drivers cannot do (a flag rollout behind the Gateway router, which attributes no request to a variant). */
+  unsupported: 'unsupported',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -52,6 +52,7 @@ import { DataPlaneFlagPublisher, flagsEnvironment } from './dataplane/data-plane
 import type { Router } from './router/router.ts';
 import type { Runtime } from './runtime/runtime.ts';
 import { openFlags } from './server/open-flags.ts';
+import { trafficSources } from './server/traffic-sources.ts';
 import { loadServing } from './server/load-serving.ts';
 import type { ServerOptions } from './server/server-options.ts';
 import { backupApi } from './server/backup-api.ts';
@@ -208,6 +209,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   // What a deploy or a `sluice flag` change calls to make every evaluation endpoint serve the new flags.
   const flagPublisher: FlagPublisher = new DataPlaneFlagPublisher(dpClient, flagKeys);
   const router: Router = cluster?.router ?? new EdgeRouterClient(dpClient);
+  const reads = trafficSources({ figures, router: cluster ? 'gateway' : 'edge' });
+  if (reads.alerts.from === 'none') logger.warn(`alerts: errorRate, latency and requests alerts are not evaluated: ${reads.alerts.why} (restarts alerts are)`);
+  if (reads.alerts.from === 'figures') logger.info('alerts: traffic figures come from Prometheus (--prometheus)');
   const sources = new Map<string, Source>();
   const sourceOf = (project: Project): Source => {
     const key = `${project.name}\n${project.repo}`;
@@ -232,6 +236,7 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
   const traffic = new TrafficHistory({ collect: () => trafficCollector.collect(), onSample: (project, samples) => void changes.publish({ kind: 'traffic', project, samples }), logError: (m, e) => logger.warn(`${m}: ${errorMessage(e)}`) });
   const { flags, rollouts: flagRolloutService, driver: flagRollouts } = openFlags({
     FlagService, store, clock: systemClock, logger, publisher: flagPublisher, figures: router, events: eventLog,
+    ...(reads.flagRolloutsRefused !== undefined ? { rolloutsRefused: reads.flagRolloutsRefused } : {}),
     lease: { owner: config.owner, hostname, leaseMs: config.leaseMs },
   });
   const deployer = new Deployer({ store, runtime, router, clock: systemClock, config, logger, artifactExists: (d) => artifacts.has(d), secrets, domains, metrics, events: logs.ingest, eventLog, flags, ...(figures ? { figures } : {}) });
@@ -279,9 +284,9 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
     backoff: { ...defaultNotifierBackoff, initialMs: opts.notifyRetryMs ?? defaultNotifierBackoff.initialMs },
   });
 
-  // Alerts watch the data plane's own figures; their rollbacks go through the deployer's (src/engine/alerts).
+  // Alerts watch the data plane's own figures (or Prometheus's: traffic-sources.ts); their rollbacks go through the deployer's (src/engine/alerts).
   const alerts = new AlertEvaluator({
-    store, router, runtime, clock: systemClock, naming: config, logger, eventLog,
+    store, router, runtime, clock: systemClock, naming: config, logger, eventLog, traffic: reads.alerts,
     rollback: (project, environment, actor, why) => deployer.rollback(project, environment, undefined, actor, { cause: actor, reason: why, failReplaced: true }),
     wakeRollout: (id) => deployer.wakeRollout(id),
     // One server evaluates when several share a PostgreSQL store (docs/decisions/0035).

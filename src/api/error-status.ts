@@ -19,4 +19,5 @@ export const statusOfCode: Record<ErrorCode, number> = {
   [ErrorCode.unavailable]: 503,
   [ErrorCode.secretNotGranted]: 422,
   [ErrorCode.storedDataInvalid]: 500,
+  [ErrorCode.unsupported]: 501,
 };

@@ -28,6 +28,8 @@ export interface ServerFlagsDeps {
   publisher: FlagPublisher;
   figures: FlagFigures;
   events: EventLog;
+  /** Why flag rollouts cannot run here (src/server/traffic-sources.ts); undefined: they can. */
+  rolloutsRefused?: string;
   lease: { owner: string; hostname: string; leaseMs: number };
 }
 
@@ -45,6 +47,6 @@ export function openFlags(deps: ServerFlagsDeps): ServerFlags {
     { store, flags, figures: deps.figures, clock, log: (line) => logger.info(line), events: deps.events },
     { lease: new SingletonLease({ store, clock, name: 'flag-rollouts', ...deps.lease }) },
   );
-  const rollouts = new FlagRolloutService({ store, flags, clock, wake: () => driver.wake() });
+  const rollouts = new FlagRolloutService({ store, flags, clock, wake: () => driver.wake(), ...(deps.rolloutsRefused !== undefined ? { unattributed: deps.rolloutsRefused } : {}) });
   return { flags, rollouts, driver };
 }

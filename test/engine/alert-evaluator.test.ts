@@ -9,6 +9,9 @@ import { EventLog } from '../../src/events/event-log.ts';
 import type { ReleaseMetrics } from '../../src/router/route-table.ts';
 import type { AlertSpec } from '../../src/spec/alert-spec.ts';
 import { RolloutDriver } from '../../src/engine/rollout/rollout-driver.ts';
+import { addMetrics } from '../../src/engine/rollout/metrics-window.ts';
+import type { AlertTraffic } from '../../src/engine/alerts/alert-traffic.ts';
+import type { Logger } from '../../src/engine/logger.ts';
 import { addProject, openFixture, quietLogger, type Fixture } from './engine-fixtures.ts';
 import { figures, MemoryRouter, MemoryRuntime, rolloutDeps, storedRollout } from './rollout-fixtures.ts';
 
@@ -51,13 +54,27 @@ class TrafficRouter extends MemoryRouter {
     }
   }
 
+  /** Reads as a figures source (Prometheus's shape: per release, host '*'), counted apart from metrics(). */
+  figureReads = 0;
+
+  async releaseFigures(scope: { project: string; environment: string }): Promise<Record<string, ReleaseMetrics>> {
+    this.figureReads++;
+    const mine = this.rows().filter((m) => m.host.startsWith(`${scope.environment}.${scope.project}.`));
+    return mine.length === 0 ? {} : { r2: mine.reduce<ReleaseMetrics | undefined>((sum, m) => addMetrics(sum, m), undefined)! };
+  }
+
   override async metrics(): Promise<ReleaseMetrics[]> {
     this.calls++;
+    return this.rows();
+  }
+
+  private rows(): ReleaseMetrics[] {
     return [...this.counters].map(([host, c]) => ({ ...figures('r2', c.requests, c.errors, host), latency: { bounds: [10, 100, 1000], counts: [c.requests - c.slow, c.requests - c.slow, c.requests, c.requests], sum: 0 } }));
   }
 }
 
-async function setup(t: TestContext, alerts: AlertSpec[]) {
+/** `traffic`: where the evaluator reads (default: the router); `logger`: to read its warnings. */
+async function setup(t: TestContext, alerts: AlertSpec[], opts: { traffic?: (router: TrafficRouter) => AlertTraffic; logger?: Logger } = {}) {
   const fx = await openFixture();
   t.after(() => fx.close());
   await addProject(fx.store);
@@ -67,7 +84,8 @@ async function setup(t: TestContext, alerts: AlertSpec[]) {
   const eventLog = new EventLog(fx.store, fx.clock, quietLogger);
   const evaluator = (): AlertEvaluator =>
     new AlertEvaluator({
-      store: fx.store, router, runtime: new MemoryRuntime(), clock: fx.clock, naming: { baseDomain: 'localhost', routerPort: 8080 }, logger: quietLogger, eventLog,
+      store: fx.store, router, runtime: new MemoryRuntime(), clock: fx.clock, naming: { baseDomain: 'localhost', routerPort: 8080 }, logger: opts.logger ?? quietLogger, eventLog,
+      ...(opts.traffic ? { traffic: opts.traffic(router) } : {}),
       rollback: async (_p, _e, actor, why) => rollbacks.push({ actor, why }),
       wakeRollout: () => {},
       refreshMs: 0,
@@ -207,4 +225,39 @@ void test('one data-plane metrics request per tick for all environments, none wi
   const none = new AlertEvaluator({ store: quiet.store, router: idle, runtime: new MemoryRuntime(), clock: quiet.clock, naming: { baseDomain: 'localhost', routerPort: 8080 }, logger: quietLogger, rollback: async () => {}, wakeRollout: () => {} });
   await none.tick();
   assert.equal(idle.calls, 0);
+});
+
+void test('with a figures source (Prometheus) the router is never asked: the figures are read every 5 s and the error alert fires from them', async (t) => {
+  const { router, rollbacks, evaluator, tick } = await setup(t, [errors, slow], { traffic: (r) => ({ from: 'figures', figures: r, everyMs: 5_000 }) });
+  const e = evaluator();
+  for (let i = 0; i < 12; i++) await tick(e);
+  assert.equal(e.state('app', 'production', 'errors')?.state, 'ok');
+  assert.equal(e.figure('app', 'production', 'errors')?.samples, 1000, 'a 10 s window of 100 requests a second');
+  router.share = 0.3;
+  for (let i = 0; i < 45; i++) await tick(e);
+  const firing = e.state('app', 'production', 'errors')!;
+  assert.equal(firing.state, 'firing');
+  assert.match(firing.lastChange?.reason ?? '', /^errorRate 30\.00% > 2\.00% over 10s \(1000 requests\) for 30s$/);
+  assert.equal(rollbacks.length, 1);
+  assert.equal(e.state('app', 'production', 'slow')?.state, 'ok');
+  assert.equal(router.calls, 0, 'the router was not read');
+  // 57 ticks a second apart, one read every 5 s (half the 10 s window is more): 12 reads.
+  assert.equal(router.figureReads, 12);
+});
+
+void test('with no traffic source (the Gateway router without --prometheus) traffic alerts are never judged, each said once not to be evaluated', async (t) => {
+  const warnings: string[] = [];
+  const few: AlertSpec = { name: 'quiet', metric: 'requests', comparison: 'below', threshold: 10, forMs: 10_000, action: 'notify' };
+  const logger: Logger = { ...quietLogger, warn: (line) => void warnings.push(line) };
+  const { router, rollbacks, evaluator, tick } = await setup(t, [errors, few], { traffic: () => ({ from: 'none', why: 'no source here' }), logger });
+  const e = evaluator();
+  router.share = 1;
+  for (let i = 0; i < 40; i++) await tick(e);
+  // Zero requests judged would fire `requests below 10`: nothing is judged instead.
+  assert.equal(e.state('app', 'production', 'quiet'), undefined);
+  assert.equal(e.state('app', 'production', 'errors'), undefined);
+  assert.equal(e.figure('app', 'production', 'quiet'), undefined);
+  assert.equal(rollbacks.length, 0);
+  assert.equal(router.calls, 0);
+  assert.deepEqual(warnings, ['[app/production] alert errors (errorRate) is not evaluated: no source here', '[app/production] alert quiet (requests) is not evaluated: no source here']);
 });

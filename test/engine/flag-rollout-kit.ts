@@ -58,7 +58,8 @@ export interface Kit {
   restart(): Kit;
 }
 
-export async function flagRolloutKit(t: { after(fn: () => Promise<void>): void }): Promise<Kit> {
+/** `unattributed`: the service refuses starts with it (the Gateway router's case). */
+export async function flagRolloutKit(t: { after(fn: () => Promise<void>): void }, opts: { unattributed?: string } = {}): Promise<Kit> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-flag-rollout-'));
   const store = openSqliteStore(join(dir, 'sluice.db'));
   await store.migrate();
@@ -79,7 +80,7 @@ export async function flagRolloutKit(t: { after(fn: () => Promise<void>): void }
       attributed: async (p, e) => (await store.listFlagRollouts({ states: ACTIVE_FLAG_ROLLOUT_STATES, project: p, environment: e })).map((r) => r.flag),
     });
     const driver = new FlagRolloutDriver({ store, flags, figures, clock, log: (l) => log.push(l), events: { emit: (e) => Promise.resolve(void events.push(e)) } });
-    const service = new FlagRolloutService({ store, flags, clock, wake: () => driver.wake() });
+    const service = new FlagRolloutService({ store, flags, clock, wake: () => driver.wake(), ...opts });
     return { store, flags, service, driver, figures, published, events, log, clock, restart: build };
   };
   const kit = build();

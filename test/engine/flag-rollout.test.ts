@@ -6,6 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flagRolloutKit, served, type Kit } from './flag-rollout-kit.ts';
+import { statusOfCode } from '../../src/api/error-status.ts';
+import { SluiceError } from '../../src/errors.ts';
+import { trafficSources } from '../../src/server/traffic-sources.ts';
 
 const start = (kit: Kit, extra: Record<string, unknown> = {}): ReturnType<Kit['service']['start']> =>
   kit.service.start('shop', 'production', 'checkout', { variant: 'on', steps: '10,50,100', pause: '30s', analysis: 'maxErrorRate=2%,interval=10s,minSamples=50', ...extra }, 'alice');
@@ -168,4 +171,20 @@ void test("a flag's rollouts as a list: empty before any, newest first after, ot
   const list = await kit.service.list('shop', 'production', 'checkout');
   assert.deepEqual(list.map((r) => [r.id, r.state, r.steps]), [[second.id, 'progressing', [50, 100]], [first.id, 'aborted', [10, 50, 100]]]);
   assert.deepEqual((await kit.service.list('shop', 'production', 'checkout', 1)).map((r) => r.id), [second.id]);
+});
+
+void test('a server whose router cannot tell variants apart (the Gateway router) refuses a flag rollout with code unsupported and the reason, and writes nothing', async (t) => {
+  const why = trafficSources({ figures: undefined, router: 'gateway' }).flagRolloutsRefused;
+  assert.ok(why !== undefined);
+  assert.equal(trafficSources({ figures: undefined, router: 'edge' }).flagRolloutsRefused, undefined, 'the edge router attributes variants');
+  const kit = await flagRolloutKit(t, { unattributed: why });
+  await assert.rejects(start(kit), (error: unknown) => {
+    assert.ok(error instanceof SluiceError);
+    assert.equal(error.code, 'unsupported');
+    assert.equal(statusOfCode[error.code], 501);
+    assert.match(error.message, /^flag rollouts cannot run on this server: the Gateway router cannot tell requests apart by flag variant/);
+    return true;
+  });
+  assert.deepEqual(await kit.store.listFlagRollouts({}), []);
+  assert.equal(served(kit), 'off', 'the flag serves as before');
 });

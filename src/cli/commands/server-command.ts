@@ -166,7 +166,7 @@ export function addServerOptions(cmd: Command): Command {
     .option('--runtime <runtime>', 'process: releases run as processes behind the built-in router; kubernetes: on a cluster (--kubeconfig) behind a Gateway (--gateway)', 'process')
     .option('--kubeconfig <file>', 'with --runtime kubernetes: the cluster to deploy to (its current context)')
     .option('--gateway <namespace/name>', 'with --runtime kubernetes: the Gateway API Gateway the HTTPRoutes attach to')
-    .option('--prometheus <url>', 'canary analysis reads its figures from this Prometheus (default: from the router)')
+    .option('--prometheus <url>', 'canary analysis and alerts read their traffic figures from this Prometheus (default: from the router)')
     .option('--prometheus-preset <name>', `metric names for --prometheus: ${Object.keys(promqlPresets).join(', ')} (default: sluice; envoy-gateway with --runtime kubernetes)`)
     .option('--sandbox <mode>', 'bwrap: steps and instances run inside bubblewrap (recommended; refuses to start where it cannot run); none: unsandboxed, warned about (the default for now: docs/decisions/0016)', 'none');
 }

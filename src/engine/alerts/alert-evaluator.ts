@@ -1,6 +1,7 @@
 // Watches every environment's alerts on the data plane's own figures. One tick: one router
 // traffic request for all environments (the rows changed since the last one; and one instance
-// list when a restarts alert exists), each environment's sliding window moved on, each alert's
+// list when a restarts alert exists) — or, with a figures source (Prometheus), its figures per
+// environment every few seconds (alert-traffic.ts) —, each environment's sliding window moved on, each alert's
 // state machine stepped. Only a change of state is written (with its explanation) and emitted;
 // the latest figures stay in memory for `sluice alerts`. States are loaded from the store at
 // start (and when this server takes the evaluation lease over): a restart keeps them.
@@ -20,6 +21,7 @@ import type { Logger } from '../logger.ts';
 import { nextAlertPosition, type AlertFigure, type AlertPosition } from './alert-machine.ts';
 import { rollBackForAlert, type AlertRollbackDeps } from './alert-rollback.ts';
 import { alertReason, formatAlertValue } from './alert-text.ts';
+import { readFiguresTraffic, readsTraffic, type AlertTraffic } from './alert-traffic.ts';
 import { EnvironmentWindow } from './environment-window.ts';
 import { TrafficTable } from './traffic-table.ts';
 import { WatchedEnvironments, type WatchedEnvironment } from './watched-environments.ts';
@@ -32,6 +34,8 @@ export interface AlertEvaluatorDeps extends AlertRollbackDeps {
   naming: HostNaming;
   logger: Logger;
   eventLog?: EventLog;
+  /** Where environments' traffic is read (default: the router's own counters, `router`). */
+  traffic?: AlertTraffic;
   /** Time between two ticks (default 500 ms: a breach is seen within half a second). */
   tickMs?: number;
   /** Time between two reads of the watched environments from the store (default 2 s). */
@@ -49,6 +53,7 @@ export interface LiveAlertFigure extends AlertFigure {
 }
 
 const noTraffic: ReadonlyMap<string, ReleaseMetrics> = new Map<string, ReleaseMetrics>();
+const fromRouter: AlertTraffic = { from: 'router' };
 
 export class AlertEvaluator {
   private readonly deps: AlertEvaluatorDeps;
@@ -66,6 +71,10 @@ export class AlertEvaluator {
    */
   private traffic = new Map<string, Map<string, ReleaseMetrics>>();
   private refreshedAt = -Infinity;
+  /** When the figures source was last read (traffic from 'figures'). */
+  private figuresReadAt = -Infinity;
+  /** `project/environment/alert` of the alerts already said to have no traffic source (traffic from 'none'). */
+  private readonly toldBlind = new Set<string>();
   private loaded = false;
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
@@ -154,6 +163,7 @@ export class AlertEvaluator {
     this.windows.clear();
     this.environments = [];
     this.refreshedAt = -Infinity;
+    this.figuresReadAt = -Infinity;
   }
 
   private async evaluate(): Promise<void> {
@@ -175,13 +185,15 @@ export class AlertEvaluator {
     }
     if (this.environments.length === 0) return;
     const wantsRestarts = this.environments.some((e) => e.alerts.some((a) => a.metric === 'restarts'));
-    const [read, instances] = await Promise.all([this.table.read(this.deps.router), wantsRestarts ? this.deps.runtime.listInstances() : Promise.resolve([])]);
-    this.sortTraffic(read.full || refreshed, read.changed);
+    const source = this.deps.traffic ?? fromRouter;
+    const [, instances] = await Promise.all([this.readTraffic(source, t, refreshed), wantsRestarts ? this.deps.runtime.listInstances() : Promise.resolve([])]);
     const at = now.toISOString();
     for (const e of this.environments) {
       let window = this.windows.get(e.key);
       if (!window) this.windows.set(e.key, (window = new EnvironmentWindow()));
-      window.addTraffic(t, this.traffic.get(e.key) ?? noTraffic, e.windowMs);
+      // No source: the window gets no traffic at all, so no traffic alert is judged (zeros would fire `requests below`).
+      if (source.from === 'none') this.tellBlind(e, source.why);
+      else window.addTraffic(t, this.traffic.get(e.key) ?? noTraffic, e.windowMs);
       if (wantsRestarts) {
         const span = Math.max(0, ...e.alerts.filter((a) => a.metric === 'restarts').map((a) => a.forMs));
         const mine = instances.filter((i) => i.labels.project === e.project && i.labels.environment === e.environment && i.labels.role !== 'baseline');
@@ -198,6 +210,31 @@ export class AlertEvaluator {
         if (prev && next === from) continue;
         await this.change(e, alert, prev, from, next, figure, now);
       }
+    }
+  }
+
+  /** This tick's traffic into `this.traffic`: the router's changed rows, or the figures source's every few seconds. */
+  private async readTraffic(source: AlertTraffic, t: number, refreshed: boolean): Promise<void> {
+    if (source.from === 'router') {
+      const read = await this.table.read(this.deps.router);
+      this.sortTraffic(read.full || refreshed, read.changed);
+    } else if (source.from === 'figures') {
+      const watched = this.environments.filter((e) => e.alerts.some(readsTraffic));
+      // At least two reads per window: one read per window would leave windows with no change in them.
+      const everyMs = Math.min(source.everyMs, ...watched.map((e) => e.windowMs / 2));
+      if (!refreshed && t - this.figuresReadAt < everyMs) return;
+      this.traffic = await readFiguresTraffic(source.figures, watched);
+      this.figuresReadAt = t;
+    }
+  }
+
+  /** Says once per alert that it is not judged (the Gateway router without --prometheus): never silently quiet. */
+  private tellBlind(e: WatchedEnvironment, why: string): void {
+    for (const alert of e.alerts.filter(readsTraffic)) {
+      const key = `${e.key}/${alert.name}`;
+      if (this.toldBlind.has(key)) continue;
+      this.toldBlind.add(key);
+      this.deps.logger.warn(`[${e.key}] alert ${alert.name} (${alert.metric}) is not evaluated: ${why}`);
     }
   }
 

@@ -2,7 +2,7 @@
 // shows the current or last one of a flag, and takes a person's abort or promote. The driver
 // (flag-rollout-driver.ts) does the rest. Decision: docs/decisions/0038-flag-rollouts.md.
 import { randomUUID } from 'node:crypto';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.ts';
+import { ConflictError, ErrorCode, InvalidInputError, NotFoundError, SluiceError } from '../../errors.ts';
 import { ACTIVE_FLAG_ROLLOUT_STATES, type FlagRollout, type FlagRolloutPlan, type FlagRolloutRecords } from '../../flags/flag-rollout-records.ts';
 import type { Clock } from '../clock.ts';
 import type { FlagService } from './flag-service.ts';
@@ -15,6 +15,11 @@ export interface FlagRolloutServiceDeps {
   clock: Clock;
   /** The driver's next pass now (a start, abort or promote takes effect without waiting a tick). */
   wake(): void;
+  /**
+   * Why no request can be told apart by variant here (the Gateway router counts none): every
+   * start is refused with it, rather than a rollout judged on no figures (decision 0056).
+   */
+  unattributed?: string;
 }
 
 export class FlagRolloutService {
@@ -25,6 +30,8 @@ export class FlagRolloutService {
   }
 
   async start(project: string, environment: string, key: string, request: FlagRolloutRequest, actor: string): Promise<FlagRolloutView> {
+    const why = this.#deps.unattributed;
+    if (why !== undefined) throw new SluiceError(ErrorCode.unsupported, `flag rollouts cannot run on this server: ${why}`, { details: { key } });
     if (typeof request.variant !== 'string' || request.variant === '') throw new InvalidInputError('--variant: name the variant to roll out');
     const options = parseRolloutRequest(request);
     const flag = await this.#deps.flags.get(project, environment, key);
