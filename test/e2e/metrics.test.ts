@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { viaRouter, type TestServer } from './harness.ts';
 import { appFiles, deployedProject, prodHost } from './fixtures.ts';
 import { promtoolCheck } from '../metrics/promtool.ts';
-import { startPrometheus as startPrometheusKit } from '../metrics/prometheus-kit.ts';
+import { startPrometheus as startPrometheusKit, waitScraped } from '../metrics/prometheus-kit.ts';
 
 async function scrape(server: TestServer, token: string | undefined): Promise<{ status: number; type: string; text: string }> {
   const res = await fetch(`${server.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -28,18 +28,8 @@ const prod2xx = 'sluice_http_requests_total{project="shop",environment="producti
 async function startPrometheus(t: TestContext, server: TestServer, token: string): Promise<string> {
   const prometheus = await startPrometheusKit(`127.0.0.1:${server.port}`, { bearerToken: token });
   t.after(() => prometheus.stop());
-  const base = prometheus.url;
-  await server.waitFor(
-    'Prometheus to scrape Sluice successfully',
-    async () => {
-      const res = await fetch(`${base}/api/v1/targets`).catch(() => null);
-      if (!res?.ok) return false;
-      const body = (await res.json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };
-      return body.data.activeTargets[0]?.health === 'up';
-    },
-    60_000,
-  );
-  return base;
+  await waitScraped(prometheus);
+  return prometheus.url;
 }
 
 async function query(base: string, promql: string): Promise<number | null> {

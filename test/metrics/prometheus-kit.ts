@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../wait-for.ts';
 
 export const prometheusBinary = '/usr/bin/prometheus';
 
@@ -33,8 +34,12 @@ function stopped(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts Prometheus scraping `target` (host:port) at /metrics, with a bearer token when given; resolves once it is ready. */
-export async function startPrometheus(target: string, opts: { bearerToken?: string; deadlineMs?: number } = {}): Promise<RunningPrometheus> {
+/**
+ * Starts Prometheus scraping `target` (host:port) at /metrics, with a bearer token when given;
+ * resolves once it is ready. `port`: where it listens (chosen before, e.g. for a server's
+ * --prometheus; default a free one).
+ */
+export async function startPrometheus(target: string, opts: { bearerToken?: string; deadlineMs?: number; port?: number } = {}): Promise<RunningPrometheus> {
   const deadlineMs = opts.deadlineMs ?? 30_000;
   const dir = await mkdtemp(join(tmpdir(), 'sluice-prometheus-'));
   const tokenFile = join(dir, 'token');
@@ -52,7 +57,7 @@ export async function startPrometheus(target: string, opts: { bearerToken?: stri
     '',
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     prometheusBinary,
@@ -79,4 +84,18 @@ export async function startPrometheus(target: string, opts: { bearerToken?: stri
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Resolves once Prometheus has scraped its one target successfully (its health `up`). */
+export async function waitScraped(prometheus: RunningPrometheus, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    'Prometheus to scrape Sluice successfully',
+    async () => {
+      const res = await fetch(`${prometheus.url}/api/v1/targets`).catch(() => null);
+      if (!res?.ok) return false;
+      const body = (await res.json()) as { data: { activeTargets: Array<{ health: string }> } };
+      return body.data.activeTargets[0]?.health === 'up';
+    },
+    timeoutMs,
+  );
 }
