@@ -44,7 +44,7 @@ export function openFlags(deps: ServerFlagsDeps): ServerFlags {
     attributed: async (project, environment) => (await store.listFlagRollouts({ states: ACTIVE_FLAG_ROLLOUT_STATES, project, environment })).map((r) => r.flag),
   });
   const driver = new FlagRolloutDriver(
-    { store, flags, figures: deps.figures, clock, log: (line) => logger.info(line), events: deps.events },
+    { store, flags, figures: deps.figures, clock, log: (line) => logger.info(line), events: deps.events, ...(deps.rolloutsRefused !== undefined ? { unattributed: deps.rolloutsRefused } : {}) },
     { lease: new SingletonLease({ store, clock, name: 'flag-rollouts', ...deps.lease }) },
   );
   const rollouts = new FlagRolloutService({ store, flags, clock, wake: () => driver.wake(), ...(deps.rolloutsRefused !== undefined ? { unattributed: deps.rolloutsRefused } : {}) });

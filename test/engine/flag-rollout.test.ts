@@ -9,6 +9,7 @@ import { flagRolloutKit, served, type Kit } from './flag-rollout-kit.ts';
 import { statusOfCode } from '../../src/api/error-status.ts';
 import { SluiceError } from '../../src/errors.ts';
 import { trafficSources } from '../../src/server/traffic-sources.ts';
+import { FlagRolloutDriver } from '../../src/engine/flags/flag-rollout-driver.ts';
 
 const start = (kit: Kit, extra: Record<string, unknown> = {}): ReturnType<Kit['service']['start']> =>
   kit.service.start('shop', 'production', 'checkout', { variant: 'on', steps: '10,50,100', pause: '30s', analysis: 'maxErrorRate=2%,interval=10s,minSamples=50', ...extra }, 'alice');
@@ -187,4 +188,19 @@ void test('a server whose router cannot tell variants apart (the Gateway router)
   });
   assert.deepEqual(await kit.store.listFlagRollouts({}), []);
   assert.equal(served(kit), 'off', 'the flag serves as before');
+});
+
+void test('a rollout found active by a server that cannot tell variants apart is turned back with the reason, not stepped blind', async (t) => {
+  const kit = await flagRolloutKit(t);
+  await start(kit);
+  await kit.driver.pass();
+  assert.deepEqual(served(kit), { fractional: [['on', 10], ['off', 90]] });
+  const why = trafficSources({ figures: undefined, router: 'gateway' }).flagRolloutsRefused!;
+  const log: string[] = [];
+  const gatewayDriver = new FlagRolloutDriver({ store: kit.store, flags: kit.flags, figures: kit.figures, clock: kit.clock, log: (l) => log.push(l), unattributed: why });
+  await gatewayDriver.pass();
+  const r = await rolloutOf(kit);
+  assert.equal(r.state, 'aborted', log.join('\n'));
+  assert.match(r.reason ?? '', /flag rollouts cannot run on this server: the Gateway router cannot tell requests apart by flag variant/);
+  assert.equal(served(kit), 'off', 'the flag serves what it did before the rollout');
 });

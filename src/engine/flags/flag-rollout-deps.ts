@@ -14,4 +14,12 @@ export interface FlagRolloutDeps {
   log: (line: string) => void;
   /** rollout.promoted / rollout.aborted; never throws (EventLog.emit). Absent: none. */
   events?: { emit(event: NewPlatformEvent): Promise<unknown> };
+  /**
+   * Why no request can be told apart by variant here (the Gateway router counts none): starts
+   * are refused with it, and a rollout found active (started before) is aborted (decision 0056).
+   */
+  unattributed?: string;
 }
+
+/** What a refused start and an aborted rollout say when variants cannot be counted. */
+export const unattributedReason = (why: string): string => `flag rollouts cannot run on this server: ${why}`;

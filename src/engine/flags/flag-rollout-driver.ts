@@ -6,7 +6,7 @@ import { ErrorCode, errorMessage, SluiceError } from '../../errors.ts';
 import { ACTIVE_FLAG_ROLLOUT_STATES, type FlagRollout } from '../../flags/flag-rollout-records.ts';
 import type { SingletonLease } from '../singleton-lease.ts';
 import { storedDecisions, type StoredDecision } from '../rollout/decisions.ts';
-import type { FlagRolloutDeps } from './flag-rollout-deps.ts';
+import { unattributedReason, type FlagRolloutDeps } from './flag-rollout-deps.ts';
 import { advanceFlagRollout, planOfFlagRollout } from './flag-rollout-machine.ts';
 
 const TICK_MS = 250;
@@ -59,6 +59,13 @@ export class FlagRolloutDriver {
 
   /** One move of one rollout; returns it as stored afterwards. Errors are counted, never thrown. */
   async advance(r: FlagRollout): Promise<FlagRollout> {
+    const why = this.#deps.unattributed;
+    // Started before this server could not count variants: turned back rather than stepped blind.
+    if (why !== undefined && r.abortRequested === null) {
+      const patch = { abortRequested: unattributedReason(why), abortCause: 'server' };
+      await this.#deps.store.updateFlagRollout(r.id, patch);
+      r = { ...r, ...patch };
+    }
     try {
       const patch = await advanceFlagRollout(this.#deps, r);
       this.#failures.delete(r.id);

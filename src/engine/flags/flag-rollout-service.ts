@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import type { FlagService } from './flag-service.ts';
 import { parseRolloutRequest, type FlagRolloutRequest } from './flag-rollout-options.ts';
 import { flagRolloutView, type FlagRolloutView } from './flag-rollout-view.ts';
+import { unattributedReason, type FlagRolloutDeps } from './flag-rollout-deps.ts';
 
 export interface FlagRolloutServiceDeps {
   store: FlagRolloutRecords;
@@ -15,11 +16,8 @@ export interface FlagRolloutServiceDeps {
   clock: Clock;
   /** The driver's next pass now (a start, abort or promote takes effect without waiting a tick). */
   wake(): void;
-  /**
-   * Why no request can be told apart by variant here (the Gateway router counts none): every
-   * start is refused with it, rather than a rollout judged on no figures (decision 0056).
-   */
-  unattributed?: string;
+  /** Why variants cannot be counted here: every start is refused with it (FlagRolloutDeps.unattributed). */
+  unattributed?: FlagRolloutDeps['unattributed'];
 }
 
 export class FlagRolloutService {
@@ -31,7 +29,7 @@ export class FlagRolloutService {
 
   async start(project: string, environment: string, key: string, request: FlagRolloutRequest, actor: string): Promise<FlagRolloutView> {
     const why = this.#deps.unattributed;
-    if (why !== undefined) throw new SluiceError(ErrorCode.unsupported, `flag rollouts cannot run on this server: ${why}`, { details: { key } });
+    if (why !== undefined) throw new SluiceError(ErrorCode.unsupported, unattributedReason(why), { details: { key } });
     if (typeof request.variant !== 'string' || request.variant === '') throw new InvalidInputError('--variant: name the variant to roll out');
     const options = parseRolloutRequest(request);
     const flag = await this.#deps.flags.get(project, environment, key);
