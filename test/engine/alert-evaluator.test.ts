@@ -12,6 +12,8 @@ import { RolloutDriver } from '../../src/engine/rollout/rollout-driver.ts';
 import { addMetrics } from '../../src/engine/rollout/metrics-window.ts';
 import type { AlertTraffic } from '../../src/engine/alerts/alert-traffic.ts';
 import type { Logger } from '../../src/engine/logger.ts';
+import { alertViews } from '../../src/engine/alerts/alert-views.ts';
+import { WatchedEnvironments } from '../../src/engine/alerts/watched-environments.ts';
 import { addProject, openFixture, quietLogger, type Fixture } from './engine-fixtures.ts';
 import { figures, MemoryRouter, MemoryRuntime, rolloutDeps, storedRollout } from './rollout-fixtures.ts';
 
@@ -249,7 +251,8 @@ void test('with no traffic source (the Gateway router without --prometheus) traf
   const warnings: string[] = [];
   const few: AlertSpec = { name: 'quiet', metric: 'requests', comparison: 'below', threshold: 10, forMs: 10_000, action: 'notify' };
   const logger: Logger = { ...quietLogger, warn: (line) => void warnings.push(line) };
-  const { router, rollbacks, evaluator, tick } = await setup(t, [errors, few], { traffic: () => ({ from: 'none', why: 'no source here' }), logger });
+  const restarts: AlertSpec = { name: 'crashes', metric: 'restarts', comparison: 'above', threshold: 3, forMs: 10_000, action: 'notify' };
+  const { fx, router, rollbacks, evaluator, tick } = await setup(t, [errors, few, restarts], { traffic: () => ({ from: 'none', why: 'no source here' }), logger });
   const e = evaluator();
   router.share = 1;
   for (let i = 0; i < 40; i++) await tick(e);
@@ -260,4 +263,8 @@ void test('with no traffic source (the Gateway router without --prometheus) traf
   assert.equal(rollbacks.length, 0);
   assert.equal(router.calls, 0);
   assert.deepEqual(warnings, ['[app/production] alert errors (errorRate) is not evaluated: no source here', '[app/production] alert quiet (requests) is not evaluated: no source here']);
+  // `sluice alerts` says it too; restarts come from the runtime and are still judged.
+  assert.equal(e.state('app', 'production', 'crashes')?.state, 'inconclusive', 'judged (a stored state; no instances here)');
+  const views = await alertViews(new WatchedEnvironments(fx.store, { baseDomain: 'localhost', routerPort: 8080 }), e, 'app');
+  assert.deepEqual(views.map((v) => [v.name, v.state, v.unevaluated]), [['errors', 'inconclusive', 'no source here'], ['quiet', 'inconclusive', 'no source here'], ['crashes', 'inconclusive', undefined]]);
 });

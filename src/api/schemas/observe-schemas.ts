@@ -63,6 +63,8 @@ export const alertSchema = z
     windowSeconds: z.number(),
     action: z.string(),
     release: z.number().int(),
+    /** Why this server does not evaluate the alert (no traffic source); absent when it does. */
+    unevaluated: z.string().optional(),
   })
   .meta({ id: 'Alert' });
 export type AlertJson = z.output<typeof alertSchema>;

@@ -36,7 +36,7 @@ export function alertsCommand(program: Command, ctx: CliContext): void {
             `${a.comparison === 'above' ? '>' : '<'} ${shown(a.metric, a.threshold)} for ${a.forSeconds}s`,
             String(a.samples),
             a.action,
-            a.lastChange ? `${a.lastChange.from} → ${a.lastChange.to}: ${a.lastChange.reason}` : '-',
+            a.unevaluated !== undefined ? `not evaluated: ${a.unevaluated}` : a.lastChange ? `${a.lastChange.from} → ${a.lastChange.to}: ${a.lastChange.reason}` : '-',
           ]),
         ]),
       );

@@ -115,6 +115,12 @@ export class AlertEvaluator {
     return this.live.get(`${project}/${environment}/${name}`);
   }
 
+  /** Why this server cannot judge the alert (a traffic alert with no traffic source), else undefined. */
+  unevaluated(alert: Pick<AlertSpec, 'metric'>): string | undefined {
+    const source = this.deps.traffic ?? fromRouter;
+    return source.from === 'none' && readsTraffic(alert) ? source.why : undefined;
+  }
+
   /** The project's alert states, by `environment/name`: this server's own while it evaluates, else the store's. */
   async currentStates(project: string): Promise<Map<string, AlertStateRecord>> {
     const out = new Map<string, AlertStateRecord>();

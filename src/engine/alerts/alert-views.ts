@@ -24,9 +24,11 @@ export interface AlertView {
   release: number;
   /** The release this alert rolled back, if any. */
   rolledBackRelease: number | null;
+  /** Why this server does not evaluate the alert (no traffic source: the Gateway router without --prometheus). */
+  unevaluated?: string;
 }
 
-export async function alertViews(watched: WatchedEnvironments, evaluator: Pick<AlertEvaluator, 'currentStates' | 'figure'>, project: string, environment?: string): Promise<AlertView[]> {
+export async function alertViews(watched: WatchedEnvironments, evaluator: Pick<AlertEvaluator, 'currentStates' | 'figure' | 'unevaluated'>, project: string, environment?: string): Promise<AlertView[]> {
   const out: AlertView[] = [];
   const states = await evaluator.currentStates(project);
   for (const e of await watched.list(project)) {
@@ -34,6 +36,7 @@ export async function alertViews(watched: WatchedEnvironments, evaluator: Pick<A
     for (const a of e.alerts) {
       const s = states.get(`${e.environment}/${a.name}`);
       const live = evaluator.figure(project, e.environment, a.name);
+      const unevaluated = evaluator.unevaluated(a);
       out.push({
         name: a.name,
         environment: e.environment,
@@ -50,6 +53,7 @@ export async function alertViews(watched: WatchedEnvironments, evaluator: Pick<A
         action: a.action,
         release: e.release,
         rolledBackRelease: s?.rolledBackRelease ?? null,
+        ...(unevaluated !== undefined ? { unevaluated } : {}),
       });
     }
   }

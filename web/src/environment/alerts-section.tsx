@@ -1,5 +1,5 @@
 // The environment's alerts (sluice.yaml `alerts:`) and their state: the value against the
-// threshold, since when, and the last change with its reason.
+// threshold, since when, and the last change with its reason (or why this server cannot evaluate it).
 import type { AlertJson } from '../../../src/api/schemas/observe-schemas.ts';
 
 const figure = (n: number | null): string => (n === null ? '—' : Number(n.toPrecision(4)).toString());
@@ -36,7 +36,7 @@ export function AlertsSection({ alerts }: { alerts: readonly AlertJson[] }) {
                   <td>
                     {a.metric} {a.comparison} {figure(a.threshold)} for {a.forSeconds} s → {a.action}
                   </td>
-                  <td>{a.lastChange ? `${a.lastChange.from} → ${a.lastChange.to}: ${a.lastChange.reason}` : '—'}</td>
+                  <td>{a.unevaluated !== undefined ? `not evaluated: ${a.unevaluated}` : a.lastChange ? `${a.lastChange.from} → ${a.lastChange.to}: ${a.lastChange.reason}` : '—'}</td>
                 </tr>
               ))}
             </tbody>
