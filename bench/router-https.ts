@@ -1,17 +1,23 @@
 // Benchmark: the edge router terminating TLS vs nginx terminating TLS with the same certificate
 // (P-256, made here with openssl), both proxying HTTP/1.1 to the same two node backends:
-// HTTPS throughput (wrk, keep-alive), new TLS connections per second (wrk, Connection: close;
-// openssl s_time sends no SNI),
-// p50 added over TLS vs plain HTTP direct to a backend, HTTP/2 throughput (h2load), and
-// certificate swaps under load (keep-alive and connection-per-request clients). Host: localhost.
+// HTTPS throughput (wrk, keep-alive), new TLS connections per second (wrk, Connection: close,
+// each a full handshake: no-resume-preload.ts; openssl s_time sends no SNI), the same with the
+// sessions wrk resumes, p50 added over TLS vs plain HTTP direct to a backend, HTTP/2 throughput
+// (h2load), and certificate swaps under load (keep-alive and connection-per-request clients).
+// The router is the data plane as installed (router-https-dataplane.ts); both servers must
+// negotiate the same TLS version, cipher and key-exchange group with the load tools' OpenSSL.
+// Host: localhost.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DATA_PLANE_NODE_FLAGS } from '../src/server/ensure-data-plane.ts';
 import { certKit } from '../test/router/tls-cert-kit.ts';
-import { freePort, nextMessage, Procs, sleep } from './router-procs.ts';
-import { runNginx, startBackend, type Proc } from './router-targets.ts';
+import { noResumePreload } from './no-resume-preload.ts';
+import { startBenchDataPlane } from './router-https-dataplane.ts';
+import { clockTicks, cpuTicks, freePort, Procs, sleep } from './router-procs.ts';
+import { runNginx } from './router-targets.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -43,9 +49,9 @@ end
 `;
 
 /** Output of a load tool; one that runs 30 s past its own duration is killed (a hung client must not hang the bench). */
-function capture(command: string, args: string[]): Promise<string> {
+function capture(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((ok, fail) => {
-    const child = procs.spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = procs.spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env });
     const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
     child.once('close', () => clearTimeout(timer));
     let out = '';
@@ -63,21 +69,37 @@ interface WrkResult {
   requests: number;
 }
 
-async function wrk(url: string, conns: number, secs: number, extra: string[] = []): Promise<WrkResult> {
-  const out = await capture('wrk', ['-t1', `-c${conns}`, `-d${secs}s`, '--timeout', '5s', '-s', join(tmp, 'done.lua'), ...extra, url]);
+async function wrk(url: string, conns: number, secs: number, extra: string[] = [], env?: NodeJS.ProcessEnv): Promise<WrkResult> {
+  const out = await capture('wrk', ['-t1', `-c${conns}`, `-d${secs}s`, '--timeout', '5s', '-s', join(tmp, 'done.lua'), ...extra, url], env);
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`wrk printed no result:\n${out}`);
   const [requests, durationUs, errors, p50] = line.slice(7).split(' ').map(Number) as [number, number, number, number];
   return { rps: requests / (durationUs / 1e6), p50Us: p50, errors, requests };
 }
 
-/** New TLS connections per second, each a full handshake and one request (wrk with Connection: close; it keeps no sessions). */
-async function handshakes(url: string, secs: number): Promise<{ rate: number; errors: number }> {
-  const r = await wrk(url, connections, secs, ['-H', 'Connection: close']);
-  return { rate: r.rps, errors: r.errors };
+type Hs = { rate: number; errors: number; cpuUs: number };
+
+/**
+ * New TLS connections per second, one request each (wrk with Connection: close), and the server's
+ * CPU time per connection (robust on a shared machine). `preload`: the no-resumption library
+ * (every connection a full handshake); without it wrk resumes where the server lets it.
+ */
+async function handshakes(url: string, serverPid: number, secs: number, preload: string | undefined): Promise<Hs> {
+  const before = cpuTicks(serverPid);
+  const r = await wrk(url, connections, secs, ['-H', 'Connection: close'], preload ? { ...process.env, LD_PRELOAD: preload } : undefined);
+  const after = cpuTicks(serverPid);
+  const ticks = after.user + after.sys - before.user - before.sys;
+  return { rate: r.rps, errors: r.errors, cpuUs: r.requests ? ((ticks / clockTicks) * 1e6) / r.requests : 0 };
 }
 
-type Hs = { rate: number; errors: number };
+/** What openssl s_client (the load tools' OpenSSL, its defaults, SNI, no ALPN like wrk) negotiates: version, cipher, key-exchange group. */
+async function negotiated(port: number): Promise<string> {
+  const out = await capture('sh', ['-c', `openssl s_client -connect 127.0.0.1:${port} -servername localhost </dev/null 2>&1`]);
+  const cipher = /New, (\S+), Cipher is (\S+)/.exec(out);
+  const group = /(?:Server Temp Key|Negotiated TLS1\.3 group): (\w+)/.exec(out);
+  if (!cipher) throw new Error(`openssl s_client negotiated nothing with port ${port}:\n${out.slice(-1500)}`);
+  return `${cipher[1]} ${cipher[2]} ${group?.[1] ?? '?'}`;
+}
 type H2 = { rps: number; failed: number; protocol: string };
 
 async function h2(port: number, secs: number, conns: number): Promise<H2> {
@@ -90,7 +112,7 @@ async function h2(port: number, secs: number, conns: number): Promise<H2> {
   return { rps: Number(rps[1]), failed: Number(failed[1]), protocol };
 }
 
-async function startNginxTls(backends: Proc[], cert: { certFile: string; keyFile: string }): Promise<{ port: number; version: string } | undefined> {
+async function startNginxTls(backendPorts: number[], cert: { certFile: string; keyFile: string }): Promise<{ pid: number; port: number; version: string } | undefined> {
   const port = await freePort();
   const dir = join(tmp, 'nginx');
   mkdirSync(dir, { recursive: true });
@@ -110,7 +132,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  upstream b { ${backends.map((b) => `server 127.0.0.1:${b.port};`).join(' ')} keepalive 64; keepalive_requests 1000000; }
+  upstream b { ${backendPorts.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 64; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:${port} ssl http2;
     server_name localhost;
@@ -139,31 +161,35 @@ async function main(): Promise<void> {
   writeFileSync(join(tmp, 'done.lua'), wrkScript);
   const first = certs.leaf('localhost-1', ['localhost']);
   const second = certs.leaf('localhost-2', ['localhost']);
-  const a = await startBackend(procs, 'a');
-  const b = await startBackend(procs, 'b');
-  const child = procs.spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/router-https-child.ts'), first.certFile, first.keyFile, String(a.port), String(b.port)], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = await nextMessage(child, (m) => ((m as { type?: string }).type === 'ready' ? (m as { port: number; httpsPort: number }) : undefined), 15_000);
-  const nginx = await startNginxTls([a, b], first);
-  const sluiceUrl = `https://localhost:${ready.httpsPort}/`;
+  const preload = noResumePreload(tmp);
+  const dp = await startBenchDataPlane(procs, repoRoot, tmp, 'localhost', first);
+  const nginx = await startNginxTls(dp.backendPorts, first);
+  const sluiceUrl = `https://localhost:${dp.httpsPort}/`;
   const nginxUrl = nginx ? `https://localhost:${nginx.port}/` : undefined;
-  const directUrl = `http://127.0.0.1:${a.port}/`;
+  const directUrl = `http://127.0.0.1:${dp.backendPorts[0]}/`;
+  // An unequal negotiation (version, cipher, group) would compare different work.
+  const tls = { sluice: await negotiated(dp.httpsPort), nginx: nginx ? await negotiated(nginx.port) : undefined };
+  if (tls.nginx !== undefined && tls.nginx !== tls.sluice) throw new Error(`the servers negotiate differently: sluice ${tls.sluice}, nginx ${tls.nginx}`);
   // Warm-up: JIT, upstream pools, session caches (2 s each: a cold router under load is far slower for a while).
   for (const url of [sluiceUrl, nginxUrl]) if (url) await wrk(url, connections, 2);
 
   // Interleaved repeats; each figure is the median of its repeats (the machine is shared).
-  const runs: Array<{ tput: [WrkResult, WrkResult?]; lat: [WrkResult, WrkResult, WrkResult?]; hs: [Hs, Hs?]; h2: [H2, H2?] }> = [];
+  type Run = { tput: [WrkResult, WrkResult?]; lat: [WrkResult, WrkResult, WrkResult?]; hs: [Hs, Hs?]; resumed: [Hs, Hs?]; h2: [H2, H2?] };
+  const runs: Run[] = [];
   for (let i = 0; i < repeats; i++) {
-    const run = {
-      tput: [await wrk(sluiceUrl, connections, seconds), nginxUrl ? await wrk(nginxUrl, connections, seconds) : undefined] as [WrkResult, WrkResult?],
-      lat: [await wrk(directUrl, 1, seconds), await wrk(sluiceUrl, 1, seconds), nginxUrl ? await wrk(nginxUrl, 1, seconds) : undefined] as [WrkResult, WrkResult, WrkResult?],
-      hs: [await handshakes(sluiceUrl, seconds), nginxUrl ? await handshakes(nginxUrl, seconds) : undefined] as [Hs, Hs?],
-      h2: [await h2(ready.httpsPort, seconds, connections), nginx ? await h2(nginx.port, seconds, connections) : undefined] as [H2, H2?],
+    const run: Run = {
+      tput: [await wrk(sluiceUrl, connections, seconds), nginxUrl ? await wrk(nginxUrl, connections, seconds) : undefined],
+      lat: [await wrk(directUrl, 1, seconds), await wrk(sluiceUrl, 1, seconds), nginxUrl ? await wrk(nginxUrl, 1, seconds) : undefined],
+      hs: [await handshakes(sluiceUrl, dp.pid, seconds, preload), nginx && nginxUrl ? await handshakes(nginxUrl, nginx.pid, seconds, preload) : undefined],
+      resumed: [await handshakes(sluiceUrl, dp.pid, seconds, undefined), nginx && nginxUrl ? await handshakes(nginxUrl, nginx.pid, seconds, undefined) : undefined],
+      h2: [await h2(dp.httpsPort, seconds, connections), nginx ? await h2(nginx.port, seconds, connections) : undefined],
     };
     runs.push(run);
-    console.log(`  repeat ${i + 1}/${repeats}: https ${Math.round(run.tput[0].rps)}/${Math.round(run.tput[1]?.rps ?? 0)} req/s, new conns ${Math.round(run.hs[0].rate)}/${Math.round(run.hs[1]?.rate ?? 0)}/s, p50 ${run.lat[0].p50Us}/${run.lat[1].p50Us}/${run.lat[2]?.p50Us ?? 0} µs, h2 ${Math.round(run.h2[0].rps)}/${Math.round(run.h2[1]?.rps ?? 0)} req/s (sluice/nginx)`);
+    console.log(
+      `  repeat ${i + 1}/${repeats} (load ${(loadavg()[0] ?? 0).toFixed(1)}): https ${Math.round(run.tput[0].rps)}/${Math.round(run.tput[1]?.rps ?? 0)} req/s, new conns ${Math.round(run.hs[0].rate)}/${Math.round(run.hs[1]?.rate ?? 0)}/s ` +
+        `(${Math.round(run.hs[0].cpuUs)}/${Math.round(run.hs[1]?.cpuUs ?? 0)} µs cpu each), resumable ${Math.round(run.resumed[0].rate)}/${Math.round(run.resumed[1]?.rate ?? 0)}/s, ` +
+        `p50 ${run.lat[0].p50Us}/${run.lat[1].p50Us}/${run.lat[2]?.p50Us ?? 0} µs, h2 ${Math.round(run.h2[0].rps)}/${Math.round(run.h2[1]?.rps ?? 0)} req/s (sluice/nginx)`,
+    );
   }
   const med = (xs: number[]): number => {
     const s = [...xs].sort((x, y) => x - y);
@@ -173,7 +199,14 @@ async function main(): Promise<void> {
   const sumErr = (xs: Array<{ errors: number } | undefined>): number => xs.reduce((n, x) => n + (x?.errors ?? 0), 0);
   const tput = { sluice: med(runs.map((r) => r.tput[0].rps)), nginx: opt(runs.map((r) => r.tput[1]?.rps)), errors: [sumErr(runs.map((r) => r.tput[0])), sumErr(runs.map((r) => r.tput[1]))] };
   const lat = { direct: med(runs.map((r) => r.lat[0].p50Us)), sluice: med(runs.map((r) => r.lat[1].p50Us)), nginx: opt(runs.map((r) => r.lat[2]?.p50Us)) };
-  const hs = { sluice: med(runs.map((r) => r.hs[0].rate)), nginx: opt(runs.map((r) => r.hs[1]?.rate)), errors: [sumErr(runs.map((r) => r.hs[0])), sumErr(runs.map((r) => r.hs[1]))] };
+  const conns = (pick: (r: Run) => [Hs, Hs?]) => ({
+    sluice: med(runs.map((r) => pick(r)[0].rate)),
+    nginx: opt(runs.map((r) => pick(r)[1]?.rate)),
+    cpu: [med(runs.map((r) => pick(r)[0].cpuUs)), opt(runs.map((r) => pick(r)[1]?.cpuUs))] as const,
+    errors: [sumErr(runs.map((r) => pick(r)[0])), sumErr(runs.map((r) => pick(r)[1]))],
+  });
+  const hs = conns((r) => r.hs);
+  const resumed = conns((r) => r.resumed);
   const http2 = {
     sluice: med(runs.map((r) => r.h2[0].rps)),
     nginx: opt(runs.map((r) => r.h2[1]?.rps)),
@@ -188,21 +221,23 @@ async function main(): Promise<void> {
   await sleep(swapEvery);
   for (let i = 0; i < swaps; i++) {
     const cert = i % 2 === 0 ? second : first;
-    child.send({ type: 'swap', id: i, certFile: cert.certFile, keyFile: cert.keyFile });
-    await nextMessage(child, (m) => ((m as { type?: string; id?: number }).id === i ? true : undefined), 5000);
+    await dp.client.putCertificate('bench', { hosts: ['localhost'], certificatePem: cert.certificatePem, keyPem: cert.keyPem });
     await sleep(swapEvery);
   }
   const [ka, fr] = await Promise.all([keepAlive, fresh]);
 
   const f = (n: number): string => Math.round(n).toLocaleString('en-US');
   const ratio = (x: number, y: number | undefined): string => (y ? `${(x / y).toFixed(2)}×` : 'n/a');
+  const cpu = (c: readonly [number, number | undefined]): string => `server CPU per connection ${f(c[0])} vs ${c[1] === undefined ? 'n/a' : f(c[1])} µs`;
   const lines = [
     `machine: ${availableParallelism()} cpu (${cpus()[0]?.model.trim() ?? '?'}), node ${process.version}, nginx ${nginx?.version ?? 'absent'} (worker_processes 1), load average ${loadStart.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}; median of ${repeats} interleaved repeats of ${seconds} s`,
+    `sluice: the data plane as installed (node ${DATA_PLANE_NODE_FLAGS.join(' ')} bin/sluice.js dataplane, bundled build); both negotiate ${tls.sluice} (openssl s_client, no ALPN as wrk)`,
     `HTTPS throughput, ${connections} keep-alive conns (wrk): sluice ${f(tput.sluice)} req/s, nginx ${tput.nginx ? f(tput.nginx) : 'n/a'} → ${ratio(tput.sluice, tput.nginx)} (errors ${tput.errors.join('/')})`,
-    `new TLS connections/s, a full handshake + 1 request each (wrk -c ${connections}, Connection: close): sluice ${f(hs.sluice)}, nginx ${hs.nginx ? f(hs.nginx) : 'n/a'} → ${ratio(hs.sluice, hs.nginx)} (errors ${hs.errors.join('/')})`,
+    `new TLS connections/s, a full handshake + 1 request each (wrk -c ${connections}, Connection: close, ${preload ? 'no session resumption' : 'SESSIONS RESUMED: no C compiler for the preload'}): sluice ${f(hs.sluice)}, nginx ${hs.nginx ? f(hs.nginx) : 'n/a'} → ${ratio(hs.sluice, hs.nginx)}; ${cpu(hs.cpu)} (errors ${hs.errors.join('/')})`,
+    `the same with the sessions wrk resumes (nginx resumes every connection, Node on TLS 1.3 every other): sluice ${f(resumed.sluice)}, nginx ${resumed.nginx ? f(resumed.nginx) : 'n/a'} → ${ratio(resumed.sluice, resumed.nginx)}; ${cpu(resumed.cpu)} (errors ${resumed.errors.join('/')})`,
     `p50, 1 conn: direct http ${lat.direct} µs, sluice https ${lat.sluice} µs (+${(lat.sluice - lat.direct).toFixed(0)} µs), nginx https ${lat.nginx ?? 'n/a'} µs (+${lat.nginx === undefined ? 'n/a' : (lat.nginx - lat.direct).toFixed(0)} µs)`,
     `HTTP/2 (h2load -c ${connections} -m 10 -n ${seconds * 2500}): sluice ${f(http2.sluice)} req/s (${http2.protocol}, ${http2.failed} failed), nginx ${http2.nginx ? f(http2.nginx) : 'n/a'} req/s → ${ratio(http2.sluice, http2.nginx)}`,
-    `${swaps} certificate swaps under load: keep-alive ${f(ka.requests)} requests ${ka.errors} failed; connection-per-request ${f(fr.requests)} requests ${fr.errors} failed`,
+    `${swaps} certificate swaps under load (PUT /certificates on the data plane's socket): keep-alive ${f(ka.requests)} requests ${ka.errors} failed; connection-per-request ${f(fr.requests)} requests ${fr.errors} failed`,
   ];
   console.log(lines.join('\n'));
   writeFileSync(join(repoRoot, 'bench/RESULTS-router-https.md'), `# bench/router-https, ${new Date().toISOString()}\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`);

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --no-turbofan --no-maglev --no-sparkplug
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --no-turbofan --no-maglev --no-sparkplug --bytecode-old-age=1
 // The `sluice` command: the compiled CLI in dist/ (`npm run build` makes it; see
 // docs/decisions/0005-compiled-javascript.md). The server starts the data plane through this file too.
 // The flags above keep a long-lived `sluice server` small: a 1 MiB young generation and no JIT

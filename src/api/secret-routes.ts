@@ -1,13 +1,13 @@
-// Secret groups over the API. Values go in (PUT) and come out only through GET of one key,
-// which is for admins only and audited before the value is decrypted; listings never carry
-// values. Grants say which projects' sluice.yaml may name a group.
+// Secret groups over the API. Values go in (PUT) and come out only through GET of one key (its
+// current version or an older one), which is for admins only and audited before the value is
+// decrypted; listings and a key's versions never carry values. Grants say which projects' sluice.yaml may name a group.
 import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
 import { need } from '../auth/permission.ts';
 import type { SecretService } from '../engine/secrets/secret-service.ts';
 import { callerOf, type ApiAuditor } from './audit-hook.ts';
 import { errorResponses } from './schemas/common-schemas.ts';
-import { grantCreatedSchema, grantParams, grantRevokedSchema, groupParams, keyRotationSchema, secretListSchema, secretListingSchema, secretOverviewSchema, secretParams, secretUnsetSchema, secretValueSchema, setSecretBodySchema } from './schemas/admin-schemas.ts';
+import { grantCreatedSchema, grantParams, grantRevokedSchema, groupParams, keyRotationSchema, secretListSchema, secretListingSchema, secretOverviewSchema, secretParams, secretUnsetSchema, secretValueQuerySchema, secretValueSchema, secretVersionListSchema, setSecretBodySchema } from './schemas/admin-schemas.ts';
 
 type Params = Record<string, string>;
 
@@ -24,7 +24,11 @@ export function registerSecretRoutes(app: FastifyInstance, deps: SecretApiDeps, 
     return { groups, grants };
   });
   app.get<{ Params: Params }>('/api/secrets/:group', { schema: { summary: 'The keys of a group (never values)', params: groupParams, response: { 200: secretListSchema, ...errorResponses } }, config: { permission: need.viewerGlobal } }, async (req) => secrets.list(req.params.group!));
-  app.get<{ Params: Params }>('/api/secrets/:group/:key', { schema: { summary: 'One value (audited before it is decrypted)', params: secretParams, response: { 200: secretValueSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req) => secrets.get(req.params.group!, req.params.key!, (target) => auditor.recordNow(req, target)));
+  app.get<{ Params: Params; Querystring: { version?: string } }>('/api/secrets/:group/:key', { schema: { summary: 'One value, the current one or ?version=N (audited before it is decrypted)', params: secretParams, querystring: secretValueQuerySchema, response: { 200: secretValueSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req) => {
+    const version = req.query.version === undefined ? undefined : Number(req.query.version);
+    return secrets.get(req.params.group!, req.params.key!, (target) => auditor.recordNow(req, target), version);
+  });
+  app.get<{ Params: Params }>('/api/secrets/:group/:key/versions', { schema: { summary: 'The versions of a key, newest first (never values)', params: secretParams, response: { 200: secretVersionListSchema, ...errorResponses } }, config: { permission: need.viewerGlobal } }, async (req) => secrets.versions(req.params.group!, req.params.key!));
   app.put<{ Params: Params }>('/api/secrets/:group/:key', { schema: { summary: 'Set a value (a new version)', params: secretParams, body: setSecretBodySchema, response: { 200: secretListingSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req) => {
     const value = (req.body as { value?: unknown } | null)?.value;
     if (typeof value !== 'string') throw new InvalidInputError('value must be a string');

@@ -252,6 +252,9 @@ export interface SecretRecord {
   createdAt: string;
 }
 
+/** A version of a secret key without its sealed value: what a history shows. */
+export type SecretVersionRecord = Omit<SecretRecord, 'sealed'>;
+
 /** A data key, wrapped (sealed) under the master key. */
 export interface DataKeyRecord {
   id: string;

@@ -9,7 +9,7 @@ import type { AlertRecords } from '../alerts/alert-records.ts';
 import type { NotificationRecords } from '../notifications/delivery-record.ts';
 import type { FlagRecords } from '../flags/flag-records.ts';
 import type { FlagRolloutRecords } from '../flags/flag-rollout-records.ts';
-import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from './records.ts';
+import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, SecretVersionRecord, Stage, Step } from './records.ts';
 
 export type NewRun = Omit<Run, 'preview' | 'number' | 'attempt' | 'cancelRequested' | 'leaseOwner' | 'leaseExpiresAt' | 'approvedBy' | 'approvedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'artifactDigest' | 'image' | 'specJson' | 'configSha' | 'fromFork' | 'triggeredBy'> & {
   preview?: number | null;
@@ -130,6 +130,8 @@ export interface Store extends EventRecords, AlertRecords, NotificationRecords, 
   /** The newest version of each key of a group (tombstones included: check `deleted`). */
   latestSecrets(group: string): Promise<SecretRecord[]>;
   getSecret(group: string, key: string, version: number): Promise<SecretRecord | undefined>;
+  /** Every version of one key, newest first (tombstones included), without the sealed values; empty for a key never set. */
+  secretVersions(group: string, key: string): Promise<SecretVersionRecord[]>;
   listSecretGroups(): Promise<string[]>;
 
   /**

@@ -1,5 +1,6 @@
 // The API (createApi) on a loopback socket over a real SQLite store, with real tokens, sessions
-// and audit trail and a clock the test moves; routes that need the engine are not called.
+// and audit trail and a clock the test moves; routes that need the engine are not called (a test
+// may pass the parts its routes need).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,8 @@ export interface SessionApiKit {
   close(): Promise<void>;
 }
 
-export async function startSessionApi(opts: { policy: SessionPolicy; failureLimit?: FailureLimit; publicOrigin?: string }): Promise<SessionApiKit> {
+/** `deps`: real parts for route groups a test calls (over the kit's store and clock); the rest stay inert. */
+export async function startSessionApi(opts: { policy: SessionPolicy; failureLimit?: FailureLimit; publicOrigin?: string; deps?: (store: SqlStore, clock: Clock) => Promise<Partial<ApiDeps>> }): Promise<SessionApiKit> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-session-api-'));
   const store = openSqliteStore(path.join(dir, 'sluice.db'));
   await store.migrate();
@@ -35,7 +37,7 @@ export async function startSessionApi(opts: { policy: SessionPolicy; failureLimi
   const audit = new AuditTrail(store, clock);
   const admin = await tokens.create({ name: 'admin', role: 'admin', projects: null, environments: null, expiresInMs: null, createdBy: 'test' });
   const inert = {} as never;
-  const deps: ApiDeps = { engine: inert, secretApi: inert, backupApi: inert, deployer: inert, auditTrail: audit, domainApi: inert, alertApi: inert, notificationApi: inert, metricsApi: inert, doraApi: inert, renderApi: inert, flagApi: inert, logApi: inert, liveApi: inert, apiBase: () => 'http://127.0.0.1:1', onShutdownDataPlane: async () => {} };
+  const deps: ApiDeps = { engine: inert, secretApi: inert, backupApi: inert, deployer: inert, auditTrail: audit, domainApi: inert, alertApi: inert, notificationApi: inert, metricsApi: inert, doraApi: inert, renderApi: inert, flagApi: inert, logApi: inert, liveApi: inert, apiBase: () => 'http://127.0.0.1:1', onShutdownDataPlane: async () => {}, ...(await opts.deps?.(store, clock)) };
   const { app } = createApi(deps, {
     logErrors: (m, e) => console.error(m, e),
     warn: () => {},

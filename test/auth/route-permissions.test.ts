@@ -28,11 +28,12 @@ void test('every route of the API declares a permission, and the expected routes
     assert.equal(roleOf('POST', url), 'deployer', url);
   }
   assert.equal(roleOf('GET', '/api/secrets/:group/:key'), 'admin global', 'secret values: admins only');
+  assert.equal(roleOf('GET', '/api/secrets/:group/:key/versions'), 'viewer global', "a key's versions carry no value: viewers, unlimited tokens");
   assert.equal(roleOf('POST', '/api/dataplane/shutdown'), 'admin global');
   assert.equal(roleOf('GET', '/api/overview'), 'viewer', 'the Overview in one read: viewers, scoped to what they see');
   assert.equal(roleOf('POST', '/api/backup'), 'admin global');
   assert.equal(roleOf('POST', '/api/tokens'), 'admin global');
-  for (const r of routes.filter((x) => x.method === 'GET' && !x.url.startsWith('/api/secrets/:group/:key') && !x.url.startsWith('/api/tokens') && !x.url.startsWith('/api/audit'))) {
+  for (const r of routes.filter((x) => x.method === 'GET' && (!x.url.startsWith('/api/secrets/:group/:key') || x.url.endsWith('/versions')) && !x.url.startsWith('/api/tokens') && !x.url.startsWith('/api/audit'))) {
     assert.ok('public' in r.permission || r.permission.role === 'viewer', `viewers read ${r.url}`);
   }
 });

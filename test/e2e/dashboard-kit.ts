@@ -18,7 +18,7 @@ export interface DashboardPage {
 
 export const dashboardPages: readonly DashboardPage[] = [
   { url: '/', heading: 'Overview', screenshot: 'overview' },
-  { url: '/secrets?group=shop-config', heading: 'Secrets', screenshot: 'secrets' },
+  { url: '/secrets?group=shop-config&key=STRIPE_KEY', heading: 'Secrets', screenshot: 'secrets' },
   { url: '/tokens', heading: 'API tokens', screenshot: 'tokens' },
   { url: '/audit', heading: 'Audit log', screenshot: 'audit' },
   { url: '/dora?project=PROJECT&env=production&since=7d', heading: 'DORA', screenshot: 'dora' },

@@ -147,7 +147,7 @@ void test('secret commands refuse bad names, empty or oversized values and missi
   );
 });
 
-void test('secret get is audited (who, what, which version; never the value)', async (t) => {
+void test('secret get is audited (who, what, which version; never the value); history lists versions, get --at-version reads an older one', async (t) => {
   const server = await TestServer.start();
   t.after(() => server.close());
   const value = randomSecret();
@@ -169,6 +169,30 @@ void test('secret get is audited (who, what, which version; never the value)', a
     ['cfg/API_TOKEN@1', 'cfg/API_TOKEN@2'],
   );
   assert.deepEqual(leaksIn(JSON.stringify(rows), needlesOf({ value })), []);
+
+  // The key's history (never a value), and the first value again, audited as @1.
+  const history = await server.cli(['secret', 'history', 'cfg', 'API_TOKEN', '--json']);
+  assert.equal(history.code, 0, history.stderr);
+  assert.deepEqual((JSON.parse(history.stdout) as Array<{ version: number; state: string }>).map((v) => [v.version, v.state]), [
+    [2, 'set'],
+    [1, 'set'],
+  ]);
+  const table = await server.cli(['secret', 'history', 'cfg', 'API_TOKEN']);
+  assert.match(table.stdout, /^VERSION\s+STATE\s+BY\s+AT\n2\s+set\s/);
+  assert.deepEqual(leaksIn(history.stdout + table.stdout, needlesOf({ value })), []);
+  const first = await server.cli(['secret', 'get', 'cfg', 'API_TOKEN', '--at-version', '1']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout, `${value}\n`);
+  const reads = (await server.json<Array<{ action: string; target: string }>>(['audit'])).filter((r) => r.action === 'secret.read');
+  assert.deepEqual(reads.map((r) => r.target).sort(), ['cfg/API_TOKEN@1', 'cfg/API_TOKEN@2']);
+  const unknown = await server.cli(['secret', 'history', 'cfg', 'NOPE']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /secret "cfg\/NOPE" not found: group cfg has no key NOPE/);
+  noStack(unknown.stderr);
+  const noVersion = await server.cli(['secret', 'get', 'cfg', 'API_TOKEN', '--at-version', '7']);
+  assert.equal(noVersion.code, 1);
+  assert.match(noVersion.stderr, /cfg\/API_TOKEN@7" not found: see `sluice secret history cfg API_TOKEN`/);
+  assert.equal(noVersion.stdout, '');
 });
 
 /** A server with build secret TOKEN (group build) and a repository whose build gets it. */

@@ -1,7 +1,8 @@
 // Every dashboard page (test/e2e/dashboard-kit.ts lists them) in a real browser at 360 px and at
 // desktop width: axe-core finds no serious or critical violation, no console error, no sideways
 // scrolling at 360 px. Then keyboard only: the skip link moves focus to the content, focus is
-// visible, and a secret is revealed by keyboard, which the audit log then shows.
+// visible, and a secret is revealed by keyboard, which the audit log then shows. A value set twice
+// from the page shows its versions, an older one revealed (audited).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -93,9 +94,35 @@ void test('every dashboard page: no serious or critical axe violation, no consol
   const refused = await fetch(`${base}/api/secrets/shop-config/DATABASE_URL`, { headers: { authorization: `Bearer ${sample.viewerToken}` } });
   assert.equal(refused.status, 403);
   assert.equal(((await refused.json()) as { details?: { needed?: string } }).details?.needed, 'admin');
+
+  // A value set twice from the form: the key's versions appear at its own URL, newest first and
+  // without values; an older one is revealed (audited) by an admin; axe still finds nothing.
+  const setForm = page.getByRole('form', { name: 'Set a value' });
+  const versions = page.getByRole('region', { name: 'Versions of NEW_TOKEN' });
+  for (const [n, value] of ['first-token-value', 'second-token-value'].entries()) {
+    await setForm.getByLabel('Key', { exact: true }).fill('NEW_TOKEN');
+    await setForm.getByLabel('Value', { exact: true }).fill(value);
+    await setForm.getByRole('button', { name: 'Set value' }).click();
+    await setForm.getByRole('status').filter({ hasText: `shop-config/NEW_TOKEN is now version ${n + 1}.` }).waitFor({ timeout: 10_000 });
+    await versions.getByRole('row').filter({ hasText: `v${n + 1}` }).waitFor({ timeout: 10_000 });
+  }
+  assert.equal(new URL(page.url()).search, '?group=shop-config&key=NEW_TOKEN', 'the versions have a URL to share');
+  const shown = async (): Promise<string[]> => (await versions.getByRole('row').allInnerTexts()).slice(1).map((r) => r.split('\t').slice(0, 3).join(' ').trim());
+  assert.deepEqual(await shown(), ['v2 (current) set admin', 'v1 set admin']);
+  assert.ok(!(await page.content()).includes('-token-value'), 'no value on the page before a reveal');
+  await page.goto(page.url()); // the shared URL, opened afresh
+  await versions.getByRole('row').nth(2).waitFor({ timeout: 10_000 });
+  assert.deepEqual(await shown(), ['v2 (current) set admin', 'v1 set admin']);
+  await versions.getByRole('button', { name: 'Reveal NEW_TOKEN version 1 (audited)' }).click();
+  await versions.getByLabel('value of NEW_TOKEN version 1').filter({ hasText: 'first-token-value' }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(await seriousViolations(page), [], 'the versions of a key, a value revealed');
+  await versions.getByRole('button', { name: 'Hide' }).click();
+  await page.getByText('first-token-value').waitFor({ state: 'detached', timeout: 5_000 });
+
   await visit(page, base, dashboardPages.find((p) => p.heading === 'Audit log')!);
   const row = page.getByRole('row').filter({ hasText: 'secret.read' }).filter({ hasText: 'shop-config/DATABASE_URL@1' });
   assert.equal(await row.count(), 1, 'the reveal is in the audit log');
+  assert.equal(await page.getByRole('row').filter({ hasText: 'secret.read' }).filter({ hasText: 'shop-config/NEW_TOKEN@1' }).count(), 1, 'the reveal of version 1 is in the audit log');
   const deniedRow = page.getByRole('row').filter({ hasText: 'secret.read' }).filter({ hasText: 'dashboard-viewer' });
   assert.match((await deniedRow.textContent()) ?? '', /denied\s*403/);
   await page.getByRole('status').filter({ hasText: 'Chain verified' }).waitFor({ timeout: 5_000 });

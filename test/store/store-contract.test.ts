@@ -404,6 +404,27 @@ await describeStoreContract('Store contract', (stores) => {
     assert.deepEqual((await a.listSecretGrants({ project: 'later' })).map((x) => x.group), ['build']);
   });
 
+  void test("secret versions: a key's history newest first, tombstones included, never a sealed value; other keys and groups apart", async () => {
+    const { a, b } = stores();
+    const meta = (by: string, t: number, deleted = false): { deleted: boolean; createdBy: string; createdAt: string } => ({ deleted, createdBy: by, createdAt: at(t) });
+    assert.deepEqual(await a.secretVersions('cfg', 'API_KEY'), [], 'a key never set has no versions');
+    await a.putSecret('cfg', 'API_KEY', (v) => `sealed-${v}`, meta('alice', 1));
+    await b.putSecret('cfg', 'API_KEY', (v) => `sealed-${v}`, meta('bob', 2));
+    await a.putSecret('cfg', 'API_KEY', () => '', meta('alice', 3, true));
+    await b.putSecret('cfg', 'OTHER', (v) => `sealed-${v}`, meta('bob', 4));
+    await b.putSecret('other-group', 'API_KEY', (v) => `sealed-${v}`, meta('bob', 5));
+    const versions = await b.secretVersions('cfg', 'API_KEY');
+    assert.deepEqual(versions, [
+      { group: 'cfg', key: 'API_KEY', version: 3, deleted: 1, createdBy: 'alice', createdAt: at(3) },
+      { group: 'cfg', key: 'API_KEY', version: 2, deleted: 0, createdBy: 'bob', createdAt: at(2) },
+      { group: 'cfg', key: 'API_KEY', version: 1, deleted: 0, createdBy: 'alice', createdAt: at(1) },
+    ]);
+    assert.ok(versions.every((v) => !('sealed' in v)), 'no sealed value is read');
+    assert.deepEqual((await a.secretVersions('cfg', 'OTHER')).map((v) => v.version), [1]);
+    assert.deepEqual((await a.secretVersions('other-group', 'API_KEY')).map((v) => v.version), [1]);
+    assert.deepEqual(await a.secretVersions('cfg', 'api_key'), [], 'keys are matched exactly');
+  });
+
   void test('domain claims: replaced per environment, a domain held elsewhere is refused naming the holder, nothing changes', async () => {
     const { a, b } = stores();
     const claim = (domain: string, p: string, e: string, extra: Partial<DomainClaim> = {}): DomainClaim => ({ domain, project: p, environment: e, service: 'web', certificate: null, hsts: false, ...extra });

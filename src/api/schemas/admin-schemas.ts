@@ -37,6 +37,18 @@ export const secretListingSchema = z.object({ key: z.string(), version: z.number
 export const secretGrantSchema = z.object({ group: z.string(), project: z.string(), createdBy: z.string(), createdAt: time }).meta({ id: 'SecretGrant' });
 export const secretOverviewSchema = z.object({ groups: z.array(z.string()), grants: z.array(secretGrantSchema) }).meta({ id: 'SecretOverview' });
 export const secretValueSchema = z.object({ key: z.string(), version: z.number().int(), value: z.string() }).meta({ id: 'SecretValue' });
+export const secretVersionSchema = z
+  .object({
+    key: z.string(),
+    version: z.number().int(),
+    state: z.enum(['set', 'unset']).describe('unset: the version `sluice secret unset` wrote, which has no value'),
+    createdBy: z.string(),
+    createdAt: time,
+  })
+  .meta({ id: 'SecretVersion' });
+export const secretVersionListSchema = z.array(secretVersionSchema).describe('newest first; never a value');
+export type SecretVersionJson = z.output<typeof secretVersionSchema>;
+export const secretValueQuerySchema = z.object({ version: z.string().regex(/^[1-9]\d{0,8}$/, 'version must be a version number (1, 2, …)').optional().describe('a version number; default: the current one') });
 export const setSecretBodySchema = z.object({ value: z.string({ error: 'value must be a string' }) }).meta({ id: 'SetSecretRequest' });
 export type SecretListingJson = z.output<typeof secretListingSchema>;
 export type SecretOverviewJson = z.output<typeof secretOverviewSchema>;

@@ -1,5 +1,5 @@
-// `sluice secret set/get/list/unset/rotate-key`. A value comes from standard input or a
-// file, never from an argument (which would land in shell history and `ps`).
+// `sluice secret set/get/list/history/unset/grant/revoke-grant/rotate-key`. A value comes from
+// standard input or a file, never from an argument (which would land in shell history and `ps`).
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
@@ -34,11 +34,25 @@ export function secretCommand(program: Command, ctx: CliContext): void {
     .description('print a value (audited)')
     .argument('<group>')
     .argument('<key>')
+    // Not `--version`: the program's own option (print Sluice's version) is heard after a subcommand too.
+    .option('--at-version <n>', 'an older version (see `sluice secret history`); default: the current one')
     .option('--json', 'print JSON')
-    .action(async (group: string, key: string, o: { json?: boolean }, cmd: Command) => {
-      const r = await ctx.api(cmd).get<{ key: string; version: number; value: string }>(`/api/secrets/${enc(group)}/${enc(key)}`);
+    .action(async (group: string, key: string, o: { atVersion?: string; json?: boolean }, cmd: Command) => {
+      const query = o.atVersion === undefined ? '' : `?version=${enc(o.atVersion)}`;
+      const r = await ctx.api(cmd).get<{ key: string; version: number; value: string }>(`/api/secrets/${enc(group)}/${enc(key)}${query}`);
       if (o.json) printJson(r);
       else process.stdout.write(`${r.value}\n`);
+    });
+  secret
+    .command('history')
+    .description("a key's versions, newest first: who set or unset it and when (never a value)")
+    .argument('<group>')
+    .argument('<key>')
+    .option('--json', 'print JSON')
+    .action(async (group: string, key: string, o: { json?: boolean }, cmd: Command) => {
+      const list = await ctx.api(cmd).get<Array<{ version: number; state: string; createdBy: string; createdAt: string }>>(`/api/secrets/${enc(group)}/${enc(key)}/versions`);
+      if (o.json) return printJson(list);
+      console.log(table([['VERSION', 'STATE', 'BY', 'AT'], ...list.map((v) => [String(v.version), v.state, v.createdBy, ago(v.createdAt)])]));
     });
   secret
     .command('list')

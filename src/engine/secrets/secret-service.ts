@@ -29,6 +29,15 @@ export interface SecretListing {
   createdAt: string;
 }
 
+/** One version of a key as a history shows it: an `unset` version is the tombstone `sluice secret unset` wrote. */
+export interface SecretVersion {
+  key: string;
+  version: number;
+  state: 'set' | 'unset';
+  createdBy: string;
+  createdAt: string;
+}
+
 function aadOf(group: string, key: string, version: number): string {
   return `secret:${group}/${key}/${version}`;
 }
@@ -92,15 +101,37 @@ export class SecretService {
   }
 
   /**
-   * The value, for an admin. Every read is audited: `audit` records it (target
-   * `GROUP/KEY@VERSION`) before the value is decrypted; if recording fails, nothing is returned.
+   * Every version of a key, newest first, unset ones included; never a value (viewers read it).
+   * A key never set is not found, naming whether its group exists.
    */
-  async get(group: string, key: string, audit: (target: string) => Promise<void>): Promise<{ key: string; version: number; value: string }> {
+  async versions(group: string, key: string): Promise<SecretVersion[]> {
     SecretService.checkNames(group, key);
-    const row = (await this.store.latestSecrets(group)).find((r) => r.key === key);
-    if (!row || row.deleted) throw new NotFoundError('secret', `${group}/${key}`);
+    const rows = await this.store.secretVersions(group, key);
+    if (rows.length === 0) throw await this.missingKey(group, key);
+    return rows.map((r) => ({ key: r.key, version: r.version, state: r.deleted ? 'unset' : 'set', createdBy: r.createdBy, createdAt: r.createdAt }));
+  }
+
+  /**
+   * A value, for an admin: the current one, or `version` (what an older release was made
+   * with). Every read is audited: `audit` records it (target `GROUP/KEY@VERSION`) before the
+   * value is decrypted; if recording fails, nothing is returned.
+   */
+  async get(group: string, key: string, audit: (target: string) => Promise<void>, version?: number): Promise<{ key: string; version: number; value: string }> {
+    SecretService.checkNames(group, key);
+    const row = version === undefined ? (await this.store.latestSecrets(group)).find((r) => r.key === key) : await this.store.getSecret(group, key, version);
+    if (!row) throw version === undefined ? await this.missingKey(group, key) : new NotFoundError('secret version', `${group}/${key}@${version}`, `see \`sluice secret history ${group} ${key}\``);
+    if (row.deleted) {
+      const what = version === undefined ? `${group}/${key}` : `${group}/${key}@${version}`;
+      throw new NotFoundError('secret', what, version === undefined ? `it was unset (its versions: \`sluice secret history ${group} ${key}\`)` : 'that version unset the key: it has no value');
+    }
     await audit(`${group}/${key}@${row.version}`);
     return { key, version: row.version, value: this.sealer.decrypt(row.sealed, aadOf(group, key, row.version)) };
+  }
+
+  /** The not-found error of a key: it names the group as missing when the group has no key at all. */
+  private async missingKey(group: string, key: string): Promise<NotFoundError> {
+    const known = (await this.store.listSecretGroups()).includes(group);
+    return new NotFoundError('secret', `${group}/${key}`, known ? `group ${group} has no key ${key} (see \`sluice secret list ${group}\`)` : `there is no secret group ${group} (see \`sluice secret list\`)`);
   }
 
   /**

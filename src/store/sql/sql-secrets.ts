@@ -1,7 +1,7 @@
 // Secrets and their grants in SQL: the reads that pick versions and groups, and which project may
 // name which secret group.
 import type { Kysely } from 'kysely';
-import type { SecretGrant, SecretRecord } from '../records.ts';
+import type { SecretGrant, SecretRecord, SecretVersionRecord } from '../records.ts';
 import type { Database } from './database.ts';
 import { isUniqueViolation } from './is-unique-violation.ts';
 
@@ -34,6 +34,11 @@ export async function latestSecretRows(db: Kysely<Database>, group: string): Pro
   const rows = await db.selectFrom('secrets').selectAll().where('group', '=', group).orderBy('key').orderBy('version', 'desc').execute();
   const seen = new Set<string>();
   return rows.filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+}
+
+/** A key's versions, newest first; the sealed column is never read. */
+export function secretVersionRows(db: Kysely<Database>, group: string, key: string): Promise<SecretVersionRecord[]> {
+  return db.selectFrom('secrets').select(['group', 'key', 'version', 'deleted', 'createdBy', 'createdAt']).where('group', '=', group).where('key', '=', key).orderBy('version', 'desc').execute();
 }
 
 export async function secretGroupNames(db: Kysely<Database>): Promise<string[]> {

@@ -7,7 +7,7 @@ import { listDomainClaims, replaceDomainClaimsIn } from './sql-domain-claims.ts'
 import type { DomainClaim } from '../../domains/domain-claim.ts';
 import { insertToken, revokeTokenNamed } from './sql-tokens.ts';
 import { deleteSessionRow, deleteStaleSessionRows, deleteTokenSessionRows, getSessionRow, insertSession, touchSessionRow } from './sql-sessions.ts';
-import { deleteSecretGrant, insertSecretGrant, latestSecretRows, listSecretGrantRows, secretGroupNames } from './sql-secrets.ts';
+import { deleteSecretGrant, insertSecretGrant, latestSecretRows, listSecretGrantRows, secretGroupNames, secretVersionRows } from './sql-secrets.ts';
 import { deleteCertificateRow, getAcmeAccountRow, getCertificateRow, listCertificateRows, putAcmeAccountRow, putCertificateRow } from './sql-certificates.ts';
 import type { AcmeAccountRecord } from '../../certificates/acme-account-record.ts';
 import type { CertificateRecord } from '../../certificates/certificate-record.ts';
@@ -28,7 +28,7 @@ import { appendAuditEntry, auditEntriesAfter, auditIdOfHash, listAuditEntries, r
 import { backoffDelay } from '../../backoff.ts';
 import type { Database } from './database.ts';
 import { migrationProvider, type DialectCapabilities } from './migrations.ts';
-import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, Stage, Step } from '../records.ts';
+import type { AuditRecord, SessionRecord, TokenRecord, DataKeyRecord, EnvironmentRecord, LogLine, Preview, Project, PullRequest, Release, Rollout, Run, SecretGrant, SecretRecord, SecretVersionRecord, Stage, Step } from '../records.ts';
 import type { AuditFilter, LeaseRecord, NewAuditEntry, NewLogLine, NewRelease, NewRun, Store } from '../store.ts';
 import { acquireLeaseRow, getLeaseRow, releaseLeaseRow } from './sql-leases.ts';
 import { SluiceError, ErrorCode, errorMessage } from '../../errors.ts';
@@ -412,6 +412,10 @@ export class SqlStore implements Store {
 
   listSecretGroups(): Promise<string[]> {
     return secretGroupNames(this.db);
+  }
+
+  secretVersions(group: string, key: string): Promise<SecretVersionRecord[]> {
+    return secretVersionRows(this.db, group, key);
   }
 
   appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {

@@ -1,9 +1,8 @@
-// Secrets: the groups with their grants, a group's keys with their current version (never a
-// value), and for an unlimited admin: set a value, grant or revoke a group, and reveal one value.
-// A reveal is the API's audited read (GET /api/secrets/GROUP/KEY, admins only, recorded before the
-// value is decrypted); the value stays in this page's memory until hidden, for a minute at most.
-import { useEffect, useRef, useState } from 'preact/hooks';
-import type { SecretListingJson, SecretOverviewJson, SecretValueJson } from '../api-types.ts';
+// Secrets: the groups with their grants, a group's keys with their current version, and one key's
+// versions (/secrets?group=G&key=K), never a value; for an unlimited admin: set a value, grant or
+// revoke a group, and reveal one value, current or older (secret-reveal.tsx: the audited read).
+import { useEffect, useState } from 'preact/hooks';
+import type { SecretListingJson, SecretOverviewJson } from '../api-types.ts';
 import { ErrorNote } from '../error-note.tsx';
 import { ScrollArea } from '../scroll-area.tsx';
 import { TableHead } from '../table-parts.tsx';
@@ -14,15 +13,17 @@ import { navigate, useLocation } from '../location.ts';
 import { isGlobalAdmin, type PageProps } from '../page-props.ts';
 import { useAction } from '../use-action.ts';
 import { useApiData } from '../use-api-data.ts';
+import { Reveal } from './secret-reveal.tsx';
+import { SecretVersions } from './secret-versions.tsx';
 import './admin.css';
 
-const revealMs = 60_000;
 const seg = encodeURIComponent;
 
 export function SecretsPage(props: PageProps) {
   const { api, onError, session } = props;
   const { search } = useLocation();
   const group = search.get('group');
+  const key = search.get('key');
   const overview = useApiData<SecretOverviewJson>(api, onError, '/api/secrets');
   const admin = isGlobalAdmin(session);
   // Bumped by every change, so that the group's keys are read again.
@@ -31,9 +32,10 @@ export function SecretsPage(props: PageProps) {
     overview.reload();
     setRound((n) => n + 1);
   };
-  const onSet = (g: string): void => {
+  // The key just set is shown with its versions.
+  const onSet = (g: string, k: string): void => {
     changed();
-    if (g !== group) navigate(withSearch('/secrets', { group: g }));
+    if (g !== group || k !== key) navigate(withSearch('/secrets', { group: g, key: k }));
   };
 
   return (
@@ -61,8 +63,8 @@ export function SecretsPage(props: PageProps) {
             )}
           </nav>
           <div>
-            {group !== null ? <GroupView {...props} group={group} grants={overview.data.grants.filter((g) => g.group === group)} round={round} onChanged={changed} /> : <p>Choose a group.</p>}
-            {admin && <SetValueForm {...props} group={group} onSet={onSet} />}
+            {group !== null ? <GroupView {...props} group={group} secretKey={key} grants={overview.data.grants.filter((g) => g.group === group)} round={round} onChanged={changed} /> : <p>Choose a group.</p>}
+            {admin && <SetValueForm {...props} group={group} secretKey={key} onSet={onSet} />}
           </div>
         </div>
       )}
@@ -70,7 +72,7 @@ export function SecretsPage(props: PageProps) {
   );
 }
 
-function GroupView({ api, onError, session, group, grants, round, onChanged }: PageProps & { group: string; grants: SecretOverviewJson['grants']; round: number; onChanged: () => void }) {
+function GroupView({ api, onError, session, group, secretKey, grants, round, onChanged }: PageProps & { group: string; secretKey: string | null; grants: SecretOverviewJson['grants']; round: number; onChanged: () => void }) {
   const keys = useApiData<SecretListingJson[]>(api, onError, `/api/secrets/${seg(group)}`);
   const admin = isGlobalAdmin(session);
   const action = useAction(onError);
@@ -102,7 +104,9 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
                 {keys.data.map((k) => (
                   <tr key={k.key}>
                     <td>
-                      <code>{k.key}</code>
+                      <Link href={withSearch('/secrets', { group, key: k.key })} current={k.key === secretKey}>
+                        <code>{k.key}</code>
+                      </Link>
                     </td>
                     <td>v{k.version}</td>
                     <td>{k.createdBy}</td>
@@ -111,7 +115,7 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
                     </td>
                     {admin && (
                       <td>
-                        <Reveal {...{ api, onError }} group={group} secret={k} />
+                        <Reveal {...{ api, onError }} group={group} secretKey={k.key} />
                       </td>
                     )}
                   </tr>
@@ -120,6 +124,8 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
             </table>
           </ScrollArea>
         ))}
+      {secretKey !== null && <SecretVersions {...{ api, onError, session }} group={group} secretKey={secretKey} round={round} />}
+      {keys.data !== null && keys.data.length > 0 && secretKey === null && <p class="muted">Choose a key to see its versions.</p>}
       <h3>Grants</h3>
       <p class="muted">Projects whose sluice.yaml may name this group.</p>
       {grants.length === 0 ? (
@@ -159,58 +165,14 @@ function GroupView({ api, onError, session, group, grants, round, onChanged }: P
   );
 }
 
-/** One key's value on demand: the audited read, shown until hidden or for a minute. */
-function Reveal({ api, onError, group, secret }: Pick<PageProps, 'api' | 'onError'> & { group: string; secret: SecretListingJson }) {
-  const [value, setValue] = useState<SecretValueJson | null>(null);
-  const action = useAction(onError);
-  // Focus follows the control that replaces the one pressed (keyboard users stay in place).
-  const hide = useRef<HTMLButtonElement>(null);
-  const reveal = useRef<HTMLButtonElement>(null);
-  const moved = useRef(false);
-  useEffect(() => {
-    if (moved.current) (value === null ? reveal : hide).current?.focus();
-    if (value === null) return;
-    const timer = setTimeout(() => setValue(null), revealMs);
-    return () => clearTimeout(timer);
-  }, [value]);
-  if (value !== null) {
-    return (
-      <span class="revealed" role="group" aria-label={`value of ${secret.key}`}>
-        <code>{value.value}</code>{' '}
-        <button type="button" ref={hide} onClick={() => setValue(null)}>
-          Hide
-        </button>
-      </span>
-    );
-  }
-  return (
-    <>
-      <button
-        type="button"
-        ref={reveal}
-        disabled={action.busy}
-        aria-label={`Reveal ${secret.key} (audited)`}
-        onClick={() =>
-          action.run(async () => {
-            setValue(await api.request<SecretValueJson>('GET', `/api/secrets/${seg(group)}/${seg(secret.key)}`));
-            moved.current = true;
-          })
-        }
-      >
-        Reveal
-      </button>
-      {action.error !== null && <ErrorNote error={action.error} />}
-    </>
-  );
-}
-
-function SetValueForm({ api, onError, group, onSet }: PageProps & { group: string | null; onSet: (group: string) => void }) {
+function SetValueForm({ api, onError, group, secretKey, onSet }: PageProps & { group: string | null; secretKey: string | null; onSet: (group: string, key: string) => void }) {
   const [g, setG] = useState(group ?? '');
-  const [key, setKey] = useState('');
+  const [key, setKey] = useState(secretKey ?? '');
   const [value, setValue] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const action = useAction(onError);
   useEffect(() => setG(group ?? ''), [group]);
+  useEffect(() => setKey(secretKey ?? ''), [secretKey]);
   return (
     <form
       class="panel form"
@@ -224,7 +186,7 @@ function SetValueForm({ api, onError, group, onSet }: PageProps & { group: strin
           const set = await api.request<SecretListingJson>('PUT', `/api/secrets/${seg(target)}/${seg(name)}`, { value });
           setValue('');
           setDone(`${target}/${set.key} is now version ${set.version}.`);
-          onSet(target);
+          onSet(target, set.key);
         });
       }}
     >
