@@ -50,11 +50,11 @@ export const promqlPresets = {
     selector: { project: '{project}', environment: '{environment}' },
   },
   /**
-   * Envoy Gateway: Envoy's upstream cluster stats. The Gateway router gives each release's
-   * header pin its own rule, and Envoy Gateway names a rule's cluster
-   * `httproute/<namespace>/<route>/rule/<n>`; the weighted rule's cluster mixes releases, so
-   * per-release figures need the release's Service name in the cluster stat (override
-   * `releaseLabel`/`releaseValue` to match the proxy's stats config).
+   * Envoy Gateway: Envoy's upstream cluster stats. By default a cluster is one HTTPRoute *rule*
+   * (`httproute/<namespace>/<route>/rule/<n>`), so the weighted rule's releases share it; with
+   * `mergeBackends` on the EnvoyProxy (Envoy Gateway 1.9+) a backendRef without filters gets the
+   * cluster of its Service, `service/<namespace>/<service>/<port>/<protocol>`, and that name is
+   * the stat name (decision 0050, addendum). Only those clusters count: a rule's mixes releases.
    */
   'envoy-gateway': {
     requests: 'envoy_cluster_upstream_rq_xx',
@@ -64,7 +64,7 @@ export const promqlPresets = {
     durationUnit: 'milliseconds',
     connectFailures: 'envoy_cluster_upstream_cx_connect_fail',
     releaseLabel: 'envoy_cluster_name',
-    releaseValue: '{any}{namespace}/{any}-{release}{any}',
+    releaseValue: 'service/{namespace}/{any}-{release}/{any}',
     selector: {},
   },
   /** Istio's standard metrics; the release is the destination workload (one Deployment per release). */

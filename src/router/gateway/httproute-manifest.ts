@@ -54,6 +54,8 @@ export function httpRouteManifest(input: HttpRouteInput): Manifest | null {
   }
   const first = services.values().next().value;
   if (!first) return null;
+  // No backendRef filters: on Envoy Gateway a filter takes the backendRef out of its Service's
+  // merged cluster, whose stats are the only per-release ones (promql-presets.ts, decision 0050).
   const ref = (release: string, weight: number) => ({ name: services.get(release)!.name, port: SERVICE_PORT, weight });
   const everyPath = { path: { type: 'PathPrefix', value: '/' } };
   // Header matches outrank the weighted rule: among rules matching a request, the one with the
