@@ -10,6 +10,7 @@ import { contextDepthProblem, maxContextBytes } from '../context-limits.ts';
 import type { EnvironmentEvaluator } from '../environment-evaluator.ts';
 import type { EvaluationContext } from '../flag-evaluator.ts';
 import { flagKeyMatches, parseFlagKey, type FlagKeyHashes, type FlagKeyScope } from './flag-keys.ts';
+import { VerifiedKeys } from './verified-keys.ts';
 import { ofrepEvaluation, ofrepStatus } from './ofrep-response.ts';
 
 /** One environment as the data plane serves it. */
@@ -122,13 +123,21 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 
 export function createOfrepHandler(opts: OfrepHandlerOptions): (req: IncomingMessage, res: ServerResponse, path: string, scope?: OfrepRequestScope) => void {
   const now = opts.now ?? Date.now;
+  const verified = new VerifiedKeys<ServedFlags>();
+  const servedOf = (key: FlagKeyScope): ServedFlags | undefined => opts.lookup(key.project, key.environment);
 
   const authenticate = (req: IncomingMessage, scope: OfrepRequestScope): { status: number; details: string } | { key: FlagKeyScope; served: ServedFlags; token: string } => {
     const token = bearer(req);
     if (token === null) return { status: 401, details: 'no key: send the environment’s flag key as Authorization: Bearer KEY or X-API-Key' };
-    const key = parseFlagKey(token);
-    const served = key && opts.lookup(key.project, key.environment);
-    if (!key || !served || !flagKeyMatches(token, served.keys[key.kind])) return { status: 401, details: 'unknown flag key' };
+    let entry = verified.get(token, servedOf);
+    if (entry === undefined) {
+      const key = parseFlagKey(token);
+      const served = key && servedOf(key);
+      if (!key || !served || !flagKeyMatches(token, served.keys[key.kind])) return { status: 401, details: 'unknown flag key' };
+      entry = { key, served };
+      verified.set(token, entry);
+    }
+    const { key, served } = entry;
     const env = scope.environment;
     if (env && (env.project !== key.project || env.environment !== key.environment)) {
       return { status: 403, details: `this key belongs to ${key.project}/${key.environment}, not to this host's environment` };
