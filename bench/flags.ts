@@ -9,6 +9,7 @@
 // with its Node flags): what users run. The bare node:http anchor is a process of its own too; wrk is
 // a third. Usage: bench/flags [--seconds 4] [--repeats 3] (bench/flags builds first)
 // --baseline DIR: another built checkout's data plane, interleaved in the one-connection comparison.
+// --node-flags '…': more Node flags for our data plane, as --node-flags='--flag …' (an experiment; the baseline keeps its own).
 // --profile DIR: only one connection on the rule flag, the data plane's CPU profile written to DIR.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +33,7 @@ import { waitFor } from '../test/wait-for.ts';
 import { benchMain, machine, median, quantile } from './bench-kit.ts';
 import { failingCohortOff } from './flag-rollout-off.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, repeats: { type: 'string', default: '3' }, only: { type: 'string' }, profile: { type: 'string' }, baseline: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, repeats: { type: 'string', default: '3' }, only: { type: 'string' }, profile: { type: 'string' }, baseline: { type: 'string' }, 'node-flags': { type: 'string' } } });
 const seconds = Number(values.seconds);
 const repeats = Number(values.repeats);
 
@@ -81,6 +82,12 @@ const server = http.createServer({ keepAliveTimeout: 30000, noDelay: true }, (re
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
+/** CPU time (user + system) a process has used so far, in µs (/proc/PID/stat, clock ticks of 10 ms). */
+function cpuUsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((ok, fail) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,7 +126,7 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
   report(`anchor, in-process (median of ${repeats} × 200k): flagd-core rule ${flagdRule.toFixed(2)} µs, fractional ${flagdSplit.toFixed(2)} µs; Sluice's EnvironmentEvaluator rule ${oursRule.toFixed(2)} µs, fractional ${oursSplit.toFixed(2)} µs`);
 
   const keys = new FlagKeyMaker(randomBytes(32));
-  const startDataPlane = async (binPath: string, dir: string, nodeFlags: string[] = []): Promise<{ client: DataPlaneClient; publisher: DataPlaneFlagPublisher; routerPort: number; base: string }> => {
+  const startDataPlane = async (binPath: string, dir: string, nodeFlags: string[] = []): Promise<{ client: DataPlaneClient; publisher: DataPlaneFlagPublisher; routerPort: number; base: string; pid: number }> => {
     const routerPort = await freePort();
     const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, ...nodeFlags, binPath, 'dataplane', '--data', dir, '--router-port', String(routerPort), '--flags-port', '0', '--sandbox', 'none'], {
       cwd: path.dirname(path.dirname(binPath)),
@@ -135,17 +142,18 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
     }, 20_000);
     const publisher = new DataPlaneFlagPublisher(client, keys);
     await publisher.publish(fiftyFlags(1));
-    return { client, publisher, routerPort, base: `http://127.0.0.1:${flagsPort}` };
+    return { client, publisher, routerPort, base: `http://127.0.0.1:${flagsPort}`, pid: child.pid! };
   };
   // The data plane as `sluice server` starts it: the built bundle (bin/sluice.js → dist/sluice),
   // `sluice dataplane` with the data plane's Node flags, a process of its own.
-  const { client, publisher, routerPort, base } = await startDataPlane(bin, dataDir, values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : []);
+  const { client, publisher, routerPort, base, pid } = await startDataPlane(bin, dataDir, [...(values['node-flags']?.split(' ').filter(Boolean) ?? []), ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [])]);
   // With --baseline DIR: another built checkout's data plane (e.g. the commit before a change), beside ours.
   let baselineBase = '';
+  let baselinePid = 0;
   if (values.baseline) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-flags-baseline-'));
     onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
-    baselineBase = (await startDataPlane(path.resolve(values.baseline, 'bin', 'sluice.js'), dir)).base;
+    ({ base: baselineBase, pid: baselinePid } = await startDataPlane(path.resolve(values.baseline, 'bin', 'sluice.js'), dir));
   }
   const serverKey = keys.key('server', 'bench', 'production');
   if (values.only === 'rollout-off') {
@@ -189,20 +197,32 @@ end
   };
   // Interleaved, so that both see the same moments of a shared machine.
   const oneConnection = async (each: boolean): Promise<void> => {
-    const oneOurs: number[] = [];
-    const oneBare: number[] = [];
-    const oneBaseline: number[] = [];
+    // Throughput at one connection is the round trip, which a busy machine stretches at random; the
+    // server's CPU time per request (/proc) is what the code costs, and varies less.
+    type One = { rps: number[]; cpuUs: number[] };
+    const one = (): One => ({ rps: [], cpuUs: [] });
+    const ours = one();
+    const bareOne = one();
+    const baselineOne = one();
     const loads: number[] = [];
+    const measure = async (into: One, url: string, serverPid: number): Promise<void> => {
+      const cpu0 = cpuUsOf(serverPid);
+      const r = await wrkAt(url, 1);
+      into.rps.push(r.rps);
+      into.cpuUs.push((cpuUsOf(serverPid) - cpu0) / (r.rps * seconds));
+    };
     for (let r = 0; r < repeats; r++) {
-      oneBare.push((await wrkAt(`${bareBase}/`, 1)).rps);
-      oneOurs.push((await wrkAt(`${base}/ofrep/v1/evaluate/flags/rule`, 1)).rps);
-      if (baselineBase) oneBaseline.push((await wrkAt(`${baselineBase}/ofrep/v1/evaluate/flags/rule`, 1)).rps);
+      await measure(bareOne, `${bareBase}/`, bare.pid!);
+      await measure(ours, `${base}/ofrep/v1/evaluate/flags/rule`, pid);
+      if (baselineBase) await measure(baselineOne, `${baselineBase}/ofrep/v1/evaluate/flags/rule`, baselinePid);
       loads.push(os.loadavg()[0]!);
-      if (each) console.log(`  repeat ${r + 1}: bare ${Math.round(oneBare.at(-1)!)}/s, OFREP ${Math.round(oneOurs.at(-1)!)}/s${baselineBase ? `, baseline ${Math.round(oneBaseline.at(-1)!)}/s` : ''}; load ${loads.at(-1)!.toFixed(1)}`);
+      const show = (x: One): string => `${Math.round(x.rps.at(-1)!)}/s ${x.cpuUs.at(-1)!.toFixed(0)} µs CPU`;
+      if (each) console.log(`  repeat ${r + 1}: bare ${show(bareOne)}, OFREP ${show(ours)}${baselineBase ? `, baseline ${show(baselineOne)}` : ''}; load ${loads.at(-1)!.toFixed(1)}`);
     }
     const list = (xs: number[]): string => xs.map((x) => Math.round(x)).join(', ');
-    const baselinePart = baselineBase ? `; baseline build ${Math.round(median(oneBaseline)).toLocaleString('en')}/s (${(median(oneBaseline) / median(oneBare)).toFixed(2)}×; ${list(oneBaseline)})` : '';
-    report(`one connection, interleaved (median of ${repeats} × ${seconds} s, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}): OFREP rule flag ${Math.round(median(oneOurs)).toLocaleString('en')} evaluations/s, bare node:http answering the same body ${Math.round(median(oneBare)).toLocaleString('en')}/s: ${(median(oneOurs) / median(oneBare)).toFixed(2)}× (repeats: OFREP ${list(oneOurs)}; bare ${list(oneBare)})${baselinePart}`);
+    const cpu = (x: One): string => `${median(x.cpuUs).toFixed(1)} µs`;
+    const baselinePart = baselineBase ? `; baseline build ${Math.round(median(baselineOne.rps)).toLocaleString('en')}/s (${(median(baselineOne.rps) / median(bareOne.rps)).toFixed(2)}×; ${list(baselineOne.rps)}), CPU ${cpu(baselineOne)} per request` : '';
+    report(`one connection, interleaved (median of ${repeats} × ${seconds} s, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}): OFREP rule flag ${Math.round(median(ours.rps)).toLocaleString('en')} evaluations/s, bare node:http answering the same body ${Math.round(median(bareOne.rps)).toLocaleString('en')}/s: ${(median(ours.rps) / median(bareOne.rps)).toFixed(2)}× (repeats: OFREP ${list(ours.rps)}; bare ${list(bareOne.rps)}); server CPU per request: OFREP ${cpu(ours)}, bare ${cpu(bareOne)}${baselinePart}`);
   };
   if (values.only === 'one') {
     // Only the interleaved one-connection comparison (bench/flags --only one): printed, not written.

@@ -3,6 +3,7 @@
 //   POST /ofrep/v1/evaluate/flags         every flag the key may see: 200 with an ETag, 304 on If-None-Match
 // Keys (flag-keys.ts) come as `Authorization: Bearer` or `X-API-Key`: none or unknown → 401, a key of
 // another environment than the host's → 403, past the per-key rate → 429 with Retry-After.
+// A key that passed is remembered (verified-keys.ts): the next request with it skips the hash.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FailureLimiter } from '../../auth/failure-limiter.ts';
