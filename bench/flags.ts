@@ -3,10 +3,14 @@
 //   beside Sluice's EnvironmentEvaluator (the router's path for flag rollouts);
 // - single evaluation over OFREP (the data plane's loopback port), wrk with 1 and 50 keep-alive
 //   connections, evaluations/s (target ≥ 10k/s);
-// - bulk evaluation of 50 flags, server time (request in → response finished) p50 (target < 1 ms);
+// - bulk evaluation of 50 flags, round trip at one connection p50 (target < 1 ms server time: a bound);
 // - publish → served by both endpoints (loopback port and /_sluice/ofrep on the router), p99 (target < 100 ms).
-// The data plane runs in this process (its event loop serves nothing else); wrk is a separate process.
-// Usage: bench/flags [--seconds 4] [--repeats 3]
+// The data plane is the built bundle started as `sluice server` starts it (bin/sluice.js dataplane,
+// with its Node flags): what users run. The bare node:http anchor is a process of its own too; wrk is
+// a third. Usage: bench/flags [--seconds 4] [--repeats 3] (bench/flags builds first)
+// --baseline DIR: another built checkout's data plane, interleaved in the one-connection comparison.
+// --node-flags '…': more Node flags for our data plane, as --node-flags='--flag …' (an experiment; the baseline keeps its own).
+// --profile DIR: only one connection on the rule flag, the data plane's CPU profile written to DIR.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,21 +19,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FlagdCore } from '@openfeature/flagd-core';
-import { FailureLimiter } from '../src/auth/failure-limiter.ts';
-import { createControlServer, listenOnSocket } from '../src/dataplane/control-server.ts';
 import { DataPlaneClient } from '../src/dataplane/data-plane-client.ts';
 import { DataPlaneFlagPublisher } from '../src/dataplane/data-plane-flag-publisher.ts';
 import { socketPathOf } from '../src/dataplane/data-plane-paths.ts';
-import { DataPlane } from '../src/dataplane/data-plane.ts';
 import { EnvironmentEvaluator, loadFlagd } from '../src/flags/environment-evaluator.ts';
 import type { EnvironmentFlags } from '../src/flags/environment-flags.ts';
 import type { FlagDefinition } from '../src/flags/flag-definition.ts';
 import { FlagKeyMaker } from '../src/flags/ofrep/flag-keys.ts';
-import { createOfrepHandler } from '../src/flags/ofrep/ofrep-handler.ts';
+import { DATA_PLANE_NODE_FLAGS } from '../src/server/ensure-data-plane.ts';
+import { bin, freePort } from '../test/e2e/harness.ts';
+import { stopChild } from '../test/stop-child.ts';
+import { waitFor } from '../test/wait-for.ts';
 import { benchMain, machine, median, quantile } from './bench-kit.ts';
 import { failingCohortOff } from './flag-rollout-off.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, repeats: { type: 'string', default: '3' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, repeats: { type: 'string', default: '3' }, only: { type: 'string' }, profile: { type: 'string' }, baseline: { type: 'string' }, 'node-flags': { type: 'string' } } });
 const seconds = Number(values.seconds);
 const repeats = Number(values.repeats);
 
@@ -60,6 +64,28 @@ function perEvaluation(n: number, fn: (i: number) => void): number {
     runs.push(((performance.now() - t0) * 1000) / n);
   }
   return median(runs);
+}
+
+/** The one-connection anchor: node:http that reads and parses the body and answers a fixed evaluation (prints its port). */
+const bareServer = `
+import http from 'node:http';
+const text = '{"key":"rule","reason":"TARGETING_MATCH","variant":"on","value":true,"metadata":{}}';
+const server = http.createServer({ keepAliveTimeout: 30000, noDelay: true }, (req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length) });
+    res.end(text);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+/** CPU time (user + system) a process has used so far, in µs (/proc/PID/stat, clock ticks of 10 ms). */
+function cpuUsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 function run(command: string, args: string[]): Promise<string> {
@@ -99,18 +125,37 @@ async function main(onCleanup: (fn: () => Promise<void> | void) => void): Promis
   const oursSplit = perEvaluation(200_000, (i) => ours.evaluate('split', users[i & 1023]!));
   report(`anchor, in-process (median of ${repeats} × 200k): flagd-core rule ${flagdRule.toFixed(2)} µs, fractional ${flagdSplit.toFixed(2)} µs; Sluice's EnvironmentEvaluator rule ${oursRule.toFixed(2)} µs, fractional ${oursSplit.toFixed(2)} µs`);
 
-  // The data plane, its control socket and the control plane's publisher.
-  const dp = new DataPlane({ dataDir, routerPort: 0, path: process.env.PATH ?? '/usr/bin:/bin', home: os.homedir(), log: () => {}, flagsRatePerKey: 10_000_000 });
-  await dp.start();
-  onCleanup(() => dp.stop());
-  const control = createControlServer(dp, dataDir, () => {});
-  await listenOnSocket(control, socketPathOf(dataDir));
-  onCleanup(() => new Promise<void>((r) => control.close(() => r())));
   const keys = new FlagKeyMaker(randomBytes(32));
-  const publisher = new DataPlaneFlagPublisher(new DataPlaneClient(socketPathOf(dataDir)), keys);
-  await publisher.publish(fiftyFlags(1));
+  const startDataPlane = async (binPath: string, dir: string, nodeFlags: string[] = []): Promise<{ client: DataPlaneClient; publisher: DataPlaneFlagPublisher; routerPort: number; base: string; pid: number }> => {
+    const routerPort = await freePort();
+    const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, ...nodeFlags, binPath, 'dataplane', '--data', dir, '--router-port', String(routerPort), '--flags-port', '0', '--sandbox', 'none'], {
+      cwd: path.dirname(path.dirname(binPath)),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    onCleanup(() => stopChild(child, 10_000)); // SIGTERM: the data plane stops its instances and exits
+    const client = new DataPlaneClient(socketPathOf(dir));
+    let flagsPort: number | undefined;
+    await waitFor('the data plane to answer', async () => {
+      if (child.exitCode !== null) throw new Error(`the data plane exited ${child.exitCode}`);
+      flagsPort = (await client.health())?.flagsPort;
+      return flagsPort !== undefined;
+    }, 20_000);
+    const publisher = new DataPlaneFlagPublisher(client, keys);
+    await publisher.publish(fiftyFlags(1));
+    return { client, publisher, routerPort, base: `http://127.0.0.1:${flagsPort}`, pid: child.pid! };
+  };
+  // The data plane as `sluice server` starts it: the built bundle (bin/sluice.js → dist/sluice),
+  // `sluice dataplane` with the data plane's Node flags, a process of its own.
+  const { client, publisher, routerPort, base, pid } = await startDataPlane(bin, dataDir, [...(values['node-flags']?.split(' ').filter(Boolean) ?? []), ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [])]);
+  // With --baseline DIR: another built checkout's data plane (e.g. the commit before a change), beside ours.
+  let baselineBase = '';
+  let baselinePid = 0;
+  if (values.baseline) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-flags-baseline-'));
+    onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    ({ base: baselineBase, pid: baselinePid } = await startDataPlane(path.resolve(values.baseline, 'bin', 'sluice.js'), dir));
+  }
   const serverKey = keys.key('server', 'bench', 'production');
-  const base = `http://127.0.0.1:${dp.flags.port}`;
   if (values.only === 'rollout-off') {
     // Only the flag rollout part (bench/flags --only rollout-off): appended to RESULTS-flags.md.
     const line = await failingCohortOff(publisher, base, serverKey, 15);
@@ -129,40 +174,67 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer ${serverKey}"
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %.1f\\n", summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50)))
+  io.write(string.format("RESULT %d %d %d %.1f %.1f\\n", summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50), latency:percentile(99)))
 end
 `,
   );
-  // Anchor for one connection, where the round trip is the throughput: a bare node:http server in
-  // this process that reads and parses the same body and answers a fixed evaluation.
-  const bare = http.createServer({ keepAliveTimeout: 30_000, noDelay: true }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const text = '{"key":"rule","reason":"TARGETING_MATCH","variant":"on","value":true,"metadata":{}}';
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length) });
-      res.end(text);
-    });
+  // Anchor for one connection, where the round trip is the throughput: a bare node:http server,
+  // a process of its own with the same Node flags, that reads and parses the same body and answers
+  // a fixed evaluation.
+  const bare = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, '--input-type=module', '-e', bareServer], { stdio: ['ignore', 'pipe', 'inherit'] });
+  onCleanup(() => stopChild(bare, 10_000));
+  const barePort = await new Promise<number>((ok, fail) => {
+    bare.stdout.setEncoding('utf8').once('data', (line: string) => ok(Number(line.trim())));
+    bare.once('exit', (code) => fail(new Error(`the bare server exited ${code}`)));
   });
-  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  onCleanup(() => new Promise<void>((r) => bare.close(() => r())));
-  const bareBase = `http://127.0.0.1:${(bare.address() as { port: number }).port}`;
-  const wrkAt = async (url: string, conns: number): Promise<{ rps: number; errors: number; p50Us: number }> => {
+  const bareBase = `http://127.0.0.1:${barePort}`;
+  const wrkAt = async (url: string, conns: number): Promise<{ rps: number; errors: number; p50Us: number; p99Us: number }> => {
     const out = await run('wrk', ['-t1', `-c${conns}`, `-d${seconds}s`, '--timeout', '5s', '-s', lua, url]);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error(`wrk printed no result:\n${out}`);
-    const [requests, durationUs, errors, p50] = line.slice(7).split(' ').map(Number) as [number, number, number, number];
-    return { rps: requests / (durationUs / 1e6), errors, p50Us: p50 };
+    const [requests, durationUs, errors, p50, p99] = line.slice(7).split(' ').map(Number) as [number, number, number, number, number];
+    return { rps: requests / (durationUs / 1e6), errors, p50Us: p50, p99Us: p99 };
   };
   // Interleaved, so that both see the same moments of a shared machine.
-  const oneOurs: number[] = [];
-  const oneBare: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    oneBare.push((await wrkAt(`${bareBase}/`, 1)).rps);
-    oneOurs.push((await wrkAt(`${base}/ofrep/v1/evaluate/flags/rule`, 1)).rps);
+  const oneConnection = async (each: boolean): Promise<void> => {
+    // Throughput at one connection is the round trip, which a busy machine stretches at random; the
+    // server's CPU time per request (/proc) is what the code costs, and varies less.
+    type One = { rps: number[]; cpuUs: number[] };
+    const one = (): One => ({ rps: [], cpuUs: [] });
+    const ours = one();
+    const bareOne = one();
+    const baselineOne = one();
+    const loads: number[] = [];
+    const measure = async (into: One, url: string, serverPid: number): Promise<void> => {
+      const cpu0 = cpuUsOf(serverPid);
+      const r = await wrkAt(url, 1);
+      into.rps.push(r.rps);
+      into.cpuUs.push((cpuUsOf(serverPid) - cpu0) / (r.rps * seconds));
+    };
+    for (let r = 0; r < repeats; r++) {
+      await measure(bareOne, `${bareBase}/`, bare.pid!);
+      await measure(ours, `${base}/ofrep/v1/evaluate/flags/rule`, pid);
+      if (baselineBase) await measure(baselineOne, `${baselineBase}/ofrep/v1/evaluate/flags/rule`, baselinePid);
+      loads.push(os.loadavg()[0]!);
+      const show = (x: One): string => `${Math.round(x.rps.at(-1)!)}/s ${x.cpuUs.at(-1)!.toFixed(0)} µs CPU`;
+      if (each) console.log(`  repeat ${r + 1}: bare ${show(bareOne)}, OFREP ${show(ours)}${baselineBase ? `, baseline ${show(baselineOne)}` : ''}; load ${loads.at(-1)!.toFixed(1)}`);
+    }
+    const list = (xs: number[]): string => xs.map((x) => Math.round(x)).join(', ');
+    const cpu = (x: One): string => `${median(x.cpuUs).toFixed(1)} µs`;
+    const baselinePart = baselineBase ? `; baseline build ${Math.round(median(baselineOne.rps)).toLocaleString('en')}/s (${(median(baselineOne.rps) / median(bareOne.rps)).toFixed(2)}×; ${list(baselineOne.rps)}), CPU ${cpu(baselineOne)} per request` : '';
+    report(`one connection, interleaved (median of ${repeats} × ${seconds} s, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}): OFREP rule flag ${Math.round(median(ours.rps)).toLocaleString('en')} evaluations/s, bare node:http answering the same body ${Math.round(median(bareOne.rps)).toLocaleString('en')}/s: ${(median(ours.rps) / median(bareOne.rps)).toFixed(2)}× (repeats: OFREP ${list(ours.rps)}; bare ${list(bareOne.rps)}); server CPU per request: OFREP ${cpu(ours)}, bare ${cpu(bareOne)}${baselinePart}`);
+  };
+  if (values.only === 'one') {
+    // Only the interleaved one-connection comparison (bench/flags --only one): printed, not written.
+    await oneConnection(true);
+    return;
   }
-  report(`one connection, interleaved (median of ${repeats} × ${seconds} s): OFREP rule flag ${Math.round(median(oneOurs)).toLocaleString('en')} evaluations/s, bare node:http answering the same body ${Math.round(median(oneBare)).toLocaleString('en')}/s: ${(median(oneOurs) / median(oneBare)).toFixed(2)}×`);
+  if (values.profile) {
+    const r = await wrkAt(`${base}/ofrep/v1/evaluate/flags/rule`, 1);
+    console.log(`profiled: ${Math.round(r.rps)} evaluations/s at one connection; the profile is written to ${values.profile} as the data plane exits`);
+    return;
+  }
+  await oneConnection(false);
   for (const flag of ['rule', 'split']) {
     for (const conns of [1, 50]) {
       const rs = [];
@@ -171,33 +243,20 @@ end
     }
   }
 
-  // Bulk of 50 flags: server time, from the request event to the response's end, on a handler of its own.
-  const times: number[] = [];
-  const handle = createOfrepHandler({ lookup: (p, e) => dp.flags.flags.lookup(p, e), limiter: new FailureLimiter({ max: 1e9, windowMs: 1000 }) });
-  const timed = http.createServer((req, res) => {
-    const t0 = performance.now();
-    res.once('finish', () => times.push(performance.now() - t0));
-    handle(req, res, req.url ?? '/');
-  });
-  await new Promise<void>((r) => timed.listen(0, '127.0.0.1', r));
-  onCleanup(() => new Promise<void>((r) => timed.close(() => r())));
-  const timedUrl = `http://127.0.0.1:${(timed.address() as { port: number }).port}/ofrep/v1/evaluate/flags`;
-  for (let i = 0; i < 2500; i++) {
-    const res = await fetch(timedUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serverKey}` }, body: JSON.stringify({ context: { targetingKey: `user-${i}`, email: 'ann@example.com' } }) });
-    const body = (await res.json()) as { flags: unknown[] };
-    if (res.status !== 200 || body.flags.length !== 50) throw new Error(`bulk answered ${res.status} with ${body.flags.length} flags`);
-  }
-  const bulk = times.slice(500); // after warm-up
-  report(`bulk evaluation of 50 flags, server time: p50 ${median(bulk).toFixed(3)} ms, p99 ${quantile(bulk, 0.99).toFixed(3)} ms (${bulk.length} requests after 500 of warm-up)`);
+  // Bulk of 50 flags: wrk's latency at one connection (request out → answer in, so an upper bound
+  // of the data plane's time; no If-None-Match, every answer is a 200 with 50 evaluations).
+  const bulk = [];
+  for (let r = 0; r < repeats; r++) bulk.push(await wrkAt(`${base}/ofrep/v1/evaluate/flags`, 1));
+  report(`bulk evaluation of 50 flags, 1 connection, round trip: p50 ${(median(bulk.map((r) => r.p50Us)) / 1000).toFixed(3)} ms, p99 ${(median(bulk.map((r) => r.p99Us)) / 1000).toFixed(3)} ms (median of ${repeats} × ${seconds} s; ${Math.round(median(bulk.map((r) => r.rps))).toLocaleString('en')} requests/s; errors ${bulk.reduce((a, r) => a + r.errors, 0)})`);
 
   // Publish → served by both endpoints: the loopback port and /_sluice/ofrep on the environment's host.
-  dp.setRoute('production.bench.localhost', { backends: [{ release: 'r1', weight: 100, instances: ['bench.production.web.r1.1'] }] });
+  await client.request('PUT', '/routes/production.bench.localhost', { backends: [{ release: 'r1', weight: 100, instances: ['bench.production.web.r1.1'] }] });
   const clientKey = keys.key('client', 'bench', 'production');
   const served = async (version: number): Promise<boolean> => {
     const [a, b] = await Promise.all([
       fetch(`${base}/ofrep/v1/evaluate/flags/banner`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${serverKey}` }, body: '{"context":{}}' }).then((r) => r.json() as Promise<{ value: string }>),
       new Promise<{ value: string }>((ok, fail) => {
-        const req = http.request({ port: dp.routerPort, host: '127.0.0.1', method: 'POST', path: '/_sluice/ofrep/v1/evaluate/flags/banner', headers: { host: 'production.bench.localhost', 'content-type': 'application/json', authorization: `Bearer ${clientKey}` } }, (res) => {
+        const req = http.request({ port: routerPort, host: '127.0.0.1', method: 'POST', path: '/_sluice/ofrep/v1/evaluate/flags/banner', headers: { host: 'production.bench.localhost', 'content-type': 'application/json', authorization: `Bearer ${clientKey}` } }, (res) => {
           let text = '';
           res.setEncoding('utf8').on('data', (c: string) => (text += c));
           res.on('end', () => ok(JSON.parse(text) as { value: string }));
@@ -219,10 +278,16 @@ end
   }
   report(`flag change → served everywhere (publish over the control socket until both endpoints serve it, 200 changes): p50 ${median(publishMs).toFixed(2)} ms, p99 ${quantile(publishMs, 0.99).toFixed(2)} ms; stale answers right after publish returned: ${stale}`);
 
+  // The rollout part's store counts this environment's versions from 1: the data plane would keep
+  // them out behind version 201 of the part above.
+  await client.request('DELETE', '/flags/bench/production');
   report(await failingCohortOff(publisher, base, serverKey, 15));
 
   const header = `# bench/flags, ${new Date().toISOString()}\n\n- machine: ${machine()}; load average at start ${load0.toFixed(1)}, at end ${os.loadavg()[0]!.toFixed(1)}\n`;
-  fs.writeFileSync(path.join(import.meta.dirname, 'RESULTS-flags.md'), `${header}${lines.map((l) => `- ${l}`).join('\n')}\n`);
+  // Newest first: the runs before stay below, with their readings.
+  const results = path.join(import.meta.dirname, 'RESULTS-flags.md');
+  const before = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : '';
+  fs.writeFileSync(results, `${header}${lines.map((l) => `- ${l}`).join('\n')}\n\n${before}`);
 }
 
 await benchMain('bench/flags', 10 * 60_000, main);

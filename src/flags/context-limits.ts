@@ -7,14 +7,22 @@ export const maxContextBytes = 64 * 1024;
 /** Nesting of objects and arrays inside the context. */
 export const maxContextDepth = 32;
 
-/** null when the value is within bounds, else why not. Iterative: a deep value cannot overflow the stack here. */
+/**
+ * null when the value is within bounds, else why not. Recursion stops at `maxDepth`, so a deep
+ * value cannot overflow the stack here; it walks the values in place (a flat context, the common
+ * one, allocates nothing: this runs on every evaluation).
+ */
 export function contextDepthProblem(value: unknown, maxDepth = maxContextDepth): string | null {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= maxDepth) return `the context is nested more than ${maxDepth} levels deep`;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  return tooDeep(value, 0, maxDepth) ? `the context is nested more than ${maxDepth} levels deep` : null;
+}
+
+function tooDeep(v: unknown, depth: number, maxDepth: number): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (depth >= maxDepth) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (tooDeep(v[i], depth + 1, maxDepth)) return true;
+    return false;
   }
-  return null;
+  for (const k in v) if (Object.hasOwn(v, k) && tooDeep((v as Record<string, unknown>)[k], depth + 1, maxDepth)) return true;
+  return false;
 }

@@ -9,6 +9,7 @@ import https from 'node:https';
 import http from 'node:http';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { stopChild } from '../stop-child.ts';
 import { freePort, tempDir } from './harness.ts';
 
 export interface Pebble {
@@ -53,14 +54,7 @@ function track(t: TestContext, child: ChildProcess, name: string): { log: () => 
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (): Promise<void> => stopChild(child, 3000);
   t.after(stop);
   return { log: () => `${name}:\n${out}`, stop };
 }

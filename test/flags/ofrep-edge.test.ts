@@ -1,11 +1,14 @@
-// The OFREP endpoints' edges: keys (401/403), the per-key rate (429), context limits, a data
+// The OFREP endpoints' edges: keys (401/403, a key verified before and then replaced), the per-key rate (429), context limits, a data
 // plane restarted with the control plane gone, a bad stored entry, and /_sluice/ofrep on an
 // environment's own host through the router, with CORS for its other hosts.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { DataPlaneFlagPublisher } from '../../src/dataplane/data-plane-flag-publisher.ts';
 import { flagsDirOf } from '../../src/dataplane/data-plane-flags.ts';
+import { FlagKeyMaker } from '../../src/flags/ofrep/flag-keys.ts';
 import { send } from '../router/router-test-kit.ts';
 import { flagsKit, post, shopFlags } from './ofrep-kit.ts';
 
@@ -26,6 +29,19 @@ void test('keys: none, malformed, unknown or forged → 401; the public key sees
   assert.equal((await post(one(f.baseUrl, 'theme'), ctx, { authorization: `Bearer ${f.clientKey}` })).status, 200);
   await f.publisher.withdraw('shop', 'production');
   assert.equal((await post(one(f.baseUrl, 'banner-text'), ctx, { 'x-api-key': f.serverKey })).status, 401, 'withdrawn: its keys stop answering');
+});
+
+void test('a key answered before is refused once a publish brings other keys (a new master key), and the new one answers', async (t) => {
+  const f = await flagsKit(t);
+  await f.publisher.publish(shopFlags(1));
+  const ctx = { context: { targetingKey: 'u1' } };
+  const auth = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
+  for (let i = 0; i < 3; i++) assert.equal((await post(one(f.baseUrl, 'banner-text'), ctx, auth(f.serverKey))).status, 200);
+  const rekeyed = new FlagKeyMaker(randomBytes(32));
+  await new DataPlaneFlagPublisher(f.client, rekeyed).publish(shopFlags(2));
+  assert.equal((await post(one(f.baseUrl, 'banner-text'), ctx, auth(f.serverKey))).status, 401, 'the old key, verified before');
+  assert.equal((await post(one(f.baseUrl, 'banner-text'), ctx, auth(rekeyed.key('server', 'shop', 'production')))).status, 200);
+  assert.equal((await post(one(f.baseUrl, 'banner-text'), ctx, auth(f.serverKey))).status, 401);
 });
 
 void test('a key past its rate gets 429 with Retry-After; other keys are not slowed', async (t) => {

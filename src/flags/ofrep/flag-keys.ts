@@ -37,9 +37,9 @@ export function hashFlagKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Constant-time check of a key against its stored hash. */
+/** Constant-time check of a key against its stored hash (the digests compared as bytes: no hex of ours). */
 export function flagKeyMatches(key: string, hash: string): boolean {
-  const a = Buffer.from(hashFlagKey(key), 'hex');
+  const a = createHash('sha256').update(key).digest();
   const b = Buffer.from(hash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }

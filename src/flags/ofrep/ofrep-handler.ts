@@ -3,6 +3,7 @@
 //   POST /ofrep/v1/evaluate/flags         every flag the key may see: 200 with an ETag, 304 on If-None-Match
 // Keys (flag-keys.ts) come as `Authorization: Bearer` or `X-API-Key`: none or unknown → 401, a key of
 // another environment than the host's → 403, past the per-key rate → 429 with Retry-After.
+// A key that passed is remembered (verified-keys.ts): the next request with it skips the hash.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FailureLimiter } from '../../auth/failure-limiter.ts';
@@ -10,6 +11,7 @@ import { contextDepthProblem, maxContextBytes } from '../context-limits.ts';
 import type { EnvironmentEvaluator } from '../environment-evaluator.ts';
 import type { EvaluationContext } from '../flag-evaluator.ts';
 import { flagKeyMatches, parseFlagKey, type FlagKeyHashes, type FlagKeyScope } from './flag-keys.ts';
+import { VerifiedKeys } from './verified-keys.ts';
 import { ofrepEvaluation, ofrepStatus } from './ofrep-response.ts';
 
 /** One environment as the data plane serves it. */
@@ -122,13 +124,21 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 
 export function createOfrepHandler(opts: OfrepHandlerOptions): (req: IncomingMessage, res: ServerResponse, path: string, scope?: OfrepRequestScope) => void {
   const now = opts.now ?? Date.now;
+  const verified = new VerifiedKeys<ServedFlags>();
+  const servedOf = (key: FlagKeyScope): ServedFlags | undefined => opts.lookup(key.project, key.environment);
 
   const authenticate = (req: IncomingMessage, scope: OfrepRequestScope): { status: number; details: string } | { key: FlagKeyScope; served: ServedFlags; token: string } => {
     const token = bearer(req);
     if (token === null) return { status: 401, details: 'no key: send the environment’s flag key as Authorization: Bearer KEY or X-API-Key' };
-    const key = parseFlagKey(token);
-    const served = key && opts.lookup(key.project, key.environment);
-    if (!key || !served || !flagKeyMatches(token, served.keys[key.kind])) return { status: 401, details: 'unknown flag key' };
+    let entry = verified.get(token, servedOf);
+    if (entry === undefined) {
+      const key = parseFlagKey(token);
+      const served = key && servedOf(key);
+      if (!key || !served || !flagKeyMatches(token, served.keys[key.kind])) return { status: 401, details: 'unknown flag key' };
+      entry = { key, served };
+      verified.set(token, entry);
+    }
+    const { key, served } = entry;
     const env = scope.environment;
     if (env && (env.project !== key.project || env.environment !== key.environment)) {
       return { status: 403, details: `this key belongs to ${key.project}/${key.environment}, not to this host's environment` };
