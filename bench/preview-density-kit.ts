@@ -5,6 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { signGithub } from '../src/hooks/signatures.ts';
+import { median } from './bench-kit.ts';
 
 /** VmRSS and VmHWM (peak) of a process, in MiB; null when it is gone. */
 export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | null {
@@ -15,6 +16,18 @@ export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } | nul
   } catch {
     return null;
   }
+}
+
+/** Median of five VmRSS samples 500 ms apart, in MiB (a GC makes single readings jumpy). */
+export async function settledRssMiB(pid: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const m = memoryOf(pid);
+    if (!m) throw new Error(`process ${pid} is gone`);
+    xs.push(m.rssMiB);
+    if (i < 4) await new Promise((r) => setTimeout(r, 500));
+  }
+  return median(xs);
 }
 
 const clockTicks = 100; // USER_HZ on Linux

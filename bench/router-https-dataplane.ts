@@ -31,14 +31,17 @@ export interface BenchDataPlane {
   child: ChildProcess;
 }
 
-/** `nodeFlags`: more flags for the data plane (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
-export async function startBenchDataPlane(procs: Procs, repoRoot: string, dir: string, host: string, cert: { certificatePem: string; keyPem: string }, nodeFlags: string[] = []): Promise<BenchDataPlane> {
+/**
+ * `nodeFlags`: the data plane's Node/V8 flags, by default those it is installed with (a trial of
+ * other flags passes its own; add --cpu-prof here, which NODE_OPTIONS refuses).
+ */
+export async function startBenchDataPlane(procs: Procs, repoRoot: string, dir: string, host: string, cert: { certificatePem: string; keyPem: string }, nodeFlags: readonly string[] = DATA_PLANE_NODE_FLAGS): Promise<BenchDataPlane> {
   const bin = join(repoRoot, 'bin/sluice.js');
   if (!existsSync(join(repoRoot, 'dist/sluice/main.js'))) throw new Error('the data plane runs from the build: run `npm run build` first');
   const dataDir = join(dir, 'data');
   const httpsPort = await freePort();
   const log = openSync(join(dir, 'dataplane.log'), 'a');
-  const args = [...DATA_PLANE_NODE_FLAGS, ...nodeFlags, bin, 'dataplane', '--data', dataDir, '--router-port', String(await freePort()), '--https-port', String(httpsPort)];
+  const args = [...nodeFlags, bin, 'dataplane', '--data', dataDir, '--router-port', String(await freePort()), '--https-port', String(httpsPort)];
   const child = procs.spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', log, log] });
   closeSync(log);
   const client = new DataPlaneClient(socketPathOf(dataDir));

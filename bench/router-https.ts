@@ -7,6 +7,11 @@
 // The router is the data plane as installed (router-https-dataplane.ts); both servers must
 // negotiate the same TLS version, cipher and key-exchange group with the load tools' OpenSSL.
 // Host: localhost.
+// `--dp-flags="<flags>"` (repeatable): a trial of other Node/V8 flags for the data plane; each is a
+// second data plane (its own instances) measured interleaved with the installed one on keep-alive
+// throughput and full handshakes (server CPU per request and per connection), with each data
+// plane's RSS idle before the load and 10 s after it; printed only (the results file stays the
+// installed figures).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { DATA_PLANE_NODE_FLAGS } from '../src/server/ensure-data-plane.ts';
 import { certKit } from '../test/router/tls-cert-kit.ts';
 import { noResumePreload } from './no-resume-preload.ts';
+import { settledRssMiB } from './preview-density-kit.ts';
 import { startBenchDataPlane } from './router-https-dataplane.ts';
 import { clockTicks, cpuTicks, freePort, Procs, sleep } from './router-procs.ts';
 import { runNginx } from './router-targets.ts';
@@ -25,11 +31,12 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '50' },
     swaps: { type: 'string', default: '20' },
     repeats: { type: 'string', default: '3' },
+    'dp-flags': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
-  console.log('bench/router-https [--seconds 5] [--connections 50] [--swaps 20] [--repeats 3]');
+  console.log('bench/router-https [--seconds 5] [--connections 50] [--swaps 20] [--repeats 3] [--dp-flags="<node flags>"]... (with =: the value starts with a dash)');
   process.exit(0);
 }
 const seconds = Number(opts.seconds);
@@ -77,19 +84,26 @@ async function wrk(url: string, conns: number, secs: number, extra: string[] = [
   return { rps: requests / (durationUs / 1e6), p50Us: p50, errors, requests };
 }
 
+type Served = WrkResult & { cpuUs: number };
 type Hs = { rate: number; errors: number; cpuUs: number };
+
+/** A wrk run and the server's CPU time per request (robust on a shared machine). */
+async function served(url: string, serverPid: number, conns: number, secs: number, extra: string[] = [], env?: NodeJS.ProcessEnv): Promise<Served> {
+  const before = cpuTicks(serverPid);
+  const r = await wrk(url, conns, secs, extra, env);
+  const after = cpuTicks(serverPid);
+  const ticks = after.user + after.sys - before.user - before.sys;
+  return { ...r, cpuUs: r.requests ? ((ticks / clockTicks) * 1e6) / r.requests : 0 };
+}
 
 /**
  * New TLS connections per second, one request each (wrk with Connection: close), and the server's
- * CPU time per connection (robust on a shared machine). `preload`: the no-resumption library
- * (every connection a full handshake); without it wrk resumes where the server lets it.
+ * CPU time per connection. `preload`: the no-resumption library (every connection a full
+ * handshake); without it wrk resumes where the server lets it.
  */
 async function handshakes(url: string, serverPid: number, secs: number, preload: string | undefined): Promise<Hs> {
-  const before = cpuTicks(serverPid);
-  const r = await wrk(url, connections, secs, ['-H', 'Connection: close'], preload ? { ...process.env, LD_PRELOAD: preload } : undefined);
-  const after = cpuTicks(serverPid);
-  const ticks = after.user + after.sys - before.user - before.sys;
-  return { rate: r.rps, errors: r.errors, cpuUs: r.requests ? ((ticks / clockTicks) * 1e6) / r.requests : 0 };
+  const r = await served(url, serverPid, connections, secs, ['-H', 'Connection: close'], preload ? { ...process.env, LD_PRELOAD: preload } : undefined);
+  return { rate: r.rps, errors: r.errors, cpuUs: r.cpuUs };
 }
 
 /** What openssl s_client (the load tools' OpenSSL, its defaults, SNI, no ALPN like wrk) negotiates: version, cipher, key-exchange group. */
@@ -163,6 +177,14 @@ async function main(): Promise<void> {
   const second = certs.leaf('localhost-2', ['localhost']);
   const preload = noResumePreload(tmp);
   const dp = await startBenchDataPlane(procs, repoRoot, tmp, 'localhost', first);
+  const trials = [];
+  for (const [i, flags] of opts['dp-flags'].entries()) {
+    const dir = join(tmp, `trial-${i}`);
+    mkdirSync(dir);
+    const nodeFlags = flags.split(/\s+/).filter(Boolean);
+    const trial = await startBenchDataPlane(procs, repoRoot, dir, 'localhost', first, nodeFlags);
+    trials.push({ flags: nodeFlags, pid: trial.pid, url: `https://localhost:${trial.httpsPort}/` });
+  }
   const nginx = await startNginxTls(dp.backendPorts, first);
   const sluiceUrl = `https://localhost:${dp.httpsPort}/`;
   const nginxUrl = nginx ? `https://localhost:${nginx.port}/` : undefined;
@@ -170,15 +192,25 @@ async function main(): Promise<void> {
   // An unequal negotiation (version, cipher, group) would compare different work.
   const tls = { sluice: await negotiated(dp.httpsPort), nginx: nginx ? await negotiated(nginx.port) : undefined };
   if (tls.nginx !== undefined && tls.nginx !== tls.sluice) throw new Error(`the servers negotiate differently: sluice ${tls.sluice}, nginx ${tls.nginx}`);
+  const dataPlanes = [{ flags: DATA_PLANE_NODE_FLAGS, pid: dp.pid, url: sluiceUrl }, ...trials];
+  const idleRss = trials.length ? await Promise.all(dataPlanes.map((d) => settledRssMiB(d.pid))) : [];
   // Warm-up: JIT, upstream pools, session caches (2 s each: a cold router under load is far slower for a while).
-  for (const url of [sluiceUrl, nginxUrl]) if (url) await wrk(url, connections, 2);
+  for (const url of [sluiceUrl, nginxUrl, ...trials.map((t) => t.url)]) if (url) await wrk(url, connections, 2);
 
   // Interleaved repeats; each figure is the median of its repeats (the machine is shared).
-  type Run = { tput: [WrkResult, WrkResult?]; lat: [WrkResult, WrkResult, WrkResult?]; hs: [Hs, Hs?]; resumed: [Hs, Hs?]; h2: [H2, H2?] };
+  type Run = { tput: [Served, Served?]; lat: [WrkResult, WrkResult, WrkResult?]; hs: [Hs, Hs?]; resumed: [Hs, Hs?]; h2: [H2, H2?]; trials: Array<{ tput: Served; hs: Hs }> };
   const runs: Run[] = [];
   for (let i = 0; i < repeats; i++) {
+    // Trials in a rotating order (a position in the sequence must not favour one).
+    const trialRuns: Run['trials'] = new Array<Run['trials'][number]>(trials.length);
+    for (let k = 0; k < trials.length; k++) {
+      const j = (k + i) % trials.length;
+      const t = trials[j]!;
+      trialRuns[j] = { tput: await served(t.url, t.pid, connections, seconds), hs: await handshakes(t.url, t.pid, seconds, preload) };
+    }
     const run: Run = {
-      tput: [await wrk(sluiceUrl, connections, seconds), nginxUrl ? await wrk(nginxUrl, connections, seconds) : undefined],
+      trials: trialRuns,
+      tput: [await served(sluiceUrl, dp.pid, connections, seconds), nginx && nginxUrl ? await served(nginxUrl, nginx.pid, connections, seconds) : undefined],
       lat: [await wrk(directUrl, 1, seconds), await wrk(sluiceUrl, 1, seconds), nginxUrl ? await wrk(nginxUrl, 1, seconds) : undefined],
       hs: [await handshakes(sluiceUrl, dp.pid, seconds, preload), nginx && nginxUrl ? await handshakes(nginxUrl, nginx.pid, seconds, preload) : undefined],
       resumed: [await handshakes(sluiceUrl, dp.pid, seconds, undefined), nginx && nginxUrl ? await handshakes(nginxUrl, nginx.pid, seconds, undefined) : undefined],
@@ -188,16 +220,25 @@ async function main(): Promise<void> {
     console.log(
       `  repeat ${i + 1}/${repeats} (load ${(loadavg()[0] ?? 0).toFixed(1)}): https ${Math.round(run.tput[0].rps)}/${Math.round(run.tput[1]?.rps ?? 0)} req/s, new conns ${Math.round(run.hs[0].rate)}/${Math.round(run.hs[1]?.rate ?? 0)}/s ` +
         `(${Math.round(run.hs[0].cpuUs)}/${Math.round(run.hs[1]?.cpuUs ?? 0)} µs cpu each), resumable ${Math.round(run.resumed[0].rate)}/${Math.round(run.resumed[1]?.rate ?? 0)}/s, ` +
-        `p50 ${run.lat[0].p50Us}/${run.lat[1].p50Us}/${run.lat[2]?.p50Us ?? 0} µs, h2 ${Math.round(run.h2[0].rps)}/${Math.round(run.h2[1]?.rps ?? 0)} req/s (sluice/nginx)`,
+        `p50 ${run.lat[0].p50Us}/${run.lat[1].p50Us}/${run.lat[2]?.p50Us ?? 0} µs, h2 ${Math.round(run.h2[0].rps)}/${Math.round(run.h2[1]?.rps ?? 0)} req/s (sluice/nginx)` +
+        run.trials.map((t, j) => `; trial ${j + 1}: https ${Math.round(t.tput.rps)} req/s (${Math.round(t.tput.cpuUs)} µs cpu each), new conns ${Math.round(t.hs.rate)}/s (${Math.round(t.hs.cpuUs)} µs cpu each)`).join(''),
     );
   }
+  // Resident memory 10 s after the load (the young generation's growth is not given back).
+  if (trials.length) await sleep(10_000);
+  const afterRss = trials.length ? await Promise.all(dataPlanes.map((d) => settledRssMiB(d.pid))) : [];
   const med = (xs: number[]): number => {
     const s = [...xs].sort((x, y) => x - y);
     return s.length ? s[Math.floor((s.length - 1) / 2)]! : 0;
   };
   const opt = (xs: Array<number | undefined>): number | undefined => (xs.every((x) => x !== undefined) && xs.length ? med(xs) : undefined);
   const sumErr = (xs: Array<{ errors: number } | undefined>): number => xs.reduce((n, x) => n + (x?.errors ?? 0), 0);
-  const tput = { sluice: med(runs.map((r) => r.tput[0].rps)), nginx: opt(runs.map((r) => r.tput[1]?.rps)), errors: [sumErr(runs.map((r) => r.tput[0])), sumErr(runs.map((r) => r.tput[1]))] };
+  const tput = {
+    sluice: med(runs.map((r) => r.tput[0].rps)),
+    nginx: opt(runs.map((r) => r.tput[1]?.rps)),
+    cpu: [med(runs.map((r) => r.tput[0].cpuUs)), opt(runs.map((r) => r.tput[1]?.cpuUs))] as const,
+    errors: [sumErr(runs.map((r) => r.tput[0])), sumErr(runs.map((r) => r.tput[1]))],
+  };
   const lat = { direct: med(runs.map((r) => r.lat[0].p50Us)), sluice: med(runs.map((r) => r.lat[1].p50Us)), nginx: opt(runs.map((r) => r.lat[2]?.p50Us)) };
   const conns = (pick: (r: Run) => [Hs, Hs?]) => ({
     sluice: med(runs.map((r) => pick(r)[0].rate)),
@@ -232,14 +273,26 @@ async function main(): Promise<void> {
   const lines = [
     `machine: ${availableParallelism()} cpu (${cpus()[0]?.model.trim() ?? '?'}), node ${process.version}, nginx ${nginx?.version ?? 'absent'} (worker_processes 1), load average ${loadStart.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}; median of ${repeats} interleaved repeats of ${seconds} s`,
     `sluice: the data plane as installed (node ${DATA_PLANE_NODE_FLAGS.join(' ')} bin/sluice.js dataplane, bundled build); both negotiate ${tls.sluice} (openssl s_client, no ALPN as wrk)`,
-    `HTTPS throughput, ${connections} keep-alive conns (wrk): sluice ${f(tput.sluice)} req/s, nginx ${tput.nginx ? f(tput.nginx) : 'n/a'} → ${ratio(tput.sluice, tput.nginx)} (errors ${tput.errors.join('/')})`,
+    `HTTPS throughput, ${connections} keep-alive conns (wrk): sluice ${f(tput.sluice)} req/s, nginx ${tput.nginx ? f(tput.nginx) : 'n/a'} → ${ratio(tput.sluice, tput.nginx)}; server CPU per request ${f(tput.cpu[0])} vs ${tput.cpu[1] === undefined ? 'n/a' : f(tput.cpu[1])} µs (errors ${tput.errors.join('/')})`,
     `new TLS connections/s, a full handshake + 1 request each (wrk -c ${connections}, Connection: close, ${preload ? 'no session resumption' : 'SESSIONS RESUMED: no C compiler for the preload'}): sluice ${f(hs.sluice)}, nginx ${hs.nginx ? f(hs.nginx) : 'n/a'} → ${ratio(hs.sluice, hs.nginx)}; ${cpu(hs.cpu)} (errors ${hs.errors.join('/')})`,
     `the same with the sessions wrk resumes (nginx resumes every connection, Node on TLS 1.3 every other): sluice ${f(resumed.sluice)}, nginx ${resumed.nginx ? f(resumed.nginx) : 'n/a'} → ${ratio(resumed.sluice, resumed.nginx)}; ${cpu(resumed.cpu)} (errors ${resumed.errors.join('/')})`,
     `p50, 1 conn: direct http ${lat.direct} µs, sluice https ${lat.sluice} µs (+${(lat.sluice - lat.direct).toFixed(0)} µs), nginx https ${lat.nginx ?? 'n/a'} µs (+${lat.nginx === undefined ? 'n/a' : (lat.nginx - lat.direct).toFixed(0)} µs)`,
     `HTTP/2 (h2load -c ${connections} -m 10 -n ${seconds * 2500}): sluice ${f(http2.sluice)} req/s (${http2.protocol}, ${http2.failed} failed), nginx ${http2.nginx ? f(http2.nginx) : 'n/a'} req/s → ${ratio(http2.sluice, http2.nginx)}`,
     `${swaps} certificate swaps under load (PUT /certificates on the data plane's socket): keep-alive ${f(ka.requests)} requests ${ka.errors} failed; connection-per-request ${f(fr.requests)} requests ${fr.errors} failed`,
   ];
+  const mibs = (xs: number[], i: number): string => (xs[i] === undefined ? 'n/a' : `${xs[i].toFixed(1)} MiB`);
+  for (const [j, t] of trials.entries()) {
+    const tp = { rps: med(runs.map((r) => r.trials[j]!.tput.rps)), cpu: med(runs.map((r) => r.trials[j]!.tput.cpuUs)), errors: sumErr(runs.map((r) => r.trials[j]!.tput)) };
+    const h = { rate: med(runs.map((r) => r.trials[j]!.hs.rate)), cpu: med(runs.map((r) => r.trials[j]!.hs.cpuUs)), errors: sumErr(runs.map((r) => r.trials[j]!.hs)) };
+    const pct = (x: number, y: number): string => `${x >= y ? '+' : ''}${(((x - y) / y) * 100).toFixed(0)} %`;
+    lines.push(
+      `trial ${j + 1}, data plane with \`${t.flags.join(' ')}\` (vs installed, same run): HTTPS throughput ${f(tp.rps)} req/s → ${ratio(tp.rps, tput.nginx)} nginx (installed ${ratio(tput.sluice, tput.nginx)}), server CPU per request ${f(tp.cpu)} vs ${f(tput.cpu[0])} µs (${pct(tp.cpu, tput.cpu[0])}); ` +
+        `full handshakes ${f(h.rate)}/s → ${ratio(h.rate, hs.nginx)} nginx (installed ${ratio(hs.sluice, hs.nginx)}), server CPU per connection ${f(h.cpu)} vs ${f(hs.cpu[0])} µs (${pct(h.cpu, hs.cpu[0])}) → ${ratio(hs.cpu[1] ?? 0, h.cpu)} nginx by CPU (installed ${ratio(hs.cpu[1] ?? 0, hs.cpu[0])}); ` +
+        `RSS idle before the load ${mibs(idleRss, j + 1)} vs ${mibs(idleRss, 0)}, 10 s after it ${mibs(afterRss, j + 1)} vs ${mibs(afterRss, 0)} (errors ${tp.errors}/${h.errors})`,
+    );
+  }
   console.log(lines.join('\n'));
+  if (trials.length) return;
   writeFileSync(join(repoRoot, 'bench/RESULTS-router-https.md'), `# bench/router-https, ${new Date().toISOString()}\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`);
 }
 

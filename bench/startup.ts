@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchMain, machine, median, ms, sleep, waitRunOf } from './bench-kit.ts';
-import { memoryOf } from './preview-density-kit.ts';
+import { memoryOf, settledRssMiB as rss } from './preview-density-kit.ts';
 import { bin, freePort, root, runCli, shebangFlags, tempDir } from '../test/e2e/harness.ts';
 import { DataPlaneClient } from '../src/dataplane/data-plane-client.ts';
 import { socketPathOf } from '../src/dataplane/data-plane-paths.ts';
@@ -92,17 +92,6 @@ async function stopDataPlane(dataDir: string): Promise<void> {
   if (memoryOf(h.pid)) process.kill(h.pid, 'SIGKILL');
 }
 
-/** Median of five VmRSS samples 500 ms apart (a GC makes single readings jumpy). */
-async function rss(pid: number): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const m = memoryOf(pid);
-    if (!m) throw new Error(`process ${pid} is gone`);
-    xs.push(m.rssMiB);
-    if (i < 4) await sleep(500);
-  }
-  return median(xs);
-}
 
 const mib = (x: number): string => `${x.toFixed(1)} MiB`;
 const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
