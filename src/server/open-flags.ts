@@ -43,10 +43,11 @@ export function openFlags(deps: ServerFlagsDeps): ServerFlags {
     // The router attributes requests to variants only for flags under a rollout.
     attributed: async (project, environment) => (await store.listFlagRollouts({ states: ACTIVE_FLAG_ROLLOUT_STATES, project, environment })).map((r) => r.flag),
   });
+  const refused = deps.rolloutsRefused !== undefined ? { unattributed: deps.rolloutsRefused } : {};
   const driver = new FlagRolloutDriver(
-    { store, flags, figures: deps.figures, clock, log: (line) => logger.info(line), events: deps.events, ...(deps.rolloutsRefused !== undefined ? { unattributed: deps.rolloutsRefused } : {}) },
+    { store, flags, figures: deps.figures, clock, log: (line) => logger.info(line), events: deps.events, ...refused },
     { lease: new SingletonLease({ store, clock, name: 'flag-rollouts', ...deps.lease }) },
   );
-  const rollouts = new FlagRolloutService({ store, flags, clock, wake: () => driver.wake(), ...(deps.rolloutsRefused !== undefined ? { unattributed: deps.rolloutsRefused } : {}) });
+  const rollouts = new FlagRolloutService({ store, flags, clock, wake: () => driver.wake(), ...refused });
   return { flags, rollouts, driver };
 }

@@ -53,10 +53,11 @@ export interface LiveAlertFigure extends AlertFigure {
 }
 
 const noTraffic: ReadonlyMap<string, ReleaseMetrics> = new Map<string, ReleaseMetrics>();
-const fromRouter: AlertTraffic = { from: 'router' };
 
 export class AlertEvaluator {
   private readonly deps: AlertEvaluatorDeps;
+  /** Where traffic is read: `deps.traffic`, else the router's own counters. */
+  private readonly source: AlertTraffic;
   private readonly watched: WatchedEnvironments;
   private readonly windows = new Map<string, EnvironmentWindow>();
   private readonly states = new Map<string, AlertStateRecord>();
@@ -84,6 +85,7 @@ export class AlertEvaluator {
 
   constructor(deps: AlertEvaluatorDeps) {
     this.deps = deps;
+    this.source = deps.traffic ?? { from: 'router' };
     this.watched = new WatchedEnvironments(deps.store, deps.naming);
   }
 
@@ -117,7 +119,7 @@ export class AlertEvaluator {
 
   /** Why this server cannot judge the alert (a traffic alert with no traffic source), else undefined. */
   unevaluated(alert: Pick<AlertSpec, 'metric'>): string | undefined {
-    const source = this.deps.traffic ?? fromRouter;
+    const source = this.source;
     return source.from === 'none' && readsTraffic(alert) ? source.why : undefined;
   }
 
@@ -191,7 +193,7 @@ export class AlertEvaluator {
     }
     if (this.environments.length === 0) return;
     const wantsRestarts = this.environments.some((e) => e.alerts.some((a) => a.metric === 'restarts'));
-    const source = this.deps.traffic ?? fromRouter;
+    const source = this.source;
     const [, instances] = await Promise.all([this.readTraffic(source, t, refreshed), wantsRestarts ? this.deps.runtime.listInstances() : Promise.resolve([])]);
     const at = now.toISOString();
     for (const e of this.environments) {

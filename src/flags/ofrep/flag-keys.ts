@@ -33,13 +33,15 @@ export function parseFlagKey(key: string): FlagKeyScope | null {
   return { kind, project, environment };
 }
 
+const flagKeyDigest = (key: string): Buffer => createHash('sha256').update(key).digest();
+
 export function hashFlagKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return flagKeyDigest(key).toString('hex');
 }
 
 /** Constant-time check of a key against its stored hash (the digests compared as bytes: no hex of ours). */
 export function flagKeyMatches(key: string, hash: string): boolean {
-  const a = createHash('sha256').update(key).digest();
+  const a = flagKeyDigest(key);
   const b = Buffer.from(hash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
