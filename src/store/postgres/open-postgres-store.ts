@@ -64,8 +64,10 @@ export class PostgresStore extends SqlStore implements StoreBackup {
         return;
       } catch (error) {
         // Kysely's introspection reads the catalog of every schema of the database: another
-        // schema dropped or created at that moment (another installation, another test) fails it
-        // with "schema/relation … does not exist". Migrations are transactional: tried again.
+        // schema dropped, created or migrated at that moment (another installation, another test)
+        // fails it with "schema/relation … does not exist", or "column … of relation … does not
+        // exist" (its pg_get_serial_sequence looks each column up by name). Migrations are
+        // transactional: tried again.
         if (attempt >= 4 || !catalogRace(error)) throw error;
         await sleep(backoffDelay(attempt, 50, 1000));
       }
@@ -73,11 +75,11 @@ export class PostgresStore extends SqlStore implements StoreBackup {
   }
 }
 
-/** PostgreSQL's invalid_schema_name and undefined_table, anywhere in the error's causes. */
+/** PostgreSQL's invalid_schema_name, undefined_table and undefined_column, anywhere in the error's causes. */
 function catalogRace(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
-    if (code === '3F000' || code === '42P01') return true;
+    if (code === '3F000' || code === '42P01' || code === '42703') return true;
   }
   return false;
 }
