@@ -8,6 +8,12 @@ import { promisify } from 'node:util';
 
 export const execFileAsync = promisify(execFile);
 
+/** Writes a run's section at the top of a RESULTS file: the runs before stay below it, with their readings. */
+export function prependResults(file: string, section: string): void {
+  const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  fs.writeFileSync(file, before ? `${section.trimEnd()}\n\n${before}` : section);
+}
+
 export function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);

@@ -17,7 +17,7 @@ import { Pool } from 'undici';
 import { TestRepo, TestServer, adminTokenOf, authHeaders } from '../test/e2e/harness.ts';
 import { openSse } from '../test/api/sse-client.ts';
 import { chromiumPath, signInWithToken } from '../test/e2e/browser-kit.ts';
-import { benchMain, machine, median, quantile, waitRunOf } from './bench-kit.ts';
+import { benchMain, machine, median, prependResults, quantile, waitRunOf } from './bench-kit.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(name);
@@ -206,5 +206,5 @@ await benchMain('dashboard', 900_000, async (onCleanup) => {
     `console errors in the browser: ${errors.length === 0 ? 'none' : errors.join(' | ')}`,
   ];
   for (const l of lines) console.log(l);
-  fs.writeFileSync(path.join(repoRoot, 'bench/RESULTS-dashboard.md'), `# bench/dashboard, ${new Date().toISOString()}\n\n\`bench/dashboard [--projects 50] [--reps 7] [--ticks 400]\` (see bench/dashboard.ts)\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`);
+  prependResults(path.join(repoRoot, 'bench/RESULTS-dashboard.md'), `# bench/dashboard, ${new Date().toISOString()}\n\n\`bench/dashboard [--projects 50] [--reps 7] [--ticks 400]\` (see bench/dashboard.ts)\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`);
 });

@@ -30,7 +30,7 @@ import { DATA_PLANE_NODE_FLAGS } from '../src/server/ensure-data-plane.ts';
 import { bin, freePort } from '../test/e2e/harness.ts';
 import { stopChild } from '../test/stop-child.ts';
 import { waitFor } from '../test/wait-for.ts';
-import { benchMain, machine, median, quantile } from './bench-kit.ts';
+import { benchMain, machine, median, prependResults, quantile } from './bench-kit.ts';
 import { failingCohortOff } from './flag-rollout-off.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, repeats: { type: 'string', default: '3' }, only: { type: 'string' }, profile: { type: 'string' }, baseline: { type: 'string' }, 'node-flags': { type: 'string' } } });
@@ -284,10 +284,7 @@ end
   report(await failingCohortOff(publisher, base, serverKey, 15));
 
   const header = `# bench/flags, ${new Date().toISOString()}\n\n- machine: ${machine()}; load average at start ${load0.toFixed(1)}, at end ${os.loadavg()[0]!.toFixed(1)}\n`;
-  // Newest first: the runs before stay below, with their readings.
-  const results = path.join(import.meta.dirname, 'RESULTS-flags.md');
-  const before = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : '';
-  fs.writeFileSync(results, `${header}${lines.map((l) => `- ${l}`).join('\n')}\n\n${before}`);
+  prependResults(path.join(import.meta.dirname, 'RESULTS-flags.md'), `${header}${lines.map((l) => `- ${l}`).join('\n')}\n`);
 }
 
 await benchMain('bench/flags', 10 * 60_000, main);

@@ -19,7 +19,7 @@ import { setTraffic, type WeightedRelease } from '../src/engine/rollout/traffic.
 import type { Router } from '../src/router/router.ts';
 import { edgeHarness } from '../test/router/edge-harness.ts';
 import { gatewayHarness } from '../test/router/gateway/gateway-harness.ts';
-import { benchMain, machine, median, quantile } from './bench-kit.ts';
+import { benchMain, machine, median, prependResults, quantile } from './bench-kit.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
@@ -87,6 +87,6 @@ await benchMain('kubernetes-gateway', 10 * 60_000, async (onCleanup) => {
     `${ROUNDS} rounds of 5 → 25 → 50 → 100 → stable per half, two alternating halves per router, in one process. ` +
     'The setTraffic read-back loop polls every 50 ms, which bounds both figures from below when the first read misses. ' +
     'Simulated only: no real cluster or Gateway controller (docs/decisions/0050-gateway-router-and-promql.md).\n\n';
-  fs.writeFileSync(path.join(import.meta.dirname, 'RESULTS-kubernetes-gateway.md'), `${header}${lines.map((l) => `- ${l}`).join('\n')}\n`);
+  prependResults(path.join(import.meta.dirname, 'RESULTS-kubernetes-gateway.md'), `${header}${lines.map((l) => `- ${l}`).join('\n')}\n`);
   for (const l of lines) console.log(l);
 });

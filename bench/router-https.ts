@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DATA_PLANE_NODE_FLAGS } from '../src/server/ensure-data-plane.ts';
 import { certKit } from '../test/router/tls-cert-kit.ts';
+import { prependResults } from './bench-kit.ts';
 import { noResumePreload } from './no-resume-preload.ts';
 import { settledRssMiB } from './preview-density-kit.ts';
 import { startBenchDataPlane } from './router-https-dataplane.ts';
@@ -293,7 +294,7 @@ async function main(): Promise<void> {
   }
   console.log(lines.join('\n'));
   if (trials.length) return;
-  writeFileSync(join(repoRoot, 'bench/RESULTS-router-https.md'), `# bench/router-https, ${new Date().toISOString()}\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`);
+  prependResults(join(repoRoot, 'bench/RESULTS-router-https.md'), `# bench/router-https, ${new Date().toISOString()}\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`);
 }
 
 let exitCode = 0;
