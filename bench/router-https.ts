@@ -6,6 +6,7 @@
 // (h2load), and certificate swaps under load (keep-alive and connection-per-request clients).
 // The router is the data plane as installed (router-https-dataplane.ts); both servers must
 // negotiate the same TLS version, cipher and key-exchange group with the load tools' OpenSSL.
+// Beside them, on throughput and p50, the floor: the least Node.js TLS proxy (router-https-floor.ts).
 // Host: localhost.
 // `--dp-flags="<flags>"` (repeatable): a trial of other Node/V8 flags for the data plane; each is a
 // second data plane (its own instances) measured interleaved with the installed one on keep-alive
@@ -23,6 +24,7 @@ import { prependResults } from './bench-kit.ts';
 import { noResumePreload } from './no-resume-preload.ts';
 import { settledRssMiB } from './preview-density-kit.ts';
 import { startBenchDataPlane } from './router-https-dataplane.ts';
+import { startFloorProxy } from './router-https-floor.ts';
 import { clockTicks, cpuTicks, freePort, Procs, sleep } from './router-procs.ts';
 import { runNginx } from './router-targets.ts';
 
@@ -187,6 +189,8 @@ async function main(): Promise<void> {
     trials.push({ flags: nodeFlags, pid: trial.pid, url: `https://localhost:${trial.httpsPort}/` });
   }
   const nginx = await startNginxTls(dp.backendPorts, first);
+  const floor = await startFloorProxy(procs, tmp, first, dp.backendPorts);
+  const floorUrl = `https://localhost:${floor.port}/`;
   const sluiceUrl = `https://localhost:${dp.httpsPort}/`;
   const nginxUrl = nginx ? `https://localhost:${nginx.port}/` : undefined;
   const directUrl = `http://127.0.0.1:${dp.backendPorts[0]}/`;
@@ -196,10 +200,10 @@ async function main(): Promise<void> {
   const dataPlanes = [{ flags: DATA_PLANE_NODE_FLAGS, pid: dp.pid, url: sluiceUrl }, ...trials];
   const idleRss = trials.length ? await Promise.all(dataPlanes.map((d) => settledRssMiB(d.pid))) : [];
   // Warm-up: JIT, upstream pools, session caches (2 s each: a cold router under load is far slower for a while).
-  for (const url of [sluiceUrl, nginxUrl, ...trials.map((t) => t.url)]) if (url) await wrk(url, connections, 2);
+  for (const url of [sluiceUrl, nginxUrl, floorUrl, ...trials.map((t) => t.url)]) if (url) await wrk(url, connections, 2);
 
   // Interleaved repeats; each figure is the median of its repeats (the machine is shared).
-  type Run = { tput: [Served, Served?]; lat: [WrkResult, WrkResult, WrkResult?]; hs: [Hs, Hs?]; resumed: [Hs, Hs?]; h2: [H2, H2?]; trials: Array<{ tput: Served; hs: Hs }> };
+  type Run = { tput: [Served, Served?]; floor: { tput: Served; lat: WrkResult }; lat: [WrkResult, WrkResult, WrkResult?]; hs: [Hs, Hs?]; resumed: [Hs, Hs?]; h2: [H2, H2?]; trials: Array<{ tput: Served; hs: Hs }> };
   const runs: Run[] = [];
   for (let i = 0; i < repeats; i++) {
     // Trials in a rotating order (a position in the sequence must not favour one).
@@ -213,6 +217,7 @@ async function main(): Promise<void> {
       trials: trialRuns,
       tput: [await served(sluiceUrl, dp.pid, connections, seconds), nginx && nginxUrl ? await served(nginxUrl, nginx.pid, connections, seconds) : undefined],
       lat: [await wrk(directUrl, 1, seconds), await wrk(sluiceUrl, 1, seconds), nginxUrl ? await wrk(nginxUrl, 1, seconds) : undefined],
+      floor: { tput: await served(floorUrl, floor.pid, connections, seconds), lat: await wrk(floorUrl, 1, seconds) },
       hs: [await handshakes(sluiceUrl, dp.pid, seconds, preload), nginx && nginxUrl ? await handshakes(nginxUrl, nginx.pid, seconds, preload) : undefined],
       resumed: [await handshakes(sluiceUrl, dp.pid, seconds, undefined), nginx && nginxUrl ? await handshakes(nginxUrl, nginx.pid, seconds, undefined) : undefined],
       h2: [await h2(dp.httpsPort, seconds, connections), nginx ? await h2(nginx.port, seconds, connections) : undefined],
@@ -221,7 +226,7 @@ async function main(): Promise<void> {
     console.log(
       `  repeat ${i + 1}/${repeats} (load ${(loadavg()[0] ?? 0).toFixed(1)}): https ${Math.round(run.tput[0].rps)}/${Math.round(run.tput[1]?.rps ?? 0)} req/s, new conns ${Math.round(run.hs[0].rate)}/${Math.round(run.hs[1]?.rate ?? 0)}/s ` +
         `(${Math.round(run.hs[0].cpuUs)}/${Math.round(run.hs[1]?.cpuUs ?? 0)} µs cpu each), resumable ${Math.round(run.resumed[0].rate)}/${Math.round(run.resumed[1]?.rate ?? 0)}/s, ` +
-        `p50 ${run.lat[0].p50Us}/${run.lat[1].p50Us}/${run.lat[2]?.p50Us ?? 0} µs, h2 ${Math.round(run.h2[0].rps)}/${Math.round(run.h2[1]?.rps ?? 0)} req/s (sluice/nginx)` +
+        `p50 ${run.lat[0].p50Us}/${run.lat[1].p50Us}/${run.lat[2]?.p50Us ?? 0} µs, floor ${Math.round(run.floor.tput.rps)} req/s (${Math.round(run.floor.tput.cpuUs)} µs cpu each) p50 ${run.floor.lat.p50Us} µs, h2 ${Math.round(run.h2[0].rps)}/${Math.round(run.h2[1]?.rps ?? 0)} req/s (sluice/nginx)` +
         run.trials.map((t, j) => `; trial ${j + 1}: https ${Math.round(t.tput.rps)} req/s (${Math.round(t.tput.cpuUs)} µs cpu each), new conns ${Math.round(t.hs.rate)}/s (${Math.round(t.hs.cpuUs)} µs cpu each)`).join(''),
     );
   }
@@ -240,6 +245,7 @@ async function main(): Promise<void> {
     cpu: [med(runs.map((r) => r.tput[0].cpuUs)), opt(runs.map((r) => r.tput[1]?.cpuUs))] as const,
     errors: [sumErr(runs.map((r) => r.tput[0])), sumErr(runs.map((r) => r.tput[1]))],
   };
+  const floorFig = { rps: med(runs.map((r) => r.floor.tput.rps)), cpu: med(runs.map((r) => r.floor.tput.cpuUs)), p50: med(runs.map((r) => r.floor.lat.p50Us)), errors: sumErr(runs.map((r) => r.floor.tput)) };
   const lat = { direct: med(runs.map((r) => r.lat[0].p50Us)), sluice: med(runs.map((r) => r.lat[1].p50Us)), nginx: opt(runs.map((r) => r.lat[2]?.p50Us)) };
   const conns = (pick: (r: Run) => [Hs, Hs?]) => ({
     sluice: med(runs.map((r) => pick(r)[0].rate)),
@@ -278,6 +284,7 @@ async function main(): Promise<void> {
     `new TLS connections/s, a full handshake + 1 request each (wrk -c ${connections}, Connection: close, ${preload ? 'no session resumption' : 'SESSIONS RESUMED: no C compiler for the preload'}): sluice ${f(hs.sluice)}, nginx ${hs.nginx ? f(hs.nginx) : 'n/a'} → ${ratio(hs.sluice, hs.nginx)}; ${cpu(hs.cpu)} (errors ${hs.errors.join('/')})`,
     `the same with the sessions wrk resumes (nginx resumes every connection, Node on TLS 1.3 every other): sluice ${f(resumed.sluice)}, nginx ${resumed.nginx ? f(resumed.nginx) : 'n/a'} → ${ratio(resumed.sluice, resumed.nginx)}; ${cpu(resumed.cpu)} (errors ${resumed.errors.join('/')})`,
     `p50, 1 conn: direct http ${lat.direct} µs, sluice https ${lat.sluice} µs (+${(lat.sluice - lat.direct).toFixed(0)} µs), nginx https ${lat.nginx ?? 'n/a'} µs (+${lat.nginx === undefined ? 'n/a' : (lat.nginx - lat.direct).toFixed(0)} µs)`,
+    `the floor, the least Node.js TLS proxy (node:http2 allowHTTP1 + undici Pool, no routing, the data plane's flags, same certificate and instances): ${f(floorFig.rps)} req/s → ${ratio(floorFig.rps, tput.nginx)} nginx, server CPU per request ${f(floorFig.cpu)} µs (the data plane ${ratio(tput.cpu[0], floorFig.cpu)} of it); p50 ${floorFig.p50} µs (+${(floorFig.p50 - lat.direct).toFixed(0)} µs over direct; the data plane ${lat.sluice - floorFig.p50 >= 0 ? '+' : ''}${(lat.sluice - floorFig.p50).toFixed(0)} µs over the floor) (errors ${floorFig.errors})`,
     `HTTP/2 (h2load -c ${connections} -m 10 -n ${seconds * 2500}): sluice ${f(http2.sluice)} req/s (${http2.protocol}, ${http2.failed} failed), nginx ${http2.nginx ? f(http2.nginx) : 'n/a'} req/s → ${ratio(http2.sluice, http2.nginx)}`,
     `${swaps} certificate swaps under load (PUT /certificates on the data plane's socket): keep-alive ${f(ka.requests)} requests ${ka.errors} failed; connection-per-request ${f(fr.requests)} requests ${fr.errors} failed`,
   ];
