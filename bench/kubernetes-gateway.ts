@@ -7,7 +7,6 @@
 // every setTraffic sets the environment's two hosts. Both stacks run in this process.
 // Options: --rounds N (20), --reconcile-ms M (the simulated controller's delay, 0).
 // Run with: bench/kubernetes-gateway
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../src/engine/clock.ts';
