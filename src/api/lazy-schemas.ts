@@ -48,7 +48,10 @@ export function lazySchemas<M extends object>(importModule: () => Promise<M>): L
     let handle = handles.get(key);
     if (!handle) {
       handle = new LazySchema(async () => {
-        loading ??= importModule();
+        loading ??= importModule().catch((error: unknown) => {
+          loading = undefined;
+          throw error;
+        });
         const schema = (await loading)[key as keyof M];
         if (schema === undefined) throw new Error(`the schema module exports no ${key}`);
         return schema as z.ZodType;
