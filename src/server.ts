@@ -1,6 +1,5 @@
 // The composition root: the only place that picks concrete drivers (SQLite store, local
 // runner, git source, process runtime, edge router) and wires them into the engine and API.
-import { openImagePublisher } from './server/open-image-publisher.ts';
 import { EventLog } from './events/event-log.ts';
 import { packageRoot } from './config/package-root.ts';
 import { SingletonLease } from './engine/singleton-lease.ts';
@@ -253,7 +252,8 @@ export async function startServer(opts: ServerOptions, logger: Logger = textLogg
       targetUrl: deployer.urlOf(run.project, env),
     });
   };
-  const images = opts.registry ? openImagePublisher(opts.registry, (g, k) => secrets.readInternal(g, k)) : undefined;
+  // The registry client (and its zod schemas of OCI manifests) loads only with --registry.
+  const images = opts.registry ? (await import('./server/open-image-publisher.ts')).openImagePublisher(opts.registry, (g, k) => secrets.readInternal(g, k)) : undefined;
   const engine = new Engine({ store, runner: new LocalRunner({ sandbox }), artifacts, ...(images ? { images } : {}), sourceOf, deployer, router, clock: systemClock, config, secrets, redact, onRunState, tracing, metrics, logs: logs.runLogs, eventLog }, logger);
 
   const publicUrl = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : null;

@@ -4,7 +4,7 @@ import { need, seesEnvironment } from '../auth/permission.ts';
 import type { AlertView } from '../engine/alerts/alert-views.ts';
 import { NotFoundError } from '../errors.ts';
 import { errorResponses, projectParams } from './schemas/common-schemas.ts';
-import { alertListSchema, envQuerySchema } from './schemas/observe-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface AlertApiDeps {
   /** Throws NotFoundError for an unknown project. */
@@ -16,7 +16,8 @@ type Params = Record<string, string>;
 type Query = Record<string, string | undefined>;
 
 export function registerAlertRoutes(app: FastifyInstance, deps: AlertApiDeps): void {
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/alerts', { schema: { summary: 'Alerts and their state', params: projectParams, querystring: envQuerySchema, response: { 200: alertListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  const observeSchemas = lazySchemas(() => import('./schemas/observe-schemas.ts'));
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/alerts', { schema: { summary: 'Alerts and their state', params: projectParams, querystring: observeSchemas.envQuerySchema, response: { 200: observeSchemas.alertListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     const project = req.params.name!;
     await deps.assertProject(project);
     const env = req.query.env;

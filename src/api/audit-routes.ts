@@ -5,7 +5,7 @@ import { InvalidInputError } from '../errors.ts';
 import type { AuditTrail } from '../engine/audit/audit-trail.ts';
 import { need } from '../auth/permission.ts';
 import { errorResponses } from './schemas/common-schemas.ts';
-import { auditListSchema, auditQuerySchema, auditVerificationSchema } from './schemas/admin-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 type Query = Record<string, string | undefined>;
 
@@ -26,9 +26,10 @@ function sinceOf(value: string | undefined): string | undefined {
 }
 
 export function registerAuditRoutes(app: FastifyInstance, trail: AuditTrail): void {
-  app.get<{ Querystring: Query }>('/api/audit', { schema: { summary: 'Audit entries, newest first', querystring: auditQuerySchema, response: { 200: auditListSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req) => {
+  const adminSchemas = lazySchemas(() => import('./schemas/admin-schemas.ts'));
+  app.get<{ Querystring: Query }>('/api/audit', { schema: { summary: 'Audit entries, newest first', querystring: adminSchemas.auditQuerySchema, response: { 200: adminSchemas.auditListSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req) => {
     const project = req.query.project || undefined;
     return trail.list({ limit: limitOf(req.query.limit), since: sinceOf(req.query.since), ...(project !== undefined ? { project } : {}) });
   });
-  app.get('/api/audit/verify', { schema: { summary: 'Verify the whole hash chain', response: { 200: auditVerificationSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async () => trail.verify());
+  app.get('/api/audit/verify', { schema: { summary: 'Verify the whole hash chain', response: { 200: adminSchemas.auditVerificationSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async () => trail.verify());
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
 import { need } from '../auth/permission.ts';
 import { errorResponses } from './schemas/common-schemas.ts';
-import { backupBodySchema, backupFileSchema } from './schemas/admin-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface BackupApiDeps {
   /** Makes the copy (`hint`: the operator's file name, for advice); `remove` deletes it. */
@@ -15,7 +15,8 @@ export interface BackupApiDeps {
 }
 
 export function registerBackupRoute(app: FastifyInstance, deps: BackupApiDeps): void {
-  app.post('/api/backup', { schema: { summary: 'A consistent copy of the store (never the master key)', body: backupBodySchema, response: { 200: { description: 'the copy; x-sluice-master-key names where the key lives', content: { 'application/vnd.sqlite3': { schema: backupFileSchema } } }, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req, reply) => {
+  const adminSchemas = lazySchemas(() => import('./schemas/admin-schemas.ts'));
+  app.post('/api/backup', { schema: { summary: 'A consistent copy of the store (never the master key)', body: adminSchemas.backupBodySchema, response: { 200: { description: 'the copy; x-sluice-master-key names where the key lives', content: { 'application/vnd.sqlite3': { schema: adminSchemas.backupFileSchema } } }, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req, reply) => {
     const b = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
     const hint = b.file ?? 'sluice-backup.db';
     if (typeof hint !== 'string' || hint === '' || hint.length > 4096) throw new InvalidInputError('file must be a file name');

@@ -6,7 +6,7 @@ import type { CertificateRecord, CertificateState } from '../certificates/certif
 import type { DomainClaim } from '../domains/domain-claim.ts';
 import { NotFoundError } from '../errors.ts';
 import { errorResponses, projectParams } from './schemas/common-schemas.ts';
-import { domainListSchema, envQuerySchema } from './schemas/observe-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface DomainApiDeps {
   /** Throws NotFoundError for an unknown project. */
@@ -53,7 +53,8 @@ type Params = Record<string, string>;
 type Query = Record<string, string | undefined>;
 
 export function registerDomainRoutes(app: FastifyInstance, deps: DomainApiDeps): void {
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/domains', { schema: { summary: 'Custom domains and their certificates', params: projectParams, querystring: envQuerySchema, response: { 200: domainListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  const observeSchemas = lazySchemas(() => import('./schemas/observe-schemas.ts'));
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/domains', { schema: { summary: 'Custom domains and their certificates', params: projectParams, querystring: observeSchemas.envQuerySchema, response: { 200: observeSchemas.domainListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     const project = req.params.name!;
     await deps.assertProject(project);
     const env = req.query.env;

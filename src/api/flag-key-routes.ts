@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { need, seesEnvironment } from '../auth/permission.ts';
 import { NotFoundError } from '../errors.ts';
 import { environmentParams, errorResponses } from './schemas/common-schemas.ts';
-import { flagKeysSchema } from './schemas/flag-schemas.ts';
 import { assertDnsLabel } from '../engine/names.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface FlagKeyApiDeps {
   /** Throws NotFoundError for an unknown project. */
@@ -16,7 +16,8 @@ export interface FlagKeyApiDeps {
 }
 
 export function registerFlagKeyRoutes(app: FastifyInstance, deps: FlagKeyApiDeps): void {
-  app.get<{ Params: Record<string, string> }>('/api/projects/:name/environments/:env/flag-keys', { schema: { summary: "The environment's public (client) flag key", params: environmentParams, response: { 200: flagKeysSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  const flagSchemas = lazySchemas(() => import('./schemas/flag-schemas.ts'));
+  app.get<{ Params: Record<string, string> }>('/api/projects/:name/environments/:env/flag-keys', { schema: { summary: "The environment's public (client) flag key", params: environmentParams, response: { 200: flagSchemas.flagKeysSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     const { name, env } = req.params as { name: string; env: string };
     await deps.assertProject(name);
     if (!seesEnvironment(req.principal, env)) throw new NotFoundError('environment', env);

@@ -10,7 +10,7 @@ import type { ApiAuditor } from './audit-hook.ts';
 import { registerFlagRolloutRoutes, type FlagRolloutApiDeps } from './flag-rollout-routes.ts';
 import { principalOf } from './request-guard.ts';
 import { environmentParams, errorResponses } from './schemas/common-schemas.ts';
-import { flagCommandBodySchema, flagDetailSchema, flagHistoryQuerySchema, flagHistorySchema, flagListSchema, flagParams, flagRevertBodySchema } from './schemas/flag-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface FlagApiDeps {
   /** Throws NotFoundError for an unknown project or environment. */
@@ -24,18 +24,19 @@ type Query = Record<string, string | undefined>;
 const base = '/api/projects/:name/environments/:env/flags';
 
 export function registerFlagRoutes(app: FastifyInstance, deps: FlagApiDeps, auditor: ApiAuditor): void {
+  const flagSchemas = lazySchemas(() => import('./schemas/flag-schemas.ts'));
   registerFlagRolloutRoutes(app, deps, auditor);
-  app.get<{ Params: Params }>(base, { schema: { summary: "The environment's flags", params: environmentParams, response: { 200: flagListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  app.get<{ Params: Params }>(base, { schema: { summary: "The environment's flags", params: environmentParams, response: { 200: flagSchemas.flagListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     await deps.assertEnvironment(req.params.name!, req.params.env!);
     return deps.flags.list(req.params.name!, req.params.env!);
   });
 
-  app.get<{ Params: Params }>(`${base}/:key`, { schema: { summary: 'One flag', params: flagParams, response: { 200: flagDetailSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  app.get<{ Params: Params }>(`${base}/:key`, { schema: { summary: 'One flag', params: flagSchemas.flagParams, response: { 200: flagSchemas.flagDetailSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     await deps.assertEnvironment(req.params.name!, req.params.env!);
     return deps.flags.get(req.params.name!, req.params.env!, req.params.key!);
   });
 
-  app.get<{ Params: Params; Querystring: Query }>(`${base}/:key/history`, { schema: { summary: 'Changes of a flag, newest first', params: flagParams, querystring: flagHistoryQuerySchema, response: { 200: flagHistorySchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  app.get<{ Params: Params; Querystring: Query }>(`${base}/:key/history`, { schema: { summary: 'Changes of a flag, newest first', params: flagSchemas.flagParams, querystring: flagSchemas.flagHistoryQuerySchema, response: { 200: flagSchemas.flagHistorySchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     await deps.assertEnvironment(req.params.name!, req.params.env!);
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidInputError('limit must be a whole number from 1 to 1000');
@@ -44,7 +45,7 @@ export function registerFlagRoutes(app: FastifyInstance, deps: FlagApiDeps, audi
     return deps.flags.history(req.params.name!, req.params.env!, req.params.key!, limit);
   });
 
-  app.put<{ Params: Params }>(`${base}/:key`, { schema: { summary: 'Change a flag (answers once evaluations serve it)', params: flagParams, body: flagCommandBodySchema, response: { 200: flagDetailSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {
+  app.put<{ Params: Params }>(`${base}/:key`, { schema: { summary: 'Change a flag (answers once evaluations serve it)', params: flagSchemas.flagParams, body: flagSchemas.flagCommandBodySchema, response: { 200: flagSchemas.flagDetailSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const { name, env, key } = req.params as { name: string; env: string; key: string };
     await deps.assertEnvironment(name, env);
     const parsed = flagCommandSchema.safeParse(req.body);
@@ -54,7 +55,7 @@ export function registerFlagRoutes(app: FastifyInstance, deps: FlagApiDeps, audi
     return view;
   });
 
-  app.post<{ Params: Params }>(`${base}/:key/revert`, { schema: { summary: 'Back to an earlier version of the flag', params: flagParams, body: flagRevertBodySchema, response: { 200: flagDetailSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {
+  app.post<{ Params: Params }>(`${base}/:key/revert`, { schema: { summary: 'Back to an earlier version of the flag', params: flagSchemas.flagParams, body: flagSchemas.flagRevertBodySchema, response: { 200: flagSchemas.flagDetailSchema, ...errorResponses } }, config: { permission: need.deployerOneEnvironment } }, async (req) => {
     const { name, env, key } = req.params as { name: string; env: string; key: string };
     await deps.assertEnvironment(name, env);
     const to = (req.body as { to?: unknown } | undefined)?.to;

@@ -17,7 +17,7 @@ import { principalOf } from './request-guard.ts';
 import { visibleTraffic } from './visible-views.ts';
 import { startSse, type SseStream } from './sse.ts';
 import { errorResponses, projectParams } from './schemas/common-schemas.ts';
-import { liveStreamSchema, streamQuerySchema, trafficSchema } from './schemas/live-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface LiveApiDeps {
   feed: ChangeFeed;
@@ -52,6 +52,7 @@ function visibleTo(p: Principal, project: string | undefined): (c: LiveChange) =
 }
 
 export function registerLiveRoutes(app: FastifyInstance, deps: LiveApiDeps): void {
+  const liveSchemas = lazySchemas(() => import('./schemas/live-schemas.ts'));
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   const open = new Set<SseStream>();
   // Before the server stops listening: an open stream would hold app.close() forever.
@@ -59,7 +60,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveApiDeps): voi
     for (const s of open) s.end();
   });
 
-  app.get<{ Querystring: Query }>('/api/stream', { schema: { summary: 'What changes, live (SSE), for the dashboard', querystring: streamQuerySchema, response: { 200: { description: 'a text/event-stream', content: { 'text/event-stream': { schema: liveStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
+  app.get<{ Querystring: Query }>('/api/stream', { schema: { summary: 'What changes, live (SSE), for the dashboard', querystring: liveSchemas.streamQuerySchema, response: { 200: { description: 'a text/event-stream', content: { 'text/event-stream': { schema: liveSchemas.liveStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
     const p = principalOf(req);
     const project = req.query.project;
     if (project !== undefined) {
@@ -141,7 +142,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveApiDeps): voi
     live = true;
   });
 
-  app.get<{ Params: Record<string, string> }>('/api/projects/:name/traffic', { schema: { summary: "Each environment's recent requests/s and error rate (15 minutes at 5 s)", params: projectParams, response: { 200: trafficSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  app.get<{ Params: Record<string, string> }>('/api/projects/:name/traffic', { schema: { summary: "Each environment's recent requests/s and error rate (15 minutes at 5 s)", params: projectParams, response: { 200: liveSchemas.trafficSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     const name = req.params.name!;
     await deps.assertProject(name);
     const p = principalOf(req);

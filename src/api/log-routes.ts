@@ -23,7 +23,7 @@ import { principalOf } from './request-guard.ts';
 import { startSse, type SseStream } from './sse.ts';
 import { visibleRun } from './visible-run.ts';
 import { environmentParams, errorResponses, runParams } from './schemas/common-schemas.ts';
-import { logAnswerSchema, logQuerySchema, sseStreamSchema } from './schemas/observe-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface LogApiDeps {
   store: LogStore;
@@ -94,6 +94,7 @@ function filterOf(search: LogSearch): LogFilter & Pick<LogSearch, 'text'> {
 }
 
 export function registerLogRoutes(app: FastifyInstance, engine: Engine, deps: LogApiDeps): void {
+  const observeSchemas = lazySchemas(() => import('./schemas/observe-schemas.ts'));
   const now = deps.now ?? ((): Date => new Date());
   const followOpts = { heartbeatMs: deps.heartbeatMs ?? 15_000, pollMs: deps.pollMs ?? 1000 };
 
@@ -119,7 +120,7 @@ export function registerLogRoutes(app: FastifyInstance, engine: Engine, deps: Lo
       .finally(() => open.delete(sse));
   };
 
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', { schema: { summary: "An environment's log lines: the newest, a search, or followed", params: environmentParams, querystring: logQuerySchema, response: { 200: { description: 'an array (no search parameters), a page (search), or with follow=1 a text/event-stream', content: { 'application/json': { schema: logAnswerSchema }, 'text/event-stream': { schema: sseStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/environments/:env/logs', { schema: { summary: "An environment's log lines: the newest, a search, or followed", params: environmentParams, querystring: observeSchemas.logQuerySchema, response: { 200: { description: 'an array (no search parameters), a page (search), or with follow=1 a text/event-stream', content: { 'application/json': { schema: observeSchemas.logAnswerSchema }, 'text/event-stream': { schema: observeSchemas.sseStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
     checkParameters(req.query, [...searchParameters, 'tail', 'follow', 'after']);
     await engine.project(req.params.name!);
     const scope = { project: req.params.name!, environment: req.params.env! };
@@ -141,7 +142,7 @@ export function registerLogRoutes(app: FastifyInstance, engine: Engine, deps: Lo
     await stream(reply, () => ({ store: deps.store, appends: deps.appends, filter: filterOf(search), after }), initial);
   });
 
-  app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', { schema: { summary: "A run's log lines: all, after an id, a search, or followed", params: runParams, querystring: logQuerySchema, response: { 200: { description: 'an array (no search parameters), a page (search), or with follow=1 a text/event-stream', content: { 'application/json': { schema: logAnswerSchema }, 'text/event-stream': { schema: sseStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
+  app.get<{ Params: Params; Querystring: Query }>('/api/runs/:id/logs', { schema: { summary: "A run's log lines: all, after an id, a search, or followed", params: runParams, querystring: observeSchemas.logQuerySchema, response: { 200: { description: 'an array (no search parameters), a page (search), or with follow=1 a text/event-stream', content: { 'application/json': { schema: observeSchemas.logAnswerSchema }, 'text/event-stream': { schema: observeSchemas.sseStreamSchema } } }, ...errorResponses } }, config: { permission: need.viewer } }, async (req, reply) => {
     checkParameters(req.query, [...searchParameters, 'follow', 'after']);
     const { run } = visibleRun(principalOf(req), await engine.run(req.params.id!), req.params.id!);
     const follow = following(req.query);

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { need } from '../auth/permission.ts';
 import { InvalidInputError } from '../errors.ts';
 import { errorResponses, projectParams } from './schemas/common-schemas.ts';
-import { deliveryListSchema, limitQuerySchema } from './schemas/observe-schemas.ts';
 import type { DeliveryLogEntry } from '../notifications/delivery-record.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface NotificationApiDeps {
   /** Throws NotFoundError for an unknown project. */
@@ -35,7 +35,8 @@ type Params = Record<string, string>;
 type Query = Record<string, string | undefined>;
 
 export function registerNotificationRoutes(app: FastifyInstance, deps: NotificationApiDeps): void {
-  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/notifications', { schema: { summary: 'The delivery log of notifications', params: projectParams, querystring: limitQuerySchema, response: { 200: deliveryListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
+  const observeSchemas = lazySchemas(() => import('./schemas/observe-schemas.ts'));
+  app.get<{ Params: Params; Querystring: Query }>('/api/projects/:name/notifications', { schema: { summary: 'The delivery log of notifications', params: projectParams, querystring: observeSchemas.limitQuerySchema, response: { 200: observeSchemas.deliveryListSchema, ...errorResponses } }, config: { permission: need.viewer } }, async (req) => {
     const project = req.params.name!;
     await deps.assertProject(project);
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);

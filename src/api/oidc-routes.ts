@@ -11,7 +11,7 @@ import { cookieOf, isHttps } from './session-cookie.ts';
 import { startSession } from './start-session.ts';
 import type { ApiAuditor } from './audit-hook.ts';
 import { statusOfCode } from './error-status.ts';
-import { htmlPageSchema, oidcCallbackQuerySchema, oidcLoginQuerySchema } from './schemas/session-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface OidcRouteDeps {
   /** null: no --oidc-issuer; the routes exist and say so. */
@@ -44,16 +44,16 @@ function configured(deps: OidcRouteDeps): OidcLogin {
   return deps.login;
 }
 
-/** Refusals are pages for a person in a browser, not JSON. */
-const pageAnswers = {
-  '4xx': { description: 'a page saying why the sign-in was refused', content: { 'text/html': { schema: htmlPageSchema } } },
-  '5xx': { description: 'a page saying what is unavailable (not configured, the provider unreachable)', content: { 'text/html': { schema: htmlPageSchema } } },
-};
-
 export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps, auditor: ApiAuditor): void {
+  const sessionSchemas = lazySchemas(() => import('./schemas/session-schemas.ts'));
+  /** Refusals are pages for a person in a browser, not JSON. */
+  const pageAnswers = {
+    '4xx': { description: 'a page saying why the sign-in was refused', content: { 'text/html': { schema: sessionSchemas.htmlPageSchema } } },
+    '5xx': { description: 'a page saying what is unavailable (not configured, the provider unreachable)', content: { 'text/html': { schema: sessionSchemas.htmlPageSchema } } },
+  };
   // The SSO button links here (with ?return=/the/page): off to the provider.
   const secure = (req: FastifyRequest): boolean => isHttps(req, app.sessionGate.publicOrigin);
-  app.get('/api/auth/oidc/login', { schema: { summary: 'Single sign-on: off to the OpenID provider', querystring: oidcLoginQuerySchema, response: { 302: { description: 'to the provider, with a sealed cookie holding the pending sign-in', content: {} }, ...pageAnswers } }, config: { permission: need.public } }, async function oidcLogin(req, reply) {
+  app.get('/api/auth/oidc/login', { schema: { summary: 'Single sign-on: off to the OpenID provider', querystring: sessionSchemas.oidcLoginQuerySchema, response: { 302: { description: 'to the provider, with a sealed cookie holding the pending sign-in', content: {} }, ...pageAnswers } }, config: { permission: need.public } }, async function oidcLogin(req, reply) {
     try {
       const { url, cookie } = await configured(deps).begin(safeReturnPath((req.query as { return?: unknown }).return));
       return reply.code(302).header('cache-control', 'no-store').header('set-cookie', loginCookie(cookie, loginCookieMaxAgeS, secure(req))).header('location', url).send();
@@ -63,7 +63,7 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps, au
   });
 
   // The provider sends the browser back here with ?code&state (or ?error).
-  app.get(oidcCallbackPath, { schema: { summary: "The provider's redirect back: starts the session", querystring: oidcCallbackQuerySchema, response: { 303: { description: 'signed in: to the page the sign-in started from, with the session cookie', content: {} }, ...pageAnswers } }, config: { permission: need.public } }, async function oidcCallback(req, reply) {
+  app.get(oidcCallbackPath, { schema: { summary: "The provider's redirect back: starts the session", querystring: sessionSchemas.oidcCallbackQuerySchema, response: { 303: { description: 'signed in: to the page the sign-in started from, with the session cookie', content: {} }, ...pageAnswers } }, config: { permission: need.public } }, async function oidcCallback(req, reply) {
     // Whatever happens, the pending sign-in is used up.
     void reply.header('set-cookie', loginCookie('', 0, secure(req)));
     try {

@@ -3,12 +3,31 @@
 // components under that name. Loaded on the first GET /api/openapi.json only.
 import { z } from 'zod';
 import type { Permission } from '../auth/permission.ts';
+import { LazySchema } from './lazy-schemas.ts';
 
 export interface DocumentedRoute {
   method: string;
   url: string;
   schema: RouteSchemas | undefined;
   permission: Permission | undefined;
+}
+
+/** A route as it was added: its schemas may still be handles (src/api/lazy-schemas.ts). */
+export interface DeclaredRoute extends Omit<DocumentedRoute, 'schema'> {
+  schema: unknown;
+}
+
+/** Loads every schema handle of a route's schemas, so that the document is made from zod schemas. */
+async function loaded(value: unknown): Promise<unknown> {
+  if (value instanceof LazySchema) return value.load();
+  if (value === null || typeof value !== 'object' || value instanceof z.ZodType || Array.isArray(value)) return value;
+  const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await loaded(v)] as const));
+  return Object.fromEntries(entries);
+}
+
+/** The routes with their schemas loaded. */
+export async function loadedRoutes(routes: readonly DeclaredRoute[]): Promise<DocumentedRoute[]> {
+  return Promise.all(routes.map(async (route) => ({ ...route, schema: (await loaded(route.schema)) as RouteSchemas | undefined })));
 }
 
 type ResponseEntry = z.ZodType | { description?: string; content: Record<string, { schema: z.ZodType }> };

@@ -5,18 +5,22 @@
 import type { FastifyInstance } from 'fastify';
 import { need } from '../auth/permission.ts';
 import { packageVersion } from '../config/package-version.ts';
-import type { DocumentedRoute, RouteSchemas } from './openapi-document.ts';
+import type { DeclaredRoute } from './openapi-document.ts';
 import { errorResponses } from './schemas/common-schemas.ts';
-import { openApiSchema } from './schemas/server-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export function registerOpenApiRoute(app: FastifyInstance): void {
-  const routes: DocumentedRoute[] = [];
+  const serverSchemas = lazySchemas(() => import('./schemas/server-schemas.ts'));
+  const routes: DeclaredRoute[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema: route.schema as RouteSchemas | undefined, permission: route.config?.permission });
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema: route.schema, permission: route.config?.permission });
   });
   let document: Promise<string> | undefined;
-  const build = async (): Promise<string> => JSON.stringify((await import('./openapi-document.ts')).openApiDocument(routes, packageVersion()));
-  app.get('/api/openapi.json', { config: { permission: need.viewer }, schema: { summary: 'This document (OpenAPI 3.1)', response: { 200: openApiSchema, ...errorResponses } } }, async (_req, reply) => {
+  const build = async (): Promise<string> => {
+    const { loadedRoutes, openApiDocument } = await import('./openapi-document.ts');
+    return JSON.stringify(openApiDocument(await loadedRoutes(routes), packageVersion()));
+  };
+  app.get('/api/openapi.json', { config: { permission: need.viewer }, schema: { summary: 'This document (OpenAPI 3.1)', response: { 200: serverSchemas.openApiSchema, ...errorResponses } } }, async (_req, reply) => {
     document ??= build().catch((error: unknown) => {
       document = undefined;
       throw error;

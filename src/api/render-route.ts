@@ -6,7 +6,7 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { RenderSources } from '../render/render-release.ts';
 import { parseGatewayRef, type GatewayRef } from '../router/gateway/httproute-manifest.ts';
 import { environmentParams, errorResponses } from './schemas/common-schemas.ts';
-import { renderQuerySchema, renderSchema } from './schemas/deploy-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export type RenderApiDeps = Omit<RenderSources, 'gateway'> & {
   /** The server's --gateway; absent: sluice-system/sluice. */
@@ -17,9 +17,10 @@ export type RenderApiDeps = Omit<RenderSources, 'gateway'> & {
 const defaultGateway: GatewayRef = { namespace: 'sluice-system', name: 'sluice' };
 
 export function registerRenderRoute(app: FastifyInstance, deps: RenderApiDeps): void {
+  const deploySchemas = lazySchemas(() => import('./schemas/deploy-schemas.ts'));
   app.get<{ Params: { name: string; env: string }; Querystring: { release?: string; gateway?: string } }>(
     '/api/projects/:name/environments/:env/render',
-    { schema: { summary: 'The Kubernetes manifests of a release (Deployments, Services, HTTPRoutes with the current weights)', params: environmentParams, querystring: renderQuerySchema, response: { 200: renderSchema, ...errorResponses } }, config: { permission: need.viewer } },
+    { schema: { summary: 'The Kubernetes manifests of a release (Deployments, Services, HTTPRoutes with the current weights)', params: environmentParams, querystring: deploySchemas.renderQuerySchema, response: { 200: deploySchemas.renderSchema, ...errorResponses } }, config: { permission: need.viewer } },
     async (req) => {
       await deps.assertProject(req.params.name);
       if (!seesEnvironment(req.principal, req.params.env)) throw new NotFoundError('environment', `${req.params.name}/${req.params.env}`);

@@ -13,7 +13,7 @@ import { clearSessionCookie, isHttps, sessionCookieOf } from './session-cookie.t
 import { refuseFailedAuthentication } from './request-guard.ts';
 import { startSession } from './start-session.ts';
 import { errorResponses } from './schemas/common-schemas.ts';
-import { authConfigSchema, sessionSchema, sessionStateSchema, signInBodySchema } from './schemas/session-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 export interface AuthConfig {
   /** Whether "Sign in with SSO" is offered (OpenID Connect is configured). */
@@ -38,9 +38,10 @@ function sessionView(s: ActiveSession): Record<string, unknown> {
 }
 
 export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
-  app.get('/api/auth/config', { schema: { summary: 'What the sign-in page offers', response: { 200: authConfigSchema, ...errorResponses } }, config: { permission: need.public } }, async () => deps.authConfig());
+  const sessionSchemas = lazySchemas(() => import('./schemas/session-schemas.ts'));
+  app.get('/api/auth/config', { schema: { summary: 'What the sign-in page offers', response: { 200: sessionSchemas.authConfigSchema, ...errorResponses } }, config: { permission: need.public } }, async () => deps.authConfig());
 
-  app.post('/api/session', { schema: { summary: 'Sign in with an API token: sets the session cookie', body: signInBodySchema, response: { 201: sessionSchema, ...errorResponses } }, config: { permission: need.public } }, async (req, reply) => {
+  app.post('/api/session', { schema: { summary: 'Sign in with an API token: sets the session cookie', body: sessionSchemas.signInBodySchema, response: { 201: sessionSchemas.sessionSchema, ...errorResponses } }, config: { permission: need.public } }, async (req, reply) => {
     const parsed = signInSchema.safeParse(req.body);
     if (!parsed.success) throw new InvalidInputError('sign in with {"token": "sluice_…"}: the body must hold the API token and nothing else');
     const { token } = parsed.data;
@@ -58,7 +59,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
 
   // Public: the page asks it on every load, and being signed out is an answer, not an error
   // (a 401 would be logged in the browser's console). A bearer token is checked as anywhere.
-  app.get('/api/session', { schema: { summary: 'Whether and who is signed in, with the CSRF token', response: { 200: sessionStateSchema, ...errorResponses } }, config: { permission: need.public } }, async (req, reply) => {
+  app.get('/api/session', { schema: { summary: 'Whether and who is signed in, with the CSRF token', response: { 200: sessionSchemas.sessionStateSchema, ...errorResponses } }, config: { permission: need.public } }, async (req, reply) => {
     if (req.headers.authorization !== undefined) {
       const p = await deps.tokens.authenticate(req.headers.authorization);
       return { signedIn: true, name: p.name, role: p.role, projects: p.projects, environments: p.environments, via: 'bearer' };

@@ -6,7 +6,7 @@ import { isRole, type TokenService } from '../auth/token-service.ts';
 import { parseDuration } from '../spec/duration.ts';
 import { principalOf } from './request-guard.ts';
 import { errorResponses } from './schemas/common-schemas.ts';
-import { createTokenBodySchema, tokenListSchema, tokenParams, tokenSchema } from './schemas/admin-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 /** Longest expiry a token can be given (ten years). */
 const maxExpiryMs = 3650 * 86_400_000;
@@ -31,8 +31,9 @@ function expiryOf(value: unknown): number | null {
 }
 
 export function registerTokenRoutes(app: FastifyInstance, tokens: TokenService): void {
-  app.get('/api/tokens', { schema: { summary: 'API tokens (never their values)', response: { 200: tokenListSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async () => tokens.list());
-  app.post('/api/tokens', { schema: { summary: 'Create a token (its value is in this answer only)', body: createTokenBodySchema, response: { 201: tokenSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req, reply) => {
+  const adminSchemas = lazySchemas(() => import('./schemas/admin-schemas.ts'));
+  app.get('/api/tokens', { schema: { summary: 'API tokens (never their values)', response: { 200: adminSchemas.tokenListSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async () => tokens.list());
+  app.post('/api/tokens', { schema: { summary: 'Create a token (its value is in this answer only)', body: adminSchemas.createTokenBodySchema, response: { 201: adminSchemas.tokenSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req, reply) => {
     const b = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     if (typeof b.name !== 'string') throw new InvalidInputError('name is required');
     if (!isRole(b.role)) throw new InvalidInputError('role must be one of viewer, deployer, admin');
@@ -46,5 +47,5 @@ export function registerTokenRoutes(app: FastifyInstance, tokens: TokenService):
     });
     return reply.code(201).send(created);
   });
-  app.post<{ Params: { token: string } }>('/api/tokens/:token/revoke', { schema: { summary: 'Revoke a token', params: tokenParams, response: { 200: tokenSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req) => tokens.revoke(req.params.token));
+  app.post<{ Params: { token: string } }>('/api/tokens/:token/revoke', { schema: { summary: 'Revoke a token', params: adminSchemas.tokenParams, response: { 200: adminSchemas.tokenSchema, ...errorResponses } }, config: { permission: need.adminGlobal } }, async (req) => tokens.revoke(req.params.token));
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { need } from '../auth/permission.ts';
 import { apiErrorSchema } from './schemas/common-schemas.ts';
-import { assetParams, assetSchema, htmlPageSchema } from './schemas/session-schemas.ts';
+import { lazySchemas } from './lazy-schemas.ts';
 
 const types: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -42,13 +42,14 @@ function acceptsGzip(req: FastifyRequest): boolean {
 
 /** Registers the dashboard's routes; `root` is dist/web (without its index.html: a note saying how to build it). */
 export function registerWebUiRoutes(app: FastifyInstance, root: string): void {
+  const sessionSchemas = lazySchemas(() => import('./schemas/session-schemas.ts'));
   const index = path.join(root, 'index.html');
   const built = fs.existsSync(index);
   // What each asset has beside it (name.gz, written by scripts/web-size.ts): read once, not per request.
   const gzipped = new Set<string>();
   if (built) for (const f of fs.readdirSync(path.join(root, 'assets'))) if (f.endsWith('.gz')) gzipped.add(f.slice(0, -3));
 
-  app.get<{ Params: { name: string } }>('/assets/:name', { schema: { summary: "A built file of the dashboard (hashed name, cached a year)", params: assetParams, response: { 200: { description: 'the file', content: { 'application/javascript': { schema: assetSchema }, 'text/css': { schema: assetSchema } } }, 404: { description: 'no such file', content: { 'application/json': { schema: apiErrorSchema } } } } }, config: { permission: need.public } }, async (req, reply) => {
+  app.get<{ Params: { name: string } }>('/assets/:name', { schema: { summary: "A built file of the dashboard (hashed name, cached a year)", params: sessionSchemas.assetParams, response: { 200: { description: 'the file', content: { 'application/javascript': { schema: sessionSchemas.assetSchema }, 'text/css': { schema: sessionSchemas.assetSchema } } }, 404: { description: 'no such file', content: { 'application/json': { schema: apiErrorSchema } } } } }, config: { permission: need.public } }, async (req, reply) => {
     const name = req.params.name;
     const ext = assetName.exec(name)?.[1];
     const file = built && ext !== undefined ? path.join(root, 'assets', name) : null;
@@ -56,7 +57,7 @@ export function registerWebUiRoutes(app: FastifyInstance, root: string): void {
     return sendFile(reply, file, types[`.${ext}`]!, 'public, max-age=31536000, immutable', gzipped.has(name) && acceptsGzip(req));
   });
 
-  app.get('/*', { schema: { summary: 'The dashboard: every other path answers its page, so that each view has a URL', response: { 200: { description: 'the page', content: { 'text/html': { schema: htmlPageSchema } } }, 503: { description: 'the dashboard is not built (npm run build)', content: { 'text/plain': { schema: htmlPageSchema } } } } }, config: { permission: need.public } }, async (req, reply) => {
+  app.get('/*', { schema: { summary: 'The dashboard: every other path answers its page, so that each view has a URL', response: { 200: { description: 'the page', content: { 'text/html': { schema: sessionSchemas.htmlPageSchema } } }, 503: { description: 'the dashboard is not built (npm run build)', content: { 'text/plain': { schema: sessionSchemas.htmlPageSchema } } } } }, config: { permission: need.public } }, async (req, reply) => {
     const pathname = req.url.split('?')[0] ?? '/';
     if (notUi.test(pathname)) return reply.callNotFound();
     if (!built) {

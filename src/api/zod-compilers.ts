@@ -4,9 +4,10 @@
 // The request keeps what it sent (no defaults filled, no fields stripped): handlers read it as before.
 // Answers are serialized with JSON.stringify, never through the schema, so no field is ever
 // dropped; test/api/openapi-responses.test.ts checks that answers match their schemas.
-import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
+import type { FastifySchemaCompiler, FastifySerializerCompiler, SafePromiseLike } from 'fastify';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.ts';
+import { LazySchema, type RouteSchema } from './lazy-schemas.ts';
 
 /** The message of a refusal: the schema's own (`x-refusal`), else its first issue's, naming the field. */
 export function refusalOf(schema: z.ZodType, error: z.ZodError, part: string): string {
@@ -20,13 +21,33 @@ export function refusalOf(schema: z.ZodType, error: z.ZodError, part: string): s
   return issue.message.includes(key) ? issue.message : `${part} ${issue.path.join('.')}: ${issue.message}`;
 }
 
-export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+export const zodValidatorCompiler: FastifySchemaCompiler<RouteSchema> = ({ schema, httpPart }) => {
   const part = httpPart === 'querystring' ? 'query' : (httpPart ?? 'request');
-  return (data: unknown) => {
+  const check = (zod: z.ZodType, data: unknown): { error?: InvalidInputError } => {
     // A bodyless POST reaches handlers as "no fields" (they always read it so).
     const input = part === 'body' && (data === null || data === undefined) ? {} : data;
-    const result = schema.safeParse(input);
-    return result.success ? {} : { error: new InvalidInputError(refusalOf(schema, result.error, part)) };
+    const result = zod.safeParse(input);
+    return result.success ? {} : { error: new InvalidInputError(refusalOf(zod, result.error, part)) };
+  };
+  return (data: unknown) => {
+    const ready = schema instanceof LazySchema ? schema.loaded : schema;
+    if (ready) return check(ready, data);
+    // The route's first request imports its schema (src/api/lazy-schemas.ts). Fastify takes a
+    // promise as an asynchronous validator: it resolves to pass, and a rejection is the refusal,
+    // which reaches the error mapping as the synchronous one does.
+    const pending = (schema as LazySchema).load().then(
+      (zod) => {
+        const { error } = check(zod, data);
+        if (error) throw error;
+        return true;
+      },
+      (error: unknown) => {
+        // Not the request's fault: a 500, not a refusal.
+        throw Object.assign(error instanceof Error ? error : new Error(String(error)), { statusCode: 500 });
+      },
+    );
+    // Fastify's type for the promise it awaits (a brand for its linting).
+    return pending as unknown as SafePromiseLike<boolean>;
   };
 };
 

@@ -6,7 +6,7 @@
 //   PROJECTS, ENVIRONMENTS: names joined by "+", or "*" for every one
 //   sluice-admins=admin,sluice-deployers=deployer,shop-team=deployer:shop,shop-ops=deployer:shop:staging+production
 import { InvalidInputError } from '../errors.ts';
-import { DNS_LABEL } from '../spec/schema.ts';
+import { DNS_LABEL } from '../spec/names.ts';
 import { roles, type Role } from './principal.ts';
 import { roleAtLeast } from './permission.ts';
 

@@ -1,11 +1,11 @@
 // The JSON Schema of sluice.yaml, for editors (yaml-language-server and the like). Built
 // from the same zod schema that validates, so the two cannot disagree on keys.
 import { z } from 'zod';
-import { rawSpecSchema } from './schema.ts';
+import { specSchemas } from './schema.ts';
 
 export function specJsonSchema(): Record<string, unknown> {
   // io 'input': describe what a person writes (`30s`), not what the compiler makes of it.
-  const generated = z.toJSONSchema(rawSpecSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
+  const generated = z.toJSONSchema(specSchemas().rawSpecSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
   const { $schema, ...rest } = generated as Record<string, unknown>;
   return {
     $schema: $schema ?? 'https://json-schema.org/draft/2020-12/schema',

@@ -1,5 +1,7 @@
 // Name patterns shared by the schema and code that must not load the schema (zod, yaml) to check
 // a name, such as the secret service in an idle server.
+/** A project, service or environment name (DESIGN.md, Names). */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SECRET_GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 

@@ -2,7 +2,7 @@
 import { LineCounter, isMap, parseDocument } from 'yaml';
 import { compileSpec } from './compile-spec.ts';
 import { duplicateDomains } from './duplicate-domains.ts';
-import { rawSpecSchema } from './schema.ts';
+import { specSchemas } from './schema.ts';
 import type { Spec } from './spec.ts';
 import { at, issueToSpecIssues, sortIssues, specErrorMap, yamlIssue } from './spec-issues.ts';
 import type { IssueContext, SpecIssue } from './spec-issues.ts';
@@ -41,7 +41,7 @@ export function parseSpec(input: string | Uint8Array): ParseSpecResult {
     return { ok: false, errors: sortIssues(errors) };
   }
 
-  const result = rawSpecSchema.safeParse(data, { error: specErrorMap });
+  const result = specSchemas().rawSpecSchema.safeParse(data, { error: specErrorMap });
   if (!result.success) errors.push(...result.error.issues.flatMap((issue) => issueToSpecIssues(issue, context)));
   else errors.push(...duplicateDomains(result.data, keysInOrder(doc, ['environments']) ?? []).map((d) => at(context, d.path, 'value', d.message)));
   if (errors.length > 0 || !result.success) return { ok: false, errors: sortIssues(errors) };

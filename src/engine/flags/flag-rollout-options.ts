@@ -4,7 +4,6 @@
 import { InvalidInputError } from '../../errors.ts';
 import { compileAnalysis } from '../../spec/compile-spec.ts';
 import { parseDuration } from '../../spec/duration.ts';
-import { analysisSchema } from '../../spec/schema.ts';
 import type { FlagRolloutAnalysis } from '../../flags/flag-rollout-records.ts';
 
 /** The request as the API takes it: text as typed (steps also as numbers). */
@@ -47,7 +46,7 @@ export function parsePause(raw: string | undefined): number {
 }
 
 /** `maxErrorRate=1%,maxP99=500ms[,interval=5s,minSamples=50,alpha=0.01]`. */
-export function parseAnalysis(raw: string | undefined): FlagRolloutAnalysis | null {
+export async function parseAnalysis(raw: string | undefined): Promise<FlagRolloutAnalysis | null> {
   if (raw === undefined) return null;
   const fields: Record<string, string | number> = {};
   for (const part of raw.split(',')) {
@@ -58,7 +57,10 @@ export function parseAnalysis(raw: string | undefined): FlagRolloutAnalysis | nu
     if (Object.hasOwn(fields, key)) throw new InvalidInputError(`--analysis ${raw}: ${key} given twice`, { analysis: raw });
     fields[key] = NUMERIC_KEYS.has(key) && /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : value;
   }
-  const parsed = analysisSchema.safeParse(fields);
+  // The pipeline file's schema is built for the call, not held by every server
+  // (docs/decisions/0058-idle-server-builds-schemas-on-use.md).
+  const { specSchemas } = await import('../../spec/schema.ts');
+  const parsed = specSchemas().analysisSchema.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
@@ -67,6 +69,8 @@ export function parseAnalysis(raw: string | undefined): FlagRolloutAnalysis | nu
   return compileAnalysis(parsed.data);
 }
 
-export function parseRolloutRequest(body: FlagRolloutRequest): FlagRolloutOptions {
-  return { variant: body.variant, steps: parseSteps(body.steps), pauseMs: parsePause(body.pause), analysis: parseAnalysis(body.analysis) };
+export async function parseRolloutRequest(body: FlagRolloutRequest): Promise<FlagRolloutOptions> {
+  const steps = parseSteps(body.steps);
+  const pauseMs = parsePause(body.pause);
+  return { variant: body.variant, steps, pauseMs, analysis: await parseAnalysis(body.analysis) };
 }
