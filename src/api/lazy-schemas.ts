@@ -39,20 +39,15 @@ export type LazySchemasOf<M> = { readonly [K in keyof M as M[K] extends z.ZodTyp
 
 /**
  * Handles to the zod schemas a module exports, by their export names; the module is imported on
- * the first load() of any of them.
+ * the first load() of any of them (the module loader keeps it for the others).
  */
 export function lazySchemas<M extends object>(importModule: () => Promise<M>): LazySchemasOf<M> {
-  let loading: Promise<M> | undefined;
   const handles = new Map<string, LazySchema>();
   const handleOf = (key: string): LazySchema => {
     let handle = handles.get(key);
     if (!handle) {
       handle = new LazySchema(async () => {
-        loading ??= importModule().catch((error: unknown) => {
-          loading = undefined;
-          throw error;
-        });
-        const schema = (await loading)[key as keyof M];
+        const schema = (await importModule())[key as keyof M];
         if (schema === undefined) throw new Error(`the schema module exports no ${key}`);
         return schema as z.ZodType;
       });

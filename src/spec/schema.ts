@@ -3,12 +3,12 @@
 // conversion happen later, in compile-spec.ts; this schema stays close to the text so that
 // its JSON Schema (for editors) says what a person may write.
 import { z } from 'zod';
-import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
 import { ALERT_WINDOW_DEFAULT_MS, COUNT_LIMITS, DURATION_LIMITS, HSTS_MAX_AGE, SANDBOX_LIMIT_BOUNDS } from './limits.ts';
 import { formatSize, parseSize } from './size.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../sandbox/sandbox-limits.ts';
-import type { DurationBound } from './limits.ts';
-import { PERCENT_PATTERN } from './percent.ts';
+import { parseDuration } from './duration.ts';
+import { bounded, countSchema, durationSchema, percentSchemaOf } from './schema-parts.ts';
+import { strategySchemas } from './strategy-schema.ts';
 import { notificationsSchema } from './notification-schema.ts';
 import { flagsKeySchema } from './flags-key.ts';
 import { imageKeySchema } from './image-key.ts';
@@ -17,7 +17,6 @@ import { DNS_LABEL, ENV_VAR_NAME, isReservedSecretGroup, RESERVED_SECRET_GROUP_P
 import { ALERT_ACTIONS, ALERT_METRICS, alertProblems } from './alert-spec.ts';
 import { didYouMean } from './did-you-mean.ts';
 
-export { DNS_LABEL, ENV_VAR_NAME, SECRET_GROUP_NAME };
 /** The environments of pull request previews; a declared environment may not take these names. */
 export const PREVIEW_ENVIRONMENT = /^pr-\d+$/;
 
@@ -26,58 +25,8 @@ const dnsLabel = (what: string) =>
     error: `is not a valid ${what} name: use lowercase letters, digits and "-" (a DNS label of at most 63 characters)`,
   });
 
-const DURATION_EXAMPLES = 'expected a duration such as 500ms, 30s, 10m, 2h, 1d, 1m30s or a number of seconds';
-
-/** `from 100ms to 10m`: the bound as a person writes it, for messages and descriptions. */
-export function durationRange(bound: DurationBound): string {
-  return `from ${formatDuration(bound.minMs)} to ${formatDuration(bound.maxMs)}`;
-}
-
-/** A duration within `bound`; a value outside it is refused with the bound in the message. */
-export function durationSchema(bound: DurationBound) {
-  const range = durationRange(bound);
-  const outside = (input: unknown): string => `expected a duration ${range}, got ${shorten(String(input))}`;
-  return z.union(
-    [
-      z
-        .string()
-        .regex(DURATION_PATTERN, { error: `${DURATION_EXAMPLES} (${range})` })
-        .refine(
-          (text) => {
-            if (!DURATION_PATTERN.test(text.trim())) return true; // the pattern's own error says it
-            const ms = parseDuration(text);
-            return ms >= bound.minMs && ms <= bound.maxMs;
-          },
-          { error: (issue) => outside(issue.input) },
-        ),
-      z
-        .number()
-        .min(bound.minMs / 1000, { error: (issue) => outside(issue.input) })
-        .max(bound.maxMs / 1000, { error: (issue) => outside(issue.input) }),
-    ],
-    { error: `${DURATION_EXAMPLES} (${range})` },
-  );
-}
-
-function shorten(text: string): string {
-  return text.length > 24 ? `${text.slice(0, 24)}…` : text;
-}
-
-/** A schema description that ends with the bound, so editors show it too. */
-function bounded(bound: DurationBound, text: string): string {
-  return `${text} From ${formatDuration(bound.minMs)} to ${formatDuration(bound.maxMs)}.`;
-}
-
-function countSchema(min: number, max: number) {
-  const error = `expected an integer from ${min} to ${max}`;
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
-}
-
 const noNul = (text: string): boolean => !text.includes('\0');
 const NUL_ERROR = 'must not contain a NUL character (\\0)';
-
-export const BLUE_GREEN_ANALYSIS_REFUSED =
-  'not supported under blueGreen: green is checked by verify before the switch and by bake after it; use canary to compare a new release with the stable one';
 
 /**
  * The schema of the pipeline file, built on each call: a parse builds it (about 550 zod schemas, tens
@@ -85,16 +34,7 @@ export const BLUE_GREEN_ANALYSIS_REFUSED =
  * runs (docs/decisions/0058-idle-server-builds-schemas-on-use.md).
  */
 export function specSchemas() {
-  const percentSchema = z.union(
-    [
-      z
-        .string()
-        .regex(PERCENT_PATTERN, { error: 'expected a percentage such as 1% or 0.5%' })
-        .refine((text) => Number(text.replace('%', '')) <= 100, { error: 'expected a percentage from 0% to 100%' }),
-      z.number().min(0).max(1, { error: 'expected a fraction from 0 to 1 (or a percentage such as 1%)' }),
-    ],
-    { error: 'expected a percentage such as 1% or a fraction from 0 to 1' },
-  );
+  const percentSchema = percentSchemaOf();
 
   // A YAML plain scalar `run: true` is a boolean, yet means the shell command `true`.
   const commandSchema = z.union(
@@ -217,101 +157,7 @@ export function specSchemas() {
     limits: sandboxLimitsSchema.optional(),
   });
 
-  const analysisSchema = z.strictObject({
-    maxErrorRate: percentSchema.optional().describe('Highest share of 5xx answers, e.g. 1%.'),
-    maxP99: durationSchema(DURATION_LIMITS.maxP99).optional().describe(bounded(DURATION_LIMITS.maxP99, 'Highest 99th percentile latency, e.g. 500ms.')),
-    minSamples: countSchema(1, COUNT_LIMITS.minSamples)
-      .optional()
-      .describe(`Requests needed before a verdict (default 20, from 1 to ${COUNT_LIMITS.minSamples}).`),
-    interval: durationSchema(DURATION_LIMITS.analysisInterval).optional().describe(bounded(DURATION_LIMITS.analysisInterval, 'Time between two analyses (default 10s).')),
-    alpha: z
-      .number({ error: 'expected a probability between 0 and 0.5' })
-      .gt(0, { error: 'expected a probability between 0 and 0.5' })
-      .max(0.5, { error: 'expected a probability between 0 and 0.5' })
-      .optional()
-      .describe('False-alarm budget of each comparison over all checks of a step (default 0.005).'),
-  });
-
-  const canaryStepSchema = z.strictObject({
-    weight: z
-      .number({ error: 'expected a number from 1 to 100' })
-      .min(1, { error: 'expected a number from 1 to 100' })
-      .max(100, { error: 'expected a number from 1 to 100' })
-      .describe('Percentage of requests sent to the new release.'),
-    pause: z
-      .union([durationSchema(DURATION_LIMITS.canaryPause), z.strictObject({})], { error: 'expected a duration, or {} to wait for a person' })
-      .optional()
-      .describe(bounded(DURATION_LIMITS.canaryPause, 'Time to hold this weight; {} waits for a person (sluice promote).')),
-  });
-
-  const canarySchema = z.strictObject({
-    steps: z
-      .array(canaryStepSchema)
-      .min(1, { error: 'expected at least one canary step' })
-      .max(COUNT_LIMITS.canarySteps, { error: `expected at most ${COUNT_LIMITS.canarySteps} canary steps` })
-      .superRefine((steps, ctx) => {
-        for (let i = 1; i < steps.length; i++) {
-          const before = steps[i - 1]?.weight;
-          const weight = steps[i]?.weight;
-          // An out-of-range weight has its own error already.
-          if (inRange(before) && inRange(weight) && weight <= before) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [i, 'weight'],
-              message: `canary weights must go up: ${weight} follows ${before}`,
-            });
-          }
-        }
-      }),
-    analysis: analysisSchema.optional().describe('Applies through all steps.'),
-    sticky: z.boolean().optional().describe('A cookie keeps each user on the release that first answered them (default false).'),
-  });
-
-  function inRange(weight: unknown): weight is number {
-    return typeof weight === 'number' && weight >= 1 && weight <= 100;
-  }
-
-  const rollingSchema = z
-    .strictObject({
-      maxSurge: countSchema(0, COUNT_LIMITS.maxSurge)
-        .optional()
-        .describe('Instances started beyond `instances` during the rollout, in parallel (default: all of them at once).'),
-      maxUnavailable: countSchema(0, COUNT_LIMITS.maxUnavailable)
-        .optional()
-        .describe('Instances below `instances` that may be missing during the rollout (default 0).'),
-    })
-    .refine((r) => (r.maxSurge ?? 1) > 0 || (r.maxUnavailable ?? 0) > 0, {
-      error: 'maxSurge and maxUnavailable cannot both be 0: the rollout could never replace an instance',
-    });
-
-  const blueGreenSchema = z.strictObject({
-    scaleDownDelay: durationSchema(DURATION_LIMITS.scaleDownDelay)
-      .optional()
-      .describe(bounded(DURATION_LIMITS.scaleDownDelay, 'Keep the old release this long after the switch (default 10m).')),
-    // Refused rather than ignored: nothing would judge green after the switch (docs/decisions/0009).
-    analysis: z
-      .never({ error: BLUE_GREEN_ANALYSIS_REFUSED })
-      .optional()
-      .describe(`Refused by sluice validate: ${BLUE_GREEN_ANALYSIS_REFUSED}.`),
-  });
-
-  const STRATEGY_KINDS = ['rolling', 'blueGreen', 'canary'] as const;
-
-  const strategySchema = z.union(
-    [
-      z.literal('rolling', { error: 'expected "rolling" or a map with one of rolling, blueGreen, canary' }),
-      z
-        .strictObject({
-          rolling: rollingSchema.nullable().optional(),
-          blueGreen: blueGreenSchema.nullable().optional(),
-          canary: canarySchema.optional(),
-        })
-        .refine((value) => STRATEGY_KINDS.filter((kind) => value[kind] !== undefined).length === 1, {
-          error: 'expected exactly one of rolling, blueGreen, canary',
-        }),
-    ],
-    { error: 'expected "rolling" or a map with one of rolling, blueGreen, canary' },
-  );
+  const { analysisSchema, strategySchema } = strategySchemas();
 
   const approverListSchema = z
     .array(dnsLabel('token or role'))

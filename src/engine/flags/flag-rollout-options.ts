@@ -4,6 +4,7 @@
 import { InvalidInputError } from '../../errors.ts';
 import { compileAnalysis } from '../../spec/compile-spec.ts';
 import { parseDuration } from '../../spec/duration.ts';
+import { analysisSchemaOf } from '../../spec/strategy-schema.ts';
 import type { FlagRolloutAnalysis } from '../../flags/flag-rollout-records.ts';
 
 /** The request as the API takes it: text as typed (steps also as numbers). */
@@ -46,7 +47,7 @@ export function parsePause(raw: string | undefined): number {
 }
 
 /** `maxErrorRate=1%,maxP99=500ms[,interval=5s,minSamples=50,alpha=0.01]`. */
-export async function parseAnalysis(raw: string | undefined): Promise<FlagRolloutAnalysis | null> {
+export function parseAnalysis(raw: string | undefined): FlagRolloutAnalysis | null {
   if (raw === undefined) return null;
   const fields: Record<string, string | number> = {};
   for (const part of raw.split(',')) {
@@ -57,10 +58,8 @@ export async function parseAnalysis(raw: string | undefined): Promise<FlagRollou
     if (Object.hasOwn(fields, key)) throw new InvalidInputError(`--analysis ${raw}: ${key} given twice`, { analysis: raw });
     fields[key] = NUMERIC_KEYS.has(key) && /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : value;
   }
-  // The pipeline file's schema is built for the call, not held by every server
-  // (docs/decisions/0058-idle-server-builds-schemas-on-use.md).
-  const { specSchemas } = await import('../../spec/schema.ts');
-  const parsed = specSchemas().analysisSchema.safeParse(fields);
+  // Built for the call, not held by every server (docs/decisions/0058-idle-server-builds-schemas-on-use.md).
+  const parsed = analysisSchemaOf().safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
@@ -69,8 +68,6 @@ export async function parseAnalysis(raw: string | undefined): Promise<FlagRollou
   return compileAnalysis(parsed.data);
 }
 
-export async function parseRolloutRequest(body: FlagRolloutRequest): Promise<FlagRolloutOptions> {
-  const steps = parseSteps(body.steps);
-  const pauseMs = parsePause(body.pause);
-  return { variant: body.variant, steps, pauseMs, analysis: await parseAnalysis(body.analysis) };
+export function parseRolloutRequest(body: FlagRolloutRequest): FlagRolloutOptions {
+  return { variant: body.variant, steps: parseSteps(body.steps), pauseMs: parsePause(body.pause), analysis: parseAnalysis(body.analysis) };
 }

@@ -31,7 +31,7 @@ export class FlagRolloutService {
     const why = this.#deps.unattributed;
     if (why !== undefined) throw new SluiceError(ErrorCode.unsupported, unattributedReason(why), { details: { key } });
     if (typeof request.variant !== 'string' || request.variant === '') throw new InvalidInputError('--variant: name the variant to roll out');
-    const options = await parseRolloutRequest(request);
+    const options = parseRolloutRequest(request);
     const flag = await this.#deps.flags.get(project, environment, key);
     if (flag.archived) throw new ConflictError(`flag ${key} is archived in ${project}/${environment} (removed from the flag file): put it back in the file to roll it out`, { key });
     const variants = Object.keys(flag.definition.variants);
